@@ -1,0 +1,226 @@
+// Package app wires the hub together: configuration -> database and Redis -> domain
+// services -> HTTP server, and starts and stops it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/auth"
+	"github.com/council/contacthub/internal/config"
+	"github.com/council/contacthub/internal/customer"
+	"github.com/council/contacthub/internal/httpapi"
+	"github.com/council/contacthub/internal/identifier"
+	"github.com/council/contacthub/internal/kv"
+	"github.com/council/contacthub/internal/store"
+)
+
+// App is a wired hub.
+type App struct {
+	cfg       config.Config
+	log       *slog.Logger
+	DB        *store.DB
+	redis     *redis.Client
+	verifier  *auth.Verifier
+	Customers *customer.Service
+	sweeper   *kv.SQLIdempotency
+	handler   http.Handler
+}
+
+// Open connects to the database (applying migrations) and Redis when configured.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	a := &App{cfg: cfg, log: log}
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	a.DB = db
+	if err := db.Migrate(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if cfg.RedisURL != "" {
+		if a.redis, err = kv.Connect(ctx, cfg.RedisURL); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	rules, err := identifierRules(cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Customers = customer.NewService(db, rules)
+	return a, nil
+}
+
+// New opens the hub and builds its HTTP handler, ready to serve.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	a, err := Open(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.buildHandler(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func identifierRules(cfg config.Config) (*identifier.Rules, error) {
+	patterns, err := identifier.ParsePatterns(cfg.ReferencePatterns)
+	if err != nil {
+		return nil, fmt.Errorf("CONTACTHUB_REFERENCE_PATTERNS: %w", err)
+	}
+	rules, err := identifier.NewRules(cfg.DefaultRegion, patterns)
+	if err != nil {
+		return nil, fmt.Errorf("CONTACTHUB_DEFAULT_REGION: %w", err)
+	}
+	return rules, nil
+}
+
+func (a *App) buildHandler(ctx context.Context) error {
+	spec, err := api.LoadSpec()
+	if err != nil {
+		return err
+	}
+	if a.verifier, err = a.newVerifier(ctx); err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(a.DB.DB.DB, "contacthub"))
+	deps := httpapi.Deps{
+		Spec: spec, Verifier: a.verifier, Customers: a.Customers, Ready: a.ready, Registry: reg, Log: a.log,
+		MaxBodyBytes: a.cfg.MaxBodyBytes, RateLimitPerMinute: a.cfg.RateLimitPerMinute,
+		RateLimitIPPerMinute: a.cfg.RateLimitIPPerMinute, TrustedProxies: a.cfg.TrustedProxies,
+		IdempotencyTTL: a.cfg.IdempotencyTTL,
+	}
+	if a.redis != nil {
+		deps.Limiter = kv.NewRedisLimiter(a.redis, a.cfg.RedisPrefix)
+		deps.Idempotency = kv.NewRedisIdempotency(a.redis, a.cfg.RedisPrefix)
+	} else {
+		deps.Limiter = kv.NewMemoryLimiter()
+		a.sweeper = kv.NewSQLIdempotency(a.DB)
+		deps.Idempotency = a.sweeper
+	}
+	a.handler, err = httpapi.New(deps)
+	return err
+}
+
+// newVerifier trusts the configured key sources, plus the development key when the
+// configuration says so (never silently in production: see Config.TrustDevKey).
+func (a *App) newVerifier(ctx context.Context) (*auth.Verifier, error) {
+	cfg := auth.Config{Issuer: a.cfg.JWTIssuer, Audience: a.cfg.JWTAudience, JWKSURL: a.cfg.JWKSURL}
+	if a.cfg.JWTHS256Secret != "" {
+		cfg.HS256Secret = []byte(a.cfg.JWTHS256Secret)
+	}
+	for _, path := range a.cfg.JWTPublicKeyFiles {
+		pem, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("CONTACTHUB_JWT_PUBLIC_KEYS: %w", err)
+		}
+		cfg.PublicKeyPEMs = append(cfg.PublicKeyPEMs, pem)
+	}
+	if a.cfg.TrustDevKey() {
+		key, err := auth.LoadOrCreateDevKey(a.cfg.DevKeyPath())
+		if err != nil {
+			return nil, fmt.Errorf("development signing key: %w", err)
+		}
+		cfg.PublicKeyPEMs = append(cfg.PublicKeyPEMs, key.PublicKeyPEM())
+		a.log.Warn("trusting the development signing key; set CONTACTHUB_DEV_SIGNING_KEY=off in production",
+			slog.String("kid", key.KID()))
+	}
+	v, err := auth.NewVerifier(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("token verification: %w", err)
+	}
+	return v, nil
+}
+
+// ready checks the database and, when configured, Redis.
+func (a *App) ready(ctx context.Context) map[string]error {
+	checks := map[string]error{"database": a.DB.PingContext(ctx)}
+	if a.redis != nil {
+		checks["redis"] = a.redis.Ping(ctx).Err()
+	}
+	return checks
+}
+
+// Handler is the hub's HTTP handler.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Serve listens until ctx is cancelled, then drains in-flight requests.
+func (a *App) Serve(ctx context.Context) error {
+	srv := &http.Server{
+		Addr:              a.cfg.Addr,
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errs := make(chan error, 1)
+	go func() { errs <- srv.ListenAndServe() }()
+	go a.sweepIdempotencyKeys(ctx)
+	a.log.Info("serving", slog.String("addr", a.cfg.Addr), slog.String("database", string(a.DB.Dialect)),
+		slog.Bool("redis", a.redis != nil))
+	select {
+	case err := <-errs:
+		return fmt.Errorf("listen: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errs; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// sweepIdempotencyKeys deletes expired keys from the database hourly (Redis expires its own).
+func (a *App) sweepIdempotencyKeys(ctx context.Context) {
+	if a.sweeper == nil {
+		return
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.sweeper.Sweep(ctx); err != nil {
+				a.log.Warn("sweep idempotency keys", slog.String("error", err.Error()))
+			}
+		}
+	}
+}
+
+// Close releases the database and Redis connections.
+func (a *App) Close() {
+	if a.verifier != nil {
+		a.verifier.Close()
+	}
+	if a.redis != nil {
+		_ = a.redis.Close()
+	}
+	if a.DB != nil {
+		_ = a.DB.Close()
+	}
+}

@@ -1,0 +1,172 @@
+// Package config reads the hub's settings from environment variables, applies defaults
+// and checks them once at start. The struct is built in main and passed down; nothing
+// reads the environment anywhere else.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the hub. README.md documents each variable.
+type Config struct {
+	Addr                 string        // CONTACTHUB_ADDR
+	DataDir              string        // CONTACTHUB_DATA_DIR
+	DatabaseURL          string        // DATABASE_URL
+	RedisURL             string        // REDIS_URL
+	DefaultRegion        string        // CONTACTHUB_DEFAULT_REGION
+	ReferencePatterns    string        // CONTACTHUB_REFERENCE_PATTERNS (JSON object)
+	JWTIssuer            string        // CONTACTHUB_JWT_ISSUER
+	JWTAudience          string        // CONTACTHUB_JWT_AUDIENCE
+	JWKSURL              string        // CONTACTHUB_JWKS_URL
+	JWTPublicKeyFiles    []string      // CONTACTHUB_JWT_PUBLIC_KEYS
+	JWTHS256Secret       string        // CONTACTHUB_JWT_HS256_SECRET
+	DevSigningKey        string        // CONTACTHUB_DEV_SIGNING_KEY: auto | on | off
+	LogLevel             slog.Level    // CONTACTHUB_LOG_LEVEL
+	MaxBodyBytes         int64         // CONTACTHUB_MAX_BODY_BYTES
+	RateLimitPerMinute   int           // CONTACTHUB_RATE_LIMIT_PER_MINUTE (per principal)
+	RateLimitIPPerMinute int           // CONTACTHUB_RATE_LIMIT_IP_PER_MINUTE (per client IP)
+	TrustedProxies       []*net.IPNet  // CONTACTHUB_TRUSTED_PROXIES
+	ShutdownTimeout      time.Duration // CONTACTHUB_SHUTDOWN_TIMEOUT
+	IdempotencyTTL       time.Duration // CONTACTHUB_IDEMPOTENCY_TTL
+	RedisPrefix          string        // CONTACTHUB_REDIS_PREFIX
+}
+
+// DevKeyPath is where the development signing key lives.
+func (c Config) DevKeyPath() string { return filepath.Join(c.DataDir, "dev-signing-key.pem") }
+
+// TrustDevKey reports whether tokens signed by the development key are accepted: when
+// told so, or (auto) when no production key source is configured at all.
+func (c Config) TrustDevKey() bool {
+	switch c.DevSigningKey {
+	case "on":
+		return true
+	case "off":
+		return false
+	}
+	return c.JWKSURL == "" && len(c.JWTPublicKeyFiles) == 0 && c.JWTHS256Secret == ""
+}
+
+// FromEnv reads the configuration from getenv (os.Getenv in main; a map in tests).
+func FromEnv(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		Addr:                 r.str("CONTACTHUB_ADDR", ":8080"),
+		DataDir:              r.str("CONTACTHUB_DATA_DIR", "./data"),
+		DatabaseURL:          r.str("DATABASE_URL", ""),
+		RedisURL:             r.str("REDIS_URL", ""),
+		DefaultRegion:        strings.ToUpper(r.str("CONTACTHUB_DEFAULT_REGION", "GB")),
+		ReferencePatterns:    r.str("CONTACTHUB_REFERENCE_PATTERNS", ""),
+		JWTIssuer:            r.str("CONTACTHUB_JWT_ISSUER", "contacthub-dev"),
+		JWTAudience:          r.str("CONTACTHUB_JWT_AUDIENCE", "contacthub"),
+		JWKSURL:              r.str("CONTACTHUB_JWKS_URL", ""),
+		JWTPublicKeyFiles:    r.list("CONTACTHUB_JWT_PUBLIC_KEYS"),
+		JWTHS256Secret:       r.str("CONTACTHUB_JWT_HS256_SECRET", ""),
+		DevSigningKey:        strings.ToLower(r.str("CONTACTHUB_DEV_SIGNING_KEY", "auto")),
+		LogLevel:             r.level("CONTACTHUB_LOG_LEVEL", slog.LevelInfo),
+		MaxBodyBytes:         int64(r.integer("CONTACTHUB_MAX_BODY_BYTES", 1<<20)),
+		RateLimitPerMinute:   r.integer("CONTACTHUB_RATE_LIMIT_PER_MINUTE", 1200),
+		RateLimitIPPerMinute: r.integer("CONTACTHUB_RATE_LIMIT_IP_PER_MINUTE", 6000),
+		TrustedProxies:       r.cidrs("CONTACTHUB_TRUSTED_PROXIES"),
+		ShutdownTimeout:      r.duration("CONTACTHUB_SHUTDOWN_TIMEOUT", 15*time.Second),
+		IdempotencyTTL:       r.duration("CONTACTHUB_IDEMPOTENCY_TTL", 24*time.Hour),
+		RedisPrefix:          r.str("CONTACTHUB_REDIS_PREFIX", "contacthub:"),
+	}
+	switch c.DevSigningKey {
+	case "auto", "on", "off":
+	default:
+		r.fail("CONTACTHUB_DEV_SIGNING_KEY", "must be auto, on or off")
+	}
+	if c.MaxBodyBytes < 1024 {
+		r.fail("CONTACTHUB_MAX_BODY_BYTES", "must be at least 1024")
+	}
+	if c.RateLimitPerMinute < 0 || c.RateLimitIPPerMinute < 0 {
+		r.fail("CONTACTHUB_RATE_LIMIT_PER_MINUTE", "rate limits must be 0 (off) or more")
+	}
+	if c.JWTIssuer == "" || c.JWTAudience == "" {
+		r.fail("CONTACTHUB_JWT_ISSUER", "issuer and audience must not be empty")
+	}
+	if !c.TrustDevKey() && c.JWKSURL == "" && len(c.JWTPublicKeyFiles) == 0 && c.JWTHS256Secret == "" {
+		r.fail("CONTACTHUB_DEV_SIGNING_KEY", "is off but no JWKS URL, public key or HS256 secret is configured: no token could be verified")
+	}
+	return c, errors.Join(r.errs...)
+}
+
+type reader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (r *reader) fail(name, msg string) { r.errs = append(r.errs, fmt.Errorf("%s %s", name, msg)) }
+
+func (r *reader) str(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) list(name string) []string {
+	var out []string
+	for _, v := range strings.Split(r.getenv(name), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (r *reader) integer(name string, def int) int {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.fail(name, "must be a whole number")
+	}
+	return n
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(name, "must be a positive duration like 15s or 24h")
+	}
+	return d
+}
+
+func (r *reader) level(name string, def slog.Level) slog.Level {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		r.fail(name, "must be debug, info, warn or error")
+	}
+	return l
+}
+
+func (r *reader) cidrs(name string) []*net.IPNet {
+	var out []*net.IPNet
+	for _, v := range r.list(name) {
+		_, n, err := net.ParseCIDR(v)
+		if err != nil {
+			r.fail(name, fmt.Sprintf("has %q, which is not a CIDR like 10.0.0.0/8", v))
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}

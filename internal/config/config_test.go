@@ -1,0 +1,61 @@
+package config
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestFromEnv_DefaultsServeOnSQLiteWithTheDevKey(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.DatabaseURL != "" || c.DefaultRegion != "GB" {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if !c.TrustDevKey() || c.LogLevel != slog.LevelInfo || c.IdempotencyTTL != 24*time.Hour {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestFromEnv_ProductionKeysStopTrustingTheDevKey(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"CONTACTHUB_JWKS_URL": "https://idp.example/jwks"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TrustDevKey() {
+		t.Fatal("a hub with a JWKS URL must not trust the development key unless told to")
+	}
+	c, _ = FromEnv(env(map[string]string{"CONTACTHUB_JWKS_URL": "https://idp.example/jwks", "CONTACTHUB_DEV_SIGNING_KEY": "on"}))
+	if !c.TrustDevKey() {
+		t.Fatal("CONTACTHUB_DEV_SIGNING_KEY=on must trust the development key")
+	}
+}
+
+func TestFromEnv_RejectsBadValuesNamingTheVariable(t *testing.T) {
+	for name, tc := range map[string]struct{ env map[string]string }{
+		"CONTACTHUB_MAX_BODY_BYTES":        {map[string]string{"CONTACTHUB_MAX_BODY_BYTES": "lots"}},
+		"CONTACTHUB_SHUTDOWN_TIMEOUT":      {map[string]string{"CONTACTHUB_SHUTDOWN_TIMEOUT": "-3s"}},
+		"CONTACTHUB_LOG_LEVEL":             {map[string]string{"CONTACTHUB_LOG_LEVEL": "chatty"}},
+		"CONTACTHUB_TRUSTED_PROXIES":       {map[string]string{"CONTACTHUB_TRUSTED_PROXIES": "10.0.0.1"}},
+		"CONTACTHUB_DEV_SIGNING_KEY":       {map[string]string{"CONTACTHUB_DEV_SIGNING_KEY": "maybe"}},
+		"CONTACTHUB_RATE_LIMIT_PER_MINUTE": {map[string]string{"CONTACTHUB_RATE_LIMIT_PER_MINUTE": "-1"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := FromEnv(env(tc.env))
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Fatalf("err = %v, want one naming %s", err, name)
+			}
+		})
+	}
+}
+
+func TestFromEnv_DevKeyOffWithoutOtherKeysIsRefused(t *testing.T) {
+	if _, err := FromEnv(env(map[string]string{"CONTACTHUB_DEV_SIGNING_KEY": "off"})); err == nil {
+		t.Fatal("a hub that can verify no token must refuse to start")
+	}
+}

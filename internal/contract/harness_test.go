@@ -1,0 +1,359 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/council/contacthub/api"
+	contacthub "github.com/council/contacthub/clients/go"
+	"github.com/council/contacthub/internal/app"
+	"github.com/council/contacthub/internal/auth"
+	"github.com/council/contacthub/internal/config"
+)
+
+// backend is one storage configuration the suite runs on.
+type backend struct {
+	name        string
+	databaseURL string // "" = a fresh SQLite file
+	redisURL    string
+}
+
+// backends lists SQLite always, and PostgreSQL + Redis when their URLs are set. When
+// CONTACTHUB_TEST_REQUIRE_SERVICES=1 (CI, make test) an unreachable service fails the
+// run instead of skipping it.
+func backends(t *testing.T) []backend {
+	t.Helper()
+	out := []backend{{name: "sqlite"}}
+	pg, rd := os.Getenv("CONTACTHUB_TEST_DATABASE_URL"), os.Getenv("CONTACTHUB_TEST_REDIS_URL")
+	required := os.Getenv("CONTACTHUB_TEST_REQUIRE_SERVICES") == "1"
+	if testing.Short() && !required {
+		return out
+	}
+	if pg == "" || rd == "" {
+		if required {
+			t.Fatal("CONTACTHUB_TEST_REQUIRE_SERVICES=1 but CONTACTHUB_TEST_DATABASE_URL or CONTACTHUB_TEST_REDIS_URL is unset")
+		}
+		return out
+	}
+	return append(out, backend{name: "postgres+redis", databaseURL: pg, redisURL: rd})
+}
+
+// eachBackend runs fn as a parallel subtest per backend.
+func eachBackend(t *testing.T, fn func(t *testing.T, h *hub)) {
+	t.Helper()
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, startHub(t, b, nil))
+		})
+	}
+}
+
+// hub is one running hub under test.
+type hub struct {
+	t      *testing.T
+	url    string
+	app    *app.App
+	cfg    config.Config
+	key    *auth.DevKey
+	spec   *openapi3.T
+	router routers.Router
+	http   *http.Client
+}
+
+// startHub starts a hub on a fresh database; tweak adjusts its configuration.
+func startHub(t *testing.T, b backend, tweak func(*config.Config)) *hub {
+	t.Helper()
+	cfg, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = t.TempDir()
+	cfg.RateLimitPerMinute, cfg.RateLimitIPPerMinute = 0, 0
+	if b.databaseURL != "" {
+		cfg.DatabaseURL = freshSchema(t, b.databaseURL)
+	}
+	if b.redisURL != "" {
+		cfg.RedisURL = b.redisURL
+		cfg.RedisPrefix = "test:" + randomHex(8) + ":"
+		t.Cleanup(func() { dropRedisPrefix(t, b.redisURL, cfg.RedisPrefix) })
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	a, err := app.New(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatalf("start hub on %s: %v", b.name, err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(func() { srv.Close(); a.Close() })
+	key, err := auth.LoadOrCreateDevKey(cfg.DevKeyPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := api.LoadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err := gorillamux.NewRouter(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &hub{t: t, url: srv.URL, app: a, cfg: cfg, key: key, spec: spec, router: router}
+	h.http = &http.Client{Transport: &validating{t: t, hub: h, next: http.DefaultTransport}, Timeout: 30 * time.Second}
+	return h
+}
+
+// freshSchema creates a schema of its own for one test and returns a URL using it.
+func freshSchema(t *testing.T, base string) string {
+	t.Helper()
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	schema := "t_" + randomHex(8)
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("PostgreSQL at CONTACTHUB_TEST_DATABASE_URL does not answer: %v", err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func dropRedisPrefix(t *testing.T, redisURL, prefix string) {
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	ctx := context.Background()
+	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		rdb.Del(ctx, iter.Val())
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// token mints a token the hub accepts.
+func (h *hub) token(c auth.Claims) string {
+	h.t.Helper()
+	if c.Subject == "" {
+		c.Subject = "tester"
+	}
+	if c.Issuer == "" {
+		c.Issuer = h.cfg.JWTIssuer
+	}
+	if c.Audience == "" {
+		c.Audience = h.cfg.JWTAudience
+	}
+	if c.TTL == 0 {
+		c.TTL = time.Hour
+	}
+	tok, err := h.key.Mint(c)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tok
+}
+
+// client is the generated client acting with the given token ("" for none).
+func (h *hub) client(token string) *contacthub.ClientWithResponses {
+	h.t.Helper()
+	opts := []contacthub.ClientOption{contacthub.WithHTTPClient(h.http)}
+	if token != "" {
+		opts = append(opts, contacthub.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer "+token)
+			return nil
+		}))
+	}
+	c, err := contacthub.NewClientWithResponses(h.url, opts...)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+// agent is a tier-1 advisor's client.
+func (h *hub) agent() *contacthub.ClientWithResponses {
+	return h.client(h.token(auth.Claims{Subject: "agent-alice", Roles: []auth.Role{auth.Agent}, Tier: 1}))
+}
+
+// raw sends a hand-made request (for inputs the generated client cannot produce).
+func (h *hub) raw(method, path, token, contentType string, body []byte, headers ...string) (*http.Response, []byte) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.url+path, bytes.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := h.http.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return resp, b
+}
+
+// count returns the rows of a table, to prove that a rejected request wrote nothing.
+func (h *hub) count(table string) int {
+	h.t.Helper()
+	var n int
+	if err := h.app.DB.Get(&n, "SELECT count(*) FROM "+table); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+// validating checks every response the hub sends against openapi.yaml, and that every
+// error is problem+json, so the contract cannot drift from what the server does.
+type validating struct {
+	t    *testing.T
+	hub  *hub
+	next http.RoundTripper
+}
+
+func (v *validating) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := v.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if resp.StatusCode >= 400 {
+		if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+			v.t.Errorf("%s %s answered %d with Content-Type %q, want application/problem+json", req.Method, req.URL.Path, resp.StatusCode, ct)
+		}
+		var p contacthub.Problem
+		if err := json.Unmarshal(body, &p); err != nil || p.Status != resp.StatusCode || !strings.HasPrefix(p.Type, "/problems/") {
+			v.t.Errorf("%s %s answered %d with a body that is not a matching problem: %s", req.Method, req.URL.Path, resp.StatusCode, body)
+		}
+	}
+	route, params, err := v.hub.router.FindRoute(req)
+	if err != nil {
+		return resp, nil // an unknown route: only the problem shape above applies
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
+		Status: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
+		v.t.Errorf("%s %s response breaks the contract: %v\nbody: %s", req.Method, req.URL.Path, err, body)
+	}
+	return resp, nil
+}
+
+// problemOf decodes a problem body.
+func problemOf(t *testing.T, body []byte) contacthub.Problem {
+	t.Helper()
+	var p contacthub.Problem
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatalf("not a problem: %s", body)
+	}
+	return p
+}
+
+// wantProblem fails unless body is a problem of the given status and type.
+func wantProblem(t *testing.T, status int, body []byte, gotStatus int, typ string) contacthub.Problem {
+	t.Helper()
+	if gotStatus != status {
+		t.Fatalf("status = %d, want %d; body: %s", gotStatus, status, body)
+	}
+	p := problemOf(t, body)
+	if p.Type != "/problems/"+typ {
+		t.Fatalf("problem type = %q, want /problems/%s; body: %s", p.Type, typ, body)
+	}
+	return p
+}
+
+// fieldsOf lists the fields a problem names.
+func fieldsOf(p contacthub.Problem) []string {
+	var out []string
+	if p.Errors != nil {
+		for _, e := range *p.Errors {
+			out = append(out, e.Field)
+		}
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func mustDate(t *testing.T, s string) time.Time {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// dateOf parses a date known to be valid.
+func dateOf(s string) time.Time {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}

@@ -1,0 +1,287 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/council/contacthub/internal/kv"
+)
+
+// requestID gives every request an id (kept from X-Request-Id when the caller or the
+// load balancer sent a sane one) and echoes it back.
+func requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		rid := c.Request().Header.Get(echo.HeaderXRequestID)
+		if !saneRequestID(rid) {
+			rid = newRequestID()
+		}
+		c.Response().Header().Set(echo.HeaderXRequestID, rid)
+		return next(c)
+	}
+}
+
+func saneRequestID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x21 || r > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// recoverPanics turns a panic into a 500 problem (logged with its value, not sent).
+func recoverPanics(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					if r == http.ErrAbortHandler {
+						panic(r)
+					}
+					log.ErrorContext(c.Request().Context(), "panic", slog.Any("panic", r),
+						slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)))
+					err = newProblem(internal, "")
+				}
+			}()
+			return next(c)
+		}
+	}
+}
+
+// metrics are the request counters and latency histograms /metrics exposes.
+type metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "contacthub_http_requests_total", Help: "HTTP requests by route, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "contacthub_http_request_duration_seconds", Help: "HTTP request latency by route, method and status.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route", "method", "status"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.latency} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// observe logs and counts every request once it is answered. The log line carries the
+// request id, the caller's kind of principal, the route template and the status, never
+// names, numbers or bodies.
+func observe(log *slog.Logger, m *metrics) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			route := c.Path()
+			if route == "" {
+				route = "unmatched"
+			}
+			status := c.Response().Status
+			elapsed := time.Since(start)
+			code := strconv.Itoa(status)
+			m.requests.WithLabelValues(route, c.Request().Method, code).Inc()
+			m.latency.WithLabelValues(route, c.Request().Method, code).Observe(elapsed.Seconds())
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			log.LogAttrs(c.Request().Context(), level, "request",
+				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+				slog.String("method", c.Request().Method),
+				slog.String("route", route),
+				slog.Int("status", status),
+				slog.Duration("latency", elapsed),
+				slog.String("principal", principalFrom(c.Request().Context()).Kind()),
+			)
+			return nil
+		}
+	}
+}
+
+// RateLimiter spends one request of a key's per-minute budget.
+type RateLimiter interface {
+	Allow(ctx context.Context, key string, limit kv.Limit) (kv.Decision, error)
+}
+
+// limitBy rate-limits on the key that keyOf returns ("" skips the check).
+func limitBy(l RateLimiter, limit int, keyOf func(echo.Context) string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if limit <= 0 {
+			return next
+		}
+		return func(c echo.Context) error {
+			key := keyOf(c)
+			if key == "" {
+				return next(c)
+			}
+			d, err := l.Allow(c.Request().Context(), key, kv.Limit(limit))
+			if err != nil {
+				// A limiter outage must not take the hub down with it: serve, and say so.
+				c.Logger().Warn("rate limiter unavailable")
+				return next(c)
+			}
+			if !d.Allowed {
+				p := newProblem(rateLimited, "slow down and retry after the time in Retry-After")
+				p.retryAfter = d.RetryAfter
+				return p
+			}
+			return next(c)
+		}
+	}
+}
+
+func byIP(c echo.Context) string { return "ip:" + c.RealIP() }
+
+func byPrincipal(c echo.Context) string {
+	if p := principalFrom(c.Request().Context()); p.Subject != "" {
+		return "sub:" + p.Subject
+	}
+	return ""
+}
+
+// IdempotencyStore remembers the first response to each idempotency key.
+type IdempotencyStore interface {
+	Claim(ctx context.Context, key, hash string) (kv.Claim, error)
+	Complete(ctx context.Context, key, hash string, resp kv.Response, ttl time.Duration) error
+	Release(ctx context.Context, key string) error
+}
+
+type bodyHashKey struct{}
+
+// hashBody fingerprints a write carrying an Idempotency-Key before the validator reads
+// the body, so a replay can be told from a different request under the same key.
+func hashBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.Header.Get("Idempotency-Key") == "" || req.Method == http.MethodGet {
+			return next(c)
+		}
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return newProblem(payloadTooLarge, "the body is larger than this hub accepts")
+			}
+			return newProblem(badRequest, "the body could not be read")
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		sum := sha256.New()
+		sum.Write([]byte(req.Method + " " + req.URL.RequestURI() + "\n"))
+		sum.Write(body)
+		c.SetRequest(req.WithContext(context.WithValue(req.Context(), bodyHashKey{}, hex.EncodeToString(sum.Sum(nil)))))
+		return next(c)
+	}
+}
+
+// replayHeaders are the response headers a replay must repeat.
+var replayHeaders = []string{echo.HeaderContentType, "ETag", echo.HeaderLocation}
+
+// idempotent replays the first response to a key instead of doing the work again.
+// Keys are scoped to the caller, so two callers cannot collide or read each other's.
+func idempotent(store IdempotencyStore, ttl time.Duration, wait time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			hash, _ := c.Request().Context().Value(bodyHashKey{}).(string)
+			if hash == "" {
+				return next(c)
+			}
+			ctx := c.Request().Context()
+			key := principalFrom(ctx).Subject + "\x1f" + c.Request().Header.Get("Idempotency-Key")
+			claim, err := claimWaiting(ctx, store, key, hash, wait)
+			switch {
+			case errors.Is(err, kv.ErrKeyInUse):
+				return newProblem(idempotencyInUse, "retry when the first request has finished")
+			case err != nil:
+				return err
+			case claim.Mismatch:
+				return newProblem(idempotencyReused, "this Idempotency-Key was first used with a different request; use a new key")
+			case claim.Replay != nil:
+				return replay(c, claim.Replay)
+			}
+			rec := &recorder{ResponseWriter: c.Response().Writer}
+			c.Response().Writer = rec
+			if err := next(c); err != nil {
+				c.Error(err)
+			}
+			status := c.Response().Status
+			if status >= 500 || status == http.StatusTooManyRequests {
+				return releaseKey(ctx, store, key)
+			}
+			resp := kv.Response{Status: status, Headers: map[string]string{}, Body: rec.body.Bytes()}
+			for _, h := range replayHeaders {
+				if v := c.Response().Header().Get(h); v != "" {
+					resp.Headers[h] = v
+				}
+			}
+			// The work is done and answered; storing must not depend on the client waiting.
+			return store.Complete(context.WithoutCancel(ctx), key, hash, resp, ttl)
+		}
+	}
+}
+
+func releaseKey(ctx context.Context, store IdempotencyStore, key string) error {
+	return store.Release(context.WithoutCancel(ctx), key)
+}
+
+// claimWaiting claims the key, waiting a little while another request holds it so that
+// a client's quick retry gets the answer rather than an error.
+func claimWaiting(ctx context.Context, store IdempotencyStore, key, hash string, wait time.Duration) (kv.Claim, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		claim, err := store.Claim(ctx, key, hash)
+		if !errors.Is(err, kv.ErrKeyInUse) || time.Now().After(deadline) {
+			return claim, err
+		}
+		select {
+		case <-ctx.Done():
+			return kv.Claim{}, ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+}
+
+func replay(c echo.Context, r *kv.Response) error {
+	for h, v := range r.Headers {
+		c.Response().Header().Set(h, v)
+	}
+	c.Response().Header().Set("Idempotent-Replayed", "true")
+	c.Response().WriteHeader(r.Status)
+	_, err := c.Response().Write(r.Body)
+	return err
+}
+
+// recorder keeps a copy of what a handler writes.
+type recorder struct {
+	http.ResponseWriter
+	body bytes.Buffer
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}

@@ -1,0 +1,121 @@
+// Package httpapi is the hub's HTTP layer: echo, the middleware every request passes
+// (request id, logging and metrics, recovery, size and rate limits, OpenAPI validation
+// with authentication, idempotency) and thin handlers that turn requests into calls on
+// the domain services and results back into responses.
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/council/contacthub/api"
+)
+
+// Deps is everything the HTTP layer needs, wired by the app package.
+type Deps struct {
+	Spec        *openapi3.T
+	Verifier    TokenVerifier
+	Customers   Customers
+	Limiter     RateLimiter
+	Idempotency IdempotencyStore
+	// Ready reports each dependency's health ("ok" or a short reason) for /readyz.
+	Ready    func(ctx context.Context) map[string]error
+	Registry *prometheus.Registry
+	Log      *slog.Logger
+
+	MaxBodyBytes         int64
+	RateLimitPerMinute   int
+	RateLimitIPPerMinute int
+	TrustedProxies       []*net.IPNet
+	IdempotencyTTL       time.Duration
+}
+
+// idempotencyWait is how long a request waits for another with the same key to finish.
+const idempotencyWait = 10 * time.Second
+
+// New builds the hub's HTTP handler.
+func New(d Deps) (http.Handler, error) {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.IPExtractor = ipExtractor(d.TrustedProxies)
+	m, err := newMetrics(d.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	e.Use(requestID, observe(d.Log, m), recoverPanics(d.Log), limitBody(d.MaxBodyBytes),
+		limitBy(d.Limiter, d.RateLimitIPPerMinute, byIP))
+
+	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, health{Status: "ok"}) })
+	e.GET("/readyz", readiness(d.Ready))
+	e.GET("/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", api.SpecYAML) })
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+
+	c, err := newContract(d.Spec, d.Verifier)
+	if err != nil {
+		return nil, err
+	}
+	v1 := e.Group("", hashBody, c.middleware, limitBy(d.Limiter, d.RateLimitPerMinute, byPrincipal),
+		idempotent(d.Idempotency, d.IdempotencyTTL, idempotencyWait))
+	api.RegisterHandlers(v1, api.NewStrictHandler(&handlers{customers: d.Customers}, nil))
+	return e, nil
+}
+
+// limitBody refuses bodies over max before anything reads them.
+func limitBody(max int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			if req.ContentLength > max {
+				return newProblem(payloadTooLarge, fmt.Sprintf("the body is larger than %d bytes", max))
+			}
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, max)
+			return next(c)
+		}
+	}
+}
+
+// ipExtractor believes X-Forwarded-For only from the configured proxies.
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+func readiness(ready func(context.Context) map[string]error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		checks := map[string]string{}
+		status, code := "ok", http.StatusOK
+		for name, err := range ready(ctx) {
+			checks[name] = "ok"
+			if err != nil {
+				// The reason stays in the logs; the probe only needs to know which.
+				checks[name] = "unavailable"
+				status, code = "unavailable", http.StatusServiceUnavailable
+			}
+		}
+		return c.JSON(code, health{Status: status, Checks: checks})
+	}
+}
+
+// health is the spec's Health schema (operations routes are not generated).
+type health struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks,omitempty"`
+}

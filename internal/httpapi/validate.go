@@ -1,0 +1,289 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/labstack/echo/v4"
+
+	"github.com/council/contacthub/internal/auth"
+)
+
+// TokenVerifier checks a bearer token and says who is calling.
+type TokenVerifier interface {
+	Verify(ctx context.Context, token string) (auth.Principal, error)
+}
+
+// contract validates every request against the spec before a handler runs, and
+// authenticates inside that validation, so each operation's `security` and `x-roles`
+// in openapi.yaml are exactly what is enforced.
+type contract struct {
+	router   routers.Router
+	verifier TokenVerifier
+	roles    map[*openapi3.Operation][]auth.Role
+	options  *openapi3filter.Options
+}
+
+func newContract(doc *openapi3.T, verifier TokenVerifier) (*contract, error) {
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("route the contract: %w", err)
+	}
+	c := &contract{router: router, verifier: verifier, roles: map[*openapi3.Operation][]auth.Role{}}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			roles, err := rolesOf(op)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", method, path, err)
+			}
+			c.roles[op] = roles
+		}
+	}
+	c.options = &openapi3filter.Options{
+		MultiError:         true,
+		KeepValidatedValue: true,
+		AuthenticationFunc: c.authenticate,
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{
+			openapi3.WithStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562)),
+		},
+	}
+	return c, nil
+}
+
+// rolesOf reads an operation's x-roles; an operation with security must name roles.
+func rolesOf(op *openapi3.Operation) ([]auth.Role, error) {
+	raw, ok := op.Extensions["x-roles"]
+	if !ok {
+		if op.Security != nil && len(*op.Security) == 0 {
+			return nil, nil
+		}
+		return nil, errors.New("operation has no x-roles")
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, errors.New("x-roles must be a list")
+	}
+	roles := make([]auth.Role, 0, len(list))
+	for _, r := range list {
+		s, _ := r.(string)
+		if !auth.Role(s).Valid() {
+			return nil, fmt.Errorf("x-roles names unknown role %q", s)
+		}
+		roles = append(roles, auth.Role(s))
+	}
+	return roles, nil
+}
+
+// principalSlot carries the principal out of the authentication function, which cannot
+// change the request's context itself.
+type principalSlot struct{ principal auth.Principal }
+
+type slotKey struct{}
+
+// principalFrom returns who is calling; the zero Principal on unauthenticated routes.
+func principalFrom(ctx context.Context) auth.Principal {
+	if s, ok := ctx.Value(slotKey{}).(*principalSlot); ok {
+		return s.principal
+	}
+	return auth.Principal{}
+}
+
+// errForbidden marks an authenticated caller whose roles do not allow the operation.
+var errForbidden = errors.New("forbidden")
+
+func (c *contract) authenticate(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
+	req := in.RequestValidationInput.Request
+	header := req.Header.Get(echo.HeaderAuthorization)
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return errors.New("missing bearer token")
+	}
+	p, err := c.verifier.Verify(ctx, strings.TrimSpace(token))
+	if err != nil {
+		return err
+	}
+	if !p.HasAny(c.roles[in.RequestValidationInput.Route.Operation]...) {
+		return errForbidden
+	}
+	if slot, ok := ctx.Value(slotKey{}).(*principalSlot); ok {
+		slot.principal = p
+	}
+	return nil
+}
+
+// middleware validates and authenticates; errors become problems naming each field.
+func (c *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(e echo.Context) error {
+		req := e.Request()
+		route, params, err := c.router.FindRoute(req)
+		if err != nil {
+			if errors.Is(err, routers.ErrMethodNotAllowed) {
+				return newProblem(methodNotAllowed, "this resource does not allow that method")
+			}
+			return newProblem(notFound, "no such resource")
+		}
+		ctx := context.WithValue(req.Context(), slotKey{}, &principalSlot{})
+		req = req.WithContext(ctx)
+		e.SetRequest(req)
+		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: c.options}
+		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+			return requestProblem(err)
+		}
+		return next(e)
+	}
+}
+
+// requestProblem explains a validation failure: authentication first, then the
+// content type, then every field that breaks the schema.
+func requestProblem(err error) *problem {
+	errs := flatten(err)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return newProblem(payloadTooLarge, "the body is larger than this hub accepts")
+	}
+	for _, e := range errs {
+		var sec *openapi3filter.SecurityRequirementsError
+		if errors.As(e, &sec) {
+			for _, inner := range sec.Errors {
+				if errors.Is(inner, errForbidden) {
+					return newProblem(forbidden, "your token's roles do not allow this operation")
+				}
+			}
+			detail := "a valid bearer token is required"
+			if len(sec.Errors) > 0 {
+				detail = authDetail(sec.Errors[0])
+			}
+			return newProblem(unauthenticated, detail)
+		}
+	}
+	p := newProblem(validation, "")
+	for _, e := range errs {
+		var re *openapi3filter.RequestError
+		if !errors.As(e, &re) {
+			p.Errors = append(p.Errors, fieldError{"", "is not valid"})
+			continue
+		}
+		if re.RequestBody != nil && strings.Contains(re.Reason, "Content-Type") || strings.Contains(re.Error(), "unsupported content type") {
+			return newProblem(unsupportedMedia, "send the body as application/json")
+		}
+		var parseErr *openapi3filter.ParseError
+		if re.RequestBody != nil && errors.As(re.Err, &parseErr) {
+			return newProblem(badRequest, "the body is not valid JSON")
+		}
+		p.Errors = append(p.Errors, fieldErrors(re)...)
+	}
+	p.Detail = fmt.Sprintf("%d problem(s) with the request; see errors", len(p.Errors))
+	return p
+}
+
+// authDetail keeps the verifier's short reason and drops kin-openapi's wrapping.
+func authDetail(err error) string {
+	msg := err.Error()
+	if msg == "missing bearer token" {
+		return "send Authorization: Bearer <token>"
+	}
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+// flatten splits the validator's top-level list (not the schema errors inside a
+// RequestError, which fieldErrors reads with their request context).
+func flatten(err error) []error {
+	if multi, ok := err.(openapi3.MultiError); ok {
+		var out []error
+		for _, e := range multi {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// fieldErrors names the parameter or the JSON path of each schema failure.
+func fieldErrors(re *openapi3filter.RequestError) []fieldError {
+	base := ""
+	if re.Parameter != nil {
+		base = re.Parameter.Name
+	}
+	var schemaErrs []*openapi3.SchemaError
+	var multi openapi3.MultiError
+	if errors.As(re.Err, &multi) {
+		for _, e := range multi {
+			var se *openapi3.SchemaError
+			if errors.As(e, &se) {
+				schemaErrs = append(schemaErrs, se)
+			}
+		}
+	} else {
+		var se *openapi3.SchemaError
+		if errors.As(re.Err, &se) {
+			schemaErrs = append(schemaErrs, se)
+		}
+	}
+	if len(schemaErrs) == 0 {
+		msg := re.Reason
+		if msg == "" && re.Err != nil {
+			msg = re.Err.Error()
+		}
+		if base == "" && re.RequestBody != nil {
+			if msg == "" || strings.Contains(msg, "must have a value") {
+				msg = "a request body is required"
+			}
+		}
+		return []fieldError{{Field: base, Message: msg}}
+	}
+	out := make([]fieldError, 0, len(schemaErrs))
+	for _, se := range schemaErrs {
+		out = append(out, fieldError{Field: jsonPath(base, se), Message: se.Reason})
+	}
+	return out
+}
+
+// jsonPath writes a schema error's location like identifiers[0].value; for an unknown
+// property, the property itself is named.
+func jsonPath(base string, se *openapi3.SchemaError) string {
+	parts := se.JSONPointer()
+	if se.SchemaField == "properties" && strings.HasSuffix(se.Reason, "is unsupported") {
+		if name, ok := quoted(se.Reason); ok {
+			parts = append(parts, name)
+		}
+	}
+	if se.SchemaField == "required" {
+		if name, ok := quoted(se.Reason); ok && (len(parts) == 0 || parts[len(parts)-1] != name) {
+			parts = append(parts, name)
+		}
+	}
+	var b strings.Builder
+	b.WriteString(base)
+	for _, part := range parts {
+		if _, err := strconv.Atoi(part); err == nil {
+			b.WriteString("[" + part + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(part)
+	}
+	return b.String()
+}
+
+// quoted returns the first double-quoted word of s.
+func quoted(s string) (string, bool) {
+	_, rest, ok := strings.Cut(s, `"`)
+	if !ok {
+		return "", false
+	}
+	name, _, ok := strings.Cut(rest, `"`)
+	return name, ok
+}

@@ -1,0 +1,118 @@
+package identifier
+
+import (
+	"net/mail"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Normalise returns raw as the canonical value of its kind, or an *InvalidError.
+func (r *Rules) Normalise(kind Kind, raw string) (string, error) {
+	switch kind {
+	case Phone:
+		return r.phone(raw)
+	case Email:
+		return email(raw)
+	case UPRN:
+		return uprn(raw)
+	}
+	if !kind.IsReference() {
+		return "", &InvalidError{Kind: kind, Reason: "unknown identifier kind"}
+	}
+	return r.reference(kind, raw)
+}
+
+// phoneChars are what people put in phone numbers besides digits.
+var phoneChars = regexp.MustCompile(`^\+?[0-9 ()./-]+$`)
+
+func (r *Rules) phone(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	invalid := &InvalidError{Kind: Phone, Reason: "not a valid telephone number for region " + r.region}
+	if len(s) > 32 || !phoneChars.MatchString(s) {
+		return "", invalid
+	}
+	num, err := phonenumbers.Parse(s, r.region)
+	if err != nil || !dialable(num) {
+		return "", invalid
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// dialable accepts numbers in allocated ranges, and numbers of a possible length in
+// ranges the library's metadata does not know (new allocations, and Ofcom's ranges for
+// drama and testing such as 07700 900xxx), so old metadata never turns a resident away.
+func dialable(num *phonenumbers.PhoneNumber) bool {
+	return phonenumbers.IsValidNumber(num) ||
+		phonenumbers.IsPossibleNumberWithReason(num) == phonenumbers.IS_POSSIBLE
+}
+
+// ukMobile is the shape of UK mobile numbers (07 then 1-5 or 7-9; 070 and 076 are
+// personal numbers and pagers).
+var ukMobile = regexp.MustCompile(`^\+447[1-57-9][0-9]{8}$`)
+
+// IsUKMobile reports whether an E.164 number is a UK mobile (one an SMS can reach).
+func IsUKMobile(e164 string) bool {
+	return ukMobile.MatchString(e164)
+}
+
+func email(raw string) (string, error) {
+	s := strings.ToLower(strings.TrimSpace(raw))
+	invalid := &InvalidError{Kind: Email, Reason: "not an email address like name@example.org"}
+	if s == "" || len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>\"") {
+		return "", invalid
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Name != "" || addr.Address != s {
+		return "", invalid
+	}
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return "", invalid
+	}
+	return s, nil
+}
+
+func uprn(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	invalid := &InvalidError{Kind: UPRN, Reason: "a UPRN is 1 to 12 digits"}
+	if s == "" || len(s) > 12 {
+		return "", invalid
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return "", invalid
+		}
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n == 0 {
+		return "", &InvalidError{Kind: UPRN, Reason: "a UPRN is a number above zero"}
+	}
+	return strconv.FormatUint(n, 10), nil
+}
+
+func (r *Rules) reference(kind Kind, raw string) (string, error) {
+	s := strings.Join(strings.Fields(raw), "")
+	if kind != MyAccountSubject {
+		s = strings.ToUpper(s)
+	}
+	if s == "" || len(s) > 128 || !r.patterns[kind].MatchString(s) {
+		return "", &InvalidError{Kind: kind, Reason: "does not match this council's format for " + strings.ReplaceAll(string(kind), "_", " ")}
+	}
+	return s, nil
+}
+
+// postcodeShape is a UK postcode without its space: outward code, then digit and two letters.
+var postcodeShape = regexp.MustCompile(`^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$`)
+
+// NormalisePostcode writes a UK postcode upper-case with one space: "sw1a1aa" -> "SW1A 1AA".
+func NormalisePostcode(raw string) (string, error) {
+	s := strings.ToUpper(strings.Join(strings.Fields(raw), ""))
+	m := postcodeShape.FindStringSubmatch(s)
+	if m == nil {
+		return "", &InvalidError{Kind: "postcode", Reason: "not a UK postcode like N15 4QR"}
+	}
+	return m[1] + " " + m[2], nil
+}

@@ -1,0 +1,153 @@
+// Package store opens the hub's one SQL database — an embedded SQLite file by default,
+// PostgreSQL in production — applies its migrations, runs transactions and maps driver
+// errors to the sentinels domain packages check.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jmoiron/sqlx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect is the SQL engine behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is the hub's database handle.
+type DB struct {
+	*sqlx.DB
+	Dialect Dialect
+}
+
+var (
+	// ErrNotFound: the row does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique constraint refused the write.
+	ErrConflict = errors.New("conflict")
+)
+
+// Open connects to databaseURL, or, when it is empty, to the SQLite file
+// contacthub.db in dataDir (created with the directory when absent).
+func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
+	switch {
+	case databaseURL == "":
+		return openSQLite(ctx, filepath.Join(dataDir, "contacthub.db"))
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		return openPostgres(ctx, databaseURL)
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "//"))
+	default:
+		return nil, errors.New("DATABASE_URL must start with postgres://, postgresql:// or sqlite")
+	}
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	// WAL lets readers run beside the one writer; immediate transactions take the write
+	// lock up front so two writers queue on busy_timeout instead of failing to upgrade.
+	// The "sqlite" time format sorts as text in time order, which cursors rely on.
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	db, err := sqlx.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", filepath.Base(path), err)
+	}
+	return &DB{DB: db, Dialect: SQLite}, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	db, err := sqlx.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return &DB{DB: db, Dialect: Postgres}, nil
+}
+
+// InTx runs fn in a transaction, committing when fn returns nil and rolling back
+// otherwise. The transaction is passed explicitly; nothing hides it in the context.
+func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", MapError(err))
+	}
+	if err := fn(tx); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", MapError(err))
+	}
+	return nil
+}
+
+// MapError turns driver errors into ErrNotFound and ErrConflict (wrapping the original),
+// so domain code checks sentinels with errors.Is and never driver types.
+func MapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("%w: %w", ErrConflict, err)
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		switch liteErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %w", ErrConflict, err)
+		}
+	}
+	return err
+}
+
+// NewID returns a new UUIDv7: time-ordered, so new rows land at the end of indexes.
+func NewID() string {
+	return uuid.Must(uuid.NewV7()).String()
+}
+
+// Now is the current time as both engines store it: UTC, to the microsecond.
+func Now() time.Time {
+	return time.Now().UTC().Truncate(time.Microsecond)
+}

@@ -1,0 +1,151 @@
+// Package timeline keeps the append-only events of customers (and, later, cases): who did
+// what, when. Rows are only ever inserted; reading is newest first, cursor-paginated.
+package timeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/council/contacthub/internal/cursor"
+	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/store"
+)
+
+// Actor is who caused an event: a token subject and the role they acted in.
+type Actor struct {
+	Subject string
+	Role    string
+}
+
+// Event is one thing that happened to a customer or case.
+type Event struct {
+	ID         string
+	CustomerID string
+	CaseID     string
+	Kind       string
+	Actor      Actor
+	Data       map[string]any
+	OccurredAt time.Time
+}
+
+// Page is one page of events and the cursor of the next, "" on the last.
+type Page struct {
+	Items      []Event
+	NextCursor string
+}
+
+const insertEvent = `INSERT INTO timeline_events
+ (id, customer_id, case_id, kind, actor_subject, actor_role, data, occurred_at)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+// Append writes ev inside tx, so an event commits or rolls back with the change it tells.
+func Append(ctx context.Context, tx *sqlx.Tx, ev Event) error {
+	if ev.ID == "" {
+		ev.ID = store.NewID()
+	}
+	if ev.OccurredAt.IsZero() {
+		ev.OccurredAt = store.Now()
+	}
+	if ev.Data == nil {
+		ev.Data = map[string]any{}
+	}
+	data, err := json.Marshal(ev.Data)
+	if err != nil {
+		return fmt.Errorf("encode event data: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, tx.Rebind(insertEvent), ev.ID, nullable(ev.CustomerID), nullable(ev.CaseID),
+		ev.Kind, ev.Actor.Subject, ev.Actor.Role, string(data), ev.OccurredAt)
+	if err != nil {
+		return fmt.Errorf("append %s event: %w", ev.Kind, store.MapError(err))
+	}
+	return nil
+}
+
+type eventRow struct {
+	ID           string    `db:"id"`
+	CustomerID   *string   `db:"customer_id"`
+	CaseID       *string   `db:"case_id"`
+	Kind         string    `db:"kind"`
+	ActorSubject string    `db:"actor_subject"`
+	ActorRole    string    `db:"actor_role"`
+	Data         []byte    `db:"data"`
+	OccurredAt   time.Time `db:"occurred_at"`
+}
+
+const customerEventsFirst = `SELECT id, customer_id, case_id, kind, actor_subject, actor_role, data, occurred_at
+ FROM timeline_events WHERE customer_id = ?
+ ORDER BY occurred_at DESC, id DESC LIMIT ?`
+
+const customerEventsAfter = `SELECT id, customer_id, case_id, kind, actor_subject, actor_role, data, occurred_at
+ FROM timeline_events WHERE customer_id = ? AND (occurred_at < ? OR (occurred_at = ? AND id < ?))
+ ORDER BY occurred_at DESC, id DESC LIMIT ?`
+
+// ForCustomer reads one page of a customer's events, newest first.
+func ForCustomer(ctx context.Context, db *store.DB, customerID string, limit int, after string) (Page, error) {
+	var rows []eventRow
+	var err error
+	if after == "" {
+		err = db.SelectContext(ctx, &rows, db.Rebind(customerEventsFirst), customerID, limit+1)
+	} else {
+		at, id, cerr := decodeCursor(after)
+		if cerr != nil {
+			return Page{}, cerr
+		}
+		err = db.SelectContext(ctx, &rows, db.Rebind(customerEventsAfter), customerID, at, at, id, limit+1)
+	}
+	if err != nil {
+		return Page{}, fmt.Errorf("read timeline: %w", store.MapError(err))
+	}
+	return toPage(rows, limit)
+}
+
+func toPage(rows []eventRow, limit int) (Page, error) {
+	var page Page
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		page.NextCursor = cursor.Encode(last.OccurredAt.UTC().Format(time.RFC3339Nano), last.ID)
+	}
+	page.Items = make([]Event, 0, len(rows))
+	for _, r := range rows {
+		ev := Event{ID: r.ID, Kind: r.Kind, Actor: Actor{r.ActorSubject, r.ActorRole}, OccurredAt: r.OccurredAt.UTC()}
+		if r.CustomerID != nil {
+			ev.CustomerID = *r.CustomerID
+		}
+		if r.CaseID != nil {
+			ev.CaseID = *r.CaseID
+		}
+		if err := json.Unmarshal(r.Data, &ev.Data); err != nil {
+			return Page{}, fmt.Errorf("decode event %s: %w", r.ID, err)
+		}
+		page.Items = append(page.Items, ev)
+	}
+	return page, nil
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	keys, err := cursor.Decode(c, 2)
+	if err != nil {
+		return time.Time{}, "", fault.Field("cursor", "not a cursor this server gave out")
+	}
+	at, err := time.Parse(time.RFC3339Nano, keys[0])
+	if err != nil {
+		return time.Time{}, "", fault.Field("cursor", "not a cursor this server gave out")
+	}
+	if _, err := uuid.Parse(keys[1]); err != nil {
+		return time.Time{}, "", fault.Field("cursor", "not a cursor this server gave out")
+	}
+	return at.UTC(), keys[1], nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
