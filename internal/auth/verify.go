@@ -217,6 +217,9 @@ func reason(err error) string {
 		return "wrong issuer"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
 		return "token lacks a required claim (exp)"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid) && strings.Contains(err.Error(), "signing method"):
+		// golang-jwt reports an algorithm outside WithValidMethods as a signature error.
+		return "algorithm not allowed"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return "signature does not verify"
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
