@@ -166,3 +166,52 @@ func randomCustomer(rng *rand.Rand, n int) contacthub.CustomerCreate {
 	}
 	return c
 }
+
+func TestUndoMerge_RefusesWhenAnIdentifierNowBelongsToSomeoneElseAndChangesNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		ag := h.agent()
+		survivor := createCustomer(t, ag, contacthub.CustomerCreate{FamilyName: ptr("Okafor")})
+		duplicate := createCustomer(t, ag, contacthub.CustomerCreate{FamilyName: ptr("Okafor"),
+			Identifiers: &[]contacthub.IdentifierInput{phone("07700900321"), {Kind: contacthub.Email, Value: "shared@example.org"}}})
+		merged, err := ag.MergeCustomerWithResponse(ctx, survivor.Id, nil, contacthub.MergeRequest{DuplicateId: duplicate.Id, Reason: "same"})
+		if err != nil || merged.JSON200 == nil {
+			t.Fatalf("merge: %v %s", err, merged.Body)
+		}
+		// The email moves on to a third customer after the merge.
+		var emailID openapi_types.UUID
+		for _, id := range merged.JSON200.Survivor.Identifiers {
+			if id.Kind == contacthub.Email {
+				emailID = id.Id
+			}
+		}
+		if _, err := ag.RemoveCustomerIdentifierWithResponse(ctx, survivor.Id, emailID); err != nil {
+			t.Fatal(err)
+		}
+		third := createCustomer(t, ag, contacthub.CustomerCreate{FamilyName: ptr("Other"),
+			Identifiers: &[]contacthub.IdentifierInput{{Kind: contacthub.Email, Value: "shared@example.org"}}})
+		before, _ := ag.GetCustomerWithResponse(ctx, survivor.Id)
+
+		undo, err := ag.UndoMergeWithResponse(ctx, merged.JSON200.MergeId, nil, contacthub.UndoMergeRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantProblem(t, http.StatusConflict, undo.Body, undo.StatusCode(), "identifier-taken")
+
+		after, _ := ag.GetCustomerWithResponse(ctx, survivor.Id)
+		if after.JSON200.Version != before.JSON200.Version || len(after.JSON200.Identifiers) != 1 {
+			t.Fatalf("the refused undo changed the survivor: %+v", after.JSON200)
+		}
+		dup, _ := ag.GetCustomerWithResponse(ctx, duplicate.Id)
+		if dup.JSON200.MergedInto == nil || len(dup.JSON200.Identifiers) != 0 {
+			t.Fatalf("the refused undo changed the duplicate: %+v", dup.JSON200)
+		}
+		rec, _ := ag.GetMergeWithResponse(ctx, merged.JSON200.MergeId)
+		if rec.JSON200.UndoneAt != nil {
+			t.Fatal("the refused undo marked the merge undone")
+		}
+		other, _ := ag.GetCustomerWithResponse(ctx, third.Id)
+		if len(other.JSON200.Identifiers) != 1 {
+			t.Fatalf("the third customer lost the email: %+v", other.JSON200)
+		}
+	})
+}
