@@ -17,11 +17,16 @@ import (
 
 	"github.com/council/contacthub/api"
 	"github.com/council/contacthub/internal/auth"
+	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/config"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/httpapi"
 	"github.com/council/contacthub/internal/identifier"
+	"github.com/council/contacthub/internal/intake"
 	"github.com/council/contacthub/internal/kv"
+	"github.com/council/contacthub/internal/outbox"
+	"github.com/council/contacthub/internal/referral"
 	"github.com/council/contacthub/internal/store"
 )
 
@@ -32,9 +37,22 @@ type App struct {
 	DB        *store.DB
 	redis     *redis.Client
 	verifier  *auth.Verifier
+	Catalogue *catalogue.Catalogue
 	Customers *customer.Service
-	sweeper   *kv.SQLIdempotency
-	handler   http.Handler
+	Cases     *casework.Cases
+	Contacts  *intake.Intake
+	Referrals *referral.Referrals
+	// Bus carries outbox messages to every replica (Redis) or within this one.
+	Bus        Bus
+	Dispatcher *outbox.Dispatcher
+	sweeper    *kv.SQLIdempotency
+	handler    http.Handler
+}
+
+// Bus publishes outbox messages and lets parts of the hub listen to them.
+type Bus interface {
+	outbox.Publisher
+	Subscribe(ctx context.Context) <-chan outbox.Message
 }
 
 // Open connects to the database (applying migrations) and Redis when configured.
@@ -60,7 +78,23 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.Close()
 		return nil, err
 	}
+	if a.Catalogue, err = catalogue.Load(cfg.CatalogueFile); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("CONTACTHUB_CATALOGUE_FILE: %w", err)
+	}
 	a.Customers = customer.NewService(db, rules)
+	a.Cases = casework.New(db, a.Catalogue)
+	a.Contacts = intake.New(db, a.Customers, a.Cases, a.Catalogue)
+	a.Referrals = referral.New(db, a.Cases, a.Catalogue)
+	// A customer's cases and contacts follow it into a merge, and back on undo.
+	a.Customers.Follow("cases", a.Cases)
+	a.Customers.Follow("contacts", a.Contacts)
+	if a.redis != nil {
+		a.Bus = outbox.NewRedisBus(a.redis, cfg.RedisPrefix)
+	} else {
+		a.Bus = outbox.NewMemoryBus()
+	}
+	a.Dispatcher = outbox.NewDispatcher(db, a.Bus, log)
 	return a, nil
 }
 
@@ -101,7 +135,8 @@ func (a *App) buildHandler(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(a.DB.DB.DB, "contacthub"))
 	deps := httpapi.Deps{
-		Spec: spec, Verifier: a.verifier, Customers: a.Customers, Ready: a.ready, Registry: reg, Log: a.log,
+		Spec: spec, Verifier: a.verifier, Customers: a.Customers, Contacts: a.Contacts, Cases: a.Cases,
+		Referrals: a.Referrals, Catalogue: a.Catalogue, Ready: a.ready, Registry: reg, Log: a.log,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, RateLimitPerMinute: a.cfg.RateLimitPerMinute,
 		RateLimitIPPerMinute: a.cfg.RateLimitIPPerMinute, TrustedProxies: a.cfg.TrustedProxies,
 		IdempotencyTTL: a.cfg.IdempotencyTTL,
@@ -174,6 +209,7 @@ func (a *App) Serve(ctx context.Context) error {
 	errs := make(chan error, 1)
 	go func() { errs <- srv.ListenAndServe() }()
 	go a.sweepIdempotencyKeys(ctx)
+	go a.Dispatcher.Run(ctx)
 	a.log.Info("serving", slog.String("addr", a.cfg.Addr), slog.String("database", string(a.DB.Dialect)),
 		slog.Bool("redis", a.redis != nil))
 	select {

@@ -36,6 +36,7 @@ type Config struct {
 	ShutdownTimeout      time.Duration // CONTACTHUB_SHUTDOWN_TIMEOUT
 	IdempotencyTTL       time.Duration // CONTACTHUB_IDEMPOTENCY_TTL
 	RedisPrefix          string        // CONTACTHUB_REDIS_PREFIX
+	CatalogueFile        string        // CONTACTHUB_CATALOGUE_FILE
 }
 
 // DevKeyPath is where the development signing key lives.
@@ -77,6 +78,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ShutdownTimeout:      r.duration("CONTACTHUB_SHUTDOWN_TIMEOUT", 15*time.Second),
 		IdempotencyTTL:       r.duration("CONTACTHUB_IDEMPOTENCY_TTL", 24*time.Hour),
 		RedisPrefix:          r.str("CONTACTHUB_REDIS_PREFIX", "contacthub:"),
+		CatalogueFile:        r.str("CONTACTHUB_CATALOGUE_FILE", ""),
 	}
 	switch c.DevSigningKey {
 	case "auto", "on", "off":

@@ -15,7 +15,7 @@ import (
 var ctx = context.Background()
 
 func phone(v string) contacthub.IdentifierInput {
-	return contacthub.IdentifierInput{Kind: contacthub.Phone, Value: v}
+	return contacthub.IdentifierInput{Kind: contacthub.IdentifierKindPhone, Value: v}
 }
 
 func createCustomer(t *testing.T, c *contacthub.ClientWithResponses, in contacthub.CustomerCreate) contacthub.Customer {
@@ -38,9 +38,9 @@ func TestCreateCustomer_NormalisesIdentifiersAndAnswersWithLocationAndETag(t *te
 			Address:     &contacthub.Address{Line1: ptr("12 Station Road"), Postcode: ptr("n15 4qr")},
 			Identifiers: &[]contacthub.IdentifierInput{
 				phone("07700 900123"),
-				{Kind: contacthub.Email, Value: "  Amara.Okafor@Example.ORG "},
-				{Kind: contacthub.Uprn, Value: "000000199356"},
-				{Kind: contacthub.CouncilTaxAccount, Value: "5123 45678"},
+				{Kind: contacthub.IdentifierKindEmail, Value: "  Amara.Okafor@Example.ORG "},
+				{Kind: contacthub.IdentifierKindUprn, Value: "000000199356"},
+				{Kind: contacthub.IdentifierKindCouncilTaxAccount, Value: "5123 45678"},
 			},
 			Needs:    &contacthub.Needs{Vulnerable: ptr(true), PreferredLanguage: ptr("cy")},
 			Consents: &contacthub.Consents{SmsSurveys: ptr(true)},
@@ -59,8 +59,8 @@ func TestCreateCustomer_NormalisesIdentifiersAndAnswersWithLocationAndETag(t *te
 			t.Errorf("ETag = %q, version %d; want \"1\"", got, c.Version)
 		}
 		want := map[contacthub.IdentifierKind]string{
-			contacthub.Phone: "+447700900123", contacthub.Email: "amara.okafor@example.org",
-			contacthub.Uprn: "199356", contacthub.CouncilTaxAccount: "512345678",
+			contacthub.IdentifierKindPhone: "+447700900123", contacthub.IdentifierKindEmail: "amara.okafor@example.org",
+			contacthub.IdentifierKindUprn: "199356", contacthub.IdentifierKindCouncilTaxAccount: "512345678",
 		}
 		if len(c.Identifiers) != len(want) {
 			t.Fatalf("identifiers = %+v", c.Identifiers)
@@ -91,7 +91,7 @@ func TestCreateCustomer_SamePhoneWrittenTwoWaysIsRejectedNamingTheHolder(t *test
 		first := createCustomer(t, h.agent(), contacthub.CustomerCreate{FamilyName: ptr("Okafor"),
 			Identifiers: &[]contacthub.IdentifierInput{phone("07700 900123")}})
 		resp, err := h.agent().CreateCustomerWithResponse(ctx, nil, contacthub.CustomerCreate{FamilyName: ptr("Okafor-Smith"),
-			Identifiers: &[]contacthub.IdentifierInput{{Kind: contacthub.Email, Value: "new@example.org"}, phone("+44 7700 900123")}})
+			Identifiers: &[]contacthub.IdentifierInput{{Kind: contacthub.IdentifierKindEmail, Value: "new@example.org"}, phone("+44 7700 900123")}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,9 +114,9 @@ func TestCreateCustomer_InvalidIdentifiersAreNamedAndNothingIsWritten(t *testing
 			Identifiers: &[]contacthub.IdentifierInput{
 				phone("07700 900123"),
 				phone("not a phone"),
-				{Kind: contacthub.Uprn, Value: "1234567890123"},
-				{Kind: contacthub.CouncilTaxAccount, Value: "12-AB"},
-				{Kind: contacthub.Email, Value: "Bob <bob@example.org>"},
+				{Kind: contacthub.IdentifierKindUprn, Value: "1234567890123"},
+				{Kind: contacthub.IdentifierKindCouncilTaxAccount, Value: "12-AB"},
+				{Kind: contacthub.IdentifierKindEmail, Value: "Bob <bob@example.org>"},
 			},
 			Address: &contacthub.Address{Postcode: ptr("NOTAPOST")},
 		})
@@ -196,7 +196,7 @@ func TestIdentifiers_AddRemoveAndConflicts(t *testing.T) {
 			t.Fatalf("conflict names %s, want %s", p.CustomerId, a.Id)
 		}
 
-		bad, err := h.agent().AddCustomerIdentifierWithResponse(ctx, b.Id, nil, contacthub.IdentifierInput{Kind: contacthub.Uprn, Value: "12ab"})
+		bad, err := h.agent().AddCustomerIdentifierWithResponse(ctx, b.Id, nil, contacthub.IdentifierInput{Kind: contacthub.IdentifierKindUprn, Value: "12ab"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +204,7 @@ func TestIdentifiers_AddRemoveAndConflicts(t *testing.T) {
 			t.Fatalf("problem does not name value: %s", bad.Body)
 		}
 
-		added, err := h.agent().AddCustomerIdentifierWithResponse(ctx, b.Id, nil, contacthub.IdentifierInput{Kind: contacthub.Email, Value: "B@Example.org"})
+		added, err := h.agent().AddCustomerIdentifierWithResponse(ctx, b.Id, nil, contacthub.IdentifierInput{Kind: contacthub.IdentifierKindEmail, Value: "B@Example.org"})
 		if err != nil || added.JSON201 == nil {
 			t.Fatalf("add: %v %s", err, added.Body)
 		}
@@ -227,7 +227,7 @@ func TestIdentifiers_AddRemoveAndConflicts(t *testing.T) {
 		wantProblem(t, http.StatusNotFound, again.Body, again.StatusCode(), "not-found")
 
 		// The email is free again for anyone.
-		if _, err := h.agent().AddCustomerIdentifierWithResponse(ctx, a.Id, nil, contacthub.IdentifierInput{Kind: contacthub.Email, Value: "b@example.org"}); err != nil {
+		if _, err := h.agent().AddCustomerIdentifierWithResponse(ctx, a.Id, nil, contacthub.IdentifierInput{Kind: contacthub.IdentifierKindEmail, Value: "b@example.org"}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -239,7 +239,7 @@ func TestSearchCustomers_ByEachFilterWithCursorPages(t *testing.T) {
 		for i, name := range []string{"Smith", "Smithson", "Smyth", "O'Smith"} {
 			createCustomer(t, ag, contacthub.CustomerCreate{GivenName: ptr("Jo"), FamilyName: ptr(name),
 				Address:     &contacthub.Address{Postcode: ptr([]string{"N15 4QR", "N15 4QR", "N8 7PB", "N8 7PB"}[i])},
-				Identifiers: &[]contacthub.IdentifierInput{phone("0770090010" + string(rune('0'+i))), {Kind: contacthub.BenefitClaim, Value: "HB10000" + string(rune('0'+i))}}})
+				Identifiers: &[]contacthub.IdentifierInput{phone("0770090010" + string(rune('0'+i))), {Kind: contacthub.IdentifierKindBenefitClaim, Value: "HB10000" + string(rune('0'+i))}}})
 		}
 		search := func(p contacthub.SearchCustomersParams) []string {
 			t.Helper()
@@ -312,10 +312,10 @@ func TestMatchCustomer_ExactOrRankedCandidatesWithReasons(t *testing.T) {
 		ag := h.agent()
 		amara := createCustomer(t, ag, contacthub.CustomerCreate{GivenName: ptr("Amara"), FamilyName: ptr("Okafor"),
 			DateOfBirth: &openapi_types.Date{Time: mustDate(t, "1984-03-12")}, Address: &contacthub.Address{Postcode: ptr("N15 4QR")},
-			Identifiers: &[]contacthub.IdentifierInput{phone("07700900123"), {Kind: contacthub.Uprn, Value: "199356"}}})
+			Identifiers: &[]contacthub.IdentifierInput{phone("07700900123"), {Kind: contacthub.IdentifierKindUprn, Value: "199356"}}})
 		sister := createCustomer(t, ag, contacthub.CustomerCreate{GivenName: ptr("Ngozi"), FamilyName: ptr("Okafor"),
 			DateOfBirth: &openapi_types.Date{Time: mustDate(t, "1990-01-01")}, Address: &contacthub.Address{Postcode: ptr("N15 4QR")},
-			Identifiers: &[]contacthub.IdentifierInput{{Kind: contacthub.Email, Value: "ngozi@example.org"}}})
+			Identifiers: &[]contacthub.IdentifierInput{{Kind: contacthub.IdentifierKindEmail, Value: "ngozi@example.org"}}})
 
 		match := func(req contacthub.MatchRequest) contacthub.MatchResult {
 			t.Helper()
@@ -332,7 +332,7 @@ func TestMatchCustomer_ExactOrRankedCandidatesWithReasons(t *testing.T) {
 		}
 
 		// Two strong identifiers pointing at two people: never guess.
-		split := match(contacthub.MatchRequest{Identifiers: &[]contacthub.IdentifierInput{phone("07700900123"), {Kind: contacthub.Email, Value: "ngozi@example.org"}}})
+		split := match(contacthub.MatchRequest{Identifiers: &[]contacthub.IdentifierInput{phone("07700900123"), {Kind: contacthub.IdentifierKindEmail, Value: "ngozi@example.org"}}})
 		if split.Match != nil || len(split.Candidates) != 2 {
 			t.Fatalf("conflicting identifiers must give candidates, not a match: %+v", split)
 		}

@@ -357,3 +357,7 @@ func dateOf(s string) time.Time {
 	}
 	return d
 }
+
+func agentClaims() auth.Claims {
+	return auth.Claims{Subject: "agent-alice", Roles: []auth.Role{auth.Agent}, Tier: 1}
+}

@@ -20,7 +20,7 @@ func TestMerge_SurvivorGainsIdentifiersAndUndoRestoresBoth(t *testing.T) {
 			Identifiers: &[]contacthub.IdentifierInput{phone("07700900123")}})
 		duplicate := createCustomer(t, ag, contacthub.CustomerCreate{GivenName: ptr("A"), FamilyName: ptr("Okafor"),
 			DateOfBirth: &openapi_types.Date{Time: mustDate(t, "1984-03-12")},
-			Identifiers: &[]contacthub.IdentifierInput{{Kind: contacthub.Email, Value: "amara@example.org"}}})
+			Identifiers: &[]contacthub.IdentifierInput{{Kind: contacthub.IdentifierKindEmail, Value: "amara@example.org"}}})
 
 		merged, err := ag.MergeCustomerWithResponse(ctx, survivor.Id, nil, contacthub.MergeRequest{DuplicateId: duplicate.Id, Reason: "same person, phoned and emailed"})
 		if err != nil || merged.JSON200 == nil {
@@ -156,10 +156,10 @@ func randomCustomer(rng *rand.Rand, n int) contacthub.CustomerCreate {
 		ids = append(ids, phone(fmt.Sprintf("07700 9%05d", n)))
 	}
 	if maybe() {
-		ids = append(ids, contacthub.IdentifierInput{Kind: contacthub.Email, Value: fmt.Sprintf("person%d@example.org", n)})
+		ids = append(ids, contacthub.IdentifierInput{Kind: contacthub.IdentifierKindEmail, Value: fmt.Sprintf("person%d@example.org", n)})
 	}
 	if maybe() {
-		ids = append(ids, contacthub.IdentifierInput{Kind: contacthub.CouncilTaxAccount, Value: fmt.Sprintf("5%08d", n)})
+		ids = append(ids, contacthub.IdentifierInput{Kind: contacthub.IdentifierKindCouncilTaxAccount, Value: fmt.Sprintf("5%08d", n)})
 	}
 	if len(ids) > 0 {
 		c.Identifiers = &ids
@@ -172,7 +172,7 @@ func TestUndoMerge_RefusesWhenAnIdentifierNowBelongsToSomeoneElseAndChangesNothi
 		ag := h.agent()
 		survivor := createCustomer(t, ag, contacthub.CustomerCreate{FamilyName: ptr("Okafor")})
 		duplicate := createCustomer(t, ag, contacthub.CustomerCreate{FamilyName: ptr("Okafor"),
-			Identifiers: &[]contacthub.IdentifierInput{phone("07700900321"), {Kind: contacthub.Email, Value: "shared@example.org"}}})
+			Identifiers: &[]contacthub.IdentifierInput{phone("07700900321"), {Kind: contacthub.IdentifierKindEmail, Value: "shared@example.org"}}})
 		merged, err := ag.MergeCustomerWithResponse(ctx, survivor.Id, nil, contacthub.MergeRequest{DuplicateId: duplicate.Id, Reason: "same"})
 		if err != nil || merged.JSON200 == nil {
 			t.Fatalf("merge: %v %s", err, merged.Body)
@@ -180,7 +180,7 @@ func TestUndoMerge_RefusesWhenAnIdentifierNowBelongsToSomeoneElseAndChangesNothi
 		// The email moves on to a third customer after the merge.
 		var emailID openapi_types.UUID
 		for _, id := range merged.JSON200.Survivor.Identifiers {
-			if id.Kind == contacthub.Email {
+			if id.Kind == contacthub.IdentifierKindEmail {
 				emailID = id.Id
 			}
 		}
@@ -188,7 +188,7 @@ func TestUndoMerge_RefusesWhenAnIdentifierNowBelongsToSomeoneElseAndChangesNothi
 			t.Fatal(err)
 		}
 		third := createCustomer(t, ag, contacthub.CustomerCreate{FamilyName: ptr("Other"),
-			Identifiers: &[]contacthub.IdentifierInput{{Kind: contacthub.Email, Value: "shared@example.org"}}})
+			Identifiers: &[]contacthub.IdentifierInput{{Kind: contacthub.IdentifierKindEmail, Value: "shared@example.org"}}})
 		before, _ := ag.GetCustomerWithResponse(ctx, survivor.Id)
 
 		undo, err := ag.UndoMergeWithResponse(ctx, merged.JSON200.MergeId, nil, contacthub.UndoMergeRequest{})

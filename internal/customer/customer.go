@@ -63,8 +63,9 @@ type IdentifierInput struct {
 
 // Service is the customer record's domain logic over the hub's database.
 type Service struct {
-	db    *store.DB
-	rules *identifier.Rules
+	db         *store.DB
+	rules      *identifier.Rules
+	dependents map[string]Dependent
 }
 
 // NewService returns a Service that normalises identifiers with rules.

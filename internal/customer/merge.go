@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/timeline"
 )
@@ -25,9 +26,25 @@ type Merge struct {
 // snapshot is what undo needs to restore both records exactly: both as they were, and
 // which survivor fields the merge filled from the duplicate.
 type snapshot struct {
-	Survivor  Customer `json:"survivor"`
-	Duplicate Customer `json:"duplicate"`
-	Filled    []string `json:"filled"`
+	Survivor  Customer            `json:"survivor"`
+	Duplicate Customer            `json:"duplicate"`
+	Filled    []string            `json:"filled"`
+	Moved     map[string][]string `json:"moved,omitempty"` // ids of dependents, by kind
+}
+
+// Dependent is a kind of record that belongs to a customer (contacts, cases) and so
+// follows it into the survivor on a merge, and back on undo.
+type Dependent interface {
+	MoveToSurvivor(ctx context.Context, tx *sqlx.Tx, from, to string) ([]string, error)
+	ReturnTo(ctx context.Context, tx *sqlx.Tx, ids []string, to string) error
+}
+
+// Follow makes records of kind name move with their customer in merges.
+func (s *Service) Follow(name string, d Dependent) {
+	if s.dependents == nil {
+		s.dependents = map[string]Dependent{}
+	}
+	s.dependents[name] = d
 }
 
 // mergeable are the survivor fields a merge fills from the duplicate when the survivor
@@ -88,12 +105,18 @@ func (s *Service) Merge(ctx context.Context, actor Actor, survivorID, duplicateI
 				filled = append(filled, f.name)
 			}
 		}
-		snap, err := json.Marshal(snapshot{Survivor: survivor, Duplicate: duplicate, Filled: filled})
-		if err != nil {
-			return fmt.Errorf("encode merge snapshot: %w", err)
-		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(moveIdentifiers), survivor.ID, duplicate.ID); err != nil {
 			return fmt.Errorf("move identifiers: %w", store.MapError(err))
+		}
+		moved := map[string][]string{}
+		for name, d := range s.dependents {
+			if moved[name], err = d.MoveToSurvivor(ctx, tx, duplicate.ID, survivor.ID); err != nil {
+				return err
+			}
+		}
+		snap, err := json.Marshal(snapshot{Survivor: survivor, Duplicate: duplicate, Filled: filled, Moved: moved})
+		if err != nil {
+			return fmt.Errorf("encode merge snapshot: %w", err)
 		}
 		next.Identifiers = append(slices.Clone(survivor.Identifiers), duplicate.Identifiers...)
 		if out, err = bumpVersion(ctx, tx, next, now); err != nil {
@@ -106,6 +129,10 @@ func (s *Service) Merge(ctx context.Context, actor Actor, survivorID, duplicateI
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(insertMerge), mergeID, survivor.ID, duplicate.ID, why, actor.Subject, now, string(snap)); err != nil {
 			return fmt.Errorf("record merge: %w", store.MapError(err))
+		}
+		if err := outbox.Add(ctx, tx, EventMerged, survivor.ID, map[string]any{
+			"mergeId": mergeID, "survivorId": survivor.ID, "duplicateId": duplicate.ID, "moved": moved}); err != nil {
+			return err
 		}
 		return appendPair(ctx, tx, actor, now,
 			timeline.Event{CustomerID: survivor.ID, Kind: EventMerged,
@@ -222,6 +249,13 @@ func (s *Service) UndoMerge(ctx context.Context, actor Actor, mergeID, why strin
 		if err := s.returnIdentifiers(ctx, tx, snap.Duplicate, sur.ID); err != nil {
 			return err
 		}
+		for name, ids := range snap.Moved {
+			if d, ok := s.dependents[name]; ok {
+				if err := d.ReturnTo(ctx, tx, ids, dup.ID); err != nil {
+					return err
+				}
+			}
+		}
 		if survivor, err = bumpVersion(ctx, tx, restoreSurvivor(sur, snap), now); err != nil {
 			return err
 		}
@@ -241,6 +275,9 @@ func (s *Service) UndoMerge(ctx context.Context, actor Actor, mergeID, why strin
 			return fmt.Errorf("mark merge undone: %w", store.MapError(err))
 		}
 		data := map[string]any{"mergeId": mergeID, "survivorId": sur.ID, "duplicateId": dup.ID}
+		if err := outbox.Add(ctx, tx, EventUnmerged, sur.ID, data); err != nil {
+			return err
+		}
 		return appendPair(ctx, tx, actor, now,
 			timeline.Event{CustomerID: sur.ID, Kind: EventUnmerged, Data: data},
 			timeline.Event{CustomerID: dup.ID, Kind: EventUnmerged, Data: data})

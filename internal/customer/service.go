@@ -27,6 +27,18 @@ type NewCustomer struct {
 // Create records a new customer. An identifier another customer holds is an
 // IdentifierTaken fault naming that customer; nothing is written then.
 func (s *Service) Create(ctx context.Context, actor Actor, in NewCustomer) (Customer, error) {
+	var c Customer
+	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		c, err = s.CreateTx(ctx, tx, actor, in)
+		return err
+	})
+	return c, err
+}
+
+// CreateTx records a new customer inside tx (the intake flow creates customers and
+// their first contact in one transaction).
+func (s *Service) CreateTx(ctx context.Context, tx *sqlx.Tx, actor Actor, in NewCustomer) (Customer, error) {
 	var problems fault.Fields
 	ids := s.normaliseIdentifiers("identifiers", in.Identifiers, &problems)
 	checkDateOfBirth("dateOfBirth", in.DateOfBirth, &problems)
@@ -39,6 +51,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, in NewCustomer) (Cust
 		Address:     normaliseAddress("address", in.Address, &problems),
 		Needs:       normaliseNeeds("needs", in.Needs, &problems),
 		Consents:    in.Consents,
+		Identifiers: []Identifier{},
 		Version:     1,
 		CreatedAt:   now,
 		UpdatedAt:   now,
@@ -46,7 +59,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, in NewCustomer) (Cust
 	if err := problems.Err(); err != nil {
 		return Customer{}, err
 	}
-	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := func() error {
 		if err := s.checkFree(ctx, tx, "", ids); err != nil {
 			return err
 		}
@@ -64,12 +77,9 @@ func (s *Service) Create(ctx context.Context, actor Actor, in NewCustomer) (Cust
 			CustomerID: c.ID, Kind: EventCreated, Actor: actor, OccurredAt: now,
 			Data: map[string]any{"identifierKinds": kindsOf(ids)},
 		})
-	})
+	}()
 	if err != nil {
 		return Customer{}, s.explainConflict(ctx, err, ids)
-	}
-	if c.Identifiers == nil {
-		c.Identifiers = []Identifier{}
 	}
 	return c, nil
 }
@@ -348,5 +358,24 @@ func (s *Service) Timeline(ctx context.Context, customerID string, limit int, af
 	if _, err := load(ctx, s.db, customerID, ""); err != nil {
 		return timeline.Page{}, err
 	}
-	return timeline.ForCustomer(ctx, s.db, customerID, limit, after)
+	ids, err := s.mergedInto(ctx, customerID)
+	if err != nil {
+		return timeline.Page{}, err
+	}
+	return timeline.ForCustomer(ctx, s.db, ids, limit, after)
+}
+
+const selectMergedIn = `SELECT duplicate_id FROM customer_merges WHERE survivor_id = ? AND undone_at IS NULL`
+
+// mergedInto lists id and every record merged into it, directly or through others.
+func (s *Service) mergedInto(ctx context.Context, id string) ([]string, error) {
+	ids := []string{id}
+	for i := 0; i < len(ids) && i < 100; i++ {
+		var dups []string
+		if err := s.db.SelectContext(ctx, &dups, s.db.Rebind(selectMergedIn), ids[i]); err != nil {
+			return nil, fmt.Errorf("read merges: %w", store.MapError(err))
+		}
+		ids = append(ids, dups...)
+	}
+	return ids, nil
 }

@@ -31,6 +31,14 @@ func (s *Service) normaliseIdentifiers(field string, in []IdentifierInput, probl
 	return out
 }
 
+// NormaliseIdentifiers checks and normalises identifiers as the record stores them;
+// problems are named by position under field.
+func (s *Service) NormaliseIdentifiers(field string, in []IdentifierInput) ([]IdentifierInput, error) {
+	var problems fault.Fields
+	out := s.normaliseIdentifiers(field, in, &problems)
+	return out, problems.Err()
+}
+
 // reason is the caller-safe sentence of a normalisation error.
 func reason(err error) string {
 	if inv, ok := err.(*identifier.InvalidError); ok {

@@ -168,17 +168,22 @@ func fromMatchRequest(in api.MatchRequest) customer.MatchRequest {
 }
 
 func toMatchResult(r customer.MatchResult) api.MatchResult {
-	out := api.MatchResult{Candidates: make([]api.MatchCandidate, 0, len(r.Candidates))}
+	out := api.MatchResult{Candidates: toCandidates(r.Candidates)}
 	if r.Match != nil {
 		m := toCustomer(*r.Match)
 		out.Match = &m
 	}
-	for _, c := range r.Candidates {
+	return out
+}
+
+func toCandidates(cs []customer.Candidate) []api.MatchCandidate {
+	out := make([]api.MatchCandidate, 0, len(cs))
+	for _, c := range cs {
 		reasons := make([]api.MatchReason, 0, len(c.Reasons))
 		for _, rs := range c.Reasons {
 			reasons = append(reasons, api.MatchReason{Field: rs.Field, Weight: float32(rs.Weight)})
 		}
-		out.Candidates = append(out.Candidates, api.MatchCandidate{Customer: toCustomer(c.Customer), Score: float32(c.Score), Reasons: reasons})
+		out = append(out, api.MatchCandidate{Customer: toCustomer(c.Customer), Score: float32(c.Score), Reasons: reasons})
 	}
 	return out
 }
@@ -199,12 +204,17 @@ func toMerge(m customer.Merge) api.Merge {
 func toTimelinePage(p timeline.Page) api.TimelinePage {
 	out := api.TimelinePage{Items: make([]api.TimelineEvent, 0, len(p.Items)), NextCursor: optString(p.NextCursor)}
 	for _, ev := range p.Items {
-		out.Items = append(out.Items, api.TimelineEvent{
-			Id: uuid.MustParse(ev.ID), Kind: ev.Kind, OccurredAt: ev.OccurredAt,
-			Actor: api.Actor{Subject: ev.Actor.Subject, Role: ev.Actor.Role}, Data: ev.Data,
-		})
+		out.Items = append(out.Items, toEvent(ev))
 	}
 	return out
+}
+
+func toEvent(ev timeline.Event) api.TimelineEvent {
+	return api.TimelineEvent{
+		Id: uuid.MustParse(ev.ID), Kind: ev.Kind, OccurredAt: ev.OccurredAt,
+		CustomerId: optUUID(ev.CustomerID), CaseId: optUUID(ev.CaseID),
+		Actor: api.Actor{Subject: ev.Actor.Subject, Role: ev.Actor.Role}, Data: ev.Data,
+	}
 }
 
 // etag is a record version as a strong entity tag.

@@ -32,7 +32,7 @@ func TestToCustomer_CarriesEveryField(t *testing.T) {
 		Address:     &api.Address{Line1: ptr("12 Station Road"), Line2: ptr("Flat 1"), Town: ptr("Haringey"), Postcode: ptr("N15 4QR")},
 		Needs:       api.Needs{Vulnerable: &yes, AssistedDigital: &no, PreferredLanguage: ptr("cy"), Accessibility: &[]string{"braille"}},
 		Consents:    api.Consents{SmsSurveys: &yes},
-		Identifiers: []api.Identifier{{Id: idID, Kind: api.Phone, Value: "+447700900123", AddedAt: at}},
+		Identifiers: []api.Identifier{{Id: idID, Kind: api.IdentifierKindPhone, Value: "+447700900123", AddedAt: at}},
 		MergedInto:  &into, Version: 4, CreatedAt: at, UpdatedAt: at.Add(time.Hour),
 	}
 	if diff := cmp.Diff(want, toCustomer(in)); diff != "" {
@@ -57,7 +57,7 @@ func TestFromCustomerCreate_CarriesEveryField(t *testing.T) {
 		Address:     &api.Address{Line1: ptr("40 High Street"), Town: ptr("Haringey"), Postcode: ptr("N8 7PB")},
 		Needs:       &api.Needs{AssistedDigital: ptr(true), PreferredLanguage: ptr("pl"), Accessibility: &[]string{"interpreter"}},
 		Consents:    &api.Consents{SmsSurveys: ptr(true)},
-		Identifiers: &[]api.IdentifierInput{{Kind: api.BenefitClaim, Value: "HB1"}},
+		Identifiers: &[]api.IdentifierInput{{Kind: api.IdentifierKindBenefitClaim, Value: "HB1"}},
 	}
 	want := customer.NewCustomer{
 		GivenName: "Tomasz", FamilyName: "Nowak", DateOfBirth: "1979-11-02",

@@ -5,6 +5,7 @@ import (
 
 	"github.com/council/contacthub/api"
 	"github.com/council/contacthub/internal/auth"
+	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/timeline"
@@ -28,6 +29,10 @@ type Customers interface {
 // handlers implement the generated strict server: validated request in, response out.
 type handlers struct {
 	customers Customers
+	contacts  Contacts
+	cases     Cases
+	referrals Referrals
+	catalogue *catalogue.Catalogue
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/catalogue"
 )
 
 // Deps is everything the HTTP layer needs, wired by the app package.
@@ -25,6 +26,10 @@ type Deps struct {
 	Spec        *openapi3.T
 	Verifier    TokenVerifier
 	Customers   Customers
+	Contacts    Contacts
+	Cases       Cases
+	Referrals   Referrals
+	Catalogue   *catalogue.Catalogue
 	Limiter     RateLimiter
 	Idempotency IdempotencyStore
 	// Ready reports each dependency's health ("ok" or a short reason) for /readyz.
@@ -66,7 +71,8 @@ func New(d Deps) (http.Handler, error) {
 	}
 	v1 := e.Group("", hashBody, c.middleware, limitBy(d.Limiter, d.RateLimitPerMinute, byPrincipal),
 		idempotent(d.Idempotency, d.IdempotencyTTL, idempotencyWait))
-	api.RegisterHandlers(v1, api.NewStrictHandler(&handlers{customers: d.Customers}, nil))
+	api.RegisterHandlers(v1, api.NewStrictHandler(&handlers{customers: d.Customers,
+		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue}, nil))
 	return e, nil
 }
 

@@ -77,28 +77,39 @@ type eventRow struct {
 	OccurredAt   time.Time `db:"occurred_at"`
 }
 
-const customerEventsFirst = `SELECT id, customer_id, case_id, kind, actor_subject, actor_role, data, occurred_at
- FROM timeline_events WHERE customer_id = ?
- ORDER BY occurred_at DESC, id DESC LIMIT ?`
+const eventColumns = `SELECT id, customer_id, case_id, kind, actor_subject, actor_role, data, occurred_at FROM timeline_events`
 
-const customerEventsAfter = `SELECT id, customer_id, case_id, kind, actor_subject, actor_role, data, occurred_at
- FROM timeline_events WHERE customer_id = ? AND (occurred_at < ? OR (occurred_at = ? AND id < ?))
- ORDER BY occurred_at DESC, id DESC LIMIT ?`
+// ForCustomer reads one page of the events of a customer — and of any records merged
+// into it, whose history is now its history — newest first.
+func ForCustomer(ctx context.Context, db *store.DB, customerIDs []string, limit int, after string) (Page, error) {
+	return page(ctx, db, "customer_id", customerIDs, limit, after)
+}
 
-// ForCustomer reads one page of a customer's events, newest first.
-func ForCustomer(ctx context.Context, db *store.DB, customerID string, limit int, after string) (Page, error) {
-	var rows []eventRow
-	var err error
-	if after == "" {
-		err = db.SelectContext(ctx, &rows, db.Rebind(customerEventsFirst), customerID, limit+1)
-	} else {
-		at, id, cerr := decodeCursor(after)
-		if cerr != nil {
-			return Page{}, cerr
+// ForCase reads one page of a case's events, newest first.
+func ForCase(ctx context.Context, db *store.DB, caseID string, limit int, after string) (Page, error) {
+	return page(ctx, db, "case_id", []string{caseID}, limit, after)
+}
+
+// page reads events whose column (customer_id or case_id, never caller input) is one
+// of ids, ordered by (time, id) descending from the cursor.
+func page(ctx context.Context, db *store.DB, column string, ids []string, limit int, after string) (Page, error) {
+	where := column + " IN (?)"
+	args := []any{ids}
+	if after != "" {
+		at, id, err := decodeCursor(after)
+		if err != nil {
+			return Page{}, err
 		}
-		err = db.SelectContext(ctx, &rows, db.Rebind(customerEventsAfter), customerID, at, at, id, limit+1)
+		where += " AND (occurred_at < ? OR (occurred_at = ? AND id < ?))"
+		args = append(args, at, at, id)
 	}
+	args = append(args, limit+1)
+	q, qargs, err := sqlx.In(eventColumns+" WHERE "+where+" ORDER BY occurred_at DESC, id DESC LIMIT ?", args...)
 	if err != nil {
+		return Page{}, fmt.Errorf("read timeline: %w", err)
+	}
+	var rows []eventRow
+	if err := db.SelectContext(ctx, &rows, db.Rebind(q), qargs...); err != nil {
 		return Page{}, fmt.Errorf("read timeline: %w", store.MapError(err))
 	}
 	return toPage(rows, limit)

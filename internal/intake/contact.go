@@ -1,0 +1,90 @@
+// Package intake is the hub's front door: a contact arrives on any channel, its customer
+// is found (or created, or left unlinked with candidates when it is not certain who it
+// is), it opens or joins a case, and it is recorded with its outcome and whether it was
+// avoidable — all in one transaction.
+package intake
+
+import (
+	"time"
+
+	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/customer"
+)
+
+// Channel is how a contact reached the council.
+type Channel string
+
+const (
+	WebSelfService Channel = "web_self_service"
+	WebForm        Channel = "web_form"
+	Phone          Channel = "phone"
+	IVR            Channel = "ivr"
+	FaceToFace     Channel = "face_to_face"
+	LandlordPortal Channel = "landlord_portal"
+	SMS            Channel = "sms"
+	Email          Channel = "email"
+	Letter         Channel = "letter"
+)
+
+// Outcome is how a contact ended.
+type Outcome string
+
+const (
+	InProgress           Outcome = "in_progress"
+	ResolvedFirstContact Outcome = "resolved_first_contact"
+	SelfServed           Outcome = "self_served"
+	HandedOff            Outcome = "handed_off"
+	Referred             Outcome = "referred"
+	Abandoned            Outcome = "abandoned"
+)
+
+// Avoidable-contact reasons.
+const (
+	Repeat          = "repeat"
+	ProgressChasing = "progress_chasing"
+	ChasingResponse = "chasing_response"
+	Misdirected     = "misdirected"
+)
+
+// OnBehalfOf is a landlord or agent acting for a tenant or property.
+type OnBehalfOf struct {
+	LandlordID       string `json:"landlordId,omitempty"`
+	UPRN             string `json:"uprn,omitempty"`
+	TenantCustomerID string `json:"tenantCustomerId,omitempty"`
+}
+
+// IsZero reports whether nobody acted on anyone's behalf.
+func (o OnBehalfOf) IsZero() bool { return o == OnBehalfOf{} }
+
+// Contact is one interaction on one channel.
+type Contact struct {
+	ID              string
+	CustomerID      string
+	CaseID          string
+	Channel         Channel
+	Direction       string
+	StartedAt       time.Time
+	EndedAt         time.Time
+	Service         casework.Service
+	Intent          string
+	Summary         string
+	Centre          string
+	AssistedDigital bool
+	OnBehalfOf      OnBehalfOf
+	Agent           string
+	ExternalID      string
+	Outcome         Outcome
+	AvoidableReason string // "" when the contact was not avoidable
+	// Identifiers as given, normalised: an unknown caller's number waits here until
+	// someone identifies them.
+	Identifiers []customer.IdentifierInput
+	Version     int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Timeline events and outbox topics written by this package.
+const (
+	EventRecorded = "contact.recorded"
+	EventUpdated  = "contact.updated"
+)

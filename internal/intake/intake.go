@@ -1,0 +1,489 @@
+package intake
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/cursor"
+	"github.com/council/contacthub/internal/customer"
+	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/outbox"
+	"github.com/council/contacthub/internal/store"
+	"github.com/council/contacthub/internal/timeline"
+)
+
+// Intake records contacts.
+type Intake struct {
+	db        *store.DB
+	customers *customer.Service
+	cases     *casework.Cases
+	catalogue *catalogue.Catalogue
+}
+
+// New returns the front door.
+func New(db *store.DB, customers *customer.Service, cases *casework.Cases, cat *catalogue.Catalogue) *Intake {
+	return &Intake{db: db, customers: customers, cases: cases, catalogue: cat}
+}
+
+// Actor is who records a contact.
+type Actor = timeline.Actor
+
+// Request is a contact as a channel reports it.
+type Request struct {
+	Channel               Channel
+	Direction             string
+	StartedAt, EndedAt    time.Time
+	Service               casework.Service
+	Intent, Summary       string
+	Identifiers           []customer.IdentifierInput
+	CustomerID            string
+	GivenName, FamilyName string
+	CreateCustomer        bool
+	CaseID                string
+	Centre                string
+	AssistedDigital       bool
+	OnBehalfOf            OnBehalfOf
+	Agent, ExternalID     string
+	Outcome               Outcome
+	ResolutionCode        string
+}
+
+// Result is what recording a contact did.
+type Result struct {
+	Contact         Contact
+	Customer        *customer.Customer
+	Case            *casework.Case
+	CustomerCreated bool
+	CaseCreated     bool
+	Candidates      []customer.Candidate
+}
+
+// Record takes a contact through the front door. Two contacts racing to create the
+// same new customer both land on it: the loser of the race finds the winner's record.
+func (in *Intake) Record(ctx context.Context, actor Actor, req Request) (Result, error) {
+	req, err := in.check(req)
+	if err != nil {
+		return Result{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := in.record(ctx, actor, req)
+		if fault.Is(err, fault.IdentifierTaken) && attempt == 0 {
+			continue
+		}
+		return res, err
+	}
+}
+
+// check validates and normalises a request.
+func (in *Intake) check(req Request) (Request, error) {
+	var problems fault.Fields
+	if req.Direction == "" {
+		req.Direction = "inbound"
+	}
+	if req.Outcome == "" {
+		req.Outcome = InProgress
+	}
+	now := store.Now()
+	if req.StartedAt.IsZero() {
+		req.StartedAt = now
+	}
+	req.StartedAt = req.StartedAt.UTC().Truncate(time.Microsecond)
+	if req.StartedAt.After(now.Add(5 * time.Minute)) {
+		problems.Add("startedAt", "must not be in the future")
+	}
+	if !req.EndedAt.IsZero() {
+		req.EndedAt = req.EndedAt.UTC().Truncate(time.Microsecond)
+		if req.EndedAt.Before(req.StartedAt) {
+			problems.Add("endedAt", "must not be before startedAt")
+		}
+	}
+	if _, ok := in.catalogue.Service(req.Service.LGSL); !ok {
+		problems.Add("service.lgsl", fmt.Sprintf("LGSL %d is not a service in this council's catalogue", req.Service.LGSL))
+	}
+	switch {
+	case req.Channel == FaceToFace && req.Centre == "":
+		problems.Add("centre", "a face-to-face contact names its centre")
+	case req.Channel == FaceToFace && !in.catalogue.HasCentre(req.Centre):
+		problems.Add("centre", "not one of this council's centres")
+	case req.Channel != FaceToFace && req.Centre != "":
+		problems.Add("centre", "only face-to-face contacts have a centre")
+	}
+	if !req.OnBehalfOf.IsZero() && req.Channel != LandlordPortal {
+		problems.Add("onBehalfOf", "only landlord portal contacts act on someone's behalf")
+	}
+	if req.ResolutionCode != "" && req.Outcome != ResolvedFirstContact {
+		problems.Add("resolutionCode", "only with outcome resolved_first_contact")
+	}
+	ids, err := in.customers.NormaliseIdentifiers("identifiers", req.Identifiers)
+	if f, ok := fault.As(err); ok {
+		for _, fe := range f.Fields {
+			problems.Add(fe.Field, fe.Message)
+		}
+	}
+	req.Identifiers = ids
+	req.Summary = strings.TrimSpace(req.Summary)
+	return req, problems.Err()
+}
+
+// whom is the outcome of finding the customer before the transaction.
+type whom struct {
+	customer   *customer.Customer
+	create     bool
+	candidates []customer.Candidate
+}
+
+// identify finds who the contact is from: the case, the customer id, or the identifiers.
+func (in *Intake) identify(ctx context.Context, req Request) (whom, error) {
+	id := req.CustomerID
+	if id == "" && req.CaseID != "" {
+		c, err := in.cases.Get(ctx, req.CaseID)
+		if fault.Is(err, fault.NotFound) {
+			return whom{}, fault.Field("caseId", "no such case")
+		} else if err != nil {
+			return whom{}, err
+		}
+		id = c.CustomerID
+	}
+	if id != "" {
+		c, err := in.live(ctx, id)
+		return whom{customer: c}, err
+	}
+	if len(req.Identifiers) == 0 {
+		return whom{}, nil
+	}
+	m, err := in.customers.Match(ctx, customer.MatchRequest{Identifiers: req.Identifiers})
+	if err != nil {
+		return whom{}, err
+	}
+	switch {
+	case m.Match != nil:
+		return whom{customer: m.Match}, nil
+	case len(m.Candidates) > 0:
+		return whom{candidates: m.Candidates}, nil
+	default:
+		return whom{create: req.CreateCustomer}, nil
+	}
+}
+
+// live reads a customer, following merges to the record in use.
+func (in *Intake) live(ctx context.Context, id string) (*customer.Customer, error) {
+	for range 10 {
+		c, err := in.customers.Get(ctx, id)
+		if fault.Is(err, fault.NotFound) {
+			return nil, fault.Field("customerId", "no such customer")
+		} else if err != nil {
+			return nil, err
+		}
+		if c.MergedInto == "" {
+			return &c, nil
+		}
+		id = c.MergedInto
+	}
+	return nil, fault.Field("customerId", "this customer's merges go round in circles")
+}
+
+func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result, error) {
+	who, err := in.identify(ctx, req)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Candidates: who.candidates}
+	now := store.Now()
+	contact := Contact{
+		ID: store.NewID(), Channel: req.Channel, Direction: req.Direction, StartedAt: req.StartedAt, EndedAt: req.EndedAt,
+		Service: req.Service, Intent: req.Intent, Summary: req.Summary, Centre: req.Centre,
+		AssistedDigital: req.AssistedDigital, OnBehalfOf: req.OnBehalfOf, Agent: req.Agent, ExternalID: req.ExternalID,
+		Outcome: req.Outcome, Identifiers: req.Identifiers, Version: 1, CreatedAt: now, UpdatedAt: now,
+	}
+	err = in.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if who.create {
+			c, err := in.customers.CreateTx(ctx, tx, actor, customer.NewCustomer{
+				GivenName: req.GivenName, FamilyName: req.FamilyName, Identifiers: req.Identifiers})
+			if err != nil {
+				return err
+			}
+			who.customer, res.CustomerCreated = &c, true
+		}
+		if who.customer == nil {
+			return in.write(ctx, tx, actor, &contact, nil, now)
+		}
+		contact.CustomerID = who.customer.ID
+		c, created, err := in.caseFor(ctx, tx, actor, req, who.customer.ID, contact.ID, now)
+		if err != nil {
+			return err
+		}
+		contact.CaseID, res.CaseCreated = c.ID, created
+		if created {
+			contact.AvoidableReason = avoidable(req.Intent, casework.Case{}, contact.StartedAt, 0)
+		} else {
+			contact.AvoidableReason = avoidable(req.Intent, c, contact.StartedAt, in.catalogue.AvoidableWindow())
+		}
+		if err := in.write(ctx, tx, actor, &contact, &c, now); err != nil {
+			return err
+		}
+		if c, err = in.cases.LinkContactTx(ctx, tx, actor, c, contact.ID, string(contact.Channel), contact.StartedAt, now); err != nil {
+			return err
+		}
+		if req.Outcome == ResolvedFirstContact && created {
+			code := req.ResolutionCode
+			if code == "" {
+				code = "resolved_at_first_contact"
+			}
+			if c, err = in.cases.ResolveTx(ctx, tx, actor, c, code, "", true, now); err != nil {
+				return err
+			}
+		}
+		res.Case = &c
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	res.Contact = contact
+	if who.customer != nil {
+		c, err := in.customers.Get(ctx, who.customer.ID)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Customer = &c
+	}
+	return res, nil
+}
+
+// caseFor joins the named case, or the customer's open case about the service, or opens one.
+func (in *Intake) caseFor(ctx context.Context, tx *sqlx.Tx, actor Actor, req Request, customerID, contactID string, now time.Time) (casework.Case, bool, error) {
+	if req.CaseID != "" {
+		c, err := in.cases.LoadTx(ctx, tx, req.CaseID)
+		if fault.Is(err, fault.NotFound) {
+			return casework.Case{}, false, fault.Field("caseId", "no such case")
+		} else if err != nil {
+			return casework.Case{}, false, err
+		}
+		if c.CustomerID != customerID {
+			return casework.Case{}, false, fault.Field("caseId", "the case belongs to another customer")
+		}
+		if c.Status == casework.Closed {
+			return casework.Case{}, false, fault.New(fault.Conflict, "case %s is closed; record the contact without caseId to open a new one", c.ID)
+		}
+		return c, false, nil
+	}
+	c, found, err := in.cases.FindOpenTx(ctx, tx, customerID, req.Service.LGSL)
+	if err != nil || found {
+		return c, false, err
+	}
+	c, err = in.cases.OpenTx(ctx, tx, actor, casework.NewCase{CustomerID: customerID, Service: req.Service,
+		Channel: string(req.Channel), Summary: req.Summary, OpenedByContactID: contactID}, now)
+	return c, true, err
+}
+
+// avoidable says why a contact that started at t need not have happened, or "". What
+// the customer says they want comes first; then a contact about a case past its service
+// level chases a reply that was due; then any other contact about a case last contacted
+// within the window is a repeat.
+func avoidable(intent string, joined casework.Case, t time.Time, window time.Duration) string {
+	switch intent {
+	case ProgressChasing, ChasingResponse, Misdirected:
+		return intent
+	}
+	if joined.ID == "" {
+		return ""
+	}
+	if joined.Overdue(t) {
+		return ChasingResponse
+	}
+	if !joined.LastContactAt.IsZero() && t.Sub(joined.LastContactAt) <= window {
+		return Repeat
+	}
+	return ""
+}
+
+// write inserts the contact and tells the timeline and the outbox.
+func (in *Intake) write(ctx context.Context, tx *sqlx.Tx, actor Actor, c *Contact, cs *casework.Case, now time.Time) error {
+	if err := insert(ctx, tx, *c); err != nil {
+		return err
+	}
+	data := map[string]any{"contactId": c.ID, "channel": c.Channel, "service": c.Service.LGSL, "outcome": c.Outcome}
+	if c.AvoidableReason != "" {
+		data["avoidable"] = c.AvoidableReason
+	}
+	if c.Centre != "" {
+		data["centre"] = c.Centre
+	}
+	ev := timeline.Event{CustomerID: c.CustomerID, Kind: EventRecorded, Actor: actor, OccurredAt: now, Data: data}
+	if cs != nil {
+		ev.CaseID = cs.ID
+	}
+	if c.CustomerID != "" {
+		if err := timeline.Append(ctx, tx, ev); err != nil {
+			return err
+		}
+	}
+	return outbox.Add(ctx, tx, EventRecorded, c.ID, map[string]any{"contactId": c.ID, "customerId": c.CustomerID,
+		"caseId": c.CaseID, "channel": c.Channel, "service": c.Service.LGSL, "outcome": c.Outcome, "avoidable": c.AvoidableReason})
+}
+
+// Get reads a contact.
+func (in *Intake) Get(ctx context.Context, id string) (Contact, error) {
+	return load(ctx, in.db, id, "")
+}
+
+// Patch is what PATCH /v1/contacts may change; nil members are unchanged.
+type Patch struct {
+	EndedAt        *time.Time
+	Outcome        *Outcome
+	ResolutionCode *string
+	Summary        *string
+}
+
+// AnyVersion matches whatever version is stored.
+const AnyVersion = 0
+
+// Update records how a contact ended. Marking the contact that opened a case as
+// resolved at first contact resolves that case as a first-contact resolution.
+func (in *Intake) Update(ctx context.Context, actor Actor, id string, expected int, p Patch) (Contact, error) {
+	var out Contact
+	err := in.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		c, err := load(ctx, tx, id, lockSuffix(in.db))
+		if err != nil {
+			return err
+		}
+		if expected != AnyVersion && expected != c.Version {
+			return fault.New(fault.PreconditionFailed, "the contact is at version %d, not %d; read it again", c.Version, expected)
+		}
+		now := store.Now()
+		var fields []string
+		if p.EndedAt != nil {
+			ended := p.EndedAt.UTC().Truncate(time.Microsecond)
+			if ended.Before(c.StartedAt) {
+				return fault.Field("endedAt", "must not be before startedAt")
+			}
+			c.EndedAt, fields = ended, append(fields, "endedAt")
+		}
+		if p.Summary != nil {
+			c.Summary, fields = strings.TrimSpace(*p.Summary), append(fields, "summary")
+		}
+		if p.ResolutionCode != nil && (p.Outcome == nil || *p.Outcome != ResolvedFirstContact) {
+			return fault.Field("resolutionCode", "only with outcome resolved_first_contact")
+		}
+		if p.Outcome != nil && *p.Outcome != c.Outcome {
+			c.Outcome, fields = *p.Outcome, append(fields, "outcome")
+			if err := in.resolveOpenedCase(ctx, tx, actor, c, p.ResolutionCode, now); err != nil {
+				return err
+			}
+		}
+		if len(fields) == 0 {
+			out = c
+			return nil
+		}
+		if out, err = save(ctx, tx, c, now); err != nil {
+			return err
+		}
+		if out.CustomerID != "" {
+			if err := timeline.Append(ctx, tx, timeline.Event{CustomerID: out.CustomerID, CaseID: out.CaseID, Kind: EventUpdated,
+				Actor: actor, OccurredAt: now, Data: map[string]any{"contactId": out.ID, "fields": fields, "outcome": out.Outcome}}); err != nil {
+				return err
+			}
+		}
+		return outbox.Add(ctx, tx, EventUpdated, out.ID, map[string]any{"contactId": out.ID, "caseId": out.CaseID, "outcome": out.Outcome, "fields": fields})
+	})
+	return out, err
+}
+
+// resolveOpenedCase resolves, as a first-contact resolution, the case this contact
+// opened when the contact's outcome says it was resolved there and then.
+func (in *Intake) resolveOpenedCase(ctx context.Context, tx *sqlx.Tx, actor Actor, c Contact, code *string, now time.Time) error {
+	if c.Outcome != ResolvedFirstContact || c.CaseID == "" {
+		return nil
+	}
+	cs, err := in.cases.LoadTx(ctx, tx, c.CaseID)
+	if err != nil {
+		return err
+	}
+	if cs.OpenedByContactID != c.ID || cs.Status.Finished() {
+		return nil
+	}
+	resolution := "resolved_at_first_contact"
+	if code != nil {
+		resolution = *code
+	}
+	_, err = in.cases.ResolveTx(ctx, tx, actor, cs, resolution, "", true, now)
+	return err
+}
+
+func lockSuffix(db *store.DB) string {
+	if db.Dialect == store.Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// Query filters a list of contacts.
+type Query struct {
+	CustomerID, CaseID string
+	Channel            Channel
+	Limit              int
+	After              string
+}
+
+// Page is one page of contacts.
+type Page struct {
+	Items      []Contact
+	NextCursor string
+}
+
+// List returns contacts newest first (by id, which is time-ordered).
+func (in *Intake) List(ctx context.Context, q Query) (Page, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	if q.CustomerID != "" {
+		where, args = append(where, "customer_id = ?"), append(args, q.CustomerID)
+	}
+	if q.CaseID != "" {
+		where, args = append(where, "case_id = ?"), append(args, q.CaseID)
+	}
+	if q.Channel != "" {
+		where, args = append(where, "channel = ?"), append(args, string(q.Channel))
+	}
+	if q.After != "" {
+		keys, err := cursor.Decode(q.After, 1)
+		if err != nil || uuid.Validate(keys[0]) != nil {
+			return Page{}, fault.Field("cursor", "not a cursor this server gave out")
+		}
+		where, args = append(where, "id < ?"), append(args, keys[0])
+	}
+	args = append(args, q.Limit+1)
+	var rows []contactRow
+	query := `SELECT ` + contactColumns + ` FROM contacts WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC LIMIT ?`
+	if err := in.db.SelectContext(ctx, &rows, in.db.Rebind(query), args...); err != nil {
+		return Page{}, fmt.Errorf("list contacts: %w", store.MapError(err))
+	}
+	var page Page
+	if len(rows) > q.Limit {
+		rows = rows[:q.Limit]
+		page.NextCursor = cursor.Encode(rows[len(rows)-1].ID)
+	}
+	for _, r := range rows {
+		c, err := r.toContact()
+		if err != nil {
+			return Page{}, err
+		}
+		page.Items = append(page.Items, c)
+	}
+	return page, nil
+}
+
+// MoveToSurvivor gives a merged-away customer's contacts to the survivor.
+func (in *Intake) MoveToSurvivor(ctx context.Context, tx *sqlx.Tx, from, to string) ([]string, error) {
+	return store.ReassignCustomer(ctx, tx, "contacts", from, to)
+}
+
+// ReturnTo gives contacts back to the customer an undone merge restores.
+func (in *Intake) ReturnTo(ctx context.Context, tx *sqlx.Tx, ids []string, to string) error {
+	return store.ReturnToCustomer(ctx, tx, "contacts", ids, to)
+}

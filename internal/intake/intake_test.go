@@ -1,0 +1,35 @@
+package intake
+
+import (
+	"testing"
+	"time"
+
+	"github.com/council/contacthub/internal/casework"
+)
+
+func TestAvoidable_ReasonsAndTheWindowEdge(t *testing.T) {
+	window := 7 * 24 * time.Hour
+	last := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	open := casework.Case{ID: "c", Status: casework.Open, LastContactAt: last, SLADueAt: last.Add(30 * 24 * time.Hour)}
+	for _, tc := range []struct {
+		name   string
+		intent string
+		joined casework.Case
+		at     time.Time
+		want   string
+	}{
+		{"new case", "", casework.Case{}, last, ""},
+		{"progress chasing on a new case", ProgressChasing, casework.Case{}, last, ProgressChasing},
+		{"misdirected", Misdirected, open, last, Misdirected},
+		{"repeat within the window", "", open, last.Add(window - time.Microsecond), Repeat},
+		{"repeat exactly at the window", "", open, last.Add(window), Repeat},
+		{"just past the window", "", open, last.Add(window + time.Microsecond), ""},
+		{"chasing an overdue reply", "", open, open.SLADueAt.Add(time.Minute), ChasingResponse},
+		{"intent wins over repeat", ChasingResponse, open, last.Add(time.Hour), ChasingResponse},
+		{"first contact on a case opened directly", "", casework.Case{ID: "c", Status: casework.Open, SLADueAt: last.Add(time.Hour)}, last, ""},
+	} {
+		if got := avoidable(tc.intent, tc.joined, tc.at, window); got != tc.want {
+			t.Errorf("%s: avoidable = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
