@@ -3,15 +3,11 @@ package contract
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -21,48 +17,24 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
-	_ "github.com/jackc/pgx/v5/stdlib"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/council/contacthub/api"
 	contacthub "github.com/council/contacthub/clients/go"
 	"github.com/council/contacthub/internal/app"
 	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/config"
+	"github.com/council/contacthub/internal/store/storetest"
 )
 
-// backend is one storage configuration the suite runs on.
-type backend struct {
-	name        string
-	databaseURL string // "" = a fresh SQLite file
-	redisURL    string
-}
+type backend = storetest.Backend
 
-// backends lists SQLite always, and PostgreSQL + Redis when their URLs are set. When
-// CONTACTHUB_TEST_REQUIRE_SERVICES=1 (CI, make test) an unreachable service fails the
-// run instead of skipping it.
-func backends(t *testing.T) []backend {
-	t.Helper()
-	out := []backend{{name: "sqlite"}}
-	pg, rd := os.Getenv("CONTACTHUB_TEST_DATABASE_URL"), os.Getenv("CONTACTHUB_TEST_REDIS_URL")
-	required := os.Getenv("CONTACTHUB_TEST_REQUIRE_SERVICES") == "1"
-	if testing.Short() && !required {
-		return out
-	}
-	if pg == "" || rd == "" {
-		if required {
-			t.Fatal("CONTACTHUB_TEST_REQUIRE_SERVICES=1 but CONTACTHUB_TEST_DATABASE_URL or CONTACTHUB_TEST_REDIS_URL is unset")
-		}
-		return out
-	}
-	return append(out, backend{name: "postgres+redis", databaseURL: pg, redisURL: rd})
-}
+func backends(t *testing.T) []backend { return storetest.Backends(t) }
 
 // eachBackend runs fn as a parallel subtest per backend.
 func eachBackend(t *testing.T, fn func(t *testing.T, h *hub)) {
 	t.Helper()
 	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
 			fn(t, startHub(t, b, nil))
 		})
@@ -90,14 +62,9 @@ func startHub(t *testing.T, b backend, tweak func(*config.Config)) *hub {
 	}
 	cfg.DataDir = t.TempDir()
 	cfg.RateLimitPerMinute, cfg.RateLimitIPPerMinute = 0, 0
-	if b.databaseURL != "" {
-		cfg.DatabaseURL = freshSchema(t, b.databaseURL)
-	}
-	if b.redisURL != "" {
-		cfg.RedisURL = b.redisURL
-		cfg.RedisPrefix = "test:" + randomHex(8) + ":"
-		t.Cleanup(func() { dropRedisPrefix(t, b.redisURL, cfg.RedisPrefix) })
-	}
+	cfg.DatabaseURL = storetest.FreshURL(t, b)
+	cfg.RedisURL = b.RedisURL
+	cfg.RedisPrefix = storetest.RedisPrefix(t, b)
 	if tweak != nil {
 		tweak(&cfg)
 	}
@@ -107,7 +74,7 @@ func startHub(t *testing.T, b backend, tweak func(*config.Config)) *hub {
 	}
 	a, err := app.New(context.Background(), cfg, log)
 	if err != nil {
-		t.Fatalf("start hub on %s: %v", b.name, err)
+		t.Fatalf("start hub on %s: %v", b.Name, err)
 	}
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(func() { srv.Close(); a.Close() })
@@ -126,56 +93,6 @@ func startHub(t *testing.T, b backend, tweak func(*config.Config)) *hub {
 	h := &hub{t: t, url: srv.URL, app: a, cfg: cfg, key: key, spec: spec, router: router}
 	h.http = &http.Client{Transport: &validating{t: t, hub: h, next: http.DefaultTransport}, Timeout: 30 * time.Second}
 	return h
-}
-
-// freshSchema creates a schema of its own for one test and returns a URL using it.
-func freshSchema(t *testing.T, base string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	schema := "t_" + randomHex(8)
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("PostgreSQL at CONTACTHUB_TEST_DATABASE_URL does not answer: %v", err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			return
-		}
-		defer db.Close()
-		_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-func dropRedisPrefix(t *testing.T, redisURL, prefix string) {
-	opts, err := redis.ParseURL(redisURL)
-	if err != nil {
-		return
-	}
-	rdb := redis.NewClient(opts)
-	defer rdb.Close()
-	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		rdb.Del(ctx, iter.Val())
-	}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // token mints a token the hub accepts.

@@ -72,7 +72,7 @@ func TestIdempotencyKey_ConcurrentRetriesWriteOnce(t *testing.T) {
 
 func TestRateLimit_PerPrincipalAnswers429WithRetryAfter(t *testing.T) {
 	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
 			h := startHub(t, b, func(c *config.Config) { c.RateLimitPerMinute = 3 })
 			tok := h.token(auth.Claims{Subject: "busy-agent", Roles: []auth.Role{auth.Agent}})

@@ -71,7 +71,7 @@ func (i *rsaIssuer) sign(t *testing.T, h *hub, edit func(jwt.MapClaims)) string 
 
 func TestAuthentication_BadTokensAre401AndWriteNothing(t *testing.T) {
 	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
 			idp := newRSAIssuer(t)
 			h := startHub(t, b, idp.trustedBy(t))

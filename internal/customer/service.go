@@ -30,19 +30,18 @@ func (s *Service) Create(ctx context.Context, actor Actor, in NewCustomer) (Cust
 	var c Customer
 	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		c, err = s.CreateTx(ctx, tx, actor, in)
+		c, err = s.CreateTx(ctx, tx, actor, in, store.Now())
 		return err
 	})
 	return c, err
 }
 
-// CreateTx records a new customer inside tx (the intake flow creates customers and
-// their first contact in one transaction).
-func (s *Service) CreateTx(ctx context.Context, tx *sqlx.Tx, actor Actor, in NewCustomer) (Customer, error) {
+// CreateTx records a new customer at now inside tx (the intake flow creates customers
+// and their first contact in one transaction, at one time).
+func (s *Service) CreateTx(ctx context.Context, tx *sqlx.Tx, actor Actor, in NewCustomer, now time.Time) (Customer, error) {
 	var problems fault.Fields
 	ids := s.normaliseIdentifiers("identifiers", in.Identifiers, &problems)
 	checkDateOfBirth("dateOfBirth", in.DateOfBirth, &problems)
-	now := store.Now()
 	c := Customer{
 		ID:          store.NewID(),
 		GivenName:   strings.TrimSpace(in.GivenName),

@@ -205,7 +205,7 @@ func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result,
 	err = in.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if who.create {
 			c, err := in.customers.CreateTx(ctx, tx, actor, customer.NewCustomer{
-				GivenName: req.GivenName, FamilyName: req.FamilyName, Identifiers: req.Identifiers})
+				GivenName: req.GivenName, FamilyName: req.FamilyName, Identifiers: req.Identifiers}, now)
 			if err != nil {
 				return err
 			}

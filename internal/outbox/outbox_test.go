@@ -1,0 +1,198 @@
+package outbox_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/council/contacthub/internal/kv"
+	"github.com/council/contacthub/internal/outbox"
+	"github.com/council/contacthub/internal/store"
+	"github.com/council/contacthub/internal/store/storetest"
+	"github.com/council/contacthub/internal/timeline"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func count(t *testing.T, db *store.DB, table string) int {
+	t.Helper()
+	var n int
+	if err := db.Get(&n, "SELECT count(*) FROM "+table); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A change (here: a timeline event) and its outbox message commit or roll back together.
+func TestAdd_CommitsAndRollsBackWithTheChange(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := storetest.Open(t, b)
+			ctx := context.Background()
+			boom := errors.New("failure injected after the write")
+			err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+				if err := timeline.Append(ctx, tx, timeline.Event{CaseID: store.NewID(), Kind: "case.opened", Actor: timeline.Actor{Subject: "t", Role: "agent"}}); err != nil {
+					return err
+				}
+				if err := outbox.Add(ctx, tx, "case.opened", "k", map[string]string{"a": "b"}); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("err = %v", err)
+			}
+			if count(t, db, "timeline_events") != 0 || count(t, db, "outbox") != 0 {
+				t.Fatal("a rolled-back change left rows behind")
+			}
+			err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+				if err := timeline.Append(ctx, tx, timeline.Event{CaseID: store.NewID(), Kind: "case.opened", Actor: timeline.Actor{Subject: "t", Role: "agent"}}); err != nil {
+					return err
+				}
+				return outbox.Add(ctx, tx, "case.opened", "k", map[string]string{"a": "b"})
+			})
+			if err != nil || count(t, db, "timeline_events") != 1 || count(t, db, "outbox") != 1 {
+				t.Fatalf("commit: %v", err)
+			}
+		})
+	}
+}
+
+// recorder is a publisher that remembers every message id it was given.
+type recorder struct {
+	mu   sync.Mutex
+	seen map[string]int
+	fail bool
+}
+
+func (r *recorder) Publish(_ context.Context, msgs []outbox.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail {
+		return errors.New("bus down")
+	}
+	for _, m := range msgs {
+		r.seen[m.ID]++
+	}
+	return nil
+}
+
+func addMessages(t *testing.T, db *store.DB, n int) {
+	t.Helper()
+	err := db.InTx(context.Background(), func(tx *sqlx.Tx) error {
+		for i := range n {
+			if err := outbox.Add(context.Background(), tx, "contact.recorded", "k", map[string]int{"i": i}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two dispatchers (two replicas) draining one outbox publish every message exactly once.
+func TestDispatcher_TwoDispatchersPublishEachMessageOnce(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := storetest.Open(t, b)
+			const total = 1000
+			addMessages(t, db, total)
+			rec := &recorder{seen: map[string]int{}}
+			ctx := context.Background()
+			var wg sync.WaitGroup
+			for range 2 {
+				d := outbox.NewDispatcher(db, rec, quiet)
+				d.Batch = 37
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						n, err := d.DispatchOnce(ctx)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						if n == 0 {
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			if len(rec.seen) != total {
+				t.Fatalf("published %d distinct messages, want %d", len(rec.seen), total)
+			}
+			for id, n := range rec.seen {
+				if n != 1 {
+					t.Fatalf("message %s published %d times", id, n)
+				}
+			}
+			var pending int
+			if err := db.Get(&pending, "SELECT count(*) FROM outbox WHERE published_at IS NULL"); err != nil || pending != 0 {
+				t.Fatalf("%d left pending (%v)", pending, err)
+			}
+		})
+	}
+}
+
+// A failed publish leaves the messages pending, to be sent on the next round: none is lost.
+func TestDispatcher_AFailedPublishLosesNothing(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := storetest.Open(t, b)
+			addMessages(t, db, 5)
+			rec := &recorder{seen: map[string]int{}, fail: true}
+			d := outbox.NewDispatcher(db, rec, quiet)
+			if _, err := d.DispatchOnce(context.Background()); err == nil {
+				t.Fatal("a failed publish was not reported")
+			}
+			rec.fail = false
+			if n, err := d.DispatchOnce(context.Background()); err != nil || n != 5 || len(rec.seen) != 5 {
+				t.Fatalf("retry published %d (%v)", n, err)
+			}
+		})
+	}
+}
+
+// Messages reach subscribers through the bus: in process, or through Redis to every replica.
+func TestBus_DeliversPublishedMessagesToSubscribers(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			var bus interface {
+				outbox.Publisher
+				Subscribe(context.Context) <-chan outbox.Message
+			} = outbox.NewMemoryBus()
+			if b.RedisURL != "" {
+				rdb, err := kv.Connect(context.Background(), b.RedisURL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rdb.Close()
+				bus = outbox.NewRedisBus(rdb, storetest.RedisPrefix(t, b))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			sub := bus.Subscribe(ctx)
+			want := outbox.Message{ID: store.NewID(), Topic: "case.opened", Key: "c1", Payload: []byte(`{"x":1}`), CreatedAt: store.Now()}
+			if err := bus.Publish(ctx, []outbox.Message{want}); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case got := <-sub:
+				if got.ID != want.ID || got.Topic != want.Topic || string(got.Payload) != `{"x":1}` {
+					t.Fatalf("got %+v", got)
+				}
+			case <-ctx.Done():
+				t.Fatal("nothing delivered")
+			}
+		})
+	}
+}
