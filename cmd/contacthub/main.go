@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // time zones inside a distroless image
 
 	"github.com/council/contacthub/internal/app"
 	"github.com/council/contacthub/internal/auth"

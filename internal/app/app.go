@@ -27,6 +27,7 @@ import (
 	"github.com/council/contacthub/internal/kv"
 	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/referral"
+	"github.com/council/contacthub/internal/routing"
 	"github.com/council/contacthub/internal/store"
 )
 
@@ -42,6 +43,7 @@ type App struct {
 	Cases     *casework.Cases
 	Contacts  *intake.Intake
 	Referrals *referral.Referrals
+	Router    *routing.Router
 	// Bus carries outbox messages to every replica (Redis) or within this one.
 	Bus        Bus
 	Dispatcher *outbox.Dispatcher
@@ -82,9 +84,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.Close()
 		return nil, fmt.Errorf("CONTACTHUB_CATALOGUE_FILE: %w", err)
 	}
+	a.Router = routing.NewRouter(db, cfg.TimeZone, log)
+	if err := a.Router.Load(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Customers = customer.NewService(db, rules)
-	a.Cases = casework.New(db, a.Catalogue)
-	a.Contacts = intake.New(db, a.Customers, a.Cases, a.Catalogue)
+	a.Cases = casework.New(db, a.Catalogue, a.Router)
+	a.Contacts = intake.New(db, a.Customers, a.Cases, a.Catalogue, a.Router)
 	a.Referrals = referral.New(db, a.Cases, a.Catalogue)
 	// A customer's cases and contacts follow it into a merge, and back on undo.
 	a.Customers.Follow("cases", a.Cases)
@@ -208,8 +215,7 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	errs := make(chan error, 1)
 	go func() { errs <- srv.ListenAndServe() }()
-	go a.sweepIdempotencyKeys(ctx)
-	go a.Dispatcher.Run(ctx)
+	a.Start(ctx)
 	a.log.Info("serving", slog.String("addr", a.cfg.Addr), slog.String("database", string(a.DB.Dialect)),
 		slog.Bool("redis", a.redis != nil))
 	select {
@@ -227,6 +233,14 @@ func (a *App) Serve(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// Start runs the background work of a replica until ctx ends: publishing the outbox,
+// following rule-set activations, sweeping expired idempotency keys.
+func (a *App) Start(ctx context.Context) {
+	go a.Dispatcher.Run(ctx)
+	go a.Router.Watch(ctx, a.Bus.Subscribe(ctx), a.cfg.RulesPoll)
+	go a.sweepIdempotencyKeys(ctx)
 }
 
 // sweepIdempotencyKeys deletes expired keys from the database hourly (Redis expires its own).

@@ -70,9 +70,21 @@ type Case struct {
 	Summary                string
 	ContactCount           int
 	LastContactAt          time.Time
+	Routing                Routing
+	ClaimedAt              time.Time
+	HandoffCount           int
 	Version                int
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
+}
+
+// Routing is how the router placed the case: which rule set version and rule, why,
+// and the skills its queue needs.
+type Routing struct {
+	RulesetVersion int
+	Rule           string
+	Summary        string
+	Skills         []string
 }
 
 // Overdue reports whether an unfinished case is past its service level at t.
@@ -91,6 +103,9 @@ const (
 	EventNote          = "case.note"
 	EventResolved      = "case.resolved"
 	EventReopened      = "case.reopened"
+	EventHandedOff     = "case.handed_off"
+	EventClaimed       = "case.claimed"
+	EventReleased      = "case.released"
 )
 
 // Defaults of a new case until the router (a later step) decides otherwise.
@@ -104,7 +119,16 @@ const (
 type Cases struct {
 	db        *store.DB
 	catalogue *catalogue.Catalogue
+	queues    QueueBook
+}
+
+// QueueBook says which queues exist and at which tier (the active routing rules).
+type QueueBook interface {
+	QueueTier(name string) (tier int, ok bool)
+	QueueNames() []string
 }
 
 // New returns the case service.
-func New(db *store.DB, cat *catalogue.Catalogue) *Cases { return &Cases{db: db, catalogue: cat} }
+func New(db *store.DB, cat *catalogue.Catalogue, queues QueueBook) *Cases {
+	return &Cases{db: db, catalogue: cat, queues: queues}
+}

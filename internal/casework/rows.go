@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -31,6 +32,12 @@ type caseRow struct {
 	Summary                string     `db:"summary"`
 	ContactCount           int        `db:"contact_count"`
 	LastContactAt          *time.Time `db:"last_contact_at"`
+	RulesetVersion         int        `db:"ruleset_version"`
+	RoutedBy               string     `db:"routed_by"`
+	RoutingSummary         string     `db:"routing_summary"`
+	Skills                 string     `db:"skills"`
+	ClaimedAt              *time.Time `db:"claimed_at"`
+	HandoffCount           int        `db:"handoff_count"`
 	Version                int        `db:"version"`
 	CreatedAt              time.Time  `db:"created_at"`
 	UpdatedAt              time.Time  `db:"updated_at"`
@@ -38,9 +45,10 @@ type caseRow struct {
 
 const caseColumns = `id, customer_id, service_lgsl, service_category, status, tier, queue, assignee,
  priority, sla_due_at, channel, opened_by_contact_id, resolved_at_first_contact, resolution_code,
- resolved_at, summary, contact_count, last_contact_at, version, created_at, updated_at`
+ resolved_at, summary, contact_count, last_contact_at, ruleset_version, routed_by, routing_summary,
+ skills, claimed_at, handoff_count, version, created_at, updated_at`
 
-func (r caseRow) toCase() Case {
+func (r caseRow) toCase() (Case, error) {
 	c := Case{
 		ID: r.ID, CustomerID: r.CustomerID, Service: Service{LGSL: r.ServiceLGSL, Category: r.ServiceCategory},
 		Status: Status(r.Status), Tier: r.Tier, Queue: r.Queue, Assignee: r.Assignee, Priority: r.Priority,
@@ -57,16 +65,33 @@ func (r caseRow) toCase() Case {
 	if r.LastContactAt != nil {
 		c.LastContactAt = r.LastContactAt.UTC()
 	}
-	return c
+	if r.ClaimedAt != nil {
+		c.ClaimedAt = r.ClaimedAt.UTC()
+	}
+	c.HandoffCount = r.HandoffCount
+	c.Routing = Routing{RulesetVersion: r.RulesetVersion, Rule: r.RoutedBy, Summary: r.RoutingSummary}
+	if err := json.Unmarshal([]byte(r.Skills), &c.Routing.Skills); err != nil {
+		return Case{}, fmt.Errorf("decode skills of case %s: %w", r.ID, err)
+	}
+	return c, nil
 }
 
 func fromCase(c Case) caseRow {
+	skills := c.Routing.Skills
+	if skills == nil {
+		skills = []string{}
+	}
+	skillsJSON, _ := json.Marshal(skills) // a list of strings always encodes
 	r := caseRow{
 		ID: c.ID, CustomerID: c.CustomerID, ServiceLGSL: c.Service.LGSL, ServiceCategory: c.Service.Category,
 		Status: string(c.Status), Tier: c.Tier, Queue: c.Queue, Assignee: c.Assignee, Priority: c.Priority,
 		SLADueAt: c.SLADueAt, Channel: c.Channel, ResolvedAtFirstContact: c.ResolvedAtFirstContact,
 		ResolutionCode: c.ResolutionCode, Summary: c.Summary, ContactCount: c.ContactCount, Version: c.Version,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, RulesetVersion: c.Routing.RulesetVersion,
+		RoutedBy: c.Routing.Rule, RoutingSummary: c.Routing.Summary, Skills: string(skillsJSON), HandoffCount: c.HandoffCount,
+	}
+	if !c.ClaimedAt.IsZero() {
+		r.ClaimedAt = &c.ClaimedAt
 	}
 	if c.OpenedByContactID != "" {
 		r.OpenedByContactID = &c.OpenedByContactID
@@ -83,7 +108,8 @@ func fromCase(c Case) caseRow {
 const insertCase = `INSERT INTO cases (` + caseColumns + `) VALUES (:id, :customer_id, :service_lgsl,
  :service_category, :status, :tier, :queue, :assignee, :priority, :sla_due_at, :channel,
  :opened_by_contact_id, :resolved_at_first_contact, :resolution_code, :resolved_at, :summary,
- :contact_count, :last_contact_at, :version, :created_at, :updated_at)`
+ :contact_count, :last_contact_at, :ruleset_version, :routed_by, :routing_summary, :skills, :claimed_at,
+ :handoff_count, :version, :created_at, :updated_at)`
 
 // updateCase writes c as version c.Version over version c.Version-1.
 const updateCase = `UPDATE cases SET customer_id = :customer_id, service_lgsl = :service_lgsl,
@@ -91,7 +117,9 @@ const updateCase = `UPDATE cases SET customer_id = :customer_id, service_lgsl = 
  assignee = :assignee, priority = :priority, sla_due_at = :sla_due_at,
  opened_by_contact_id = :opened_by_contact_id, resolved_at_first_contact = :resolved_at_first_contact,
  resolution_code = :resolution_code, resolved_at = :resolved_at, summary = :summary,
- contact_count = :contact_count, last_contact_at = :last_contact_at, version = :version,
+ contact_count = :contact_count, last_contact_at = :last_contact_at, ruleset_version = :ruleset_version,
+ routed_by = :routed_by, routing_summary = :routing_summary, skills = :skills, claimed_at = :claimed_at,
+ handoff_count = :handoff_count, version = :version,
  updated_at = :updated_at WHERE id = :id AND version = :version - 1`
 
 func insert(ctx context.Context, tx *sqlx.Tx, c Case) error {
@@ -141,5 +169,5 @@ func loadCase(ctx context.Context, q Querier, id, suffix string) (Case, error) {
 		}
 		return Case{}, fmt.Errorf("read case: %w", err)
 	}
-	return r.toCase(), nil
+	return r.toCase()
 }

@@ -25,6 +25,18 @@ type NewCase struct {
 	Summary           string
 	Priority          int
 	OpenedByContactID string
+	// Route is the router's decision; without one the case gets the defaults and the
+	// service's SLA from the catalogue.
+	Route *Route
+}
+
+// Route is where the router sends a case.
+type Route struct {
+	Routing
+	Tier     int
+	Queue    string
+	Priority int
+	Due      time.Time
 }
 
 // CheckService fails when the catalogue does not offer the service.
@@ -41,22 +53,28 @@ func (s *Cases) OpenTx(ctx context.Context, tx *sqlx.Tx, actor Actor, in NewCase
 	if !ok {
 		return Case{}, fault.Field("service.lgsl", fmt.Sprintf("LGSL %d is not a service in this council's catalogue", in.Service.LGSL))
 	}
-	if in.Priority == 0 {
-		in.Priority = DefaultPriority
-	}
 	c := Case{
 		ID: store.NewID(), CustomerID: in.CustomerID, Service: in.Service, Status: Open,
-		Tier: DefaultTier, Queue: DefaultQueue, Priority: in.Priority,
+		Tier: DefaultTier, Queue: DefaultQueue, Priority: DefaultPriority,
 		SLADueAt: now.Add(time.Duration(svc.SLADays) * 24 * time.Hour), Channel: in.Channel,
 		OpenedByContactID: in.OpenedByContactID, Summary: strings.TrimSpace(in.Summary),
 		Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
+	if r := in.Route; r != nil {
+		c.Tier, c.Queue, c.Priority, c.SLADueAt, c.Routing = r.Tier, r.Queue, r.Priority, r.Due.UTC().Truncate(time.Microsecond), r.Routing
+	}
+	if in.Priority != 0 {
+		c.Priority = in.Priority
+	}
 	if err := insert(ctx, tx, c); err != nil {
 		return Case{}, err
 	}
-	return c, record(ctx, tx, actor, c, EventOpened, now, map[string]any{
-		"service": c.Service.LGSL, "channel": c.Channel, "tier": c.Tier, "queue": c.Queue, "slaDueAt": c.SLADueAt,
-	})
+	data := map[string]any{"service": c.Service.LGSL, "channel": c.Channel, "tier": c.Tier, "queue": c.Queue,
+		"priority": c.Priority, "slaDueAt": c.SLADueAt}
+	if c.Routing.Rule != "" {
+		data["rulesetVersion"], data["rule"], data["why"] = c.Routing.RulesetVersion, c.Routing.Rule, c.Routing.Summary
+	}
+	return c, record(ctx, tx, actor, c, EventOpened, now, data)
 }
 
 // Open opens a case directly (not through a contact).
@@ -115,7 +133,8 @@ func (s *Cases) FindOpenTx(ctx context.Context, q Querier, customerID string, lg
 	} else if err != nil {
 		return Case{}, false, fmt.Errorf("find open case: %w", err)
 	}
-	return r.toCase(), true, nil
+	c, err := r.toCase()
+	return c, err == nil, err
 }
 
 // LoadTx reads and locks a case inside a transaction.
@@ -175,7 +194,7 @@ func (s *Cases) Update(ctx context.Context, actor Actor, id string, expected int
 		if p.Summary != nil {
 			c.Summary = strings.TrimSpace(*p.Summary)
 		}
-		if c == before {
+		if !editedBy(before, c) {
 			return c, nil
 		}
 		c, err := save(ctx, tx, c, now)
@@ -184,6 +203,12 @@ func (s *Cases) Update(ctx context.Context, actor Actor, id string, expected int
 		}
 		return c, recordChanges(ctx, tx, actor, before, c, now)
 	})
+}
+
+// editedBy reports whether an update changed any field PATCH may change.
+func editedBy(before, after Case) bool {
+	return before.Status != after.Status || before.Priority != after.Priority || before.Assignee != after.Assignee ||
+		!before.SLADueAt.Equal(after.SLADueAt) || before.Summary != after.Summary
 }
 
 // recordChanges tells the timeline what an update changed, one event per kind of change.
@@ -352,7 +377,10 @@ func (s *Cases) List(ctx context.Context, q Query) (Page, error) {
 	}
 	page.Items = make([]Case, len(rows))
 	for i, r := range rows {
-		page.Items[i] = r.toCase()
+		var err error
+		if page.Items[i], err = r.toCase(); err != nil {
+			return Page{}, err
+		}
 	}
 	return page, nil
 }

@@ -33,6 +33,7 @@ type Catalogue struct {
 	Services            []Service `json:"services"`
 	Centres             []Entry   `json:"centres"`
 	Partners            []Entry   `json:"partners"`
+	HandoffReasons      []string  `json:"handoffReasons"`
 
 	services map[int]Service
 	centres  map[string]bool
@@ -90,6 +91,9 @@ func Parse(raw []byte) (*Catalogue, error) {
 	}
 	for _, e := range c.Partners {
 		c.partners[e.ID] = true
+	}
+	if len(c.HandoffReasons) == 0 {
+		errs = append(errs, errors.New("the catalogue lists no hand-off reasons"))
 	}
 	if len(c.Services) == 0 {
 		errs = append(errs, errors.New("the catalogue lists no services"))

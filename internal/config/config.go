@@ -16,27 +16,29 @@ import (
 
 // Config is every setting of the hub. README.md documents each variable.
 type Config struct {
-	Addr                 string        // CONTACTHUB_ADDR
-	DataDir              string        // CONTACTHUB_DATA_DIR
-	DatabaseURL          string        // DATABASE_URL
-	RedisURL             string        // REDIS_URL
-	DefaultRegion        string        // CONTACTHUB_DEFAULT_REGION
-	ReferencePatterns    string        // CONTACTHUB_REFERENCE_PATTERNS (JSON object)
-	JWTIssuer            string        // CONTACTHUB_JWT_ISSUER
-	JWTAudience          string        // CONTACTHUB_JWT_AUDIENCE
-	JWKSURL              string        // CONTACTHUB_JWKS_URL
-	JWTPublicKeyFiles    []string      // CONTACTHUB_JWT_PUBLIC_KEYS
-	JWTHS256Secret       string        // CONTACTHUB_JWT_HS256_SECRET
-	DevSigningKey        string        // CONTACTHUB_DEV_SIGNING_KEY: auto | on | off
-	LogLevel             slog.Level    // CONTACTHUB_LOG_LEVEL
-	MaxBodyBytes         int64         // CONTACTHUB_MAX_BODY_BYTES
-	RateLimitPerMinute   int           // CONTACTHUB_RATE_LIMIT_PER_MINUTE (per principal)
-	RateLimitIPPerMinute int           // CONTACTHUB_RATE_LIMIT_IP_PER_MINUTE (per client IP)
-	TrustedProxies       []*net.IPNet  // CONTACTHUB_TRUSTED_PROXIES
-	ShutdownTimeout      time.Duration // CONTACTHUB_SHUTDOWN_TIMEOUT
-	IdempotencyTTL       time.Duration // CONTACTHUB_IDEMPOTENCY_TTL
-	RedisPrefix          string        // CONTACTHUB_REDIS_PREFIX
-	CatalogueFile        string        // CONTACTHUB_CATALOGUE_FILE
+	Addr                 string         // CONTACTHUB_ADDR
+	DataDir              string         // CONTACTHUB_DATA_DIR
+	DatabaseURL          string         // DATABASE_URL
+	RedisURL             string         // REDIS_URL
+	DefaultRegion        string         // CONTACTHUB_DEFAULT_REGION
+	ReferencePatterns    string         // CONTACTHUB_REFERENCE_PATTERNS (JSON object)
+	JWTIssuer            string         // CONTACTHUB_JWT_ISSUER
+	JWTAudience          string         // CONTACTHUB_JWT_AUDIENCE
+	JWKSURL              string         // CONTACTHUB_JWKS_URL
+	JWTPublicKeyFiles    []string       // CONTACTHUB_JWT_PUBLIC_KEYS
+	JWTHS256Secret       string         // CONTACTHUB_JWT_HS256_SECRET
+	DevSigningKey        string         // CONTACTHUB_DEV_SIGNING_KEY: auto | on | off
+	LogLevel             slog.Level     // CONTACTHUB_LOG_LEVEL
+	MaxBodyBytes         int64          // CONTACTHUB_MAX_BODY_BYTES
+	RateLimitPerMinute   int            // CONTACTHUB_RATE_LIMIT_PER_MINUTE (per principal)
+	RateLimitIPPerMinute int            // CONTACTHUB_RATE_LIMIT_IP_PER_MINUTE (per client IP)
+	TrustedProxies       []*net.IPNet   // CONTACTHUB_TRUSTED_PROXIES
+	ShutdownTimeout      time.Duration  // CONTACTHUB_SHUTDOWN_TIMEOUT
+	IdempotencyTTL       time.Duration  // CONTACTHUB_IDEMPOTENCY_TTL
+	RedisPrefix          string         // CONTACTHUB_REDIS_PREFIX
+	CatalogueFile        string         // CONTACTHUB_CATALOGUE_FILE
+	TimeZone             *time.Location // CONTACTHUB_TIMEZONE
+	RulesPoll            time.Duration  // CONTACTHUB_RULES_POLL
 }
 
 // DevKeyPath is where the development signing key lives.
@@ -79,6 +81,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		IdempotencyTTL:       r.duration("CONTACTHUB_IDEMPOTENCY_TTL", 24*time.Hour),
 		RedisPrefix:          r.str("CONTACTHUB_REDIS_PREFIX", "contacthub:"),
 		CatalogueFile:        r.str("CONTACTHUB_CATALOGUE_FILE", ""),
+		TimeZone:             r.location("CONTACTHUB_TIMEZONE", "Europe/London"),
+		RulesPoll:            r.duration("CONTACTHUB_RULES_POLL", 10*time.Second),
 	}
 	switch c.DevSigningKey {
 	case "auto", "on", "off":
@@ -158,6 +162,15 @@ func (r *reader) level(name string, def slog.Level) slog.Level {
 		r.fail(name, "must be debug, info, warn or error")
 	}
 	return l
+}
+
+func (r *reader) location(name, def string) *time.Location {
+	loc, err := time.LoadLocation(r.str(name, def))
+	if err != nil {
+		r.fail(name, "must be an IANA time zone like Europe/London")
+		return time.UTC
+	}
+	return loc
 }
 
 func (r *reader) cidrs(name string) []*net.IPNet {

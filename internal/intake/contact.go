@@ -78,9 +78,19 @@ type Contact struct {
 	// Identifiers as given, normalised: an unknown caller's number waits here until
 	// someone identifies them.
 	Identifiers []customer.IdentifierInput
-	Version     int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Routed is where the router sent the contact's case (zero when it has none).
+	Routed    Routed
+	Version   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Routed is the router's decision for a contact.
+type Routed struct {
+	RulesetVersion int
+	Rule           string
+	Tier           int
+	Queue          string
 }
 
 // Timeline events and outbox topics written by this package.

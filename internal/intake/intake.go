@@ -15,6 +15,7 @@ import (
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/outbox"
+	"github.com/council/contacthub/internal/routing"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/timeline"
 )
@@ -25,11 +26,17 @@ type Intake struct {
 	customers *customer.Service
 	cases     *casework.Cases
 	catalogue *catalogue.Catalogue
+	rules     Rules
+}
+
+// Rules is the router's active rule set.
+type Rules interface {
+	Active() *routing.Compiled
 }
 
 // New returns the front door.
-func New(db *store.DB, customers *customer.Service, cases *casework.Cases, cat *catalogue.Catalogue) *Intake {
-	return &Intake{db: db, customers: customers, cases: cases, catalogue: cat}
+func New(db *store.DB, customers *customer.Service, cases *casework.Cases, cat *catalogue.Catalogue, rules Rules) *Intake {
+	return &Intake{db: db, customers: customers, cases: cases, catalogue: cat, rules: rules}
 }
 
 // Actor is who records a contact.
@@ -53,6 +60,8 @@ type Request struct {
 	Agent, ExternalID     string
 	Outcome               Outcome
 	ResolutionCode        string
+	EvidenceRequired      bool
+	Amount                *int64 // pence, e.g. arrears
 }
 
 // Result is what recording a contact did.
@@ -63,6 +72,10 @@ type Result struct {
 	CustomerCreated bool
 	CaseCreated     bool
 	Candidates      []customer.Candidate
+	// Decision is the router's decision for the contact's case, nil when it has none.
+	Decision *routing.Decision
+	// Due is when that decision's service level falls due.
+	Due time.Time
 }
 
 // Record takes a contact through the front door. Two contacts racing to create the
@@ -215,11 +228,14 @@ func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result,
 			return in.write(ctx, tx, actor, &contact, nil, now)
 		}
 		contact.CustomerID = who.customer.ID
-		c, created, err := in.caseFor(ctx, tx, actor, req, who.customer.ID, contact.ID, now)
+		c, created, err := in.caseFor(ctx, tx, actor, req, who, contact, &res, now)
 		if err != nil {
 			return err
 		}
 		contact.CaseID, res.CaseCreated = c.ID, created
+		if d := res.Decision; d != nil {
+			contact.Routed = Routed{RulesetVersion: d.Version, Rule: d.RuleID, Tier: d.Result.Tier, Queue: d.Result.Queue}
+		}
 		if created {
 			contact.AvoidableReason = avoidable(req.Intent, casework.Case{}, contact.StartedAt, 0)
 		} else {
@@ -257,8 +273,64 @@ func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result,
 	return res, nil
 }
 
-// caseFor joins the named case, or the customer's open case about the service, or opens one.
-func (in *Intake) caseFor(ctx context.Context, tx *sqlx.Tx, actor Actor, req Request, customerID, contactID string, now time.Time) (casework.Case, bool, error) {
+// caseFor joins the named case, or the customer's open case about the service, or opens
+// one; either way the router decides where the case should be, and res carries why.
+func (in *Intake) caseFor(ctx context.Context, tx *sqlx.Tx, actor Actor, req Request, who whom, contact Contact, res *Result, now time.Time) (casework.Case, bool, error) {
+	c, found, err := in.existingCase(ctx, tx, req, who.customer.ID)
+	if err != nil {
+		return casework.Case{}, false, err
+	}
+	rules := in.rules.Active()
+	facts, err := in.facts(ctx, tx, req, who.customer, c, rules, now)
+	if err != nil {
+		return casework.Case{}, false, err
+	}
+	d := rules.DecideExplained(&facts)
+	route := casework.Route{
+		Routing: casework.Routing{RulesetVersion: d.Version, Rule: d.RuleID, Summary: d.Summary, Skills: d.Result.Skills},
+		Tier:    d.Result.Tier, Queue: d.Result.Queue, Priority: d.Result.Priority, Due: rules.Due(d.Result, now),
+	}
+	res.Decision, res.Due = &d, route.Due
+	if found {
+		c, err = in.cases.EscalateTx(ctx, tx, actor, c, route, now)
+		return c, false, err
+	}
+	c, err = in.cases.OpenTx(ctx, tx, actor, casework.NewCase{CustomerID: who.customer.ID, Service: req.Service,
+		Channel: string(req.Channel), Summary: req.Summary, OpenedByContactID: contact.ID, Route: &route}, now)
+	return c, true, err
+}
+
+const selectPreviousContacts = `SELECT started_at FROM contacts
+ WHERE customer_id = ? AND service_lgsl = ? AND started_at >= ? ORDER BY started_at DESC LIMIT 100`
+
+// facts gathers what the rules may ask about this contact.
+func (in *Intake) facts(ctx context.Context, tx *sqlx.Tx, req Request, cust *customer.Customer, c casework.Case, rules *routing.Compiled, now time.Time) (routing.Facts, error) {
+	f := routing.Facts{
+		LGSL: req.Service.LGSL, Category: req.Service.Category, Intent: req.Intent, Channel: string(req.Channel),
+		Vulnerable: cust.Needs.Vulnerable, AssistedDigital: cust.Needs.AssistedDigital || req.AssistedDigital,
+		Language: cust.Needs.PreferredLanguage, EvidenceRequired: req.EvidenceRequired, At: req.StartedAt,
+	}
+	if req.Amount != nil {
+		f.HasAmount, f.Amount = true, *req.Amount
+	}
+	if c.ID != "" {
+		f.CaseAge = now.Sub(c.CreatedAt)
+	}
+	if days := rules.MaxContactDays(); days > 0 {
+		var times []store.NullTime
+		since := req.StartedAt.Add(-time.Duration(days) * 24 * time.Hour)
+		if err := tx.SelectContext(ctx, &times, tx.Rebind(selectPreviousContacts), cust.ID, req.Service.LGSL, since); err != nil {
+			return routing.Facts{}, fmt.Errorf("read previous contacts: %w", store.MapError(err))
+		}
+		for _, t := range times {
+			f.PreviousContacts = append(f.PreviousContacts, t.Time)
+		}
+	}
+	return f, nil
+}
+
+// existingCase finds the named case, or the customer's open case about the service.
+func (in *Intake) existingCase(ctx context.Context, tx *sqlx.Tx, req Request, customerID string) (casework.Case, bool, error) {
 	if req.CaseID != "" {
 		c, err := in.cases.LoadTx(ctx, tx, req.CaseID)
 		if fault.Is(err, fault.NotFound) {
@@ -272,15 +344,9 @@ func (in *Intake) caseFor(ctx context.Context, tx *sqlx.Tx, actor Actor, req Req
 		if c.Status == casework.Closed {
 			return casework.Case{}, false, fault.New(fault.Conflict, "case %s is closed; record the contact without caseId to open a new one", c.ID)
 		}
-		return c, false, nil
+		return c, true, nil
 	}
-	c, found, err := in.cases.FindOpenTx(ctx, tx, customerID, req.Service.LGSL)
-	if err != nil || found {
-		return c, false, err
-	}
-	c, err = in.cases.OpenTx(ctx, tx, actor, casework.NewCase{CustomerID: customerID, Service: req.Service,
-		Channel: string(req.Channel), Summary: req.Summary, OpenedByContactID: contactID}, now)
-	return c, true, err
+	return in.cases.FindOpenTx(ctx, tx, customerID, req.Service.LGSL)
 }
 
 // avoidable says why a contact that started at t need not have happened, or "". What

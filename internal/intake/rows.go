@@ -36,6 +36,10 @@ type contactRow struct {
 	Outcome         string     `db:"outcome"`
 	AvoidableReason string     `db:"avoidable_reason"`
 	Identifiers     []byte     `db:"identifiers"`
+	RoutedTier      int        `db:"routed_tier"`
+	RoutedQueue     string     `db:"routed_queue"`
+	RoutedRule      string     `db:"routed_rule"`
+	RulesetVersion  int        `db:"ruleset_version"`
 	Version         int        `db:"version"`
 	CreatedAt       time.Time  `db:"created_at"`
 	UpdatedAt       time.Time  `db:"updated_at"`
@@ -43,7 +47,7 @@ type contactRow struct {
 
 const contactColumns = `id, customer_id, case_id, channel, direction, started_at, ended_at, service_lgsl,
  service_category, intent, summary, centre, assisted_digital, on_behalf_of, agent, external_id, outcome,
- avoidable_reason, identifiers, version, created_at, updated_at`
+ avoidable_reason, identifiers, routed_tier, routed_queue, routed_rule, ruleset_version, version, created_at, updated_at`
 
 // storedIdentifier is how an identifier is kept on a contact.
 type storedIdentifier struct {
@@ -58,6 +62,7 @@ func (r contactRow) toContact() (Contact, error) {
 		Summary: r.Summary, Centre: r.Centre, AssistedDigital: r.AssistedDigital, Agent: r.Agent,
 		Outcome: Outcome(r.Outcome), AvoidableReason: r.AvoidableReason, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Routed: Routed{RulesetVersion: r.RulesetVersion, Rule: r.RoutedRule, Tier: r.RoutedTier, Queue: r.RoutedQueue},
 	}
 	if r.CustomerID != nil {
 		c.CustomerID = *r.CustomerID
@@ -103,6 +108,7 @@ func fromContact(c Contact) (contactRow, error) {
 		Centre: c.Centre, AssistedDigital: c.AssistedDigital, OnBehalfOf: obo, Agent: c.Agent,
 		Outcome: string(c.Outcome), AvoidableReason: c.AvoidableReason, Identifiers: idJSON,
 		Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		RoutedTier: c.Routed.Tier, RoutedQueue: c.Routed.Queue, RoutedRule: c.Routed.Rule, RulesetVersion: c.Routed.RulesetVersion,
 	}
 	r.CustomerID = optional(c.CustomerID)
 	r.CaseID = optional(c.CaseID)
@@ -123,7 +129,7 @@ func optional(s string) *string {
 // insertContact uses positional arguments: JSON columns are passed as text, which both
 // engines accept (PostgreSQL casts it to jsonb).
 const insertContact = `INSERT INTO contacts (` + contactColumns + `) VALUES
- (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+ (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func insert(ctx context.Context, tx *sqlx.Tx, c Contact) error {
 	r, err := fromContact(c)
@@ -133,7 +139,7 @@ func insert(ctx context.Context, tx *sqlx.Tx, c Contact) error {
 	_, err = tx.ExecContext(ctx, tx.Rebind(insertContact), r.ID, r.CustomerID, r.CaseID, r.Channel, r.Direction,
 		r.StartedAt, r.EndedAt, r.ServiceLGSL, r.ServiceCategory, r.Intent, r.Summary, r.Centre, r.AssistedDigital,
 		string(r.OnBehalfOf), r.Agent, r.ExternalID, r.Outcome, r.AvoidableReason, string(r.Identifiers),
-		r.Version, r.CreatedAt, r.UpdatedAt)
+		r.RoutedTier, r.RoutedQueue, r.RoutedRule, r.RulesetVersion, r.Version, r.CreatedAt, r.UpdatedAt)
 	if err = store.MapError(err); errors.Is(err, store.ErrConflict) {
 		return fault.New(fault.Conflict, "a %s contact with this externalId was already recorded", c.Channel)
 	} else if err != nil {

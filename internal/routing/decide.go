@@ -314,3 +314,29 @@ func (cmp *Compare) String() string {
 	}
 	return strings.Join(parts, " and ")
 }
+
+// MaxContactDays is the longest contactsInDays window any rule asks about (0: none),
+// so intake reads only as much history as the rules need.
+func (c *Compiled) MaxContactDays() int {
+	longest := 0
+	var walk func(k *Condition)
+	walk = func(k *Condition) {
+		if k == nil {
+			return
+		}
+		if k.ContactsInDays != nil && k.ContactsInDays.Days > longest {
+			longest = k.ContactsInDays.Days
+		}
+		for i := range k.All {
+			walk(&k.All[i])
+		}
+		for i := range k.Any {
+			walk(&k.Any[i])
+		}
+		walk(k.Not)
+	}
+	for _, r := range c.rules {
+		walk(r.when)
+	}
+	return longest
+}

@@ -1,0 +1,256 @@
+package routing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/outbox"
+	"github.com/council/contacthub/internal/store"
+)
+
+// TopicActivated is the outbox topic that tells every replica to load another version.
+const TopicActivated = "routing.activated"
+
+// Version is one published rule set.
+type Version struct {
+	Number      int
+	Set         RuleSet
+	PublishedBy string
+	PublishedAt time.Time
+	Active      bool
+	ActivatedAt time.Time
+}
+
+// Router holds the active rule set compiled in memory, so deciding costs no I/O, and
+// keeps it in step with the database on every replica.
+type Router struct {
+	db     *store.DB
+	loc    *time.Location
+	log    *slog.Logger
+	active atomic.Pointer[Compiled]
+}
+
+// NewRouter returns a router; Load must run before it decides.
+func NewRouter(db *store.DB, loc *time.Location, log *slog.Logger) *Router {
+	return &Router{db: db, loc: loc, log: log}
+}
+
+// Location is the council's time zone, in which rules read clocks.
+func (r *Router) Location() *time.Location { return r.loc }
+
+// Active is the rule set in force.
+func (r *Router) Active() *Compiled { return r.active.Load() }
+
+type versionRow struct {
+	Version     int        `db:"version"`
+	Document    []byte     `db:"document"`
+	PublishedBy string     `db:"published_by"`
+	PublishedAt time.Time  `db:"published_at"`
+	Active      bool       `db:"active"`
+	ActivatedAt *time.Time `db:"activated_at"`
+}
+
+func (v versionRow) toVersion() (Version, error) {
+	rs, err := Parse(v.Document)
+	if err != nil {
+		return Version{}, fmt.Errorf("stored rule set %d: %w", v.Version, err)
+	}
+	out := Version{Number: v.Version, Set: rs, PublishedBy: v.PublishedBy, PublishedAt: v.PublishedAt.UTC(), Active: v.Active}
+	if v.ActivatedAt != nil {
+		out.ActivatedAt = v.ActivatedAt.UTC()
+	}
+	return out, nil
+}
+
+const (
+	versionColumns = `version, document, published_by, published_at, active, activated_at`
+	selectActive   = `SELECT ` + versionColumns + ` FROM routing_rulesets WHERE active`
+	selectVersions = `SELECT ` + versionColumns + ` FROM routing_rulesets ORDER BY version DESC`
+	selectVersion  = `SELECT ` + versionColumns + ` FROM routing_rulesets WHERE version = ?`
+	selectMax      = `SELECT COALESCE(MAX(version), 0) FROM routing_rulesets`
+	insertVersion  = `INSERT INTO routing_rulesets (version, document, published_by, published_at, active) VALUES (?, ?, ?, ?, false)`
+	deactivateAll  = `UPDATE routing_rulesets SET active = false WHERE active`
+	activateOne    = `UPDATE routing_rulesets SET active = true, activated_at = ? WHERE version = ?`
+)
+
+// Load reads the active rule set, publishing the built-in default as version 1 on a
+// new hub.
+func (r *Router) Load(ctx context.Context) error {
+	var row versionRow
+	err := r.db.GetContext(ctx, &row, r.db.Rebind(selectActive))
+	if errors.Is(store.MapError(err), store.ErrNotFound) {
+		def, perr := Parse(DefaultJSON)
+		if perr != nil {
+			return perr
+		}
+		_, _, perr = r.Publish(ctx, "contacthub", def, true)
+		if perr != nil && !errors.Is(perr, store.ErrConflict) && !fault.Is(perr, fault.Conflict) {
+			return fmt.Errorf("publish the default rule set: %w", perr)
+		}
+		err = r.db.GetContext(ctx, &row, r.db.Rebind(selectActive))
+	}
+	if err != nil {
+		return fmt.Errorf("read the active rule set: %w", store.MapError(err))
+	}
+	if cur := r.active.Load(); cur != nil && cur.Version == row.Version {
+		return nil
+	}
+	v, err := row.toVersion()
+	if err != nil {
+		return err
+	}
+	c, err := Compile(v.Number, v.Set, r.loc)
+	if err != nil {
+		return err
+	}
+	r.active.Store(c)
+	return nil
+}
+
+// Publish validates rs and stores it as the next version, active when activate is set.
+// Problems come back as an Invalid fault listing every one with its path.
+func (r *Router) Publish(ctx context.Context, by string, rs RuleSet, activate bool) (Version, []Problem, error) {
+	if ps := Validate(rs); len(ps) > 0 {
+		var fields fault.Fields
+		for _, p := range ps {
+			fields.Add(p.Path, p.Message)
+		}
+		return Version{}, ps, fields.Err()
+	}
+	doc, err := json.Marshal(rs)
+	if err != nil {
+		return Version{}, nil, err
+	}
+	var out Version
+	err = r.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var last int
+		if err := tx.GetContext(ctx, &last, selectMax); err != nil {
+			return fmt.Errorf("next rule set version: %w", store.MapError(err))
+		}
+		now := store.Now()
+		out = Version{Number: last + 1, Set: rs, PublishedBy: by, PublishedAt: now}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(insertVersion), out.Number, string(doc), by, now); err != nil {
+			if err = store.MapError(err); errors.Is(err, store.ErrConflict) {
+				return fault.New(fault.Conflict, "another rule set was published at the same moment; try again")
+			}
+			return fmt.Errorf("store rule set: %w", err)
+		}
+		if !activate {
+			return nil
+		}
+		out.Active, out.ActivatedAt = true, now
+		return activateTx(ctx, tx, out.Number, now)
+	})
+	if err != nil {
+		return Version{}, nil, err
+	}
+	if activate {
+		return out, nil, r.Load(ctx)
+	}
+	return out, nil, nil
+}
+
+// activateTx makes version the active one and tells every replica, in tx.
+func activateTx(ctx context.Context, tx *sqlx.Tx, version int, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, deactivateAll); err != nil {
+		return fmt.Errorf("deactivate rule sets: %w", store.MapError(err))
+	}
+	res, err := tx.ExecContext(ctx, tx.Rebind(activateOne), now, version)
+	if err != nil {
+		return fmt.Errorf("activate rule set: %w", store.MapError(err))
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fault.New(fault.NotFound, "no rule set version %d", version)
+	}
+	return outbox.Add(ctx, tx, TopicActivated, fmt.Sprint(version), map[string]int{"version": version})
+}
+
+// Activate rolls back or forward to a published version.
+func (r *Router) Activate(ctx context.Context, version int) (Version, error) {
+	err := r.db.InTx(ctx, func(tx *sqlx.Tx) error { return activateTx(ctx, tx, version, store.Now()) })
+	if err != nil {
+		return Version{}, err
+	}
+	if err := r.Load(ctx); err != nil {
+		return Version{}, err
+	}
+	return r.Get(ctx, version)
+}
+
+// Get reads a published version.
+func (r *Router) Get(ctx context.Context, version int) (Version, error) {
+	var row versionRow
+	if err := r.db.GetContext(ctx, &row, r.db.Rebind(selectVersion), version); err != nil {
+		if errors.Is(store.MapError(err), store.ErrNotFound) {
+			return Version{}, fault.New(fault.NotFound, "no rule set version %d", version)
+		}
+		return Version{}, fmt.Errorf("read rule set: %w", store.MapError(err))
+	}
+	return row.toVersion()
+}
+
+// Versions lists every published version, newest first.
+func (r *Router) Versions(ctx context.Context) ([]Version, error) {
+	var rows []versionRow
+	if err := r.db.SelectContext(ctx, &rows, selectVersions); err != nil {
+		return nil, fmt.Errorf("list rule sets: %w", store.MapError(err))
+	}
+	out := make([]Version, 0, len(rows))
+	for _, row := range rows {
+		v, err := row.toVersion()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Watch reloads the active rule set when any replica activates one (a message on the
+// bus) and, as a safety net for a missed message, every poll.
+func (r *Router) Watch(ctx context.Context, msgs <-chan outbox.Message, poll time.Duration) {
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m, ok := <-msgs:
+			if !ok {
+				msgs = nil
+				continue
+			}
+			if m.Topic != TopicActivated {
+				continue
+			}
+		case <-t.C:
+		}
+		if err := r.Load(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("reload routing rules", slog.String("error", err.Error()))
+		}
+	}
+}
+
+// QueueTier is the tier of a queue of the active rule set.
+func (r *Router) QueueTier(name string) (int, bool) {
+	q, ok := r.Active().Queue(name)
+	return q.Tier, ok
+}
+
+// QueueNames lists the queues of the active rule set, in its order.
+func (r *Router) QueueNames() []string {
+	qs := r.Active().Set.Queues
+	out := make([]string, len(qs))
+	for i, q := range qs {
+		out[i] = q.Name
+	}
+	return out
+}
