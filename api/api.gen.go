@@ -262,6 +262,39 @@ func (e ReferralStatus) Valid() bool {
 	}
 }
 
+// Defines values for RoutingConditionDayOfWeek.
+const (
+	Fri RoutingConditionDayOfWeek = "fri"
+	Mon RoutingConditionDayOfWeek = "mon"
+	Sat RoutingConditionDayOfWeek = "sat"
+	Sun RoutingConditionDayOfWeek = "sun"
+	Thu RoutingConditionDayOfWeek = "thu"
+	Tue RoutingConditionDayOfWeek = "tue"
+	Wed RoutingConditionDayOfWeek = "wed"
+)
+
+// Valid indicates whether the value is a known member of the RoutingConditionDayOfWeek enum.
+func (e RoutingConditionDayOfWeek) Valid() bool {
+	switch e {
+	case Fri:
+		return true
+	case Mon:
+		return true
+	case Sat:
+		return true
+	case Sun:
+		return true
+	case Thu:
+		return true
+	case Tue:
+		return true
+	case Wed:
+		return true
+	default:
+		return false
+	}
+}
+
 // Actor defines model for Actor.
 type Actor struct {
 	Role    string `json:"role"`
@@ -295,9 +328,11 @@ type AvoidableReason string
 type Case struct {
 	Assignee          *string             `json:"assignee,omitempty"`
 	Channel           Channel             `json:"channel"`
+	ClaimedAt         *time.Time          `json:"claimedAt,omitempty"`
 	ContactCount      int                 `json:"contactCount"`
 	CreatedAt         time.Time           `json:"createdAt"`
 	CustomerId        openapi_types.UUID  `json:"customerId"`
+	HandoffCount      int                 `json:"handoffCount"`
 	Id                openapi_types.UUID  `json:"id"`
 	OpenedByContactId *openapi_types.UUID `json:"openedByContactId,omitempty"`
 	Priority          int                 `json:"priority"`
@@ -306,14 +341,15 @@ type Case struct {
 	ResolvedAt        *time.Time          `json:"resolvedAt,omitempty"`
 
 	// ResolvedAtFirstContact Resolved within the contact that opened it.
-	ResolvedAtFirstContact bool       `json:"resolvedAtFirstContact"`
-	Service                Service    `json:"service"`
-	SlaDueAt               time.Time  `json:"slaDueAt"`
-	Status                 CaseStatus `json:"status"`
-	Summary                *string    `json:"summary,omitempty"`
-	Tier                   int        `json:"tier"`
-	UpdatedAt              time.Time  `json:"updatedAt"`
-	Version                int        `json:"version"`
+	ResolvedAtFirstContact bool        `json:"resolvedAtFirstContact"`
+	Routing                CaseRouting `json:"routing"`
+	Service                Service     `json:"service"`
+	SlaDueAt               time.Time   `json:"slaDueAt"`
+	Status                 CaseStatus  `json:"status"`
+	Summary                *string     `json:"summary,omitempty"`
+	Tier                   int         `json:"tier"`
+	UpdatedAt              time.Time   `json:"updatedAt"`
+	Version                int         `json:"version"`
 }
 
 // CaseCreate defines model for CaseCreate.
@@ -345,6 +381,16 @@ type CasePatch struct {
 // CasePatchStatus defines model for CasePatch.Status.
 type CasePatchStatus string
 
+// CaseRouting defines model for CaseRouting.
+type CaseRouting struct {
+	Rule string `json:"rule"`
+
+	// RulesetVersion 0 when the case was opened without routing.
+	RulesetVersion int      `json:"rulesetVersion"`
+	Skills         []string `json:"skills"`
+	Summary        string   `json:"summary"`
+}
+
 // CaseStatus defines model for CaseStatus.
 type CaseStatus string
 
@@ -352,6 +398,7 @@ type CaseStatus string
 type Catalogue struct {
 	AvoidableWindowDays int                `json:"avoidableWindowDays"`
 	Centres             []CatalogueEntry   `json:"centres"`
+	HandoffReasons      []string           `json:"handoffReasons"`
 	Partners            []CatalogueEntry   `json:"partners"`
 	Services            []CatalogueService `json:"services"`
 }
@@ -373,6 +420,15 @@ type CatalogueService struct {
 
 // Channel defines model for Channel.
 type Channel string
+
+// Comparison defines model for Comparison.
+type Comparison struct {
+	Eq  *int64 `json:"eq,omitempty"`
+	Gt  *int64 `json:"gt,omitempty"`
+	Gte *int64 `json:"gte,omitempty"`
+	Lt  *int64 `json:"lt,omitempty"`
+	Lte *int64 `json:"lte,omitempty"`
+}
 
 // Consents defines model for Consents.
 type Consents struct {
@@ -413,6 +469,9 @@ type ContactCreate struct {
 	// Agent Who handled it (defaults to the caller for agents).
 	Agent *string `json:"agent,omitempty"`
 
+	// Amount An amount in pence the rules may test, e.g. arrears.
+	Amount *int64 `json:"amount,omitempty"`
+
 	// AssistedDigital Staff helped the customer use an online service.
 	AssistedDigital *bool               `json:"assistedDigital,omitempty"`
 	CaseId          *openapi_types.UUID `json:"caseId,omitempty"`
@@ -426,6 +485,9 @@ type ContactCreate struct {
 	CustomerId     *openapi_types.UUID     `json:"customerId,omitempty"`
 	Direction      *ContactCreateDirection `json:"direction,omitempty"`
 	EndedAt        *time.Time              `json:"endedAt,omitempty"`
+
+	// EvidenceRequired The enquiry cannot be settled without evidence from the customer (a routing fact).
+	EvidenceRequired *bool `json:"evidenceRequired,omitempty"`
 
 	// ExternalId The channel's own id (call id, message id); unique per channel.
 	ExternalId *string `json:"externalId,omitempty"`
@@ -479,6 +541,9 @@ type ContactRecorded struct {
 	Contact         Contact                     `json:"contact"`
 	Customer        nullable.Nullable[Customer] `json:"customer"`
 	CustomerCreated bool                        `json:"customerCreated"`
+
+	// Routing Where the router sent the case, and why (absent without a case).
+	Routing *RoutingDecision `json:"routing,omitempty"`
 }
 
 // Customer defines model for Customer.
@@ -532,11 +597,57 @@ type CustomerPatch struct {
 	Needs *Needs `json:"needs,omitempty"`
 }
 
+// DecisionRequest defines model for DecisionRequest.
+type DecisionRequest struct {
+	// Amount Pence.
+	Amount *int64 `json:"amount,omitempty"`
+
+	// At Defaults to now.
+	At               *time.Time          `json:"at,omitempty"`
+	CaseAgeDays      *int                `json:"caseAgeDays,omitempty"`
+	Channel          Channel             `json:"channel"`
+	CustomerId       *openapi_types.UUID `json:"customerId,omitempty"`
+	EvidenceRequired *bool               `json:"evidenceRequired,omitempty"`
+	Intent           *string             `json:"intent,omitempty"`
+
+	// Needs What the council must do differently for this customer.
+	Needs *Needs `json:"needs,omitempty"`
+
+	// Rules Ordered rules: the first whose `when` holds decides; `default` catches the rest.
+	// A rule without `when` matches everything (so rules after it are unreachable).
+	Rules   *RuleSet `json:"rules,omitempty"`
+	Service Service  `json:"service"`
+}
+
+// DecisionResult defines model for DecisionResult.
+type DecisionResult struct {
+	Decision RoutingDecision `json:"decision"`
+
+	// Explanation Each rule tried, in order, up to the one that decided.
+	Explanation []ExplanationStep `json:"explanation"`
+}
+
+// ExplanationStep defines model for ExplanationStep.
+type ExplanationStep struct {
+	Matched bool   `json:"matched"`
+	Reason  string `json:"reason"`
+	Rule    string `json:"rule"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field Where the problem is: a JSON path like `identifiers[0].value`, or a parameter name.
 	Field   string `json:"field"`
 	Message string `json:"message"`
+}
+
+// HandoffRequest defines model for HandoffRequest.
+type HandoffRequest struct {
+	Note  *string `json:"note,omitempty"`
+	Queue string  `json:"queue"`
+
+	// Reason One of the catalogue's `handoffReasons`.
+	Reason string `json:"reason"`
 }
 
 // Identifier defines model for Identifier.
@@ -617,6 +728,14 @@ type MergeResult struct {
 	Survivor Customer           `json:"survivor"`
 }
 
+// Mix defines model for Mix.
+type Mix struct {
+	Queues map[string]int `json:"queues"`
+
+	// Tiers Contacts by tier ("1", "2", "3").
+	Tiers map[string]int `json:"tiers"`
+}
+
 // Needs What the council must do differently for this customer.
 type Needs struct {
 	Accessibility *[]string `json:"accessibility,omitempty"`
@@ -675,6 +794,25 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// QueueList defines model for QueueList.
+type QueueList struct {
+	Items []QueueStats `json:"items"`
+}
+
+// QueueStats defines model for QueueStats.
+type QueueStats struct {
+	Claimed           int    `json:"claimed"`
+	Name              string `json:"name"`
+	OldestWaitSeconds int    `json:"oldestWaitSeconds"`
+
+	// PastSla Waiting cases past their SLA.
+	PastSla int `json:"pastSla"`
+	Tier    int `json:"tier"`
+
+	// Waiting Open cases nobody has claimed.
+	Waiting int `json:"waiting"`
+}
+
 // Referral defines model for Referral.
 type Referral struct {
 	CaseId     openapi_types.UUID `json:"caseId"`
@@ -720,6 +858,163 @@ type ResolveRequest struct {
 	ResolutionCode string  `json:"resolutionCode"`
 }
 
+// RoutingCondition Exactly one member. `all`, `any` and `not` combine conditions of this same shape
+// (checked in depth by the hub, which names the path of each problem). `need` is
+// `vulnerable`, `assistedDigital` or `interpreter` (a preferred language other than
+// English). `contactsInDays` counts this contact and the customer's earlier ones
+// about the same service. `amount` is in pence. Times are the council's local time.
+type RoutingCondition struct {
+	All            *[]map[string]interface{} `json:"all,omitempty"`
+	Amount         *Comparison               `json:"amount,omitempty"`
+	Any            *[]map[string]interface{} `json:"any,omitempty"`
+	CaseAgeDays    *Comparison               `json:"caseAgeDays,omitempty"`
+	Category       *[]string                 `json:"category,omitempty"`
+	CategoryPrefix *string                   `json:"categoryPrefix,omitempty"`
+	Channel        *[]string                 `json:"channel,omitempty"`
+	ContactsInDays *struct {
+		AtLeast *int `json:"atLeast,omitempty"`
+		Days    *int `json:"days,omitempty"`
+	} `json:"contactsInDays,omitempty"`
+	DayOfWeek        *[]RoutingConditionDayOfWeek `json:"dayOfWeek,omitempty"`
+	EvidenceRequired *bool                        `json:"evidenceRequired,omitempty"`
+	Intent           *[]string                    `json:"intent,omitempty"`
+	Language         *[]string                    `json:"language,omitempty"`
+	Need             *string                      `json:"need,omitempty"`
+	Not              *map[string]interface{}      `json:"not,omitempty"`
+	Service          *[]int                       `json:"service,omitempty"`
+	TimeOfDay        *struct {
+		// From Example: 17:00
+		From *string `json:"from,omitempty"`
+
+		// To Example: 09:00
+		To *string `json:"to,omitempty"`
+	} `json:"timeOfDay,omitempty"`
+}
+
+// RoutingConditionDayOfWeek defines model for RoutingCondition.DayOfWeek.
+type RoutingConditionDayOfWeek string
+
+// RoutingDecision defines model for RoutingDecision.
+type RoutingDecision struct {
+	Priority int    `json:"priority"`
+	Queue    string `json:"queue"`
+
+	// Rule The rule that decided, or `default`.
+	Rule string `json:"rule"`
+
+	// RulesetVersion 0 for a candidate rule set.
+	RulesetVersion int               `json:"rulesetVersion"`
+	SelfService    []SelfServiceLink `json:"selfService"`
+	Skills         *[]string         `json:"skills,omitempty"`
+	SlaDueAt       time.Time         `json:"slaDueAt"`
+	Summary        string            `json:"summary"`
+	Tier           int               `json:"tier"`
+}
+
+// RoutingQueue defines model for RoutingQueue.
+type RoutingQueue struct {
+	Name   string    `json:"name"`
+	Skills *[]string `json:"skills,omitempty"`
+	Tier   int       `json:"tier"`
+}
+
+// RoutingReport defines model for RoutingReport.
+type RoutingReport struct {
+	CasesOpened    int            `json:"casesOpened"`
+	ContactsByTier map[string]int `json:"contactsByTier"`
+
+	// FirstContactResolutionRate Share of cases opened in the period resolved in the contact that opened them.
+	FirstContactResolutionRate float32   `json:"firstContactResolutionRate"`
+	From                       time.Time `json:"from"`
+
+	// HandoffRate Share of cases opened in the period handed off at least once.
+	HandoffRate      float32        `json:"handoffRate"`
+	Handoffs         int            `json:"handoffs"`
+	HandoffsByReason map[string]int `json:"handoffsByReason"`
+
+	// HandoffsByTiers Keyed "from→to", e.g. "1→2".
+	HandoffsByTiers map[string]int `json:"handoffsByTiers"`
+	Tier3Resolved   int            `json:"tier3Resolved"`
+
+	// Tier3ResolvedWithoutSpecialistAction Share of tier 3 cases resolved in the period with no note, referral or further hand-off at tier 3 — candidates for moving that enquiry down a tier.
+	Tier3ResolvedWithoutSpecialistAction float32   `json:"tier3ResolvedWithoutSpecialistAction"`
+	To                                   time.Time `json:"to"`
+}
+
+// RoutingResult defines model for RoutingResult.
+type RoutingResult struct {
+	// Priority 1 (most urgent) to 5.
+	Priority int    `json:"priority"`
+	Queue    string `json:"queue"`
+
+	// SelfService Suggestions a tier 1 channel can offer before queueing.
+	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
+	Skills      *[]string          `json:"skills,omitempty"`
+
+	// Sla Calendar `hours`, or `businessHours` (Monday to Friday, 09:00–17:00).
+	Sla struct {
+		BusinessHours *int `json:"businessHours,omitempty"`
+		Hours         *int `json:"hours,omitempty"`
+	} `json:"sla"`
+	Tier int `json:"tier"`
+}
+
+// RoutingRule defines model for RoutingRule.
+type RoutingRule struct {
+	Description *string       `json:"description,omitempty"`
+	Id          string        `json:"id"`
+	Then        RoutingResult `json:"then"`
+
+	// When Exactly one member. `all`, `any` and `not` combine conditions of this same shape
+	// (checked in depth by the hub, which names the path of each problem). `need` is
+	// `vulnerable`, `assistedDigital` or `interpreter` (a preferred language other than
+	// English). `contactsInDays` counts this contact and the customer's earlier ones
+	// about the same service. `amount` is in pence. Times are the council's local time.
+	When *RoutingCondition `json:"when,omitempty"`
+}
+
+// RuleSet Ordered rules: the first whose `when` holds decides; `default` catches the rest.
+// A rule without `when` matches everything (so rules after it are unreachable).
+type RuleSet struct {
+	Default RoutingResult  `json:"default"`
+	Queues  []RoutingQueue `json:"queues"`
+	Rules   []RoutingRule  `json:"rules"`
+}
+
+// RuleSetOverview defines model for RuleSetOverview.
+type RuleSetOverview struct {
+	Active   RuleSetVersion   `json:"active"`
+	Versions []RuleSetSummary `json:"versions"`
+}
+
+// RuleSetSummary defines model for RuleSetSummary.
+type RuleSetSummary struct {
+	ActivatedAt *time.Time `json:"activatedAt,omitempty"`
+	Active      bool       `json:"active"`
+	PublishedAt time.Time  `json:"publishedAt"`
+	PublishedBy string     `json:"publishedBy"`
+	Version     int        `json:"version"`
+}
+
+// RuleSetVersion defines model for RuleSetVersion.
+type RuleSetVersion struct {
+	ActivatedAt *time.Time `json:"activatedAt,omitempty"`
+	Active      bool       `json:"active"`
+	PublishedAt time.Time  `json:"publishedAt"`
+	PublishedBy string     `json:"publishedBy"`
+
+	// Rules Ordered rules: the first whose `when` holds decides; `default` catches the rest.
+	// A rule without `when` matches everything (so rules after it are unreachable).
+	Rules   RuleSet `json:"rules"`
+	Version int     `json:"version"`
+}
+
+// SelfServiceLink defines model for SelfServiceLink.
+type SelfServiceLink struct {
+	Title string `json:"title"`
+	Url   string `json:"url"`
+}
+
 // Service defines model for Service.
 type Service struct {
 	// Category The council's own finer category.
@@ -727,6 +1022,28 @@ type Service struct {
 
 	// Lgsl Local Government Service List code, e.g. 58 council tax account enquiries.
 	Lgsl int `json:"lgsl"`
+}
+
+// SimulationRequest defines model for SimulationRequest.
+type SimulationRequest struct {
+	From time.Time `json:"from"`
+
+	// Rules Ordered rules: the first whose `when` holds decides; `default` catches the rest.
+	// A rule without `when` matches everything (so rules after it are unreachable).
+	Rules RuleSet   `json:"rules"`
+	To    time.Time `json:"to"`
+}
+
+// SimulationResult defines model for SimulationResult.
+type SimulationResult struct {
+	Candidate Mix `json:"candidate"`
+
+	// Changed How many the candidate would send to another queue.
+	Changed int `json:"changed"`
+
+	// Contacts Contacts with a case in the period that were replayed.
+	Contacts int `json:"contacts"`
+	Recorded Mix `json:"recorded"`
 }
 
 // TimelineEvent defines model for TimelineEvent.
@@ -744,7 +1061,8 @@ type TimelineEvent struct {
 	// `customer.merged_into`, `customer.unmerged`, `contact.recorded`,
 	// `contact.updated`, `case.opened`, `case.contact_linked`, `case.updated`,
 	// `case.status_changed`, `case.assigned`, `case.note`, `case.resolved`,
-	// `case.reopened`, `referral.made`, `referral.updated`.
+	// `case.reopened`, `case.handed_off`, `case.claimed`, `case.released`,
+	// `referral.made`, `referral.updated`.
 	Kind       string    `json:"kind"`
 	OccurredAt time.Time `json:"occurredAt"`
 }
@@ -859,6 +1177,16 @@ type OpenCaseParams struct {
 type UpdateCaseParams struct {
 	// IfMatch The `ETag` of the version being changed, or `*`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// HandOffCaseParams defines parameters for HandOffCase.
+type HandOffCaseParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch Optionally, the `ETag` of the version being changed (`412` when stale).
+	IfMatch *IfMatchOptional `json:"If-Match,omitempty"`
 }
 
 // AddCaseNoteParams defines parameters for AddCaseNote.
@@ -997,11 +1325,29 @@ type UpdateReferralParams struct {
 	IfMatch *IfMatchOptional `json:"If-Match,omitempty"`
 }
 
+// GetRoutingReportParams defines parameters for GetRoutingReport.
+type GetRoutingReportParams struct {
+	From time.Time `form:"from" json:"from"`
+	To   time.Time `form:"to" json:"to"`
+}
+
+// PublishRuleSetParams defines parameters for PublishRuleSet.
+type PublishRuleSetParams struct {
+	Activate *bool `form:"activate,omitempty" json:"activate,omitempty"`
+
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // OpenCaseJSONRequestBody defines body for OpenCase for application/json ContentType.
 type OpenCaseJSONRequestBody = CaseCreate
 
 // UpdateCaseJSONRequestBody defines body for UpdateCase for application/json ContentType.
 type UpdateCaseJSONRequestBody = CasePatch
+
+// HandOffCaseJSONRequestBody defines body for HandOffCase for application/json ContentType.
+type HandOffCaseJSONRequestBody = HandoffRequest
 
 // AddCaseNoteJSONRequestBody defines body for AddCaseNote for application/json ContentType.
 type AddCaseNoteJSONRequestBody = NoteCreate
@@ -1042,6 +1388,15 @@ type UndoMergeJSONRequestBody = UndoMergeRequest
 // UpdateReferralJSONRequestBody defines body for UpdateReferral for application/json ContentType.
 type UpdateReferralJSONRequestBody = ReferralPatch
 
+// DecideRoutingJSONRequestBody defines body for DecideRouting for application/json ContentType.
+type DecideRoutingJSONRequestBody = DecisionRequest
+
+// PublishRuleSetJSONRequestBody defines body for PublishRuleSet for application/json ContentType.
+type PublishRuleSetJSONRequestBody = RuleSet
+
+// SimulateRoutingJSONRequestBody defines body for SimulateRouting for application/json ContentType.
+type SimulateRoutingJSONRequestBody = SimulationRequest
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListCases Cases, newest first, filtered.
@@ -1056,6 +1411,9 @@ type ServerInterface interface {
 	// UpdateCase Change a case's status, priority, assignee, SLA or summary.
 	// (PATCH /v1/cases/{caseId})
 	UpdateCase(ctx echo.Context, caseId CaseId, params UpdateCaseParams) error
+	// HandOffCase Move a case to another queue (and so tier), with a reason.
+	// (POST /v1/cases/{caseId}/handoffs)
+	HandOffCase(ctx echo.Context, caseId CaseId, params HandOffCaseParams) error
 	// AddCaseNote Add a note to the case timeline.
 	// (POST /v1/cases/{caseId}/notes)
 	AddCaseNote(ctx echo.Context, caseId CaseId, params AddCaseNoteParams) error
@@ -1065,6 +1423,9 @@ type ServerInterface interface {
 	// ReferCase Refer a case to a partner body.
 	// (POST /v1/cases/{caseId}/referrals)
 	ReferCase(ctx echo.Context, caseId CaseId, params ReferCaseParams) error
+	// ReleaseCase Put a claimed case back in its queue (its assignee or a supervisor).
+	// (POST /v1/cases/{caseId}/release)
+	ReleaseCase(ctx echo.Context, caseId CaseId) error
 	// ReopenCase Reopen a resolved case.
 	// (POST /v1/cases/{caseId}/reopen)
 	ReopenCase(ctx echo.Context, caseId CaseId, params ReopenCaseParams) error
@@ -1122,9 +1483,36 @@ type ServerInterface interface {
 	// UndoMerge Undo a merge, restoring both records.
 	// (POST /v1/merges/{mergeId}/undo)
 	UndoMerge(ctx echo.Context, mergeId MergeId, params UndoMergeParams) error
+	// ListQueues Every queue with its depth, oldest waiting case and cases past SLA.
+	// (GET /v1/queues)
+	ListQueues(ctx echo.Context) error
+	// ClaimNextCase Take the next case of a queue.
+	// (POST /v1/queues/{queue}/claim)
+	ClaimNextCase(ctx echo.Context, queue string) error
 	// UpdateReferral Record what the partner did with a referral.
 	// (PATCH /v1/referrals/{referralId})
 	UpdateReferral(ctx echo.Context, referralId openapi_types.UUID, params UpdateReferralParams) error
+	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
+	// (GET /v1/reports/routing)
+	GetRoutingReport(ctx echo.Context, params GetRoutingReportParams) error
+	// DecideRouting Decide where an enquiry would go, and why, without writing anything.
+	// (POST /v1/routing/decisions)
+	DecideRouting(ctx echo.Context) error
+	// ListRuleSets The active rule set and every published version.
+	// (GET /v1/routing/rules)
+	ListRuleSets(ctx echo.Context) error
+	// PublishRuleSet Validate and publish a new version of the rules.
+	// (POST /v1/routing/rules)
+	PublishRuleSet(ctx echo.Context, params PublishRuleSetParams) error
+	// GetRuleSet One published version.
+	// (GET /v1/routing/rules/{version})
+	GetRuleSet(ctx echo.Context, version int) error
+	// ActivateRuleSet Make a published version the active one (roll back or forward), on every replica.
+	// (POST /v1/routing/rules/{version}/activate)
+	ActivateRuleSet(ctx echo.Context, version int) error
+	// SimulateRouting Replay a period's contacts under candidate rules and compare the tier and queue mix.
+	// (POST /v1/routing/simulations)
+	SimulateRouting(ctx echo.Context) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -1287,6 +1675,57 @@ func (w *ServerInterfaceWrapper) UpdateCase(ctx echo.Context) error {
 	return err
 }
 
+// HandOffCase converts echo context to params.
+func (w *ServerInterfaceWrapper) HandOffCase(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "caseId" -------------
+	var caseId CaseId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "caseId", ctx.Param("caseId"), &caseId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter caseId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params HandOffCaseParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatchOptional
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.HandOffCase(ctx, caseId, params)
+	return err
+}
+
 // AddCaseNote converts echo context to params.
 func (w *ServerInterfaceWrapper) AddCaseNote(ctx echo.Context) error {
 	var err error
@@ -1372,6 +1811,22 @@ func (w *ServerInterfaceWrapper) ReferCase(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ReferCase(ctx, caseId, params)
+	return err
+}
+
+// ReleaseCase converts echo context to params.
+func (w *ServerInterfaceWrapper) ReleaseCase(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "caseId" -------------
+	var caseId CaseId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "caseId", ctx.Param("caseId"), &caseId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter caseId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReleaseCase(ctx, caseId)
 	return err
 }
 
@@ -1982,6 +2437,31 @@ func (w *ServerInterfaceWrapper) UndoMerge(ctx echo.Context) error {
 	return err
 }
 
+// ListQueues converts echo context to params.
+func (w *ServerInterfaceWrapper) ListQueues(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListQueues(ctx)
+	return err
+}
+
+// ClaimNextCase converts echo context to params.
+func (w *ServerInterfaceWrapper) ClaimNextCase(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "queue" -------------
+	var queue string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "queue", ctx.Param("queue"), &queue, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter queue: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ClaimNextCase(ctx, queue)
+	return err
+}
+
 // UpdateReferral converts echo context to params.
 func (w *ServerInterfaceWrapper) UpdateReferral(ctx echo.Context) error {
 	var err error
@@ -2015,6 +2495,125 @@ func (w *ServerInterfaceWrapper) UpdateReferral(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateReferral(ctx, referralId, params)
+	return err
+}
+
+// GetRoutingReport converts echo context to params.
+func (w *ServerInterfaceWrapper) GetRoutingReport(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRoutingReportParams
+	// ------------- Required query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Required query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetRoutingReport(ctx, params)
+	return err
+}
+
+// DecideRouting converts echo context to params.
+func (w *ServerInterfaceWrapper) DecideRouting(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DecideRouting(ctx)
+	return err
+}
+
+// ListRuleSets converts echo context to params.
+func (w *ServerInterfaceWrapper) ListRuleSets(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListRuleSets(ctx)
+	return err
+}
+
+// PublishRuleSet converts echo context to params.
+func (w *ServerInterfaceWrapper) PublishRuleSet(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PublishRuleSetParams
+	// ------------- Optional query parameter "activate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "activate", ctx.QueryParams(), &params.Activate, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter activate: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PublishRuleSet(ctx, params)
+	return err
+}
+
+// GetRuleSet converts echo context to params.
+func (w *ServerInterfaceWrapper) GetRuleSet(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "version" -------------
+	var version int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "version", ctx.Param("version"), &version, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter version: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetRuleSet(ctx, version)
+	return err
+}
+
+// ActivateRuleSet converts echo context to params.
+func (w *ServerInterfaceWrapper) ActivateRuleSet(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "version" -------------
+	var version int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "version", ctx.Param("version"), &version, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter version: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ActivateRuleSet(ctx, version)
+	return err
+}
+
+// SimulateRouting converts echo context to params.
+func (w *ServerInterfaceWrapper) SimulateRouting(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SimulateRouting(ctx)
 	return err
 }
 
@@ -2092,6 +2691,17 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/cases/:caseId/referrals", wrapper.ReferCase, options.OperationMiddlewares["referCase"]...)
 	router.PATCH(options.BaseURL+"/v1/referrals/:referralId", wrapper.UpdateReferral, options.OperationMiddlewares["updateReferral"]...)
 	router.GET(options.BaseURL+"/v1/catalogue", wrapper.GetCatalogue, options.OperationMiddlewares["getCatalogue"]...)
+	router.GET(options.BaseURL+"/v1/routing/rules", wrapper.ListRuleSets, options.OperationMiddlewares["listRuleSets"]...)
+	router.POST(options.BaseURL+"/v1/routing/rules", wrapper.PublishRuleSet, options.OperationMiddlewares["publishRuleSet"]...)
+	router.GET(options.BaseURL+"/v1/routing/rules/:version", wrapper.GetRuleSet, options.OperationMiddlewares["getRuleSet"]...)
+	router.POST(options.BaseURL+"/v1/routing/rules/:version/activate", wrapper.ActivateRuleSet, options.OperationMiddlewares["activateRuleSet"]...)
+	router.POST(options.BaseURL+"/v1/routing/decisions", wrapper.DecideRouting, options.OperationMiddlewares["decideRouting"]...)
+	router.POST(options.BaseURL+"/v1/routing/simulations", wrapper.SimulateRouting, options.OperationMiddlewares["simulateRouting"]...)
+	router.POST(options.BaseURL+"/v1/cases/:caseId/handoffs", wrapper.HandOffCase, options.OperationMiddlewares["handOffCase"]...)
+	router.POST(options.BaseURL+"/v1/cases/:caseId/release", wrapper.ReleaseCase, options.OperationMiddlewares["releaseCase"]...)
+	router.GET(options.BaseURL+"/v1/queues", wrapper.ListQueues, options.OperationMiddlewares["listQueues"]...)
+	router.POST(options.BaseURL+"/v1/queues/:queue/claim", wrapper.ClaimNextCase, options.OperationMiddlewares["claimNextCase"]...)
+	router.GET(options.BaseURL+"/v1/reports/routing", wrapper.GetRoutingReport, options.OperationMiddlewares["getRoutingReport"]...)
 
 }
 
@@ -2713,6 +3323,188 @@ func (response UpdateCasedefaultApplicationProblemPlusJSONResponse) VisitUpdateC
 	return err
 }
 
+type HandOffCaseRequestObject struct {
+	CaseId CaseId `json:"caseId"`
+	Params HandOffCaseParams
+	Body   *HandOffCaseJSONRequestBody
+}
+
+type HandOffCaseResponseObject interface {
+	VisitHandOffCaseResponse(w http.ResponseWriter) error
+}
+
+type HandOffCase201ResponseHeaders struct {
+	ETag *string
+}
+
+type HandOffCase201JSONResponse struct {
+	Body    Case
+	Headers HandOffCase201ResponseHeaders
+}
+
+func (response HandOffCase201JSONResponse) VisitHandOffCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOffCase400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response HandOffCase400ApplicationProblemPlusJSONResponse) VisitHandOffCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOffCase401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response HandOffCase401ApplicationProblemPlusJSONResponse) VisitHandOffCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOffCase403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response HandOffCase403ApplicationProblemPlusJSONResponse) VisitHandOffCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOffCase404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response HandOffCase404ApplicationProblemPlusJSONResponse) VisitHandOffCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOffCase409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response HandOffCase409ApplicationProblemPlusJSONResponse) VisitHandOffCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOffCase412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response HandOffCase412ApplicationProblemPlusJSONResponse) VisitHandOffCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOffCase422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response HandOffCase422ApplicationProblemPlusJSONResponse) VisitHandOffCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOffCase429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response HandOffCase429ApplicationProblemPlusJSONResponse) VisitHandOffCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOffCasedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response HandOffCasedefaultApplicationProblemPlusJSONResponse) VisitHandOffCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AddCaseNoteRequestObject struct {
 	CaseId CaseId `json:"caseId"`
 	Params AddCaseNoteParams
@@ -3114,6 +3906,154 @@ type ReferCasedefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ReferCasedefaultApplicationProblemPlusJSONResponse) VisitReferCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseCaseRequestObject struct {
+	CaseId CaseId `json:"caseId"`
+}
+
+type ReleaseCaseResponseObject interface {
+	VisitReleaseCaseResponse(w http.ResponseWriter) error
+}
+
+type ReleaseCase200ResponseHeaders struct {
+	ETag *string
+}
+
+type ReleaseCase200JSONResponse struct {
+	Body    Case
+	Headers ReleaseCase200ResponseHeaders
+}
+
+func (response ReleaseCase200JSONResponse) VisitReleaseCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseCase400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseCase400ApplicationProblemPlusJSONResponse) VisitReleaseCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseCase401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseCase401ApplicationProblemPlusJSONResponse) VisitReleaseCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseCase403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseCase403ApplicationProblemPlusJSONResponse) VisitReleaseCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseCase404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseCase404ApplicationProblemPlusJSONResponse) VisitReleaseCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseCase409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseCase409ApplicationProblemPlusJSONResponse) VisitReleaseCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseCase429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseCase429ApplicationProblemPlusJSONResponse) VisitReleaseCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseCasedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReleaseCasedefaultApplicationProblemPlusJSONResponse) VisitReleaseCaseResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5901,6 +6841,219 @@ func (response UndoMergedefaultApplicationProblemPlusJSONResponse) VisitUndoMerg
 	return err
 }
 
+type ListQueuesRequestObject struct {
+}
+
+type ListQueuesResponseObject interface {
+	VisitListQueuesResponse(w http.ResponseWriter) error
+}
+
+type ListQueues200JSONResponse QueueList
+
+func (response ListQueues200JSONResponse) VisitListQueuesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQueues401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListQueues401ApplicationProblemPlusJSONResponse) VisitListQueuesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQueues403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListQueues403ApplicationProblemPlusJSONResponse) VisitListQueuesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQueues429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListQueues429ApplicationProblemPlusJSONResponse) VisitListQueuesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQueuesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListQueuesdefaultApplicationProblemPlusJSONResponse) VisitListQueuesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimNextCaseRequestObject struct {
+	Queue string `json:"queue"`
+}
+
+type ClaimNextCaseResponseObject interface {
+	VisitClaimNextCaseResponse(w http.ResponseWriter) error
+}
+
+type ClaimNextCase200ResponseHeaders struct {
+	ETag *string
+}
+
+type ClaimNextCase200JSONResponse struct {
+	Body    Case
+	Headers ClaimNextCase200ResponseHeaders
+}
+
+func (response ClaimNextCase200JSONResponse) VisitClaimNextCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimNextCase204Response struct {
+}
+
+func (response ClaimNextCase204Response) VisitClaimNextCaseResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ClaimNextCase401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimNextCase401ApplicationProblemPlusJSONResponse) VisitClaimNextCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimNextCase403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimNextCase403ApplicationProblemPlusJSONResponse) VisitClaimNextCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimNextCase404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimNextCase404ApplicationProblemPlusJSONResponse) VisitClaimNextCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimNextCase429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ClaimNextCase429ApplicationProblemPlusJSONResponse) VisitClaimNextCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimNextCasedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ClaimNextCasedefaultApplicationProblemPlusJSONResponse) VisitClaimNextCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateReferralRequestObject struct {
 	ReferralId openapi_types.UUID `json:"referralId"`
 	Params     UpdateReferralParams
@@ -6067,6 +7220,806 @@ func (response UpdateReferraldefaultApplicationProblemPlusJSONResponse) VisitUpd
 	return err
 }
 
+type GetRoutingReportRequestObject struct {
+	Params GetRoutingReportParams
+}
+
+type GetRoutingReportResponseObject interface {
+	VisitGetRoutingReportResponse(w http.ResponseWriter) error
+}
+
+type GetRoutingReport200JSONResponse RoutingReport
+
+func (response GetRoutingReport200JSONResponse) VisitGetRoutingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRoutingReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetRoutingReport400ApplicationProblemPlusJSONResponse) VisitGetRoutingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRoutingReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRoutingReport401ApplicationProblemPlusJSONResponse) VisitGetRoutingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRoutingReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetRoutingReport403ApplicationProblemPlusJSONResponse) VisitGetRoutingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRoutingReport422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetRoutingReport422ApplicationProblemPlusJSONResponse) VisitGetRoutingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRoutingReport429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetRoutingReport429ApplicationProblemPlusJSONResponse) VisitGetRoutingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRoutingReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetRoutingReportdefaultApplicationProblemPlusJSONResponse) VisitGetRoutingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideRoutingRequestObject struct {
+	Body *DecideRoutingJSONRequestBody
+}
+
+type DecideRoutingResponseObject interface {
+	VisitDecideRoutingResponse(w http.ResponseWriter) error
+}
+
+type DecideRouting200JSONResponse DecisionResult
+
+func (response DecideRouting200JSONResponse) VisitDecideRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideRouting400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DecideRouting400ApplicationProblemPlusJSONResponse) VisitDecideRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideRouting401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DecideRouting401ApplicationProblemPlusJSONResponse) VisitDecideRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideRouting403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DecideRouting403ApplicationProblemPlusJSONResponse) VisitDecideRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideRouting422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response DecideRouting422ApplicationProblemPlusJSONResponse) VisitDecideRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideRouting429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DecideRouting429ApplicationProblemPlusJSONResponse) VisitDecideRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideRoutingdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DecideRoutingdefaultApplicationProblemPlusJSONResponse) VisitDecideRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRuleSetsRequestObject struct {
+}
+
+type ListRuleSetsResponseObject interface {
+	VisitListRuleSetsResponse(w http.ResponseWriter) error
+}
+
+type ListRuleSets200JSONResponse RuleSetOverview
+
+func (response ListRuleSets200JSONResponse) VisitListRuleSetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRuleSets401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRuleSets401ApplicationProblemPlusJSONResponse) VisitListRuleSetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRuleSets403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRuleSets403ApplicationProblemPlusJSONResponse) VisitListRuleSetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRuleSets429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListRuleSets429ApplicationProblemPlusJSONResponse) VisitListRuleSetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRuleSetsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListRuleSetsdefaultApplicationProblemPlusJSONResponse) VisitListRuleSetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishRuleSetRequestObject struct {
+	Params PublishRuleSetParams
+	Body   *PublishRuleSetJSONRequestBody
+}
+
+type PublishRuleSetResponseObject interface {
+	VisitPublishRuleSetResponse(w http.ResponseWriter) error
+}
+
+type PublishRuleSet201JSONResponse RuleSetVersion
+
+func (response PublishRuleSet201JSONResponse) VisitPublishRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishRuleSet400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PublishRuleSet400ApplicationProblemPlusJSONResponse) VisitPublishRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishRuleSet401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PublishRuleSet401ApplicationProblemPlusJSONResponse) VisitPublishRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishRuleSet403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PublishRuleSet403ApplicationProblemPlusJSONResponse) VisitPublishRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishRuleSet409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PublishRuleSet409ApplicationProblemPlusJSONResponse) VisitPublishRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishRuleSet422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response PublishRuleSet422ApplicationProblemPlusJSONResponse) VisitPublishRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishRuleSet429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response PublishRuleSet429ApplicationProblemPlusJSONResponse) VisitPublishRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishRuleSetdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PublishRuleSetdefaultApplicationProblemPlusJSONResponse) VisitPublishRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRuleSetRequestObject struct {
+	Version int `json:"version"`
+}
+
+type GetRuleSetResponseObject interface {
+	VisitGetRuleSetResponse(w http.ResponseWriter) error
+}
+
+type GetRuleSet200JSONResponse RuleSetVersion
+
+func (response GetRuleSet200JSONResponse) VisitGetRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRuleSet400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetRuleSet400ApplicationProblemPlusJSONResponse) VisitGetRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRuleSet401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRuleSet401ApplicationProblemPlusJSONResponse) VisitGetRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRuleSet403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetRuleSet403ApplicationProblemPlusJSONResponse) VisitGetRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRuleSet404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetRuleSet404ApplicationProblemPlusJSONResponse) VisitGetRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRuleSetdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetRuleSetdefaultApplicationProblemPlusJSONResponse) VisitGetRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateRuleSetRequestObject struct {
+	Version int `json:"version"`
+}
+
+type ActivateRuleSetResponseObject interface {
+	VisitActivateRuleSetResponse(w http.ResponseWriter) error
+}
+
+type ActivateRuleSet200JSONResponse RuleSetVersion
+
+func (response ActivateRuleSet200JSONResponse) VisitActivateRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateRuleSet400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ActivateRuleSet400ApplicationProblemPlusJSONResponse) VisitActivateRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateRuleSet401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ActivateRuleSet401ApplicationProblemPlusJSONResponse) VisitActivateRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateRuleSet403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ActivateRuleSet403ApplicationProblemPlusJSONResponse) VisitActivateRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateRuleSet404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ActivateRuleSet404ApplicationProblemPlusJSONResponse) VisitActivateRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateRuleSetdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ActivateRuleSetdefaultApplicationProblemPlusJSONResponse) VisitActivateRuleSetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SimulateRoutingRequestObject struct {
+	Body *SimulateRoutingJSONRequestBody
+}
+
+type SimulateRoutingResponseObject interface {
+	VisitSimulateRoutingResponse(w http.ResponseWriter) error
+}
+
+type SimulateRouting200JSONResponse SimulationResult
+
+func (response SimulateRouting200JSONResponse) VisitSimulateRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SimulateRouting400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SimulateRouting400ApplicationProblemPlusJSONResponse) VisitSimulateRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SimulateRouting401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SimulateRouting401ApplicationProblemPlusJSONResponse) VisitSimulateRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SimulateRouting403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SimulateRouting403ApplicationProblemPlusJSONResponse) VisitSimulateRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SimulateRouting422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response SimulateRouting422ApplicationProblemPlusJSONResponse) VisitSimulateRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SimulateRouting429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SimulateRouting429ApplicationProblemPlusJSONResponse) VisitSimulateRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SimulateRoutingdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SimulateRoutingdefaultApplicationProblemPlusJSONResponse) VisitSimulateRoutingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListCases Cases, newest first, filtered.
@@ -6081,6 +8034,9 @@ type StrictServerInterface interface {
 	// UpdateCase Change a case's status, priority, assignee, SLA or summary.
 	// (PATCH /v1/cases/{caseId})
 	UpdateCase(ctx context.Context, request UpdateCaseRequestObject) (UpdateCaseResponseObject, error)
+	// HandOffCase Move a case to another queue (and so tier), with a reason.
+	// (POST /v1/cases/{caseId}/handoffs)
+	HandOffCase(ctx context.Context, request HandOffCaseRequestObject) (HandOffCaseResponseObject, error)
 	// AddCaseNote Add a note to the case timeline.
 	// (POST /v1/cases/{caseId}/notes)
 	AddCaseNote(ctx context.Context, request AddCaseNoteRequestObject) (AddCaseNoteResponseObject, error)
@@ -6090,6 +8046,9 @@ type StrictServerInterface interface {
 	// ReferCase Refer a case to a partner body.
 	// (POST /v1/cases/{caseId}/referrals)
 	ReferCase(ctx context.Context, request ReferCaseRequestObject) (ReferCaseResponseObject, error)
+	// ReleaseCase Put a claimed case back in its queue (its assignee or a supervisor).
+	// (POST /v1/cases/{caseId}/release)
+	ReleaseCase(ctx context.Context, request ReleaseCaseRequestObject) (ReleaseCaseResponseObject, error)
 	// ReopenCase Reopen a resolved case.
 	// (POST /v1/cases/{caseId}/reopen)
 	ReopenCase(ctx context.Context, request ReopenCaseRequestObject) (ReopenCaseResponseObject, error)
@@ -6147,9 +8106,36 @@ type StrictServerInterface interface {
 	// UndoMerge Undo a merge, restoring both records.
 	// (POST /v1/merges/{mergeId}/undo)
 	UndoMerge(ctx context.Context, request UndoMergeRequestObject) (UndoMergeResponseObject, error)
+	// ListQueues Every queue with its depth, oldest waiting case and cases past SLA.
+	// (GET /v1/queues)
+	ListQueues(ctx context.Context, request ListQueuesRequestObject) (ListQueuesResponseObject, error)
+	// ClaimNextCase Take the next case of a queue.
+	// (POST /v1/queues/{queue}/claim)
+	ClaimNextCase(ctx context.Context, request ClaimNextCaseRequestObject) (ClaimNextCaseResponseObject, error)
 	// UpdateReferral Record what the partner did with a referral.
 	// (PATCH /v1/referrals/{referralId})
 	UpdateReferral(ctx context.Context, request UpdateReferralRequestObject) (UpdateReferralResponseObject, error)
+	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
+	// (GET /v1/reports/routing)
+	GetRoutingReport(ctx context.Context, request GetRoutingReportRequestObject) (GetRoutingReportResponseObject, error)
+	// DecideRouting Decide where an enquiry would go, and why, without writing anything.
+	// (POST /v1/routing/decisions)
+	DecideRouting(ctx context.Context, request DecideRoutingRequestObject) (DecideRoutingResponseObject, error)
+	// ListRuleSets The active rule set and every published version.
+	// (GET /v1/routing/rules)
+	ListRuleSets(ctx context.Context, request ListRuleSetsRequestObject) (ListRuleSetsResponseObject, error)
+	// PublishRuleSet Validate and publish a new version of the rules.
+	// (POST /v1/routing/rules)
+	PublishRuleSet(ctx context.Context, request PublishRuleSetRequestObject) (PublishRuleSetResponseObject, error)
+	// GetRuleSet One published version.
+	// (GET /v1/routing/rules/{version})
+	GetRuleSet(ctx context.Context, request GetRuleSetRequestObject) (GetRuleSetResponseObject, error)
+	// ActivateRuleSet Make a published version the active one (roll back or forward), on every replica.
+	// (POST /v1/routing/rules/{version}/activate)
+	ActivateRuleSet(ctx context.Context, request ActivateRuleSetRequestObject) (ActivateRuleSetResponseObject, error)
+	// SimulateRouting Replay a period's contacts under candidate rules and compare the tier and queue mix.
+	// (POST /v1/routing/simulations)
+	SimulateRouting(ctx context.Context, request SimulateRoutingRequestObject) (SimulateRoutingResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -6311,6 +8297,55 @@ func (sh *strictHandler) UpdateCase(ctx echo.Context, caseId CaseId, params Upda
 	return nil
 }
 
+// HandOffCase operation middleware
+func (sh *strictHandler) HandOffCase(ctx echo.Context, caseId CaseId, params HandOffCaseParams) error {
+	var request HandOffCaseRequestObject
+
+	request.CaseId = caseId
+	request.Params = params
+
+	var body HandOffCaseJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.HandOffCase(ctx.Request().Context(), request.(HandOffCaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "HandOffCase")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(HandOffCaseResponseObject); ok {
+		return validResponse.VisitHandOffCaseResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // AddCaseNote operation middleware
 func (sh *strictHandler) AddCaseNote(ctx echo.Context, caseId CaseId, params AddCaseNoteParams) error {
 	var request AddCaseNoteRequestObject
@@ -6428,6 +8463,31 @@ func (sh *strictHandler) ReferCase(ctx echo.Context, caseId CaseId, params Refer
 		return err
 	} else if validResponse, ok := response.(ReferCaseResponseObject); ok {
 		return validResponse.VisitReferCaseResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReleaseCase operation middleware
+func (sh *strictHandler) ReleaseCase(ctx echo.Context, caseId CaseId) error {
+	var request ReleaseCaseRequestObject
+
+	request.CaseId = caseId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReleaseCase(ctx.Request().Context(), request.(ReleaseCaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReleaseCase")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReleaseCaseResponseObject); ok {
+		return validResponse.VisitReleaseCaseResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -7148,6 +9208,54 @@ func (sh *strictHandler) UndoMerge(ctx echo.Context, mergeId MergeId, params Und
 	return nil
 }
 
+// ListQueues operation middleware
+func (sh *strictHandler) ListQueues(ctx echo.Context) error {
+	var request ListQueuesRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQueues(ctx.Request().Context(), request.(ListQueuesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQueues")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListQueuesResponseObject); ok {
+		return validResponse.VisitListQueuesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ClaimNextCase operation middleware
+func (sh *strictHandler) ClaimNextCase(ctx echo.Context, queue string) error {
+	var request ClaimNextCaseRequestObject
+
+	request.Queue = queue
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ClaimNextCase(ctx.Request().Context(), request.(ClaimNextCaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ClaimNextCase")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ClaimNextCaseResponseObject); ok {
+		return validResponse.VisitClaimNextCaseResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // UpdateReferral operation middleware
 func (sh *strictHandler) UpdateReferral(ctx echo.Context, referralId openapi_types.UUID, params UpdateReferralParams) error {
 	var request UpdateReferralRequestObject
@@ -7191,6 +9299,244 @@ func (sh *strictHandler) UpdateReferral(ctx echo.Context, referralId openapi_typ
 		return err
 	} else if validResponse, ok := response.(UpdateReferralResponseObject); ok {
 		return validResponse.VisitUpdateReferralResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetRoutingReport operation middleware
+func (sh *strictHandler) GetRoutingReport(ctx echo.Context, params GetRoutingReportParams) error {
+	var request GetRoutingReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRoutingReport(ctx.Request().Context(), request.(GetRoutingReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRoutingReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRoutingReportResponseObject); ok {
+		return validResponse.VisitGetRoutingReportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DecideRouting operation middleware
+func (sh *strictHandler) DecideRouting(ctx echo.Context) error {
+	var request DecideRoutingRequestObject
+
+	var body DecideRoutingJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideRouting(ctx.Request().Context(), request.(DecideRoutingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideRouting")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DecideRoutingResponseObject); ok {
+		return validResponse.VisitDecideRoutingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListRuleSets operation middleware
+func (sh *strictHandler) ListRuleSets(ctx echo.Context) error {
+	var request ListRuleSetsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRuleSets(ctx.Request().Context(), request.(ListRuleSetsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRuleSets")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListRuleSetsResponseObject); ok {
+		return validResponse.VisitListRuleSetsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PublishRuleSet operation middleware
+func (sh *strictHandler) PublishRuleSet(ctx echo.Context, params PublishRuleSetParams) error {
+	var request PublishRuleSetRequestObject
+
+	request.Params = params
+
+	var body PublishRuleSetJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PublishRuleSet(ctx.Request().Context(), request.(PublishRuleSetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PublishRuleSet")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PublishRuleSetResponseObject); ok {
+		return validResponse.VisitPublishRuleSetResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetRuleSet operation middleware
+func (sh *strictHandler) GetRuleSet(ctx echo.Context, version int) error {
+	var request GetRuleSetRequestObject
+
+	request.Version = version
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRuleSet(ctx.Request().Context(), request.(GetRuleSetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRuleSet")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRuleSetResponseObject); ok {
+		return validResponse.VisitGetRuleSetResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ActivateRuleSet operation middleware
+func (sh *strictHandler) ActivateRuleSet(ctx echo.Context, version int) error {
+	var request ActivateRuleSetRequestObject
+
+	request.Version = version
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ActivateRuleSet(ctx.Request().Context(), request.(ActivateRuleSetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ActivateRuleSet")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ActivateRuleSetResponseObject); ok {
+		return validResponse.VisitActivateRuleSetResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SimulateRouting operation middleware
+func (sh *strictHandler) SimulateRouting(ctx echo.Context) error {
+	var request SimulateRoutingRequestObject
+
+	var body SimulateRoutingJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SimulateRouting(ctx.Request().Context(), request.(SimulateRoutingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SimulateRouting")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SimulateRoutingResponseObject); ok {
+		return validResponse.VisitSimulateRoutingResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

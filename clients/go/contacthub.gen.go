@@ -282,6 +282,39 @@ func (e ReferralStatus) Valid() bool {
 	}
 }
 
+// Defines values for RoutingConditionDayOfWeek.
+const (
+	Fri RoutingConditionDayOfWeek = "fri"
+	Mon RoutingConditionDayOfWeek = "mon"
+	Sat RoutingConditionDayOfWeek = "sat"
+	Sun RoutingConditionDayOfWeek = "sun"
+	Thu RoutingConditionDayOfWeek = "thu"
+	Tue RoutingConditionDayOfWeek = "tue"
+	Wed RoutingConditionDayOfWeek = "wed"
+)
+
+// Valid indicates whether the value is a known member of the RoutingConditionDayOfWeek enum.
+func (e RoutingConditionDayOfWeek) Valid() bool {
+	switch e {
+	case Fri:
+		return true
+	case Mon:
+		return true
+	case Sat:
+		return true
+	case Sun:
+		return true
+	case Thu:
+		return true
+	case Tue:
+		return true
+	case Wed:
+		return true
+	default:
+		return false
+	}
+}
+
 // Actor defines model for Actor.
 type Actor struct {
 	Role    string `json:"role"`
@@ -315,9 +348,11 @@ type AvoidableReason string
 type Case struct {
 	Assignee          *string             `json:"assignee,omitempty"`
 	Channel           Channel             `json:"channel"`
+	ClaimedAt         *time.Time          `json:"claimedAt,omitempty"`
 	ContactCount      int                 `json:"contactCount"`
 	CreatedAt         time.Time           `json:"createdAt"`
 	CustomerId        openapi_types.UUID  `json:"customerId"`
+	HandoffCount      int                 `json:"handoffCount"`
 	Id                openapi_types.UUID  `json:"id"`
 	OpenedByContactId *openapi_types.UUID `json:"openedByContactId,omitempty"`
 	Priority          int                 `json:"priority"`
@@ -326,14 +361,15 @@ type Case struct {
 	ResolvedAt        *time.Time          `json:"resolvedAt,omitempty"`
 
 	// ResolvedAtFirstContact Resolved within the contact that opened it.
-	ResolvedAtFirstContact bool       `json:"resolvedAtFirstContact"`
-	Service                Service    `json:"service"`
-	SlaDueAt               time.Time  `json:"slaDueAt"`
-	Status                 CaseStatus `json:"status"`
-	Summary                *string    `json:"summary,omitempty"`
-	Tier                   int        `json:"tier"`
-	UpdatedAt              time.Time  `json:"updatedAt"`
-	Version                int        `json:"version"`
+	ResolvedAtFirstContact bool        `json:"resolvedAtFirstContact"`
+	Routing                CaseRouting `json:"routing"`
+	Service                Service     `json:"service"`
+	SlaDueAt               time.Time   `json:"slaDueAt"`
+	Status                 CaseStatus  `json:"status"`
+	Summary                *string     `json:"summary,omitempty"`
+	Tier                   int         `json:"tier"`
+	UpdatedAt              time.Time   `json:"updatedAt"`
+	Version                int         `json:"version"`
 }
 
 // CaseCreate defines model for CaseCreate.
@@ -365,6 +401,16 @@ type CasePatch struct {
 // CasePatchStatus defines model for CasePatch.Status.
 type CasePatchStatus string
 
+// CaseRouting defines model for CaseRouting.
+type CaseRouting struct {
+	Rule string `json:"rule"`
+
+	// RulesetVersion 0 when the case was opened without routing.
+	RulesetVersion int      `json:"rulesetVersion"`
+	Skills         []string `json:"skills"`
+	Summary        string   `json:"summary"`
+}
+
 // CaseStatus defines model for CaseStatus.
 type CaseStatus string
 
@@ -372,6 +418,7 @@ type CaseStatus string
 type Catalogue struct {
 	AvoidableWindowDays int                `json:"avoidableWindowDays"`
 	Centres             []CatalogueEntry   `json:"centres"`
+	HandoffReasons      []string           `json:"handoffReasons"`
 	Partners            []CatalogueEntry   `json:"partners"`
 	Services            []CatalogueService `json:"services"`
 }
@@ -393,6 +440,15 @@ type CatalogueService struct {
 
 // Channel defines model for Channel.
 type Channel string
+
+// Comparison defines model for Comparison.
+type Comparison struct {
+	Eq  *int64 `json:"eq,omitempty"`
+	Gt  *int64 `json:"gt,omitempty"`
+	Gte *int64 `json:"gte,omitempty"`
+	Lt  *int64 `json:"lt,omitempty"`
+	Lte *int64 `json:"lte,omitempty"`
+}
 
 // Consents defines model for Consents.
 type Consents struct {
@@ -433,6 +489,9 @@ type ContactCreate struct {
 	// Agent Who handled it (defaults to the caller for agents).
 	Agent *string `json:"agent,omitempty"`
 
+	// Amount An amount in pence the rules may test, e.g. arrears.
+	Amount *int64 `json:"amount,omitempty"`
+
 	// AssistedDigital Staff helped the customer use an online service.
 	AssistedDigital *bool               `json:"assistedDigital,omitempty"`
 	CaseId          *openapi_types.UUID `json:"caseId,omitempty"`
@@ -446,6 +505,9 @@ type ContactCreate struct {
 	CustomerId     *openapi_types.UUID     `json:"customerId,omitempty"`
 	Direction      *ContactCreateDirection `json:"direction,omitempty"`
 	EndedAt        *time.Time              `json:"endedAt,omitempty"`
+
+	// EvidenceRequired The enquiry cannot be settled without evidence from the customer (a routing fact).
+	EvidenceRequired *bool `json:"evidenceRequired,omitempty"`
 
 	// ExternalId The channel's own id (call id, message id); unique per channel.
 	ExternalId *string `json:"externalId,omitempty"`
@@ -499,6 +561,9 @@ type ContactRecorded struct {
 	Contact         Contact                     `json:"contact"`
 	Customer        nullable.Nullable[Customer] `json:"customer"`
 	CustomerCreated bool                        `json:"customerCreated"`
+
+	// Routing Where the router sent the case, and why (absent without a case).
+	Routing *RoutingDecision `json:"routing,omitempty"`
 }
 
 // Customer defines model for Customer.
@@ -552,11 +617,57 @@ type CustomerPatch struct {
 	Needs *Needs `json:"needs,omitempty"`
 }
 
+// DecisionRequest defines model for DecisionRequest.
+type DecisionRequest struct {
+	// Amount Pence.
+	Amount *int64 `json:"amount,omitempty"`
+
+	// At Defaults to now.
+	At               *time.Time          `json:"at,omitempty"`
+	CaseAgeDays      *int                `json:"caseAgeDays,omitempty"`
+	Channel          Channel             `json:"channel"`
+	CustomerId       *openapi_types.UUID `json:"customerId,omitempty"`
+	EvidenceRequired *bool               `json:"evidenceRequired,omitempty"`
+	Intent           *string             `json:"intent,omitempty"`
+
+	// Needs What the council must do differently for this customer.
+	Needs *Needs `json:"needs,omitempty"`
+
+	// Rules Ordered rules: the first whose `when` holds decides; `default` catches the rest.
+	// A rule without `when` matches everything (so rules after it are unreachable).
+	Rules   *RuleSet `json:"rules,omitempty"`
+	Service Service  `json:"service"`
+}
+
+// DecisionResult defines model for DecisionResult.
+type DecisionResult struct {
+	Decision RoutingDecision `json:"decision"`
+
+	// Explanation Each rule tried, in order, up to the one that decided.
+	Explanation []ExplanationStep `json:"explanation"`
+}
+
+// ExplanationStep defines model for ExplanationStep.
+type ExplanationStep struct {
+	Matched bool   `json:"matched"`
+	Reason  string `json:"reason"`
+	Rule    string `json:"rule"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field Where the problem is: a JSON path like `identifiers[0].value`, or a parameter name.
 	Field   string `json:"field"`
 	Message string `json:"message"`
+}
+
+// HandoffRequest defines model for HandoffRequest.
+type HandoffRequest struct {
+	Note  *string `json:"note,omitempty"`
+	Queue string  `json:"queue"`
+
+	// Reason One of the catalogue's `handoffReasons`.
+	Reason string `json:"reason"`
 }
 
 // Health defines model for Health.
@@ -646,6 +757,14 @@ type MergeResult struct {
 	Survivor Customer           `json:"survivor"`
 }
 
+// Mix defines model for Mix.
+type Mix struct {
+	Queues map[string]int `json:"queues"`
+
+	// Tiers Contacts by tier ("1", "2", "3").
+	Tiers map[string]int `json:"tiers"`
+}
+
 // Needs What the council must do differently for this customer.
 type Needs struct {
 	Accessibility *[]string `json:"accessibility,omitempty"`
@@ -704,6 +823,25 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// QueueList defines model for QueueList.
+type QueueList struct {
+	Items []QueueStats `json:"items"`
+}
+
+// QueueStats defines model for QueueStats.
+type QueueStats struct {
+	Claimed           int    `json:"claimed"`
+	Name              string `json:"name"`
+	OldestWaitSeconds int    `json:"oldestWaitSeconds"`
+
+	// PastSla Waiting cases past their SLA.
+	PastSla int `json:"pastSla"`
+	Tier    int `json:"tier"`
+
+	// Waiting Open cases nobody has claimed.
+	Waiting int `json:"waiting"`
+}
+
 // Referral defines model for Referral.
 type Referral struct {
 	CaseId     openapi_types.UUID `json:"caseId"`
@@ -749,6 +887,163 @@ type ResolveRequest struct {
 	ResolutionCode string  `json:"resolutionCode"`
 }
 
+// RoutingCondition Exactly one member. `all`, `any` and `not` combine conditions of this same shape
+// (checked in depth by the hub, which names the path of each problem). `need` is
+// `vulnerable`, `assistedDigital` or `interpreter` (a preferred language other than
+// English). `contactsInDays` counts this contact and the customer's earlier ones
+// about the same service. `amount` is in pence. Times are the council's local time.
+type RoutingCondition struct {
+	All            *[]map[string]interface{} `json:"all,omitempty"`
+	Amount         *Comparison               `json:"amount,omitempty"`
+	Any            *[]map[string]interface{} `json:"any,omitempty"`
+	CaseAgeDays    *Comparison               `json:"caseAgeDays,omitempty"`
+	Category       *[]string                 `json:"category,omitempty"`
+	CategoryPrefix *string                   `json:"categoryPrefix,omitempty"`
+	Channel        *[]string                 `json:"channel,omitempty"`
+	ContactsInDays *struct {
+		AtLeast *int `json:"atLeast,omitempty"`
+		Days    *int `json:"days,omitempty"`
+	} `json:"contactsInDays,omitempty"`
+	DayOfWeek        *[]RoutingConditionDayOfWeek `json:"dayOfWeek,omitempty"`
+	EvidenceRequired *bool                        `json:"evidenceRequired,omitempty"`
+	Intent           *[]string                    `json:"intent,omitempty"`
+	Language         *[]string                    `json:"language,omitempty"`
+	Need             *string                      `json:"need,omitempty"`
+	Not              *map[string]interface{}      `json:"not,omitempty"`
+	Service          *[]int                       `json:"service,omitempty"`
+	TimeOfDay        *struct {
+		// From Example: 17:00
+		From *string `json:"from,omitempty"`
+
+		// To Example: 09:00
+		To *string `json:"to,omitempty"`
+	} `json:"timeOfDay,omitempty"`
+}
+
+// RoutingConditionDayOfWeek defines model for RoutingCondition.DayOfWeek.
+type RoutingConditionDayOfWeek string
+
+// RoutingDecision defines model for RoutingDecision.
+type RoutingDecision struct {
+	Priority int    `json:"priority"`
+	Queue    string `json:"queue"`
+
+	// Rule The rule that decided, or `default`.
+	Rule string `json:"rule"`
+
+	// RulesetVersion 0 for a candidate rule set.
+	RulesetVersion int               `json:"rulesetVersion"`
+	SelfService    []SelfServiceLink `json:"selfService"`
+	Skills         *[]string         `json:"skills,omitempty"`
+	SlaDueAt       time.Time         `json:"slaDueAt"`
+	Summary        string            `json:"summary"`
+	Tier           int               `json:"tier"`
+}
+
+// RoutingQueue defines model for RoutingQueue.
+type RoutingQueue struct {
+	Name   string    `json:"name"`
+	Skills *[]string `json:"skills,omitempty"`
+	Tier   int       `json:"tier"`
+}
+
+// RoutingReport defines model for RoutingReport.
+type RoutingReport struct {
+	CasesOpened    int            `json:"casesOpened"`
+	ContactsByTier map[string]int `json:"contactsByTier"`
+
+	// FirstContactResolutionRate Share of cases opened in the period resolved in the contact that opened them.
+	FirstContactResolutionRate float32   `json:"firstContactResolutionRate"`
+	From                       time.Time `json:"from"`
+
+	// HandoffRate Share of cases opened in the period handed off at least once.
+	HandoffRate      float32        `json:"handoffRate"`
+	Handoffs         int            `json:"handoffs"`
+	HandoffsByReason map[string]int `json:"handoffsByReason"`
+
+	// HandoffsByTiers Keyed "from→to", e.g. "1→2".
+	HandoffsByTiers map[string]int `json:"handoffsByTiers"`
+	Tier3Resolved   int            `json:"tier3Resolved"`
+
+	// Tier3ResolvedWithoutSpecialistAction Share of tier 3 cases resolved in the period with no note, referral or further hand-off at tier 3 — candidates for moving that enquiry down a tier.
+	Tier3ResolvedWithoutSpecialistAction float32   `json:"tier3ResolvedWithoutSpecialistAction"`
+	To                                   time.Time `json:"to"`
+}
+
+// RoutingResult defines model for RoutingResult.
+type RoutingResult struct {
+	// Priority 1 (most urgent) to 5.
+	Priority int    `json:"priority"`
+	Queue    string `json:"queue"`
+
+	// SelfService Suggestions a tier 1 channel can offer before queueing.
+	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
+	Skills      *[]string          `json:"skills,omitempty"`
+
+	// Sla Calendar `hours`, or `businessHours` (Monday to Friday, 09:00–17:00).
+	Sla struct {
+		BusinessHours *int `json:"businessHours,omitempty"`
+		Hours         *int `json:"hours,omitempty"`
+	} `json:"sla"`
+	Tier int `json:"tier"`
+}
+
+// RoutingRule defines model for RoutingRule.
+type RoutingRule struct {
+	Description *string       `json:"description,omitempty"`
+	Id          string        `json:"id"`
+	Then        RoutingResult `json:"then"`
+
+	// When Exactly one member. `all`, `any` and `not` combine conditions of this same shape
+	// (checked in depth by the hub, which names the path of each problem). `need` is
+	// `vulnerable`, `assistedDigital` or `interpreter` (a preferred language other than
+	// English). `contactsInDays` counts this contact and the customer's earlier ones
+	// about the same service. `amount` is in pence. Times are the council's local time.
+	When *RoutingCondition `json:"when,omitempty"`
+}
+
+// RuleSet Ordered rules: the first whose `when` holds decides; `default` catches the rest.
+// A rule without `when` matches everything (so rules after it are unreachable).
+type RuleSet struct {
+	Default RoutingResult  `json:"default"`
+	Queues  []RoutingQueue `json:"queues"`
+	Rules   []RoutingRule  `json:"rules"`
+}
+
+// RuleSetOverview defines model for RuleSetOverview.
+type RuleSetOverview struct {
+	Active   RuleSetVersion   `json:"active"`
+	Versions []RuleSetSummary `json:"versions"`
+}
+
+// RuleSetSummary defines model for RuleSetSummary.
+type RuleSetSummary struct {
+	ActivatedAt *time.Time `json:"activatedAt,omitempty"`
+	Active      bool       `json:"active"`
+	PublishedAt time.Time  `json:"publishedAt"`
+	PublishedBy string     `json:"publishedBy"`
+	Version     int        `json:"version"`
+}
+
+// RuleSetVersion defines model for RuleSetVersion.
+type RuleSetVersion struct {
+	ActivatedAt *time.Time `json:"activatedAt,omitempty"`
+	Active      bool       `json:"active"`
+	PublishedAt time.Time  `json:"publishedAt"`
+	PublishedBy string     `json:"publishedBy"`
+
+	// Rules Ordered rules: the first whose `when` holds decides; `default` catches the rest.
+	// A rule without `when` matches everything (so rules after it are unreachable).
+	Rules   RuleSet `json:"rules"`
+	Version int     `json:"version"`
+}
+
+// SelfServiceLink defines model for SelfServiceLink.
+type SelfServiceLink struct {
+	Title string `json:"title"`
+	Url   string `json:"url"`
+}
+
 // Service defines model for Service.
 type Service struct {
 	// Category The council's own finer category.
@@ -756,6 +1051,28 @@ type Service struct {
 
 	// Lgsl Local Government Service List code, e.g. 58 council tax account enquiries.
 	Lgsl int `json:"lgsl"`
+}
+
+// SimulationRequest defines model for SimulationRequest.
+type SimulationRequest struct {
+	From time.Time `json:"from"`
+
+	// Rules Ordered rules: the first whose `when` holds decides; `default` catches the rest.
+	// A rule without `when` matches everything (so rules after it are unreachable).
+	Rules RuleSet   `json:"rules"`
+	To    time.Time `json:"to"`
+}
+
+// SimulationResult defines model for SimulationResult.
+type SimulationResult struct {
+	Candidate Mix `json:"candidate"`
+
+	// Changed How many the candidate would send to another queue.
+	Changed int `json:"changed"`
+
+	// Contacts Contacts with a case in the period that were replayed.
+	Contacts int `json:"contacts"`
+	Recorded Mix `json:"recorded"`
 }
 
 // TimelineEvent defines model for TimelineEvent.
@@ -773,7 +1090,8 @@ type TimelineEvent struct {
 	// `customer.merged_into`, `customer.unmerged`, `contact.recorded`,
 	// `contact.updated`, `case.opened`, `case.contact_linked`, `case.updated`,
 	// `case.status_changed`, `case.assigned`, `case.note`, `case.resolved`,
-	// `case.reopened`, `referral.made`, `referral.updated`.
+	// `case.reopened`, `case.handed_off`, `case.claimed`, `case.released`,
+	// `referral.made`, `referral.updated`.
 	Kind       string    `json:"kind"`
 	OccurredAt time.Time `json:"occurredAt"`
 }
@@ -888,6 +1206,16 @@ type OpenCaseParams struct {
 type UpdateCaseParams struct {
 	// IfMatch The `ETag` of the version being changed, or `*`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// HandOffCaseParams defines parameters for HandOffCase.
+type HandOffCaseParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch Optionally, the `ETag` of the version being changed (`412` when stale).
+	IfMatch *IfMatchOptional `json:"If-Match,omitempty"`
 }
 
 // AddCaseNoteParams defines parameters for AddCaseNote.
@@ -1026,11 +1354,29 @@ type UpdateReferralParams struct {
 	IfMatch *IfMatchOptional `json:"If-Match,omitempty"`
 }
 
+// GetRoutingReportParams defines parameters for GetRoutingReport.
+type GetRoutingReportParams struct {
+	From time.Time `form:"from" json:"from"`
+	To   time.Time `form:"to" json:"to"`
+}
+
+// PublishRuleSetParams defines parameters for PublishRuleSet.
+type PublishRuleSetParams struct {
+	Activate *bool `form:"activate,omitempty" json:"activate,omitempty"`
+
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // OpenCaseJSONRequestBody defines body for OpenCase for application/json ContentType.
 type OpenCaseJSONRequestBody = CaseCreate
 
 // UpdateCaseJSONRequestBody defines body for UpdateCase for application/json ContentType.
 type UpdateCaseJSONRequestBody = CasePatch
+
+// HandOffCaseJSONRequestBody defines body for HandOffCase for application/json ContentType.
+type HandOffCaseJSONRequestBody = HandoffRequest
 
 // AddCaseNoteJSONRequestBody defines body for AddCaseNote for application/json ContentType.
 type AddCaseNoteJSONRequestBody = NoteCreate
@@ -1070,6 +1416,15 @@ type UndoMergeJSONRequestBody = UndoMergeRequest
 
 // UpdateReferralJSONRequestBody defines body for UpdateReferral for application/json ContentType.
 type UpdateReferralJSONRequestBody = ReferralPatch
+
+// DecideRoutingJSONRequestBody defines body for DecideRouting for application/json ContentType.
+type DecideRoutingJSONRequestBody = DecisionRequest
+
+// PublishRuleSetJSONRequestBody defines body for PublishRuleSet for application/json ContentType.
+type PublishRuleSetJSONRequestBody = RuleSet
+
+// SimulateRoutingJSONRequestBody defines body for SimulateRouting for application/json ContentType.
+type SimulateRoutingJSONRequestBody = SimulationRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1206,6 +1561,24 @@ type ClientInterface interface {
 	// Corresponds with PATCH /v1/cases/{caseId} (the `UpdateCase` operationId).
 	UpdateCase(ctx context.Context, caseId CaseId, params *UpdateCaseParams, body UpdateCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// HandOffCaseWithBody Move a case to another queue (and so tier), with a reason.
+	//
+	// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/cases/{caseId}/handoffs (the `HandOffCase` operationId).
+	HandOffCaseWithBody(ctx context.Context, caseId CaseId, params *HandOffCaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HandOffCase Move a case to another queue (and so tier), with a reason.
+	//
+	// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/cases/{caseId}/handoffs (the `HandOffCase` operationId).
+	HandOffCase(ctx context.Context, caseId CaseId, params *HandOffCaseParams, body HandOffCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AddCaseNoteWithBody Add a note to the case timeline.
 	//
 	// Takes any type of body and a specified content type.
@@ -1238,6 +1611,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/cases/{caseId}/referrals (the `ReferCase` operationId).
 	ReferCase(ctx context.Context, caseId CaseId, params *ReferCaseParams, body ReferCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReleaseCase Put a claimed case back in its queue (its assignee or a supervisor).
+	//
+	// Corresponds with POST /v1/cases/{caseId}/release (the `ReleaseCase` operationId).
+	ReleaseCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReopenCaseWithBody Reopen a resolved case.
 	//
@@ -1507,6 +1885,21 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/merges/{mergeId}/undo (the `UndoMerge` operationId).
 	UndoMerge(ctx context.Context, mergeId MergeId, params *UndoMergeParams, body UndoMergeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListQueues Every queue with its depth, oldest waiting case and cases past SLA.
+	//
+	// Corresponds with GET /v1/queues (the `ListQueues` operationId).
+	ListQueues(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ClaimNextCase Take the next case of a queue.
+	//
+	// The most urgent priority first, then the earliest SLA, among open cases nobody
+	// holds. Two agents (or replicas) claiming at once never get the same case. Agents
+	// claim from queues of their tier or below; supervisors from any. `204` when the
+	// queue is empty.
+	//
+	// Corresponds with POST /v1/queues/{queue}/claim (the `ClaimNextCase` operationId).
+	ClaimNextCase(ctx context.Context, queue string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateReferralWithBody Record what the partner did with a referral.
 	//
 	// `sent` → `accepted` or `declined`; `accepted` → `completed`. Anything else is `409`.
@@ -1524,6 +1917,84 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v1/referrals/{referralId} (the `UpdateReferral` operationId).
 	UpdateReferral(ctx context.Context, referralId openapi_types.UUID, params *UpdateReferralParams, body UpdateReferralJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
+	//
+	// Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
+	GetRoutingReport(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideRoutingWithBody Decide where an enquiry would go, and why, without writing anything.
+	//
+	// Uses the active rules, or the candidate `rules` given. With `customerId` the
+	// customer's needs and contact history are used too.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/routing/decisions (the `DecideRouting` operationId).
+	DecideRoutingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideRouting Decide where an enquiry would go, and why, without writing anything.
+	//
+	// Uses the active rules, or the candidate `rules` given. With `customerId` the
+	// customer's needs and contact history are used too.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/routing/decisions (the `DecideRouting` operationId).
+	DecideRouting(ctx context.Context, body DecideRoutingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRuleSets The active rule set and every published version.
+	//
+	// Corresponds with GET /v1/routing/rules (the `ListRuleSets` operationId).
+	ListRuleSets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PublishRuleSetWithBody Validate and publish a new version of the rules.
+	//
+	// Every problem is listed in `errors[]` with its JSON path (unknown members,
+	// unknown queues, a queue at another tier, unreachable rules after a catch-all,
+	// invalid service levels…); nothing is published then. The new version becomes
+	// active at once unless `activate=false`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/routing/rules (the `PublishRuleSet` operationId).
+	PublishRuleSetWithBody(ctx context.Context, params *PublishRuleSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PublishRuleSet Validate and publish a new version of the rules.
+	//
+	// Every problem is listed in `errors[]` with its JSON path (unknown members,
+	// unknown queues, a queue at another tier, unreachable rules after a catch-all,
+	// invalid service levels…); nothing is published then. The new version becomes
+	// active at once unless `activate=false`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/routing/rules (the `PublishRuleSet` operationId).
+	PublishRuleSet(ctx context.Context, params *PublishRuleSetParams, body PublishRuleSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRuleSet One published version.
+	//
+	// Corresponds with GET /v1/routing/rules/{version} (the `GetRuleSet` operationId).
+	GetRuleSet(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ActivateRuleSet Make a published version the active one (roll back or forward), on every replica.
+	//
+	// Corresponds with POST /v1/routing/rules/{version}/activate (the `ActivateRuleSet` operationId).
+	ActivateRuleSet(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SimulateRoutingWithBody Replay a period's contacts under candidate rules and compare the tier and queue mix.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
+	SimulateRoutingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SimulateRouting Replay a period's contacts under candidate rules and compare the tier and queue mix.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
+	SimulateRouting(ctx context.Context, body SimulateRoutingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetHealth The process is up.
@@ -1677,6 +2148,44 @@ func (c *Client) UpdateCase(ctx context.Context, caseId CaseId, params *UpdateCa
 	return c.Client.Do(req)
 }
 
+// HandOffCaseWithBody Move a case to another queue (and so tier), with a reason.
+//
+// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/cases/{caseId}/handoffs (the `HandOffCase` operationId).
+func (c *Client) HandOffCaseWithBody(ctx context.Context, caseId CaseId, params *HandOffCaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHandOffCaseRequestWithBody(c.Server, caseId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HandOffCase Move a case to another queue (and so tier), with a reason.
+//
+// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/cases/{caseId}/handoffs (the `HandOffCase` operationId).
+func (c *Client) HandOffCase(ctx context.Context, caseId CaseId, params *HandOffCaseParams, body HandOffCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHandOffCaseRequest(c.Server, caseId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AddCaseNoteWithBody Add a note to the case timeline.
 //
 // Takes any type of body and a specified content type.
@@ -1750,6 +2259,21 @@ func (c *Client) ReferCaseWithBody(ctx context.Context, caseId CaseId, params *R
 // Corresponds with POST /v1/cases/{caseId}/referrals (the `ReferCase` operationId).
 func (c *Client) ReferCase(ctx context.Context, caseId CaseId, params *ReferCaseParams, body ReferCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReferCaseRequest(c.Server, caseId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReleaseCase Put a claimed case back in its queue (its assignee or a supervisor).
+//
+// Corresponds with POST /v1/cases/{caseId}/release (the `ReleaseCase` operationId).
+func (c *Client) ReleaseCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReleaseCaseRequest(c.Server, caseId)
 	if err != nil {
 		return nil, err
 	}
@@ -2318,6 +2842,41 @@ func (c *Client) UndoMerge(ctx context.Context, mergeId MergeId, params *UndoMer
 	return c.Client.Do(req)
 }
 
+// ListQueues Every queue with its depth, oldest waiting case and cases past SLA.
+//
+// Corresponds with GET /v1/queues (the `ListQueues` operationId).
+func (c *Client) ListQueues(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListQueuesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ClaimNextCase Take the next case of a queue.
+//
+// The most urgent priority first, then the earliest SLA, among open cases nobody
+// holds. Two agents (or replicas) claiming at once never get the same case. Agents
+// claim from queues of their tier or below; supervisors from any. `204` when the
+// queue is empty.
+//
+// Corresponds with POST /v1/queues/{queue}/claim (the `ClaimNextCase` operationId).
+func (c *Client) ClaimNextCase(ctx context.Context, queue string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClaimNextCaseRequest(c.Server, queue)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UpdateReferralWithBody Record what the partner did with a referral.
 //
 // `sent` → `accepted` or `declined`; `accepted` → `completed`. Anything else is `409`.
@@ -2346,6 +2905,184 @@ func (c *Client) UpdateReferralWithBody(ctx context.Context, referralId openapi_
 // Corresponds with PATCH /v1/referrals/{referralId} (the `UpdateReferral` operationId).
 func (c *Client) UpdateReferral(ctx context.Context, referralId openapi_types.UUID, params *UpdateReferralParams, body UpdateReferralJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateReferralRequest(c.Server, referralId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
+//
+// Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
+func (c *Client) GetRoutingReport(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRoutingReportRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideRoutingWithBody Decide where an enquiry would go, and why, without writing anything.
+//
+// Uses the active rules, or the candidate `rules` given. With `customerId` the
+// customer's needs and contact history are used too.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/routing/decisions (the `DecideRouting` operationId).
+func (c *Client) DecideRoutingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideRoutingRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideRouting Decide where an enquiry would go, and why, without writing anything.
+//
+// Uses the active rules, or the candidate `rules` given. With `customerId` the
+// customer's needs and contact history are used too.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/routing/decisions (the `DecideRouting` operationId).
+func (c *Client) DecideRouting(ctx context.Context, body DecideRoutingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideRoutingRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRuleSets The active rule set and every published version.
+//
+// Corresponds with GET /v1/routing/rules (the `ListRuleSets` operationId).
+func (c *Client) ListRuleSets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRuleSetsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PublishRuleSetWithBody Validate and publish a new version of the rules.
+//
+// Every problem is listed in `errors[]` with its JSON path (unknown members,
+// unknown queues, a queue at another tier, unreachable rules after a catch-all,
+// invalid service levels…); nothing is published then. The new version becomes
+// active at once unless `activate=false`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/routing/rules (the `PublishRuleSet` operationId).
+func (c *Client) PublishRuleSetWithBody(ctx context.Context, params *PublishRuleSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPublishRuleSetRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PublishRuleSet Validate and publish a new version of the rules.
+//
+// Every problem is listed in `errors[]` with its JSON path (unknown members,
+// unknown queues, a queue at another tier, unreachable rules after a catch-all,
+// invalid service levels…); nothing is published then. The new version becomes
+// active at once unless `activate=false`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/routing/rules (the `PublishRuleSet` operationId).
+func (c *Client) PublishRuleSet(ctx context.Context, params *PublishRuleSetParams, body PublishRuleSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPublishRuleSetRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRuleSet One published version.
+//
+// Corresponds with GET /v1/routing/rules/{version} (the `GetRuleSet` operationId).
+func (c *Client) GetRuleSet(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRuleSetRequest(c.Server, version)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ActivateRuleSet Make a published version the active one (roll back or forward), on every replica.
+//
+// Corresponds with POST /v1/routing/rules/{version}/activate (the `ActivateRuleSet` operationId).
+func (c *Client) ActivateRuleSet(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewActivateRuleSetRequest(c.Server, version)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SimulateRoutingWithBody Replay a period's contacts under candidate rules and compare the tier and queue mix.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
+func (c *Client) SimulateRoutingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSimulateRoutingRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SimulateRouting Replay a period's contacts under candidate rules and compare the tier and queue mix.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
+func (c *Client) SimulateRouting(ctx context.Context, body SimulateRoutingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSimulateRoutingRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2738,6 +3475,79 @@ func NewUpdateCaseRequestWithBody(server string, caseId CaseId, params *UpdateCa
 	return req, nil
 }
 
+// NewHandOffCaseRequest calls the generic HandOffCase builder with application/json body
+func NewHandOffCaseRequest(server string, caseId CaseId, params *HandOffCaseParams, body HandOffCaseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewHandOffCaseRequestWithBody(server, caseId, params, "application/json", bodyReader)
+}
+
+// NewHandOffCaseRequestWithBody constructs an http.Request for the HandOffCase method, with any body, and a specified content type
+func NewHandOffCaseRequestWithBody(server string, caseId CaseId, params *HandOffCaseParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "caseId", caseId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cases/%s/handoffs", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewAddCaseNoteRequest calls the generic AddCaseNote builder with application/json body
 func NewAddCaseNoteRequest(server string, caseId CaseId, params *AddCaseNoteParams, body AddCaseNoteJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2891,6 +3701,40 @@ func NewReferCaseRequestWithBody(server string, caseId CaseId, params *ReferCase
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewReleaseCaseRequest constructs an http.Request for the ReleaseCase method
+func NewReleaseCaseRequest(server string, caseId CaseId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "caseId", caseId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cases/%s/release", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -4058,6 +4902,67 @@ func NewUndoMergeRequestWithBody(server string, mergeId MergeId, params *UndoMer
 	return req, nil
 }
 
+// NewListQueuesRequest constructs an http.Request for the ListQueues method
+func NewListQueuesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/queues")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewClaimNextCaseRequest constructs an http.Request for the ClaimNextCase method
+func NewClaimNextCaseRequest(server string, queue string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "queue", queue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/queues/%s/claim", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewUpdateReferralRequest calls the generic UpdateReferral builder with application/json body
 func NewUpdateReferralRequest(server string, referralId openapi_types.UUID, params *UpdateReferralParams, body UpdateReferralJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4116,6 +5021,321 @@ func NewUpdateReferralRequestWithBody(server string, referralId openapi_types.UU
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewGetRoutingReportRequest constructs an http.Request for the GetRoutingReport method
+func NewGetRoutingReportRequest(server string, params *GetRoutingReportParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/routing")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDecideRoutingRequest calls the generic DecideRouting builder with application/json body
+func NewDecideRoutingRequest(server string, body DecideRoutingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDecideRoutingRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDecideRoutingRequestWithBody constructs an http.Request for the DecideRouting method, with any body, and a specified content type
+func NewDecideRoutingRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/routing/decisions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListRuleSetsRequest constructs an http.Request for the ListRuleSets method
+func NewListRuleSetsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/routing/rules")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPublishRuleSetRequest calls the generic PublishRuleSet builder with application/json body
+func NewPublishRuleSetRequest(server string, params *PublishRuleSetParams, body PublishRuleSetJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPublishRuleSetRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewPublishRuleSetRequestWithBody constructs an http.Request for the PublishRuleSet method, with any body, and a specified content type
+func NewPublishRuleSetRequestWithBody(server string, params *PublishRuleSetParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/routing/rules")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Activate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "activate", *params.Activate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRuleSetRequest constructs an http.Request for the GetRuleSet method
+func NewGetRuleSetRequest(server string, version int) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "version", version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/routing/rules/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewActivateRuleSetRequest constructs an http.Request for the ActivateRuleSet method
+func NewActivateRuleSetRequest(server string, version int) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "version", version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/routing/rules/%s/activate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSimulateRoutingRequest calls the generic SimulateRouting builder with application/json body
+func NewSimulateRoutingRequest(server string, body SimulateRoutingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSimulateRoutingRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSimulateRoutingRequestWithBody constructs an http.Request for the SimulateRouting method, with any body, and a specified content type
+func NewSimulateRoutingRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/routing/simulations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -4235,6 +5455,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /v1/cases/{caseId} (the `UpdateCase` operationId).
 	UpdateCaseWithResponse(ctx context.Context, caseId CaseId, params *UpdateCaseParams, body UpdateCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCaseResponse, error)
 
+	// HandOffCaseWithBodyWithResponse Move a case to another queue (and so tier), with a reason.
+	//
+	// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cases/{caseId}/handoffs (the `HandOffCase` operationId).
+	HandOffCaseWithBodyWithResponse(ctx context.Context, caseId CaseId, params *HandOffCaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*HandOffCaseResponse, error)
+
+	// HandOffCaseWithResponse Move a case to another queue (and so tier), with a reason.
+	//
+	// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cases/{caseId}/handoffs (the `HandOffCase` operationId).
+	HandOffCaseWithResponse(ctx context.Context, caseId CaseId, params *HandOffCaseParams, body HandOffCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*HandOffCaseResponse, error)
+
 	// AddCaseNoteWithBodyWithResponse Add a note to the case timeline.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -4269,6 +5507,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/cases/{caseId}/referrals (the `ReferCase` operationId).
 	ReferCaseWithResponse(ctx context.Context, caseId CaseId, params *ReferCaseParams, body ReferCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*ReferCaseResponse, error)
+
+	// ReleaseCaseWithResponse Put a claimed case back in its queue (its assignee or a supervisor).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/cases/{caseId}/release (the `ReleaseCase` operationId).
+	ReleaseCaseWithResponse(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*ReleaseCaseResponse, error)
 
 	// ReopenCaseWithBodyWithResponse Reopen a resolved case.
 	//
@@ -4556,6 +5801,25 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/merges/{mergeId}/undo (the `UndoMerge` operationId).
 	UndoMergeWithResponse(ctx context.Context, mergeId MergeId, params *UndoMergeParams, body UndoMergeJSONRequestBody, reqEditors ...RequestEditorFn) (*UndoMergeResponse, error)
 
+	// ListQueuesWithResponse Every queue with its depth, oldest waiting case and cases past SLA.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/queues (the `ListQueues` operationId).
+	ListQueuesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListQueuesResponse, error)
+
+	// ClaimNextCaseWithResponse Take the next case of a queue.
+	//
+	// The most urgent priority first, then the earliest SLA, among open cases nobody
+	// holds. Two agents (or replicas) claiming at once never get the same case. Agents
+	// claim from queues of their tier or below; supervisors from any. `204` when the
+	// queue is empty.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/queues/{queue}/claim (the `ClaimNextCase` operationId).
+	ClaimNextCaseWithResponse(ctx context.Context, queue string, reqEditors ...RequestEditorFn) (*ClaimNextCaseResponse, error)
+
 	// UpdateReferralWithBodyWithResponse Record what the partner did with a referral.
 	//
 	// `sent` → `accepted` or `declined`; `accepted` → `completed`. Anything else is `409`.
@@ -4573,6 +5837,92 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v1/referrals/{referralId} (the `UpdateReferral` operationId).
 	UpdateReferralWithResponse(ctx context.Context, referralId openapi_types.UUID, params *UpdateReferralParams, body UpdateReferralJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReferralResponse, error)
+
+	// GetRoutingReportWithResponse Tier mix, first-contact resolution and hand-offs over a period.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
+	GetRoutingReportWithResponse(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*GetRoutingReportResponse, error)
+
+	// DecideRoutingWithBodyWithResponse Decide where an enquiry would go, and why, without writing anything.
+	//
+	// Uses the active rules, or the candidate `rules` given. With `customerId` the
+	// customer's needs and contact history are used too.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/routing/decisions (the `DecideRouting` operationId).
+	DecideRoutingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideRoutingResponse, error)
+
+	// DecideRoutingWithResponse Decide where an enquiry would go, and why, without writing anything.
+	//
+	// Uses the active rules, or the candidate `rules` given. With `customerId` the
+	// customer's needs and contact history are used too.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/routing/decisions (the `DecideRouting` operationId).
+	DecideRoutingWithResponse(ctx context.Context, body DecideRoutingJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideRoutingResponse, error)
+
+	// ListRuleSetsWithResponse The active rule set and every published version.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/routing/rules (the `ListRuleSets` operationId).
+	ListRuleSetsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListRuleSetsResponse, error)
+
+	// PublishRuleSetWithBodyWithResponse Validate and publish a new version of the rules.
+	//
+	// Every problem is listed in `errors[]` with its JSON path (unknown members,
+	// unknown queues, a queue at another tier, unreachable rules after a catch-all,
+	// invalid service levels…); nothing is published then. The new version becomes
+	// active at once unless `activate=false`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/routing/rules (the `PublishRuleSet` operationId).
+	PublishRuleSetWithBodyWithResponse(ctx context.Context, params *PublishRuleSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PublishRuleSetResponse, error)
+
+	// PublishRuleSetWithResponse Validate and publish a new version of the rules.
+	//
+	// Every problem is listed in `errors[]` with its JSON path (unknown members,
+	// unknown queues, a queue at another tier, unreachable rules after a catch-all,
+	// invalid service levels…); nothing is published then. The new version becomes
+	// active at once unless `activate=false`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/routing/rules (the `PublishRuleSet` operationId).
+	PublishRuleSetWithResponse(ctx context.Context, params *PublishRuleSetParams, body PublishRuleSetJSONRequestBody, reqEditors ...RequestEditorFn) (*PublishRuleSetResponse, error)
+
+	// GetRuleSetWithResponse One published version.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/routing/rules/{version} (the `GetRuleSet` operationId).
+	GetRuleSetWithResponse(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*GetRuleSetResponse, error)
+
+	// ActivateRuleSetWithResponse Make a published version the active one (roll back or forward), on every replica.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/routing/rules/{version}/activate (the `ActivateRuleSet` operationId).
+	ActivateRuleSetWithResponse(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*ActivateRuleSetResponse, error)
+
+	// SimulateRoutingWithBodyWithResponse Replay a period's contacts under candidate rules and compare the tier and queue mix.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
+	SimulateRoutingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SimulateRoutingResponse, error)
+
+	// SimulateRoutingWithResponse Replay a period's contacts under candidate rules and compare the tier and queue mix.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
+	SimulateRoutingWithResponse(ctx context.Context, body SimulateRoutingJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateRoutingResponse, error)
 }
 
 type GetHealthResponse struct {
@@ -5115,6 +6465,124 @@ func (r UpdateCaseResponse) ContentType() string {
 	return ""
 }
 
+// HandOffCaseResponse201Headers the declared response headers of an HTTP 201 response for HandOffCase
+type HandOffCaseResponse201Headers struct {
+	ETag *string
+}
+
+// HandOffCaseResponse429Headers the declared response headers of an HTTP 429 response for HandOffCase
+type HandOffCaseResponse429Headers struct {
+	RetryAfter *int
+}
+
+type HandOffCaseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Case
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *HandOffCaseResponse201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *HandOffCaseResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r HandOffCaseResponse) GetJSON201() *Case {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r HandOffCaseResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r HandOffCaseResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r HandOffCaseResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r HandOffCaseResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r HandOffCaseResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r HandOffCaseResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r HandOffCaseResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r HandOffCaseResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r HandOffCaseResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r HandOffCaseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HandOffCaseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HandOffCaseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HandOffCaseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // AddCaseNoteResponse429Headers the declared response headers of an HTTP 429 response for AddCaseNote
 type AddCaseNoteResponse429Headers struct {
 	RetryAfter *int
@@ -5400,6 +6868,110 @@ func (r ReferCaseResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ReferCaseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReleaseCaseResponse200Headers the declared response headers of an HTTP 200 response for ReleaseCase
+type ReleaseCaseResponse200Headers struct {
+	ETag *string
+}
+
+// ReleaseCaseResponse429Headers the declared response headers of an HTTP 429 response for ReleaseCase
+type ReleaseCaseResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ReleaseCaseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Case
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReleaseCaseResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReleaseCaseResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReleaseCaseResponse) GetJSON200() *Case {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReleaseCaseResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReleaseCaseResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReleaseCaseResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReleaseCaseResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReleaseCaseResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReleaseCaseResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ReleaseCaseResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ReleaseCaseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReleaseCaseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReleaseCaseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReleaseCaseResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7334,6 +8906,172 @@ func (r UndoMergeResponse) ContentType() string {
 	return ""
 }
 
+// ListQueuesResponse429Headers the declared response headers of an HTTP 429 response for ListQueues
+type ListQueuesResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListQueuesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListQueuesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListQueuesResponse) GetJSON200() *QueueList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListQueuesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListQueuesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListQueuesResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListQueuesResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListQueuesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListQueuesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListQueuesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListQueuesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ClaimNextCaseResponse200Headers the declared response headers of an HTTP 200 response for ClaimNextCase
+type ClaimNextCaseResponse200Headers struct {
+	ETag *string
+}
+
+// ClaimNextCaseResponse429Headers the declared response headers of an HTTP 429 response for ClaimNextCase
+type ClaimNextCaseResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ClaimNextCaseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Case
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ClaimNextCaseResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ClaimNextCaseResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ClaimNextCaseResponse) GetJSON200() *Case {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ClaimNextCaseResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ClaimNextCaseResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ClaimNextCaseResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ClaimNextCaseResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ClaimNextCaseResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ClaimNextCaseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ClaimNextCaseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ClaimNextCaseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ClaimNextCaseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // UpdateReferralResponse200Headers the declared response headers of an HTTP 200 response for UpdateReferral
 type UpdateReferralResponse200Headers struct {
 	ETag *string
@@ -7439,6 +9177,601 @@ func (r UpdateReferralResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateReferralResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetRoutingReportResponse429Headers the declared response headers of an HTTP 429 response for GetRoutingReport
+type GetRoutingReportResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetRoutingReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RoutingReport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetRoutingReportResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRoutingReportResponse) GetJSON200() *RoutingReport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetRoutingReportResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetRoutingReportResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetRoutingReportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetRoutingReportResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetRoutingReportResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetRoutingReportResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRoutingReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRoutingReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRoutingReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRoutingReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DecideRoutingResponse429Headers the declared response headers of an HTTP 429 response for DecideRouting
+type DecideRoutingResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DecideRoutingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DecisionResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DecideRoutingResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DecideRoutingResponse) GetJSON200() *DecisionResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DecideRoutingResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DecideRoutingResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DecideRoutingResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DecideRoutingResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DecideRoutingResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DecideRoutingResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DecideRoutingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DecideRoutingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DecideRoutingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DecideRoutingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListRuleSetsResponse429Headers the declared response headers of an HTTP 429 response for ListRuleSets
+type ListRuleSetsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListRuleSetsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RuleSetOverview
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListRuleSetsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRuleSetsResponse) GetJSON200() *RuleSetOverview {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListRuleSetsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListRuleSetsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListRuleSetsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListRuleSetsResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRuleSetsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRuleSetsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRuleSetsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRuleSetsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PublishRuleSetResponse429Headers the declared response headers of an HTTP 429 response for PublishRuleSet
+type PublishRuleSetResponse429Headers struct {
+	RetryAfter *int
+}
+
+type PublishRuleSetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *RuleSetVersion
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PublishRuleSetResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PublishRuleSetResponse) GetJSON201() *RuleSetVersion {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PublishRuleSetResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PublishRuleSetResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PublishRuleSetResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PublishRuleSetResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PublishRuleSetResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PublishRuleSetResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r PublishRuleSetResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PublishRuleSetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PublishRuleSetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PublishRuleSetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PublishRuleSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetRuleSetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RuleSetVersion
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRuleSetResponse) GetJSON200() *RuleSetVersion {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetRuleSetResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetRuleSetResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetRuleSetResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetRuleSetResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetRuleSetResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRuleSetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRuleSetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRuleSetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRuleSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ActivateRuleSetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RuleSetVersion
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ActivateRuleSetResponse) GetJSON200() *RuleSetVersion {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ActivateRuleSetResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ActivateRuleSetResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ActivateRuleSetResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ActivateRuleSetResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ActivateRuleSetResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ActivateRuleSetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ActivateRuleSetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ActivateRuleSetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ActivateRuleSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SimulateRoutingResponse429Headers the declared response headers of an HTTP 429 response for SimulateRouting
+type SimulateRoutingResponse429Headers struct {
+	RetryAfter *int
+}
+
+type SimulateRoutingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SimulationResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SimulateRoutingResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SimulateRoutingResponse) GetJSON200() *SimulationResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SimulateRoutingResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SimulateRoutingResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SimulateRoutingResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SimulateRoutingResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SimulateRoutingResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r SimulateRoutingResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SimulateRoutingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SimulateRoutingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SimulateRoutingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SimulateRoutingResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7570,6 +9903,36 @@ func (c *ClientWithResponses) UpdateCaseWithResponse(ctx context.Context, caseId
 	return ParseUpdateCaseResponse(rsp)
 }
 
+// HandOffCaseWithBodyWithResponse Move a case to another queue (and so tier), with a reason.
+//
+// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cases/{caseId}/handoffs (the `HandOffCase` operationId).
+func (c *ClientWithResponses) HandOffCaseWithBodyWithResponse(ctx context.Context, caseId CaseId, params *HandOffCaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*HandOffCaseResponse, error) {
+	rsp, err := c.HandOffCaseWithBody(ctx, caseId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHandOffCaseResponse(rsp)
+}
+
+// HandOffCaseWithResponse Move a case to another queue (and so tier), with a reason.
+//
+// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cases/{caseId}/handoffs (the `HandOffCase` operationId).
+func (c *ClientWithResponses) HandOffCaseWithResponse(ctx context.Context, caseId CaseId, params *HandOffCaseParams, body HandOffCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*HandOffCaseResponse, error) {
+	rsp, err := c.HandOffCase(ctx, caseId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHandOffCaseResponse(rsp)
+}
+
 // AddCaseNoteWithBodyWithResponse Add a note to the case timeline.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -7633,6 +9996,19 @@ func (c *ClientWithResponses) ReferCaseWithResponse(ctx context.Context, caseId 
 		return nil, err
 	}
 	return ParseReferCaseResponse(rsp)
+}
+
+// ReleaseCaseWithResponse Put a claimed case back in its queue (its assignee or a supervisor).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/cases/{caseId}/release (the `ReleaseCase` operationId).
+func (c *ClientWithResponses) ReleaseCaseWithResponse(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*ReleaseCaseResponse, error) {
+	rsp, err := c.ReleaseCase(ctx, caseId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReleaseCaseResponse(rsp)
 }
 
 // ReopenCaseWithBodyWithResponse Reopen a resolved case.
@@ -8095,6 +10471,37 @@ func (c *ClientWithResponses) UndoMergeWithResponse(ctx context.Context, mergeId
 	return ParseUndoMergeResponse(rsp)
 }
 
+// ListQueuesWithResponse Every queue with its depth, oldest waiting case and cases past SLA.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/queues (the `ListQueues` operationId).
+func (c *ClientWithResponses) ListQueuesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListQueuesResponse, error) {
+	rsp, err := c.ListQueues(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListQueuesResponse(rsp)
+}
+
+// ClaimNextCaseWithResponse Take the next case of a queue.
+//
+// The most urgent priority first, then the earliest SLA, among open cases nobody
+// holds. Two agents (or replicas) claiming at once never get the same case. Agents
+// claim from queues of their tier or below; supervisors from any. `204` when the
+// queue is empty.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/queues/{queue}/claim (the `ClaimNextCase` operationId).
+func (c *ClientWithResponses) ClaimNextCaseWithResponse(ctx context.Context, queue string, reqEditors ...RequestEditorFn) (*ClaimNextCaseResponse, error) {
+	rsp, err := c.ClaimNextCase(ctx, queue, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClaimNextCaseResponse(rsp)
+}
+
 // UpdateReferralWithBodyWithResponse Record what the partner did with a referral.
 //
 // `sent` → `accepted` or `declined`; `accepted` → `completed`. Anything else is `409`.
@@ -8123,6 +10530,152 @@ func (c *ClientWithResponses) UpdateReferralWithResponse(ctx context.Context, re
 		return nil, err
 	}
 	return ParseUpdateReferralResponse(rsp)
+}
+
+// GetRoutingReportWithResponse Tier mix, first-contact resolution and hand-offs over a period.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
+func (c *ClientWithResponses) GetRoutingReportWithResponse(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*GetRoutingReportResponse, error) {
+	rsp, err := c.GetRoutingReport(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRoutingReportResponse(rsp)
+}
+
+// DecideRoutingWithBodyWithResponse Decide where an enquiry would go, and why, without writing anything.
+//
+// Uses the active rules, or the candidate `rules` given. With `customerId` the
+// customer's needs and contact history are used too.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/routing/decisions (the `DecideRouting` operationId).
+func (c *ClientWithResponses) DecideRoutingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideRoutingResponse, error) {
+	rsp, err := c.DecideRoutingWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideRoutingResponse(rsp)
+}
+
+// DecideRoutingWithResponse Decide where an enquiry would go, and why, without writing anything.
+//
+// Uses the active rules, or the candidate `rules` given. With `customerId` the
+// customer's needs and contact history are used too.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/routing/decisions (the `DecideRouting` operationId).
+func (c *ClientWithResponses) DecideRoutingWithResponse(ctx context.Context, body DecideRoutingJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideRoutingResponse, error) {
+	rsp, err := c.DecideRouting(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideRoutingResponse(rsp)
+}
+
+// ListRuleSetsWithResponse The active rule set and every published version.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/routing/rules (the `ListRuleSets` operationId).
+func (c *ClientWithResponses) ListRuleSetsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListRuleSetsResponse, error) {
+	rsp, err := c.ListRuleSets(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRuleSetsResponse(rsp)
+}
+
+// PublishRuleSetWithBodyWithResponse Validate and publish a new version of the rules.
+//
+// Every problem is listed in `errors[]` with its JSON path (unknown members,
+// unknown queues, a queue at another tier, unreachable rules after a catch-all,
+// invalid service levels…); nothing is published then. The new version becomes
+// active at once unless `activate=false`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/routing/rules (the `PublishRuleSet` operationId).
+func (c *ClientWithResponses) PublishRuleSetWithBodyWithResponse(ctx context.Context, params *PublishRuleSetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PublishRuleSetResponse, error) {
+	rsp, err := c.PublishRuleSetWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePublishRuleSetResponse(rsp)
+}
+
+// PublishRuleSetWithResponse Validate and publish a new version of the rules.
+//
+// Every problem is listed in `errors[]` with its JSON path (unknown members,
+// unknown queues, a queue at another tier, unreachable rules after a catch-all,
+// invalid service levels…); nothing is published then. The new version becomes
+// active at once unless `activate=false`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/routing/rules (the `PublishRuleSet` operationId).
+func (c *ClientWithResponses) PublishRuleSetWithResponse(ctx context.Context, params *PublishRuleSetParams, body PublishRuleSetJSONRequestBody, reqEditors ...RequestEditorFn) (*PublishRuleSetResponse, error) {
+	rsp, err := c.PublishRuleSet(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePublishRuleSetResponse(rsp)
+}
+
+// GetRuleSetWithResponse One published version.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/routing/rules/{version} (the `GetRuleSet` operationId).
+func (c *ClientWithResponses) GetRuleSetWithResponse(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*GetRuleSetResponse, error) {
+	rsp, err := c.GetRuleSet(ctx, version, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRuleSetResponse(rsp)
+}
+
+// ActivateRuleSetWithResponse Make a published version the active one (roll back or forward), on every replica.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/routing/rules/{version}/activate (the `ActivateRuleSet` operationId).
+func (c *ClientWithResponses) ActivateRuleSetWithResponse(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*ActivateRuleSetResponse, error) {
+	rsp, err := c.ActivateRuleSet(ctx, version, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseActivateRuleSetResponse(rsp)
+}
+
+// SimulateRoutingWithBodyWithResponse Replay a period's contacts under candidate rules and compare the tier and queue mix.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
+func (c *ClientWithResponses) SimulateRoutingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SimulateRoutingResponse, error) {
+	rsp, err := c.SimulateRoutingWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSimulateRoutingResponse(rsp)
+}
+
+// SimulateRoutingWithResponse Replay a period's contacts under candidate rules and compare the tier and queue mix.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
+func (c *ClientWithResponses) SimulateRoutingWithResponse(ctx context.Context, body SimulateRoutingJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateRoutingResponse, error) {
+	rsp, err := c.SimulateRouting(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSimulateRoutingResponse(rsp)
 }
 
 // ParseGetHealthResponse parses an HTTP response from a GetHealthWithResponse call
@@ -8599,6 +11152,118 @@ func ParseUpdateCaseResponse(rsp *http.Response) (*UpdateCaseResponse, error) {
 	return response, nil
 }
 
+// ParseHandOffCaseResponse parses an HTTP response from a HandOffCaseWithResponse call
+func ParseHandOffCaseResponse(rsp *http.Response) (*HandOffCaseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HandOffCaseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Case
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers HandOffCaseResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers HandOffCaseResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseAddCaseNoteResponse parses an HTTP response from a AddCaseNoteWithResponse call
 func ParseAddCaseNoteResponse(rsp *http.Response) (*AddCaseNoteResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8853,6 +11518,104 @@ func ParseReferCaseResponse(rsp *http.Response) (*ReferCaseResponse, error) {
 		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReferCaseResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReleaseCaseResponse parses an HTTP response from a ReleaseCaseWithResponse call
+func ParseReleaseCaseResponse(rsp *http.Response) (*ReleaseCaseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReleaseCaseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Case
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReleaseCaseResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReleaseCaseResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -10659,6 +13422,160 @@ func ParseUndoMergeResponse(rsp *http.Response) (*UndoMergeResponse, error) {
 	return response, nil
 }
 
+// ParseListQueuesResponse parses an HTTP response from a ListQueuesWithResponse call
+func ParseListQueuesResponse(rsp *http.Response) (*ListQueuesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListQueuesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListQueuesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseClaimNextCaseResponse parses an HTTP response from a ClaimNextCaseWithResponse call
+func ParseClaimNextCaseResponse(rsp *http.Response) (*ClaimNextCaseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ClaimNextCaseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Case
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ClaimNextCaseResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ClaimNextCaseResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseUpdateReferralResponse parses an HTTP response from a UpdateReferralWithResponse call
 func ParseUpdateReferralResponse(rsp *http.Response) (*UpdateReferralResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10751,6 +13668,526 @@ func ParseUpdateReferralResponse(rsp *http.Response) (*UpdateReferralResponse, e
 		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateReferralResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetRoutingReportResponse parses an HTTP response from a GetRoutingReportWithResponse call
+func ParseGetRoutingReportResponse(rsp *http.Response) (*GetRoutingReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRoutingReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RoutingReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetRoutingReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDecideRoutingResponse parses an HTTP response from a DecideRoutingWithResponse call
+func ParseDecideRoutingResponse(rsp *http.Response) (*DecideRoutingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DecideRoutingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DecisionResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DecideRoutingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListRuleSetsResponse parses an HTTP response from a ListRuleSetsWithResponse call
+func ParseListRuleSetsResponse(rsp *http.Response) (*ListRuleSetsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRuleSetsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RuleSetOverview
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListRuleSetsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePublishRuleSetResponse parses an HTTP response from a PublishRuleSetWithResponse call
+func ParsePublishRuleSetResponse(rsp *http.Response) (*PublishRuleSetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PublishRuleSetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest RuleSetVersion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PublishRuleSetResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetRuleSetResponse parses an HTTP response from a GetRuleSetWithResponse call
+func ParseGetRuleSetResponse(rsp *http.Response) (*GetRuleSetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRuleSetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RuleSetVersion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseActivateRuleSetResponse parses an HTTP response from a ActivateRuleSetWithResponse call
+func ParseActivateRuleSetResponse(rsp *http.Response) (*ActivateRuleSetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ActivateRuleSetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RuleSetVersion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSimulateRoutingResponse parses an HTTP response from a SimulateRoutingWithResponse call
+func ParseSimulateRoutingResponse(rsp *http.Response) (*SimulateRoutingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SimulateRoutingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SimulationResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SimulateRoutingResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

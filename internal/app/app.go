@@ -27,6 +27,7 @@ import (
 	"github.com/council/contacthub/internal/kv"
 	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/referral"
+	"github.com/council/contacthub/internal/report"
 	"github.com/council/contacthub/internal/routing"
 	"github.com/council/contacthub/internal/store"
 )
@@ -143,7 +144,8 @@ func (a *App) buildHandler(ctx context.Context) error {
 		collectors.NewDBStatsCollector(a.DB.DB.DB, "contacthub"))
 	deps := httpapi.Deps{
 		Spec: spec, Verifier: a.verifier, Customers: a.Customers, Contacts: a.Contacts, Cases: a.Cases,
-		Referrals: a.Referrals, Catalogue: a.Catalogue, Ready: a.ready, Registry: reg, Log: a.log,
+		Referrals: a.Referrals, Catalogue: a.Catalogue, Router: a.Router, Work: a.Cases, Reports: report.New(a.DB),
+		Ready: a.ready, Registry: reg, Log: a.log,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, RateLimitPerMinute: a.cfg.RateLimitPerMinute,
 		RateLimitIPPerMinute: a.cfg.RateLimitIPPerMinute, TrustedProxies: a.cfg.TrustedProxies,
 		IdempotencyTTL: a.cfg.IdempotencyTTL,

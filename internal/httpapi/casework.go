@@ -252,7 +252,7 @@ func optionalIfMatch(h *string) (int, error) {
 }
 
 func toCatalogue(c *catalogue.Catalogue) api.Catalogue {
-	out := api.Catalogue{AvoidableWindowDays: c.AvoidableWindowDays}
+	out := api.Catalogue{AvoidableWindowDays: c.AvoidableWindowDays, HandoffReasons: append([]string{}, c.HandoffReasons...)}
 	for _, s := range c.Services {
 		out.Services = append(out.Services, api.CatalogueService{Lgsl: s.LGSL, Name: s.Name, SlaDays: s.SLADays})
 	}

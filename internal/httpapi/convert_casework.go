@@ -26,6 +26,7 @@ func fromContactCreate(in api.ContactCreate) intake.Request {
 		GivenName: deref(in.GivenName), FamilyName: deref(in.FamilyName), CreateCustomer: true,
 		CaseID: uuidString(in.CaseId), Centre: deref(in.Centre), AssistedDigital: deref(in.AssistedDigital),
 		Agent: deref(in.Agent), ExternalID: deref(in.ExternalId), ResolutionCode: deref(in.ResolutionCode),
+		EvidenceRequired: deref(in.EvidenceRequired), Amount: in.Amount,
 	}
 	if in.Direction != nil {
 		out.Direction = string(*in.Direction)
@@ -86,6 +87,10 @@ func toContactRecorded(r intake.Result) api.ContactRecorded {
 	if r.Case != nil {
 		out.Case = nullable.NewNullableWithValue(toCase(*r.Case))
 	}
+	if r.Decision != nil {
+		d := toDecision(*r.Decision, r.Due)
+		out.Routing = &d
+	}
 	return out
 }
 
@@ -96,7 +101,10 @@ func toCase(c casework.Case) api.Case {
 		Priority: c.Priority, SlaDueAt: c.SLADueAt, Channel: api.Channel(c.Channel),
 		OpenedByContactId: optUUID(c.OpenedByContactID), ResolvedAtFirstContact: c.ResolvedAtFirstContact,
 		ResolutionCode: optString(c.ResolutionCode), Summary: optString(c.Summary), ContactCount: c.ContactCount,
-		Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, HandoffCount: c.HandoffCount,
+		ClaimedAt: optTime(c.ClaimedAt),
+		Routing: api.CaseRouting{RulesetVersion: c.Routing.RulesetVersion, Rule: c.Routing.Rule, Summary: c.Routing.Summary,
+			Skills: append([]string{}, c.Routing.Skills...)},
 	}
 	if !c.ResolvedAt.IsZero() {
 		out.ResolvedAt = &c.ResolvedAt

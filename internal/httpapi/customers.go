@@ -29,10 +29,16 @@ type Customers interface {
 // handlers implement the generated strict server: validated request in, response out.
 type handlers struct {
 	customers Customers
-	contacts  Contacts
+	contacts  interface {
+		Contacts
+		Previews
+	}
 	cases     Cases
 	referrals Referrals
 	catalogue *catalogue.Catalogue
+	router    Router
+	work      Work
+	reports   Reports
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)

@@ -23,10 +23,16 @@ import (
 
 // Deps is everything the HTTP layer needs, wired by the app package.
 type Deps struct {
-	Spec        *openapi3.T
-	Verifier    TokenVerifier
-	Customers   Customers
-	Contacts    Contacts
+	Spec      *openapi3.T
+	Verifier  TokenVerifier
+	Customers Customers
+	Contacts  interface {
+		Contacts
+		Previews
+	}
+	Router      Router
+	Work        Work
+	Reports     Reports
 	Cases       Cases
 	Referrals   Referrals
 	Catalogue   *catalogue.Catalogue
@@ -72,7 +78,8 @@ func New(d Deps) (http.Handler, error) {
 	v1 := e.Group("", hashBody, c.middleware, limitBy(d.Limiter, d.RateLimitPerMinute, byPrincipal),
 		idempotent(d.Idempotency, d.IdempotencyTTL, idempotencyWait))
 	api.RegisterHandlers(v1, api.NewStrictHandler(&handlers{customers: d.Customers,
-		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue}, nil))
+		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue,
+		router: d.Router, work: d.Work, reports: d.Reports}, nil))
 	return e, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/council/contacthub/internal/auth"
+	"github.com/council/contacthub/internal/fault"
 )
 
 // TokenVerifier checks a bearer token and says who is calling.
@@ -286,4 +287,18 @@ func quoted(s string) (string, bool) {
 	}
 	name, _, ok := strings.Cut(rest, `"`)
 	return name, ok
+}
+
+// prefixFields puts prefix before every field a fault names (rules nested in a request).
+func prefixFields(err error, prefix string) error {
+	f, ok := fault.As(err)
+	if !ok {
+		return err
+	}
+	out := *f
+	out.Fields = make([]fault.FieldError, len(f.Fields))
+	for i, fe := range f.Fields {
+		out.Fields[i] = fault.FieldError{Field: prefix + fe.Field, Message: fe.Message}
+	}
+	return &out
 }

@@ -316,17 +316,9 @@ func (in *Intake) facts(ctx context.Context, tx *sqlx.Tx, req Request, cust *cus
 	if c.ID != "" {
 		f.CaseAge = now.Sub(c.CreatedAt)
 	}
-	if days := rules.MaxContactDays(); days > 0 {
-		var times []store.NullTime
-		since := req.StartedAt.Add(-time.Duration(days) * 24 * time.Hour)
-		if err := tx.SelectContext(ctx, &times, tx.Rebind(selectPreviousContacts), cust.ID, req.Service.LGSL, since); err != nil {
-			return routing.Facts{}, fmt.Errorf("read previous contacts: %w", store.MapError(err))
-		}
-		for _, t := range times {
-			f.PreviousContacts = append(f.PreviousContacts, t.Time)
-		}
-	}
-	return f, nil
+	var err error
+	f.PreviousContacts, err = in.previousContacts(ctx, tx, cust.ID, req.Service.LGSL, req.StartedAt, rules.MaxContactDays())
+	return f, err
 }
 
 // existingCase finds the named case, or the customer's open case about the service.

@@ -2,7 +2,6 @@ package routing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +22,7 @@ const TopicActivated = "routing.activated"
 type Version struct {
 	Number      int
 	Set         RuleSet
+	Doc         []byte // the document as published (JSON)
 	PublishedBy string
 	PublishedAt time.Time
 	Active      bool
@@ -63,7 +63,7 @@ func (v versionRow) toVersion() (Version, error) {
 	if err != nil {
 		return Version{}, fmt.Errorf("stored rule set %d: %w", v.Version, err)
 	}
-	out := Version{Number: v.Version, Set: rs, PublishedBy: v.PublishedBy, PublishedAt: v.PublishedAt.UTC(), Active: v.Active}
+	out := Version{Number: v.Version, Set: rs, Doc: v.Document, PublishedBy: v.PublishedBy, PublishedAt: v.PublishedAt.UTC(), Active: v.Active}
 	if v.ActivatedAt != nil {
 		out.ActivatedAt = v.ActivatedAt.UTC()
 	}
@@ -87,11 +87,7 @@ func (r *Router) Load(ctx context.Context) error {
 	var row versionRow
 	err := r.db.GetContext(ctx, &row, r.db.Rebind(selectActive))
 	if errors.Is(store.MapError(err), store.ErrNotFound) {
-		def, perr := Parse(DefaultJSON)
-		if perr != nil {
-			return perr
-		}
-		_, _, perr = r.Publish(ctx, "contacthub", def, true)
+		_, _, perr := r.Publish(ctx, "contacthub", DefaultJSON, true)
 		if perr != nil && !errors.Is(perr, store.ErrConflict) && !fault.Is(perr, fault.Conflict) {
 			return fmt.Errorf("publish the default rule set: %w", perr)
 		}
@@ -115,19 +111,12 @@ func (r *Router) Load(ctx context.Context) error {
 	return nil
 }
 
-// Publish validates rs and stores it as the next version, active when activate is set.
-// Problems come back as an Invalid fault listing every one with its path.
-func (r *Router) Publish(ctx context.Context, by string, rs RuleSet, activate bool) (Version, []Problem, error) {
-	if ps := Validate(rs); len(ps) > 0 {
-		var fields fault.Fields
-		for _, p := range ps {
-			fields.Add(p.Path, p.Message)
-		}
-		return Version{}, ps, fields.Err()
-	}
-	doc, err := json.Marshal(rs)
+// Publish checks a rule set document and stores it as the next version, active when
+// activate is set. Problems come back as an Invalid fault listing each with its path.
+func (r *Router) Publish(ctx context.Context, by string, doc []byte, activate bool) (Version, []Problem, error) {
+	rs, ps, err := Check(doc)
 	if err != nil {
-		return Version{}, nil, err
+		return Version{}, ps, err
 	}
 	var out Version
 	err = r.db.InTx(ctx, func(tx *sqlx.Tx) error {
@@ -136,7 +125,7 @@ func (r *Router) Publish(ctx context.Context, by string, rs RuleSet, activate bo
 			return fmt.Errorf("next rule set version: %w", store.MapError(err))
 		}
 		now := store.Now()
-		out = Version{Number: last + 1, Set: rs, PublishedBy: by, PublishedAt: now}
+		out = Version{Number: last + 1, Set: rs, Doc: doc, PublishedBy: by, PublishedAt: now}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(insertVersion), out.Number, string(doc), by, now); err != nil {
 			if err = store.MapError(err); errors.Is(err, store.ErrConflict) {
 				return fault.New(fault.Conflict, "another rule set was published at the same moment; try again")
@@ -156,6 +145,24 @@ func (r *Router) Publish(ctx context.Context, by string, rs RuleSet, activate bo
 		return out, nil, r.Load(ctx)
 	}
 	return out, nil, nil
+}
+
+// Check parses and validates a document; problems come back as an Invalid fault
+// naming each path.
+func Check(doc []byte) (RuleSet, []Problem, error) {
+	rs, err := Parse(doc)
+	if err != nil {
+		return RuleSet{}, nil, fault.Field("rules", err.Error())
+	}
+	ps := Validate(rs)
+	if len(ps) == 0 {
+		return rs, nil, nil
+	}
+	var fields fault.Fields
+	for _, p := range ps {
+		fields.Add(p.Path, p.Message)
+	}
+	return RuleSet{}, ps, fields.Err()
 }
 
 // activateTx makes version the active one and tells every replica, in tx.
