@@ -65,9 +65,16 @@ func startHub(t *testing.T, b backend, tweak func(*config.Config)) *hub {
 	cfg.DatabaseURL = storetest.FreshURL(t, b)
 	cfg.RedisURL = b.RedisURL
 	cfg.RedisPrefix = storetest.RedisPrefix(t, b)
+	cfg.RulesPoll = 100 * time.Millisecond
 	if tweak != nil {
 		tweak(&cfg)
 	}
+	return startHubWith(t, b, cfg)
+}
+
+// startHubWith starts a hub with exactly cfg (a second replica of another hub, say).
+func startHubWith(t *testing.T, b backend, cfg config.Config) *hub {
+	t.Helper()
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -76,8 +83,10 @@ func startHub(t *testing.T, b backend, tweak func(*config.Config)) *hub {
 	if err != nil {
 		t.Fatalf("start hub on %s: %v", b.Name, err)
 	}
+	ctx, stop := context.WithCancel(context.Background())
+	a.Start(ctx)
 	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(func() { srv.Close(); a.Close() })
+	t.Cleanup(func() { srv.Close(); stop(); a.Close() })
 	key, err := auth.LoadOrCreateDevKey(cfg.DevKeyPath())
 	if err != nil {
 		t.Fatal(err)
