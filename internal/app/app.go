@@ -238,18 +238,16 @@ func (a *App) Serve(ctx context.Context) error {
 }
 
 // Start runs the background work of a replica until ctx ends: publishing the outbox,
-// following rule-set activations, sweeping expired idempotency keys.
+// following rule-set activations, sweeping what expires.
 func (a *App) Start(ctx context.Context) {
 	go a.Dispatcher.Run(ctx)
 	go a.Router.Watch(ctx, a.Bus.Subscribe(ctx), a.cfg.RulesPoll)
-	go a.sweepIdempotencyKeys(ctx)
+	go a.sweep(ctx)
 }
 
-// sweepIdempotencyKeys deletes expired keys from the database hourly (Redis expires its own).
-func (a *App) sweepIdempotencyKeys(ctx context.Context) {
-	if a.sweeper == nil {
-		return
-	}
+// sweep hourly deletes what is kept only for a while: published outbox messages, and
+// expired idempotency keys in the database (Redis expires its own).
+func (a *App) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -257,9 +255,15 @@ func (a *App) sweepIdempotencyKeys(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := a.sweeper.Sweep(ctx); err != nil {
-				a.log.Warn("sweep idempotency keys", slog.String("error", err.Error()))
-			}
+		}
+		if err := a.Dispatcher.Purge(ctx); err != nil {
+			a.log.Warn("purge outbox", slog.String("error", err.Error()))
+		}
+		if a.sweeper == nil {
+			continue
+		}
+		if err := a.sweeper.Sweep(ctx); err != nil {
+			a.log.Warn("sweep idempotency keys", slog.String("error", err.Error()))
 		}
 	}
 }

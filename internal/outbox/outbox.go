@@ -70,13 +70,35 @@ const (
 	selectPending = `SELECT id, topic, msg_key, payload, created_at FROM outbox
  WHERE published_at IS NULL ORDER BY id LIMIT ?`
 	markPublished = `UPDATE outbox SET published_at = ? WHERE id IN (?)`
+	anyPending    = `SELECT id FROM outbox WHERE published_at IS NULL LIMIT 1`
+	purgeOld      = `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < ?`
 )
+
+// Retention is how long published messages are kept (for tracing what was sent).
+const Retention = 7 * 24 * time.Hour
+
+// Purge deletes messages published more than Retention ago.
+func (d *Dispatcher) Purge(ctx context.Context) error {
+	if _, err := d.db.ExecContext(ctx, d.db.Rebind(purgeOld), store.Now().Add(-Retention)); err != nil {
+		return fmt.Errorf("purge outbox: %w", store.MapError(err))
+	}
+	return nil
+}
 
 // DispatchOnce publishes up to Batch pending messages and reports how many. On
 // PostgreSQL the rows stay locked (SKIP LOCKED) until marked, so dispatchers on several
 // replicas never publish one message twice; a crash before the commit leaves them
 // pending, so none is lost (a consumer may then see one again: messages carry ids).
 func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
+	// A plain read first: an idle hub then never opens a write transaction, which on
+	// SQLite would take the database's one write lock ten times a second.
+	var pending []string
+	if err := d.db.SelectContext(ctx, &pending, anyPending); err != nil {
+		return 0, fmt.Errorf("read outbox: %w", store.MapError(err))
+	}
+	if len(pending) == 0 {
+		return 0, nil
+	}
 	query := selectPending
 	if d.db.Dialect == store.Postgres {
 		query += " FOR UPDATE SKIP LOCKED"

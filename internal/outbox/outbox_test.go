@@ -196,3 +196,28 @@ func TestBus_DeliversPublishedMessagesToSubscribers(t *testing.T) {
 		})
 	}
 }
+
+// Published messages are kept for a week, then purged; pending ones never are.
+func TestPurge_DropsOnlyLongPublishedMessages(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := storetest.Open(t, b)
+			addMessages(t, db, 3)
+			d := outbox.NewDispatcher(db, &recorder{seen: map[string]int{}}, quiet)
+			if n, err := d.DispatchOnce(context.Background()); err != nil || n != 3 {
+				t.Fatalf("dispatch: %d %v", n, err)
+			}
+			addMessages(t, db, 2) // still pending
+			old := store.Now().Add(-outbox.Retention - time.Hour)
+			if _, err := db.Exec(db.Rebind("UPDATE outbox SET published_at = ? WHERE published_at IS NOT NULL"), old); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Purge(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if n := count(t, db, "outbox"); n != 2 {
+				t.Fatalf("%d messages left, want the 2 pending", n)
+			}
+		})
+	}
+}
