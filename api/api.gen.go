@@ -238,6 +238,72 @@ func (e Outcome) Valid() bool {
 	}
 }
 
+// Defines values for RatingSource.
+const (
+	RatingSourceAgentRecorded RatingSource = "agent_recorded"
+	RatingSourceIvr           RatingSource = "ivr"
+	RatingSourceKiosk         RatingSource = "kiosk"
+	RatingSourceSms           RatingSource = "sms"
+	RatingSourceWebPage       RatingSource = "web_page"
+)
+
+// Valid indicates whether the value is a known member of the RatingSource enum.
+func (e RatingSource) Valid() bool {
+	switch e {
+	case RatingSourceAgentRecorded:
+		return true
+	case RatingSourceIvr:
+		return true
+	case RatingSourceKiosk:
+		return true
+	case RatingSourceSms:
+		return true
+	case RatingSourceWebPage:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RatingCreateSource.
+const (
+	RatingCreateSourceAgentRecorded RatingCreateSource = "agent_recorded"
+	RatingCreateSourceIvr           RatingCreateSource = "ivr"
+	RatingCreateSourceKiosk         RatingCreateSource = "kiosk"
+	RatingCreateSourceWebPage       RatingCreateSource = "web_page"
+)
+
+// Valid indicates whether the value is a known member of the RatingCreateSource enum.
+func (e RatingCreateSource) Valid() bool {
+	switch e {
+	case RatingCreateSourceAgentRecorded:
+		return true
+	case RatingCreateSourceIvr:
+		return true
+	case RatingCreateSourceKiosk:
+		return true
+	case RatingCreateSourceWebPage:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RatingDroppedRecorded.
+const (
+	False RatingDroppedRecorded = false
+)
+
+// Valid indicates whether the value is a known member of the RatingDroppedRecorded enum.
+func (e RatingDroppedRecorded) Valid() bool {
+	switch e {
+	case False:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReferralStatus.
 const (
 	Accepted  ReferralStatus = "accepted"
@@ -289,6 +355,39 @@ func (e RoutingConditionDayOfWeek) Valid() bool {
 	case Tue:
 		return true
 	case Wed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetSatisfactionReportParamsGroupBy.
+const (
+	GetSatisfactionReportParamsGroupByAgent   GetSatisfactionReportParamsGroupBy = "agent"
+	GetSatisfactionReportParamsGroupByCentre  GetSatisfactionReportParamsGroupBy = "centre"
+	GetSatisfactionReportParamsGroupByChannel GetSatisfactionReportParamsGroupBy = "channel"
+	GetSatisfactionReportParamsGroupByDay     GetSatisfactionReportParamsGroupBy = "day"
+	GetSatisfactionReportParamsGroupByService GetSatisfactionReportParamsGroupBy = "service"
+	GetSatisfactionReportParamsGroupBySource  GetSatisfactionReportParamsGroupBy = "source"
+	GetSatisfactionReportParamsGroupByTier    GetSatisfactionReportParamsGroupBy = "tier"
+)
+
+// Valid indicates whether the value is a known member of the GetSatisfactionReportParamsGroupBy enum.
+func (e GetSatisfactionReportParamsGroupBy) Valid() bool {
+	switch e {
+	case GetSatisfactionReportParamsGroupByAgent:
+		return true
+	case GetSatisfactionReportParamsGroupByCentre:
+		return true
+	case GetSatisfactionReportParamsGroupByChannel:
+		return true
+	case GetSatisfactionReportParamsGroupByDay:
+		return true
+	case GetSatisfactionReportParamsGroupByService:
+		return true
+	case GetSatisfactionReportParamsGroupBySource:
+		return true
+	case GetSatisfactionReportParamsGroupByTier:
 		return true
 	default:
 		return false
@@ -813,6 +912,55 @@ type QueueStats struct {
 	Waiting int `json:"waiting"`
 }
 
+// Rating defines model for Rating.
+type Rating struct {
+	Agent     *string             `json:"agent,omitempty"`
+	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
+	Centre    *string             `json:"centre,omitempty"`
+	Channel   *string             `json:"channel,omitempty"`
+	Comment   *string             `json:"comment,omitempty"`
+	ContactId *openapi_types.UUID `json:"contactId,omitempty"`
+	CreatedAt time.Time           `json:"createdAt"`
+	Id        openapi_types.UUID  `json:"id"`
+	PageUrl   *string             `json:"pageUrl,omitempty"`
+	Score     *int                `json:"score,omitempty"`
+	Service   *int                `json:"service,omitempty"`
+	Source    RatingSource        `json:"source"`
+	Tier      *int                `json:"tier,omitempty"`
+	Useful    *bool               `json:"useful,omitempty"`
+}
+
+// RatingSource defines model for Rating.Source.
+type RatingSource string
+
+// RatingCreate defines model for RatingCreate.
+type RatingCreate struct {
+	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
+	Centre    *string             `json:"centre,omitempty"`
+	Comment   *string             `json:"comment,omitempty"`
+	ContactId *openapi_types.UUID `json:"contactId,omitempty"`
+	PageUrl   *string             `json:"pageUrl,omitempty"`
+
+	// Score On the configured scale (default 1–5).
+	Score  *int               `json:"score,omitempty"`
+	Source RatingCreateSource `json:"source"`
+
+	// Useful The "was this page useful" answer (web pages).
+	Useful *bool `json:"useful,omitempty"`
+}
+
+// RatingCreateSource defines model for RatingCreate.Source.
+type RatingCreateSource string
+
+// RatingDropped defines model for RatingDropped.
+type RatingDropped struct {
+	Reason   string                `json:"reason"`
+	Recorded RatingDroppedRecorded `json:"recorded"`
+}
+
+// RatingDroppedRecorded defines model for RatingDropped.Recorded.
+type RatingDroppedRecorded bool
+
 // Referral defines model for Referral.
 type Referral struct {
 	CaseId     openapi_types.UUID `json:"caseId"`
@@ -1009,6 +1157,31 @@ type RuleSetVersion struct {
 	Version int     `json:"version"`
 }
 
+// SatisfactionGroup defines model for SatisfactionGroup.
+type SatisfactionGroup struct {
+	Count int `json:"count"`
+
+	// Csat Share of scores at or above the satisfied threshold (4 on 1–5).
+	Csat         float32        `json:"csat"`
+	Distribution map[string]int `json:"distribution"`
+	Key          string         `json:"key"`
+	Mean         float32        `json:"mean"`
+}
+
+// SatisfactionReport defines model for SatisfactionReport.
+type SatisfactionReport struct {
+	From    time.Time           `json:"from"`
+	GroupBy string              `json:"groupBy"`
+	Groups  []SatisfactionGroup `json:"groups"`
+	Surveys struct {
+		Answered     int     `json:"answered"`
+		Delivered    int     `json:"delivered"`
+		ResponseRate float32 `json:"responseRate"`
+		Sent         int     `json:"sent"`
+	} `json:"surveys"`
+	To time.Time `json:"to"`
+}
+
 // SelfServiceLink defines model for SelfServiceLink.
 type SelfServiceLink struct {
 	Title string `json:"title"`
@@ -1062,7 +1235,8 @@ type TimelineEvent struct {
 	// `contact.updated`, `case.opened`, `case.contact_linked`, `case.updated`,
 	// `case.status_changed`, `case.assigned`, `case.note`, `case.resolved`,
 	// `case.reopened`, `case.handed_off`, `case.claimed`, `case.released`,
-	// `referral.made`, `referral.updated`.
+	// `referral.made`, `referral.updated`, `rating.recorded`, `survey.scheduled`,
+	// `survey.skipped`, `survey.sent`, `customer.sms_opted_out`.
 	Kind       string    `json:"kind"`
 	OccurredAt time.Time `json:"occurredAt"`
 }
@@ -1331,6 +1505,16 @@ type GetRoutingReportParams struct {
 	To   time.Time `form:"to" json:"to"`
 }
 
+// GetSatisfactionReportParams defines parameters for GetSatisfactionReport.
+type GetSatisfactionReportParams struct {
+	From    time.Time                           `form:"from" json:"from"`
+	To      time.Time                           `form:"to" json:"to"`
+	GroupBy *GetSatisfactionReportParamsGroupBy `form:"groupBy,omitempty" json:"groupBy,omitempty"`
+}
+
+// GetSatisfactionReportParamsGroupBy defines parameters for GetSatisfactionReport.
+type GetSatisfactionReportParamsGroupBy string
+
 // PublishRuleSetParams defines parameters for PublishRuleSet.
 type PublishRuleSetParams struct {
 	Activate *bool `form:"activate,omitempty" json:"activate,omitempty"`
@@ -1384,6 +1568,9 @@ type MergeCustomerJSONRequestBody = MergeRequest
 
 // UndoMergeJSONRequestBody defines body for UndoMerge for application/json ContentType.
 type UndoMergeJSONRequestBody = UndoMergeRequest
+
+// RecordRatingJSONRequestBody defines body for RecordRating for application/json ContentType.
+type RecordRatingJSONRequestBody = RatingCreate
 
 // UpdateReferralJSONRequestBody defines body for UpdateReferral for application/json ContentType.
 type UpdateReferralJSONRequestBody = ReferralPatch
@@ -1489,12 +1676,18 @@ type ServerInterface interface {
 	// ClaimNextCase Take the next case of a queue.
 	// (POST /v1/queues/{queue}/claim)
 	ClaimNextCase(ctx echo.Context, queue string) error
+	// RecordRating Record a satisfaction rating from any channel.
+	// (POST /v1/ratings)
+	RecordRating(ctx echo.Context) error
 	// UpdateReferral Record what the partner did with a referral.
 	// (PATCH /v1/referrals/{referralId})
 	UpdateReferral(ctx echo.Context, referralId openapi_types.UUID, params UpdateReferralParams) error
 	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
 	// (GET /v1/reports/routing)
 	GetRoutingReport(ctx echo.Context, params GetRoutingReportParams) error
+	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+	// (GET /v1/reports/satisfaction)
+	GetSatisfactionReport(ctx echo.Context, params GetSatisfactionReportParams) error
 	// DecideRouting Decide where an enquiry would go, and why, without writing anything.
 	// (POST /v1/routing/decisions)
 	DecideRouting(ctx echo.Context) error
@@ -2462,6 +2655,15 @@ func (w *ServerInterfaceWrapper) ClaimNextCase(ctx echo.Context) error {
 	return err
 }
 
+// RecordRating converts echo context to params.
+func (w *ServerInterfaceWrapper) RecordRating(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RecordRating(ctx)
+	return err
+}
+
 // UpdateReferral converts echo context to params.
 func (w *ServerInterfaceWrapper) UpdateReferral(ctx echo.Context) error {
 	var err error
@@ -2520,6 +2722,38 @@ func (w *ServerInterfaceWrapper) GetRoutingReport(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetRoutingReport(ctx, params)
+	return err
+}
+
+// GetSatisfactionReport converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSatisfactionReport(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetSatisfactionReportParams
+	// ------------- Required query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Required query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "groupBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "groupBy", ctx.QueryParams(), &params.GroupBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter groupBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSatisfactionReport(ctx, params)
 	return err
 }
 
@@ -2702,6 +2936,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/queues", wrapper.ListQueues, options.OperationMiddlewares["listQueues"]...)
 	router.POST(options.BaseURL+"/v1/queues/:queue/claim", wrapper.ClaimNextCase, options.OperationMiddlewares["claimNextCase"]...)
 	router.GET(options.BaseURL+"/v1/reports/routing", wrapper.GetRoutingReport, options.OperationMiddlewares["getRoutingReport"]...)
+	router.POST(options.BaseURL+"/v1/ratings", wrapper.RecordRating, options.OperationMiddlewares["recordRating"]...)
+	router.GET(options.BaseURL+"/v1/reports/satisfaction", wrapper.GetSatisfactionReport, options.OperationMiddlewares["getSatisfactionReport"]...)
 
 }
 
@@ -7054,6 +7290,142 @@ func (response ClaimNextCasedefaultApplicationProblemPlusJSONResponse) VisitClai
 	return err
 }
 
+type RecordRatingRequestObject struct {
+	Body *RecordRatingJSONRequestBody
+}
+
+type RecordRatingResponseObject interface {
+	VisitRecordRatingResponse(w http.ResponseWriter) error
+}
+
+type RecordRating201JSONResponse Rating
+
+func (response RecordRating201JSONResponse) VisitRecordRatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordRating202JSONResponse RatingDropped
+
+func (response RecordRating202JSONResponse) VisitRecordRatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordRating400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecordRating400ApplicationProblemPlusJSONResponse) VisitRecordRatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordRating401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RecordRating401ApplicationProblemPlusJSONResponse) VisitRecordRatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordRating403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecordRating403ApplicationProblemPlusJSONResponse) VisitRecordRatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordRating422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response RecordRating422ApplicationProblemPlusJSONResponse) VisitRecordRatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordRating429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RecordRating429ApplicationProblemPlusJSONResponse) VisitRecordRatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordRatingdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RecordRatingdefaultApplicationProblemPlusJSONResponse) VisitRecordRatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateReferralRequestObject struct {
 	ReferralId openapi_types.UUID `json:"referralId"`
 	Params     UpdateReferralParams
@@ -7331,6 +7703,148 @@ type GetRoutingReportdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetRoutingReportdefaultApplicationProblemPlusJSONResponse) VisitGetRoutingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSatisfactionReportRequestObject struct {
+	Params GetSatisfactionReportParams
+}
+
+type GetSatisfactionReportResponseObject interface {
+	VisitGetSatisfactionReportResponse(w http.ResponseWriter) error
+}
+
+type GetSatisfactionReport200JSONResponse SatisfactionReport
+
+func (response GetSatisfactionReport200JSONResponse) VisitGetSatisfactionReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSatisfactionReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetSatisfactionReport200TextcsvResponse) VisitGetSatisfactionReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSatisfactionReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSatisfactionReport400ApplicationProblemPlusJSONResponse) VisitGetSatisfactionReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSatisfactionReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSatisfactionReport401ApplicationProblemPlusJSONResponse) VisitGetSatisfactionReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSatisfactionReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetSatisfactionReport403ApplicationProblemPlusJSONResponse) VisitGetSatisfactionReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSatisfactionReport422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetSatisfactionReport422ApplicationProblemPlusJSONResponse) VisitGetSatisfactionReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSatisfactionReport429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetSatisfactionReport429ApplicationProblemPlusJSONResponse) VisitGetSatisfactionReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSatisfactionReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetSatisfactionReportdefaultApplicationProblemPlusJSONResponse) VisitGetSatisfactionReportResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -8112,12 +8626,18 @@ type StrictServerInterface interface {
 	// ClaimNextCase Take the next case of a queue.
 	// (POST /v1/queues/{queue}/claim)
 	ClaimNextCase(ctx context.Context, request ClaimNextCaseRequestObject) (ClaimNextCaseResponseObject, error)
+	// RecordRating Record a satisfaction rating from any channel.
+	// (POST /v1/ratings)
+	RecordRating(ctx context.Context, request RecordRatingRequestObject) (RecordRatingResponseObject, error)
 	// UpdateReferral Record what the partner did with a referral.
 	// (PATCH /v1/referrals/{referralId})
 	UpdateReferral(ctx context.Context, request UpdateReferralRequestObject) (UpdateReferralResponseObject, error)
 	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
 	// (GET /v1/reports/routing)
 	GetRoutingReport(ctx context.Context, request GetRoutingReportRequestObject) (GetRoutingReportResponseObject, error)
+	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+	// (GET /v1/reports/satisfaction)
+	GetSatisfactionReport(ctx context.Context, request GetSatisfactionReportRequestObject) (GetSatisfactionReportResponseObject, error)
 	// DecideRouting Decide where an enquiry would go, and why, without writing anything.
 	// (POST /v1/routing/decisions)
 	DecideRouting(ctx context.Context, request DecideRoutingRequestObject) (DecideRoutingResponseObject, error)
@@ -9256,6 +9776,52 @@ func (sh *strictHandler) ClaimNextCase(ctx echo.Context, queue string) error {
 	return nil
 }
 
+// RecordRating operation middleware
+func (sh *strictHandler) RecordRating(ctx echo.Context) error {
+	var request RecordRatingRequestObject
+
+	var body RecordRatingJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordRating(ctx.Request().Context(), request.(RecordRatingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordRating")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RecordRatingResponseObject); ok {
+		return validResponse.VisitRecordRatingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // UpdateReferral operation middleware
 func (sh *strictHandler) UpdateReferral(ctx echo.Context, referralId openapi_types.UUID, params UpdateReferralParams) error {
 	var request UpdateReferralRequestObject
@@ -9324,6 +9890,31 @@ func (sh *strictHandler) GetRoutingReport(ctx echo.Context, params GetRoutingRep
 		return err
 	} else if validResponse, ok := response.(GetRoutingReportResponseObject); ok {
 		return validResponse.VisitGetRoutingReportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSatisfactionReport operation middleware
+func (sh *strictHandler) GetSatisfactionReport(ctx echo.Context, params GetSatisfactionReportParams) error {
+	var request GetSatisfactionReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSatisfactionReport(ctx.Request().Context(), request.(GetSatisfactionReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSatisfactionReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSatisfactionReportResponseObject); ok {
+		return validResponse.VisitGetSatisfactionReportResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

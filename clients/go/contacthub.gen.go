@@ -258,6 +258,72 @@ func (e Outcome) Valid() bool {
 	}
 }
 
+// Defines values for RatingSource.
+const (
+	RatingSourceAgentRecorded RatingSource = "agent_recorded"
+	RatingSourceIvr           RatingSource = "ivr"
+	RatingSourceKiosk         RatingSource = "kiosk"
+	RatingSourceSms           RatingSource = "sms"
+	RatingSourceWebPage       RatingSource = "web_page"
+)
+
+// Valid indicates whether the value is a known member of the RatingSource enum.
+func (e RatingSource) Valid() bool {
+	switch e {
+	case RatingSourceAgentRecorded:
+		return true
+	case RatingSourceIvr:
+		return true
+	case RatingSourceKiosk:
+		return true
+	case RatingSourceSms:
+		return true
+	case RatingSourceWebPage:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RatingCreateSource.
+const (
+	RatingCreateSourceAgentRecorded RatingCreateSource = "agent_recorded"
+	RatingCreateSourceIvr           RatingCreateSource = "ivr"
+	RatingCreateSourceKiosk         RatingCreateSource = "kiosk"
+	RatingCreateSourceWebPage       RatingCreateSource = "web_page"
+)
+
+// Valid indicates whether the value is a known member of the RatingCreateSource enum.
+func (e RatingCreateSource) Valid() bool {
+	switch e {
+	case RatingCreateSourceAgentRecorded:
+		return true
+	case RatingCreateSourceIvr:
+		return true
+	case RatingCreateSourceKiosk:
+		return true
+	case RatingCreateSourceWebPage:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RatingDroppedRecorded.
+const (
+	False RatingDroppedRecorded = false
+)
+
+// Valid indicates whether the value is a known member of the RatingDroppedRecorded enum.
+func (e RatingDroppedRecorded) Valid() bool {
+	switch e {
+	case False:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReferralStatus.
 const (
 	Accepted  ReferralStatus = "accepted"
@@ -309,6 +375,39 @@ func (e RoutingConditionDayOfWeek) Valid() bool {
 	case Tue:
 		return true
 	case Wed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetSatisfactionReportParamsGroupBy.
+const (
+	GetSatisfactionReportParamsGroupByAgent   GetSatisfactionReportParamsGroupBy = "agent"
+	GetSatisfactionReportParamsGroupByCentre  GetSatisfactionReportParamsGroupBy = "centre"
+	GetSatisfactionReportParamsGroupByChannel GetSatisfactionReportParamsGroupBy = "channel"
+	GetSatisfactionReportParamsGroupByDay     GetSatisfactionReportParamsGroupBy = "day"
+	GetSatisfactionReportParamsGroupByService GetSatisfactionReportParamsGroupBy = "service"
+	GetSatisfactionReportParamsGroupBySource  GetSatisfactionReportParamsGroupBy = "source"
+	GetSatisfactionReportParamsGroupByTier    GetSatisfactionReportParamsGroupBy = "tier"
+)
+
+// Valid indicates whether the value is a known member of the GetSatisfactionReportParamsGroupBy enum.
+func (e GetSatisfactionReportParamsGroupBy) Valid() bool {
+	switch e {
+	case GetSatisfactionReportParamsGroupByAgent:
+		return true
+	case GetSatisfactionReportParamsGroupByCentre:
+		return true
+	case GetSatisfactionReportParamsGroupByChannel:
+		return true
+	case GetSatisfactionReportParamsGroupByDay:
+		return true
+	case GetSatisfactionReportParamsGroupByService:
+		return true
+	case GetSatisfactionReportParamsGroupBySource:
+		return true
+	case GetSatisfactionReportParamsGroupByTier:
 		return true
 	default:
 		return false
@@ -784,6 +883,29 @@ type NoteCreate struct {
 	Text     string `json:"text"`
 }
 
+// NotifyDeliveryReceipt defines model for NotifyDeliveryReceipt.
+type NotifyDeliveryReceipt struct {
+	CompletedAt      nullable.Nullable[string] `json:"completed_at,omitempty"`
+	CreatedAt        *string                   `json:"created_at,omitempty"`
+	Id               string                    `json:"id"`
+	NotificationType *string                   `json:"notification_type,omitempty"`
+	Reference        nullable.Nullable[string] `json:"reference,omitempty"`
+	SentAt           nullable.Nullable[string] `json:"sent_at,omitempty"`
+	Status           string                    `json:"status"`
+	TemplateId       *string                   `json:"template_id,omitempty"`
+	TemplateVersion  *int                      `json:"template_version,omitempty"`
+	To               *string                   `json:"to,omitempty"`
+}
+
+// NotifyReceivedText defines model for NotifyReceivedText.
+type NotifyReceivedText struct {
+	DateReceived      *string `json:"date_received,omitempty"`
+	DestinationNumber *string `json:"destination_number,omitempty"`
+	Id                string  `json:"id"`
+	Message           string  `json:"message"`
+	SourceNumber      string  `json:"source_number"`
+}
+
 // OnBehalfOf A landlord or agent acting for a tenant or property.
 type OnBehalfOf struct {
 	LandlordId       *string             `json:"landlordId,omitempty"`
@@ -841,6 +963,55 @@ type QueueStats struct {
 	// Waiting Open cases nobody has claimed.
 	Waiting int `json:"waiting"`
 }
+
+// Rating defines model for Rating.
+type Rating struct {
+	Agent     *string             `json:"agent,omitempty"`
+	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
+	Centre    *string             `json:"centre,omitempty"`
+	Channel   *string             `json:"channel,omitempty"`
+	Comment   *string             `json:"comment,omitempty"`
+	ContactId *openapi_types.UUID `json:"contactId,omitempty"`
+	CreatedAt time.Time           `json:"createdAt"`
+	Id        openapi_types.UUID  `json:"id"`
+	PageUrl   *string             `json:"pageUrl,omitempty"`
+	Score     *int                `json:"score,omitempty"`
+	Service   *int                `json:"service,omitempty"`
+	Source    RatingSource        `json:"source"`
+	Tier      *int                `json:"tier,omitempty"`
+	Useful    *bool               `json:"useful,omitempty"`
+}
+
+// RatingSource defines model for Rating.Source.
+type RatingSource string
+
+// RatingCreate defines model for RatingCreate.
+type RatingCreate struct {
+	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
+	Centre    *string             `json:"centre,omitempty"`
+	Comment   *string             `json:"comment,omitempty"`
+	ContactId *openapi_types.UUID `json:"contactId,omitempty"`
+	PageUrl   *string             `json:"pageUrl,omitempty"`
+
+	// Score On the configured scale (default 1–5).
+	Score  *int               `json:"score,omitempty"`
+	Source RatingCreateSource `json:"source"`
+
+	// Useful The "was this page useful" answer (web pages).
+	Useful *bool `json:"useful,omitempty"`
+}
+
+// RatingCreateSource defines model for RatingCreate.Source.
+type RatingCreateSource string
+
+// RatingDropped defines model for RatingDropped.
+type RatingDropped struct {
+	Reason   string                `json:"reason"`
+	Recorded RatingDroppedRecorded `json:"recorded"`
+}
+
+// RatingDroppedRecorded defines model for RatingDropped.Recorded.
+type RatingDroppedRecorded bool
 
 // Referral defines model for Referral.
 type Referral struct {
@@ -1038,6 +1209,31 @@ type RuleSetVersion struct {
 	Version int     `json:"version"`
 }
 
+// SatisfactionGroup defines model for SatisfactionGroup.
+type SatisfactionGroup struct {
+	Count int `json:"count"`
+
+	// Csat Share of scores at or above the satisfied threshold (4 on 1–5).
+	Csat         float32        `json:"csat"`
+	Distribution map[string]int `json:"distribution"`
+	Key          string         `json:"key"`
+	Mean         float32        `json:"mean"`
+}
+
+// SatisfactionReport defines model for SatisfactionReport.
+type SatisfactionReport struct {
+	From    time.Time           `json:"from"`
+	GroupBy string              `json:"groupBy"`
+	Groups  []SatisfactionGroup `json:"groups"`
+	Surveys struct {
+		Answered     int     `json:"answered"`
+		Delivered    int     `json:"delivered"`
+		ResponseRate float32 `json:"responseRate"`
+		Sent         int     `json:"sent"`
+	} `json:"surveys"`
+	To time.Time `json:"to"`
+}
+
 // SelfServiceLink defines model for SelfServiceLink.
 type SelfServiceLink struct {
 	Title string `json:"title"`
@@ -1091,7 +1287,8 @@ type TimelineEvent struct {
 	// `contact.updated`, `case.opened`, `case.contact_linked`, `case.updated`,
 	// `case.status_changed`, `case.assigned`, `case.note`, `case.resolved`,
 	// `case.reopened`, `case.handed_off`, `case.claimed`, `case.released`,
-	// `referral.made`, `referral.updated`.
+	// `referral.made`, `referral.updated`, `rating.recorded`, `survey.scheduled`,
+	// `survey.skipped`, `survey.sent`, `customer.sms_opted_out`.
 	Kind       string    `json:"kind"`
 	OccurredAt time.Time `json:"occurredAt"`
 }
@@ -1173,6 +1370,14 @@ type Unauthorized = Problem
 
 // Unprocessable RFC 9457 problem details.
 type Unprocessable = Problem
+
+// TwilioInboundSMSFormdataBody defines parameters for TwilioInboundSMS.
+type TwilioInboundSMSFormdataBody struct {
+}
+
+// TwilioMessageStatusFormdataBody defines parameters for TwilioMessageStatus.
+type TwilioMessageStatusFormdataBody struct {
+}
 
 // ListCasesParams defines parameters for ListCases.
 type ListCasesParams struct {
@@ -1360,6 +1565,16 @@ type GetRoutingReportParams struct {
 	To   time.Time `form:"to" json:"to"`
 }
 
+// GetSatisfactionReportParams defines parameters for GetSatisfactionReport.
+type GetSatisfactionReportParams struct {
+	From    time.Time                           `form:"from" json:"from"`
+	To      time.Time                           `form:"to" json:"to"`
+	GroupBy *GetSatisfactionReportParamsGroupBy `form:"groupBy,omitempty" json:"groupBy,omitempty"`
+}
+
+// GetSatisfactionReportParamsGroupBy defines parameters for GetSatisfactionReport.
+type GetSatisfactionReportParamsGroupBy string
+
 // PublishRuleSetParams defines parameters for PublishRuleSet.
 type PublishRuleSetParams struct {
 	Activate *bool `form:"activate,omitempty" json:"activate,omitempty"`
@@ -1368,6 +1583,18 @@ type PublishRuleSetParams struct {
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
+
+// NotifyDeliveryStatusJSONRequestBody defines body for NotifyDeliveryStatus for application/json ContentType.
+type NotifyDeliveryStatusJSONRequestBody = NotifyDeliveryReceipt
+
+// NotifyReceivedTextJSONRequestBody defines body for NotifyReceivedText for application/json ContentType.
+type NotifyReceivedTextJSONRequestBody = NotifyReceivedText
+
+// TwilioInboundSMSFormdataRequestBody defines body for TwilioInboundSMS for application/x-www-form-urlencoded ContentType.
+type TwilioInboundSMSFormdataRequestBody TwilioInboundSMSFormdataBody
+
+// TwilioMessageStatusFormdataRequestBody defines body for TwilioMessageStatus for application/x-www-form-urlencoded ContentType.
+type TwilioMessageStatusFormdataRequestBody TwilioMessageStatusFormdataBody
 
 // OpenCaseJSONRequestBody defines body for OpenCase for application/json ContentType.
 type OpenCaseJSONRequestBody = CaseCreate
@@ -1413,6 +1640,9 @@ type MergeCustomerJSONRequestBody = MergeRequest
 
 // UndoMergeJSONRequestBody defines body for UndoMerge for application/json ContentType.
 type UndoMergeJSONRequestBody = UndoMergeRequest
+
+// RecordRatingJSONRequestBody defines body for RecordRating for application/json ContentType.
+type RecordRatingJSONRequestBody = RatingCreate
 
 // UpdateReferralJSONRequestBody defines body for UpdateReferral for application/json ContentType.
 type UpdateReferralJSONRequestBody = ReferralPatch
@@ -1514,6 +1744,70 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NotifyDeliveryStatusWithBody GOV.UK Notify posts a delivery receipt.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
+	NotifyDeliveryStatusWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NotifyDeliveryStatus GOV.UK Notify posts a delivery receipt.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
+	NotifyDeliveryStatus(ctx context.Context, body NotifyDeliveryStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NotifyReceivedTextWithBody GOV.UK Notify posts a text a resident sent (a survey reply).
+	//
+	// Authenticated by `Authorization: Bearer <CONTACTHUB_NOTIFY_CALLBACK_TOKEN>`. A repeated `id` is acknowledged and ignored.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/callbacks/notify/received-text (the `NotifyReceivedText` operationId).
+	NotifyReceivedTextWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NotifyReceivedText GOV.UK Notify posts a text a resident sent (a survey reply).
+	//
+	// Authenticated by `Authorization: Bearer <CONTACTHUB_NOTIFY_CALLBACK_TOKEN>`. A repeated `id` is acknowledged and ignored.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/callbacks/notify/received-text (the `NotifyReceivedText` operationId).
+	NotifyReceivedText(ctx context.Context, body NotifyReceivedTextJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TwilioInboundSMSWithBody Twilio posts an inbound SMS (a survey reply).
+	//
+	// `X-Twilio-Signature` is checked over `CONTACTHUB_PUBLIC_URL` + this path; a bad signature is `403`. A repeated `MessageSid` is acknowledged and ignored.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/callbacks/twilio/sms (the `TwilioInboundSMS` operationId).
+	TwilioInboundSMSWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TwilioInboundSMSWithFormdataBody Twilio posts an inbound SMS (a survey reply).
+	//
+	// `X-Twilio-Signature` is checked over `CONTACTHUB_PUBLIC_URL` + this path; a bad signature is `403`. A repeated `MessageSid` is acknowledged and ignored.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v1/callbacks/twilio/sms (the `TwilioInboundSMS` operationId).
+	TwilioInboundSMSWithFormdataBody(ctx context.Context, body TwilioInboundSMSFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TwilioMessageStatusWithBody Twilio posts a message status (`MessageSid`, `MessageStatus`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
+	TwilioMessageStatusWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TwilioMessageStatusWithFormdataBody Twilio posts a message status (`MessageSid`, `MessageStatus`).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
+	TwilioMessageStatusWithFormdataBody(ctx context.Context, body TwilioMessageStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCases Cases, newest first, filtered.
 	//
@@ -1900,6 +2194,36 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/queues/{queue}/claim (the `ClaimNextCase` operationId).
 	ClaimNextCase(ctx context.Context, queue string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RecordRatingWithBody Record a satisfaction rating from any channel.
+	//
+	// `web_page`: the score (or the yes/no `useful` answer) at the bottom of a page;
+	// anonymous, or with a citizen token; limited per client IP and per page, and the
+	// page's query string is dropped. `kiosk`: a centre's kiosk or tablet (integration
+	// token). `ivr`: the keypad score after a call, for its contact (integration token).
+	// `agent_recorded`: a score an agent records for a contact or case. A rating
+	// attaches to its contact's case, customer, channel, tier, service, centre and
+	// agent, and appears on their timelines.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/ratings (the `RecordRating` operationId).
+	RecordRatingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordRating Record a satisfaction rating from any channel.
+	//
+	// `web_page`: the score (or the yes/no `useful` answer) at the bottom of a page;
+	// anonymous, or with a citizen token; limited per client IP and per page, and the
+	// page's query string is dropped. `kiosk`: a centre's kiosk or tablet (integration
+	// token). `ivr`: the keypad score after a call, for its contact (integration token).
+	// `agent_recorded`: a score an agent records for a contact or case. A rating
+	// attaches to its contact's case, customer, channel, tier, service, centre and
+	// agent, and appears on their timelines.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/ratings (the `RecordRating` operationId).
+	RecordRating(ctx context.Context, body RecordRatingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateReferralWithBody Record what the partner did with a referral.
 	//
 	// `sent` → `accepted` or `declined`; `accepted` → `completed`. Anything else is `409`.
@@ -1922,6 +2246,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
 	GetRoutingReport(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+	//
+	// JSON, or CSV with `Accept: text/csv`.
+	//
+	// Corresponds with GET /v1/reports/satisfaction (the `GetSatisfactionReport` operationId).
+	GetSatisfactionReport(ctx context.Context, params *GetSatisfactionReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideRoutingWithBody Decide where an enquiry would go, and why, without writing anything.
 	//
@@ -2032,6 +2363,150 @@ func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) 
 // Corresponds with GET /readyz (the `GetReadiness` operationId).
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetReadinessRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NotifyDeliveryStatusWithBody GOV.UK Notify posts a delivery receipt.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
+func (c *Client) NotifyDeliveryStatusWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNotifyDeliveryStatusRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NotifyDeliveryStatus GOV.UK Notify posts a delivery receipt.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
+func (c *Client) NotifyDeliveryStatus(ctx context.Context, body NotifyDeliveryStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNotifyDeliveryStatusRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NotifyReceivedTextWithBody GOV.UK Notify posts a text a resident sent (a survey reply).
+//
+// Authenticated by `Authorization: Bearer <CONTACTHUB_NOTIFY_CALLBACK_TOKEN>`. A repeated `id` is acknowledged and ignored.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/callbacks/notify/received-text (the `NotifyReceivedText` operationId).
+func (c *Client) NotifyReceivedTextWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNotifyReceivedTextRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NotifyReceivedText GOV.UK Notify posts a text a resident sent (a survey reply).
+//
+// Authenticated by `Authorization: Bearer <CONTACTHUB_NOTIFY_CALLBACK_TOKEN>`. A repeated `id` is acknowledged and ignored.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/callbacks/notify/received-text (the `NotifyReceivedText` operationId).
+func (c *Client) NotifyReceivedText(ctx context.Context, body NotifyReceivedTextJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNotifyReceivedTextRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TwilioInboundSMSWithBody Twilio posts an inbound SMS (a survey reply).
+//
+// `X-Twilio-Signature` is checked over `CONTACTHUB_PUBLIC_URL` + this path; a bad signature is `403`. A repeated `MessageSid` is acknowledged and ignored.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/callbacks/twilio/sms (the `TwilioInboundSMS` operationId).
+func (c *Client) TwilioInboundSMSWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTwilioInboundSMSRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TwilioInboundSMSWithFormdataBody Twilio posts an inbound SMS (a survey reply).
+//
+// `X-Twilio-Signature` is checked over `CONTACTHUB_PUBLIC_URL` + this path; a bad signature is `403`. A repeated `MessageSid` is acknowledged and ignored.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v1/callbacks/twilio/sms (the `TwilioInboundSMS` operationId).
+func (c *Client) TwilioInboundSMSWithFormdataBody(ctx context.Context, body TwilioInboundSMSFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTwilioInboundSMSRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TwilioMessageStatusWithBody Twilio posts a message status (`MessageSid`, `MessageStatus`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
+func (c *Client) TwilioMessageStatusWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTwilioMessageStatusRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TwilioMessageStatusWithFormdataBody Twilio posts a message status (`MessageSid`, `MessageStatus`).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
+func (c *Client) TwilioMessageStatusWithFormdataBody(ctx context.Context, body TwilioMessageStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTwilioMessageStatusRequestWithFormdataBody(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2877,6 +3352,56 @@ func (c *Client) ClaimNextCase(ctx context.Context, queue string, reqEditors ...
 	return c.Client.Do(req)
 }
 
+// RecordRatingWithBody Record a satisfaction rating from any channel.
+//
+// `web_page`: the score (or the yes/no `useful` answer) at the bottom of a page;
+// anonymous, or with a citizen token; limited per client IP and per page, and the
+// page's query string is dropped. `kiosk`: a centre's kiosk or tablet (integration
+// token). `ivr`: the keypad score after a call, for its contact (integration token).
+// `agent_recorded`: a score an agent records for a contact or case. A rating
+// attaches to its contact's case, customer, channel, tier, service, centre and
+// agent, and appears on their timelines.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/ratings (the `RecordRating` operationId).
+func (c *Client) RecordRatingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordRatingRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordRating Record a satisfaction rating from any channel.
+//
+// `web_page`: the score (or the yes/no `useful` answer) at the bottom of a page;
+// anonymous, or with a citizen token; limited per client IP and per page, and the
+// page's query string is dropped. `kiosk`: a centre's kiosk or tablet (integration
+// token). `ivr`: the keypad score after a call, for its contact (integration token).
+// `agent_recorded`: a score an agent records for a contact or case. A rating
+// attaches to its contact's case, customer, channel, tier, service, centre and
+// agent, and appears on their timelines.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/ratings (the `RecordRating` operationId).
+func (c *Client) RecordRating(ctx context.Context, body RecordRatingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordRatingRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UpdateReferralWithBody Record what the partner did with a referral.
 //
 // `sent` → `accepted` or `declined`; `accepted` → `completed`. Anything else is `409`.
@@ -2920,6 +3445,23 @@ func (c *Client) UpdateReferral(ctx context.Context, referralId openapi_types.UU
 // Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
 func (c *Client) GetRoutingReport(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetRoutingReportRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+//
+// JSON, or CSV with `Accept: text/csv`.
+//
+// Corresponds with GET /v1/reports/satisfaction (the `GetSatisfactionReport` operationId).
+func (c *Client) GetSatisfactionReport(ctx context.Context, params *GetSatisfactionReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSatisfactionReportRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3170,6 +3712,166 @@ func NewGetReadinessRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewNotifyDeliveryStatusRequest calls the generic NotifyDeliveryStatus builder with application/json body
+func NewNotifyDeliveryStatusRequest(server string, body NotifyDeliveryStatusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewNotifyDeliveryStatusRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewNotifyDeliveryStatusRequestWithBody constructs an http.Request for the NotifyDeliveryStatus method, with any body, and a specified content type
+func NewNotifyDeliveryStatusRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/callbacks/notify/delivery-status")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewNotifyReceivedTextRequest calls the generic NotifyReceivedText builder with application/json body
+func NewNotifyReceivedTextRequest(server string, body NotifyReceivedTextJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewNotifyReceivedTextRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewNotifyReceivedTextRequestWithBody constructs an http.Request for the NotifyReceivedText method, with any body, and a specified content type
+func NewNotifyReceivedTextRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/callbacks/notify/received-text")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewTwilioInboundSMSRequestWithFormdataBody calls the generic TwilioInboundSMS builder with application/x-www-form-urlencoded body
+func NewTwilioInboundSMSRequestWithFormdataBody(server string, body TwilioInboundSMSFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewTwilioInboundSMSRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewTwilioInboundSMSRequestWithBody constructs an http.Request for the TwilioInboundSMS method, with any body, and a specified content type
+func NewTwilioInboundSMSRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/callbacks/twilio/sms")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewTwilioMessageStatusRequestWithFormdataBody calls the generic TwilioMessageStatus builder with application/x-www-form-urlencoded body
+func NewTwilioMessageStatusRequestWithFormdataBody(server string, body TwilioMessageStatusFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewTwilioMessageStatusRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewTwilioMessageStatusRequestWithBody constructs an http.Request for the TwilioMessageStatus method, with any body, and a specified content type
+func NewTwilioMessageStatusRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/callbacks/twilio/status")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -4963,6 +5665,46 @@ func NewClaimNextCaseRequest(server string, queue string) (*http.Request, error)
 	return req, nil
 }
 
+// NewRecordRatingRequest calls the generic RecordRating builder with application/json body
+func NewRecordRatingRequest(server string, body RecordRatingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordRatingRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRecordRatingRequestWithBody constructs an http.Request for the RecordRating method, with any body, and a specified content type
+func NewRecordRatingRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/ratings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewUpdateReferralRequest calls the generic UpdateReferral builder with application/json body
 func NewUpdateReferralRequest(server string, referralId openapi_types.UUID, params *UpdateReferralParams, body UpdateReferralJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5067,6 +5809,76 @@ func NewGetRoutingReportRequest(server string, params *GetRoutingReportParams) (
 			for _, qp := range strings.Split(queryFrag, "&") {
 				rawQueryFragments = append(rawQueryFragments, qp)
 			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSatisfactionReportRequest constructs an http.Request for the GetSatisfactionReport method
+func NewGetSatisfactionReportRequest(server string, params *GetSatisfactionReportParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/satisfaction")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.GroupBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "groupBy", *params.GroupBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
 		}
 
 		if encoded := queryValues.Encode(); encoded != "" {
@@ -5404,6 +6216,70 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
+
+	// NotifyDeliveryStatusWithBodyWithResponse GOV.UK Notify posts a delivery receipt.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
+	NotifyDeliveryStatusWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NotifyDeliveryStatusResponse, error)
+
+	// NotifyDeliveryStatusWithResponse GOV.UK Notify posts a delivery receipt.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
+	NotifyDeliveryStatusWithResponse(ctx context.Context, body NotifyDeliveryStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*NotifyDeliveryStatusResponse, error)
+
+	// NotifyReceivedTextWithBodyWithResponse GOV.UK Notify posts a text a resident sent (a survey reply).
+	//
+	// Authenticated by `Authorization: Bearer <CONTACTHUB_NOTIFY_CALLBACK_TOKEN>`. A repeated `id` is acknowledged and ignored.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/callbacks/notify/received-text (the `NotifyReceivedText` operationId).
+	NotifyReceivedTextWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NotifyReceivedTextResponse, error)
+
+	// NotifyReceivedTextWithResponse GOV.UK Notify posts a text a resident sent (a survey reply).
+	//
+	// Authenticated by `Authorization: Bearer <CONTACTHUB_NOTIFY_CALLBACK_TOKEN>`. A repeated `id` is acknowledged and ignored.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/callbacks/notify/received-text (the `NotifyReceivedText` operationId).
+	NotifyReceivedTextWithResponse(ctx context.Context, body NotifyReceivedTextJSONRequestBody, reqEditors ...RequestEditorFn) (*NotifyReceivedTextResponse, error)
+
+	// TwilioInboundSMSWithBodyWithResponse Twilio posts an inbound SMS (a survey reply).
+	//
+	// `X-Twilio-Signature` is checked over `CONTACTHUB_PUBLIC_URL` + this path; a bad signature is `403`. A repeated `MessageSid` is acknowledged and ignored.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/callbacks/twilio/sms (the `TwilioInboundSMS` operationId).
+	TwilioInboundSMSWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TwilioInboundSMSResponse, error)
+
+	// TwilioInboundSMSWithFormdataBodyWithResponse Twilio posts an inbound SMS (a survey reply).
+	//
+	// `X-Twilio-Signature` is checked over `CONTACTHUB_PUBLIC_URL` + this path; a bad signature is `403`. A repeated `MessageSid` is acknowledged and ignored.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/callbacks/twilio/sms (the `TwilioInboundSMS` operationId).
+	TwilioInboundSMSWithFormdataBodyWithResponse(ctx context.Context, body TwilioInboundSMSFormdataRequestBody, reqEditors ...RequestEditorFn) (*TwilioInboundSMSResponse, error)
+
+	// TwilioMessageStatusWithBodyWithResponse Twilio posts a message status (`MessageSid`, `MessageStatus`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
+	TwilioMessageStatusWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TwilioMessageStatusResponse, error)
+
+	// TwilioMessageStatusWithFormdataBodyWithResponse Twilio posts a message status (`MessageSid`, `MessageStatus`).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
+	TwilioMessageStatusWithFormdataBodyWithResponse(ctx context.Context, body TwilioMessageStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*TwilioMessageStatusResponse, error)
 
 	// ListCasesWithResponse Cases, newest first, filtered.
 	//
@@ -5820,6 +6696,36 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/queues/{queue}/claim (the `ClaimNextCase` operationId).
 	ClaimNextCaseWithResponse(ctx context.Context, queue string, reqEditors ...RequestEditorFn) (*ClaimNextCaseResponse, error)
 
+	// RecordRatingWithBodyWithResponse Record a satisfaction rating from any channel.
+	//
+	// `web_page`: the score (or the yes/no `useful` answer) at the bottom of a page;
+	// anonymous, or with a citizen token; limited per client IP and per page, and the
+	// page's query string is dropped. `kiosk`: a centre's kiosk or tablet (integration
+	// token). `ivr`: the keypad score after a call, for its contact (integration token).
+	// `agent_recorded`: a score an agent records for a contact or case. A rating
+	// attaches to its contact's case, customer, channel, tier, service, centre and
+	// agent, and appears on their timelines.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/ratings (the `RecordRating` operationId).
+	RecordRatingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordRatingResponse, error)
+
+	// RecordRatingWithResponse Record a satisfaction rating from any channel.
+	//
+	// `web_page`: the score (or the yes/no `useful` answer) at the bottom of a page;
+	// anonymous, or with a citizen token; limited per client IP and per page, and the
+	// page's query string is dropped. `kiosk`: a centre's kiosk or tablet (integration
+	// token). `ivr`: the keypad score after a call, for its contact (integration token).
+	// `agent_recorded`: a score an agent records for a contact or case. A rating
+	// attaches to its contact's case, customer, channel, tier, service, centre and
+	// agent, and appears on their timelines.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/ratings (the `RecordRating` operationId).
+	RecordRatingWithResponse(ctx context.Context, body RecordRatingJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordRatingResponse, error)
+
 	// UpdateReferralWithBodyWithResponse Record what the partner did with a referral.
 	//
 	// `sent` → `accepted` or `declined`; `accepted` → `completed`. Anything else is `409`.
@@ -5844,6 +6750,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
 	GetRoutingReportWithResponse(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*GetRoutingReportResponse, error)
+
+	// GetSatisfactionReportWithResponse Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+	//
+	// JSON, or CSV with `Accept: text/csv`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/satisfaction (the `GetSatisfactionReport` operationId).
+	GetSatisfactionReportWithResponse(ctx context.Context, params *GetSatisfactionReportParams, reqEditors ...RequestEditorFn) (*GetSatisfactionReportResponse, error)
 
 	// DecideRoutingWithBodyWithResponse Decide where an enquiry would go, and why, without writing anything.
 	//
@@ -6049,6 +6964,226 @@ func (r GetReadinessResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetReadinessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type NotifyDeliveryStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r NotifyDeliveryStatusResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r NotifyDeliveryStatusResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r NotifyDeliveryStatusResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r NotifyDeliveryStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r NotifyDeliveryStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r NotifyDeliveryStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r NotifyDeliveryStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type NotifyReceivedTextResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r NotifyReceivedTextResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r NotifyReceivedTextResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r NotifyReceivedTextResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r NotifyReceivedTextResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r NotifyReceivedTextResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r NotifyReceivedTextResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r NotifyReceivedTextResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TwilioInboundSMSResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r TwilioInboundSMSResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r TwilioInboundSMSResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r TwilioInboundSMSResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r TwilioInboundSMSResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TwilioInboundSMSResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TwilioInboundSMSResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TwilioInboundSMSResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TwilioMessageStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r TwilioMessageStatusResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r TwilioMessageStatusResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r TwilioMessageStatusResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r TwilioMessageStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TwilioMessageStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TwilioMessageStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TwilioMessageStatusResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9072,6 +10207,103 @@ func (r ClaimNextCaseResponse) ContentType() string {
 	return ""
 }
 
+// RecordRatingResponse429Headers the declared response headers of an HTTP 429 response for RecordRating
+type RecordRatingResponse429Headers struct {
+	RetryAfter *int
+}
+
+type RecordRatingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Rating
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *RatingDropped
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RecordRatingResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RecordRatingResponse) GetJSON201() *Rating {
+	return r.JSON201
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RecordRatingResponse) GetJSON202() *RatingDropped {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RecordRatingResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RecordRatingResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RecordRatingResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RecordRatingResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RecordRatingResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RecordRatingResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordRatingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordRatingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordRatingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordRatingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // UpdateReferralResponse200Headers the declared response headers of an HTTP 200 response for UpdateReferral
 type UpdateReferralResponse200Headers struct {
 	ETag *string
@@ -9267,6 +10499,96 @@ func (r GetRoutingReportResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetRoutingReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSatisfactionReportResponse429Headers the declared response headers of an HTTP 429 response for GetSatisfactionReport
+type GetSatisfactionReportResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetSatisfactionReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SatisfactionReport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSatisfactionReportResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSatisfactionReportResponse) GetJSON200() *SatisfactionReport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetSatisfactionReportResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetSatisfactionReportResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetSatisfactionReportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetSatisfactionReportResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetSatisfactionReportResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetSatisfactionReportResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSatisfactionReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSatisfactionReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSatisfactionReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSatisfactionReportResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9815,6 +11137,118 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 		return nil, err
 	}
 	return ParseGetReadinessResponse(rsp)
+}
+
+// NotifyDeliveryStatusWithBodyWithResponse GOV.UK Notify posts a delivery receipt.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
+func (c *ClientWithResponses) NotifyDeliveryStatusWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NotifyDeliveryStatusResponse, error) {
+	rsp, err := c.NotifyDeliveryStatusWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNotifyDeliveryStatusResponse(rsp)
+}
+
+// NotifyDeliveryStatusWithResponse GOV.UK Notify posts a delivery receipt.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
+func (c *ClientWithResponses) NotifyDeliveryStatusWithResponse(ctx context.Context, body NotifyDeliveryStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*NotifyDeliveryStatusResponse, error) {
+	rsp, err := c.NotifyDeliveryStatus(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNotifyDeliveryStatusResponse(rsp)
+}
+
+// NotifyReceivedTextWithBodyWithResponse GOV.UK Notify posts a text a resident sent (a survey reply).
+//
+// Authenticated by `Authorization: Bearer <CONTACTHUB_NOTIFY_CALLBACK_TOKEN>`. A repeated `id` is acknowledged and ignored.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/callbacks/notify/received-text (the `NotifyReceivedText` operationId).
+func (c *ClientWithResponses) NotifyReceivedTextWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NotifyReceivedTextResponse, error) {
+	rsp, err := c.NotifyReceivedTextWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNotifyReceivedTextResponse(rsp)
+}
+
+// NotifyReceivedTextWithResponse GOV.UK Notify posts a text a resident sent (a survey reply).
+//
+// Authenticated by `Authorization: Bearer <CONTACTHUB_NOTIFY_CALLBACK_TOKEN>`. A repeated `id` is acknowledged and ignored.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/callbacks/notify/received-text (the `NotifyReceivedText` operationId).
+func (c *ClientWithResponses) NotifyReceivedTextWithResponse(ctx context.Context, body NotifyReceivedTextJSONRequestBody, reqEditors ...RequestEditorFn) (*NotifyReceivedTextResponse, error) {
+	rsp, err := c.NotifyReceivedText(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNotifyReceivedTextResponse(rsp)
+}
+
+// TwilioInboundSMSWithBodyWithResponse Twilio posts an inbound SMS (a survey reply).
+//
+// `X-Twilio-Signature` is checked over `CONTACTHUB_PUBLIC_URL` + this path; a bad signature is `403`. A repeated `MessageSid` is acknowledged and ignored.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/callbacks/twilio/sms (the `TwilioInboundSMS` operationId).
+func (c *ClientWithResponses) TwilioInboundSMSWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TwilioInboundSMSResponse, error) {
+	rsp, err := c.TwilioInboundSMSWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTwilioInboundSMSResponse(rsp)
+}
+
+// TwilioInboundSMSWithFormdataBodyWithResponse Twilio posts an inbound SMS (a survey reply).
+//
+// `X-Twilio-Signature` is checked over `CONTACTHUB_PUBLIC_URL` + this path; a bad signature is `403`. A repeated `MessageSid` is acknowledged and ignored.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/callbacks/twilio/sms (the `TwilioInboundSMS` operationId).
+func (c *ClientWithResponses) TwilioInboundSMSWithFormdataBodyWithResponse(ctx context.Context, body TwilioInboundSMSFormdataRequestBody, reqEditors ...RequestEditorFn) (*TwilioInboundSMSResponse, error) {
+	rsp, err := c.TwilioInboundSMSWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTwilioInboundSMSResponse(rsp)
+}
+
+// TwilioMessageStatusWithBodyWithResponse Twilio posts a message status (`MessageSid`, `MessageStatus`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
+func (c *ClientWithResponses) TwilioMessageStatusWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TwilioMessageStatusResponse, error) {
+	rsp, err := c.TwilioMessageStatusWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTwilioMessageStatusResponse(rsp)
+}
+
+// TwilioMessageStatusWithFormdataBodyWithResponse Twilio posts a message status (`MessageSid`, `MessageStatus`).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
+func (c *ClientWithResponses) TwilioMessageStatusWithFormdataBodyWithResponse(ctx context.Context, body TwilioMessageStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*TwilioMessageStatusResponse, error) {
+	rsp, err := c.TwilioMessageStatusWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTwilioMessageStatusResponse(rsp)
 }
 
 // ListCasesWithResponse Cases, newest first, filtered.
@@ -10502,6 +11936,48 @@ func (c *ClientWithResponses) ClaimNextCaseWithResponse(ctx context.Context, que
 	return ParseClaimNextCaseResponse(rsp)
 }
 
+// RecordRatingWithBodyWithResponse Record a satisfaction rating from any channel.
+//
+// `web_page`: the score (or the yes/no `useful` answer) at the bottom of a page;
+// anonymous, or with a citizen token; limited per client IP and per page, and the
+// page's query string is dropped. `kiosk`: a centre's kiosk or tablet (integration
+// token). `ivr`: the keypad score after a call, for its contact (integration token).
+// `agent_recorded`: a score an agent records for a contact or case. A rating
+// attaches to its contact's case, customer, channel, tier, service, centre and
+// agent, and appears on their timelines.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/ratings (the `RecordRating` operationId).
+func (c *ClientWithResponses) RecordRatingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordRatingResponse, error) {
+	rsp, err := c.RecordRatingWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordRatingResponse(rsp)
+}
+
+// RecordRatingWithResponse Record a satisfaction rating from any channel.
+//
+// `web_page`: the score (or the yes/no `useful` answer) at the bottom of a page;
+// anonymous, or with a citizen token; limited per client IP and per page, and the
+// page's query string is dropped. `kiosk`: a centre's kiosk or tablet (integration
+// token). `ivr`: the keypad score after a call, for its contact (integration token).
+// `agent_recorded`: a score an agent records for a contact or case. A rating
+// attaches to its contact's case, customer, channel, tier, service, centre and
+// agent, and appears on their timelines.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/ratings (the `RecordRating` operationId).
+func (c *ClientWithResponses) RecordRatingWithResponse(ctx context.Context, body RecordRatingJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordRatingResponse, error) {
+	rsp, err := c.RecordRating(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordRatingResponse(rsp)
+}
+
 // UpdateReferralWithBodyWithResponse Record what the partner did with a referral.
 //
 // `sent` → `accepted` or `declined`; `accepted` → `completed`. Anything else is `409`.
@@ -10543,6 +12019,21 @@ func (c *ClientWithResponses) GetRoutingReportWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseGetRoutingReportResponse(rsp)
+}
+
+// GetSatisfactionReportWithResponse Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+//
+// JSON, or CSV with `Accept: text/csv`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/satisfaction (the `GetSatisfactionReport` operationId).
+func (c *ClientWithResponses) GetSatisfactionReportWithResponse(ctx context.Context, params *GetSatisfactionReportParams, reqEditors ...RequestEditorFn) (*GetSatisfactionReportResponse, error) {
+	rsp, err := c.GetSatisfactionReport(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSatisfactionReportResponse(rsp)
 }
 
 // DecideRoutingWithBodyWithResponse Decide where an enquiry would go, and why, without writing anything.
@@ -10757,6 +12248,178 @@ func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error
 			return nil, err
 		}
 		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseNotifyDeliveryStatusResponse parses an HTTP response from a NotifyDeliveryStatusWithResponse call
+func ParseNotifyDeliveryStatusResponse(rsp *http.Response) (*NotifyDeliveryStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &NotifyDeliveryStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseNotifyReceivedTextResponse parses an HTTP response from a NotifyReceivedTextWithResponse call
+func ParseNotifyReceivedTextResponse(rsp *http.Response) (*NotifyReceivedTextResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &NotifyReceivedTextResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTwilioInboundSMSResponse parses an HTTP response from a TwilioInboundSMSWithResponse call
+func ParseTwilioInboundSMSResponse(rsp *http.Response) (*TwilioInboundSMSResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TwilioInboundSMSResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTwilioMessageStatusResponse parses an HTTP response from a TwilioMessageStatusWithResponse call
+func ParseTwilioMessageStatusResponse(rsp *http.Response) (*TwilioMessageStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TwilioMessageStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
 
 	}
 
@@ -13576,6 +15239,94 @@ func ParseClaimNextCaseResponse(rsp *http.Response) (*ClaimNextCaseResponse, err
 	return response, nil
 }
 
+// ParseRecordRatingResponse parses an HTTP response from a RecordRatingWithResponse call
+func ParseRecordRatingResponse(rsp *http.Response) (*RecordRatingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordRatingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Rating
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest RatingDropped
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RecordRatingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseUpdateReferralResponse parses an HTTP response from a UpdateReferralWithResponse call
 func ParseUpdateReferralResponse(rsp *http.Response) (*UpdateReferralResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -13749,6 +15500,90 @@ func ParseGetRoutingReportResponse(rsp *http.Response) (*GetRoutingReportRespons
 	switch {
 	case rsp.StatusCode == 429:
 		var headers GetRoutingReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSatisfactionReportResponse parses an HTTP response from a GetSatisfactionReportWithResponse call
+func ParseGetSatisfactionReportResponse(rsp *http.Response) (*GetSatisfactionReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSatisfactionReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SatisfactionReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetSatisfactionReportResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

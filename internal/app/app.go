@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +30,8 @@ import (
 	"github.com/council/contacthub/internal/referral"
 	"github.com/council/contacthub/internal/report"
 	"github.com/council/contacthub/internal/routing"
+	"github.com/council/contacthub/internal/satisfaction"
+	"github.com/council/contacthub/internal/sms"
 	"github.com/council/contacthub/internal/store"
 )
 
@@ -45,6 +48,9 @@ type App struct {
 	Contacts  *intake.Intake
 	Referrals *referral.Referrals
 	Router    *routing.Router
+	Ratings   *satisfaction.Ratings
+	Surveys   *satisfaction.Surveys
+	rules     *identifier.Rules
 	// Bus carries outbox messages to every replica (Redis) or within this one.
 	Bus        Bus
 	Dispatcher *outbox.Dispatcher
@@ -94,6 +100,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Cases = casework.New(db, a.Catalogue, a.Router)
 	a.Contacts = intake.New(db, a.Customers, a.Cases, a.Catalogue, a.Router)
 	a.Referrals = referral.New(db, a.Cases, a.Catalogue)
+	a.rules = rules
+	provider, err := smsProvider(cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Ratings = satisfaction.NewRatings(db, a.Catalogue, satisfaction.Scale{Min: cfg.RatingMin, Max: cfg.RatingMax, Satisfied: cfg.CSATSatisfied})
+	a.Surveys = satisfaction.NewSurveys(db, provider, satisfaction.Policy{QuietFrom: cfg.QuietFrom, QuietTo: cfg.QuietTo,
+		Delay: cfg.SurveyDelay, Expiry: cfg.SurveyExpiry, Interval: cfg.SurveyInterval, Location: cfg.TimeZone}, a.Ratings, a.Catalogue, log)
+	a.Contacts.FollowWithSurveys(a.Surveys)
 	// A customer's cases and contacts follow it into a merge, and back on undo.
 	a.Customers.Follow("cases", a.Cases)
 	a.Customers.Follow("contacts", a.Contacts)
@@ -117,6 +133,30 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	return a, nil
+}
+
+// smsProvider builds the configured SMS adapter; nil when surveys are not sent.
+func smsProvider(cfg config.Config) (sms.Provider, error) {
+	switch cfg.SMSProvider {
+	case "notify":
+		p, err := sms.NewNotify(sms.NotifyConfig{APIKey: cfg.NotifyAPIKey, BaseURL: cfg.NotifyBaseURL, TemplateID: cfg.NotifyTemplateID})
+		if err != nil {
+			return nil, fmt.Errorf("CONTACTHUB_NOTIFY_*: %w", err)
+		}
+		return p, nil
+	case "twilio":
+		callback := ""
+		if cfg.PublicURL != "" {
+			callback = strings.TrimRight(cfg.PublicURL, "/") + "/v1/callbacks/twilio/status"
+		}
+		p, err := sms.NewTwilio(sms.TwilioConfig{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken, From: cfg.TwilioFrom,
+			MessagingServiceSID: cfg.TwilioServiceSID, BaseURL: cfg.TwilioBaseURL, StatusCallback: callback})
+		if err != nil {
+			return nil, fmt.Errorf("CONTACTHUB_TWILIO_*: %w", err)
+		}
+		return p, nil
+	}
+	return nil, nil
 }
 
 func identifierRules(cfg config.Config) (*identifier.Rules, error) {
@@ -145,7 +185,11 @@ func (a *App) buildHandler(ctx context.Context) error {
 	deps := httpapi.Deps{
 		Spec: spec, Verifier: a.verifier, Customers: a.Customers, Contacts: a.Contacts, Cases: a.Cases,
 		Referrals: a.Referrals, Catalogue: a.Catalogue, Router: a.Router, Work: a.Cases, Reports: report.New(a.DB),
-		Ready: a.ready, Registry: reg, Log: a.log,
+		Ratings: a.Ratings, Replies: a.Surveys,
+		Callbacks:      httpapi.CallbackSecrets{NotifyToken: a.cfg.NotifyCallbackToken, TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL},
+		RatingLimits:   httpapi.RatingLimits{PerIPPerMinute: a.cfg.RatingIPPerMinute, PerPagePerMinute: a.cfg.RatingPagePerMinute},
+		NormalisePhone: func(s string) (string, error) { return a.rules.Normalise(identifier.Phone, s) },
+		Ready:          a.ready, Registry: reg, Log: a.log,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, RateLimitPerMinute: a.cfg.RateLimitPerMinute,
 		RateLimitIPPerMinute: a.cfg.RateLimitIPPerMinute, TrustedProxies: a.cfg.TrustedProxies,
 		IdempotencyTTL: a.cfg.IdempotencyTTL,
@@ -243,6 +287,7 @@ func (a *App) Start(ctx context.Context) {
 	go a.Dispatcher.Run(ctx)
 	go a.Router.Watch(ctx, a.Bus.Subscribe(ctx), a.cfg.RulesPoll)
 	go a.sweep(ctx)
+	go a.Surveys.Run(ctx, a.cfg.SurveyPoll)
 }
 
 // sweep hourly deletes what is kept only for a while: published outbox messages, and

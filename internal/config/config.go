@@ -39,6 +39,29 @@ type Config struct {
 	CatalogueFile        string         // CONTACTHUB_CATALOGUE_FILE
 	TimeZone             *time.Location // CONTACTHUB_TIMEZONE
 	RulesPoll            time.Duration  // CONTACTHUB_RULES_POLL
+
+	RatingMin, RatingMax int // CONTACTHUB_RATING_SCALE, e.g. 1-5
+	CSATSatisfied        int // CONTACTHUB_CSAT_SATISFIED: least score counted as satisfied
+	RatingIPPerMinute    int // CONTACTHUB_RATING_IP_PER_MINUTE (anonymous web ratings)
+	RatingPagePerMinute  int // CONTACTHUB_RATING_PAGE_PER_MINUTE
+
+	SMSProvider         string // CONTACTHUB_SMS_PROVIDER: "", notify or twilio
+	NotifyAPIKey        string // CONTACTHUB_NOTIFY_API_KEY
+	NotifyBaseURL       string // CONTACTHUB_NOTIFY_BASE_URL
+	NotifyTemplateID    string // CONTACTHUB_NOTIFY_TEMPLATE_ID
+	NotifyCallbackToken string // CONTACTHUB_NOTIFY_CALLBACK_TOKEN
+	TwilioAccountSID    string // CONTACTHUB_TWILIO_ACCOUNT_SID
+	TwilioAuthToken     string // CONTACTHUB_TWILIO_AUTH_TOKEN
+	TwilioFrom          string // CONTACTHUB_TWILIO_FROM
+	TwilioServiceSID    string // CONTACTHUB_TWILIO_MESSAGING_SERVICE_SID
+	TwilioBaseURL       string // CONTACTHUB_TWILIO_BASE_URL
+	PublicURL           string // CONTACTHUB_PUBLIC_URL
+
+	QuietFrom, QuietTo int           // CONTACTHUB_SURVEY_QUIET_HOURS, minutes after midnight
+	SurveyDelay        time.Duration // CONTACTHUB_SURVEY_DELAY
+	SurveyExpiry       time.Duration // CONTACTHUB_SURVEY_EXPIRY
+	SurveyInterval     time.Duration // CONTACTHUB_SURVEY_INTERVAL
+	SurveyPoll         time.Duration // CONTACTHUB_SURVEY_POLL
 }
 
 // DevKeyPath is where the development signing key lives.
@@ -83,6 +106,56 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		CatalogueFile:        r.str("CONTACTHUB_CATALOGUE_FILE", ""),
 		TimeZone:             r.location("CONTACTHUB_TIMEZONE", "Europe/London"),
 		RulesPoll:            r.duration("CONTACTHUB_RULES_POLL", 10*time.Second),
+		CSATSatisfied:        r.integer("CONTACTHUB_CSAT_SATISFIED", 4),
+		RatingIPPerMinute:    r.integer("CONTACTHUB_RATING_IP_PER_MINUTE", 10),
+		RatingPagePerMinute:  r.integer("CONTACTHUB_RATING_PAGE_PER_MINUTE", 120),
+		SMSProvider:          strings.ToLower(r.str("CONTACTHUB_SMS_PROVIDER", "")),
+		NotifyAPIKey:         r.str("CONTACTHUB_NOTIFY_API_KEY", ""),
+		NotifyBaseURL:        r.str("CONTACTHUB_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+		NotifyTemplateID:     r.str("CONTACTHUB_NOTIFY_TEMPLATE_ID", ""),
+		NotifyCallbackToken:  r.str("CONTACTHUB_NOTIFY_CALLBACK_TOKEN", ""),
+		TwilioAccountSID:     r.str("CONTACTHUB_TWILIO_ACCOUNT_SID", ""),
+		TwilioAuthToken:      r.str("CONTACTHUB_TWILIO_AUTH_TOKEN", ""),
+		TwilioFrom:           r.str("CONTACTHUB_TWILIO_FROM", ""),
+		TwilioServiceSID:     r.str("CONTACTHUB_TWILIO_MESSAGING_SERVICE_SID", ""),
+		TwilioBaseURL:        r.str("CONTACTHUB_TWILIO_BASE_URL", "https://api.twilio.com"),
+		PublicURL:            r.str("CONTACTHUB_PUBLIC_URL", ""),
+		SurveyDelay:          r.duration("CONTACTHUB_SURVEY_DELAY", 5*time.Minute),
+		SurveyExpiry:         r.duration("CONTACTHUB_SURVEY_EXPIRY", 24*time.Hour),
+		SurveyInterval:       r.duration("CONTACTHUB_SURVEY_INTERVAL", 30*24*time.Hour),
+		SurveyPoll:           r.duration("CONTACTHUB_SURVEY_POLL", 5*time.Second),
+	}
+	c.RatingMin, c.RatingMax = r.span("CONTACTHUB_RATING_SCALE", "1-5")
+	c.QuietFrom, c.QuietTo = r.clockSpan("CONTACTHUB_SURVEY_QUIET_HOURS", "20:00-09:00")
+	if c.CSATSatisfied < c.RatingMin || c.CSATSatisfied > c.RatingMax {
+		r.fail("CONTACTHUB_CSAT_SATISFIED", "must be on the rating scale")
+	}
+	switch c.SMSProvider {
+	case "", "notify", "twilio":
+	default:
+		r.fail("CONTACTHUB_SMS_PROVIDER", "must be notify, twilio or empty")
+	}
+	if c.NotifyCallbackToken != "" && len(c.NotifyCallbackToken) < 10 {
+		r.fail("CONTACTHUB_NOTIFY_CALLBACK_TOKEN", "must be at least 10 characters")
+	}
+	if c.TwilioAuthToken != "" && c.PublicURL == "" {
+		r.fail("CONTACTHUB_PUBLIC_URL", "is needed to check Twilio's signatures")
+	}
+	c.RatingMin, c.RatingMax = r.span("CONTACTHUB_RATING_SCALE", "1-5")
+	c.QuietFrom, c.QuietTo = r.clockSpan("CONTACTHUB_SURVEY_QUIET_HOURS", "20:00-09:00")
+	if c.CSATSatisfied < c.RatingMin || c.CSATSatisfied > c.RatingMax {
+		r.fail("CONTACTHUB_CSAT_SATISFIED", "must be on the rating scale")
+	}
+	switch c.SMSProvider {
+	case "", "notify", "twilio":
+	default:
+		r.fail("CONTACTHUB_SMS_PROVIDER", "must be notify, twilio or empty")
+	}
+	if c.NotifyCallbackToken != "" && len(c.NotifyCallbackToken) < 10 {
+		r.fail("CONTACTHUB_NOTIFY_CALLBACK_TOKEN", "must be at least 10 characters")
+	}
+	if c.TwilioAuthToken != "" && c.PublicURL == "" {
+		r.fail("CONTACTHUB_PUBLIC_URL", "is needed to check Twilio's signatures")
 	}
 	switch c.DevSigningKey {
 	case "auto", "on", "off":
@@ -162,6 +235,30 @@ func (r *reader) level(name string, def slog.Level) slog.Level {
 		r.fail(name, "must be debug, info, warn or error")
 	}
 	return l
+}
+
+// span reads "low-high", e.g. a rating scale "1-5".
+func (r *reader) span(name, def string) (int, int) {
+	lo, hi, ok := strings.Cut(r.str(name, def), "-")
+	a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+	b, err2 := strconv.Atoi(strings.TrimSpace(hi))
+	if !ok || err1 != nil || err2 != nil || a >= b || a < 0 || b > 10 {
+		r.fail(name, "must be like 1-5 (at most 0-10)")
+		return 1, 5
+	}
+	return a, b
+}
+
+// clockSpan reads "HH:MM-HH:MM" as minutes after midnight.
+func (r *reader) clockSpan(name, def string) (int, int) {
+	from, to, ok := strings.Cut(r.str(name, def), "-")
+	f, err1 := time.Parse("15:04", strings.TrimSpace(from))
+	t, err2 := time.Parse("15:04", strings.TrimSpace(to))
+	if !ok || err1 != nil || err2 != nil {
+		r.fail(name, "must be like 20:00-09:00")
+		return 20 * 60, 9 * 60
+	}
+	return f.Hour()*60 + f.Minute(), t.Hour()*60 + t.Minute()
 }
 
 func (r *reader) location(name, def string) *time.Location {

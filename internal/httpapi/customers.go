@@ -39,6 +39,11 @@ type handlers struct {
 	router    Router
 	work      Work
 	reports   Reports
+
+	ratings             Ratings
+	satisfactionReports SatisfactionReports
+	limiter             RateLimiter
+	ratingLimits        RatingLimits
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)

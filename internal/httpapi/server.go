@@ -30,14 +30,23 @@ type Deps struct {
 		Contacts
 		Previews
 	}
-	Router      Router
-	Work        Work
-	Reports     Reports
-	Cases       Cases
-	Referrals   Referrals
-	Catalogue   *catalogue.Catalogue
-	Limiter     RateLimiter
-	Idempotency IdempotencyStore
+	Router  Router
+	Work    Work
+	Reports interface {
+		Reports
+		SatisfactionReports
+	}
+	Ratings      Ratings
+	Replies      Replies
+	Callbacks    CallbackSecrets
+	RatingLimits RatingLimits
+	// NormalisePhone turns a provider's number into E.164.
+	NormalisePhone func(string) (string, error)
+	Cases          Cases
+	Referrals      Referrals
+	Catalogue      *catalogue.Catalogue
+	Limiter        RateLimiter
+	Idempotency    IdempotencyStore
 	// Ready reports each dependency's health ("ok" or a short reason) for /readyz.
 	Ready    func(ctx context.Context) map[string]error
 	Registry *prometheus.Registry
@@ -79,7 +88,9 @@ func New(d Deps) (http.Handler, error) {
 		idempotent(d.Idempotency, d.IdempotencyTTL, idempotencyWait))
 	api.RegisterHandlers(v1, api.NewStrictHandler(&handlers{customers: d.Customers,
 		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue,
-		router: d.Router, work: d.Work, reports: d.Reports}, nil))
+		router: d.Router, work: d.Work, reports: d.Reports, ratings: d.Ratings, satisfactionReports: d.Reports,
+		limiter: d.Limiter, ratingLimits: d.RatingLimits}, nil))
+	(&callbacks{replies: d.Replies, secrets: d.Callbacks, normalise: d.NormalisePhone}).register(e)
 	return e, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -134,12 +135,51 @@ func (c *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx := context.WithValue(req.Context(), slotKey{}, &principalSlot{})
 		req = req.WithContext(ctx)
 		e.SetRequest(req)
+		ctx = context.WithValue(ctx, clientIPKey{}, e.RealIP())
+		ctx = context.WithValue(ctx, acceptKey{}, req.Header.Get(echo.HeaderAccept))
+		req = req.WithContext(ctx)
+		e.SetRequest(req)
 		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: c.options}
 		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 			return requestProblem(err)
 		}
+		if err := c.optionalToken(ctx, in); err != nil {
+			return err
+		}
 		return next(e)
 	}
+}
+
+type (
+	clientIPKey struct{}
+	acceptKey   struct{}
+)
+
+// clientIP is the caller's address (the first untrusted one behind trusted proxies).
+func clientIP(ctx context.Context) string { s, _ := ctx.Value(clientIPKey{}).(string); return s }
+
+// accepts is the request's Accept header.
+func accepts(ctx context.Context) string { s, _ := ctx.Value(acceptKey{}).(string); return s }
+
+// optionalToken authenticates a token sent to an operation that also accepts anonymous
+// callers (its security lists {}): the validator lets such requests through without
+// looking at the token, but a token that is sent must be good and is then who calls.
+func (c *contract) optionalToken(ctx context.Context, in *openapi3filter.RequestValidationInput) error {
+	if principalFrom(ctx).Subject != "" || in.Request.Header.Get(echo.HeaderAuthorization) == "" {
+		return nil
+	}
+	sec := in.Route.Operation.Security
+	if sec == nil || !slices.ContainsFunc(*sec, func(r openapi3.SecurityRequirement) bool { return len(r) == 0 }) {
+		return nil
+	}
+	err := c.authenticate(ctx, &openapi3filter.AuthenticationInput{RequestValidationInput: in, SecuritySchemeName: "bearerAuth"})
+	switch {
+	case errors.Is(err, errForbidden):
+		return newProblem(forbidden, "your token's roles do not allow this operation")
+	case err != nil:
+		return newProblem(unauthenticated, authDetail(err))
+	}
+	return nil
 }
 
 // requestProblem explains a validation failure: authentication first, then the

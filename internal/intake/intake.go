@@ -14,8 +14,10 @@ import (
 	"github.com/council/contacthub/internal/cursor"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/identifier"
 	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/routing"
+	"github.com/council/contacthub/internal/satisfaction"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/timeline"
 )
@@ -27,7 +29,16 @@ type Intake struct {
 	cases     *casework.Cases
 	catalogue *catalogue.Catalogue
 	rules     Rules
+	surveys   Surveyor
 }
+
+// Surveyor decides whether an ended contact gets an SMS survey, in its transaction.
+type Surveyor interface {
+	ScheduleTx(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, c satisfaction.Candidate) (satisfaction.Decision, error)
+}
+
+// FollowWithSurveys makes ended contacts go to the survey scheduler.
+func (in *Intake) FollowWithSurveys(s Surveyor) { in.surveys = s }
 
 // Rules is the router's active rule set.
 type Rules interface {
@@ -247,6 +258,11 @@ func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result,
 		if c, err = in.cases.LinkContactTx(ctx, tx, actor, c, contact.ID, string(contact.Channel), contact.StartedAt, now); err != nil {
 			return err
 		}
+		if !contact.EndedAt.IsZero() {
+			if err := in.surveyTx(ctx, tx, actor, contact, who.customer); err != nil {
+				return err
+			}
+		}
 		if req.Outcome == ResolvedFirstContact && created {
 			code := req.ResolutionCode
 			if code == "" {
@@ -417,11 +433,13 @@ func (in *Intake) Update(ctx context.Context, actor Actor, id string, expected i
 		}
 		now := store.Now()
 		var fields []string
+		endsNow := false
 		if p.EndedAt != nil {
 			ended := p.EndedAt.UTC().Truncate(time.Microsecond)
 			if ended.Before(c.StartedAt) {
 				return fault.Field("endedAt", "must not be before startedAt")
 			}
+			endsNow = c.EndedAt.IsZero()
 			c.EndedAt, fields = ended, append(fields, "endedAt")
 		}
 		if p.Summary != nil {
@@ -443,6 +461,15 @@ func (in *Intake) Update(ctx context.Context, actor Actor, id string, expected i
 		if out, err = save(ctx, tx, c, now); err != nil {
 			return err
 		}
+		if endsNow && out.CustomerID != "" {
+			cust, err := in.customers.Get(ctx, out.CustomerID)
+			if err != nil {
+				return err
+			}
+			if err := in.surveyTx(ctx, tx, actor, out, &cust); err != nil {
+				return err
+			}
+		}
 		if out.CustomerID != "" {
 			if err := timeline.Append(ctx, tx, timeline.Event{CustomerID: out.CustomerID, CaseID: out.CaseID, Kind: EventUpdated,
 				Actor: actor, OccurredAt: now, Data: map[string]any{"contactId": out.ID, "fields": fields, "outcome": out.Outcome}}); err != nil {
@@ -452,6 +479,22 @@ func (in *Intake) Update(ctx context.Context, actor Actor, id string, expected i
 		return outbox.Add(ctx, tx, EventUpdated, out.ID, map[string]any{"contactId": out.ID, "caseId": out.CaseID, "outcome": out.Outcome, "fields": fields})
 	})
 	return out, err
+}
+
+// surveyTx offers an ended contact to the survey scheduler.
+func (in *Intake) surveyTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Contact, cust *customer.Customer) error {
+	if in.surveys == nil || cust == nil {
+		return nil
+	}
+	var phones []string
+	for _, id := range cust.Identifiers {
+		if id.Kind == identifier.Phone {
+			phones = append(phones, id.Value)
+		}
+	}
+	_, err := in.surveys.ScheduleTx(ctx, tx, actor, satisfaction.Candidate{ContactID: c.ID, CustomerID: cust.ID, CaseID: c.CaseID,
+		Channel: string(c.Channel), EndedAt: c.EndedAt, Consent: cust.Consents.SMSSurveys, Phones: phones, LGSL: c.Service.LGSL})
+	return err
 }
 
 // resolveOpenedCase resolves, as a first-contact resolution, the case this contact
