@@ -62,6 +62,7 @@ type Config struct {
 	SurveyExpiry       time.Duration // CONTACTHUB_SURVEY_EXPIRY
 	SurveyInterval     time.Duration // CONTACTHUB_SURVEY_INTERVAL
 	SurveyPoll         time.Duration // CONTACTHUB_SURVEY_POLL
+	SurveyRetryBase    time.Duration // CONTACTHUB_SURVEY_RETRY_BASE: first back-off, doubling
 }
 
 // DevKeyPath is where the development signing key lives.
@@ -124,6 +125,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SurveyExpiry:         r.duration("CONTACTHUB_SURVEY_EXPIRY", 24*time.Hour),
 		SurveyInterval:       r.duration("CONTACTHUB_SURVEY_INTERVAL", 30*24*time.Hour),
 		SurveyPoll:           r.duration("CONTACTHUB_SURVEY_POLL", 5*time.Second),
+		SurveyRetryBase:      r.duration("CONTACTHUB_SURVEY_RETRY_BASE", 30*time.Second),
 	}
 	c.RatingMin, c.RatingMax = r.span("CONTACTHUB_RATING_SCALE", "1-5")
 	c.QuietFrom, c.QuietTo = r.clockSpan("CONTACTHUB_SURVEY_QUIET_HOURS", "20:00-09:00")

@@ -43,6 +43,7 @@ type Policy struct {
 	Delay              time.Duration // after the contact ends
 	Expiry             time.Duration // after which an unsent survey is dropped
 	Interval           time.Duration // at most one survey per customer in this time
+	RetryBase          time.Duration // first back-off after a temporary failure, doubling
 	Location           *time.Location
 }
 
@@ -265,7 +266,7 @@ func (s *Surveys) sendOne(ctx context.Context, sv surveyRow) {
 			return outbox.Add(ctx, tx, EventSurveySent, sv.ID, map[string]any{"surveyId": sv.ID, "contactId": sv.ContactID})
 		})
 	case errors.Is(err, sms.ErrRetryable) && sv.Attempts+1 < maxAttempts:
-		backoff := time.Duration(1<<sv.Attempts) * 30 * time.Second
+		backoff := time.Duration(1<<sv.Attempts) * s.policy.RetryBase
 		_, err = s.db.ExecContext(ctx, s.db.Rebind(markRetry), now.Add(backoff), truncate(err.Error()), now, sv.ID)
 	default:
 		_, err = s.db.ExecContext(ctx, s.db.Rebind(markFailed), Failed, truncate(err.Error()), now, sv.ID)
