@@ -8,10 +8,18 @@ BIN := bin/contacthub
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run build test test-sqlite generate check-generated lint vuln migrate bench docker fuzz clean
+.PHONY: demo run build test test-sqlite generate check-generated lint vuln migrate bench docker fuzz clean
 
 run: build
 	$(BIN) serve
+
+# Surveys against a stand-in GOV.UK Notify on :9090 (see README, "Satisfaction").
+demo: build
+	$(BIN) fake-notify & trap 'kill %1' EXIT; \
+	CONTACTHUB_SMS_PROVIDER=notify CONTACTHUB_NOTIFY_BASE_URL=http://localhost:9090 \
+	CONTACTHUB_NOTIFY_API_KEY=demo-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0 \
+	CONTACTHUB_NOTIFY_TEMPLATE_ID=f33517ff-2a88-4f6e-b855-c550268ce08a CONTACTHUB_NOTIFY_CALLBACK_TOKEN=demo-callback-token \
+	CONTACTHUB_SURVEY_DELAY=1s CONTACTHUB_SURVEY_POLL=1s CONTACTHUB_SURVEY_QUIET_HOURS=00:00-00:00 $(BIN) serve
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/contacthub

@@ -27,6 +27,7 @@ Usage:
   contacthub migrate      apply database migrations and exit
   contacthub token ...    print a development token the local server accepts
   contacthub seed         add demo customers to the database
+  contacthub fake-notify  a stand-in GOV.UK Notify for demonstrations
 
 Every sub-command reads its settings from environment variables (see README.md)
 and takes --help.
@@ -55,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return token(args, stdout, stderr)
 	case "seed":
 		return seed(args, stdout, stderr)
+	case "fake-notify":
+		return fakeNotify(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
