@@ -169,6 +169,105 @@ func (e ContactCreateDirection) Valid() bool {
 	}
 }
 
+// Defines values for IVRAnswerState.
+const (
+	Answered IVRAnswerState = "answered"
+	Ended    IVRAnswerState = "ended"
+	Ringing  IVRAnswerState = "ringing"
+)
+
+// Valid indicates whether the value is a known member of the IVRAnswerState enum.
+func (e IVRAnswerState) Valid() bool {
+	switch e {
+	case Answered:
+		return true
+	case Ended:
+		return true
+	case Ringing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IVREventCause.
+const (
+	IVREventCauseBusy           IVREventCause = "busy"
+	IVREventCauseCancel         IVREventCause = "cancel"
+	IVREventCauseCongestion     IVREventCause = "congestion"
+	IVREventCauseForwarded      IVREventCause = "forwarded"
+	IVREventCauseNoAnswer       IVREventCause = "noAnswer"
+	IVREventCauseNormalClearing IVREventCause = "normalClearing"
+	IVREventCauseNotFound       IVREventCause = "notFound"
+)
+
+// Valid indicates whether the value is a known member of the IVREventCause enum.
+func (e IVREventCause) Valid() bool {
+	switch e {
+	case IVREventCauseBusy:
+		return true
+	case IVREventCauseCancel:
+		return true
+	case IVREventCauseCongestion:
+		return true
+	case IVREventCauseForwarded:
+		return true
+	case IVREventCauseNoAnswer:
+		return true
+	case IVREventCauseNormalClearing:
+		return true
+	case IVREventCauseNotFound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IVREventDirection.
+const (
+	In  IVREventDirection = "in"
+	Out IVREventDirection = "out"
+)
+
+// Valid indicates whether the value is a known member of the IVREventDirection enum.
+func (e IVREventDirection) Valid() bool {
+	switch e {
+	case In:
+		return true
+	case Out:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IVREventEvent.
+const (
+	Answer   IVREventEvent = "answer"
+	Dtmf     IVREventEvent = "dtmf"
+	Hangup   IVREventEvent = "hangup"
+	NewCall  IVREventEvent = "newCall"
+	Transfer IVREventEvent = "transfer"
+)
+
+// Valid indicates whether the value is a known member of the IVREventEvent enum.
+func (e IVREventEvent) Valid() bool {
+	switch e {
+	case Answer:
+		return true
+	case Dtmf:
+		return true
+	case Hangup:
+		return true
+	case NewCall:
+		return true
+	case Transfer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IdentifierKind.
 const (
 	IdentifierKindBenefitClaim         IdentifierKind = "benefit_claim"
@@ -355,6 +454,24 @@ func (e RoutingConditionDayOfWeek) Valid() bool {
 	case Tue:
 		return true
 	case Wed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostIVREventParamsFormat.
+const (
+	Flat PostIVREventParamsFormat = "flat"
+	Json PostIVREventParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the PostIVREventParamsFormat enum.
+func (e PostIVREventParamsFormat) Valid() bool {
+	switch e {
+	case Flat:
+		return true
+	case Json:
 		return true
 	default:
 		return false
@@ -748,6 +865,78 @@ type HandoffRequest struct {
 	// Reason One of the catalogue's `handoffReasons`.
 	Reason string `json:"reason"`
 }
+
+// IVRAnswer defines model for IVRAnswer.
+type IVRAnswer struct {
+	CallId     string `json:"callId"`
+	Candidates *[]struct {
+		CustomerId  openapi_types.UUID `json:"customerId"`
+		DisplayName string             `json:"displayName"`
+		Score       float32            `json:"score"`
+	} `json:"candidates,omitempty"`
+	ContactId openapi_types.UUID             `json:"contactId"`
+	Customer  nullable.Nullable[IVRCustomer] `json:"customer,omitempty"`
+
+	// Duplicate The event had been applied before.
+	Duplicate       bool             `json:"duplicate"`
+	OpenCases       *[]IVRCase       `json:"openCases,omitempty"`
+	Routing         *RoutingDecision `json:"routing,omitempty"`
+	SelfServiceFits *bool            `json:"selfServiceFits,omitempty"`
+	State           IVRAnswerState   `json:"state"`
+}
+
+// IVRAnswerState defines model for IVRAnswer.State.
+type IVRAnswerState string
+
+// IVRCase defines model for IVRCase.
+type IVRCase struct {
+	Id       openapi_types.UUID `json:"id"`
+	Queue    string             `json:"queue"`
+	Service  Service            `json:"service"`
+	SlaDueAt time.Time          `json:"slaDueAt"`
+	Status   CaseStatus         `json:"status"`
+	Tier     int                `json:"tier"`
+}
+
+// IVRCustomer defines model for IVRCustomer.
+type IVRCustomer struct {
+	DisplayName string             `json:"displayName"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Needs What the council must do differently for this customer.
+	Needs Needs `json:"needs"`
+}
+
+// IVREvent defines model for IVREvent.
+type IVREvent struct {
+	AnsweringNumber *string            `json:"answeringNumber,omitempty"`
+	At              *time.Time         `json:"at,omitempty"`
+	Attributes      *map[string]string `json:"attributes,omitempty"`
+	CallId          string             `json:"callId"`
+	Cause           *IVREventCause     `json:"cause,omitempty"`
+	Digits          *string            `json:"digits,omitempty"`
+	Direction       *IVREventDirection `json:"direction,omitempty"`
+	Event           IVREventEvent      `json:"event"`
+	From            *string            `json:"from,omitempty"`
+	Queue           *string            `json:"queue,omitempty"`
+
+	// Sequence Tells apart repeated events of one kind on a call (two transfers).
+	Sequence *int    `json:"sequence,omitempty"`
+	To       *string `json:"to,omitempty"`
+	User     *string `json:"user,omitempty"`
+}
+
+// IVREventCause defines model for IVREvent.Cause.
+type IVREventCause string
+
+// IVREventDirection defines model for IVREvent.Direction.
+type IVREventDirection string
+
+// IVREventEvent defines model for IVREvent.Event.
+type IVREventEvent string
+
+// IVRFlatAnswer The newCall answer as flat strings: callId, contactId, customerId, customerName, vulnerable, openCases, case1Id…, tier, queue, priority, rule, selfServiceFits, selfService1Title, selfService1Url…
+type IVRFlatAnswer map[string]string
 
 // Identifier defines model for Identifier.
 type Identifier struct {
@@ -1486,6 +1675,19 @@ type GetCustomerTimelineParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// PostIVREventParams defines parameters for PostIVREvent.
+type PostIVREventParams struct {
+	Format *PostIVREventParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// PostIVREventParamsFormat defines parameters for PostIVREvent.
+type PostIVREventParamsFormat string
+
+// PostIVREvent200JSONResponseBody defines parameters for PostIVREvent.
+type PostIVREvent200JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // UndoMergeParams defines parameters for UndoMerge.
 type UndoMergeParams struct {
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
@@ -1566,6 +1768,9 @@ type AddCustomerIdentifierJSONRequestBody = IdentifierInput
 // MergeCustomerJSONRequestBody defines body for MergeCustomer for application/json ContentType.
 type MergeCustomerJSONRequestBody = MergeRequest
 
+// PostIVREventJSONRequestBody defines body for PostIVREvent for application/json ContentType.
+type PostIVREventJSONRequestBody = IVREvent
+
 // UndoMergeJSONRequestBody defines body for UndoMerge for application/json ContentType.
 type UndoMergeJSONRequestBody = UndoMergeRequest
 
@@ -1583,6 +1788,68 @@ type PublishRuleSetJSONRequestBody = RuleSet
 
 // SimulateRoutingJSONRequestBody defines body for SimulateRouting for application/json ContentType.
 type SimulateRoutingJSONRequestBody = SimulationRequest
+
+// AsIVRAnswer returns the union data inside the PostIVREvent200JSONResponseBody as a IVRAnswer
+func (t PostIVREvent200JSONResponseBody) AsIVRAnswer() (IVRAnswer, error) {
+	var body IVRAnswer
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromIVRAnswer overwrites any union data inside the PostIVREvent200JSONResponseBody as the provided IVRAnswer
+func (t *PostIVREvent200JSONResponseBody) FromIVRAnswer(v IVRAnswer) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeIVRAnswer performs a merge with any union data inside the PostIVREvent200JSONResponseBody, using the provided IVRAnswer
+func (t *PostIVREvent200JSONResponseBody) MergeIVRAnswer(v IVRAnswer) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsIVRFlatAnswer returns the union data inside the PostIVREvent200JSONResponseBody as a IVRFlatAnswer
+func (t PostIVREvent200JSONResponseBody) AsIVRFlatAnswer() (IVRFlatAnswer, error) {
+	var body IVRFlatAnswer
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromIVRFlatAnswer overwrites any union data inside the PostIVREvent200JSONResponseBody as the provided IVRFlatAnswer
+func (t *PostIVREvent200JSONResponseBody) FromIVRFlatAnswer(v IVRFlatAnswer) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeIVRFlatAnswer performs a merge with any union data inside the PostIVREvent200JSONResponseBody, using the provided IVRFlatAnswer
+func (t *PostIVREvent200JSONResponseBody) MergeIVRFlatAnswer(v IVRFlatAnswer) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PostIVREvent200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PostIVREvent200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -1664,6 +1931,9 @@ type ServerInterface interface {
 	// GetCustomerTimeline The customer's events, newest first.
 	// (GET /v1/customers/{customerId}/timeline)
 	GetCustomerTimeline(ctx echo.Context, customerId CustomerId, params GetCustomerTimelineParams) error
+	// PostIVREvent A telephony event — newCall, answer, transfer, dtmf, hangup.
+	// (POST /v1/ivr/events)
+	PostIVREvent(ctx echo.Context, params PostIVREventParams) error
 	// GetMerge Who merged which records, when and why, and whether it was undone.
 	// (GET /v1/merges/{mergeId})
 	GetMerge(ctx echo.Context, mergeId MergeId) error
@@ -2578,6 +2848,24 @@ func (w *ServerInterfaceWrapper) GetCustomerTimeline(ctx echo.Context) error {
 	return err
 }
 
+// PostIVREvent converts echo context to params.
+func (w *ServerInterfaceWrapper) PostIVREvent(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PostIVREventParams
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PostIVREvent(ctx, params)
+	return err
+}
+
 // GetMerge converts echo context to params.
 func (w *ServerInterfaceWrapper) GetMerge(ctx echo.Context) error {
 	var err error
@@ -2938,6 +3226,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/reports/routing", wrapper.GetRoutingReport, options.OperationMiddlewares["getRoutingReport"]...)
 	router.POST(options.BaseURL+"/v1/ratings", wrapper.RecordRating, options.OperationMiddlewares["recordRating"]...)
 	router.GET(options.BaseURL+"/v1/reports/satisfaction", wrapper.GetSatisfactionReport, options.OperationMiddlewares["getSatisfactionReport"]...)
+	router.POST(options.BaseURL+"/v1/ivr/events", wrapper.PostIVREvent, options.OperationMiddlewares["postIVREvent"]...)
 
 }
 
@@ -6815,6 +7104,145 @@ func (response GetCustomerTimelinedefaultApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
+type PostIVREventRequestObject struct {
+	Params PostIVREventParams
+	Body   *PostIVREventJSONRequestBody
+}
+
+type PostIVREventResponseObject interface {
+	VisitPostIVREventResponse(w http.ResponseWriter) error
+}
+
+type PostIVREvent200JSONResponse = PostIVREvent200JSONResponseBody
+
+func (response PostIVREvent200JSONResponse) VisitPostIVREventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.union); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostIVREvent400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PostIVREvent400ApplicationProblemPlusJSONResponse) VisitPostIVREventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostIVREvent401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PostIVREvent401ApplicationProblemPlusJSONResponse) VisitPostIVREventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostIVREvent403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PostIVREvent403ApplicationProblemPlusJSONResponse) VisitPostIVREventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostIVREvent404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PostIVREvent404ApplicationProblemPlusJSONResponse) VisitPostIVREventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostIVREvent422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response PostIVREvent422ApplicationProblemPlusJSONResponse) VisitPostIVREventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostIVREvent429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response PostIVREvent429ApplicationProblemPlusJSONResponse) VisitPostIVREventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostIVREventdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PostIVREventdefaultApplicationProblemPlusJSONResponse) VisitPostIVREventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMergeRequestObject struct {
 	MergeId MergeId `json:"mergeId"`
 }
@@ -8614,6 +9042,9 @@ type StrictServerInterface interface {
 	// GetCustomerTimeline The customer's events, newest first.
 	// (GET /v1/customers/{customerId}/timeline)
 	GetCustomerTimeline(ctx context.Context, request GetCustomerTimelineRequestObject) (GetCustomerTimelineResponseObject, error)
+	// PostIVREvent A telephony event — newCall, answer, transfer, dtmf, hangup.
+	// (POST /v1/ivr/events)
+	PostIVREvent(ctx context.Context, request PostIVREventRequestObject) (PostIVREventResponseObject, error)
 	// GetMerge Who merged which records, when and why, and whether it was undone.
 	// (GET /v1/merges/{mergeId})
 	GetMerge(ctx context.Context, request GetMergeRequestObject) (GetMergeResponseObject, error)
@@ -9645,6 +10076,54 @@ func (sh *strictHandler) GetCustomerTimeline(ctx echo.Context, customerId Custom
 		return err
 	} else if validResponse, ok := response.(GetCustomerTimelineResponseObject); ok {
 		return validResponse.VisitGetCustomerTimelineResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PostIVREvent operation middleware
+func (sh *strictHandler) PostIVREvent(ctx echo.Context, params PostIVREventParams) error {
+	var request PostIVREventRequestObject
+
+	request.Params = params
+
+	var body PostIVREventJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PostIVREvent(ctx.Request().Context(), request.(PostIVREventRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PostIVREvent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PostIVREventResponseObject); ok {
+		return validResponse.VisitPostIVREventResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

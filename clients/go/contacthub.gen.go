@@ -189,6 +189,105 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for IVRAnswerState.
+const (
+	Answered IVRAnswerState = "answered"
+	Ended    IVRAnswerState = "ended"
+	Ringing  IVRAnswerState = "ringing"
+)
+
+// Valid indicates whether the value is a known member of the IVRAnswerState enum.
+func (e IVRAnswerState) Valid() bool {
+	switch e {
+	case Answered:
+		return true
+	case Ended:
+		return true
+	case Ringing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IVREventCause.
+const (
+	IVREventCauseBusy           IVREventCause = "busy"
+	IVREventCauseCancel         IVREventCause = "cancel"
+	IVREventCauseCongestion     IVREventCause = "congestion"
+	IVREventCauseForwarded      IVREventCause = "forwarded"
+	IVREventCauseNoAnswer       IVREventCause = "noAnswer"
+	IVREventCauseNormalClearing IVREventCause = "normalClearing"
+	IVREventCauseNotFound       IVREventCause = "notFound"
+)
+
+// Valid indicates whether the value is a known member of the IVREventCause enum.
+func (e IVREventCause) Valid() bool {
+	switch e {
+	case IVREventCauseBusy:
+		return true
+	case IVREventCauseCancel:
+		return true
+	case IVREventCauseCongestion:
+		return true
+	case IVREventCauseForwarded:
+		return true
+	case IVREventCauseNoAnswer:
+		return true
+	case IVREventCauseNormalClearing:
+		return true
+	case IVREventCauseNotFound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IVREventDirection.
+const (
+	In  IVREventDirection = "in"
+	Out IVREventDirection = "out"
+)
+
+// Valid indicates whether the value is a known member of the IVREventDirection enum.
+func (e IVREventDirection) Valid() bool {
+	switch e {
+	case In:
+		return true
+	case Out:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IVREventEvent.
+const (
+	Answer   IVREventEvent = "answer"
+	Dtmf     IVREventEvent = "dtmf"
+	Hangup   IVREventEvent = "hangup"
+	NewCall  IVREventEvent = "newCall"
+	Transfer IVREventEvent = "transfer"
+)
+
+// Valid indicates whether the value is a known member of the IVREventEvent enum.
+func (e IVREventEvent) Valid() bool {
+	switch e {
+	case Answer:
+		return true
+	case Dtmf:
+		return true
+	case Hangup:
+		return true
+	case NewCall:
+		return true
+	case Transfer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IdentifierKind.
 const (
 	IdentifierKindBenefitClaim         IdentifierKind = "benefit_claim"
@@ -375,6 +474,24 @@ func (e RoutingConditionDayOfWeek) Valid() bool {
 	case Tue:
 		return true
 	case Wed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostIVREventParamsFormat.
+const (
+	Flat PostIVREventParamsFormat = "flat"
+	Json PostIVREventParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the PostIVREventParamsFormat enum.
+func (e PostIVREventParamsFormat) Valid() bool {
+	switch e {
+	case Flat:
+		return true
+	case Json:
 		return true
 	default:
 		return false
@@ -777,6 +894,78 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// IVRAnswer defines model for IVRAnswer.
+type IVRAnswer struct {
+	CallId     string `json:"callId"`
+	Candidates *[]struct {
+		CustomerId  openapi_types.UUID `json:"customerId"`
+		DisplayName string             `json:"displayName"`
+		Score       float32            `json:"score"`
+	} `json:"candidates,omitempty"`
+	ContactId openapi_types.UUID             `json:"contactId"`
+	Customer  nullable.Nullable[IVRCustomer] `json:"customer,omitempty"`
+
+	// Duplicate The event had been applied before.
+	Duplicate       bool             `json:"duplicate"`
+	OpenCases       *[]IVRCase       `json:"openCases,omitempty"`
+	Routing         *RoutingDecision `json:"routing,omitempty"`
+	SelfServiceFits *bool            `json:"selfServiceFits,omitempty"`
+	State           IVRAnswerState   `json:"state"`
+}
+
+// IVRAnswerState defines model for IVRAnswer.State.
+type IVRAnswerState string
+
+// IVRCase defines model for IVRCase.
+type IVRCase struct {
+	Id       openapi_types.UUID `json:"id"`
+	Queue    string             `json:"queue"`
+	Service  Service            `json:"service"`
+	SlaDueAt time.Time          `json:"slaDueAt"`
+	Status   CaseStatus         `json:"status"`
+	Tier     int                `json:"tier"`
+}
+
+// IVRCustomer defines model for IVRCustomer.
+type IVRCustomer struct {
+	DisplayName string             `json:"displayName"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Needs What the council must do differently for this customer.
+	Needs Needs `json:"needs"`
+}
+
+// IVREvent defines model for IVREvent.
+type IVREvent struct {
+	AnsweringNumber *string            `json:"answeringNumber,omitempty"`
+	At              *time.Time         `json:"at,omitempty"`
+	Attributes      *map[string]string `json:"attributes,omitempty"`
+	CallId          string             `json:"callId"`
+	Cause           *IVREventCause     `json:"cause,omitempty"`
+	Digits          *string            `json:"digits,omitempty"`
+	Direction       *IVREventDirection `json:"direction,omitempty"`
+	Event           IVREventEvent      `json:"event"`
+	From            *string            `json:"from,omitempty"`
+	Queue           *string            `json:"queue,omitempty"`
+
+	// Sequence Tells apart repeated events of one kind on a call (two transfers).
+	Sequence *int    `json:"sequence,omitempty"`
+	To       *string `json:"to,omitempty"`
+	User     *string `json:"user,omitempty"`
+}
+
+// IVREventCause defines model for IVREvent.Cause.
+type IVREventCause string
+
+// IVREventDirection defines model for IVREvent.Direction.
+type IVREventDirection string
+
+// IVREventEvent defines model for IVREvent.Event.
+type IVREventEvent string
+
+// IVRFlatAnswer The newCall answer as flat strings: callId, contactId, customerId, customerName, vulnerable, openCases, case1Id…, tier, queue, priority, rule, selfServiceFits, selfService1Title, selfService1Url…
+type IVRFlatAnswer map[string]string
 
 // Identifier defines model for Identifier.
 type Identifier struct {
@@ -1546,6 +1735,19 @@ type GetCustomerTimelineParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// PostIVREventParams defines parameters for PostIVREvent.
+type PostIVREventParams struct {
+	Format *PostIVREventParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// PostIVREventParamsFormat defines parameters for PostIVREvent.
+type PostIVREventParamsFormat string
+
+// PostIVREvent200JSONResponseBody defines parameters for PostIVREvent.
+type PostIVREvent200JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // UndoMergeParams defines parameters for UndoMerge.
 type UndoMergeParams struct {
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
@@ -1638,6 +1840,9 @@ type AddCustomerIdentifierJSONRequestBody = IdentifierInput
 // MergeCustomerJSONRequestBody defines body for MergeCustomer for application/json ContentType.
 type MergeCustomerJSONRequestBody = MergeRequest
 
+// PostIVREventJSONRequestBody defines body for PostIVREvent for application/json ContentType.
+type PostIVREventJSONRequestBody = IVREvent
+
 // UndoMergeJSONRequestBody defines body for UndoMerge for application/json ContentType.
 type UndoMergeJSONRequestBody = UndoMergeRequest
 
@@ -1655,6 +1860,68 @@ type PublishRuleSetJSONRequestBody = RuleSet
 
 // SimulateRoutingJSONRequestBody defines body for SimulateRouting for application/json ContentType.
 type SimulateRoutingJSONRequestBody = SimulationRequest
+
+// AsIVRAnswer returns the union data inside the PostIVREvent200JSONResponseBody as a IVRAnswer
+func (t PostIVREvent200JSONResponseBody) AsIVRAnswer() (IVRAnswer, error) {
+	var body IVRAnswer
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromIVRAnswer overwrites any union data inside the PostIVREvent200JSONResponseBody as the provided IVRAnswer
+func (t *PostIVREvent200JSONResponseBody) FromIVRAnswer(v IVRAnswer) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeIVRAnswer performs a merge with any union data inside the PostIVREvent200JSONResponseBody, using the provided IVRAnswer
+func (t *PostIVREvent200JSONResponseBody) MergeIVRAnswer(v IVRAnswer) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsIVRFlatAnswer returns the union data inside the PostIVREvent200JSONResponseBody as a IVRFlatAnswer
+func (t PostIVREvent200JSONResponseBody) AsIVRFlatAnswer() (IVRFlatAnswer, error) {
+	var body IVRFlatAnswer
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromIVRFlatAnswer overwrites any union data inside the PostIVREvent200JSONResponseBody as the provided IVRFlatAnswer
+func (t *PostIVREvent200JSONResponseBody) FromIVRFlatAnswer(v IVRFlatAnswer) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeIVRFlatAnswer performs a merge with any union data inside the PostIVREvent200JSONResponseBody, using the provided IVRFlatAnswer
+func (t *PostIVREvent200JSONResponseBody) MergeIVRFlatAnswer(v IVRFlatAnswer) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PostIVREvent200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PostIVREvent200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2149,6 +2416,44 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/customers/{customerId}/timeline (the `GetCustomerTimeline` operationId).
 	GetCustomerTimeline(ctx context.Context, customerId CustomerId, params *GetCustomerTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostIVREventWithBody A telephony event — newCall, answer, transfer, dtmf, hangup.
+	//
+	// Authenticated by an integration token, or the static `X-IVR-Token` configured as
+	// `CONTACTHUB_IVR_TOKEN`. On `newCall` the hub records the phone contact (an unknown
+	// caller too; the number is kept) and answers, in one round trip, with the matched
+	// customer or candidates, their open cases, the routing decision for the menu
+	// choice (`attributes.menu`, or `attributes.service` as an LGSL code) and whether a
+	// self-service path fits. `?format=flat` answers with a flat string map for
+	// platforms that take only that (Amazon Connect). Later events update the same
+	// contact: `answer` (who), `transfer` (a hand-off of the call's case), `dtmf` (with
+	// `attributes.purpose=survey`, a keypad score), `hangup` (ends the contact, which
+	// offers it to the SMS survey). Each (callId, event, sequence) is applied once;
+	// events out of order never move a call backwards.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/ivr/events (the `PostIVREvent` operationId).
+	PostIVREventWithBody(ctx context.Context, params *PostIVREventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostIVREvent A telephony event — newCall, answer, transfer, dtmf, hangup.
+	//
+	// Authenticated by an integration token, or the static `X-IVR-Token` configured as
+	// `CONTACTHUB_IVR_TOKEN`. On `newCall` the hub records the phone contact (an unknown
+	// caller too; the number is kept) and answers, in one round trip, with the matched
+	// customer or candidates, their open cases, the routing decision for the menu
+	// choice (`attributes.menu`, or `attributes.service` as an LGSL code) and whether a
+	// self-service path fits. `?format=flat` answers with a flat string map for
+	// platforms that take only that (Amazon Connect). Later events update the same
+	// contact: `answer` (who), `transfer` (a hand-off of the call's case), `dtmf` (with
+	// `attributes.purpose=survey`, a keypad score), `hangup` (ends the contact, which
+	// offers it to the SMS survey). Each (callId, event, sequence) is applied once;
+	// events out of order never move a call backwards.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/ivr/events (the `PostIVREvent` operationId).
+	PostIVREvent(ctx context.Context, params *PostIVREventParams, body PostIVREventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMerge Who merged which records, when and why, and whether it was undone.
 	//
@@ -3248,6 +3553,64 @@ func (c *Client) MergeCustomer(ctx context.Context, customerId CustomerId, param
 // Corresponds with GET /v1/customers/{customerId}/timeline (the `GetCustomerTimeline` operationId).
 func (c *Client) GetCustomerTimeline(ctx context.Context, customerId CustomerId, params *GetCustomerTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCustomerTimelineRequest(c.Server, customerId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostIVREventWithBody A telephony event — newCall, answer, transfer, dtmf, hangup.
+//
+// Authenticated by an integration token, or the static `X-IVR-Token` configured as
+// `CONTACTHUB_IVR_TOKEN`. On `newCall` the hub records the phone contact (an unknown
+// caller too; the number is kept) and answers, in one round trip, with the matched
+// customer or candidates, their open cases, the routing decision for the menu
+// choice (`attributes.menu`, or `attributes.service` as an LGSL code) and whether a
+// self-service path fits. `?format=flat` answers with a flat string map for
+// platforms that take only that (Amazon Connect). Later events update the same
+// contact: `answer` (who), `transfer` (a hand-off of the call's case), `dtmf` (with
+// `attributes.purpose=survey`, a keypad score), `hangup` (ends the contact, which
+// offers it to the SMS survey). Each (callId, event, sequence) is applied once;
+// events out of order never move a call backwards.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/ivr/events (the `PostIVREvent` operationId).
+func (c *Client) PostIVREventWithBody(ctx context.Context, params *PostIVREventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostIVREventRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostIVREvent A telephony event — newCall, answer, transfer, dtmf, hangup.
+//
+// Authenticated by an integration token, or the static `X-IVR-Token` configured as
+// `CONTACTHUB_IVR_TOKEN`. On `newCall` the hub records the phone contact (an unknown
+// caller too; the number is kept) and answers, in one round trip, with the matched
+// customer or candidates, their open cases, the routing decision for the menu
+// choice (`attributes.menu`, or `attributes.service` as an LGSL code) and whether a
+// self-service path fits. `?format=flat` answers with a flat string map for
+// platforms that take only that (Amazon Connect). Later events update the same
+// contact: `answer` (who), `transfer` (a hand-off of the call's case), `dtmf` (with
+// `attributes.purpose=survey`, a keypad score), `hangup` (ends the contact, which
+// offers it to the SMS survey). Each (callId, event, sequence) is applied once;
+// events out of order never move a call backwards.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/ivr/events (the `PostIVREvent` operationId).
+func (c *Client) PostIVREvent(ctx context.Context, params *PostIVREventParams, body PostIVREventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostIVREventRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5508,6 +5871,73 @@ func NewGetCustomerTimelineRequest(server string, customerId CustomerId, params 
 	return req, nil
 }
 
+// NewPostIVREventRequest calls the generic PostIVREvent builder with application/json body
+func NewPostIVREventRequest(server string, params *PostIVREventParams, body PostIVREventJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostIVREventRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewPostIVREventRequestWithBody constructs an http.Request for the PostIVREvent method, with any body, and a specified content type
+func NewPostIVREventRequestWithBody(server string, params *PostIVREventParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/ivr/events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetMergeRequest constructs an http.Request for the GetMerge method
 func NewGetMergeRequest(server string, mergeId MergeId) (*http.Request, error) {
 	var err error
@@ -6645,6 +7075,44 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/customers/{customerId}/timeline (the `GetCustomerTimeline` operationId).
 	GetCustomerTimelineWithResponse(ctx context.Context, customerId CustomerId, params *GetCustomerTimelineParams, reqEditors ...RequestEditorFn) (*GetCustomerTimelineResponse, error)
+
+	// PostIVREventWithBodyWithResponse A telephony event — newCall, answer, transfer, dtmf, hangup.
+	//
+	// Authenticated by an integration token, or the static `X-IVR-Token` configured as
+	// `CONTACTHUB_IVR_TOKEN`. On `newCall` the hub records the phone contact (an unknown
+	// caller too; the number is kept) and answers, in one round trip, with the matched
+	// customer or candidates, their open cases, the routing decision for the menu
+	// choice (`attributes.menu`, or `attributes.service` as an LGSL code) and whether a
+	// self-service path fits. `?format=flat` answers with a flat string map for
+	// platforms that take only that (Amazon Connect). Later events update the same
+	// contact: `answer` (who), `transfer` (a hand-off of the call's case), `dtmf` (with
+	// `attributes.purpose=survey`, a keypad score), `hangup` (ends the contact, which
+	// offers it to the SMS survey). Each (callId, event, sequence) is applied once;
+	// events out of order never move a call backwards.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/ivr/events (the `PostIVREvent` operationId).
+	PostIVREventWithBodyWithResponse(ctx context.Context, params *PostIVREventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostIVREventResponse, error)
+
+	// PostIVREventWithResponse A telephony event — newCall, answer, transfer, dtmf, hangup.
+	//
+	// Authenticated by an integration token, or the static `X-IVR-Token` configured as
+	// `CONTACTHUB_IVR_TOKEN`. On `newCall` the hub records the phone contact (an unknown
+	// caller too; the number is kept) and answers, in one round trip, with the matched
+	// customer or candidates, their open cases, the routing decision for the menu
+	// choice (`attributes.menu`, or `attributes.service` as an LGSL code) and whether a
+	// self-service path fits. `?format=flat` answers with a flat string map for
+	// platforms that take only that (Amazon Connect). Later events update the same
+	// contact: `answer` (who), `transfer` (a hand-off of the call's case), `dtmf` (with
+	// `attributes.purpose=survey`, a keypad score), `hangup` (ends the contact, which
+	// offers it to the SMS survey). Each (callId, event, sequence) is applied once;
+	// events out of order never move a call backwards.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/ivr/events (the `PostIVREvent` operationId).
+	PostIVREventWithResponse(ctx context.Context, params *PostIVREventParams, body PostIVREventJSONRequestBody, reqEditors ...RequestEditorFn) (*PostIVREventResponse, error)
 
 	// GetMergeWithResponse Who merged which records, when and why, and whether it was undone.
 	//
@@ -9854,6 +10322,103 @@ func (r GetCustomerTimelineResponse) ContentType() string {
 	return ""
 }
 
+// PostIVREventResponse429Headers the declared response headers of an HTTP 429 response for PostIVREvent
+type PostIVREventResponse429Headers struct {
+	RetryAfter *int
+}
+
+type PostIVREventResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PostIVREvent200JSONResponseBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PostIVREventResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostIVREventResponse) GetJSON200() *PostIVREvent200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostIVREventResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostIVREventResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostIVREventResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostIVREventResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PostIVREventResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostIVREventResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r PostIVREventResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PostIVREventResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostIVREventResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostIVREventResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostIVREventResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetMergeResponse429Headers the declared response headers of an HTTP 429 response for GetMerge
 type GetMergeResponse429Headers struct {
 	RetryAfter *int
@@ -11854,6 +12419,56 @@ func (c *ClientWithResponses) GetCustomerTimelineWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseGetCustomerTimelineResponse(rsp)
+}
+
+// PostIVREventWithBodyWithResponse A telephony event — newCall, answer, transfer, dtmf, hangup.
+//
+// Authenticated by an integration token, or the static `X-IVR-Token` configured as
+// `CONTACTHUB_IVR_TOKEN`. On `newCall` the hub records the phone contact (an unknown
+// caller too; the number is kept) and answers, in one round trip, with the matched
+// customer or candidates, their open cases, the routing decision for the menu
+// choice (`attributes.menu`, or `attributes.service` as an LGSL code) and whether a
+// self-service path fits. `?format=flat` answers with a flat string map for
+// platforms that take only that (Amazon Connect). Later events update the same
+// contact: `answer` (who), `transfer` (a hand-off of the call's case), `dtmf` (with
+// `attributes.purpose=survey`, a keypad score), `hangup` (ends the contact, which
+// offers it to the SMS survey). Each (callId, event, sequence) is applied once;
+// events out of order never move a call backwards.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/ivr/events (the `PostIVREvent` operationId).
+func (c *ClientWithResponses) PostIVREventWithBodyWithResponse(ctx context.Context, params *PostIVREventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostIVREventResponse, error) {
+	rsp, err := c.PostIVREventWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostIVREventResponse(rsp)
+}
+
+// PostIVREventWithResponse A telephony event — newCall, answer, transfer, dtmf, hangup.
+//
+// Authenticated by an integration token, or the static `X-IVR-Token` configured as
+// `CONTACTHUB_IVR_TOKEN`. On `newCall` the hub records the phone contact (an unknown
+// caller too; the number is kept) and answers, in one round trip, with the matched
+// customer or candidates, their open cases, the routing decision for the menu
+// choice (`attributes.menu`, or `attributes.service` as an LGSL code) and whether a
+// self-service path fits. `?format=flat` answers with a flat string map for
+// platforms that take only that (Amazon Connect). Later events update the same
+// contact: `answer` (who), `transfer` (a hand-off of the call's case), `dtmf` (with
+// `attributes.purpose=survey`, a keypad score), `hangup` (ends the contact, which
+// offers it to the SMS survey). Each (callId, event, sequence) is applied once;
+// events out of order never move a call backwards.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/ivr/events (the `PostIVREvent` operationId).
+func (c *ClientWithResponses) PostIVREventWithResponse(ctx context.Context, params *PostIVREventParams, body PostIVREventJSONRequestBody, reqEditors ...RequestEditorFn) (*PostIVREventResponse, error) {
+	rsp, err := c.PostIVREvent(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostIVREventResponse(rsp)
 }
 
 // GetMergeWithResponse Who merged which records, when and why, and whether it was undone.
@@ -14903,6 +15518,94 @@ func ParseGetCustomerTimelineResponse(rsp *http.Response) (*GetCustomerTimelineR
 	switch {
 	case rsp.StatusCode == 429:
 		var headers GetCustomerTimelineResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostIVREventResponse parses an HTTP response from a PostIVREventWithResponse call
+func ParsePostIVREventResponse(rsp *http.Response) (*PostIVREventResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostIVREventResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PostIVREvent200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PostIVREventResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/council/contacthub/internal/httpapi"
 	"github.com/council/contacthub/internal/identifier"
 	"github.com/council/contacthub/internal/intake"
+	"github.com/council/contacthub/internal/ivr"
 	"github.com/council/contacthub/internal/kv"
 	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/referral"
@@ -186,7 +187,8 @@ func (a *App) buildHandler(ctx context.Context) error {
 	deps := httpapi.Deps{
 		Spec: spec, Verifier: a.verifier, Customers: a.Customers, Contacts: a.Contacts, Cases: a.Cases,
 		Referrals: a.Referrals, Catalogue: a.Catalogue, Router: a.Router, Work: a.Cases, Reports: report.New(a.DB),
-		Ratings: a.Ratings, Replies: a.Surveys,
+		Ratings: a.Ratings, Replies: a.Surveys, IVRToken: a.cfg.IVRToken,
+		Calls:          ivr.New(a.DB, a.Contacts, a.Cases, a.Customers, a.Ratings, a.Catalogue),
 		Callbacks:      httpapi.CallbackSecrets{NotifyToken: a.cfg.NotifyCallbackToken, TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL},
 		RatingLimits:   httpapi.RatingLimits{PerIPPerMinute: a.cfg.RatingIPPerMinute, PerPagePerMinute: a.cfg.RatingPagePerMinute},
 		NormalisePhone: func(s string) (string, error) { return a.rules.Normalise(identifier.Phone, s) },

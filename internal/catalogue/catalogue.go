@@ -34,6 +34,10 @@ type Catalogue struct {
 	Centres             []Entry   `json:"centres"`
 	Partners            []Entry   `json:"partners"`
 	HandoffReasons      []string  `json:"handoffReasons"`
+	// IVRMenu maps the caller's menu choice to the service it is about.
+	IVRMenu map[string]int `json:"ivrMenu"`
+	// IVRDefaultService is the service of a call whose choice is unknown.
+	IVRDefaultService int `json:"ivrDefaultService"`
 
 	services map[int]Service
 	centres  map[string]bool
@@ -91,6 +95,14 @@ func Parse(raw []byte) (*Catalogue, error) {
 	}
 	for _, e := range c.Partners {
 		c.partners[e.ID] = true
+	}
+	for choice, lgsl := range c.IVRMenu {
+		if _, ok := c.services[lgsl]; !ok {
+			errs = append(errs, fmt.Errorf("ivrMenu choice %s names service %d, which is not listed", choice, lgsl))
+		}
+	}
+	if _, ok := c.services[c.IVRDefaultService]; c.IVRDefaultService != 0 && !ok {
+		errs = append(errs, fmt.Errorf("ivrDefaultService %d is not listed", c.IVRDefaultService))
 	}
 	if len(c.HandoffReasons) == 0 {
 		errs = append(errs, errors.New("the catalogue lists no hand-off reasons"))

@@ -63,6 +63,8 @@ type Config struct {
 	SurveyInterval     time.Duration // CONTACTHUB_SURVEY_INTERVAL
 	SurveyPoll         time.Duration // CONTACTHUB_SURVEY_POLL
 	SurveyRetryBase    time.Duration // CONTACTHUB_SURVEY_RETRY_BASE: first back-off, doubling
+
+	IVRToken string // CONTACTHUB_IVR_TOKEN: static X-IVR-Token for telephony platforms
 }
 
 // DevKeyPath is where the development signing key lives.
@@ -126,6 +128,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SurveyInterval:       r.duration("CONTACTHUB_SURVEY_INTERVAL", 30*24*time.Hour),
 		SurveyPoll:           r.duration("CONTACTHUB_SURVEY_POLL", 5*time.Second),
 		SurveyRetryBase:      r.duration("CONTACTHUB_SURVEY_RETRY_BASE", 30*time.Second),
+		IVRToken:             r.str("CONTACTHUB_IVR_TOKEN", ""),
 	}
 	c.RatingMin, c.RatingMax = r.span("CONTACTHUB_RATING_SCALE", "1-5")
 	c.QuietFrom, c.QuietTo = r.clockSpan("CONTACTHUB_SURVEY_QUIET_HOURS", "20:00-09:00")
@@ -139,6 +142,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.NotifyCallbackToken != "" && len(c.NotifyCallbackToken) < 10 {
 		r.fail("CONTACTHUB_NOTIFY_CALLBACK_TOKEN", "must be at least 10 characters")
+	}
+	if c.IVRToken != "" && len(c.IVRToken) < 16 {
+		r.fail("CONTACTHUB_IVR_TOKEN", "must be at least 16 characters")
 	}
 	if c.TwilioAuthToken != "" && c.PublicURL == "" {
 		r.fail("CONTACTHUB_PUBLIC_URL", "is needed to check Twilio's signatures")
@@ -155,6 +161,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.NotifyCallbackToken != "" && len(c.NotifyCallbackToken) < 10 {
 		r.fail("CONTACTHUB_NOTIFY_CALLBACK_TOKEN", "must be at least 10 characters")
+	}
+	if c.IVRToken != "" && len(c.IVRToken) < 16 {
+		r.fail("CONTACTHUB_IVR_TOKEN", "must be at least 16 characters")
 	}
 	if c.TwilioAuthToken != "" && c.PublicURL == "" {
 		r.fail("CONTACTHUB_PUBLIC_URL", "is needed to check Twilio's signatures")

@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/google/uuid"
 
 	"github.com/council/contacthub/api"
 	contacthub "github.com/council/contacthub/clients/go"
@@ -286,4 +287,13 @@ func dateOf(s string) time.Time {
 
 func agentClaims() auth.Claims {
 	return auth.Claims{Subject: "agent-alice", Roles: []auth.Role{auth.Agent}, Tier: 1}
+}
+
+func mustParse(t *testing.T, s string) uuid.UUID {
+	t.Helper()
+	u, err := uuid.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

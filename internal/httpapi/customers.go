@@ -44,6 +44,7 @@ type handlers struct {
 	satisfactionReports SatisfactionReports
 	limiter             RateLimiter
 	ratingLimits        RatingLimits
+	calls               Calls
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)

@@ -43,6 +43,8 @@ type Deps struct {
 	// NormalisePhone turns a provider's number into E.164.
 	NormalisePhone func(string) (string, error)
 	Cases          Cases
+	Calls          Calls
+	IVRToken       string
 	Referrals      Referrals
 	Catalogue      *catalogue.Catalogue
 	Limiter        RateLimiter
@@ -80,7 +82,7 @@ func New(d Deps) (http.Handler, error) {
 	e.GET("/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", api.SpecYAML) })
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
 
-	c, err := newContract(d.Spec, d.Verifier)
+	c, err := newContract(d.Spec, d.Verifier, d.IVRToken)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +91,7 @@ func New(d Deps) (http.Handler, error) {
 	api.RegisterHandlers(v1, api.NewStrictHandler(&handlers{customers: d.Customers,
 		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue,
 		router: d.Router, work: d.Work, reports: d.Reports, ratings: d.Ratings, satisfactionReports: d.Reports,
-		limiter: d.Limiter, ratingLimits: d.RatingLimits}, nil))
+		limiter: d.Limiter, ratingLimits: d.RatingLimits, calls: d.Calls}, nil))
 	(&callbacks{replies: d.Replies, secrets: d.Callbacks, normalise: d.NormalisePhone}).register(e)
 	return e, nil
 }

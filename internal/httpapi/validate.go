@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -30,16 +31,17 @@ type TokenVerifier interface {
 type contract struct {
 	router   routers.Router
 	verifier TokenVerifier
+	ivrToken string // static X-IVR-Token, "" when not configured
 	roles    map[*openapi3.Operation][]auth.Role
 	options  *openapi3filter.Options
 }
 
-func newContract(doc *openapi3.T, verifier TokenVerifier) (*contract, error) {
+func newContract(doc *openapi3.T, verifier TokenVerifier, ivrToken string) (*contract, error) {
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("route the contract: %w", err)
 	}
-	c := &contract{router: router, verifier: verifier, roles: map[*openapi3.Operation][]auth.Role{}}
+	c := &contract{router: router, verifier: verifier, ivrToken: ivrToken, roles: map[*openapi3.Operation][]auth.Role{}}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			roles, err := rolesOf(op)
@@ -103,6 +105,9 @@ var errForbidden = errors.New("forbidden")
 
 func (c *contract) authenticate(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
 	req := in.RequestValidationInput.Request
+	if in.SecuritySchemeName == "ivrToken" {
+		return c.staticIVRToken(ctx, req.Header.Get("X-IVR-Token"))
+	}
 	header := req.Header.Get(echo.HeaderAuthorization)
 	scheme, token, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
@@ -117,6 +122,20 @@ func (c *contract) authenticate(ctx context.Context, in *openapi3filter.Authenti
 	}
 	if slot, ok := ctx.Value(slotKey{}).(*principalSlot); ok {
 		slot.principal = p
+	}
+	return nil
+}
+
+// staticIVRToken admits a telephony platform by the configured shared token.
+func (c *contract) staticIVRToken(ctx context.Context, got string) error {
+	if c.ivrToken == "" || got == "" {
+		return errors.New("missing bearer token")
+	}
+	if subtle.ConstantTimeCompare([]byte(got), []byte(c.ivrToken)) != 1 {
+		return errors.New("X-IVR-Token is not the one configured")
+	}
+	if slot, ok := ctx.Value(slotKey{}).(*principalSlot); ok {
+		slot.principal = auth.Principal{Subject: "ivr", Roles: []auth.Role{auth.Integration}}
 	}
 	return nil
 }

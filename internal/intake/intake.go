@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -403,6 +404,20 @@ func (in *Intake) write(ctx context.Context, tx *sqlx.Tx, actor Actor, c *Contac
 		"caseId": c.CaseID, "channel": c.Channel, "service": c.Service.LGSL, "outcome": c.Outcome, "avoidable": c.AvoidableReason})
 }
 
+const selectByExternal = `SELECT ` + contactColumns + ` FROM contacts WHERE channel = ? AND external_id = ?`
+
+// ByExternalID finds the contact a channel knows by its own id (a call id).
+func (in *Intake) ByExternalID(ctx context.Context, ch Channel, id string) (Contact, error) {
+	var r contactRow
+	if err := in.db.GetContext(ctx, &r, in.db.Rebind(selectByExternal), string(ch), id); err != nil {
+		if errors.Is(store.MapError(err), store.ErrNotFound) {
+			return Contact{}, fault.New(fault.NotFound, "no %s contact %s", ch, id)
+		}
+		return Contact{}, fmt.Errorf("read contact: %w", store.MapError(err))
+	}
+	return r.toContact()
+}
+
 // Get reads a contact.
 func (in *Intake) Get(ctx context.Context, id string) (Contact, error) {
 	return load(ctx, in.db, id, "")
@@ -410,6 +425,7 @@ func (in *Intake) Get(ctx context.Context, id string) (Contact, error) {
 
 // Patch is what PATCH /v1/contacts may change; nil members are unchanged.
 type Patch struct {
+	Agent          *string
 	EndedAt        *time.Time
 	Outcome        *Outcome
 	ResolutionCode *string
@@ -444,6 +460,9 @@ func (in *Intake) Update(ctx context.Context, actor Actor, id string, expected i
 		}
 		if p.Summary != nil {
 			c.Summary, fields = strings.TrimSpace(*p.Summary), append(fields, "summary")
+		}
+		if p.Agent != nil && *p.Agent != c.Agent {
+			c.Agent, fields = *p.Agent, append(fields, "agent")
 		}
 		if p.ResolutionCode != nil && (p.Outcome == nil || *p.Outcome != ResolvedFirstContact) {
 			return fault.Field("resolutionCode", "only with outcome resolved_first_contact")

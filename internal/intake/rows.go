@@ -149,7 +149,7 @@ func insert(ctx context.Context, tx *sqlx.Tx, c Contact) error {
 }
 
 const updateContact = `UPDATE contacts SET customer_id = ?, case_id = ?, ended_at = ?, summary = ?, outcome = ?,
- avoidable_reason = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?`
+ avoidable_reason = ?, agent = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?`
 
 // save writes the changeable fields of c, bumping its version.
 func save(ctx context.Context, tx *sqlx.Tx, c Contact, now time.Time) (Contact, error) {
@@ -160,7 +160,7 @@ func save(ctx context.Context, tx *sqlx.Tx, c Contact, now time.Time) (Contact, 
 		ended = &c.EndedAt
 	}
 	res, err := tx.ExecContext(ctx, tx.Rebind(updateContact), optional(c.CustomerID), optional(c.CaseID), ended,
-		c.Summary, string(c.Outcome), c.AvoidableReason, c.Version, c.UpdatedAt, c.ID, c.Version-1)
+		c.Summary, string(c.Outcome), c.AvoidableReason, c.Agent, c.Version, c.UpdatedAt, c.ID, c.Version-1)
 	if err != nil {
 		return Contact{}, fmt.Errorf("update contact: %w", store.MapError(err))
 	}
