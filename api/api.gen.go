@@ -307,30 +307,66 @@ func (e IdentifierKind) Valid() bool {
 	}
 }
 
+// Defines values for MyContactCreateChannel.
+const (
+	MyContactCreateChannelWebForm        MyContactCreateChannel = "web_form"
+	MyContactCreateChannelWebSelfService MyContactCreateChannel = "web_self_service"
+)
+
+// Valid indicates whether the value is a known member of the MyContactCreateChannel enum.
+func (e MyContactCreateChannel) Valid() bool {
+	switch e {
+	case MyContactCreateChannelWebForm:
+		return true
+	case MyContactCreateChannelWebSelfService:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MyContactCreateOutcome.
+const (
+	MyContactCreateOutcomeInProgress MyContactCreateOutcome = "in_progress"
+	MyContactCreateOutcomeSelfServed MyContactCreateOutcome = "self_served"
+)
+
+// Valid indicates whether the value is a known member of the MyContactCreateOutcome enum.
+func (e MyContactCreateOutcome) Valid() bool {
+	switch e {
+	case MyContactCreateOutcomeInProgress:
+		return true
+	case MyContactCreateOutcomeSelfServed:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Outcome.
 const (
-	Abandoned            Outcome = "abandoned"
-	HandedOff            Outcome = "handed_off"
-	InProgress           Outcome = "in_progress"
-	Referred             Outcome = "referred"
-	ResolvedFirstContact Outcome = "resolved_first_contact"
-	SelfServed           Outcome = "self_served"
+	OutcomeAbandoned            Outcome = "abandoned"
+	OutcomeHandedOff            Outcome = "handed_off"
+	OutcomeInProgress           Outcome = "in_progress"
+	OutcomeReferred             Outcome = "referred"
+	OutcomeResolvedFirstContact Outcome = "resolved_first_contact"
+	OutcomeSelfServed           Outcome = "self_served"
 )
 
 // Valid indicates whether the value is a known member of the Outcome enum.
 func (e Outcome) Valid() bool {
 	switch e {
-	case Abandoned:
+	case OutcomeAbandoned:
 		return true
-	case HandedOff:
+	case OutcomeHandedOff:
 		return true
-	case InProgress:
+	case OutcomeInProgress:
 		return true
-	case Referred:
+	case OutcomeReferred:
 		return true
-	case ResolvedFirstContact:
+	case OutcomeResolvedFirstContact:
 		return true
-	case SelfServed:
+	case OutcomeSelfServed:
 		return true
 	default:
 		return false
@@ -342,6 +378,7 @@ const (
 	RatingSourceAgentRecorded RatingSource = "agent_recorded"
 	RatingSourceIvr           RatingSource = "ivr"
 	RatingSourceKiosk         RatingSource = "kiosk"
+	RatingSourceMyAccount     RatingSource = "my_account"
 	RatingSourceSms           RatingSource = "sms"
 	RatingSourceWebPage       RatingSource = "web_page"
 )
@@ -354,6 +391,8 @@ func (e RatingSource) Valid() bool {
 	case RatingSourceIvr:
 		return true
 	case RatingSourceKiosk:
+		return true
+	case RatingSourceMyAccount:
 		return true
 	case RatingSourceSms:
 		return true
@@ -636,6 +675,43 @@ type CatalogueService struct {
 
 // Channel defines model for Channel.
 type Channel string
+
+// CitizenCase A case as its customer sees it (no queue, tier, owner or internal detail).
+type CitizenCase struct {
+	// DueBy When the council aims to have resolved it.
+	DueBy       *time.Time         `json:"dueBy,omitempty"`
+	Id          openapi_types.UUID `json:"id"`
+	OpenedAt    time.Time          `json:"openedAt"`
+	ResolvedAt  *time.Time         `json:"resolvedAt,omitempty"`
+	Service     Service            `json:"service"`
+	ServiceName *string            `json:"serviceName,omitempty"`
+	Status      CaseStatus         `json:"status"`
+	UpdatedAt   time.Time          `json:"updatedAt"`
+}
+
+// CitizenCaseDetail defines model for CitizenCaseDetail.
+type CitizenCaseDetail struct {
+	// Case A case as its customer sees it (no queue, tier, owner or internal detail).
+	Case CitizenCase `json:"case"`
+
+	// Events Newest first; internal notes and staff names are never shown.
+	Events []CitizenEvent `json:"events"`
+}
+
+// CitizenCasePage defines model for CitizenCasePage.
+type CitizenCasePage struct {
+	Items      []CitizenCase `json:"items"`
+	NextCursor *string       `json:"nextCursor,omitempty"`
+}
+
+// CitizenEvent defines model for CitizenEvent.
+type CitizenEvent struct {
+	Kind       string    `json:"kind"`
+	OccurredAt time.Time `json:"occurredAt"`
+
+	// Summary What happened, in words for the resident.
+	Summary string `json:"summary"`
+}
 
 // Comparison defines model for Comparison.
 type Comparison struct {
@@ -989,6 +1065,14 @@ type MatchResult struct {
 	Match      *Customer        `json:"match,omitempty"`
 }
 
+// MePatch defines model for MePatch.
+type MePatch struct {
+	Accessibility     *[]string                  `json:"accessibility,omitempty"`
+	Address           nullable.Nullable[Address] `json:"address,omitempty"`
+	Consents          *Consents                  `json:"consents,omitempty"`
+	PreferredLanguage *string                    `json:"preferredLanguage,omitempty"`
+}
+
 // Merge defines model for Merge.
 type Merge struct {
 	DuplicateId openapi_types.UUID `json:"duplicateId"`
@@ -1022,6 +1106,40 @@ type Mix struct {
 
 	// Tiers Contacts by tier ("1", "2", "3").
 	Tiers map[string]int `json:"tiers"`
+}
+
+// MyContactCreate defines model for MyContactCreate.
+type MyContactCreate struct {
+	CaseId  *openapi_types.UUID     `json:"caseId,omitempty"`
+	Channel *MyContactCreateChannel `json:"channel,omitempty"`
+	Intent  *string                 `json:"intent,omitempty"`
+
+	// Outcome `self_served` when the resident finished it online.
+	Outcome *MyContactCreateOutcome `json:"outcome,omitempty"`
+	Service Service                 `json:"service"`
+	Summary *string                 `json:"summary,omitempty"`
+}
+
+// MyContactCreateChannel defines model for MyContactCreate.Channel.
+type MyContactCreateChannel string
+
+// MyContactCreateOutcome `self_served` when the resident finished it online.
+type MyContactCreateOutcome string
+
+// MyContactRecorded defines model for MyContactRecorded.
+type MyContactRecorded struct {
+	// Case A case as its customer sees it (no queue, tier, owner or internal detail).
+	Case        CitizenCase        `json:"case"`
+	ContactId   openapi_types.UUID `json:"contactId"`
+	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
+}
+
+// MyRatingCreate defines model for MyRatingCreate.
+type MyRatingCreate struct {
+	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
+	Comment   *string             `json:"comment,omitempty"`
+	ContactId *openapi_types.UUID `json:"contactId,omitempty"`
+	Score     int                 `json:"score"`
 }
 
 // Needs What the council must do differently for this customer.
@@ -1688,6 +1806,28 @@ type PostIVREvent200JSONResponseBody struct {
 	union json.RawMessage
 }
 
+// UpdateMeParams defines parameters for UpdateMe.
+type UpdateMeParams struct {
+	// IfMatch The `ETag` of the version being changed, or `*`.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListMyCasesParams defines parameters for ListMyCases.
+type ListMyCasesParams struct {
+	// Limit Page size (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, as given.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ContactFromMyAccountParams defines parameters for ContactFromMyAccount.
+type ContactFromMyAccountParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // UndoMergeParams defines parameters for UndoMerge.
 type UndoMergeParams struct {
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
@@ -1770,6 +1910,15 @@ type MergeCustomerJSONRequestBody = MergeRequest
 
 // PostIVREventJSONRequestBody defines body for PostIVREvent for application/json ContentType.
 type PostIVREventJSONRequestBody = IVREvent
+
+// UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
+type UpdateMeJSONRequestBody = MePatch
+
+// ContactFromMyAccountJSONRequestBody defines body for ContactFromMyAccount for application/json ContentType.
+type ContactFromMyAccountJSONRequestBody = MyContactCreate
+
+// RateFromMyAccountJSONRequestBody defines body for RateFromMyAccount for application/json ContentType.
+type RateFromMyAccountJSONRequestBody = MyRatingCreate
 
 // UndoMergeJSONRequestBody defines body for UndoMerge for application/json ContentType.
 type UndoMergeJSONRequestBody = UndoMergeRequest
@@ -1934,6 +2083,24 @@ type ServerInterface interface {
 	// PostIVREvent A telephony event — newCall, answer, transfer, dtmf, hangup.
 	// (POST /v1/ivr/events)
 	PostIVREvent(ctx echo.Context, params PostIVREventParams) error
+	// GetMe The signed-in resident's own record.
+	// (GET /v1/me)
+	GetMe(ctx echo.Context) error
+	// UpdateMe Change your address and preferences (names, date of birth and needs flags are changed by staff).
+	// (PATCH /v1/me)
+	UpdateMe(ctx echo.Context, params UpdateMeParams) error
+	// ListMyCases Your cases, newest first.
+	// (GET /v1/me/cases)
+	ListMyCases(ctx echo.Context, params ListMyCasesParams) error
+	// GetMyCase One of your cases, with what has happened on it (no internal notes, no staff names).
+	// (GET /v1/me/cases/{caseId})
+	GetMyCase(ctx echo.Context, caseId CaseId) error
+	// ContactFromMyAccount Raise an enquiry from the website.
+	// (POST /v1/me/contacts)
+	ContactFromMyAccount(ctx echo.Context, params ContactFromMyAccountParams) error
+	// RateFromMyAccount Rate one of your cases or contacts.
+	// (POST /v1/me/ratings)
+	RateFromMyAccount(ctx echo.Context) error
 	// GetMerge Who merged which records, when and why, and whether it was undone.
 	// (GET /v1/merges/{mergeId})
 	GetMerge(ctx echo.Context, mergeId MergeId) error
@@ -2866,6 +3033,123 @@ func (w *ServerInterfaceWrapper) PostIVREvent(ctx echo.Context) error {
 	return err
 }
 
+// GetMe converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMe(ctx)
+	return err
+}
+
+// UpdateMe converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateMeParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMe(ctx, params)
+	return err
+}
+
+// ListMyCases converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyCases(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyCasesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyCases(ctx, params)
+	return err
+}
+
+// GetMyCase converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMyCase(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "caseId" -------------
+	var caseId CaseId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "caseId", ctx.Param("caseId"), &caseId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter caseId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMyCase(ctx, caseId)
+	return err
+}
+
+// ContactFromMyAccount converts echo context to params.
+func (w *ServerInterfaceWrapper) ContactFromMyAccount(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ContactFromMyAccountParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ContactFromMyAccount(ctx, params)
+	return err
+}
+
+// RateFromMyAccount converts echo context to params.
+func (w *ServerInterfaceWrapper) RateFromMyAccount(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RateFromMyAccount(ctx)
+	return err
+}
+
 // GetMerge converts echo context to params.
 func (w *ServerInterfaceWrapper) GetMerge(ctx echo.Context) error {
 	var err error
@@ -3227,6 +3511,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/ratings", wrapper.RecordRating, options.OperationMiddlewares["recordRating"]...)
 	router.GET(options.BaseURL+"/v1/reports/satisfaction", wrapper.GetSatisfactionReport, options.OperationMiddlewares["getSatisfactionReport"]...)
 	router.POST(options.BaseURL+"/v1/ivr/events", wrapper.PostIVREvent, options.OperationMiddlewares["postIVREvent"]...)
+	router.GET(options.BaseURL+"/v1/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
+	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe, options.OperationMiddlewares["updateMe"]...)
+	router.GET(options.BaseURL+"/v1/me/cases", wrapper.ListMyCases, options.OperationMiddlewares["listMyCases"]...)
+	router.GET(options.BaseURL+"/v1/me/cases/:caseId", wrapper.GetMyCase, options.OperationMiddlewares["getMyCase"]...)
+	router.POST(options.BaseURL+"/v1/me/contacts", wrapper.ContactFromMyAccount, options.OperationMiddlewares["contactFromMyAccount"]...)
+	router.POST(options.BaseURL+"/v1/me/ratings", wrapper.RateFromMyAccount, options.OperationMiddlewares["rateFromMyAccount"]...)
 
 }
 
@@ -7243,6 +7533,696 @@ func (response PostIVREventdefaultApplicationProblemPlusJSONResponse) VisitPostI
 	return err
 }
 
+type GetMeRequestObject struct {
+}
+
+type GetMeResponseObject interface {
+	VisitGetMeResponse(w http.ResponseWriter) error
+}
+
+type GetMe200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetMe200JSONResponse struct {
+	Body    Customer
+	Headers GetMe200ResponseHeaders
+}
+
+func (response GetMe200JSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe403ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe404ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMedefaultApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMeRequestObject struct {
+	Params UpdateMeParams
+	Body   *UpdateMeJSONRequestBody
+}
+
+type UpdateMeResponseObject interface {
+	VisitUpdateMeResponse(w http.ResponseWriter) error
+}
+
+type UpdateMe200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateMe200JSONResponse struct {
+	Body    Customer
+	Headers UpdateMe200ResponseHeaders
+}
+
+func (response UpdateMe200JSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMe400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe400ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe401ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe403ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMe412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe412ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMe422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe422ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMe428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe428ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateMedefaultApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyCasesRequestObject struct {
+	Params ListMyCasesParams
+}
+
+type ListMyCasesResponseObject interface {
+	VisitListMyCasesResponse(w http.ResponseWriter) error
+}
+
+type ListMyCases200JSONResponse CitizenCasePage
+
+func (response ListMyCases200JSONResponse) VisitListMyCasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyCases400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyCases400ApplicationProblemPlusJSONResponse) VisitListMyCasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyCases401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyCases401ApplicationProblemPlusJSONResponse) VisitListMyCasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyCases403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyCases403ApplicationProblemPlusJSONResponse) VisitListMyCasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyCases422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyCases422ApplicationProblemPlusJSONResponse) VisitListMyCasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyCasesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyCasesdefaultApplicationProblemPlusJSONResponse) VisitListMyCasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyCaseRequestObject struct {
+	CaseId CaseId `json:"caseId"`
+}
+
+type GetMyCaseResponseObject interface {
+	VisitGetMyCaseResponse(w http.ResponseWriter) error
+}
+
+type GetMyCase200JSONResponse CitizenCaseDetail
+
+func (response GetMyCase200JSONResponse) VisitGetMyCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyCase400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyCase400ApplicationProblemPlusJSONResponse) VisitGetMyCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyCase401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyCase401ApplicationProblemPlusJSONResponse) VisitGetMyCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyCase403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyCase403ApplicationProblemPlusJSONResponse) VisitGetMyCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyCase404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyCase404ApplicationProblemPlusJSONResponse) VisitGetMyCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyCasedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMyCasedefaultApplicationProblemPlusJSONResponse) VisitGetMyCaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ContactFromMyAccountRequestObject struct {
+	Params ContactFromMyAccountParams
+	Body   *ContactFromMyAccountJSONRequestBody
+}
+
+type ContactFromMyAccountResponseObject interface {
+	VisitContactFromMyAccountResponse(w http.ResponseWriter) error
+}
+
+type ContactFromMyAccount201JSONResponse MyContactRecorded
+
+func (response ContactFromMyAccount201JSONResponse) VisitContactFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ContactFromMyAccount400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ContactFromMyAccount400ApplicationProblemPlusJSONResponse) VisitContactFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ContactFromMyAccount401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ContactFromMyAccount401ApplicationProblemPlusJSONResponse) VisitContactFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ContactFromMyAccount403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ContactFromMyAccount403ApplicationProblemPlusJSONResponse) VisitContactFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ContactFromMyAccount422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ContactFromMyAccount422ApplicationProblemPlusJSONResponse) VisitContactFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ContactFromMyAccount429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ContactFromMyAccount429ApplicationProblemPlusJSONResponse) VisitContactFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ContactFromMyAccountdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ContactFromMyAccountdefaultApplicationProblemPlusJSONResponse) VisitContactFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RateFromMyAccountRequestObject struct {
+	Body *RateFromMyAccountJSONRequestBody
+}
+
+type RateFromMyAccountResponseObject interface {
+	VisitRateFromMyAccountResponse(w http.ResponseWriter) error
+}
+
+type RateFromMyAccount201JSONResponse Rating
+
+func (response RateFromMyAccount201JSONResponse) VisitRateFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RateFromMyAccount400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RateFromMyAccount400ApplicationProblemPlusJSONResponse) VisitRateFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RateFromMyAccount401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RateFromMyAccount401ApplicationProblemPlusJSONResponse) VisitRateFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RateFromMyAccount403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RateFromMyAccount403ApplicationProblemPlusJSONResponse) VisitRateFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RateFromMyAccount404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RateFromMyAccount404ApplicationProblemPlusJSONResponse) VisitRateFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RateFromMyAccount422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response RateFromMyAccount422ApplicationProblemPlusJSONResponse) VisitRateFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RateFromMyAccountdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RateFromMyAccountdefaultApplicationProblemPlusJSONResponse) VisitRateFromMyAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMergeRequestObject struct {
 	MergeId MergeId `json:"mergeId"`
 }
@@ -9045,6 +10025,24 @@ type StrictServerInterface interface {
 	// PostIVREvent A telephony event — newCall, answer, transfer, dtmf, hangup.
 	// (POST /v1/ivr/events)
 	PostIVREvent(ctx context.Context, request PostIVREventRequestObject) (PostIVREventResponseObject, error)
+	// GetMe The signed-in resident's own record.
+	// (GET /v1/me)
+	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// UpdateMe Change your address and preferences (names, date of birth and needs flags are changed by staff).
+	// (PATCH /v1/me)
+	UpdateMe(ctx context.Context, request UpdateMeRequestObject) (UpdateMeResponseObject, error)
+	// ListMyCases Your cases, newest first.
+	// (GET /v1/me/cases)
+	ListMyCases(ctx context.Context, request ListMyCasesRequestObject) (ListMyCasesResponseObject, error)
+	// GetMyCase One of your cases, with what has happened on it (no internal notes, no staff names).
+	// (GET /v1/me/cases/{caseId})
+	GetMyCase(ctx context.Context, request GetMyCaseRequestObject) (GetMyCaseResponseObject, error)
+	// ContactFromMyAccount Raise an enquiry from the website.
+	// (POST /v1/me/contacts)
+	ContactFromMyAccount(ctx context.Context, request ContactFromMyAccountRequestObject) (ContactFromMyAccountResponseObject, error)
+	// RateFromMyAccount Rate one of your cases or contacts.
+	// (POST /v1/me/ratings)
+	RateFromMyAccount(ctx context.Context, request RateFromMyAccountRequestObject) (RateFromMyAccountResponseObject, error)
 	// GetMerge Who merged which records, when and why, and whether it was undone.
 	// (GET /v1/merges/{mergeId})
 	GetMerge(ctx context.Context, request GetMergeRequestObject) (GetMergeResponseObject, error)
@@ -10124,6 +11122,221 @@ func (sh *strictHandler) PostIVREvent(ctx echo.Context, params PostIVREventParam
 		return err
 	} else if validResponse, ok := response.(PostIVREventResponseObject); ok {
 		return validResponse.VisitPostIVREventResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMe operation middleware
+func (sh *strictHandler) GetMe(ctx echo.Context) error {
+	var request GetMeRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMe(ctx.Request().Context(), request.(GetMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMe")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMeResponseObject); ok {
+		return validResponse.VisitGetMeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMe operation middleware
+func (sh *strictHandler) UpdateMe(ctx echo.Context, params UpdateMeParams) error {
+	var request UpdateMeRequestObject
+
+	request.Params = params
+
+	var body UpdateMeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMe(ctx.Request().Context(), request.(UpdateMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMe")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMeResponseObject); ok {
+		return validResponse.VisitUpdateMeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMyCases operation middleware
+func (sh *strictHandler) ListMyCases(ctx echo.Context, params ListMyCasesParams) error {
+	var request ListMyCasesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyCases(ctx.Request().Context(), request.(ListMyCasesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyCases")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyCasesResponseObject); ok {
+		return validResponse.VisitListMyCasesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMyCase operation middleware
+func (sh *strictHandler) GetMyCase(ctx echo.Context, caseId CaseId) error {
+	var request GetMyCaseRequestObject
+
+	request.CaseId = caseId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyCase(ctx.Request().Context(), request.(GetMyCaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyCase")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMyCaseResponseObject); ok {
+		return validResponse.VisitGetMyCaseResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ContactFromMyAccount operation middleware
+func (sh *strictHandler) ContactFromMyAccount(ctx echo.Context, params ContactFromMyAccountParams) error {
+	var request ContactFromMyAccountRequestObject
+
+	request.Params = params
+
+	var body ContactFromMyAccountJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ContactFromMyAccount(ctx.Request().Context(), request.(ContactFromMyAccountRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ContactFromMyAccount")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ContactFromMyAccountResponseObject); ok {
+		return validResponse.VisitContactFromMyAccountResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RateFromMyAccount operation middleware
+func (sh *strictHandler) RateFromMyAccount(ctx echo.Context) error {
+	var request RateFromMyAccountRequestObject
+
+	var body RateFromMyAccountJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RateFromMyAccount(ctx.Request().Context(), request.(RateFromMyAccountRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RateFromMyAccount")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RateFromMyAccountResponseObject); ok {
+		return validResponse.VisitRateFromMyAccountResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -181,7 +181,7 @@ func TestRecordContact_ResolvedAtFirstContactResolvesTheCaseItOpened(t *testing.
 	eachBackend(t, func(t *testing.T, h *hub) {
 		ag := h.agent()
 		got := record(t, ag, contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: contacthub.Service{Lgsl: 474},
-			Identifiers: &[]contacthub.IdentifierInput{phone("07700900444")}, Outcome: ptr(contacthub.ResolvedFirstContact), ResolutionCode: ptr("permit_renewed")})
+			Identifiers: &[]contacthub.IdentifierInput{phone("07700900444")}, Outcome: ptr(contacthub.OutcomeResolvedFirstContact), ResolutionCode: ptr("permit_renewed")})
 		cs, _ := got.Case.Get()
 		if cs.Status != contacthub.CaseStatusResolved || !cs.ResolvedAtFirstContact || *cs.ResolutionCode != "permit_renewed" {
 			t.Fatalf("case = %+v", cs)
@@ -190,11 +190,11 @@ func TestRecordContact_ResolvedAtFirstContactResolvesTheCaseItOpened(t *testing.
 		later := record(t, ag, contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: councilTax(),
 			Identifiers: &[]contacthub.IdentifierInput{phone("07700900444")}})
 		patched, err := ag.UpdateContactWithResponse(ctx, later.Contact.Id, &contacthub.UpdateContactParams{IfMatch: ptr(`"1"`)},
-			contacthub.ContactPatch{Outcome: ptr(contacthub.ResolvedFirstContact), EndedAt: ptr(time.Now().UTC())})
+			contacthub.ContactPatch{Outcome: ptr(contacthub.OutcomeResolvedFirstContact), EndedAt: ptr(time.Now().UTC())})
 		if err != nil || patched.JSON200 == nil {
 			t.Fatalf("patch: %v %s", err, patched.Body)
 		}
-		if patched.JSON200.Outcome != contacthub.ResolvedFirstContact || patched.JSON200.EndedAt == nil || patched.JSON200.Version != 2 {
+		if patched.JSON200.Outcome != contacthub.OutcomeResolvedFirstContact || patched.JSON200.EndedAt == nil || patched.JSON200.Version != 2 {
 			t.Fatalf("contact = %+v", patched.JSON200)
 		}
 		lc, _ := later.Case.Get()

@@ -305,7 +305,7 @@ func TestSimulationAndRoutingReport(t *testing.T) {
 			in := contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: contacthub.Service{Lgsl: lgsl},
 				Identifiers: &[]contacthub.IdentifierInput{phone("077009007" + twoDigits(i))}}
 			if i == 0 {
-				in.Outcome = ptr(contacthub.ResolvedFirstContact)
+				in.Outcome = ptr(contacthub.OutcomeResolvedFirstContact)
 			}
 			record(t, ag, in)
 		}

@@ -29,6 +29,7 @@ const (
 	IVR           Source = "ivr"
 	AgentRecorded Source = "agent_recorded"
 	SMS           Source = "sms"
+	MyAccount     Source = "my_account"
 )
 
 // Scale is the scores a rating may take, and the least that counts as satisfied.
@@ -105,6 +106,13 @@ func (r *Ratings) check(in *Rating) error {
 		}
 		if in.Score == nil {
 			problems.Add("score", "a keypad rating has a score")
+		}
+	case MyAccount:
+		if in.ContactID == "" && in.CaseID == "" {
+			problems.Add("caseId", "rate one of your cases or contacts")
+		}
+		if in.Score == nil {
+			problems.Add("score", "give a score")
 		}
 	case AgentRecorded:
 		if in.ContactID == "" && in.CaseID == "" {
@@ -221,6 +229,9 @@ func attach(ctx context.Context, tx *sqlx.Tx, in *Rating) error {
 		in.Channel = "web_self_service"
 	case Kiosk:
 		in.Channel = "face_to_face"
+	}
+	if in.Source == MyAccount {
+		in.Channel = "web_self_service"
 	}
 	return nil
 }

@@ -1,0 +1,233 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/customer"
+	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/intake"
+	"github.com/council/contacthub/internal/satisfaction"
+	"github.com/council/contacthub/internal/timeline"
+)
+
+// The /v1/me operations are My Account's: a citizen reaches only their own record,
+// cases and contacts, through response shapes that never carry internal notes, queues,
+// tiers or staff names.
+
+// myRecord reads the signed-in citizen's record, following a merge to the one in use.
+func (h *handlers) myRecord(ctx context.Context) (customer.Customer, error) {
+	id := principalFrom(ctx).CustomerID
+	for range 10 {
+		c, err := h.customers.Get(ctx, id)
+		if err != nil || c.MergedInto == "" {
+			return c, err
+		}
+		id = c.MergedInto
+	}
+	return customer.Customer{}, fault.New(fault.NotFound, "no customer record")
+}
+
+func (h *handlers) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMeResponseObject, error) {
+	c, err := h.myRecord(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetMe200JSONResponse{Body: toCustomer(c), Headers: api.GetMe200ResponseHeaders{ETag: etag(c.Version)}}, nil
+}
+
+func (h *handlers) UpdateMe(ctx context.Context, req api.UpdateMeRequestObject) (api.UpdateMeResponseObject, error) {
+	version, err := requiredIfMatch(req.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	me, err := h.myRecord(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	p := customer.Patch{}
+	if p.Address, err = nullableField(b.Address, fromAddress); err != nil {
+		return nil, err
+	}
+	if b.PreferredLanguage != nil || b.Accessibility != nil {
+		p.Needs = &customer.NeedsPatch{PreferredLanguage: b.PreferredLanguage, Accessibility: b.Accessibility}
+	}
+	if b.Consents != nil {
+		p.Consents = &customer.ConsentsPatch{SMSSurveys: b.Consents.SmsSurveys}
+	}
+	c, err := h.customers.Update(ctx, actorFrom(ctx), me.ID, version, p)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateMe200JSONResponse{Body: toCustomer(c), Headers: api.UpdateMe200ResponseHeaders{ETag: etag(c.Version)}}, nil
+}
+
+func (h *handlers) ListMyCases(ctx context.Context, req api.ListMyCasesRequestObject) (api.ListMyCasesResponseObject, error) {
+	me, err := h.myRecord(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := h.cases.List(ctx, casework.Query{CustomerID: me.ID, Limit: limitOf(req.Params.Limit), After: deref(req.Params.Cursor)})
+	if err != nil {
+		return nil, err
+	}
+	out := api.ListMyCases200JSONResponse{Items: make([]api.CitizenCase, 0, len(page.Items)), NextCursor: optString(page.NextCursor)}
+	for _, c := range page.Items {
+		out.Items = append(out.Items, h.toCitizenCase(c))
+	}
+	return out, nil
+}
+
+// myCase reads a case of the signed-in citizen; anyone else's answers NotFound.
+func (h *handlers) myCase(ctx context.Context, id string) (casework.Case, error) {
+	me, err := h.myRecord(ctx)
+	if err != nil {
+		return casework.Case{}, err
+	}
+	c, err := h.cases.Get(ctx, id)
+	if err != nil || c.CustomerID != me.ID {
+		return casework.Case{}, fault.New(fault.NotFound, "no case %s", id)
+	}
+	return c, nil
+}
+
+func (h *handlers) GetMyCase(ctx context.Context, req api.GetMyCaseRequestObject) (api.GetMyCaseResponseObject, error) {
+	c, err := h.myCase(ctx, req.CaseId.String())
+	if err != nil {
+		return nil, err
+	}
+	page, err := h.cases.Timeline(ctx, c.ID, 200, "")
+	if err != nil {
+		return nil, err
+	}
+	out := api.GetMyCase200JSONResponse{Case: h.toCitizenCase(c), Events: []api.CitizenEvent{}}
+	for _, ev := range page.Items {
+		if summary, ok := h.citizenSummary(ev); ok {
+			out.Events = append(out.Events, api.CitizenEvent{Kind: ev.Kind, OccurredAt: ev.OccurredAt, Summary: summary})
+		}
+	}
+	return out, nil
+}
+
+func (h *handlers) ContactFromMyAccount(ctx context.Context, req api.ContactFromMyAccountRequestObject) (api.ContactFromMyAccountResponseObject, error) {
+	me, err := h.myRecord(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	in := intake.Request{Channel: intake.WebForm, Service: fromService(b.Service), Intent: deref(b.Intent), Summary: deref(b.Summary),
+		CustomerID: me.ID}
+	if b.Channel != nil {
+		in.Channel = intake.Channel(*b.Channel)
+	}
+	if b.Outcome != nil {
+		in.Outcome = intake.Outcome(*b.Outcome)
+	}
+	if b.CaseId != nil {
+		if _, err := h.myCase(ctx, b.CaseId.String()); err != nil {
+			return nil, err
+		}
+		in.CaseID = b.CaseId.String()
+	}
+	res, err := h.contacts.Record(ctx, actorFrom(ctx), in)
+	if err != nil {
+		return nil, err
+	}
+	if res.Case == nil {
+		return nil, fmt.Errorf("a My Account contact for %s opened no case", me.ID)
+	}
+	out := api.ContactFromMyAccount201JSONResponse{ContactId: uuid.MustParse(res.Contact.ID), Case: h.toCitizenCase(*res.Case)}
+	if res.Decision != nil && len(res.Decision.Result.SelfService) > 0 {
+		links := toDecision(*res.Decision, res.Due).SelfService
+		out.SelfService = &links
+	}
+	return out, nil
+}
+
+func (h *handlers) RateFromMyAccount(ctx context.Context, req api.RateFromMyAccountRequestObject) (api.RateFromMyAccountResponseObject, error) {
+	b := req.Body
+	r := satisfaction.Rating{Source: satisfaction.MyAccount, Score: &b.Score, Comment: deref(b.Comment),
+		CaseID: uuidString(b.CaseId), ContactID: uuidString(b.ContactId)}
+	if r.CaseID != "" {
+		if _, err := h.myCase(ctx, r.CaseID); err != nil {
+			return nil, err
+		}
+	}
+	if r.ContactID != "" {
+		me, err := h.myRecord(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if c, err := h.contacts.Get(ctx, r.ContactID); err != nil || c.CustomerID != me.ID {
+			return nil, fault.New(fault.NotFound, "no contact %s", r.ContactID)
+		}
+	}
+	saved, err := h.ratings.Record(ctx, actorFrom(ctx), r)
+	if err != nil {
+		return nil, err
+	}
+	return api.RateFromMyAccount201JSONResponse(toRating(saved)), nil
+}
+
+func (h *handlers) toCitizenCase(c casework.Case) api.CitizenCase {
+	out := api.CitizenCase{Id: uuid.MustParse(c.ID), Service: toService(c.Service), Status: api.CaseStatus(c.Status),
+		OpenedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, ResolvedAt: optTime(c.ResolvedAt)}
+	if svc, ok := h.catalogue.Service(c.Service.LGSL); ok {
+		out.ServiceName = &svc.Name
+	}
+	if !c.Status.Finished() {
+		out.DueBy = &c.SLADueAt
+	}
+	return out
+}
+
+// channelWords name channels for residents.
+var channelWords = map[string]string{"web_self_service": "online", "web_form": "online", "phone": "by phone", "ivr": "by phone",
+	"face_to_face": "in person", "landlord_portal": "through your landlord", "sms": "by text", "email": "by email", "letter": "by letter"}
+
+// citizenSummary tells a resident what an event means for them; internal events
+// (assignments, claims, internal notes) are not shown.
+func (h *handlers) citizenSummary(ev timeline.Event) (string, bool) {
+	str := func(k string) string { s, _ := ev.Data[k].(string); return s }
+	switch ev.Kind {
+	case intake.EventRecorded:
+		return "You contacted us " + channelWords[str("channel")], true
+	case casework.EventOpened:
+		return "We opened your enquiry", true
+	case casework.EventStatusChanged:
+		switch str("to") {
+		case string(casework.AwaitingCustomer):
+			return "We are waiting for information from you", true
+		case string(casework.AwaitingBackOffice):
+			return "A specialist team is working on your enquiry", true
+		case string(casework.Closed):
+			return "Your enquiry was closed", true
+		}
+		return "We are working on your enquiry", true
+	case casework.EventHandedOff:
+		return "Your enquiry was passed to the team that can resolve it", true
+	case casework.EventResolved:
+		return "Your enquiry was resolved", true
+	case casework.EventReopened:
+		return "Your enquiry was reopened", true
+	case casework.EventNote:
+		if internal, _ := ev.Data["internal"].(bool); internal {
+			return "", false
+		}
+		return strings.TrimSpace("Message from the council: " + str("text")), true
+	case satisfaction.EventRated:
+		if score, ok := ev.Data["score"].(float64); ok {
+			return fmt.Sprintf("You rated our service %d", int(score)), true
+		}
+		return "You gave us feedback", true
+	case "referral.made":
+		return "We referred your enquiry to a partner organisation", true
+	}
+	return "", false
+}
