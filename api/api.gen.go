@@ -1033,6 +1033,63 @@ type IdentifierInput struct {
 // IdentifierKind defines model for IdentifierKind.
 type IdentifierKind string
 
+// Invitation defines model for Invitation.
+type Invitation struct {
+	Email      string             `json:"email"`
+	ExpiresAt  time.Time          `json:"expiresAt"`
+	Id         openapi_types.UUID `json:"id"`
+	LandlordId openapi_types.UUID `json:"landlordId"`
+	Token      string             `json:"token"`
+}
+
+// InvitationAccepted defines model for InvitationAccepted.
+type InvitationAccepted struct {
+	LandlordId openapi_types.UUID `json:"landlordId"`
+}
+
+// InvitationCreate defines model for InvitationCreate.
+type InvitationCreate struct {
+	Email string `json:"email"`
+}
+
+// Landlord defines model for Landlord.
+type Landlord struct {
+	CreatedAt time.Time          `json:"createdAt"`
+	Id        openapi_types.UUID `json:"id"`
+	Name      string             `json:"name"`
+	Reference *string            `json:"reference,omitempty"`
+}
+
+// LandlordContactCreate defines model for LandlordContactCreate.
+type LandlordContactCreate struct {
+	Intent     *string             `json:"intent,omitempty"`
+	PropertyId openapi_types.UUID  `json:"propertyId"`
+	Service    Service             `json:"service"`
+	Summary    *string             `json:"summary,omitempty"`
+	TenancyId  *openapi_types.UUID `json:"tenancyId,omitempty"`
+}
+
+// LandlordContactRecorded defines model for LandlordContactRecorded.
+type LandlordContactRecorded struct {
+	// Case Null when the property has no current tenant to open a case for.
+	Case      nullable.Nullable[CitizenCase] `json:"case"`
+	ContactId openapi_types.UUID             `json:"contactId"`
+}
+
+// LandlordCreate defines model for LandlordCreate.
+type LandlordCreate struct {
+	Name      string  `json:"name"`
+	Reference *string `json:"reference,omitempty"`
+}
+
+// LandlordTakeUp defines model for LandlordTakeUp.
+type LandlordTakeUp struct {
+	Accepted         int `json:"accepted"`
+	ActiveLast30Days int `json:"activeLast30Days"`
+	Invited          int `json:"invited"`
+	Landlords        int `json:"landlords"`
+}
+
 // MatchCandidate defines model for MatchCandidate.
 type MatchCandidate struct {
 	Customer Customer      `json:"customer"`
@@ -1198,6 +1255,27 @@ type Problem struct {
 	//
 	// Example: /problems/validation
 	Type string `json:"type"`
+}
+
+// Property defines model for Property.
+type Property struct {
+	Id        openapi_types.UUID `json:"id"`
+	Line1     *string            `json:"line1,omitempty"`
+	Postcode  *string            `json:"postcode,omitempty"`
+	Tenancies []Tenancy          `json:"tenancies"`
+	Uprn      string             `json:"uprn"`
+}
+
+// PropertyCreate defines model for PropertyCreate.
+type PropertyCreate struct {
+	Line1    *string `json:"line1,omitempty"`
+	Postcode *string `json:"postcode,omitempty"`
+	Uprn     string  `json:"uprn"`
+}
+
+// PropertyList defines model for PropertyList.
+type PropertyList struct {
+	Items []Property `json:"items"`
 }
 
 // QueueList defines model for QueueList.
@@ -1526,6 +1604,23 @@ type SimulationResult struct {
 	Recorded Mix `json:"recorded"`
 }
 
+// Tenancy defines model for Tenancy.
+type Tenancy struct {
+	CustomerId openapi_types.UUID  `json:"customerId"`
+	EndsOn     *openapi_types.Date `json:"endsOn,omitempty"`
+	Id         openapi_types.UUID  `json:"id"`
+	PropertyId openapi_types.UUID  `json:"propertyId"`
+	StartsOn   openapi_types.Date  `json:"startsOn"`
+}
+
+// TenancyCreate defines model for TenancyCreate.
+type TenancyCreate struct {
+	CustomerId openapi_types.UUID  `json:"customerId"`
+	EndsOn     *openapi_types.Date `json:"endsOn,omitempty"`
+	PropertyId openapi_types.UUID  `json:"propertyId"`
+	StartsOn   openapi_types.Date  `json:"startsOn"`
+}
+
 // TimelineEvent defines model for TimelineEvent.
 type TimelineEvent struct {
 	Actor      Actor               `json:"actor"`
@@ -1806,6 +1901,20 @@ type PostIVREvent200JSONResponseBody struct {
 	union json.RawMessage
 }
 
+// LandlordContactParams defines parameters for LandlordContact.
+type LandlordContactParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateLandlordParams defines parameters for CreateLandlord.
+type CreateLandlordParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // UpdateMeParams defines parameters for UpdateMe.
 type UpdateMeParams struct {
 	// IfMatch The `ETag` of the version being changed, or `*`.
@@ -1910,6 +2019,21 @@ type MergeCustomerJSONRequestBody = MergeRequest
 
 // PostIVREventJSONRequestBody defines body for PostIVREvent for application/json ContentType.
 type PostIVREventJSONRequestBody = IVREvent
+
+// LandlordContactJSONRequestBody defines body for LandlordContact for application/json ContentType.
+type LandlordContactJSONRequestBody = LandlordContactCreate
+
+// CreateLandlordJSONRequestBody defines body for CreateLandlord for application/json ContentType.
+type CreateLandlordJSONRequestBody = LandlordCreate
+
+// InviteLandlordUserJSONRequestBody defines body for InviteLandlordUser for application/json ContentType.
+type InviteLandlordUserJSONRequestBody = InvitationCreate
+
+// AddLandlordPropertyJSONRequestBody defines body for AddLandlordProperty for application/json ContentType.
+type AddLandlordPropertyJSONRequestBody = PropertyCreate
+
+// AddTenancyJSONRequestBody defines body for AddTenancy for application/json ContentType.
+type AddTenancyJSONRequestBody = TenancyCreate
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = MePatch
@@ -2080,9 +2204,33 @@ type ServerInterface interface {
 	// GetCustomerTimeline The customer's events, newest first.
 	// (GET /v1/customers/{customerId}/timeline)
 	GetCustomerTimeline(ctx echo.Context, customerId CustomerId, params GetCustomerTimelineParams) error
+	// AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
+	// (POST /v1/invitations/{token}/accept)
+	AcceptInvitation(ctx echo.Context, token string) error
 	// PostIVREvent A telephony event — newCall, answer, transfer, dtmf, hangup.
 	// (POST /v1/ivr/events)
 	PostIVREvent(ctx echo.Context, params PostIVREventParams) error
+	// ListLandlordCases The cases you raised (never a tenant's other cases).
+	// (GET /v1/landlord/cases)
+	ListLandlordCases(ctx echo.Context) error
+	// LandlordContact Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+	// (POST /v1/landlord/contacts)
+	LandlordContact(ctx echo.Context, params LandlordContactParams) error
+	// ListMyProperties Your organisation's properties and tenancies.
+	// (GET /v1/landlord/properties)
+	ListMyProperties(ctx echo.Context) error
+	// CreateLandlord Record a landlord organisation.
+	// (POST /v1/landlords)
+	CreateLandlord(ctx echo.Context, params CreateLandlordParams) error
+	// InviteLandlordUser Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+	// (POST /v1/landlords/{landlordId}/invitations)
+	InviteLandlordUser(ctx echo.Context, landlordId openapi_types.UUID) error
+	// AddLandlordProperty Record a property the landlord holds.
+	// (POST /v1/landlords/{landlordId}/properties)
+	AddLandlordProperty(ctx echo.Context, landlordId openapi_types.UUID) error
+	// AddTenancy Record a tenant at one of the landlord's properties.
+	// (POST /v1/landlords/{landlordId}/tenancies)
+	AddTenancy(ctx echo.Context, landlordId openapi_types.UUID) error
 	// GetMe The signed-in resident's own record.
 	// (GET /v1/me)
 	GetMe(ctx echo.Context) error
@@ -2119,6 +2267,9 @@ type ServerInterface interface {
 	// UpdateReferral Record what the partner did with a referral.
 	// (PATCH /v1/referrals/{referralId})
 	UpdateReferral(ctx echo.Context, referralId openapi_types.UUID, params UpdateReferralParams) error
+	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
+	// (GET /v1/reports/landlord-takeup)
+	GetLandlordTakeUp(ctx echo.Context) error
 	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
 	// (GET /v1/reports/routing)
 	GetRoutingReport(ctx echo.Context, params GetRoutingReportParams) error
@@ -3015,6 +3166,22 @@ func (w *ServerInterfaceWrapper) GetCustomerTimeline(ctx echo.Context) error {
 	return err
 }
 
+// AcceptInvitation converts echo context to params.
+func (w *ServerInterfaceWrapper) AcceptInvitation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "token" -------------
+	var token string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "token", ctx.Param("token"), &token, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter token: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AcceptInvitation(ctx, token)
+	return err
+}
+
 // PostIVREvent converts echo context to params.
 func (w *ServerInterfaceWrapper) PostIVREvent(ctx echo.Context) error {
 	var err error
@@ -3030,6 +3197,130 @@ func (w *ServerInterfaceWrapper) PostIVREvent(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.PostIVREvent(ctx, params)
+	return err
+}
+
+// ListLandlordCases converts echo context to params.
+func (w *ServerInterfaceWrapper) ListLandlordCases(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListLandlordCases(ctx)
+	return err
+}
+
+// LandlordContact converts echo context to params.
+func (w *ServerInterfaceWrapper) LandlordContact(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params LandlordContactParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.LandlordContact(ctx, params)
+	return err
+}
+
+// ListMyProperties converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyProperties(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyProperties(ctx)
+	return err
+}
+
+// CreateLandlord converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateLandlord(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateLandlordParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateLandlord(ctx, params)
+	return err
+}
+
+// InviteLandlordUser converts echo context to params.
+func (w *ServerInterfaceWrapper) InviteLandlordUser(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "landlordId" -------------
+	var landlordId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "landlordId", ctx.Param("landlordId"), &landlordId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter landlordId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.InviteLandlordUser(ctx, landlordId)
+	return err
+}
+
+// AddLandlordProperty converts echo context to params.
+func (w *ServerInterfaceWrapper) AddLandlordProperty(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "landlordId" -------------
+	var landlordId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "landlordId", ctx.Param("landlordId"), &landlordId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter landlordId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddLandlordProperty(ctx, landlordId)
+	return err
+}
+
+// AddTenancy converts echo context to params.
+func (w *ServerInterfaceWrapper) AddTenancy(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "landlordId" -------------
+	var landlordId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "landlordId", ctx.Param("landlordId"), &landlordId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter landlordId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddTenancy(ctx, landlordId)
 	return err
 }
 
@@ -3269,6 +3560,15 @@ func (w *ServerInterfaceWrapper) UpdateReferral(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateReferral(ctx, referralId, params)
+	return err
+}
+
+// GetLandlordTakeUp converts echo context to params.
+func (w *ServerInterfaceWrapper) GetLandlordTakeUp(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetLandlordTakeUp(ctx)
 	return err
 }
 
@@ -3517,6 +3817,15 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/me/cases/:caseId", wrapper.GetMyCase, options.OperationMiddlewares["getMyCase"]...)
 	router.POST(options.BaseURL+"/v1/me/contacts", wrapper.ContactFromMyAccount, options.OperationMiddlewares["contactFromMyAccount"]...)
 	router.POST(options.BaseURL+"/v1/me/ratings", wrapper.RateFromMyAccount, options.OperationMiddlewares["rateFromMyAccount"]...)
+	router.POST(options.BaseURL+"/v1/landlords", wrapper.CreateLandlord, options.OperationMiddlewares["createLandlord"]...)
+	router.POST(options.BaseURL+"/v1/landlords/:landlordId/properties", wrapper.AddLandlordProperty, options.OperationMiddlewares["addLandlordProperty"]...)
+	router.POST(options.BaseURL+"/v1/landlords/:landlordId/tenancies", wrapper.AddTenancy, options.OperationMiddlewares["addTenancy"]...)
+	router.POST(options.BaseURL+"/v1/landlords/:landlordId/invitations", wrapper.InviteLandlordUser, options.OperationMiddlewares["inviteLandlordUser"]...)
+	router.POST(options.BaseURL+"/v1/invitations/:token/accept", wrapper.AcceptInvitation, options.OperationMiddlewares["acceptInvitation"]...)
+	router.GET(options.BaseURL+"/v1/landlord/properties", wrapper.ListMyProperties, options.OperationMiddlewares["listMyProperties"]...)
+	router.POST(options.BaseURL+"/v1/landlord/contacts", wrapper.LandlordContact, options.OperationMiddlewares["landlordContact"]...)
+	router.GET(options.BaseURL+"/v1/landlord/cases", wrapper.ListLandlordCases, options.OperationMiddlewares["listLandlordCases"]...)
+	router.GET(options.BaseURL+"/v1/reports/landlord-takeup", wrapper.GetLandlordTakeUp, options.OperationMiddlewares["getLandlordTakeUp"]...)
 
 }
 
@@ -7394,6 +7703,109 @@ func (response GetCustomerTimelinedefaultApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
+type AcceptInvitationRequestObject struct {
+	Token string `json:"token"`
+}
+
+type AcceptInvitationResponseObject interface {
+	VisitAcceptInvitationResponse(w http.ResponseWriter) error
+}
+
+type AcceptInvitation200JSONResponse InvitationAccepted
+
+func (response AcceptInvitation200JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation401ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation403ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation404ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation409ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AcceptInvitationdefaultApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PostIVREventRequestObject struct {
 	Params PostIVREventParams
 	Body   *PostIVREventJSONRequestBody
@@ -7522,6 +7934,730 @@ type PostIVREventdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response PostIVREventdefaultApplicationProblemPlusJSONResponse) VisitPostIVREventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLandlordCasesRequestObject struct {
+}
+
+type ListLandlordCasesResponseObject interface {
+	VisitListLandlordCasesResponse(w http.ResponseWriter) error
+}
+
+type ListLandlordCases200JSONResponse CitizenCasePage
+
+func (response ListLandlordCases200JSONResponse) VisitListLandlordCasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLandlordCases401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListLandlordCases401ApplicationProblemPlusJSONResponse) VisitListLandlordCasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLandlordCases403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListLandlordCases403ApplicationProblemPlusJSONResponse) VisitListLandlordCasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLandlordCasesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListLandlordCasesdefaultApplicationProblemPlusJSONResponse) VisitListLandlordCasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LandlordContactRequestObject struct {
+	Params LandlordContactParams
+	Body   *LandlordContactJSONRequestBody
+}
+
+type LandlordContactResponseObject interface {
+	VisitLandlordContactResponse(w http.ResponseWriter) error
+}
+
+type LandlordContact201JSONResponse LandlordContactRecorded
+
+func (response LandlordContact201JSONResponse) VisitLandlordContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LandlordContact400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response LandlordContact400ApplicationProblemPlusJSONResponse) VisitLandlordContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LandlordContact401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response LandlordContact401ApplicationProblemPlusJSONResponse) VisitLandlordContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LandlordContact403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response LandlordContact403ApplicationProblemPlusJSONResponse) VisitLandlordContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LandlordContact404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response LandlordContact404ApplicationProblemPlusJSONResponse) VisitLandlordContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LandlordContact422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response LandlordContact422ApplicationProblemPlusJSONResponse) VisitLandlordContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LandlordContactdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response LandlordContactdefaultApplicationProblemPlusJSONResponse) VisitLandlordContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPropertiesRequestObject struct {
+}
+
+type ListMyPropertiesResponseObject interface {
+	VisitListMyPropertiesResponse(w http.ResponseWriter) error
+}
+
+type ListMyProperties200JSONResponse PropertyList
+
+func (response ListMyProperties200JSONResponse) VisitListMyPropertiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyProperties401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyProperties401ApplicationProblemPlusJSONResponse) VisitListMyPropertiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyProperties403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyProperties403ApplicationProblemPlusJSONResponse) VisitListMyPropertiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPropertiesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyPropertiesdefaultApplicationProblemPlusJSONResponse) VisitListMyPropertiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLandlordRequestObject struct {
+	Params CreateLandlordParams
+	Body   *CreateLandlordJSONRequestBody
+}
+
+type CreateLandlordResponseObject interface {
+	VisitCreateLandlordResponse(w http.ResponseWriter) error
+}
+
+type CreateLandlord201JSONResponse Landlord
+
+func (response CreateLandlord201JSONResponse) VisitCreateLandlordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLandlord400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLandlord400ApplicationProblemPlusJSONResponse) VisitCreateLandlordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLandlord401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLandlord401ApplicationProblemPlusJSONResponse) VisitCreateLandlordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLandlord403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLandlord403ApplicationProblemPlusJSONResponse) VisitCreateLandlordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLandlord422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLandlord422ApplicationProblemPlusJSONResponse) VisitCreateLandlordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLandlorddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateLandlorddefaultApplicationProblemPlusJSONResponse) VisitCreateLandlordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteLandlordUserRequestObject struct {
+	LandlordId openapi_types.UUID `json:"landlordId"`
+	Body       *InviteLandlordUserJSONRequestBody
+}
+
+type InviteLandlordUserResponseObject interface {
+	VisitInviteLandlordUserResponse(w http.ResponseWriter) error
+}
+
+type InviteLandlordUser201JSONResponse Invitation
+
+func (response InviteLandlordUser201JSONResponse) VisitInviteLandlordUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteLandlordUser400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response InviteLandlordUser400ApplicationProblemPlusJSONResponse) VisitInviteLandlordUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteLandlordUser401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response InviteLandlordUser401ApplicationProblemPlusJSONResponse) VisitInviteLandlordUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteLandlordUser403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response InviteLandlordUser403ApplicationProblemPlusJSONResponse) VisitInviteLandlordUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteLandlordUser404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response InviteLandlordUser404ApplicationProblemPlusJSONResponse) VisitInviteLandlordUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteLandlordUser422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response InviteLandlordUser422ApplicationProblemPlusJSONResponse) VisitInviteLandlordUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteLandlordUserdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response InviteLandlordUserdefaultApplicationProblemPlusJSONResponse) VisitInviteLandlordUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLandlordPropertyRequestObject struct {
+	LandlordId openapi_types.UUID `json:"landlordId"`
+	Body       *AddLandlordPropertyJSONRequestBody
+}
+
+type AddLandlordPropertyResponseObject interface {
+	VisitAddLandlordPropertyResponse(w http.ResponseWriter) error
+}
+
+type AddLandlordProperty201JSONResponse Property
+
+func (response AddLandlordProperty201JSONResponse) VisitAddLandlordPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLandlordProperty400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AddLandlordProperty400ApplicationProblemPlusJSONResponse) VisitAddLandlordPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLandlordProperty401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AddLandlordProperty401ApplicationProblemPlusJSONResponse) VisitAddLandlordPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLandlordProperty403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AddLandlordProperty403ApplicationProblemPlusJSONResponse) VisitAddLandlordPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLandlordProperty404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AddLandlordProperty404ApplicationProblemPlusJSONResponse) VisitAddLandlordPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLandlordProperty409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AddLandlordProperty409ApplicationProblemPlusJSONResponse) VisitAddLandlordPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLandlordProperty422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response AddLandlordProperty422ApplicationProblemPlusJSONResponse) VisitAddLandlordPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLandlordPropertydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AddLandlordPropertydefaultApplicationProblemPlusJSONResponse) VisitAddLandlordPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTenancyRequestObject struct {
+	LandlordId openapi_types.UUID `json:"landlordId"`
+	Body       *AddTenancyJSONRequestBody
+}
+
+type AddTenancyResponseObject interface {
+	VisitAddTenancyResponse(w http.ResponseWriter) error
+}
+
+type AddTenancy201JSONResponse Tenancy
+
+func (response AddTenancy201JSONResponse) VisitAddTenancyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTenancy400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AddTenancy400ApplicationProblemPlusJSONResponse) VisitAddTenancyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTenancy401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AddTenancy401ApplicationProblemPlusJSONResponse) VisitAddTenancyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTenancy403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AddTenancy403ApplicationProblemPlusJSONResponse) VisitAddTenancyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTenancy422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response AddTenancy422ApplicationProblemPlusJSONResponse) VisitAddTenancyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddTenancydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AddTenancydefaultApplicationProblemPlusJSONResponse) VisitAddTenancyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -9000,6 +10136,76 @@ func (response UpdateReferraldefaultApplicationProblemPlusJSONResponse) VisitUpd
 	return err
 }
 
+type GetLandlordTakeUpRequestObject struct {
+}
+
+type GetLandlordTakeUpResponseObject interface {
+	VisitGetLandlordTakeUpResponse(w http.ResponseWriter) error
+}
+
+type GetLandlordTakeUp200JSONResponse LandlordTakeUp
+
+func (response GetLandlordTakeUp200JSONResponse) VisitGetLandlordTakeUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLandlordTakeUp401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetLandlordTakeUp401ApplicationProblemPlusJSONResponse) VisitGetLandlordTakeUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLandlordTakeUp403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetLandlordTakeUp403ApplicationProblemPlusJSONResponse) VisitGetLandlordTakeUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLandlordTakeUpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetLandlordTakeUpdefaultApplicationProblemPlusJSONResponse) VisitGetLandlordTakeUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetRoutingReportRequestObject struct {
 	Params GetRoutingReportParams
 }
@@ -10022,9 +11228,33 @@ type StrictServerInterface interface {
 	// GetCustomerTimeline The customer's events, newest first.
 	// (GET /v1/customers/{customerId}/timeline)
 	GetCustomerTimeline(ctx context.Context, request GetCustomerTimelineRequestObject) (GetCustomerTimelineResponseObject, error)
+	// AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
+	// (POST /v1/invitations/{token}/accept)
+	AcceptInvitation(ctx context.Context, request AcceptInvitationRequestObject) (AcceptInvitationResponseObject, error)
 	// PostIVREvent A telephony event — newCall, answer, transfer, dtmf, hangup.
 	// (POST /v1/ivr/events)
 	PostIVREvent(ctx context.Context, request PostIVREventRequestObject) (PostIVREventResponseObject, error)
+	// ListLandlordCases The cases you raised (never a tenant's other cases).
+	// (GET /v1/landlord/cases)
+	ListLandlordCases(ctx context.Context, request ListLandlordCasesRequestObject) (ListLandlordCasesResponseObject, error)
+	// LandlordContact Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+	// (POST /v1/landlord/contacts)
+	LandlordContact(ctx context.Context, request LandlordContactRequestObject) (LandlordContactResponseObject, error)
+	// ListMyProperties Your organisation's properties and tenancies.
+	// (GET /v1/landlord/properties)
+	ListMyProperties(ctx context.Context, request ListMyPropertiesRequestObject) (ListMyPropertiesResponseObject, error)
+	// CreateLandlord Record a landlord organisation.
+	// (POST /v1/landlords)
+	CreateLandlord(ctx context.Context, request CreateLandlordRequestObject) (CreateLandlordResponseObject, error)
+	// InviteLandlordUser Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+	// (POST /v1/landlords/{landlordId}/invitations)
+	InviteLandlordUser(ctx context.Context, request InviteLandlordUserRequestObject) (InviteLandlordUserResponseObject, error)
+	// AddLandlordProperty Record a property the landlord holds.
+	// (POST /v1/landlords/{landlordId}/properties)
+	AddLandlordProperty(ctx context.Context, request AddLandlordPropertyRequestObject) (AddLandlordPropertyResponseObject, error)
+	// AddTenancy Record a tenant at one of the landlord's properties.
+	// (POST /v1/landlords/{landlordId}/tenancies)
+	AddTenancy(ctx context.Context, request AddTenancyRequestObject) (AddTenancyResponseObject, error)
 	// GetMe The signed-in resident's own record.
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -10061,6 +11291,9 @@ type StrictServerInterface interface {
 	// UpdateReferral Record what the partner did with a referral.
 	// (PATCH /v1/referrals/{referralId})
 	UpdateReferral(ctx context.Context, request UpdateReferralRequestObject) (UpdateReferralResponseObject, error)
+	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
+	// (GET /v1/reports/landlord-takeup)
+	GetLandlordTakeUp(ctx context.Context, request GetLandlordTakeUpRequestObject) (GetLandlordTakeUpResponseObject, error)
 	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
 	// (GET /v1/reports/routing)
 	GetRoutingReport(ctx context.Context, request GetRoutingReportRequestObject) (GetRoutingReportResponseObject, error)
@@ -11080,6 +12313,31 @@ func (sh *strictHandler) GetCustomerTimeline(ctx echo.Context, customerId Custom
 	return nil
 }
 
+// AcceptInvitation operation middleware
+func (sh *strictHandler) AcceptInvitation(ctx echo.Context, token string) error {
+	var request AcceptInvitationRequestObject
+
+	request.Token = token
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptInvitation(ctx.Request().Context(), request.(AcceptInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptInvitation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AcceptInvitationResponseObject); ok {
+		return validResponse.VisitAcceptInvitationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // PostIVREvent operation middleware
 func (sh *strictHandler) PostIVREvent(ctx echo.Context, params PostIVREventParams) error {
 	var request PostIVREventRequestObject
@@ -11122,6 +12380,292 @@ func (sh *strictHandler) PostIVREvent(ctx echo.Context, params PostIVREventParam
 		return err
 	} else if validResponse, ok := response.(PostIVREventResponseObject); ok {
 		return validResponse.VisitPostIVREventResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListLandlordCases operation middleware
+func (sh *strictHandler) ListLandlordCases(ctx echo.Context) error {
+	var request ListLandlordCasesRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLandlordCases(ctx.Request().Context(), request.(ListLandlordCasesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLandlordCases")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListLandlordCasesResponseObject); ok {
+		return validResponse.VisitListLandlordCasesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// LandlordContact operation middleware
+func (sh *strictHandler) LandlordContact(ctx echo.Context, params LandlordContactParams) error {
+	var request LandlordContactRequestObject
+
+	request.Params = params
+
+	var body LandlordContactJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.LandlordContact(ctx.Request().Context(), request.(LandlordContactRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "LandlordContact")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(LandlordContactResponseObject); ok {
+		return validResponse.VisitLandlordContactResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMyProperties operation middleware
+func (sh *strictHandler) ListMyProperties(ctx echo.Context) error {
+	var request ListMyPropertiesRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyProperties(ctx.Request().Context(), request.(ListMyPropertiesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyProperties")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyPropertiesResponseObject); ok {
+		return validResponse.VisitListMyPropertiesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateLandlord operation middleware
+func (sh *strictHandler) CreateLandlord(ctx echo.Context, params CreateLandlordParams) error {
+	var request CreateLandlordRequestObject
+
+	request.Params = params
+
+	var body CreateLandlordJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateLandlord(ctx.Request().Context(), request.(CreateLandlordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateLandlord")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateLandlordResponseObject); ok {
+		return validResponse.VisitCreateLandlordResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// InviteLandlordUser operation middleware
+func (sh *strictHandler) InviteLandlordUser(ctx echo.Context, landlordId openapi_types.UUID) error {
+	var request InviteLandlordUserRequestObject
+
+	request.LandlordId = landlordId
+
+	var body InviteLandlordUserJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.InviteLandlordUser(ctx.Request().Context(), request.(InviteLandlordUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "InviteLandlordUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(InviteLandlordUserResponseObject); ok {
+		return validResponse.VisitInviteLandlordUserResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AddLandlordProperty operation middleware
+func (sh *strictHandler) AddLandlordProperty(ctx echo.Context, landlordId openapi_types.UUID) error {
+	var request AddLandlordPropertyRequestObject
+
+	request.LandlordId = landlordId
+
+	var body AddLandlordPropertyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddLandlordProperty(ctx.Request().Context(), request.(AddLandlordPropertyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddLandlordProperty")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddLandlordPropertyResponseObject); ok {
+		return validResponse.VisitAddLandlordPropertyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AddTenancy operation middleware
+func (sh *strictHandler) AddTenancy(ctx echo.Context, landlordId openapi_types.UUID) error {
+	var request AddTenancyRequestObject
+
+	request.LandlordId = landlordId
+
+	var body AddTenancyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddTenancy(ctx.Request().Context(), request.(AddTenancyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddTenancy")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddTenancyResponseObject); ok {
+		return validResponse.VisitAddTenancyResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -11557,6 +13101,29 @@ func (sh *strictHandler) UpdateReferral(ctx echo.Context, referralId openapi_typ
 		return err
 	} else if validResponse, ok := response.(UpdateReferralResponseObject); ok {
 		return validResponse.VisitUpdateReferralResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetLandlordTakeUp operation middleware
+func (sh *strictHandler) GetLandlordTakeUp(ctx echo.Context) error {
+	var request GetLandlordTakeUpRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetLandlordTakeUp(ctx.Request().Context(), request.(GetLandlordTakeUpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetLandlordTakeUp")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetLandlordTakeUpResponseObject); ok {
+		return validResponse.VisitGetLandlordTakeUpResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -1062,6 +1062,63 @@ type IdentifierInput struct {
 // IdentifierKind defines model for IdentifierKind.
 type IdentifierKind string
 
+// Invitation defines model for Invitation.
+type Invitation struct {
+	Email      string             `json:"email"`
+	ExpiresAt  time.Time          `json:"expiresAt"`
+	Id         openapi_types.UUID `json:"id"`
+	LandlordId openapi_types.UUID `json:"landlordId"`
+	Token      string             `json:"token"`
+}
+
+// InvitationAccepted defines model for InvitationAccepted.
+type InvitationAccepted struct {
+	LandlordId openapi_types.UUID `json:"landlordId"`
+}
+
+// InvitationCreate defines model for InvitationCreate.
+type InvitationCreate struct {
+	Email string `json:"email"`
+}
+
+// Landlord defines model for Landlord.
+type Landlord struct {
+	CreatedAt time.Time          `json:"createdAt"`
+	Id        openapi_types.UUID `json:"id"`
+	Name      string             `json:"name"`
+	Reference *string            `json:"reference,omitempty"`
+}
+
+// LandlordContactCreate defines model for LandlordContactCreate.
+type LandlordContactCreate struct {
+	Intent     *string             `json:"intent,omitempty"`
+	PropertyId openapi_types.UUID  `json:"propertyId"`
+	Service    Service             `json:"service"`
+	Summary    *string             `json:"summary,omitempty"`
+	TenancyId  *openapi_types.UUID `json:"tenancyId,omitempty"`
+}
+
+// LandlordContactRecorded defines model for LandlordContactRecorded.
+type LandlordContactRecorded struct {
+	// Case Null when the property has no current tenant to open a case for.
+	Case      nullable.Nullable[CitizenCase] `json:"case"`
+	ContactId openapi_types.UUID             `json:"contactId"`
+}
+
+// LandlordCreate defines model for LandlordCreate.
+type LandlordCreate struct {
+	Name      string  `json:"name"`
+	Reference *string `json:"reference,omitempty"`
+}
+
+// LandlordTakeUp defines model for LandlordTakeUp.
+type LandlordTakeUp struct {
+	Accepted         int `json:"accepted"`
+	ActiveLast30Days int `json:"activeLast30Days"`
+	Invited          int `json:"invited"`
+	Landlords        int `json:"landlords"`
+}
+
 // MatchCandidate defines model for MatchCandidate.
 type MatchCandidate struct {
 	Customer Customer      `json:"customer"`
@@ -1250,6 +1307,27 @@ type Problem struct {
 	//
 	// Example: /problems/validation
 	Type string `json:"type"`
+}
+
+// Property defines model for Property.
+type Property struct {
+	Id        openapi_types.UUID `json:"id"`
+	Line1     *string            `json:"line1,omitempty"`
+	Postcode  *string            `json:"postcode,omitempty"`
+	Tenancies []Tenancy          `json:"tenancies"`
+	Uprn      string             `json:"uprn"`
+}
+
+// PropertyCreate defines model for PropertyCreate.
+type PropertyCreate struct {
+	Line1    *string `json:"line1,omitempty"`
+	Postcode *string `json:"postcode,omitempty"`
+	Uprn     string  `json:"uprn"`
+}
+
+// PropertyList defines model for PropertyList.
+type PropertyList struct {
+	Items []Property `json:"items"`
 }
 
 // QueueList defines model for QueueList.
@@ -1578,6 +1656,23 @@ type SimulationResult struct {
 	Recorded Mix `json:"recorded"`
 }
 
+// Tenancy defines model for Tenancy.
+type Tenancy struct {
+	CustomerId openapi_types.UUID  `json:"customerId"`
+	EndsOn     *openapi_types.Date `json:"endsOn,omitempty"`
+	Id         openapi_types.UUID  `json:"id"`
+	PropertyId openapi_types.UUID  `json:"propertyId"`
+	StartsOn   openapi_types.Date  `json:"startsOn"`
+}
+
+// TenancyCreate defines model for TenancyCreate.
+type TenancyCreate struct {
+	CustomerId openapi_types.UUID  `json:"customerId"`
+	EndsOn     *openapi_types.Date `json:"endsOn,omitempty"`
+	PropertyId openapi_types.UUID  `json:"propertyId"`
+	StartsOn   openapi_types.Date  `json:"startsOn"`
+}
+
 // TimelineEvent defines model for TimelineEvent.
 type TimelineEvent struct {
 	Actor      Actor               `json:"actor"`
@@ -1866,6 +1961,20 @@ type PostIVREvent200JSONResponseBody struct {
 	union json.RawMessage
 }
 
+// LandlordContactParams defines parameters for LandlordContact.
+type LandlordContactParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateLandlordParams defines parameters for CreateLandlord.
+type CreateLandlordParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // UpdateMeParams defines parameters for UpdateMe.
 type UpdateMeParams struct {
 	// IfMatch The `ETag` of the version being changed, or `*`.
@@ -1982,6 +2091,21 @@ type MergeCustomerJSONRequestBody = MergeRequest
 
 // PostIVREventJSONRequestBody defines body for PostIVREvent for application/json ContentType.
 type PostIVREventJSONRequestBody = IVREvent
+
+// LandlordContactJSONRequestBody defines body for LandlordContact for application/json ContentType.
+type LandlordContactJSONRequestBody = LandlordContactCreate
+
+// CreateLandlordJSONRequestBody defines body for CreateLandlord for application/json ContentType.
+type CreateLandlordJSONRequestBody = LandlordCreate
+
+// InviteLandlordUserJSONRequestBody defines body for InviteLandlordUser for application/json ContentType.
+type InviteLandlordUserJSONRequestBody = InvitationCreate
+
+// AddLandlordPropertyJSONRequestBody defines body for AddLandlordProperty for application/json ContentType.
+type AddLandlordPropertyJSONRequestBody = PropertyCreate
+
+// AddTenancyJSONRequestBody defines body for AddTenancy for application/json ContentType.
+type AddTenancyJSONRequestBody = TenancyCreate
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = MePatch
@@ -2566,6 +2690,13 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/customers/{customerId}/timeline (the `GetCustomerTimeline` operationId).
 	GetCustomerTimeline(ctx context.Context, customerId CustomerId, params *GetCustomerTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
+	//
+	// Needs a landlord token for the same organisation. Expired or used invitations are `409`.
+	//
+	// Corresponds with POST /v1/invitations/{token}/accept (the `AcceptInvitation` operationId).
+	AcceptInvitation(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PostIVREventWithBody A telephony event — newCall, answer, transfer, dtmf, hangup.
 	//
 	// Authenticated by an integration token, or the static `X-IVR-Token` configured as
@@ -2603,6 +2734,86 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/ivr/events (the `PostIVREvent` operationId).
 	PostIVREvent(ctx context.Context, params *PostIVREventParams, body PostIVREventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListLandlordCases The cases you raised (never a tenant's other cases).
+	//
+	// Corresponds with GET /v1/landlord/cases (the `ListLandlordCases` operationId).
+	ListLandlordCases(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LandlordContactWithBody Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/landlord/contacts (the `LandlordContact` operationId).
+	LandlordContactWithBody(ctx context.Context, params *LandlordContactParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LandlordContact Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/landlord/contacts (the `LandlordContact` operationId).
+	LandlordContact(ctx context.Context, params *LandlordContactParams, body LandlordContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMyProperties Your organisation's properties and tenancies.
+	//
+	// Corresponds with GET /v1/landlord/properties (the `ListMyProperties` operationId).
+	ListMyProperties(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateLandlordWithBody Record a landlord organisation.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
+	CreateLandlordWithBody(ctx context.Context, params *CreateLandlordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateLandlord Record a landlord organisation.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
+	CreateLandlord(ctx context.Context, params *CreateLandlordParams, body CreateLandlordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InviteLandlordUserWithBody Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
+	InviteLandlordUserWithBody(ctx context.Context, landlordId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InviteLandlordUser Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
+	InviteLandlordUser(ctx context.Context, landlordId openapi_types.UUID, body InviteLandlordUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddLandlordPropertyWithBody Record a property the landlord holds.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
+	AddLandlordPropertyWithBody(ctx context.Context, landlordId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddLandlordProperty Record a property the landlord holds.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
+	AddLandlordProperty(ctx context.Context, landlordId openapi_types.UUID, body AddLandlordPropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddTenancyWithBody Record a tenant at one of the landlord's properties.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
+	AddTenancyWithBody(ctx context.Context, landlordId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddTenancy Record a tenant at one of the landlord's properties.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
+	AddTenancy(ctx context.Context, landlordId openapi_types.UUID, body AddTenancyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The signed-in resident's own record.
 	//
@@ -2752,6 +2963,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v1/referrals/{referralId} (the `UpdateReferral` operationId).
 	UpdateReferral(ctx context.Context, referralId openapi_types.UUID, params *UpdateReferralParams, body UpdateReferralJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
+	//
+	// Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
+	GetLandlordTakeUp(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
 	//
@@ -3769,6 +3985,23 @@ func (c *Client) GetCustomerTimeline(ctx context.Context, customerId CustomerId,
 	return c.Client.Do(req)
 }
 
+// AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
+//
+// Needs a landlord token for the same organisation. Expired or used invitations are `409`.
+//
+// Corresponds with POST /v1/invitations/{token}/accept (the `AcceptInvitation` operationId).
+func (c *Client) AcceptInvitation(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptInvitationRequest(c.Server, token)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PostIVREventWithBody A telephony event — newCall, answer, transfer, dtmf, hangup.
 //
 // Authenticated by an integration token, or the static `X-IVR-Token` configured as
@@ -3817,6 +4050,206 @@ func (c *Client) PostIVREventWithBody(ctx context.Context, params *PostIVREventP
 // Corresponds with POST /v1/ivr/events (the `PostIVREvent` operationId).
 func (c *Client) PostIVREvent(ctx context.Context, params *PostIVREventParams, body PostIVREventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostIVREventRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListLandlordCases The cases you raised (never a tenant's other cases).
+//
+// Corresponds with GET /v1/landlord/cases (the `ListLandlordCases` operationId).
+func (c *Client) ListLandlordCases(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListLandlordCasesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LandlordContactWithBody Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/landlord/contacts (the `LandlordContact` operationId).
+func (c *Client) LandlordContactWithBody(ctx context.Context, params *LandlordContactParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLandlordContactRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LandlordContact Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/landlord/contacts (the `LandlordContact` operationId).
+func (c *Client) LandlordContact(ctx context.Context, params *LandlordContactParams, body LandlordContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLandlordContactRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMyProperties Your organisation's properties and tenancies.
+//
+// Corresponds with GET /v1/landlord/properties (the `ListMyProperties` operationId).
+func (c *Client) ListMyProperties(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyPropertiesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateLandlordWithBody Record a landlord organisation.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
+func (c *Client) CreateLandlordWithBody(ctx context.Context, params *CreateLandlordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLandlordRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateLandlord Record a landlord organisation.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
+func (c *Client) CreateLandlord(ctx context.Context, params *CreateLandlordParams, body CreateLandlordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLandlordRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InviteLandlordUserWithBody Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
+func (c *Client) InviteLandlordUserWithBody(ctx context.Context, landlordId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInviteLandlordUserRequestWithBody(c.Server, landlordId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InviteLandlordUser Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
+func (c *Client) InviteLandlordUser(ctx context.Context, landlordId openapi_types.UUID, body InviteLandlordUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInviteLandlordUserRequest(c.Server, landlordId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddLandlordPropertyWithBody Record a property the landlord holds.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
+func (c *Client) AddLandlordPropertyWithBody(ctx context.Context, landlordId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddLandlordPropertyRequestWithBody(c.Server, landlordId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddLandlordProperty Record a property the landlord holds.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
+func (c *Client) AddLandlordProperty(ctx context.Context, landlordId openapi_types.UUID, body AddLandlordPropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddLandlordPropertyRequest(c.Server, landlordId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddTenancyWithBody Record a tenant at one of the landlord's properties.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
+func (c *Client) AddTenancyWithBody(ctx context.Context, landlordId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddTenancyRequestWithBody(c.Server, landlordId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddTenancy Record a tenant at one of the landlord's properties.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
+func (c *Client) AddTenancy(ctx context.Context, landlordId openapi_types.UUID, body AddTenancyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddTenancyRequest(c.Server, landlordId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4146,6 +4579,21 @@ func (c *Client) UpdateReferralWithBody(ctx context.Context, referralId openapi_
 // Corresponds with PATCH /v1/referrals/{referralId} (the `UpdateReferral` operationId).
 func (c *Client) UpdateReferral(ctx context.Context, referralId openapi_types.UUID, params *UpdateReferralParams, body UpdateReferralJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateReferralRequest(c.Server, referralId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
+//
+// Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
+func (c *Client) GetLandlordTakeUp(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetLandlordTakeUpRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -6224,6 +6672,40 @@ func NewGetCustomerTimelineRequest(server string, customerId CustomerId, params 
 	return req, nil
 }
 
+// NewAcceptInvitationRequest constructs an http.Request for the AcceptInvitation method
+func NewAcceptInvitationRequest(server string, token string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/invitations/%s/accept", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewPostIVREventRequest calls the generic PostIVREvent builder with application/json body
 func NewPostIVREventRequest(server string, params *PostIVREventParams, body PostIVREventJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6279,6 +6761,311 @@ func NewPostIVREventRequestWithBody(server string, params *PostIVREventParams, c
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListLandlordCasesRequest constructs an http.Request for the ListLandlordCases method
+func NewListLandlordCasesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/landlord/cases")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewLandlordContactRequest calls the generic LandlordContact builder with application/json body
+func NewLandlordContactRequest(server string, params *LandlordContactParams, body LandlordContactJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewLandlordContactRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewLandlordContactRequestWithBody constructs an http.Request for the LandlordContact method, with any body, and a specified content type
+func NewLandlordContactRequestWithBody(server string, params *LandlordContactParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/landlord/contacts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListMyPropertiesRequest constructs an http.Request for the ListMyProperties method
+func NewListMyPropertiesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/landlord/properties")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateLandlordRequest calls the generic CreateLandlord builder with application/json body
+func NewCreateLandlordRequest(server string, params *CreateLandlordParams, body CreateLandlordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateLandlordRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateLandlordRequestWithBody constructs an http.Request for the CreateLandlord method, with any body, and a specified content type
+func NewCreateLandlordRequestWithBody(server string, params *CreateLandlordParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/landlords")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewInviteLandlordUserRequest calls the generic InviteLandlordUser builder with application/json body
+func NewInviteLandlordUserRequest(server string, landlordId openapi_types.UUID, body InviteLandlordUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewInviteLandlordUserRequestWithBody(server, landlordId, "application/json", bodyReader)
+}
+
+// NewInviteLandlordUserRequestWithBody constructs an http.Request for the InviteLandlordUser method, with any body, and a specified content type
+func NewInviteLandlordUserRequestWithBody(server string, landlordId openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "landlordId", landlordId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/landlords/%s/invitations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAddLandlordPropertyRequest calls the generic AddLandlordProperty builder with application/json body
+func NewAddLandlordPropertyRequest(server string, landlordId openapi_types.UUID, body AddLandlordPropertyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddLandlordPropertyRequestWithBody(server, landlordId, "application/json", bodyReader)
+}
+
+// NewAddLandlordPropertyRequestWithBody constructs an http.Request for the AddLandlordProperty method, with any body, and a specified content type
+func NewAddLandlordPropertyRequestWithBody(server string, landlordId openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "landlordId", landlordId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/landlords/%s/properties", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAddTenancyRequest calls the generic AddTenancy builder with application/json body
+func NewAddTenancyRequest(server string, landlordId openapi_types.UUID, body AddTenancyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddTenancyRequestWithBody(server, landlordId, "application/json", bodyReader)
+}
+
+// NewAddTenancyRequestWithBody constructs an http.Request for the AddTenancy method, with any body, and a specified content type
+func NewAddTenancyRequestWithBody(server string, landlordId openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "landlordId", landlordId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/landlords/%s/tenancies", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
@@ -6822,6 +7609,33 @@ func NewUpdateReferralRequestWithBody(server string, referralId openapi_types.UU
 			req.Header.Set("If-Match", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewGetLandlordTakeUpRequest constructs an http.Request for the GetLandlordTakeUp method
+func NewGetLandlordTakeUpRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/landlord-takeup")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -7706,6 +8520,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/customers/{customerId}/timeline (the `GetCustomerTimeline` operationId).
 	GetCustomerTimelineWithResponse(ctx context.Context, customerId CustomerId, params *GetCustomerTimelineParams, reqEditors ...RequestEditorFn) (*GetCustomerTimelineResponse, error)
 
+	// AcceptInvitationWithResponse Accept an invitation, linking your identity (the token's sub) to the organisation.
+	//
+	// Needs a landlord token for the same organisation. Expired or used invitations are `409`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/invitations/{token}/accept (the `AcceptInvitation` operationId).
+	AcceptInvitationWithResponse(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
+
 	// PostIVREventWithBodyWithResponse A telephony event — newCall, answer, transfer, dtmf, hangup.
 	//
 	// Authenticated by an integration token, or the static `X-IVR-Token` configured as
@@ -7743,6 +8566,90 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/ivr/events (the `PostIVREvent` operationId).
 	PostIVREventWithResponse(ctx context.Context, params *PostIVREventParams, body PostIVREventJSONRequestBody, reqEditors ...RequestEditorFn) (*PostIVREventResponse, error)
+
+	// ListLandlordCasesWithResponse The cases you raised (never a tenant's other cases).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/landlord/cases (the `ListLandlordCases` operationId).
+	ListLandlordCasesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListLandlordCasesResponse, error)
+
+	// LandlordContactWithBodyWithResponse Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/landlord/contacts (the `LandlordContact` operationId).
+	LandlordContactWithBodyWithResponse(ctx context.Context, params *LandlordContactParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LandlordContactResponse, error)
+
+	// LandlordContactWithResponse Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/landlord/contacts (the `LandlordContact` operationId).
+	LandlordContactWithResponse(ctx context.Context, params *LandlordContactParams, body LandlordContactJSONRequestBody, reqEditors ...RequestEditorFn) (*LandlordContactResponse, error)
+
+	// ListMyPropertiesWithResponse Your organisation's properties and tenancies.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/landlord/properties (the `ListMyProperties` operationId).
+	ListMyPropertiesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMyPropertiesResponse, error)
+
+	// CreateLandlordWithBodyWithResponse Record a landlord organisation.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
+	CreateLandlordWithBodyWithResponse(ctx context.Context, params *CreateLandlordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLandlordResponse, error)
+
+	// CreateLandlordWithResponse Record a landlord organisation.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
+	CreateLandlordWithResponse(ctx context.Context, params *CreateLandlordParams, body CreateLandlordJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLandlordResponse, error)
+
+	// InviteLandlordUserWithBodyWithResponse Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
+	InviteLandlordUserWithBodyWithResponse(ctx context.Context, landlordId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InviteLandlordUserResponse, error)
+
+	// InviteLandlordUserWithResponse Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
+	InviteLandlordUserWithResponse(ctx context.Context, landlordId openapi_types.UUID, body InviteLandlordUserJSONRequestBody, reqEditors ...RequestEditorFn) (*InviteLandlordUserResponse, error)
+
+	// AddLandlordPropertyWithBodyWithResponse Record a property the landlord holds.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
+	AddLandlordPropertyWithBodyWithResponse(ctx context.Context, landlordId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddLandlordPropertyResponse, error)
+
+	// AddLandlordPropertyWithResponse Record a property the landlord holds.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
+	AddLandlordPropertyWithResponse(ctx context.Context, landlordId openapi_types.UUID, body AddLandlordPropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*AddLandlordPropertyResponse, error)
+
+	// AddTenancyWithBodyWithResponse Record a tenant at one of the landlord's properties.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
+	AddTenancyWithBodyWithResponse(ctx context.Context, landlordId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddTenancyResponse, error)
+
+	// AddTenancyWithResponse Record a tenant at one of the landlord's properties.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
+	AddTenancyWithResponse(ctx context.Context, landlordId openapi_types.UUID, body AddTenancyJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTenancyResponse, error)
 
 	// GetMeWithResponse The signed-in resident's own record.
 	//
@@ -7904,6 +8811,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v1/referrals/{referralId} (the `UpdateReferral` operationId).
 	UpdateReferralWithResponse(ctx context.Context, referralId openapi_types.UUID, params *UpdateReferralParams, body UpdateReferralJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReferralResponse, error)
+
+	// GetLandlordTakeUpWithResponse Landlord portal take-up — invited, accepted, active in the last 30 days.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
+	GetLandlordTakeUpWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetLandlordTakeUpResponse, error)
 
 	// GetRoutingReportWithResponse Tier mix, first-contact resolution and hand-offs over a period.
 	//
@@ -11015,6 +11929,82 @@ func (r GetCustomerTimelineResponse) ContentType() string {
 	return ""
 }
 
+type AcceptInvitationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvitationAccepted
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AcceptInvitationResponse) GetJSON200() *InvitationAccepted {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AcceptInvitationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AcceptInvitationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AcceptInvitationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AcceptInvitationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AcceptInvitationResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AcceptInvitationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcceptInvitationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcceptInvitationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcceptInvitationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // PostIVREventResponse429Headers the declared response headers of an HTTP 429 response for PostIVREvent
 type PostIVREventResponse429Headers struct {
 	RetryAfter *int
@@ -11106,6 +12096,538 @@ func (r PostIVREventResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostIVREventResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListLandlordCasesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CitizenCasePage
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListLandlordCasesResponse) GetJSON200() *CitizenCasePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListLandlordCasesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListLandlordCasesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListLandlordCasesResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListLandlordCasesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListLandlordCasesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListLandlordCasesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListLandlordCasesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type LandlordContactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *LandlordContactRecorded
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r LandlordContactResponse) GetJSON201() *LandlordContactRecorded {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r LandlordContactResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r LandlordContactResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r LandlordContactResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r LandlordContactResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r LandlordContactResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r LandlordContactResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r LandlordContactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LandlordContactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LandlordContactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LandlordContactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMyPropertiesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PropertyList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMyPropertiesResponse) GetJSON200() *PropertyList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMyPropertiesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMyPropertiesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListMyPropertiesResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMyPropertiesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyPropertiesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyPropertiesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMyPropertiesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateLandlordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Landlord
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateLandlordResponse) GetJSON201() *Landlord {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateLandlordResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateLandlordResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateLandlordResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateLandlordResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateLandlordResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateLandlordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateLandlordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateLandlordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateLandlordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type InviteLandlordUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Invitation
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r InviteLandlordUserResponse) GetJSON201() *Invitation {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r InviteLandlordUserResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r InviteLandlordUserResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r InviteLandlordUserResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r InviteLandlordUserResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r InviteLandlordUserResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r InviteLandlordUserResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r InviteLandlordUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r InviteLandlordUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r InviteLandlordUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r InviteLandlordUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AddLandlordPropertyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Property
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddLandlordPropertyResponse) GetJSON201() *Property {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddLandlordPropertyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddLandlordPropertyResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddLandlordPropertyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddLandlordPropertyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddLandlordPropertyResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AddLandlordPropertyResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AddLandlordPropertyResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AddLandlordPropertyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddLandlordPropertyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddLandlordPropertyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddLandlordPropertyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AddTenancyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Tenancy
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddTenancyResponse) GetJSON201() *Tenancy {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddTenancyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddTenancyResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddTenancyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AddTenancyResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AddTenancyResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AddTenancyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddTenancyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddTenancyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddTenancyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12165,6 +13687,68 @@ func (r UpdateReferralResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateReferralResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetLandlordTakeUpResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LandlordTakeUp
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetLandlordTakeUpResponse) GetJSON200() *LandlordTakeUp {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetLandlordTakeUpResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetLandlordTakeUpResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetLandlordTakeUpResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetLandlordTakeUpResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetLandlordTakeUpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetLandlordTakeUpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetLandlordTakeUpResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13612,6 +15196,21 @@ func (c *ClientWithResponses) GetCustomerTimelineWithResponse(ctx context.Contex
 	return ParseGetCustomerTimelineResponse(rsp)
 }
 
+// AcceptInvitationWithResponse Accept an invitation, linking your identity (the token's sub) to the organisation.
+//
+// Needs a landlord token for the same organisation. Expired or used invitations are `409`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/invitations/{token}/accept (the `AcceptInvitation` operationId).
+func (c *ClientWithResponses) AcceptInvitationWithResponse(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
+	rsp, err := c.AcceptInvitation(ctx, token, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptInvitationResponse(rsp)
+}
+
 // PostIVREventWithBodyWithResponse A telephony event — newCall, answer, transfer, dtmf, hangup.
 //
 // Authenticated by an integration token, or the static `X-IVR-Token` configured as
@@ -13660,6 +15259,162 @@ func (c *ClientWithResponses) PostIVREventWithResponse(ctx context.Context, para
 		return nil, err
 	}
 	return ParsePostIVREventResponse(rsp)
+}
+
+// ListLandlordCasesWithResponse The cases you raised (never a tenant's other cases).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/landlord/cases (the `ListLandlordCases` operationId).
+func (c *ClientWithResponses) ListLandlordCasesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListLandlordCasesResponse, error) {
+	rsp, err := c.ListLandlordCases(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListLandlordCasesResponse(rsp)
+}
+
+// LandlordContactWithBodyWithResponse Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/landlord/contacts (the `LandlordContact` operationId).
+func (c *ClientWithResponses) LandlordContactWithBodyWithResponse(ctx context.Context, params *LandlordContactParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LandlordContactResponse, error) {
+	rsp, err := c.LandlordContactWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLandlordContactResponse(rsp)
+}
+
+// LandlordContactWithResponse Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/landlord/contacts (the `LandlordContact` operationId).
+func (c *ClientWithResponses) LandlordContactWithResponse(ctx context.Context, params *LandlordContactParams, body LandlordContactJSONRequestBody, reqEditors ...RequestEditorFn) (*LandlordContactResponse, error) {
+	rsp, err := c.LandlordContact(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLandlordContactResponse(rsp)
+}
+
+// ListMyPropertiesWithResponse Your organisation's properties and tenancies.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/landlord/properties (the `ListMyProperties` operationId).
+func (c *ClientWithResponses) ListMyPropertiesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMyPropertiesResponse, error) {
+	rsp, err := c.ListMyProperties(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyPropertiesResponse(rsp)
+}
+
+// CreateLandlordWithBodyWithResponse Record a landlord organisation.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
+func (c *ClientWithResponses) CreateLandlordWithBodyWithResponse(ctx context.Context, params *CreateLandlordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLandlordResponse, error) {
+	rsp, err := c.CreateLandlordWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateLandlordResponse(rsp)
+}
+
+// CreateLandlordWithResponse Record a landlord organisation.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
+func (c *ClientWithResponses) CreateLandlordWithResponse(ctx context.Context, params *CreateLandlordParams, body CreateLandlordJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLandlordResponse, error) {
+	rsp, err := c.CreateLandlord(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateLandlordResponse(rsp)
+}
+
+// InviteLandlordUserWithBodyWithResponse Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
+func (c *ClientWithResponses) InviteLandlordUserWithBodyWithResponse(ctx context.Context, landlordId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InviteLandlordUserResponse, error) {
+	rsp, err := c.InviteLandlordUserWithBody(ctx, landlordId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInviteLandlordUserResponse(rsp)
+}
+
+// InviteLandlordUserWithResponse Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
+func (c *ClientWithResponses) InviteLandlordUserWithResponse(ctx context.Context, landlordId openapi_types.UUID, body InviteLandlordUserJSONRequestBody, reqEditors ...RequestEditorFn) (*InviteLandlordUserResponse, error) {
+	rsp, err := c.InviteLandlordUser(ctx, landlordId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInviteLandlordUserResponse(rsp)
+}
+
+// AddLandlordPropertyWithBodyWithResponse Record a property the landlord holds.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
+func (c *ClientWithResponses) AddLandlordPropertyWithBodyWithResponse(ctx context.Context, landlordId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddLandlordPropertyResponse, error) {
+	rsp, err := c.AddLandlordPropertyWithBody(ctx, landlordId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddLandlordPropertyResponse(rsp)
+}
+
+// AddLandlordPropertyWithResponse Record a property the landlord holds.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
+func (c *ClientWithResponses) AddLandlordPropertyWithResponse(ctx context.Context, landlordId openapi_types.UUID, body AddLandlordPropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*AddLandlordPropertyResponse, error) {
+	rsp, err := c.AddLandlordProperty(ctx, landlordId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddLandlordPropertyResponse(rsp)
+}
+
+// AddTenancyWithBodyWithResponse Record a tenant at one of the landlord's properties.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
+func (c *ClientWithResponses) AddTenancyWithBodyWithResponse(ctx context.Context, landlordId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddTenancyResponse, error) {
+	rsp, err := c.AddTenancyWithBody(ctx, landlordId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddTenancyResponse(rsp)
+}
+
+// AddTenancyWithResponse Record a tenant at one of the landlord's properties.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
+func (c *ClientWithResponses) AddTenancyWithResponse(ctx context.Context, landlordId openapi_types.UUID, body AddTenancyJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTenancyResponse, error) {
+	rsp, err := c.AddTenancy(ctx, landlordId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddTenancyResponse(rsp)
 }
 
 // GetMeWithResponse The signed-in resident's own record.
@@ -13929,6 +15684,19 @@ func (c *ClientWithResponses) UpdateReferralWithResponse(ctx context.Context, re
 		return nil, err
 	}
 	return ParseUpdateReferralResponse(rsp)
+}
+
+// GetLandlordTakeUpWithResponse Landlord portal take-up — invited, accepted, active in the last 30 days.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
+func (c *ClientWithResponses) GetLandlordTakeUpWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetLandlordTakeUpResponse, error) {
+	rsp, err := c.GetLandlordTakeUp(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetLandlordTakeUpResponse(rsp)
 }
 
 // GetRoutingReportWithResponse Tier mix, first-contact resolution and hand-offs over a period.
@@ -16839,6 +18607,67 @@ func ParseGetCustomerTimelineResponse(rsp *http.Response) (*GetCustomerTimelineR
 	return response, nil
 }
 
+// ParseAcceptInvitationResponse parses an HTTP response from a AcceptInvitationWithResponse call
+func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcceptInvitationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvitationAccepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePostIVREventResponse parses an HTTP response from a PostIVREventWithResponse call
 func ParsePostIVREventResponse(rsp *http.Response) (*PostIVREventResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16922,6 +18751,433 @@ func ParsePostIVREventResponse(rsp *http.Response) (*PostIVREventResponse, error
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListLandlordCasesResponse parses an HTTP response from a ListLandlordCasesWithResponse call
+func ParseListLandlordCasesResponse(rsp *http.Response) (*ListLandlordCasesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListLandlordCasesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CitizenCasePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseLandlordContactResponse parses an HTTP response from a LandlordContactWithResponse call
+func ParseLandlordContactResponse(rsp *http.Response) (*LandlordContactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LandlordContactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest LandlordContactRecorded
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListMyPropertiesResponse parses an HTTP response from a ListMyPropertiesWithResponse call
+func ParseListMyPropertiesResponse(rsp *http.Response) (*ListMyPropertiesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyPropertiesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PropertyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateLandlordResponse parses an HTTP response from a CreateLandlordWithResponse call
+func ParseCreateLandlordResponse(rsp *http.Response) (*CreateLandlordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateLandlordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Landlord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseInviteLandlordUserResponse parses an HTTP response from a InviteLandlordUserWithResponse call
+func ParseInviteLandlordUserResponse(rsp *http.Response) (*InviteLandlordUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &InviteLandlordUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Invitation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddLandlordPropertyResponse parses an HTTP response from a AddLandlordPropertyWithResponse call
+func ParseAddLandlordPropertyResponse(rsp *http.Response) (*AddLandlordPropertyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddLandlordPropertyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Property
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddTenancyResponse parses an HTTP response from a AddTenancyWithResponse call
+func ParseAddTenancyResponse(rsp *http.Response) (*AddTenancyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddTenancyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Tenancy
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
 	}
 
 	return response, nil
@@ -17864,6 +20120,53 @@ func ParseUpdateReferralResponse(rsp *http.Response) (*UpdateReferralResponse, e
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetLandlordTakeUpResponse parses an HTTP response from a GetLandlordTakeUpWithResponse call
+func ParseGetLandlordTakeUpResponse(rsp *http.Response) (*GetLandlordTakeUpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetLandlordTakeUpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LandlordTakeUp
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
 	}
 
 	return response, nil

@@ -27,6 +27,7 @@ import (
 	"github.com/council/contacthub/internal/intake"
 	"github.com/council/contacthub/internal/ivr"
 	"github.com/council/contacthub/internal/kv"
+	"github.com/council/contacthub/internal/landlord"
 	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/referral"
 	"github.com/council/contacthub/internal/report"
@@ -189,6 +190,7 @@ func (a *App) buildHandler(ctx context.Context) error {
 		Referrals: a.Referrals, Catalogue: a.Catalogue, Router: a.Router, Work: a.Cases, Reports: report.New(a.DB),
 		Ratings: a.Ratings, Replies: a.Surveys, IVRToken: a.cfg.IVRToken,
 		Calls:          ivr.New(a.DB, a.Contacts, a.Cases, a.Customers, a.Ratings, a.Catalogue),
+		Landlords:      landlord.New(a.DB, a.Contacts, a.Cases, a.Customers, a.rules),
 		Callbacks:      httpapi.CallbackSecrets{NotifyToken: a.cfg.NotifyCallbackToken, TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL},
 		RatingLimits:   httpapi.RatingLimits{PerIPPerMinute: a.cfg.RatingIPPerMinute, PerPagePerMinute: a.cfg.RatingPagePerMinute},
 		NormalisePhone: func(s string) (string, error) { return a.rules.Normalise(identifier.Phone, s) },

@@ -45,6 +45,7 @@ type handlers struct {
 	limiter             RateLimiter
 	ratingLimits        RatingLimits
 	calls               Calls
+	landlords           Landlords
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)

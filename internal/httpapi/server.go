@@ -44,6 +44,7 @@ type Deps struct {
 	NormalisePhone func(string) (string, error)
 	Cases          Cases
 	Calls          Calls
+	Landlords      Landlords
 	IVRToken       string
 	Referrals      Referrals
 	Catalogue      *catalogue.Catalogue
@@ -91,7 +92,8 @@ func New(d Deps) (http.Handler, error) {
 	api.RegisterHandlers(v1, api.NewStrictHandler(&handlers{customers: d.Customers,
 		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue,
 		router: d.Router, work: d.Work, reports: d.Reports, ratings: d.Ratings, satisfactionReports: d.Reports,
-		limiter: d.Limiter, ratingLimits: d.RatingLimits, calls: d.Calls}, nil))
+		limiter: d.Limiter, ratingLimits: d.RatingLimits, calls: d.Calls,
+		landlords: d.Landlords}, nil))
 	(&callbacks{replies: d.Replies, secrets: d.Callbacks, normalise: d.NormalisePhone}).register(e)
 	return e, nil
 }

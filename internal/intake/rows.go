@@ -40,6 +40,7 @@ type contactRow struct {
 	RoutedQueue     string     `db:"routed_queue"`
 	RoutedRule      string     `db:"routed_rule"`
 	RulesetVersion  int        `db:"ruleset_version"`
+	LandlordID      string     `db:"landlord_id"`
 	Version         int        `db:"version"`
 	CreatedAt       time.Time  `db:"created_at"`
 	UpdatedAt       time.Time  `db:"updated_at"`
@@ -47,7 +48,8 @@ type contactRow struct {
 
 const contactColumns = `id, customer_id, case_id, channel, direction, started_at, ended_at, service_lgsl,
  service_category, intent, summary, centre, assisted_digital, on_behalf_of, agent, external_id, outcome,
- avoidable_reason, identifiers, routed_tier, routed_queue, routed_rule, ruleset_version, version, created_at, updated_at`
+ avoidable_reason, identifiers, routed_tier, routed_queue, routed_rule, ruleset_version, landlord_id, version,
+ created_at, updated_at`
 
 // storedIdentifier is how an identifier is kept on a contact.
 type storedIdentifier struct {
@@ -129,7 +131,7 @@ func optional(s string) *string {
 // insertContact uses positional arguments: JSON columns are passed as text, which both
 // engines accept (PostgreSQL casts it to jsonb).
 const insertContact = `INSERT INTO contacts (` + contactColumns + `) VALUES
- (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+ (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func insert(ctx context.Context, tx *sqlx.Tx, c Contact) error {
 	r, err := fromContact(c)
@@ -139,7 +141,7 @@ func insert(ctx context.Context, tx *sqlx.Tx, c Contact) error {
 	_, err = tx.ExecContext(ctx, tx.Rebind(insertContact), r.ID, r.CustomerID, r.CaseID, r.Channel, r.Direction,
 		r.StartedAt, r.EndedAt, r.ServiceLGSL, r.ServiceCategory, r.Intent, r.Summary, r.Centre, r.AssistedDigital,
 		string(r.OnBehalfOf), r.Agent, r.ExternalID, r.Outcome, r.AvoidableReason, string(r.Identifiers),
-		r.RoutedTier, r.RoutedQueue, r.RoutedRule, r.RulesetVersion, r.Version, r.CreatedAt, r.UpdatedAt)
+		r.RoutedTier, r.RoutedQueue, r.RoutedRule, r.RulesetVersion, c.OnBehalfOf.LandlordID, r.Version, r.CreatedAt, r.UpdatedAt)
 	if err = store.MapError(err); errors.Is(err, store.ErrConflict) {
 		return fault.New(fault.Conflict, "a %s contact with this externalId was already recorded", c.Channel)
 	} else if err != nil {

@@ -1,0 +1,165 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/intake"
+	"github.com/council/contacthub/internal/landlord"
+	"github.com/council/contacthub/internal/timeline"
+)
+
+// Landlords is what the handlers need of the landlord portal.
+type Landlords interface {
+	Create(ctx context.Context, name, reference string) (landlord.Landlord, error)
+	AddProperty(ctx context.Context, landlordID, uprn, line1, postcode string) (landlord.Property, error)
+	AddTenancy(ctx context.Context, landlordID, propertyID, customerID, startsOn, endsOn string) (landlord.Tenancy, error)
+	Invite(ctx context.Context, landlordID, email string, ttl time.Duration) (landlord.Invitation, error)
+	Accept(ctx context.Context, token, subject, landlordID string) (string, error)
+	Admit(ctx context.Context, landlordID, subject string) error
+	Properties(ctx context.Context, landlordID string) ([]landlord.Property, error)
+	RaiseContact(ctx context.Context, actor timeline.Actor, landlordID string, r landlord.ContactRequest) (intake.Result, error)
+	Cases(ctx context.Context, landlordID string) ([]casework.Case, error)
+	TakeUp(ctx context.Context) (landlord.TakeUp, error)
+}
+
+// invitationTTL is how long an invitation stays open.
+const invitationTTL = 14 * 24 * time.Hour
+
+func (h *handlers) CreateLandlord(ctx context.Context, req api.CreateLandlordRequestObject) (api.CreateLandlordResponseObject, error) {
+	l, err := h.landlords.Create(ctx, req.Body.Name, deref(req.Body.Reference))
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateLandlord201JSONResponse{Id: uuid.MustParse(l.ID), Name: l.Name, Reference: optString(l.Reference), CreatedAt: l.CreatedAt}, nil
+}
+
+func (h *handlers) AddLandlordProperty(ctx context.Context, req api.AddLandlordPropertyRequestObject) (api.AddLandlordPropertyResponseObject, error) {
+	p, err := h.landlords.AddProperty(ctx, req.LandlordId.String(), req.Body.Uprn, deref(req.Body.Line1), deref(req.Body.Postcode))
+	if err != nil {
+		return nil, err
+	}
+	return api.AddLandlordProperty201JSONResponse(toProperty(p)), nil
+}
+
+func (h *handlers) AddTenancy(ctx context.Context, req api.AddTenancyRequestObject) (api.AddTenancyResponseObject, error) {
+	b := req.Body
+	t, err := h.landlords.AddTenancy(ctx, req.LandlordId.String(), b.PropertyId.String(), b.CustomerId.String(),
+		b.StartsOn.Format(time.DateOnly), dateString(b.EndsOn))
+	if err != nil {
+		return nil, err
+	}
+	return api.AddTenancy201JSONResponse(toTenancy(t)), nil
+}
+
+func (h *handlers) InviteLandlordUser(ctx context.Context, req api.InviteLandlordUserRequestObject) (api.InviteLandlordUserResponseObject, error) {
+	inv, err := h.landlords.Invite(ctx, req.LandlordId.String(), req.Body.Email, invitationTTL)
+	if err != nil {
+		return nil, err
+	}
+	return api.InviteLandlordUser201JSONResponse{Id: uuid.MustParse(inv.ID), LandlordId: uuid.MustParse(inv.LandlordID), Email: inv.Email,
+		Token: inv.Token, ExpiresAt: inv.ExpiresAt}, nil
+}
+
+func (h *handlers) AcceptInvitation(ctx context.Context, req api.AcceptInvitationRequestObject) (api.AcceptInvitationResponseObject, error) {
+	p := principalFrom(ctx)
+	id, err := h.landlords.Accept(ctx, req.Token, p.Subject, p.LandlordID)
+	if err != nil {
+		return nil, err
+	}
+	return api.AcceptInvitation200JSONResponse{LandlordId: uuid.MustParse(id)}, nil
+}
+
+// myLandlord is the calling landlord user's organisation, once they have accepted an invitation.
+func (h *handlers) myLandlord(ctx context.Context) (string, error) {
+	p := principalFrom(ctx)
+	return p.LandlordID, h.landlords.Admit(ctx, p.LandlordID, p.Subject)
+}
+
+func (h *handlers) ListMyProperties(ctx context.Context, _ api.ListMyPropertiesRequestObject) (api.ListMyPropertiesResponseObject, error) {
+	id, err := h.myLandlord(ctx)
+	if err != nil {
+		return nil, err
+	}
+	props, err := h.landlords.Properties(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := api.ListMyProperties200JSONResponse{Items: make([]api.Property, 0, len(props))}
+	for _, p := range props {
+		out.Items = append(out.Items, toProperty(p))
+	}
+	return out, nil
+}
+
+func (h *handlers) LandlordContact(ctx context.Context, req api.LandlordContactRequestObject) (api.LandlordContactResponseObject, error) {
+	id, err := h.myLandlord(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	res, err := h.landlords.RaiseContact(ctx, actorFrom(ctx), id, landlord.ContactRequest{PropertyID: b.PropertyId.String(),
+		TenancyID: uuidString(b.TenancyId), Service: fromService(b.Service), Intent: deref(b.Intent), Summary: deref(b.Summary)})
+	if err != nil {
+		return nil, err
+	}
+	out := api.LandlordContact201JSONResponse{ContactId: uuid.MustParse(res.Contact.ID)}
+	out.Case.SetNull()
+	if res.Case != nil {
+		out.Case.Set(h.toCitizenCase(*res.Case))
+	}
+	return out, nil
+}
+
+func (h *handlers) ListLandlordCases(ctx context.Context, _ api.ListLandlordCasesRequestObject) (api.ListLandlordCasesResponseObject, error) {
+	id, err := h.myLandlord(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cases, err := h.landlords.Cases(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := api.ListLandlordCases200JSONResponse{Items: make([]api.CitizenCase, 0, len(cases))}
+	for _, c := range cases {
+		out.Items = append(out.Items, h.toCitizenCase(c))
+	}
+	return out, nil
+}
+
+func (h *handlers) GetLandlordTakeUp(ctx context.Context, _ api.GetLandlordTakeUpRequestObject) (api.GetLandlordTakeUpResponseObject, error) {
+	t, err := h.landlords.TakeUp(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetLandlordTakeUp200JSONResponse{Landlords: t.Landlords, Invited: t.Invited, Accepted: t.Accepted, ActiveLast30Days: t.ActiveLast30Days}, nil
+}
+
+func toTenancy(t landlord.Tenancy) api.Tenancy {
+	out := api.Tenancy{Id: uuid.MustParse(t.ID), PropertyId: uuid.MustParse(t.PropertyID), CustomerId: uuid.MustParse(t.CustomerID),
+		StartsOn: openapi_types.Date{Time: dateOf(t.StartsOn)}}
+	if t.EndsOn != "" {
+		out.EndsOn = &openapi_types.Date{Time: dateOf(t.EndsOn)}
+	}
+	return out
+}
+
+func toProperty(p landlord.Property) api.Property {
+	out := api.Property{Id: uuid.MustParse(p.ID), Uprn: p.UPRN, Line1: optString(p.Line1), Postcode: optString(p.Postcode),
+		Tenancies: make([]api.Tenancy, 0, len(p.Tenancies))}
+	for _, t := range p.Tenancies {
+		out.Tenancies = append(out.Tenancies, toTenancy(t))
+	}
+	return out
+}
+
+// dateOf reads a stored YYYY-MM-DD (always valid: it was written from a validated date).
+func dateOf(s string) time.Time {
+	t, _ := time.Parse(time.DateOnly, s)
+	return t
+}
