@@ -8,7 +8,7 @@ BIN := bin/contacthub
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo run build test test-sqlite generate check-generated lint vuln migrate bench docker fuzz clean
+.PHONY: bench-go demo run build test test-sqlite generate check-generated lint vuln migrate bench docker fuzz clean
 
 run: build
 	$(BIN) serve
@@ -62,6 +62,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzNormaliseReference -fuzztime 20s ./internal/identifier
 
 bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/routing ./internal/auth
+	bench/run.sh
+
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 docker:

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -69,7 +70,7 @@ type Bus interface {
 // Open connects to the database (applying migrations) and Redis when configured.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
 	a := &App{cfg: cfg, log: log}
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, cfg.DBMaxConns)
 	if err != nil {
 		return nil, err
 	}
@@ -267,6 +268,7 @@ func (a *App) Serve(ctx context.Context) error {
 	errs := make(chan error, 1)
 	go func() { errs <- srv.ListenAndServe() }()
 	a.Start(ctx)
+	a.servePprof(ctx)
 	a.log.Info("serving", slog.String("addr", a.cfg.Addr), slog.String("database", string(a.DB.Dialect)),
 		slog.Bool("redis", a.redis != nil))
 	select {
@@ -293,6 +295,28 @@ func (a *App) Start(ctx context.Context) {
 	go a.Router.Watch(ctx, a.Bus.Subscribe(ctx), a.cfg.RulesPoll)
 	go a.sweep(ctx)
 	go a.Surveys.Run(ctx, a.cfg.SurveyPoll)
+}
+
+// servePprof exposes Go's profiles on their own listener when CONTACTHUB_PPROF_ADDR is
+// set (keep it on localhost or a private network: it is not authenticated).
+func (a *App) servePprof(ctx context.Context) {
+	if a.cfg.PprofAddr == "" {
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: a.cfg.PprofAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	go func() {
+		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+			a.log.Warn("pprof listener", slog.String("error", err.Error()))
+		}
+	}()
 }
 
 // sweep hourly deletes what is kept only for a while: published outbox messages, and

@@ -37,6 +37,7 @@ type Verifier struct {
 	jwks   keyfunc.Keyfunc
 	parser *jwt.Parser
 	stop   context.CancelFunc
+	cache  *verified
 }
 
 // NewVerifier builds a Verifier; it needs at least one key source.
@@ -50,7 +51,7 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 	if cfg.Leeway == 0 {
 		cfg.Leeway = 30 * time.Second
 	}
-	v := &Verifier{static: map[string]pinnedKey{}, byAlg: map[string]*pinnedKey{}, stop: func() {}}
+	v := &Verifier{static: map[string]pinnedKey{}, byAlg: map[string]*pinnedKey{}, stop: func() {}, cache: newVerified()}
 	methods := []string{"RS256", "ES256", "EdDSA"}
 	if len(cfg.HS256Secret) > 0 {
 		if len(cfg.HS256Secret) < 32 {
@@ -136,8 +137,13 @@ func (r *roles) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Verify checks token and returns its principal.
+// Verify checks token and returns its principal. A token verified before is answered
+// from memory until it expires (at most five minutes).
 func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) {
+	now := time.Now()
+	if p, ok := v.cache.get(token, now); ok {
+		return p, nil
+	}
 	var c claims
 	if _, err := v.parser.ParseWithClaims(token, &c, v.keyFor(ctx)); err != nil {
 		return Principal{}, fmt.Errorf("%w: %s", ErrInvalidToken, reason(err))
@@ -154,6 +160,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 	case p.Has(Landlord) && p.LandlordID == "":
 		return Principal{}, fmt.Errorf("%w: landlord token without landlord_id", ErrInvalidToken)
 	}
+	v.cache.put(token, p, c.ExpiresAt.Time, now)
 	return p, nil
 }
 

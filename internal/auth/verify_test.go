@@ -267,6 +267,7 @@ func TestDevKey_PersistsAndMintsTokensTheVerifierAccepts(t *testing.T) {
 	}
 }
 
+// BenchmarkVerify measures the steady state: the same token again (answered from the cache).
 func BenchmarkVerify(b *testing.B) {
 	signers := newSigners(b)
 	for _, alg := range []string{"EdDSA", "RS256", "ES256"} {
@@ -278,6 +279,56 @@ func BenchmarkVerify(b *testing.B) {
 		tok := sign(b, s, goodClaims(), "")
 		b.Run(alg, func(b *testing.B) {
 			for b.Loop() {
+				if _, err := v.Verify(context.Background(), tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestVerify_ReusesAVerdictOnlyUntilTheTokenExpires(t *testing.T) {
+	rs := newSigners(t)["RS256"]
+	v, err := NewVerifier(context.Background(), Config{Issuer: iss, Audience: aud, PublicKeyPEMs: [][]byte{publicPEM(t, rs)}, Leeway: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := goodClaims()
+	c["exp"] = time.Now().Add(2 * time.Second).Unix()
+	tok := sign(t, rs, c, "")
+	for range 2 {
+		if _, err := v.Verify(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := v.Verify(context.Background(), tampered(tok)); !errors.Is(err, ErrInvalidToken) {
+		t.Fatal("a tampered copy of a cached token was accepted")
+	}
+	time.Sleep(3100 * time.Millisecond)
+	if _, err := v.Verify(context.Background(), tok); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("an expired token was answered from the cache: %v", err)
+	}
+}
+
+func tampered(tok string) string {
+	parts := strings.Split(tok, ".")
+	return parts[0] + "." + parts[1] + "x." + parts[2]
+}
+
+// BenchmarkVerifySignature measures a first sight of a token: the signature check the
+// cache saves on every later request.
+func BenchmarkVerifySignature(b *testing.B) {
+	signers := newSigners(b)
+	for _, alg := range []string{"EdDSA", "RS256", "ES256"} {
+		s := signers[alg]
+		v, err := NewVerifier(context.Background(), Config{Issuer: iss, Audience: aud, PublicKeyPEMs: [][]byte{publicPEM(b, s)}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tok := sign(b, s, goodClaims(), "")
+		b.Run(alg, func(b *testing.B) {
+			for b.Loop() {
+				v.cache = newVerified()
 				if _, err := v.Verify(context.Background(), tok); err != nil {
 					b.Fatal(err)
 				}

@@ -65,6 +65,9 @@ type Config struct {
 	SurveyRetryBase    time.Duration // CONTACTHUB_SURVEY_RETRY_BASE: first back-off, doubling
 
 	IVRToken string // CONTACTHUB_IVR_TOKEN: static X-IVR-Token for telephony platforms
+
+	PprofAddr  string // CONTACTHUB_PPROF_ADDR: a separate listener for profiles, off when empty
+	DBMaxConns int    // CONTACTHUB_DB_MAX_CONNS: PostgreSQL pool size (0: twice the CPUs, at least 4)
 }
 
 // DevKeyPath is where the development signing key lives.
@@ -129,6 +132,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SurveyPoll:           r.duration("CONTACTHUB_SURVEY_POLL", 5*time.Second),
 		SurveyRetryBase:      r.duration("CONTACTHUB_SURVEY_RETRY_BASE", 30*time.Second),
 		IVRToken:             r.str("CONTACTHUB_IVR_TOKEN", ""),
+		PprofAddr:            r.str("CONTACTHUB_PPROF_ADDR", ""),
+		DBMaxConns:           r.integer("CONTACTHUB_DB_MAX_CONNS", 0),
 	}
 	c.RatingMin, c.RatingMax = r.span("CONTACTHUB_RATING_SCALE", "1-5")
 	c.QuietFrom, c.QuietTo = r.clockSpan("CONTACTHUB_SURVEY_QUIET_HOURS", "20:00-09:00")

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -44,13 +45,18 @@ var (
 )
 
 // Open connects to databaseURL, or, when it is empty, to the SQLite file
-// contacthub.db in dataDir (created with the directory when absent).
-func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
+// contacthub.db in dataDir (created with the directory when absent). maxConns bounds
+// the PostgreSQL pool (0: twice the CPUs, at least 4): measured on two cores, a few
+// busy connections answer far faster than many contending ones (BENCHMARKS.md).
+func Open(ctx context.Context, databaseURL, dataDir string, maxConns int) (*DB, error) {
+	if maxConns <= 0 {
+		maxConns = max(4, 2*runtime.NumCPU())
+	}
 	switch {
 	case databaseURL == "":
 		return openSQLite(ctx, filepath.Join(dataDir, "contacthub.db"))
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
-		return openPostgres(ctx, databaseURL)
+		return openPostgres(ctx, databaseURL, maxConns)
 	case strings.HasPrefix(databaseURL, "sqlite:"):
 		return openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "//"))
 	default:
@@ -85,13 +91,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	return &DB{DB: db, Dialect: SQLite}, nil
 }
 
-func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+func openPostgres(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	db, err := sqlx.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(32)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()

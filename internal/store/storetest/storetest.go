@@ -82,7 +82,7 @@ func FreshURL(t testing.TB, b Backend) string {
 // Open opens and migrates a fresh database on b.
 func Open(t testing.TB, b Backend) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), FreshURL(t, b), t.TempDir())
+	db, err := store.Open(context.Background(), FreshURL(t, b), t.TempDir(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

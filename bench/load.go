@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/council/contacthub/internal/auth"
+)
+
+// scenario is one kind of request, made at a fixed rate.
+type scenario struct {
+	name    string
+	rate    int
+	targets func() vegeta.Targeter
+}
+
+// load runs each scenario against a running hub and prints the table.
+func load(args []string) error {
+	fs := flag.NewFlagSet("load", flag.ExitOnError)
+	base := fs.String("url", "http://localhost:8080", "the hub")
+	dataDir := fs.String("data-dir", envOr("CONTACTHUB_DATA_DIR", "./data"), "the hub's data directory (for its development signing key)")
+	customers := fs.Int("customers", 10000, "how many customers were seeded")
+	timelines := fs.Int("timelines", 500, "how many cases were given long timelines")
+	ivrToken := fs.String("ivr-token", os.Getenv("CONTACTHUB_IVR_TOKEN"), "the hub's CONTACTHUB_IVR_TOKEN")
+	duration := fs.Duration("duration", 10*time.Second, "how long each scenario runs")
+	rates := fs.String("rates", "", "scenario=rate,… overriding the defaults")
+	only := fs.String("only", "", "comma-separated scenarios to run (default: all)")
+	_ = fs.Parse(args)
+
+	key, err := auth.LoadOrCreateDevKey(filepath.Join(*dataDir, "dev-signing-key.pem"))
+	if err != nil {
+		return err
+	}
+	mint := func(sub string, role auth.Role, tier int) string {
+		tok, err := key.Mint(auth.Claims{Subject: sub, Roles: []auth.Role{role}, Tier: tier, Issuer: envOr("CONTACTHUB_JWT_ISSUER", "contacthub-dev"),
+			Audience: envOr("CONTACTHUB_JWT_AUDIENCE", "contacthub"), TTL: 2 * time.Hour})
+		if err != nil {
+			panic(err)
+		}
+		return tok
+	}
+	agentHeader := http.Header{"Authorization": {"Bearer " + mint("bench-agent", auth.Agent, 1)}, "Content-Type": {"application/json"}}
+	n := *customers
+	var seq atomic.Uint64
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	get := func(path func() string, h http.Header) func() vegeta.Targeter {
+		return func() vegeta.Targeter {
+			return func(t *vegeta.Target) error {
+				*t = vegeta.Target{Method: "GET", URL: *base + path(), Header: h}
+				return nil
+			}
+		}
+	}
+	post := func(path string, body func() []byte, h func() http.Header) func() vegeta.Targeter {
+		return func() vegeta.Targeter {
+			return func(t *vegeta.Target) error {
+				*t = vegeta.Target{Method: "POST", URL: *base + path, Body: body(), Header: h()}
+				return nil
+			}
+		}
+	}
+	agents := make([]http.Header, 50)
+	for i := range agents {
+		agents[i] = http.Header{"Authorization": {"Bearer " + mint(fmt.Sprintf("bench-claimer-%d", i), auth.Agent, 1)}}
+	}
+	scenarios := []scenario{
+		{"ceiling: GET /healthz", 2000, get(func() string { return "/healthz" }, nil)},
+		{"customer lookup by phone", 1000, get(func() string {
+			return "/v1/customers?phone=" + strings.Replace(phoneOf(rand.IntN(n)), "+", "%2B", 1)
+		}, agentHeader)},
+		{"IVR newCall", 300, post("/v1/ivr/events", func() []byte {
+			b, _ := json.Marshal(map[string]any{"event": "newCall", "callId": run + "-" + strconv.FormatUint(seq.Add(1), 10),
+				"from": phoneOf(rand.IntN(n)), "attributes": map[string]string{"menu": "1"}})
+			return b
+		}, func() http.Header {
+			return http.Header{"X-IVR-Token": {*ivrToken}, "Content-Type": {"application/json"}}
+		})},
+		{"POST /v1/contacts (idempotency key)", 300, post("/v1/contacts", func() []byte {
+			return []byte(`{"channel":"phone","service":{"lgsl":58},"customerId":"` + customerIDOf(rand.IntN(n)) + `"}`)
+		}, func() http.Header {
+			h := agentHeader.Clone()
+			h.Set("Idempotency-Key", run+"-"+strconv.FormatUint(seq.Add(1), 10))
+			return h
+		})},
+		{"case timeline (50 events)", 1000, get(func() string {
+			return "/v1/cases/" + caseIDOf(rand.IntN(min(*timelines, n))) + "/timeline?limit=50"
+		}, agentHeader)},
+		{"web page rating (anonymous)", 1000, post("/v1/ratings", func() []byte {
+			return []byte(`{"source":"web_page","score":` + strconv.Itoa(1+rand.IntN(5)) + `,"pageUrl":"https://www.council.example/page/` + strconv.Itoa(rand.IntN(200)) + `"}`)
+		}, func() http.Header { return http.Header{"Content-Type": {"application/json"}} })},
+		{"queue claim, 50 agents", 200, post("/v1/queues/advisors/claim", func() []byte { return nil }, func() http.Header {
+			return agents[seq.Add(1)%uint64(len(agents))]
+		})},
+	}
+	for _, kv := range strings.Split(*rates, ",") {
+		name, r, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		rate, _ := strconv.Atoi(r)
+		for i := range scenarios {
+			if strings.HasPrefix(scenarios[i].name, name) {
+				scenarios[i].rate = rate
+			}
+		}
+	}
+	fmt.Printf("| scenario | offered/s | achieved/s | errors | p50 | p90 | p99 | max | p99 ÷ ceiling p99 | hub RSS |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	var ceilingP99 time.Duration
+	for _, s := range scenarios {
+		if *only != "" && !strings.Contains(*only, strings.Fields(s.name)[0]) && !strings.HasPrefix(s.name, "ceiling") {
+			continue
+		}
+		m := attack(s, *duration)
+		if strings.HasPrefix(s.name, "ceiling") {
+			ceilingP99 = m.Latencies.P99
+		}
+		errs := m.Requests - uint64(float64(m.Requests)*m.Success+0.5)
+		ratio := "—"
+		if ceilingP99 > 0 {
+			ratio = fmt.Sprintf("%.1f×", float64(m.Latencies.P99)/float64(ceilingP99))
+		}
+		fmt.Printf("| %s | %d | %.0f | %d%s | %s | %s | %s | %s | %s | %s |\n", s.name, s.rate, m.Throughput, errs, statusNote(m),
+			ms(m.Latencies.P50), ms(m.Latencies.P90), ms(m.Latencies.P99), ms(m.Latencies.Max), ratio, rss(*base))
+	}
+	return nil
+}
+
+func attack(s scenario, d time.Duration) vegeta.Metrics {
+	a := vegeta.NewAttacker(vegeta.Timeout(10*time.Second), vegeta.KeepAlive(true), vegeta.Connections(512), vegeta.MaxWorkers(2048))
+	var m vegeta.Metrics
+	for res := range a.Attack(s.targets(), vegeta.Rate{Freq: s.rate, Per: time.Second}, d, s.name) {
+		m.Add(res)
+	}
+	m.Close()
+	return m
+}
+
+// statusNote shows non-2xx statuses, so an error count says what kind.
+func statusNote(m vegeta.Metrics) string {
+	var parts []string
+	for code, n := range m.StatusCodes {
+		if !strings.HasPrefix(code, "2") {
+			parts = append(parts, fmt.Sprintf("%s×%d", code, n))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
+// rss reads the hub's resident memory from its own metrics.
+func rss(base string) string {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return "?"
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "process_resident_memory_bytes "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return fmt.Sprintf("%.0f MB", f/1e6)
+		}
+	}
+	return "?"
+}

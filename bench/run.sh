@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Seeds a database, starts a hub on it, and drives every load scenario at it.
+#   bench/run.sh                          short run on SQLite (make bench)
+#   CUSTOMERS=1000000 DURATION=30s DATABASE_URL=postgres://…/scratch REDIS_URL=redis://… bench/run.sh
+# DATABASE_URL must name a database the run may fill; it is not emptied first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CUSTOMERS=${CUSTOMERS:-2000}
+TIMELINES=${TIMELINES:-200}
+DURATION=${DURATION:-3s}
+RATES=${RATES:-}
+ADDR=${BENCH_ADDR:-127.0.0.1:18090}
+DATA=$(mktemp -d)
+trap 'kill $HUB 2>/dev/null || true; rm -rf "$DATA"' EXIT
+
+CGO_ENABLED=0 go build -trimpath -o bin/contacthub ./cmd/contacthub
+go build -o bin/bench ./bench
+export CONTACTHUB_DATA_DIR=$DATA CONTACTHUB_IVR_TOKEN=bench-ivr-token-0123456789
+bin/bench seed --customers "$CUSTOMERS" --timelines "$TIMELINES" >&2
+
+CONTACTHUB_ADDR=$ADDR CONTACTHUB_LOG_LEVEL=error \
+CONTACTHUB_RATE_LIMIT_PER_MINUTE=0 CONTACTHUB_RATE_LIMIT_IP_PER_MINUTE=0 \
+CONTACTHUB_RATING_IP_PER_MINUTE=0 CONTACTHUB_RATING_PAGE_PER_MINUTE=0 \
+  bin/contacthub serve &
+HUB=$!
+for _ in $(seq 1 100); do curl -sf "http://$ADDR/readyz" >/dev/null && break; sleep 0.1; done
+DB=sqlite; [ -n "${DATABASE_URL:-}" ] && DB=postgres; [ -n "${REDIS_URL:-}" ] && DB="$DB + redis"
+echo "hub on $ADDR: $(uname -m), $(nproc) cores, $DB, $CUSTOMERS customers" >&2
+bin/bench load --url "http://$ADDR" --customers "$CUSTOMERS" --timelines "$TIMELINES" --duration "$DURATION" --rates "$RATES"

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/council/contacthub/internal/store"
+)
+
+// seed writes customers (each with a phone, an email and a council tax account), one
+// open case each, contacts on it, and long timelines for a sample of cases, in batched
+// multi-row inserts.
+func seed(args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ExitOnError)
+	customers := fs.Int("customers", 10000, "customers to write")
+	contactsPer := fs.Int("contacts", 3, "contacts per customer")
+	timelines := fs.Int("timelines", 500, "cases given a 50-event timeline")
+	dataDir := fs.String("data-dir", envOr("CONTACTHUB_DATA_DIR", "./data"), "the hub's data directory (SQLite)")
+	dbURL := fs.String("database-url", os.Getenv("DATABASE_URL"), "the hub's database")
+	_ = fs.Parse(args)
+	ctx := context.Background()
+	db, err := store.Open(ctx, *dbURL, *dataDir, 4)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	const batch = 500
+	for from := 0; from < *customers; from += batch {
+		to := min(from+batch, *customers)
+		if err := db.InTx(ctx, func(tx *sqlx.Tx) error { return seedBatch(ctx, tx, from, to, *contactsPer, *timelines) }); err != nil {
+			return fmt.Errorf("customers %d-%d: %w", from, to, err)
+		}
+		if to%50000 == 0 || to == *customers {
+			fmt.Fprintf(os.Stderr, "%d customers in %s\n", to, time.Since(start).Round(time.Second))
+		}
+	}
+	if db.Dialect == store.Postgres {
+		if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("seeded %d customers, %d cases, %d contacts, %d long timelines in %s\n",
+		*customers, *customers, *customers**contactsPer, min(*timelines, *customers), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// rows accumulates one multi-row INSERT.
+type rows struct {
+	table, cols string
+	n, width    int
+	args        []any
+}
+
+func (r *rows) add(vals ...any) { r.args = append(r.args, vals...); r.n++; r.width = len(vals) }
+
+func (r *rows) exec(ctx context.Context, tx *sqlx.Tx) error {
+	if r.n == 0 {
+		return nil
+	}
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", r.width), ", ") + ")"
+	q := "INSERT INTO " + r.table + " (" + r.cols + ") VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", r.n), ", ")
+	_, err := tx.ExecContext(ctx, tx.Rebind(q), r.args...)
+	return err
+}
+
+// caseIDOf and customerIDOf are stable ids for seeded rows, so load can address them.
+func customerIDOf(i int) string { return fmt.Sprintf("00000000-0000-7000-8000-%012d", i) }
+func caseIDOf(i int) string     { return fmt.Sprintf("00000000-0000-7000-9000-%012d", i) }
+
+func seedBatch(ctx context.Context, tx *sqlx.Tx, from, to, contactsPer, timelines int) error {
+	now := store.Now()
+	custs := &rows{table: "customers", cols: "id, given_name, family_name, given_name_key, family_name_key, postcode, version, created_at, updated_at, sms_surveys"}
+	ids := &rows{table: "customer_identifiers", cols: "id, customer_id, kind, value, added_at"}
+	cases := &rows{table: "cases", cols: "id, customer_id, service_lgsl, status, tier, queue, priority, sla_due_at, channel, contact_count, last_contact_at, version, created_at, updated_at, ruleset_version, routed_by"}
+	contacts := &rows{table: "contacts", cols: "id, customer_id, case_id, channel, direction, started_at, service_lgsl, outcome, identifiers, version, created_at, updated_at, routed_tier, routed_queue"}
+	events := &rows{table: "timeline_events", cols: "id, customer_id, case_id, kind, actor_subject, actor_role, data, occurred_at"}
+	for i := from; i < to; i++ {
+		cid, kid := customerIDOf(i), caseIDOf(i)
+		family := fmt.Sprintf("Resident%d", i)
+		created := now.Add(-time.Duration(i%90) * 24 * time.Hour)
+		custs.add(cid, "Sam", family, "sam", strings.ToLower(family), fmt.Sprintf("N%d %dAB", 1+i%22, i%10), 1, created, created, false)
+		ids.add(store.NewID(), cid, "phone", phoneOf(i), created)
+		ids.add(store.NewID(), cid, "email", fmt.Sprintf("resident%d@example.org", i), created)
+		ids.add(store.NewID(), cid, "council_tax_account", fmt.Sprintf("5%08d", i), created)
+		cases.add(kid, cid, 58, "open", 1, "advisors", 3, created.Add(240*time.Hour), "phone", contactsPer, created, 1, created, created, 1, "council-tax-first-point")
+		for j := range contactsPer {
+			at := created.Add(time.Duration(j) * time.Hour)
+			contacts.add(store.NewID(), cid, kid, "phone", "inbound", at, 58, "in_progress", "[]", 1, at, at, 1, "advisors")
+		}
+		if i < timelines {
+			for j := range 50 {
+				events.add(store.NewID(), cid, kid, "case.note", "agent-seed", "agent", `{"text":"seeded note","internal":true}`, created.Add(time.Duration(j)*time.Minute))
+			}
+		}
+	}
+	for _, r := range []*rows{custs, ids, cases, contacts} {
+		if err := r.exec(ctx, tx); err != nil {
+			return fmt.Errorf("%s: %w", r.table, err)
+		}
+	}
+	// Timeline rows go in smaller statements: 50 per case makes large batches.
+	for start := 0; start < events.n; start += 1000 {
+		end := min(start+1000, events.n)
+		part := &rows{table: events.table, cols: events.cols, n: end - start, width: events.width, args: events.args[start*events.width : end*events.width]}
+		if err := part.exec(ctx, tx); err != nil {
+			return fmt.Errorf("timeline: %w", err)
+		}
+	}
+	return nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
