@@ -103,32 +103,21 @@ func (s *Service) Match(ctx context.Context, req MatchRequest) (MatchResult, err
 // matchPool gathers every customer holding one of ids, or sharing the family name and
 // the date of birth or postcode; strongHolders are those holding a strong identifier.
 func (s *Service) matchPool(ctx context.Context, req MatchRequest, ids []IdentifierInput) ([]Customer, map[string]bool, error) {
+	pool, err := holders(ctx, s.db, ids)
+	if err != nil {
+		return nil, nil, err
+	}
 	seen := map[string]bool{}
 	strong := map[string]bool{}
-	var holderIDs []string
-	for _, id := range ids {
-		h, err := holder(ctx, s.db, id.Kind, id.Value)
-		if err != nil {
-			return nil, nil, err
+	for _, c := range pool {
+		seen[c.ID] = true
+		for _, held := range c.Identifiers {
+			for _, id := range ids {
+				if id.Kind != identifier.UPRN && held.Kind == id.Kind && held.Value == id.Value {
+					strong[c.ID] = true
+				}
+			}
 		}
-		if h == "" {
-			continue
-		}
-		if id.Kind != identifier.UPRN {
-			strong[h] = true
-		}
-		if !seen[h] {
-			seen[h] = true
-			holderIDs = append(holderIDs, h)
-		}
-	}
-	var pool []Customer
-	for _, id := range holderIDs {
-		c, err := load(ctx, s.db, id, "")
-		if err != nil {
-			return nil, nil, err
-		}
-		pool = append(pool, c)
 	}
 	if family := nameKey(req.FamilyName); family != "" && (req.DateOfBirth != "" || req.Postcode != "") {
 		var rows []customerRow
@@ -143,6 +132,21 @@ func (s *Service) matchPool(ctx context.Context, req MatchRequest, ids []Identif
 		pool = append(pool, more...)
 	}
 	return pool, strong, nil
+}
+
+// holders reads, in one query, the customers holding any of ids (each identifier has at
+// most one holder).
+func holders(ctx context.Context, q loader, ids []IdentifierInput) ([]Customer, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var conds []string
+	var args []any
+	for _, id := range ids {
+		conds = append(conds, "(kind = ? AND value = ?)")
+		args = append(args, string(id.Kind), id.Value)
+	}
+	return selectJoined(ctx, q, "id IN (SELECT customer_id FROM customer_identifiers WHERE "+strings.Join(conds, " OR ")+")", args, len(ids))
 }
 
 // score adds up what agrees between c and the request.

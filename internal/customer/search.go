@@ -11,7 +11,6 @@ import (
 	"github.com/council/contacthub/internal/cursor"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/identifier"
-	"github.com/council/contacthub/internal/store"
 )
 
 // Query filters a search; every filter given must hold.
@@ -36,18 +35,16 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	query := `SELECT ` + customerColumns + ` FROM customers WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id LIMIT ?`
-	args = append(args, q.Limit+1)
-	var rows []customerRow
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(query), args...); err != nil {
-		return Page{}, fmt.Errorf("search customers: %w", store.MapError(err))
+	items, err := selectJoined(ctx, s.db, strings.Join(where, " AND "), args, q.Limit+1)
+	if err != nil {
+		return Page{}, fmt.Errorf("search customers: %w", err)
 	}
 	var page Page
-	if len(rows) > q.Limit {
-		rows = rows[:q.Limit]
-		page.NextCursor = cursor.Encode(rows[len(rows)-1].ID)
+	if len(items) > q.Limit {
+		items = items[:q.Limit]
+		page.NextCursor = cursor.Encode(items[len(items)-1].ID)
 	}
-	page.Items, err = withIdentifiers(ctx, s.db, rows)
+	page.Items = items
 	return page, err
 }
 

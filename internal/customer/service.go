@@ -112,7 +112,7 @@ func (s *Service) explainConflict(ctx context.Context, err error, ids []Identifi
 
 // Get reads a customer, including a merged-away record (with MergedInto set).
 func (s *Service) Get(ctx context.Context, id string) (Customer, error) {
-	return load(ctx, s.db, id, "")
+	return get(ctx, s.db, id)
 }
 
 // Field is one member of a merge patch: Set when the caller sent it (null sends the zero value).
@@ -354,7 +354,7 @@ func kindsOf(ids []IdentifierInput) []string {
 
 // Timeline reads one page of the customer's events, newest first.
 func (s *Service) Timeline(ctx context.Context, customerID string, limit int, after string) (timeline.Page, error) {
-	if _, err := load(ctx, s.db, customerID, ""); err != nil {
+	if _, err := get(ctx, s.db, customerID); err != nil {
 		return timeline.Page{}, err
 	}
 	ids, err := s.mergedInto(ctx, customerID)
