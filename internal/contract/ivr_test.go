@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,9 +58,13 @@ func TestIVR_AFullCallLeavesOneContactHandoffRatingAndSurveyDecision(t *testing.
 			}
 			contactID := ans["contactId"].(string)
 
+			written := []int{h.count("contacts"), h.count("cases"), h.count("timeline_events"), h.count("outbox"), h.count("ivr_calls"), h.count("ivr_events")}
 			status, again := event(t, h, map[string]any{"event": "newCall", "callId": "call-1", "from": "447700900123"}, "?format=flat")
 			if status != 200 || again["contactId"] != contactID || again["customerId"] != cust.Id.String() || again["queue"] != "advisors" || again["openCases"] != "1" {
 				t.Fatalf("repeated newCall, flat: %d %v", status, again)
+			}
+			if after := []int{h.count("contacts"), h.count("cases"), h.count("timeline_events"), h.count("outbox"), h.count("ivr_calls"), h.count("ivr_events")}; !slices.Equal(after, written) {
+				t.Fatalf("a repeated newCall wrote something: contacts, cases, timeline, outbox, calls, events %v then %v", written, after)
 			}
 			for k, v := range again {
 				if _, ok := v.(string); !ok {

@@ -97,6 +97,7 @@ func ParsePatterns(jsonText string) (map[Kind]string, error) {
 type Rules struct {
 	region   string
 	patterns map[Kind]*regexp.Regexp
+	phones   phoneMemo
 }
 
 // NewRules overlays overrides on DefaultPatterns and compiles them, anchored.

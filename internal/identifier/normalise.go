@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -29,6 +30,43 @@ func (r *Rules) Normalise(kind Kind, raw string) (string, error) {
 var phoneChars = regexp.MustCompile(`^\+?[0-9 ()./-]+$`)
 
 func (r *Rules) phone(raw string) (string, error) {
+	if e164, ok := r.phones.get(raw); ok {
+		return e164, nil
+	}
+	e164, err := r.parsePhone(raw)
+	if err == nil {
+		r.phones.put(raw, e164)
+	}
+	return e164, err
+}
+
+// phoneMemo remembers recent good numbers: parsing one against the numbering plan costs
+// tens of microseconds, and a call's number is normalised at each step of taking it
+// (the IVR event, the contact, the match). Bounded: it starts again when full.
+type phoneMemo struct {
+	mu   sync.RWMutex
+	seen map[string]string
+}
+
+const phoneMemoSize = 1 << 14
+
+func (m *phoneMemo) get(raw string) (string, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	e164, ok := m.seen[raw]
+	return e164, ok
+}
+
+func (m *phoneMemo) put(raw, e164 string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.seen == nil || len(m.seen) >= phoneMemoSize {
+		m.seen = make(map[string]string, 1024)
+	}
+	m.seen[raw] = e164
+}
+
+func (r *Rules) parsePhone(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	invalid := &InvalidError{Kind: Phone, Reason: "not a valid telephone number for region " + r.region}
 	if len(s) > 32 || !phoneChars.MatchString(s) {

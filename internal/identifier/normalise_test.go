@@ -2,6 +2,7 @@ package identifier
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -191,6 +192,44 @@ func FuzzNormalisePostcode(f *testing.F) {
 		}
 		if again, err := NormalisePostcode(out); err != nil || again != out {
 			t.Fatalf("normalising %q twice: %q then %q", in, out, again)
+		}
+	})
+}
+
+func TestNormalise_PhoneMemoAgreesAndStaysBounded(t *testing.T) {
+	r := gb(t)
+	for range 2 { // the second pass is answered from the memo
+		if got, err := r.Normalise(Phone, "07700 900123"); err != nil || got != "+447700900123" {
+			t.Fatalf("Normalise = %q, %v", got, err)
+		}
+		if _, err := r.Normalise(Phone, "0770"); err == nil {
+			t.Fatal("a short number was accepted (an invalid number must not be remembered as valid)")
+		}
+	}
+	for i := range phoneMemoSize + 10 {
+		if _, err := r.Normalise(Phone, fmt.Sprintf("07700 9%05d", i%100000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(r.phones.seen); n > phoneMemoSize {
+		t.Fatalf("the memo holds %d numbers, more than %d", n, phoneMemoSize)
+	}
+}
+
+func BenchmarkNormalisePhone(b *testing.B) {
+	r := gb(b)
+	b.Run("parsed", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, err := r.parsePhone("07700 900123"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("remembered", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := r.Normalise(Phone, "07700 900123"); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }

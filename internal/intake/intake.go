@@ -74,6 +74,9 @@ type Request struct {
 	ResolutionCode        string
 	EvidenceRequired      bool
 	Amount                *int64 // pence, e.g. arrears
+	// Also is the channel's own bookkeeping for the contact (the IVR's call record),
+	// written in the contact's transaction so that both land or neither does.
+	Also func(ctx context.Context, tx *sqlx.Tx, c Contact) error
 }
 
 // Result is what recording a contact did.
@@ -237,7 +240,10 @@ func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result,
 			who.customer, res.CustomerCreated = &c, true
 		}
 		if who.customer == nil {
-			return in.write(ctx, tx, actor, &contact, nil, now)
+			if err := in.write(ctx, tx, actor, &contact, nil, now); err != nil {
+				return err
+			}
+			return in.also(ctx, tx, req, contact)
 		}
 		contact.CustomerID = who.customer.ID
 		c, created, err := in.caseFor(ctx, tx, actor, req, who, contact, &res, now)
@@ -274,20 +280,23 @@ func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result,
 			}
 		}
 		res.Case = &c
-		return nil
+		return in.also(ctx, tx, req, contact)
 	})
 	if err != nil {
 		return Result{}, err
 	}
-	res.Contact = contact
-	if who.customer != nil {
-		c, err := in.customers.Get(ctx, who.customer.ID)
-		if err != nil {
-			return Result{}, err
-		}
-		res.Customer = &c
-	}
+	// Recording a contact never changes the customer, so the record read (or created)
+	// before the transaction is the one to answer with.
+	res.Contact, res.Customer = contact, who.customer
 	return res, nil
+}
+
+// also runs the channel's own writes for the contact, when it has any.
+func (in *Intake) also(ctx context.Context, tx *sqlx.Tx, req Request, c Contact) error {
+	if req.Also == nil {
+		return nil
+	}
+	return req.Also(ctx, tx, c)
 }
 
 // caseFor joins the named case, or the customer's open case about the service, or opens

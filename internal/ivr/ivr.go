@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/customer"
@@ -169,78 +171,98 @@ func (c *Calls) service(attrs map[string]string) int {
 }
 
 // newCall records the call's contact (an unknown caller too: the number waits on the
-// contact to be identified) and answers with what the IVR needs.
+// contact to be identified) and answers with what the IVR needs. The contact and the
+// call are one transaction; a repeated newCall (the IVR retrying) meets the contact's
+// unique call id, rolls back, and is answered from what the first one recorded, so
+// newCall needs no row in ivr_events to happen once.
 func (c *Calls) newCall(ctx context.Context, actor timeline.Actor, e Event) (Answer, error) {
 	if e.From == "" {
 		return Answer{}, fault.Field("from", "a new call has the caller's number (or 'anonymous')")
 	}
-	existing, err := c.contacts.ByExternalID(ctx, intake.IVR, e.CallID)
-	if err == nil {
-		return c.answerFor(ctx, e, existing, nil, true)
-	} else if !fault.Is(err, fault.NotFound) {
-		return Answer{}, err
-	}
 	req := intake.Request{Channel: intake.IVR, Direction: direction(e.Direction), StartedAt: e.At,
 		Service: casework.Service{LGSL: c.service(e.Attributes), Category: e.Attributes["category"]},
-		Intent:  e.Attributes["intent"], ExternalID: e.CallID, CreateCustomer: false}
+		Intent:  e.Attributes["intent"], ExternalID: e.CallID, CreateCustomer: false,
+		Also: func(ctx context.Context, tx *sqlx.Tx, contact intake.Contact) error {
+			if err := store.Append(ctx, tx, insertCall, e.CallID, contact.ID, e.At); err != nil {
+				return fmt.Errorf("record call: %w", store.MapError(err))
+			}
+			return nil
+		}}
 	if phone, err := c.customers.NormaliseIdentifiers("from", []customer.IdentifierInput{{Kind: identifier.Phone, Value: e.From}}); err == nil {
 		req.Identifiers = phone
 	}
 	res, err := c.contacts.Record(ctx, actor, req)
-	if fault.Is(err, fault.Conflict) { // the same call raced itself
-		if existing, err := c.contacts.ByExternalID(ctx, intake.IVR, e.CallID); err == nil {
-			return c.answerFor(ctx, e, existing, nil, true)
+	if fault.Is(err, fault.Conflict) { // this call was recorded before: a retry, or a race with itself
+		existing, lookErr := c.contacts.ByExternalID(ctx, intake.IVR, e.CallID)
+		if lookErr == nil {
+			return c.repeated(ctx, e, existing)
+		}
+		if !fault.Is(lookErr, fault.NotFound) {
+			return Answer{}, lookErr
 		}
 	}
 	if err != nil {
 		return Answer{}, err
 	}
-	if _, err := c.db.ExecContext(ctx, c.db.Rebind(insertCall), e.CallID, res.Contact.ID, e.At); err != nil {
-		return Answer{}, fmt.Errorf("record call: %w", store.MapError(err))
-	}
-	if _, err := c.firstTime(ctx, e); err != nil {
+	a := Answer{CallID: e.CallID, ContactID: res.Contact.ID, State: Ringing, Candidates: res.Candidates, Customer: res.Customer}
+	if res.Decision != nil {
+		a.Decision, a.Due = *res.Decision, res.Due
+	} else if a.Decision, a.Due, err = c.preview(ctx, res.Contact); err != nil {
 		return Answer{}, err
 	}
-	return c.answerFor(ctx, e, res.Contact, &res, false)
+	if a.Customer != nil {
+		if a.OpenCases, err = c.openCases(ctx, a.Customer.ID); err != nil {
+			return Answer{}, err
+		}
+	}
+	a.SelfService = len(a.Decision.Result.SelfService) > 0
+	return a, nil
 }
 
-// answerFor gathers the customer, their open cases and the routing decision.
-func (c *Calls) answerFor(ctx context.Context, e Event, contact intake.Contact, res *intake.Result, duplicate bool) (Answer, error) {
-	a := Answer{CallID: e.CallID, ContactID: contact.ID, State: Ringing, Duplicate: duplicate}
-	if res != nil {
-		a.Candidates = res.Candidates
-	}
+// repeated answers a newCall for a call already recorded, from the hub's current view.
+func (c *Calls) repeated(ctx context.Context, e Event, contact intake.Contact) (Answer, error) {
+	a := Answer{CallID: e.CallID, ContactID: contact.ID, State: Ringing, Duplicate: true}
 	if contact.CustomerID != "" {
 		cust, err := c.customers.Get(ctx, contact.CustomerID)
 		if err != nil {
 			return Answer{}, err
 		}
 		a.Customer = &cust
-		page, err := c.cases.List(ctx, casework.Query{CustomerID: cust.ID, Limit: 20})
-		if err != nil {
+		if a.OpenCases, err = c.openCases(ctx, cust.ID); err != nil {
 			return Answer{}, err
-		}
-		for _, cs := range page.Items {
-			if !cs.Status.Finished() {
-				a.OpenCases = append(a.OpenCases, cs)
-			}
 		}
 	}
-	if res != nil && res.Decision != nil {
-		a.Decision, a.Due = *res.Decision, res.Due
-	} else {
-		d, _, due, err := c.contacts.Preview(ctx, intake.Enquiry{Service: contact.Service, Channel: intake.IVR,
-			Intent: contact.Intent, CustomerID: contact.CustomerID, At: contact.StartedAt}, nil)
-		if err != nil {
-			return Answer{}, err
-		}
-		a.Decision, a.Due = d, due
+	var err error
+	if a.Decision, a.Due, err = c.preview(ctx, contact); err != nil {
+		return Answer{}, err
 	}
 	a.SelfService = len(a.Decision.Result.SelfService) > 0
 	if call, err := c.load(ctx, e.CallID); err == nil {
 		a.State = call.State
 	}
 	return a, nil
+}
+
+// preview is where the router would send the contact now.
+func (c *Calls) preview(ctx context.Context, contact intake.Contact) (routing.Decision, time.Time, error) {
+	d, _, due, err := c.contacts.Preview(ctx, intake.Enquiry{Service: contact.Service, Channel: intake.IVR,
+		Intent: contact.Intent, CustomerID: contact.CustomerID, At: contact.StartedAt}, nil)
+	return d, due, err
+}
+
+// openCases are the customer's unfinished cases, newest first (at most 20 are looked at).
+func (c *Calls) openCases(ctx context.Context, customerID string) ([]casework.Case, error) {
+	page, err := c.cases.List(ctx, casework.Query{CustomerID: customerID, Limit: 20})
+	if err != nil {
+		return nil, err
+	}
+	var open []casework.Case
+	for _, cs := range page.Items {
+		if !cs.Status.Finished() {
+			open = append(open, cs)
+		}
+	}
+	return open, nil
 }
 
 func (c *Calls) answer(ctx context.Context, actor timeline.Actor, call callRow, e Event) error {

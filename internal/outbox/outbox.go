@@ -33,8 +33,8 @@ func Add(ctx context.Context, tx *sqlx.Tx, topic, key string, payload any) error
 	if err != nil {
 		return fmt.Errorf("encode %s message: %w", topic, err)
 	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(insertMessage), store.NewID(), topic, key, string(raw), store.Now()); err != nil {
-		return fmt.Errorf("write %s message: %w", topic, store.MapError(err))
+	if err := store.Append(ctx, tx, insertMessage, store.NewID(), topic, key, string(raw), store.Now()); err != nil {
+		return fmt.Errorf("write %s message: %w", topic, err)
 	}
 	return nil
 }

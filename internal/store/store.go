@@ -109,11 +109,36 @@ func openPostgres(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 // InTx runs fn in a transaction, committing when fn returns nil and rolling back
 // otherwise. The transaction is passed explicitly; nothing hides it in the context.
 func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	if db.Dialect == Postgres {
+		return db.inTxWithAppends(ctx, fn)
+	}
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", MapError(err))
 	}
-	if err := fn(tx); err != nil {
+	return finish(tx, fn(tx))
+}
+
+// inTxWithAppends is InTx on PostgreSQL: appends go in one pipeline before the commit.
+func (db *DB) inTxWithAppends(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, held, err := db.beginWithAppends(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", MapError(err))
+	}
+	defer func() {
+		open.Delete(tx)
+		_ = held.conn.Close()
+	}()
+	err = fn(tx)
+	if err == nil {
+		err = held.flush(ctx)
+	}
+	return finish(tx, err)
+}
+
+// finish commits tx when err is nil and rolls it back otherwise.
+func finish(tx *sqlx.Tx, err error) error {
+	if err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}

@@ -58,10 +58,10 @@ func Append(ctx context.Context, tx *sqlx.Tx, ev Event) error {
 	if err != nil {
 		return fmt.Errorf("encode event data: %w", err)
 	}
-	_, err = tx.ExecContext(ctx, tx.Rebind(insertEvent), ev.ID, nullable(ev.CustomerID), nullable(ev.CaseID),
+	err = store.Append(ctx, tx, insertEvent, ev.ID, nullable(ev.CustomerID), nullable(ev.CaseID),
 		ev.Kind, ev.Actor.Subject, ev.Actor.Role, string(data), ev.OccurredAt)
 	if err != nil {
-		return fmt.Errorf("append %s event: %w", ev.Kind, store.MapError(err))
+		return fmt.Errorf("append %s event: %w", ev.Kind, err)
 	}
 	return nil
 }
