@@ -24,6 +24,9 @@ type scenario struct {
 	name    string
 	rate    int
 	targets func() vegeta.Targeter
+	// distinct: every successful answer must name a different "id" (a claim never hands
+	// out the same case twice); the table reports any repeat as an error.
+	distinct bool
 }
 
 // load runs each scenario against a running hub and prints the table.
@@ -76,33 +79,33 @@ func load(args []string) error {
 		agents[i] = http.Header{"Authorization": {"Bearer " + mint(fmt.Sprintf("bench-claimer-%d", i), auth.Agent, 1)}}
 	}
 	scenarios := []scenario{
-		{"ceiling: GET /healthz", 2000, get(func() string { return "/healthz" }, nil)},
+		{"ceiling: GET /healthz", 2000, get(func() string { return "/healthz" }, nil), false},
 		{"customer lookup by phone", 1000, get(func() string {
 			return "/v1/customers?phone=" + strings.Replace(phoneOf(rand.IntN(n)), "+", "%2B", 1)
-		}, agentHeader)},
+		}, agentHeader), false},
 		{"IVR newCall", 300, post("/v1/ivr/events", func() []byte {
 			b, _ := json.Marshal(map[string]any{"event": "newCall", "callId": run + "-" + strconv.FormatUint(seq.Add(1), 10),
 				"from": phoneOf(rand.IntN(n)), "attributes": map[string]string{"menu": "1"}})
 			return b
 		}, func() http.Header {
 			return http.Header{"X-IVR-Token": {*ivrToken}, "Content-Type": {"application/json"}}
-		})},
+		}), false},
 		{"POST /v1/contacts (idempotency key)", 300, post("/v1/contacts", func() []byte {
 			return []byte(`{"channel":"phone","service":{"lgsl":58},"customerId":"` + customerIDOf(rand.IntN(n)) + `"}`)
 		}, func() http.Header {
 			h := agentHeader.Clone()
 			h.Set("Idempotency-Key", run+"-"+strconv.FormatUint(seq.Add(1), 10))
 			return h
-		})},
+		}), false},
 		{"case timeline (50 events)", 1000, get(func() string {
 			return "/v1/cases/" + caseIDOf(rand.IntN(min(*timelines, n))) + "/timeline?limit=50"
-		}, agentHeader)},
+		}, agentHeader), false},
 		{"web page rating (anonymous)", 1000, post("/v1/ratings", func() []byte {
 			return []byte(`{"source":"web_page","score":` + strconv.Itoa(1+rand.IntN(5)) + `,"pageUrl":"https://www.council.example/page/` + strconv.Itoa(rand.IntN(200)) + `"}`)
-		}, func() http.Header { return http.Header{"Content-Type": {"application/json"}} })},
+		}, func() http.Header { return http.Header{"Content-Type": {"application/json"}} }), false},
 		{"queue claim, 50 agents", 200, post("/v1/queues/advisors/claim", func() []byte { return nil }, func() http.Header {
 			return agents[seq.Add(1)%uint64(len(agents))]
-		})},
+		}), true},
 	}
 	for _, kv := range strings.Split(*rates, ",") {
 		name, r, ok := strings.Cut(kv, "=")
@@ -122,34 +125,49 @@ func load(args []string) error {
 		if *only != "" && !strings.Contains(*only, strings.Fields(s.name)[0]) && !strings.HasPrefix(s.name, "ceiling") {
 			continue
 		}
-		m := attack(s, *duration)
+		m, repeats := attack(s, *duration)
 		if strings.HasPrefix(s.name, "ceiling") {
 			ceilingP99 = m.Latencies.P99
 		}
-		errs := m.Requests - uint64(float64(m.Requests)*m.Success+0.5)
+		errs := m.Requests - uint64(float64(m.Requests)*m.Success+0.5) + uint64(repeats)
 		ratio := "—"
 		if ceilingP99 > 0 {
 			ratio = fmt.Sprintf("%.1f×", float64(m.Latencies.P99)/float64(ceilingP99))
 		}
-		fmt.Printf("| %s | %d | %.0f | %d%s | %s | %s | %s | %s | %s | %s |\n", s.name, s.rate, m.Throughput, errs, statusNote(m),
+		fmt.Printf("| %s | %d | %.0f | %d%s | %s | %s | %s | %s | %s | %s |\n", s.name, s.rate, m.Throughput, errs, statusNote(m, repeats),
 			ms(m.Latencies.P50), ms(m.Latencies.P90), ms(m.Latencies.P99), ms(m.Latencies.Max), ratio, rss(*base))
 	}
 	return nil
 }
 
-func attack(s scenario, d time.Duration) vegeta.Metrics {
+func attack(s scenario, d time.Duration) (vegeta.Metrics, int) {
 	a := vegeta.NewAttacker(vegeta.Timeout(10*time.Second), vegeta.KeepAlive(true), vegeta.Connections(512), vegeta.MaxWorkers(2048))
 	var m vegeta.Metrics
+	seen, repeats := map[string]bool{}, 0
 	for res := range a.Attack(s.targets(), vegeta.Rate{Freq: s.rate, Per: time.Second}, d, s.name) {
 		m.Add(res)
+		if s.distinct && res.Code == http.StatusOK {
+			var answer struct {
+				ID string `json:"id"`
+			}
+			if json.Unmarshal(res.Body, &answer) == nil && answer.ID != "" {
+				if seen[answer.ID] {
+					repeats++
+				}
+				seen[answer.ID] = true
+			}
+		}
 	}
 	m.Close()
-	return m
+	return m, repeats
 }
 
-// statusNote shows non-2xx statuses, so an error count says what kind.
-func statusNote(m vegeta.Metrics) string {
+// statusNote shows non-2xx statuses and repeated ids, so an error count says what kind.
+func statusNote(m vegeta.Metrics, repeats int) string {
 	var parts []string
+	if repeats > 0 {
+		parts = append(parts, fmt.Sprintf("%d repeated ids", repeats))
+	}
 	for code, n := range m.StatusCodes {
 		if !strings.HasPrefix(code, "2") {
 			parts = append(parts, fmt.Sprintf("%s×%d", code, n))

@@ -3,12 +3,17 @@
 #   bench/run.sh                          short run on SQLite (make bench)
 #   CUSTOMERS=1000000 DURATION=30s DATABASE_URL=postgres://…/scratch REDIS_URL=redis://… bench/run.sh
 # DATABASE_URL must name a database the run may fill; it is not emptied first.
+# SEED=0 reuses a database seeded before with the same CUSTOMERS and TIMELINES;
+# ONLY=customer,IVR runs only the scenarios whose first word is listed (and the ceiling);
+# RATES=IVR=1000,customer=5000 overrides offered rates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CUSTOMERS=${CUSTOMERS:-2000}
 TIMELINES=${TIMELINES:-200}
 DURATION=${DURATION:-3s}
 RATES=${RATES:-}
+SEED=${SEED:-1}
+ONLY=${ONLY:-}
 ADDR=${BENCH_ADDR:-127.0.0.1:18090}
 DATA=$(mktemp -d)
 trap 'kill $HUB 2>/dev/null || true; rm -rf "$DATA"' EXIT
@@ -16,7 +21,7 @@ trap 'kill $HUB 2>/dev/null || true; rm -rf "$DATA"' EXIT
 CGO_ENABLED=0 go build -trimpath -o bin/contacthub ./cmd/contacthub
 go build -o bin/bench ./bench
 export CONTACTHUB_DATA_DIR=$DATA CONTACTHUB_IVR_TOKEN=bench-ivr-token-0123456789
-bin/bench seed --customers "$CUSTOMERS" --timelines "$TIMELINES" >&2
+if [ "$SEED" = 1 ]; then bin/bench seed --customers "$CUSTOMERS" --timelines "$TIMELINES" >&2; fi
 
 CONTACTHUB_ADDR=$ADDR CONTACTHUB_LOG_LEVEL=error \
 CONTACTHUB_RATE_LIMIT_PER_MINUTE=0 CONTACTHUB_RATE_LIMIT_IP_PER_MINUTE=0 \
@@ -26,4 +31,4 @@ HUB=$!
 for _ in $(seq 1 100); do curl -sf "http://$ADDR/readyz" >/dev/null && break; sleep 0.1; done
 DB=sqlite; [ -n "${DATABASE_URL:-}" ] && DB=postgres; [ -n "${REDIS_URL:-}" ] && DB="$DB + redis"
 echo "hub on $ADDR: $(uname -m), $(nproc) cores, $DB, $CUSTOMERS customers" >&2
-bin/bench load --url "http://$ADDR" --customers "$CUSTOMERS" --timelines "$TIMELINES" --duration "$DURATION" --rates "$RATES"
+bin/bench load --url "http://$ADDR" --customers "$CUSTOMERS" --timelines "$TIMELINES" --duration "$DURATION" --rates "$RATES" --only "$ONLY"

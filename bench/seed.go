@@ -14,8 +14,8 @@ import (
 )
 
 // seed writes customers (each with a phone, an email and a council tax account), one
-// open case each, contacts on it, and long timelines for a sample of cases, in batched
-// multi-row inserts.
+// open case each with its contacts and their timeline events, and fifty-event timelines
+// for a sample of cases, in batched multi-row inserts.
 func seed(args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ExitOnError)
 	customers := fs.Int("customers", 10000, "customers to write")
@@ -49,8 +49,9 @@ func seed(args []string) error {
 			return err
 		}
 	}
-	fmt.Printf("seeded %d customers, %d cases, %d contacts, %d long timelines in %s\n",
-		*customers, *customers, *customers**contactsPer, min(*timelines, *customers), time.Since(start).Round(time.Millisecond))
+	fmt.Printf("seeded %d customers, %d cases, %d contacts, %d timeline events (%d fifty-event timelines) in %s\n",
+		*customers, *customers, *customers**contactsPer, *customers*(1+*contactsPer)+min(*timelines, *customers)*(50-1-*contactsPer),
+		min(*timelines, *customers), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -93,12 +94,15 @@ func seedBatch(ctx context.Context, tx *sqlx.Tx, from, to, contactsPer, timeline
 		ids.add(store.NewID(), cid, "email", fmt.Sprintf("resident%d@example.org", i), created)
 		ids.add(store.NewID(), cid, "council_tax_account", fmt.Sprintf("5%08d", i), created)
 		cases.add(kid, cid, 58, "open", 1, "advisors", 3, created.Add(240*time.Hour), "phone", contactsPer, created, 1, created, created, 1, "council-tax-first-point")
+		events.add(store.NewID(), cid, kid, "case.opened", "agent-seed", "agent", `{"service":58,"channel":"phone"}`, created)
 		for j := range contactsPer {
 			at := created.Add(time.Duration(j) * time.Hour)
-			contacts.add(store.NewID(), cid, kid, "phone", "inbound", at, 58, "in_progress", "[]", 1, at, at, 1, "advisors")
+			contact := store.NewID()
+			contacts.add(contact, cid, kid, "phone", "inbound", at, 58, "in_progress", "[]", 1, at, at, 1, "advisors")
+			events.add(store.NewID(), cid, kid, "contact.recorded", "agent-seed", "agent", `{"contactId":"`+contact+`","channel":"phone","service":58}`, at)
 		}
 		if i < timelines {
-			for j := range 50 {
+			for j := range 50 - 1 - contactsPer {
 				events.add(store.NewID(), cid, kid, "case.note", "agent-seed", "agent", `{"text":"seeded note","internal":true}`, created.Add(time.Duration(j)*time.Minute))
 			}
 		}

@@ -145,10 +145,10 @@ func (r *Ratings) RecordTx(ctx context.Context, tx *sqlx.Tx, actor timeline.Acto
 		return Rating{}, err
 	}
 	in.ID, in.CreatedAt = store.NewID(), store.Now()
-	if _, err := tx.ExecContext(ctx, tx.Rebind(insertRating), in.ID, string(in.Source), in.Score, in.Useful, in.Comment,
+	if err := store.Append(ctx, tx, insertRating, in.ID, string(in.Source), in.Score, in.Useful, in.Comment,
 		in.PageURL, in.Centre, nullable(in.ContactID), nullable(in.CaseID), nullable(in.CustomerID), in.Channel, in.Tier,
 		in.LGSL, in.Agent, nullable(in.SurveyID), in.CreatedAt); err != nil {
-		return Rating{}, fmt.Errorf("insert rating: %w", store.MapError(err))
+		return Rating{}, fmt.Errorf("insert rating: %w", err)
 	}
 	data := map[string]any{"ratingId": in.ID, "source": in.Source}
 	if in.Score != nil {

@@ -11,7 +11,7 @@ import (
 )
 
 // Appends are inserts that nothing in their transaction reads back: timeline events,
-// outbox messages, call records. A transaction InTx began on PostgreSQL holds them and
+// outbox messages, ratings, call records. A transaction InTx began on PostgreSQL holds them and
 // sends them all in one round trip (a pipeline) just before it commits, instead of one
 // round trip each; on a single-core-pair machine a round trip costs the hub and the
 // database more than the insert does. Elsewhere an append runs at once.
