@@ -8,7 +8,7 @@ BIN := bin/contacthub
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: bench-go demo run build test test-sqlite generate check-generated lint vuln migrate bench docker fuzz clean
+.PHONY: bench-go demo run build test test-sqlite generate check-generated lint vuln migrate bench bench-smoke docker fuzz clean
 
 run: build
 	$(BIN) serve
@@ -64,6 +64,10 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/routing ./internal/auth
 	bench/run.sh
+
+# The instrument itself, end to end, in seconds: CI runs it so it never rots.
+bench-smoke:
+	CUSTOMERS=300 TIMELINES=30 DURATION=1s RATES=ceiling=200,customer=100,IVR=50,POST=50,case=100,web=100,queue=50 STRICT=true bench/run.sh
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

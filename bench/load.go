@@ -40,6 +40,7 @@ func load(args []string) error {
 	duration := fs.Duration("duration", 10*time.Second, "how long each scenario runs")
 	rates := fs.String("rates", "", "scenario=rate,… overriding the defaults")
 	only := fs.String("only", "", "comma-separated scenarios to run (default: all)")
+	strict := fs.Bool("strict", false, "exit non-zero when any scenario had an error (a smoke test)")
 	_ = fs.Parse(args)
 
 	key, err := auth.LoadOrCreateDevKey(filepath.Join(*dataDir, "dev-signing-key.pem"))
@@ -121,6 +122,7 @@ func load(args []string) error {
 	}
 	fmt.Printf("| scenario | offered/s | achieved/s | errors | p50 | p90 | p99 | max | p99 ÷ ceiling p99 | hub RSS |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var ceilingP99 time.Duration
+	failed := 0
 	for _, s := range scenarios {
 		if *only != "" && !strings.Contains(*only, strings.Fields(s.name)[0]) && !strings.HasPrefix(s.name, "ceiling") {
 			continue
@@ -130,12 +132,18 @@ func load(args []string) error {
 			ceilingP99 = m.Latencies.P99
 		}
 		errs := m.Requests - uint64(float64(m.Requests)*m.Success+0.5) + uint64(repeats)
+		if errs > 0 {
+			failed++
+		}
 		ratio := "—"
 		if ceilingP99 > 0 {
 			ratio = fmt.Sprintf("%.1f×", float64(m.Latencies.P99)/float64(ceilingP99))
 		}
 		fmt.Printf("| %s | %d | %.0f | %d%s | %s | %s | %s | %s | %s | %s |\n", s.name, s.rate, m.Throughput, errs, statusNote(m, repeats),
 			ms(m.Latencies.P50), ms(m.Latencies.P90), ms(m.Latencies.P99), ms(m.Latencies.Max), ratio, rss(*base))
+	}
+	if *strict && failed > 0 {
+		return fmt.Errorf("%d scenarios had errors", failed)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ DURATION=${DURATION:-3s}
 RATES=${RATES:-}
 SEED=${SEED:-1}
 ONLY=${ONLY:-}
+STRICT=${STRICT:-false}   # true: fail when any scenario had an error (the CI smoke run)
 ADDR=${BENCH_ADDR:-127.0.0.1:18090}
 DATA=$(mktemp -d)
 trap 'kill $HUB 2>/dev/null || true; rm -rf "$DATA"' EXIT
@@ -23,12 +24,16 @@ go build -o bin/bench ./bench
 export CONTACTHUB_DATA_DIR=$DATA CONTACTHUB_IVR_TOKEN=bench-ivr-token-0123456789
 if [ "$SEED" = 1 ]; then bin/bench seed --customers "$CUSTOMERS" --timelines "$TIMELINES" >&2; fi
 
+if curl -sf "http://$ADDR/healthz" >/dev/null; then
+  echo "something already answers on $ADDR; stop it or set BENCH_ADDR" >&2; exit 1
+fi
 CONTACTHUB_ADDR=$ADDR CONTACTHUB_LOG_LEVEL=error \
 CONTACTHUB_RATE_LIMIT_PER_MINUTE=0 CONTACTHUB_RATE_LIMIT_IP_PER_MINUTE=0 \
 CONTACTHUB_RATING_IP_PER_MINUTE=0 CONTACTHUB_RATING_PAGE_PER_MINUTE=0 \
   bin/contacthub serve &
 HUB=$!
 for _ in $(seq 1 100); do curl -sf "http://$ADDR/readyz" >/dev/null && break; sleep 0.1; done
+kill -0 $HUB 2>/dev/null || { echo "the hub did not start" >&2; exit 1; }
 DB=sqlite; [ -n "${DATABASE_URL:-}" ] && DB=postgres; [ -n "${REDIS_URL:-}" ] && DB="$DB + redis"
 echo "hub on $ADDR: $(uname -m), $(nproc) cores, $DB, $CUSTOMERS customers" >&2
-bin/bench load --url "http://$ADDR" --customers "$CUSTOMERS" --timelines "$TIMELINES" --duration "$DURATION" --rates "$RATES" --only "$ONLY"
+bin/bench load --url "http://$ADDR" --customers "$CUSTOMERS" --timelines "$TIMELINES" --duration "$DURATION" --rates "$RATES" --only "$ONLY" --strict="$STRICT"
