@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"strings"
 	"net/http"
 	"slices"
 	"testing"
@@ -236,8 +237,15 @@ func TestRecordContact_RejectsBadContactsAndWritesNothing(t *testing.T) {
 		if resp, body := h.raw("POST", "/v1/contacts", tok, "application/json", dup); resp.StatusCode != 201 {
 			t.Fatalf("%d %s", resp.StatusCode, body)
 		}
+		outboxBefore = h.count("outbox")
 		resp, body = h.raw("POST", "/v1/contacts", tok, "application/json", dup)
-		wantProblem(t, http.StatusConflict, body, resp.StatusCode, "conflict")
+		p := wantProblem(t, http.StatusConflict, body, resp.StatusCode, "conflict")
+		if p.Detail == nil || !strings.Contains(*p.Detail, "externalId") {
+			t.Errorf("the conflict does not say what was taken: %v", p)
+		}
+		if h.count("contacts") != 1 || h.count("outbox") != outboxBefore {
+			t.Fatal("a contact refused as a repeat wrote something")
+		}
 	})
 }
 

@@ -138,16 +138,15 @@ func insert(ctx context.Context, tx *sqlx.Tx, c Contact) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, tx.Rebind(insertContact), r.ID, r.CustomerID, r.CaseID, r.Channel, r.Direction,
+	taken := fault.New(fault.Conflict, "a %s contact with this externalId was already recorded", c.Channel)
+	err = store.AppendUnique(ctx, tx, taken, insertContact, r.ID, r.CustomerID, r.CaseID, r.Channel, r.Direction,
 		r.StartedAt, r.EndedAt, r.ServiceLGSL, r.ServiceCategory, r.Intent, r.Summary, r.Centre, r.AssistedDigital,
 		string(r.OnBehalfOf), r.Agent, r.ExternalID, r.Outcome, r.AvoidableReason, string(r.Identifiers),
 		r.RoutedTier, r.RoutedQueue, r.RoutedRule, r.RulesetVersion, c.OnBehalfOf.LandlordID, r.Version, r.CreatedAt, r.UpdatedAt)
-	if err = store.MapError(err); errors.Is(err, store.ErrConflict) {
-		return fault.New(fault.Conflict, "a %s contact with this externalId was already recorded", c.Channel)
-	} else if err != nil {
+	if err != nil && !fault.Is(err, fault.Conflict) {
 		return fmt.Errorf("insert contact: %w", err)
 	}
-	return nil
+	return err
 }
 
 const updateContact = `UPDATE contacts SET customer_id = ?, case_id = ?, ended_at = ?, summary = ?, outcome = ?,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -10,8 +11,8 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Appends are inserts that nothing in their transaction reads back: timeline events,
-// outbox messages, ratings, call records. A transaction InTx began on PostgreSQL holds them and
+// Appends are inserts that nothing in their transaction reads back: contacts, timeline
+// events, outbox messages, ratings, call records. A transaction InTx began on PostgreSQL holds them and
 // sends them all in one round trip (a pipeline) just before it commits, instead of one
 // round trip each; on a single-core-pair machine a round trip costs the hub and the
 // database more than the insert does. Elsewhere an append runs at once.
@@ -19,6 +20,7 @@ import (
 type appendStmt struct {
 	query string // already rebound
 	args  []any
+	taken error // returned when the insert breaks a unique constraint; nil: ErrConflict
 }
 
 type appends struct {
@@ -32,13 +34,27 @@ var open sync.Map // *sqlx.Tx → *appends
 // Append runs an insert in tx, or holds it to go with tx's commit. Its error, if it
 // fails when sent, is the transaction's (nothing commits).
 func Append(ctx context.Context, tx *sqlx.Tx, query string, args ...any) error {
+	return AppendUnique(ctx, tx, nil, query, args...)
+}
+
+// AppendUnique is Append for an insert that may meet a unique constraint (a channel's
+// own id seen before): that failure, now or at commit, is taken.
+func AppendUnique(ctx context.Context, tx *sqlx.Tx, taken error, query string, args ...any) error {
 	if held, ok := open.Load(tx); ok {
 		a := held.(*appends)
-		a.stmts = append(a.stmts, appendStmt{query: tx.Rebind(query), args: args})
+		a.stmts = append(a.stmts, appendStmt{query: tx.Rebind(query), args: args, taken: taken})
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, tx.Rebind(query), args...)
-	return MapError(err)
+	return conflictAs(MapError(err), taken)
+}
+
+// conflictAs turns a unique-constraint failure into taken, when given.
+func conflictAs(err, taken error) error {
+	if taken != nil && errors.Is(err, ErrConflict) {
+		return taken
+	}
+	return err
 }
 
 // beginWithAppends begins a transaction on a connection of its own, whose appends are
@@ -70,9 +86,12 @@ func (a *appends) flush(ctx context.Context) error {
 			b.Queue(s.query, s.args...)
 		}
 		results := conn.SendBatch(ctx, &b)
-		for i := range a.stmts {
+		for i, s := range a.stmts {
 			if _, err := results.Exec(); err != nil {
 				_ = results.Close()
+				if err := conflictAs(MapError(err), s.taken); err == s.taken {
+					return err
+				}
 				return fmt.Errorf("append %d of %d: %w", i+1, len(a.stmts), MapError(err))
 			}
 		}
