@@ -41,6 +41,7 @@ func load(args []string) error {
 	rates := fs.String("rates", "", "scenario=rate,… overriding the defaults")
 	only := fs.String("only", "", "comma-separated scenarios to run (default: all)")
 	strict := fs.Bool("strict", false, "exit non-zero when any scenario had an error (a smoke test)")
+	hold := fs.Duration("hold", 0, "instead of the offered rates, search each scenario for the highest rate held with no errors and p99 at most this")
 	_ = fs.Parse(args)
 
 	key, err := auth.LoadOrCreateDevKey(filepath.Join(*dataDir, "dev-signing-key.pem"))
@@ -120,18 +121,24 @@ func load(args []string) error {
 			}
 		}
 	}
+	if *hold > 0 {
+		return searchAll(scenarios, *only, *duration, *hold, *base)
+	}
 	fmt.Printf("| scenario | offered/s | achieved/s | errors | p50 | p90 | p99 | max | p99 ÷ ceiling p99 | hub RSS |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var ceilingP99 time.Duration
 	failed := 0
-	for _, s := range scenarios {
-		if *only != "" && !strings.Contains(*only, strings.Fields(s.name)[0]) && !strings.HasPrefix(s.name, "ceiling") {
+	for i, s := range scenarios {
+		if !chosen(s, *only) {
 			continue
+		}
+		if i > 0 {
+			settle(*base) // an overloaded scenario's queue must not spill into the next
 		}
 		m, repeats := attack(s, *duration)
 		if strings.HasPrefix(s.name, "ceiling") {
 			ceilingP99 = m.Latencies.P99
 		}
-		errs := m.Requests - uint64(float64(m.Requests)*m.Success+0.5) + uint64(repeats)
+		errs := errorsOf(m, repeats)
 		if errs > 0 {
 			failed++
 		}
@@ -146,6 +153,95 @@ func load(args []string) error {
 		return fmt.Errorf("%d scenarios had errors", failed)
 	}
 	return nil
+}
+
+// chosen reports whether --only picks s (the ceiling is always measured).
+func chosen(s scenario, only string) bool {
+	return only == "" || strings.Contains(only, strings.Fields(s.name)[0]) || strings.HasPrefix(s.name, "ceiling")
+}
+
+// errors counts failed requests and repeated ids.
+func errorsOf(m vegeta.Metrics, repeats int) uint64 {
+	return m.Requests - uint64(float64(m.Requests)*m.Success+0.5) + uint64(repeats)
+}
+
+// searchAll finds, scenario by scenario, the highest offered rate the hub holds: every
+// request answered without error, the rate achieved, and p99 within hold. The ceiling
+// is searched the same way, so each rate is also a fraction of what the bare server holds.
+func searchAll(scenarios []scenario, only string, d, hold time.Duration, base string) error {
+	fmt.Printf("| scenario | highest rate held/s | achieved/s | errors | p50 | p90 | p99 | max | ÷ ceiling rate | hub RSS | rates tried |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	var ceiling int
+	for _, s := range scenarios {
+		if !chosen(s, only) {
+			continue
+		}
+		rate, m, repeats, tried := search(s, d, hold, base)
+		ratio := "—"
+		if strings.HasPrefix(s.name, "ceiling") {
+			ceiling = rate
+		}
+		if ceiling > 0 {
+			ratio = fmt.Sprintf("%.2f", float64(rate)/float64(ceiling))
+		}
+		fmt.Printf("| %s | %d | %.0f | %d%s | %s | %s | %s | %s | %s | %s | %s |\n", s.name, rate, m.Throughput, errorsOf(m, repeats), statusNote(m, repeats),
+			ms(m.Latencies.P50), ms(m.Latencies.P90), ms(m.Latencies.P99), ms(m.Latencies.Max), ratio, rss(base), tried)
+	}
+	return nil
+}
+
+// search starts at the scenario's rate, doubles while it holds and halves while it does
+// not, then bisects between the two to within a tenth; it returns the best rate held
+// and its run (rate 0 when even the lowest rate tried failed).
+func search(s scenario, d, hold time.Duration, base string) (int, vegeta.Metrics, int, string) {
+	var best vegeta.Metrics
+	bestRate, bestRepeats, failedAt := 0, 0, 0
+	var tried []string
+	rate := s.rate
+	for range 10 {
+		s.rate = rate
+		m, repeats := attack(s, d)
+		held := errorsOf(m, repeats) == 0 && m.Latencies.P99 <= hold && m.Throughput >= 0.97*float64(rate)
+		mark := "✗"
+		if held {
+			mark = "✓"
+			best, bestRate, bestRepeats = m, rate, repeats
+		} else {
+			failedAt = rate
+		}
+		tried = append(tried, fmt.Sprintf("%d%s", rate, mark))
+		next := rate * 2
+		switch {
+		case failedAt > 0 && bestRate > 0:
+			next = (bestRate + failedAt) / 2
+		case failedAt > 0:
+			next = rate / 2
+		}
+		if next < 10 || (failedAt > 0 && bestRate > 0 && failedAt-bestRate <= bestRate/10) {
+			break
+		}
+		settle(base)
+		rate = next
+	}
+	if bestRate == 0 {
+		return 0, vegeta.Metrics{}, 0, strings.Join(tried, " ")
+	}
+	return bestRate, best, bestRepeats, strings.Join(tried, " ")
+}
+
+// settle waits for an overloaded hub to drain its queue before the next rate is tried.
+func settle(base string) {
+	for range 60 {
+		start := time.Now()
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if time.Since(start) < 20*time.Millisecond {
+				break
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second)
 }
 
 func attack(s scenario, d time.Duration) (vegeta.Metrics, int) {

@@ -15,6 +15,7 @@ RATES=${RATES:-}
 SEED=${SEED:-1}
 ONLY=${ONLY:-}
 STRICT=${STRICT:-false}   # true: fail when any scenario had an error (the CI smoke run)
+HOLD=${HOLD:-0}           # e.g. 50ms: search each scenario's highest rate held with p99 ≤ HOLD
 ADDR=${BENCH_ADDR:-127.0.0.1:18090}
 DATA=$(mktemp -d)
 trap 'kill $HUB 2>/dev/null || true; rm -rf "$DATA"' EXIT
@@ -36,4 +37,4 @@ for _ in $(seq 1 100); do curl -sf "http://$ADDR/readyz" >/dev/null && break; sl
 kill -0 $HUB 2>/dev/null || { echo "the hub did not start" >&2; exit 1; }
 DB=sqlite; [ -n "${DATABASE_URL:-}" ] && DB=postgres; [ -n "${REDIS_URL:-}" ] && DB="$DB + redis"
 echo "hub on $ADDR: $(uname -m), $(nproc) cores, $DB, $CUSTOMERS customers" >&2
-bin/bench load --url "http://$ADDR" --customers "$CUSTOMERS" --timelines "$TIMELINES" --duration "$DURATION" --rates "$RATES" --only "$ONLY" --strict="$STRICT"
+bin/bench load --url "http://$ADDR" --customers "$CUSTOMERS" --timelines "$TIMELINES" --duration "$DURATION" --rates "$RATES" --only "$ONLY" --strict="$STRICT" --hold "$HOLD"
