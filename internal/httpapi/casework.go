@@ -192,7 +192,7 @@ func (h *handlers) GetCaseTimeline(ctx context.Context, req api.GetCaseTimelineR
 	if err != nil {
 		return nil, err
 	}
-	return api.GetCaseTimeline200JSONResponse(toTimelinePage(page)), nil
+	return toTimelineWire(page)
 }
 
 func (h *handlers) ReferCase(ctx context.Context, req api.ReferCaseRequestObject) (api.ReferCaseResponseObject, error) {

@@ -201,19 +201,19 @@ func toMerge(m customer.Merge) api.Merge {
 	return out
 }
 
-func toTimelinePage(p timeline.Page) api.TimelinePage {
-	out := api.TimelinePage{Items: make([]api.TimelineEvent, 0, len(p.Items)), NextCursor: optString(p.NextCursor)}
-	for _, ev := range p.Items {
-		out.Items = append(out.Items, toEvent(ev))
-	}
+
+func toEvent(ev timeline.Event) api.TimelineEvent {
+	out := toEventHead(ev)
+	out.Data = ev.Fields()
 	return out
 }
 
-func toEvent(ev timeline.Event) api.TimelineEvent {
+// toEventHead is an event without its data.
+func toEventHead(ev timeline.Event) api.TimelineEvent {
 	return api.TimelineEvent{
 		Id: uuid.MustParse(ev.ID), Kind: ev.Kind, OccurredAt: ev.OccurredAt,
 		CustomerId: optUUID(ev.CustomerID), CaseId: optUUID(ev.CaseID),
-		Actor: api.Actor{Subject: ev.Actor.Subject, Role: ev.Actor.Role}, Data: ev.Data,
+		Actor: api.Actor{Subject: ev.Actor.Subject, Role: ev.Actor.Role},
 	}
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/council/contacthub/api"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/identifier"
+	"github.com/council/contacthub/internal/timeline"
 )
 
 func TestToCustomer_CarriesEveryField(t *testing.T) {
@@ -108,3 +110,51 @@ func TestParseIfMatch(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// The timeline is written from the stored data without decoding it; the JSON must be
+// what the contract's own types give for the same events.
+func TestTimelinePage_SameJSONAsTheContract(t *testing.T) {
+	at := time.Date(2026, 11, 24, 9, 30, 0, 5000, time.UTC)
+	events := []timeline.Event{
+		{ID: uuid.NewString(), CustomerID: uuid.NewString(), CaseID: uuid.NewString(), Kind: "case.note",
+			Actor: timeline.Actor{Subject: "agent-1", Role: "agent"}, Data: map[string]any{"text": "called back", "internal": true, "n": 3.5}, OccurredAt: at},
+		{ID: uuid.NewString(), CustomerID: uuid.NewString(), Kind: "customer.created",
+			Actor: timeline.Actor{Subject: "system", Role: "system"}, Data: map[string]any{}, OccurredAt: at.Add(time.Second)},
+		{ID: uuid.NewString(), CaseID: uuid.NewString(), Kind: "case.opened", OccurredAt: at},
+	}
+	stored := make([]timeline.Event, len(events))
+	for i, ev := range events { // as read back: data only in its stored form
+		raw, err := json.Marshal(orEmptyMap(ev.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.Data, ev.Raw = nil, raw
+		stored[i] = ev
+	}
+	contract := api.TimelinePage{NextCursor: optString("next-page")}
+	for _, ev := range events {
+		e := toEvent(ev)
+		e.Data = orEmptyMap(e.Data)
+		contract.Items = append(contract.Items, e)
+	}
+	want, err := json.Marshal(contract)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, page := range map[string][]timeline.Event{"as read back": stored, "as written": events} {
+		wire, err := toTimelineWire(timeline.Page{Items: page, NextCursor: "next-page"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := json.Marshal(wire)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g, w any
+		_ = json.Unmarshal(got, &g)
+		_ = json.Unmarshal(want, &w)
+		if diff := cmp.Diff(w, g); diff != "" {
+			t.Errorf("%s: the timeline differs from the contract's encoding (-contract +wire):\n%s", name, diff)
+		}
+	}
+}

@@ -191,7 +191,7 @@ func (h *handlers) GetCustomerTimeline(ctx context.Context, req api.GetCustomerT
 	if err != nil {
 		return nil, err
 	}
-	return api.GetCustomerTimeline200JSONResponse(toTimelinePage(page)), nil
+	return toTimelineWire(page)
 }
 
 func limitOf(l *int) int {

@@ -194,7 +194,8 @@ var channelWords = map[string]string{"web_self_service": "online", "web_form": "
 // citizenSummary tells a resident what an event means for them; internal events
 // (assignments, claims, internal notes) are not shown.
 func (h *handlers) citizenSummary(ev timeline.Event) (string, bool) {
-	str := func(k string) string { s, _ := ev.Data[k].(string); return s }
+	data := ev.Fields()
+	str := func(k string) string { s, _ := data[k].(string); return s }
 	switch ev.Kind {
 	case intake.EventRecorded:
 		return "You contacted us " + channelWords[str("channel")], true
@@ -217,12 +218,12 @@ func (h *handlers) citizenSummary(ev timeline.Event) (string, bool) {
 	case casework.EventReopened:
 		return "Your enquiry was reopened", true
 	case casework.EventNote:
-		if internal, _ := ev.Data["internal"].(bool); internal {
+		if internal, _ := data["internal"].(bool); internal {
 			return "", false
 		}
 		return strings.TrimSpace("Message from the council: " + str("text")), true
 	case satisfaction.EventRated:
-		if score, ok := ev.Data["score"].(float64); ok {
+		if score, ok := data["score"].(float64); ok {
 			return fmt.Sprintf("You rated our service %d", int(score)), true
 		}
 		return "You gave us feedback", true

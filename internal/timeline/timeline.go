@@ -30,7 +30,22 @@ type Event struct {
 	Kind       string
 	Actor      Actor
 	Data       map[string]any
+	// Raw is Data as stored, on events read back; Data is then nil until Fields
+	// decodes it, so a timeline passed straight to a client is never decoded.
+	Raw        json.RawMessage
 	OccurredAt time.Time
+}
+
+// Fields is the event's data, decoded from Raw when it was read back.
+func (e Event) Fields() map[string]any {
+	if e.Data != nil || len(e.Raw) == 0 {
+		return e.Data
+	}
+	var m map[string]any
+	if json.Unmarshal(e.Raw, &m) != nil {
+		return nil
+	}
+	return m
 }
 
 // Page is one page of events and the cursor of the next, "" on the last.
@@ -131,9 +146,10 @@ func toPage(rows []eventRow, limit int) (Page, error) {
 		if r.CaseID != nil {
 			ev.CaseID = *r.CaseID
 		}
-		if err := json.Unmarshal(r.Data, &ev.Data); err != nil {
-			return Page{}, fmt.Errorf("decode event %s: %w", r.ID, err)
+		if !json.Valid(r.Data) {
+			return Page{}, fmt.Errorf("event %s holds data that is not JSON", r.ID)
 		}
+		ev.Raw = r.Data
 		page.Items = append(page.Items, ev)
 	}
 	return page, nil
