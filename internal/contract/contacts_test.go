@@ -2,9 +2,9 @@ package contract
 
 import (
 	"fmt"
-	"strings"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 

@@ -201,7 +201,6 @@ func toMerge(m customer.Merge) api.Merge {
 	return out
 }
 
-
 func toEvent(ev timeline.Event) api.TimelineEvent {
 	out := toEventHead(ev)
 	out.Data = ev.Fields()

@@ -70,4 +70,6 @@ func (p timelinePage) write(w http.ResponseWriter) error {
 func (p timelinePage) VisitGetCaseTimelineResponse(w http.ResponseWriter) error { return p.write(w) }
 
 // VisitGetCustomerTimelineResponse answers GET /v1/customers/{id}/timeline.
-func (p timelinePage) VisitGetCustomerTimelineResponse(w http.ResponseWriter) error { return p.write(w) }
+func (p timelinePage) VisitGetCustomerTimelineResponse(w http.ResponseWriter) error {
+	return p.write(w)
+}
