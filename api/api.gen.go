@@ -1250,7 +1250,8 @@ type Problem struct {
 	// `/problems/precondition-failed`, `/problems/precondition-required`,
 	// `/problems/payload-too-large`, `/problems/unsupported-media-type`,
 	// `/problems/idempotency-key-reused`, `/problems/idempotency-key-in-use`,
-	// `/problems/rate-limited`, `/problems/internal`, `/problems/unavailable`.
+	// `/problems/rate-limited`, `/problems/internal`, `/problems/unavailable`,
+	// `/problems/overloaded` (503 with `Retry-After`: the hub is serving all it can).
 	//
 	//
 	// Example: /problems/validation

@@ -198,7 +198,7 @@ func (a *App) buildHandler(ctx context.Context) error {
 		Ready:          a.ready, Registry: reg, Log: a.log,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, RateLimitPerMinute: a.cfg.RateLimitPerMinute,
 		RateLimitIPPerMinute: a.cfg.RateLimitIPPerMinute, TrustedProxies: a.cfg.TrustedProxies,
-		IdempotencyTTL: a.cfg.IdempotencyTTL,
+		IdempotencyTTL: a.cfg.IdempotencyTTL, MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,
 	}
 	if a.redis != nil {
 		deps.Limiter = kv.NewRedisLimiter(a.redis, a.cfg.RedisPrefix)

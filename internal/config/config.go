@@ -32,6 +32,8 @@ type Config struct {
 	MaxBodyBytes         int64          // CONTACTHUB_MAX_BODY_BYTES
 	RateLimitPerMinute   int            // CONTACTHUB_RATE_LIMIT_PER_MINUTE (per principal)
 	RateLimitIPPerMinute int            // CONTACTHUB_RATE_LIMIT_IP_PER_MINUTE (per client IP)
+	MaxInFlight          int            // CONTACTHUB_MAX_IN_FLIGHT: API requests served at once (0: 64 per CPU)
+	AdmissionWait        time.Duration  // CONTACTHUB_ADMISSION_WAIT: how long a request waits for a place
 	TrustedProxies       []*net.IPNet   // CONTACTHUB_TRUSTED_PROXIES
 	ShutdownTimeout      time.Duration  // CONTACTHUB_SHUTDOWN_TIMEOUT
 	IdempotencyTTL       time.Duration  // CONTACTHUB_IDEMPOTENCY_TTL
@@ -105,6 +107,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MaxBodyBytes:         int64(r.integer("CONTACTHUB_MAX_BODY_BYTES", 1<<20)),
 		RateLimitPerMinute:   r.integer("CONTACTHUB_RATE_LIMIT_PER_MINUTE", 1200),
 		RateLimitIPPerMinute: r.integer("CONTACTHUB_RATE_LIMIT_IP_PER_MINUTE", 6000),
+		MaxInFlight:          r.integer("CONTACTHUB_MAX_IN_FLIGHT", 0),
+		AdmissionWait:        r.duration("CONTACTHUB_ADMISSION_WAIT", 100*time.Millisecond),
 		TrustedProxies:       r.cidrs("CONTACTHUB_TRUSTED_PROXIES"),
 		ShutdownTimeout:      r.duration("CONTACTHUB_SHUTDOWN_TIMEOUT", 15*time.Second),
 		IdempotencyTTL:       r.duration("CONTACTHUB_IDEMPOTENCY_TTL", 24*time.Hour),
@@ -183,6 +187,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.RateLimitPerMinute < 0 || c.RateLimitIPPerMinute < 0 {
 		r.fail("CONTACTHUB_RATE_LIMIT_PER_MINUTE", "rate limits must be 0 (off) or more")
+	}
+	if c.MaxInFlight < 0 {
+		r.fail("CONTACTHUB_MAX_IN_FLIGHT", "must be 0 (64 per CPU) or more")
 	}
 	if c.JWTIssuer == "" || c.JWTAudience == "" {
 		r.fail("CONTACTHUB_JWT_ISSUER", "issuer and audience must not be empty")

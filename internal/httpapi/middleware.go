@@ -107,7 +107,10 @@ func observe(log *slog.Logger, m *metrics) echo.MiddlewareFunc {
 			m.requests.WithLabelValues(route, c.Request().Method, code).Inc()
 			m.latency.WithLabelValues(route, c.Request().Method, code).Observe(elapsed.Seconds())
 			level := slog.LevelInfo
-			if status >= 500 {
+			switch {
+			case status == http.StatusServiceUnavailable:
+				level = slog.LevelWarn // shedding load or a dependency down: expected, and counted
+			case status >= 500:
 				level = slog.LevelError
 			}
 			log.LogAttrs(c.Request().Context(), level, "request",

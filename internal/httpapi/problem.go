@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,6 +62,7 @@ var (
 	rateLimited          = kind{429, "rate-limited", "Too many requests"}
 	internal             = kind{500, "internal", "Something went wrong on our side"}
 	unavailable          = kind{503, "unavailable", "Temporarily unavailable"}
+	overloaded           = kind{503, "overloaded", "The hub is at capacity"}
 )
 
 func newProblem(k kind, detail string) *problem {
@@ -135,6 +137,12 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
+		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+			// The client gave up and went away: nobody is there to answer, and it is not
+			// the hub's fault. 499 (a proxy convention) keeps it apart in the metrics.
+			c.Response().Status = statusClientGone
+			return
+		}
 		p, unexpected := toProblem(err)
 		rid := c.Response().Header().Get(echo.HeaderXRequestID)
 		if unexpected {
@@ -163,6 +171,9 @@ func writeProblem(c echo.Context, p *problem, requestID string) error {
 	}
 	return c.Blob(p.Status, "application/problem+json", body)
 }
+
+// statusClientGone is recorded, never sent, for a request whose client went away.
+const statusClientGone = 499
 
 // newRequestID makes the id a request is known by in logs and problems.
 func newRequestID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -72,3 +72,30 @@ func TestReadiness_Answers503NamingTheDependencyThatIsDown(t *testing.T) {
 		t.Fatal("readiness leaks the error text")
 	}
 }
+
+// A client that gave up is not the hub's failure: nothing is logged as an error and the
+// request is counted as 499, not 500.
+func TestErrorHandler_ClientThatWentAwayIsNotAnError(t *testing.T) {
+	var logs bytes.Buffer
+	e := echo.New()
+	e.HTTPErrorHandler = errorHandler(slog.New(slog.NewJSONHandler(&logs, nil)))
+	e.GET("/slow", func(c echo.Context) error {
+		<-c.Request().Context().Done()
+		return fmt.Errorf("begin: %w", c.Request().Context().Err())
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/slow", nil).WithContext(ctx))
+	if logs.Len() != 0 {
+		t.Fatalf("logged: %s", logs.String())
+	}
+	if rec.Body.Len() != 0 {
+		t.Fatalf("wrote a body to nobody: %s", rec.Body)
+	}
+	c := e.NewContext(httptest.NewRequest(http.MethodGet, "/slow", nil).WithContext(ctx), httptest.NewRecorder())
+	e.HTTPErrorHandler(fmt.Errorf("begin: %w", context.Canceled), c)
+	if c.Response().Status != statusClientGone {
+		t.Fatalf("recorded status %d, want %d", c.Response().Status, statusClientGone)
+	}
+}

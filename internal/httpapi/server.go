@@ -60,6 +60,8 @@ type Deps struct {
 	RateLimitIPPerMinute int
 	TrustedProxies       []*net.IPNet
 	IdempotencyTTL       time.Duration
+	MaxInFlight          int           // API requests served at once; 0: 64 per CPU
+	AdmissionWait        time.Duration // how long a request may wait for a place
 }
 
 // idempotencyWait is how long a request waits for another with the same key to finish.
@@ -87,7 +89,7 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	v1 := e.Group("", hashBody, c.middleware, limitBy(d.Limiter, d.RateLimitPerMinute, byPrincipal),
+	v1 := e.Group("", admit(d.MaxInFlight, d.AdmissionWait), hashBody, c.middleware, limitBy(d.Limiter, d.RateLimitPerMinute, byPrincipal),
 		idempotent(d.Idempotency, d.IdempotencyTTL, idempotencyWait))
 	api.RegisterHandlers(v1, api.NewStrictHandler(&handlers{customers: d.Customers,
 		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue,
