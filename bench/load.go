@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -42,6 +43,7 @@ func load(args []string) error {
 	only := fs.String("only", "", "comma-separated scenarios to run (default: all)")
 	strict := fs.Bool("strict", false, "exit non-zero when any scenario had an error (a smoke test)")
 	hold := fs.Duration("hold", 0, "instead of the offered rates, search each scenario for the highest rate held with no errors and p99 at most this")
+	hubPID := fs.Int("hub-pid", 0, "the hub's process id, to report the CPU time it spends per request (Linux)")
 	_ = fs.Parse(args)
 
 	key, err := auth.LoadOrCreateDevKey(filepath.Join(*dataDir, "dev-signing-key.pem"))
@@ -122,9 +124,9 @@ func load(args []string) error {
 		}
 	}
 	if *hold > 0 {
-		return searchAll(scenarios, *only, *duration, *hold, *base)
+		return searchAll(scenarios, *only, *duration, *hold, *base, *hubPID)
 	}
-	fmt.Printf("| scenario | offered/s | achieved/s | errors | p50 | p90 | p99 | max | p99 ÷ ceiling p99 | hub RSS |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| scenario | offered/s | achieved/s | errors | p50 | p90 | p99 | max | p99 ÷ ceiling p99 | hub RSS | CPU per request: hub · databases · load |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	var ceilingP99 time.Duration
 	failed := 0
 	for i, s := range scenarios {
@@ -134,7 +136,8 @@ func load(args []string) error {
 		if i > 0 {
 			settle(*base) // an overloaded scenario's queue must not spill into the next
 		}
-		m, repeats := attack(s, *duration)
+		r := attack(s, *duration, *hubPID)
+		m, repeats := r.m, r.repeats
 		if strings.HasPrefix(s.name, "ceiling") {
 			ceilingP99 = m.Latencies.P99
 		}
@@ -146,8 +149,8 @@ func load(args []string) error {
 		if ceilingP99 > 0 {
 			ratio = fmt.Sprintf("%.1f×", float64(m.Latencies.P99)/float64(ceilingP99))
 		}
-		fmt.Printf("| %s | %d | %.0f | %d%s | %s | %s | %s | %s | %s | %s |\n", s.name, s.rate, m.Throughput, errs, statusNote(m, repeats),
-			ms(m.Latencies.P50), ms(m.Latencies.P90), ms(m.Latencies.P99), ms(m.Latencies.Max), ratio, rss(*base))
+		fmt.Printf("| %s | %d | %.0f | %d%s | %s | %s | %s | %s | %s | %s | %s |\n", s.name, s.rate, m.Throughput, errs, statusNote(m, repeats),
+			ms(m.Latencies.P50), ms(m.Latencies.P90), ms(m.Latencies.P99), ms(m.Latencies.Max), ratio, rss(*base), r.cpu)
 	}
 	if *strict && failed > 0 {
 		return fmt.Errorf("%d scenarios had errors", failed)
@@ -168,14 +171,14 @@ func errorsOf(m vegeta.Metrics, repeats int) uint64 {
 // searchAll finds, scenario by scenario, the highest offered rate the hub holds: every
 // request answered without error, the rate achieved, and p99 within hold. The ceiling
 // is searched the same way, so each rate is also a fraction of what the bare server holds.
-func searchAll(scenarios []scenario, only string, d, hold time.Duration, base string) error {
-	fmt.Printf("| scenario | highest rate held/s | achieved/s | errors | p50 | p90 | p99 | max | ÷ ceiling rate | hub RSS | rates tried |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+func searchAll(scenarios []scenario, only string, d, hold time.Duration, base string, hubPID int) error {
+	fmt.Printf("| scenario | highest rate held/s | achieved/s | errors | p50 | p90 | p99 | max | ÷ ceiling rate | hub RSS | CPU per request: hub · databases · load | rates tried |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	var ceiling int
 	for _, s := range scenarios {
 		if !chosen(s, only) {
 			continue
 		}
-		rate, m, repeats, tried := search(s, d, hold, base)
+		rate, r, tried := search(s, d, hold, base, hubPID)
 		ratio := "—"
 		if strings.HasPrefix(s.name, "ceiling") {
 			ceiling = rate
@@ -183,8 +186,9 @@ func searchAll(scenarios []scenario, only string, d, hold time.Duration, base st
 		if ceiling > 0 {
 			ratio = fmt.Sprintf("%.2f", float64(rate)/float64(ceiling))
 		}
-		fmt.Printf("| %s | %d | %.0f | %d%s | %s | %s | %s | %s | %s | %s | %s |\n", s.name, rate, m.Throughput, errorsOf(m, repeats), statusNote(m, repeats),
-			ms(m.Latencies.P50), ms(m.Latencies.P90), ms(m.Latencies.P99), ms(m.Latencies.Max), ratio, rss(base), tried)
+		m := r.m
+		fmt.Printf("| %s | %d | %.0f | %d%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.name, rate, m.Throughput, errorsOf(m, r.repeats), statusNote(m, r.repeats),
+			ms(m.Latencies.P50), ms(m.Latencies.P90), ms(m.Latencies.P99), ms(m.Latencies.Max), ratio, rss(base), r.cpu, tried)
 	}
 	return nil
 }
@@ -192,20 +196,20 @@ func searchAll(scenarios []scenario, only string, d, hold time.Duration, base st
 // search starts at the scenario's rate, doubles while it holds and halves while it does
 // not, then bisects between the two to within a tenth; a rate fails only when two runs
 // at it fail. It returns the best rate held and its run (rate 0 when none held).
-func search(s scenario, d, hold time.Duration, base string) (int, vegeta.Metrics, int, string) {
-	var best vegeta.Metrics
-	bestRate, bestRepeats, failedAt := 0, 0, 0
+func search(s scenario, d, hold time.Duration, base string, hubPID int) (int, run, string) {
+	var best run
+	bestRate, failedAt := 0, 0
 	var tried []string
 	rate := s.rate
 	for range 10 {
 		s.rate = rate
-		m, repeats := attack(s, d)
-		held := holds(m, repeats, rate, hold)
+		r := attack(s, d, hubPID)
+		held := holds(r, rate, hold)
 		mark := "✗"
 		if !held { // one spike (a checkpoint, a neighbour) must not decide: try again once
 			settle(base)
-			m, repeats = attack(s, d)
-			held = holds(m, repeats, rate, hold)
+			r = attack(s, d, hubPID)
+			held = holds(r, rate, hold)
 			mark = "✗✗"
 			if held {
 				mark = "✗✓"
@@ -215,7 +219,7 @@ func search(s scenario, d, hold time.Duration, base string) (int, vegeta.Metrics
 			if mark == "✗" {
 				mark = "✓"
 			}
-			best, bestRate, bestRepeats = m, rate, repeats
+			best, bestRate = r, rate
 		} else {
 			failedAt = rate
 		}
@@ -233,15 +237,12 @@ func search(s scenario, d, hold time.Duration, base string) (int, vegeta.Metrics
 		settle(base)
 		rate = next
 	}
-	if bestRate == 0 {
-		return 0, vegeta.Metrics{}, 0, strings.Join(tried, " ")
-	}
-	return bestRate, best, bestRepeats, strings.Join(tried, " ")
+	return bestRate, best, strings.Join(tried, " ")
 }
 
 // holds reports whether a run at rate held: no errors, the rate achieved, p99 within hold.
-func holds(m vegeta.Metrics, repeats, rate int, hold time.Duration) bool {
-	return errorsOf(m, repeats) == 0 && m.Latencies.P99 <= hold && m.Throughput >= 0.97*float64(rate)
+func holds(r run, rate int, hold time.Duration) bool {
+	return errorsOf(r.m, r.repeats) == 0 && r.m.Latencies.P99 <= hold && r.m.Throughput >= 0.97*float64(rate)
 }
 
 // settle waits for an overloaded hub to drain its queue before the next rate is tried.
@@ -260,8 +261,24 @@ func settle(base string) {
 	time.Sleep(2 * time.Second)
 }
 
-func attack(s scenario, d time.Duration) (vegeta.Metrics, int) {
-	a := vegeta.NewAttacker(vegeta.Timeout(10*time.Second), vegeta.KeepAlive(true), vegeta.Connections(512), vegeta.MaxWorkers(2048))
+// run is one scenario's attack: its metrics, the ids answered twice (when they must be
+// distinct) and where the machine's CPU time went meanwhile.
+type run struct {
+	m       vegeta.Metrics
+	repeats int
+	cpu     string
+}
+
+func attack(s scenario, d time.Duration, hubPID int) run {
+	before, start := readCPU(hubPID), time.Now()
+	// Like the IVR platform or a web front end, the load keeps a bounded pool of
+	// connections: past 512 open, a request waits for one (and the wait counts in its
+	// latency) instead of dialling a new connection that is closed again at once. The
+	// pool is closed after the scenario, so its idle connections do not sit in the hub
+	// through the next one.
+	tr := &http.Transport{MaxConnsPerHost: 512, MaxIdleConnsPerHost: 512, DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}
+	defer tr.CloseIdleConnections()
+	a := vegeta.NewAttacker(vegeta.Client(&http.Client{Timeout: 10 * time.Second, Transport: tr}), vegeta.MaxWorkers(2048))
 	var m vegeta.Metrics
 	seen, repeats := map[string]bool{}, 0
 	for res := range a.Attack(s.targets(), vegeta.Rate{Freq: s.rate, Per: time.Second}, d, s.name) {
@@ -279,7 +296,7 @@ func attack(s scenario, d time.Duration) (vegeta.Metrics, int) {
 		}
 	}
 	m.Close()
-	return m, repeats
+	return run{m: m, repeats: repeats, cpu: perRequest(before, readCPU(hubPID), m.Requests, time.Since(start))}
 }
 
 // statusNote shows non-2xx statuses and repeated ids, so an error count says what kind.

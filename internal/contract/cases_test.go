@@ -3,6 +3,7 @@ package contract
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -152,6 +153,11 @@ func TestCases_StatusMovesNotesResolveReopen(t *testing.T) {
 		}
 		missing, _ := ag.GetCaseWithResponse(ctx, uuid.Must(uuid.NewV7()))
 		wantProblem(t, http.StatusNotFound, missing.Body, missing.StatusCode(), "not-found")
+		// A case with no events to show is looked up, so an unknown case is a 404, not an empty page.
+		noTimeline, _ := ag.GetCaseTimelineWithResponse(ctx, uuid.Must(uuid.NewV7()), nil)
+		if p := wantProblem(t, http.StatusNotFound, noTimeline.Body, noTimeline.StatusCode(), "not-found"); p.Detail == nil || !strings.Contains(*p.Detail, "no case") {
+			t.Fatalf("detail = %v, want it to name the missing case", p.Detail)
+		}
 	})
 }
 
