@@ -62,7 +62,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzNormaliseReference -fuzztime 20s ./internal/identifier
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/routing ./internal/auth
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/routing ./internal/auth ./internal/identifier
 	bench/run.sh
 
 # The instrument itself, end to end, in seconds: CI runs it so it never rots.

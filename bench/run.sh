@@ -24,6 +24,7 @@ CGO_ENABLED=0 go build -trimpath -o bin/contacthub ./cmd/contacthub
 go build -o bin/bench ./bench
 export CONTACTHUB_DATA_DIR=$DATA CONTACTHUB_IVR_TOKEN=bench-ivr-token-0123456789
 if [ "$SEED" = 1 ]; then bin/bench seed --customers "$CUSTOMERS" --timelines "$TIMELINES" >&2; fi
+bin/bench vacuum >&2   # each run starts from a database autovacuum would have kept tidy
 
 if curl -sf "http://$ADDR/healthz" >/dev/null; then
   echo "something already answers on $ADDR; stop it or set BENCH_ADDR" >&2; exit 1
