@@ -94,6 +94,36 @@ func TestRateLimit_PerPrincipalAnswers429WithRetryAfter(t *testing.T) {
 	}
 }
 
+// TestRateLimit_PerIPSparesProbesAndScrapes: the per-IP limit refuses a busy address,
+// but liveness and readiness probes and metrics scrapes are never counted or refused
+// (the kubelet may share an address with clients, and a probe must not wait on Redis).
+func TestRateLimit_PerIPSparesProbesAndScrapes(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			h := startHub(t, b, func(c *config.Config) { c.RateLimitIPPerMinute = 2 })
+			for i := range 5 {
+				for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+					if resp, body := h.raw("GET", path, "", "", nil); resp.StatusCode != http.StatusOK {
+						t.Fatalf("%s, probe %d: %d %s", path, i, resp.StatusCode, body)
+					}
+				}
+			}
+			tok := h.token(auth.Claims{Subject: "agent", Roles: []auth.Role{auth.Agent}})
+			for i := range 2 {
+				if resp, body := h.raw("GET", "/v1/customers?q=a", tok, "", nil); resp.StatusCode != http.StatusOK {
+					t.Fatalf("request %d after the probes: %d %s", i, resp.StatusCode, body)
+				}
+			}
+			resp, body := h.raw("GET", "/v1/customers?q=a", tok, "", nil)
+			wantProblem(t, http.StatusTooManyRequests, body, resp.StatusCode, "rate-limited")
+			if resp, body := h.raw("GET", "/healthz", "", "", nil); resp.StatusCode != http.StatusOK {
+				t.Fatalf("healthz refused with the address limited: %d %s", resp.StatusCode, body)
+			}
+		})
+	}
+}
+
 func TestOperations_HealthReadinessMetricsAndTheSpec(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *hub) {
 		resp, body := h.raw("GET", "/healthz", "", "", nil)
