@@ -269,6 +269,10 @@ type run struct {
 	cpu     string
 }
 
+// attack sends s at its rate for d and measures it. vegeta starts each request's clock
+// before it waits for a connection, so queueing in the pool shows as latency; if every
+// worker is busy the rate offered falls, which is why a rate only holds when at least
+// 97 % of it was achieved.
 func attack(s scenario, d time.Duration, hubPID int) run {
 	before, start := readCPU(hubPID), time.Now()
 	// Like the IVR platform or a web front end, the load keeps a bounded pool of
