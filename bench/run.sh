@@ -37,5 +37,5 @@ HUB=$!
 for _ in $(seq 1 100); do curl -sf "http://$ADDR/readyz" >/dev/null && break; sleep 0.1; done
 kill -0 $HUB 2>/dev/null || { echo "the hub did not start" >&2; exit 1; }
 DB=sqlite; [ -n "${DATABASE_URL:-}" ] && DB=postgres; [ -n "${REDIS_URL:-}" ] && DB="$DB + redis"
-echo "hub on $ADDR: $(uname -m), $(nproc) cores, $DB, $CUSTOMERS customers" >&2
+echo "hub on $ADDR: $(uname -m), $(nproc) cores, $DB, $CUSTOMERS customers; data directory $DATA" >&2
 bin/bench load --url "http://$ADDR" --customers "$CUSTOMERS" --timelines "$TIMELINES" --duration "$DURATION" --rates "$RATES" --only "$ONLY" --strict="$STRICT" --hold "$HOLD" --hub-pid "$HUB"

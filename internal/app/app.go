@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -297,17 +296,13 @@ func (a *App) Start(ctx context.Context) {
 	go a.Surveys.Run(ctx, a.cfg.SurveyPoll)
 }
 
-// servePprof exposes Go's profiles on their own listener when CONTACTHUB_PPROF_ADDR is
-// set (keep it on localhost or a private network: it is not authenticated).
+// servePprof serves Go's profiles, to the admin role only, on a listener of its own
+// when CONTACTHUB_PPROF_ADDR is set (keep it on localhost or a private network too).
 func (a *App) servePprof(ctx context.Context) {
 	if a.cfg.PprofAddr == "" {
 		return
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Addr: a.cfg.PprofAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Addr: a.cfg.PprofAddr, Handler: a.Profiles(), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
 		_ = srv.Close()
@@ -318,6 +313,9 @@ func (a *App) servePprof(ctx context.Context) {
 		}
 	}()
 }
+
+// Profiles is the handler the profiles listener serves.
+func (a *App) Profiles() http.Handler { return httpapi.Profiles(a.verifier, a.log) }
 
 // sweep hourly deletes what is kept only for a while: published outbox messages, and
 // expired idempotency keys in the database (Redis expires its own).

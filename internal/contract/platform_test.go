@@ -2,7 +2,9 @@ package contract
 
 import (
 	"bytes"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -151,6 +153,45 @@ func TestOperations_HealthReadinessMetricsAndTheSpec(t *testing.T) {
 		}
 		if rid := resp.Header.Get("X-Request-Id"); rid == "" {
 			t.Fatal("no request id")
+		}
+	})
+}
+
+// TestProfiles_OnlyForAdmins: the profiles listener (CONTACTHUB_PPROF_ADDR) answers the
+// admin role only, with a problem for anyone else.
+func TestProfiles_OnlyForAdmins(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		srv := httptest.NewServer(h.app.Profiles())
+		defer srv.Close()
+		get := func(path, tok string) (*http.Response, []byte) {
+			req, _ := http.NewRequest("GET", srv.URL+path, nil)
+			if tok != "" {
+				req.Header.Set("Authorization", "Bearer "+tok)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode >= 400 && resp.Header.Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("%s: %d answered as %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+			return resp, body
+		}
+		resp, body := get("/debug/pprof/", "")
+		wantProblem(t, http.StatusUnauthorized, body, resp.StatusCode, "unauthenticated")
+		resp, body = get("/debug/pprof/", "not-a-token")
+		wantProblem(t, http.StatusUnauthorized, body, resp.StatusCode, "unauthenticated")
+		supervisor := h.token(auth.Claims{Subject: "sup", Roles: []auth.Role{auth.Supervisor}})
+		resp, body = get("/debug/pprof/heap?debug=1", supervisor)
+		wantProblem(t, http.StatusForbidden, body, resp.StatusCode, "forbidden")
+		admin := h.token(auth.Claims{Subject: "ops", Roles: []auth.Role{auth.Admin}})
+		if resp, body = get("/debug/pprof/heap?debug=1", admin); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "heap profile") {
+			t.Fatalf("admin heap profile: %d %.200s", resp.StatusCode, body)
+		}
+		if resp, body = get("/debug/pprof/", admin); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "goroutine") {
+			t.Fatalf("admin index: %d %.200s", resp.StatusCode, body)
 		}
 	})
 }
