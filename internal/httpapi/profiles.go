@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,11 +33,11 @@ func Profiles(v *auth.Verifier, log *slog.Logger) http.Handler {
 func adminOnly(v *auth.Verifier) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			scheme, token, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
-			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			token, ok := bearerToken(c.Request())
+			if !ok {
 				return newProblem(unauthenticated, "send Authorization: Bearer <token> with the admin role")
 			}
-			p, err := v.Verify(c.Request().Context(), strings.TrimSpace(token))
+			p, err := v.Verify(c.Request().Context(), token)
 			if err != nil {
 				return newProblem(unauthenticated, authDetail(err))
 			}

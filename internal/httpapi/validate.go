@@ -100,6 +100,13 @@ func principalFrom(ctx context.Context) auth.Principal {
 	return auth.Principal{}
 }
 
+// bearerToken is the token of an "Authorization: Bearer <token>" header.
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get(echo.HeaderAuthorization), " ")
+	token = strings.TrimSpace(token)
+	return token, ok && strings.EqualFold(scheme, "Bearer") && token != ""
+}
+
 // errForbidden marks an authenticated caller whose roles do not allow the operation.
 var errForbidden = errors.New("forbidden")
 
@@ -108,12 +115,11 @@ func (c *contract) authenticate(ctx context.Context, in *openapi3filter.Authenti
 	if in.SecuritySchemeName == "ivrToken" {
 		return c.staticIVRToken(ctx, req.Header.Get("X-IVR-Token"))
 	}
-	header := req.Header.Get(echo.HeaderAuthorization)
-	scheme, token, ok := strings.Cut(header, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+	token, ok := bearerToken(req)
+	if !ok {
 		return errors.New("missing bearer token")
 	}
-	p, err := c.verifier.Verify(ctx, strings.TrimSpace(token))
+	p, err := c.verifier.Verify(ctx, token)
 	if err != nil {
 		return err
 	}
