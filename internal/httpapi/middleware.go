@@ -158,15 +158,15 @@ func limitBy(l RateLimiter, limit int, keyOf func(echo.Context) string) echo.Mid
 	}
 }
 
-// byIP keys the per-IP limit. Probes and scrapes are not counted: the kubelet or a
-// monitoring host may share an address with clients, and a liveness probe must answer
-// without waiting on the limiter's Redis.
-func byIP(c echo.Context) string {
-	switch c.Path() {
-	case "/healthz", "/readyz", "/metrics":
-		return ""
+// byIPExcept keys the per-IP limit by the client's address, leaving the routes in
+// spared uncounted.
+func byIPExcept(spared map[string]echo.HandlerFunc) func(echo.Context) string {
+	return func(c echo.Context) string {
+		if _, ok := spared[c.Path()]; ok {
+			return ""
+		}
+		return "ip:" + c.RealIP()
 	}
-	return "ip:" + c.RealIP()
 }
 
 func byPrincipal(c echo.Context) string {

@@ -77,13 +77,20 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	// Probes and scrapes are for the platform, not clients: the kubelet or a monitoring
+	// host may share an address with clients, and a liveness probe must answer without
+	// waiting on the limiter's Redis, so the per-IP limit does not count them.
+	platform := map[string]echo.HandlerFunc{
+		"/healthz": func(c echo.Context) error { return c.JSON(http.StatusOK, health{Status: "ok"}) },
+		"/readyz":  readiness(d.Ready),
+		"/metrics": echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})),
+	}
 	e.Use(requestID, observe(d.Log, m), recoverPanics(d.Log), limitBody(d.MaxBodyBytes),
-		limitBy(d.Limiter, d.RateLimitIPPerMinute, byIP))
-
-	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, health{Status: "ok"}) })
-	e.GET("/readyz", readiness(d.Ready))
+		limitBy(d.Limiter, d.RateLimitIPPerMinute, byIPExcept(platform)))
+	for path, h := range platform {
+		e.GET(path, h)
+	}
 	e.GET("/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", api.SpecYAML) })
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
 
 	c, err := newContract(d.Spec, d.Verifier, d.IVRToken)
 	if err != nil {
