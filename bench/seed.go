@@ -21,11 +21,10 @@ func seed(args []string) error {
 	customers := fs.Int("customers", 10000, "customers to write")
 	contactsPer := fs.Int("contacts", 3, "contacts per customer")
 	timelines := fs.Int("timelines", 500, "cases given a 50-event timeline")
-	dataDir := fs.String("data-dir", envOr("CONTACTHUB_DATA_DIR", "./data"), "the hub's data directory (SQLite)")
-	dbURL := fs.String("database-url", os.Getenv("DATABASE_URL"), "the hub's database")
+	hub := hubDatabaseFlags(fs)
 	_ = fs.Parse(args)
 	ctx := context.Background()
-	db, err := store.Open(ctx, *dbURL, *dataDir, 4)
+	db, err := store.Open(ctx, hub.url, hub.dataDir, 4)
 	if err != nil {
 		return err
 	}
@@ -61,11 +60,10 @@ func seed(args []string) error {
 // SQLite needs nothing.
 func vacuum(args []string) error {
 	fs := flag.NewFlagSet("vacuum", flag.ExitOnError)
-	dataDir := fs.String("data-dir", envOr("CONTACTHUB_DATA_DIR", "./data"), "the hub's data directory (SQLite)")
-	dbURL := fs.String("database-url", os.Getenv("DATABASE_URL"), "the hub's database")
+	hub := hubDatabaseFlags(fs)
 	_ = fs.Parse(args)
 	ctx := context.Background()
-	db, err := store.Open(ctx, *dbURL, *dataDir, 1)
+	db, err := store.Open(ctx, hub.url, hub.dataDir, 1)
 	if err != nil {
 		return err
 	}
@@ -79,6 +77,19 @@ func vacuum(args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "vacuumed in %s\n", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// hubDatabase names the database a hub uses, as the hub's own settings do: a URL, or
+// none for the embedded SQLite in the data directory.
+type hubDatabase struct{ url, dataDir string }
+
+// hubDatabaseFlags adds -database-url and -data-dir to fs; the result is filled when fs
+// is parsed.
+func hubDatabaseFlags(fs *flag.FlagSet) *hubDatabase {
+	var d hubDatabase
+	fs.StringVar(&d.dataDir, "data-dir", envOr("CONTACTHUB_DATA_DIR", "./data"), "the hub's data directory (SQLite)")
+	fs.StringVar(&d.url, "database-url", os.Getenv("DATABASE_URL"), "the hub's database")
+	return &d
 }
 
 // rows accumulates one multi-row INSERT.
