@@ -152,9 +152,25 @@ func (h *hub) agent() *contacthub.ClientWithResponses {
 // raw sends a hand-made request (for inputs the generated client cannot produce).
 func (h *hub) raw(method, path, token, contentType string, body []byte, headers ...string) (*http.Response, []byte) {
 	h.t.Helper()
-	req, err := http.NewRequest(method, h.url+path, bytes.NewReader(body))
+	return send(h.t, h.http, method, h.url+path, token, contentType, body, headers...)
+}
+
+// okTimes fails unless n GETs of path with token ("" for none) all answer 200.
+func (h *hub) okTimes(n int, path, token string) {
+	h.t.Helper()
+	for i := range n {
+		if resp, body := h.raw("GET", path, token, "", nil); resp.StatusCode != http.StatusOK {
+			h.t.Fatalf("GET %s, request %d of %d: %d %s", path, i+1, n, resp.StatusCode, body)
+		}
+	}
+}
+
+// send makes one request with client and reads the whole answer.
+func send(t *testing.T, client *http.Client, method, url, token, contentType string, body []byte, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
-		h.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -165,14 +181,14 @@ func (h *hub) raw(method, path, token, contentType string, body []byte, headers 
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := h.http.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		h.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		h.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return resp, b
 }

@@ -2,7 +2,6 @@ package contract
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -78,11 +77,7 @@ func TestRateLimit_PerPrincipalAnswers429WithRetryAfter(t *testing.T) {
 			t.Parallel()
 			h := startHub(t, b, func(c *config.Config) { c.RateLimitPerMinute = 3 })
 			tok := h.token(auth.Claims{Subject: "busy-agent", Roles: []auth.Role{auth.Agent}})
-			for i := range 3 {
-				if resp, body := h.raw("GET", "/v1/customers?q=a", tok, "", nil); resp.StatusCode != http.StatusOK {
-					t.Fatalf("request %d: %d %s", i, resp.StatusCode, body)
-				}
-			}
+			h.okTimes(3, "/v1/customers?q=a", tok)
 			resp, body := h.raw("GET", "/v1/customers?q=a", tok, "", nil)
 			wantProblem(t, http.StatusTooManyRequests, body, resp.StatusCode, "rate-limited")
 			if resp.Header.Get("Retry-After") == "" {
@@ -104,19 +99,11 @@ func TestRateLimit_PerIPSparesProbesAndScrapes(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
 			h := startHub(t, b, func(c *config.Config) { c.RateLimitIPPerMinute = 2 })
-			for i := range 5 {
-				for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
-					if resp, body := h.raw("GET", path, "", "", nil); resp.StatusCode != http.StatusOK {
-						t.Fatalf("%s, probe %d: %d %s", path, i, resp.StatusCode, body)
-					}
-				}
+			for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+				h.okTimes(5, path, "")
 			}
 			tok := h.token(auth.Claims{Subject: "agent", Roles: []auth.Role{auth.Agent}})
-			for i := range 2 {
-				if resp, body := h.raw("GET", "/v1/customers?q=a", tok, "", nil); resp.StatusCode != http.StatusOK {
-					t.Fatalf("request %d after the probes: %d %s", i, resp.StatusCode, body)
-				}
-			}
+			h.okTimes(2, "/v1/customers?q=a", tok) // the probes used none of the address's two
 			resp, body := h.raw("GET", "/v1/customers?q=a", tok, "", nil)
 			wantProblem(t, http.StatusTooManyRequests, body, resp.StatusCode, "rate-limited")
 			if resp, body := h.raw("GET", "/healthz", "", "", nil); resp.StatusCode != http.StatusOK {
@@ -164,16 +151,7 @@ func TestProfiles_OnlyForAdmins(t *testing.T) {
 		srv := httptest.NewServer(h.app.Profiles())
 		defer srv.Close()
 		get := func(path, tok string) (*http.Response, []byte) {
-			req, _ := http.NewRequest("GET", srv.URL+path, nil)
-			if tok != "" {
-				req.Header.Set("Authorization", "Bearer "+tok)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
+			resp, body := send(t, srv.Client(), "GET", srv.URL+path, tok, "", nil)
 			if resp.StatusCode >= 400 && resp.Header.Get("Content-Type") != "application/problem+json" {
 				t.Fatalf("%s: %d answered as %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
 			}
