@@ -23,6 +23,7 @@ import (
 	"github.com/council/contacthub/internal/config"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/httpapi"
+	"github.com/council/contacthub/internal/idempotency"
 	"github.com/council/contacthub/internal/identifier"
 	"github.com/council/contacthub/internal/intake"
 	"github.com/council/contacthub/internal/ivr"
@@ -56,7 +57,7 @@ type App struct {
 	// Bus carries outbox messages to every replica (Redis) or within this one.
 	Bus        Bus
 	Dispatcher *outbox.Dispatcher
-	sweeper    *kv.SQLIdempotency
+	keys       *idempotency.Store
 	handler    http.Handler
 }
 
@@ -65,6 +66,9 @@ type Bus interface {
 	outbox.Publisher
 	Subscribe(ctx context.Context) <-chan outbox.Message
 }
+
+// idempotencyWait is how long a request waits for another with the same key to finish.
+const idempotencyWait = 10 * time.Second
 
 // Open connects to the database (applying migrations) and Redis when configured.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
@@ -122,6 +126,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.Bus = outbox.NewMemoryBus()
 	}
 	a.Dispatcher = outbox.NewDispatcher(db, a.Bus, log)
+	a.keys = idempotency.New(db, cfg.IdempotencyTTL, idempotencyWait)
 	return a, nil
 }
 
@@ -197,15 +202,13 @@ func (a *App) buildHandler(ctx context.Context) error {
 		Ready:          a.ready, Registry: reg, Log: a.log,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, RateLimitPerMinute: a.cfg.RateLimitPerMinute,
 		RateLimitIPPerMinute: a.cfg.RateLimitIPPerMinute, TrustedProxies: a.cfg.TrustedProxies,
-		IdempotencyTTL: a.cfg.IdempotencyTTL, MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,
+		MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,
+		Idempotency: a.keys,
 	}
 	if a.redis != nil {
 		deps.Limiter = kv.NewRedisLimiter(a.redis, a.cfg.RedisPrefix)
-		deps.Idempotency = kv.NewRedisIdempotency(a.redis, a.cfg.RedisPrefix)
 	} else {
 		deps.Limiter = kv.NewMemoryLimiter()
-		a.sweeper = kv.NewSQLIdempotency(a.DB)
-		deps.Idempotency = a.sweeper
 	}
 	a.handler, err = httpapi.New(deps)
 	return err
@@ -318,7 +321,7 @@ func (a *App) servePprof(ctx context.Context) {
 func (a *App) Profiles() http.Handler { return httpapi.Profiles(a.verifier, a.log) }
 
 // sweep hourly deletes what is kept only for a while: published outbox messages, and
-// expired idempotency keys in the database (Redis expires its own).
+// expired idempotency keys.
 func (a *App) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -331,10 +334,7 @@ func (a *App) sweep(ctx context.Context) {
 		if err := a.Dispatcher.Purge(ctx); err != nil {
 			a.log.Warn("purge outbox", slog.String("error", err.Error()))
 		}
-		if a.sweeper == nil {
-			continue
-		}
-		if err := a.sweeper.Sweep(ctx); err != nil {
+		if err := a.keys.Sweep(ctx); err != nil {
 			a.log.Warn("sweep idempotency keys", slog.String("error", err.Error()))
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/council/contacthub/internal/idempotency"
 	"github.com/council/contacthub/internal/kv"
 )
 
@@ -176,11 +177,10 @@ func byPrincipal(c echo.Context) string {
 	return ""
 }
 
-// IdempotencyStore remembers the first response to each idempotency key.
+// IdempotencyStore runs a write carrying an Idempotency-Key as one attempt whose key,
+// work and answer commit together.
 type IdempotencyStore interface {
-	Claim(ctx context.Context, key, hash string) (kv.Claim, error)
-	Complete(ctx context.Context, key, hash string, resp kv.Response, ttl time.Duration) error
-	Release(ctx context.Context, key string) error
+	Begin(ctx context.Context, scope, hash string) (*idempotency.Attempt, error)
 }
 
 type bodyHashKey struct{}
@@ -213,71 +213,86 @@ func hashBody(next echo.HandlerFunc) echo.HandlerFunc {
 // replayHeaders are the response headers a replay must repeat.
 var replayHeaders = []string{echo.HeaderContentType, "ETag", echo.HeaderLocation}
 
-// idempotent replays the first response to a key instead of doing the work again.
-// Keys are scoped to the caller, so two callers cannot collide or read each other's.
-func idempotent(store IdempotencyStore, ttl time.Duration, wait time.Duration) echo.MiddlewareFunc {
+// idempotentWriteTimeout bounds a write that runs on after its client went away.
+const idempotentWriteTimeout = 30 * time.Second
+
+// errUndo tells an attempt to undo the work of a request answered with an error.
+var errUndo = errors.New("request refused: undo its work")
+
+// idempotent makes a write carrying an Idempotency-Key happen at most once. Its key, its
+// work and its answer commit in one transaction, and the answer is sent only after the
+// commit, so a key exists if and only if its write did: a request that fails, crashes or
+// is abandoned leaves nothing and its retry simply runs; a retry of one that committed
+// gets the first answer again. Keys are scoped to the caller (or, for anonymous callers,
+// their address), so callers cannot collide or read each other's answers. The write
+// runs to its end even if the client goes away: finished or rolled back, never half.
+func idempotent(store IdempotencyStore) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			hash, _ := c.Request().Context().Value(bodyHashKey{}).(string)
 			if hash == "" {
 				return next(c)
 			}
-			ctx := c.Request().Context()
-			key := principalFrom(ctx).Subject + "\x1f" + c.Request().Header.Get("Idempotency-Key")
-			claim, err := claimWaiting(ctx, store, key, hash, wait)
+			req := c.Request()
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), idempotentWriteTimeout)
+			defer cancel()
+			attempt, err := store.Begin(ctx, idempotencyScope(c), hash)
 			switch {
-			case errors.Is(err, kv.ErrKeyInUse):
+			case errors.Is(err, idempotency.ErrInUse):
 				return newProblem(idempotencyInUse, "retry when the first request has finished")
 			case err != nil:
 				return err
-			case claim.Mismatch:
+			case attempt.Mismatch:
 				return newProblem(idempotencyReused, "this Idempotency-Key was first used with a different request; use a new key")
-			case claim.Replay != nil:
-				return replay(c, claim.Replay)
+			case attempt.Replay != nil:
+				return replay(c, attempt.Replay)
 			}
-			rec := &recorder{ResponseWriter: c.Response().Writer}
-			c.Response().Writer = rec
-			if err := next(c); err != nil {
-				c.Error(err)
-			}
-			status := c.Response().Status
-			if status >= 500 || status == http.StatusTooManyRequests {
-				return releaseKey(ctx, store, key)
-			}
-			resp := kv.Response{Status: status, Headers: map[string]string{}, Body: rec.body.Bytes()}
-			for _, h := range replayHeaders {
-				if v := c.Response().Header().Get(h); v != "" {
-					resp.Headers[h] = v
+			c.SetRequest(req.WithContext(attempt.Ctx))
+			defer c.SetRequest(req)
+			held := &heldResponse{header: c.Response().Header().Clone()}
+			client := c.Response().Writer
+			c.Response().Writer = held
+			err = attempt.Work(func() error {
+				if err := next(c); err != nil {
+					c.Error(err)
 				}
+				if held.status >= http.StatusBadRequest {
+					return errUndo
+				}
+				return nil
+			})
+			c.Response().Writer = client
+			if err != nil && !errors.Is(err, errUndo) {
+				attempt.Abandon()
+				return sendFresh(c, err)
 			}
-			// The work is done and answered; storing must not depend on the client waiting.
-			return store.Complete(context.WithoutCancel(ctx), key, hash, resp, ttl)
+			if held.status >= http.StatusInternalServerError || held.status == http.StatusTooManyRequests {
+				attempt.Abandon() // a retry should run again, not be told the same failure
+				return held.sendTo(client)
+			}
+			if err := attempt.Complete(held.response()); err != nil {
+				return sendFresh(c, err)
+			}
+			return held.sendTo(client)
 		}
 	}
 }
 
-func releaseKey(ctx context.Context, store IdempotencyStore, key string) error {
-	return store.Release(context.WithoutCancel(ctx), key)
-}
-
-// claimWaiting claims the key, waiting a little while another request holds it so that
-// a client's quick retry gets the answer rather than an error.
-func claimWaiting(ctx context.Context, store IdempotencyStore, key, hash string, wait time.Duration) (kv.Claim, error) {
-	deadline := time.Now().Add(wait)
-	for {
-		claim, err := store.Claim(ctx, key, hash)
-		if !errors.Is(err, kv.ErrKeyInUse) || time.Now().After(deadline) {
-			return claim, err
-		}
-		select {
-		case <-ctx.Done():
-			return kv.Claim{}, ctx.Err()
-		case <-time.After(25 * time.Millisecond):
-		}
+// idempotencyScope is whose keys a request's key is among.
+func idempotencyScope(c echo.Context) string {
+	if p := principalFrom(c.Request().Context()); p.Subject != "" {
+		return "sub:" + p.Subject + "\x1f" + c.Request().Header.Get("Idempotency-Key")
 	}
+	return "ip:" + c.RealIP() + "\x1f" + c.Request().Header.Get("Idempotency-Key")
 }
 
-func replay(c echo.Context, r *kv.Response) error {
+// sendFresh answers with err instead of the held response, which did not commit.
+func sendFresh(c echo.Context, err error) error {
+	c.Response().Committed = false
+	return err
+}
+
+func replay(c echo.Context, r *idempotency.Response) error {
 	for h, v := range r.Headers {
 		c.Response().Header().Set(h, v)
 	}
@@ -287,13 +302,51 @@ func replay(c echo.Context, r *kv.Response) error {
 	return err
 }
 
-// recorder keeps a copy of what a handler writes.
-type recorder struct {
-	http.ResponseWriter
-	body bytes.Buffer
+// heldResponse keeps what a handler writes until the attempt has committed.
+type heldResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
 }
 
-func (r *recorder) Write(b []byte) (int, error) {
-	r.body.Write(b)
-	return r.ResponseWriter.Write(b)
+func (h *heldResponse) Header() http.Header { return h.header }
+
+func (h *heldResponse) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
+}
+
+func (h *heldResponse) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return h.body.Write(b)
+}
+
+// response is what a replay of this answer sends.
+func (h *heldResponse) response() idempotency.Response {
+	r := idempotency.Response{Status: h.status, Headers: map[string]string{}, Body: h.body.Bytes()}
+	for _, name := range replayHeaders {
+		if v := h.header.Get(name); v != "" {
+			r.Headers[name] = v
+		}
+	}
+	return r
+}
+
+// sendTo writes the held answer to the client (who may have gone: that is not an error).
+func (h *heldResponse) sendTo(w http.ResponseWriter) error {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	for name := range w.Header() {
+		delete(w.Header(), name)
+	}
+	for name, values := range h.header {
+		w.Header()[name] = values
+	}
+	w.WriteHeader(h.status)
+	_, _ = w.Write(h.body.Bytes())
+	return nil
 }

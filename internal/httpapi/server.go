@@ -59,13 +59,9 @@ type Deps struct {
 	RateLimitPerMinute   int
 	RateLimitIPPerMinute int
 	TrustedProxies       []*net.IPNet
-	IdempotencyTTL       time.Duration
 	MaxInFlight          int           // API requests served at once; 0: 64 per CPU
 	AdmissionWait        time.Duration // how long a request may wait for a place
 }
-
-// idempotencyWait is how long a request waits for another with the same key to finish.
-const idempotencyWait = 10 * time.Second
 
 // New builds the hub's HTTP handler.
 func New(d Deps) (http.Handler, error) {
@@ -97,7 +93,7 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	v1 := e.Group("", admit(d.MaxInFlight, d.AdmissionWait), hashBody, c.middleware, limitBy(d.Limiter, d.RateLimitPerMinute, byPrincipal),
-		idempotent(d.Idempotency, d.IdempotencyTTL, idempotencyWait))
+		idempotent(d.Idempotency))
 	api.RegisterHandlers(v1, api.NewStrictHandler(&handlers{customers: d.Customers,
 		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue,
 		router: d.Router, work: d.Work, reports: d.Reports, ratings: d.Ratings, satisfactionReports: d.Reports,

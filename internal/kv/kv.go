@@ -1,12 +1,11 @@
-// Package kv holds the small pieces of state API replicas must share — rate-limit
-// counters and idempotency keys — in Redis when it is configured, and otherwise in
-// process (rate limits) or in the hub's database (idempotency keys, which must survive
-// a restart).
+// Package kv holds the small pieces of state API replicas share and can afford to lose —
+// rate-limit counters — in Redis when it is configured, and otherwise in process.
+// Nothing correctness depends on lives here: idempotency keys are kept with their
+// writes in the database (package idempotency).
 package kv
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -35,6 +34,3 @@ type Decision struct {
 	Allowed    bool
 	RetryAfter time.Duration
 }
-
-// ErrKeyInUse: another request with the same idempotency key is still running.
-var ErrKeyInUse = errors.New("idempotency key in use")

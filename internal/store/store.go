@@ -108,9 +108,16 @@ func openPostgres(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 
 // InTx runs fn in a transaction, committing when fn returns nil and rolling back
 // otherwise. The transaction is passed explicitly; nothing hides it in the context.
+// Inside a request's unit (see Unit) it is a savepoint of the unit's transaction. A
+// transaction PostgreSQL aborts for a deadlock or a serialization failure is run again
+// a few times (fn must not keep state from an earlier try), then fails with
+// ErrContention.
 func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	if u := db.unitOf(ctx); u != nil {
+		return u.Savepoint(ctx, fn)
+	}
 	if db.Dialect == Postgres {
-		return db.inTxWithAppends(ctx, fn)
+		return retryContention(ctx, func() error { return db.inTxWithAppends(ctx, fn) })
 	}
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
