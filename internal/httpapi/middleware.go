@@ -213,8 +213,24 @@ func hashBody(next echo.HandlerFunc) echo.HandlerFunc {
 // replayHeaders are the response headers a replay must repeat.
 var replayHeaders = []string{echo.HeaderContentType, "ETag", echo.HeaderLocation}
 
-// idempotentWriteTimeout bounds a write that runs on after its client went away.
-const idempotentWriteTimeout = 30 * time.Second
+// writeTimeout bounds a write that runs on after its client went away.
+const writeTimeout = 30 * time.Second
+
+// finishWrites lets a write run to its end even when its client goes away: a write is
+// finished or rolled back, never left half done because the caller hung up. Reads still
+// stop when their client leaves.
+func finishWrites(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.Method == http.MethodGet || req.Method == http.MethodHead {
+			return next(c)
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), writeTimeout)
+		defer cancel()
+		c.SetRequest(req.WithContext(ctx))
+		return next(c)
+	}
+}
 
 // errUndo tells an attempt to undo the work of a request answered with an error.
 var errUndo = errors.New("request refused: undo its work")
@@ -225,7 +241,7 @@ var errUndo = errors.New("request refused: undo its work")
 // is abandoned leaves nothing and its retry simply runs; a retry of one that committed
 // gets the first answer again. Keys are scoped to the caller (or, for anonymous callers,
 // their address), so callers cannot collide or read each other's answers. The write
-// runs to its end even if the client goes away: finished or rolled back, never half.
+// runs to its end even if the client goes away (see finishWrites).
 func idempotent(store IdempotencyStore) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -234,9 +250,7 @@ func idempotent(store IdempotencyStore) echo.MiddlewareFunc {
 				return next(c)
 			}
 			req := c.Request()
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), idempotentWriteTimeout)
-			defer cancel()
-			attempt, err := store.Begin(ctx, idempotencyScope(c), hash)
+			attempt, err := store.Begin(req.Context(), idempotencyScope(c), hash)
 			switch {
 			case errors.Is(err, idempotency.ErrInUse):
 				return newProblem(idempotencyInUse, "retry when the first request has finished")

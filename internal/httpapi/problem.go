@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/store"
 )
 
 // problem is an RFC 9457 problem document. Its fields follow the spec's Problem schema.
@@ -101,6 +102,11 @@ func toProblem(err error) (p *problem, internalErr bool) {
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		return fromEchoError(he), false
+	}
+	if errors.Is(err, store.ErrContention) {
+		p = newProblem(unavailable, "the change met conflicting changes and was not made; retry")
+		p.retryAfter = time.Second
+		return p, false
 	}
 	return newProblem(internal, ""), true
 }

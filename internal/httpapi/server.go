@@ -93,7 +93,7 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	v1 := e.Group("", admit(d.MaxInFlight, d.AdmissionWait), hashBody, c.middleware, limitBy(d.Limiter, d.RateLimitPerMinute, byPrincipal),
-		idempotent(d.Idempotency))
+		finishWrites, idempotent(d.Idempotency))
 	api.RegisterHandlers(v1, api.NewStrictHandler(&handlers{customers: d.Customers,
 		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue,
 		router: d.Router, work: d.Work, reports: d.Reports, ratings: d.Ratings, satisfactionReports: d.Reports,
