@@ -173,8 +173,9 @@ type Patch struct {
 const AnyVersion = 0
 
 // Update applies p to the case at version expected.
-func (s *Cases) Update(ctx context.Context, actor Actor, id string, expected int, p Patch) (Case, error) {
-	return s.change(ctx, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
+func (s *Cases) Update(ctx context.Context, who Caller, id string, expected int, p Patch) (Case, error) {
+	actor := who.Actor
+	return s.change(ctx, who, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
 		before := c
 		if p.Status != nil && *p.Status != c.Status {
 			if *p.Status == Open && c.Status.Finished() || !CanMove(c.Status, *p.Status) {
@@ -239,12 +240,16 @@ func recordChanges(ctx context.Context, tx *sqlx.Tx, actor Actor, before, after 
 	return record(ctx, tx, actor, after, EventUpdated, now, map[string]any{"fields": fields})
 }
 
-// change runs fn on the locked case at version expected, in one transaction.
-func (s *Cases) change(ctx context.Context, id string, expected int, fn func(*sqlx.Tx, Case, time.Time) (Case, error)) (Case, error) {
+// change runs fn on the locked case at version expected, in one transaction, when who
+// may change it.
+func (s *Cases) change(ctx context.Context, who Caller, id string, expected int, fn func(*sqlx.Tx, Case, time.Time) (Case, error)) (Case, error) {
 	var out Case
 	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		c, err := s.LoadTx(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if err := MayChange(who, c); err != nil {
 			return err
 		}
 		if expected != AnyVersion && expected != c.Version {
@@ -257,14 +262,17 @@ func (s *Cases) change(ctx context.Context, id string, expected int, fn func(*sq
 }
 
 // AddNote puts a note on the case timeline.
-func (s *Cases) AddNote(ctx context.Context, actor Actor, id, text string, internal bool) (timeline.Event, error) {
+func (s *Cases) AddNote(ctx context.Context, who Caller, id, text string, internal bool) (timeline.Event, error) {
 	var ev timeline.Event
 	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		c, err := loadCase(ctx, tx, id, "")
 		if err != nil {
 			return err
 		}
-		ev = timeline.Event{ID: store.NewID(), CustomerID: c.CustomerID, CaseID: c.ID, Kind: EventNote, Actor: actor,
+		if err := MayChange(who, c); err != nil {
+			return err
+		}
+		ev = timeline.Event{ID: store.NewID(), CustomerID: c.CustomerID, CaseID: c.ID, Kind: EventNote, Actor: who.Actor,
 			OccurredAt: store.Now(), Data: map[string]any{"text": strings.TrimSpace(text), "internal": internal}}
 		return timeline.Append(ctx, tx, ev)
 	})
@@ -291,15 +299,16 @@ func (s *Cases) ResolveTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case,
 
 // Resolve resolves a case with a resolution code. A case resolved here, after the
 // contact that opened it, is not a first-contact resolution.
-func (s *Cases) Resolve(ctx context.Context, actor Actor, id string, expected int, code, note string) (Case, error) {
-	return s.change(ctx, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
-		return s.ResolveTx(ctx, tx, actor, c, code, note, false, now)
+func (s *Cases) Resolve(ctx context.Context, who Caller, id string, expected int, code, note string) (Case, error) {
+	return s.change(ctx, who, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
+		return s.ResolveTx(ctx, tx, who.Actor, c, code, note, false, now)
 	})
 }
 
 // Reopen puts a resolved case back to open.
-func (s *Cases) Reopen(ctx context.Context, actor Actor, id string, expected int, reason string) (Case, error) {
-	return s.change(ctx, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
+func (s *Cases) Reopen(ctx context.Context, who Caller, id string, expected int, reason string) (Case, error) {
+	actor := who.Actor
+	return s.change(ctx, who, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
 		if c.Status != Resolved {
 			return Case{}, fault.New(fault.Conflict, "only a resolved case can be reopened; this one is %s", c.Status)
 		}
