@@ -91,6 +91,9 @@ func (h *handlers) myCase(ctx context.Context, id string) (casework.Case, error)
 		return casework.Case{}, err
 	}
 	c, err := h.cases.Get(ctx, id)
+	if err != nil && !fault.Is(err, fault.NotFound) {
+		return casework.Case{}, err
+	}
 	if err != nil || c.CustomerID != me.ID {
 		return casework.Case{}, fault.New(fault.NotFound, "no case %s", id)
 	}
@@ -164,7 +167,11 @@ func (h *handlers) RateFromMyAccount(ctx context.Context, req api.RateFromMyAcco
 		if err != nil {
 			return nil, err
 		}
-		if c, err := h.contacts.Get(ctx, r.ContactID); err != nil || c.CustomerID != me.ID {
+		c, err := h.contacts.Get(ctx, r.ContactID)
+		if err != nil && !fault.Is(err, fault.NotFound) {
+			return nil, err
+		}
+		if err != nil || c.CustomerID != me.ID {
 			return nil, fault.New(fault.NotFound, "no contact %s", r.ContactID)
 		}
 	}
@@ -172,7 +179,14 @@ func (h *handlers) RateFromMyAccount(ctx context.Context, req api.RateFromMyAcco
 	if err != nil {
 		return nil, err
 	}
-	return api.RateFromMyAccount201JSONResponse(toRating(saved)), nil
+	return api.RateFromMyAccount201JSONResponse(toMyRating(saved)), nil
+}
+
+// toMyRating is a resident's rating as they see it: never the agent, channel, tier or
+// service it was attached to.
+func toMyRating(r satisfaction.Rating) api.MyRating {
+	return api.MyRating{Id: uuid.MustParse(r.ID), Score: deref(r.Score), Comment: optString(r.Comment),
+		CaseId: optUUID(r.CaseID), ContactId: optUUID(r.ContactID), CreatedAt: r.CreatedAt}
 }
 
 func (h *handlers) toCitizenCase(c casework.Case) api.CitizenCase {

@@ -364,7 +364,31 @@ func (in *Intake) existingCase(ctx context.Context, tx *sqlx.Tx, req Request, cu
 		}
 		return c, true, nil
 	}
+	if landlord := req.OnBehalfOf.LandlordID; landlord != "" {
+		return in.landlordCase(ctx, tx, landlord, customerID, req.Service.LGSL)
+	}
 	return in.cases.FindOpenTx(ctx, tx, customerID, req.Service.LGSL)
+}
+
+// selectLandlordOpenCase finds the open case about a service that the landlord's own
+// portal contact opened for this tenant.
+const selectLandlordOpenCase = `SELECT k.id FROM cases k JOIN contacts c ON c.id = k.opened_by_contact_id
+ WHERE c.landlord_id = ? AND k.customer_id = ? AND k.service_lgsl = ? AND k.status NOT IN ('resolved', 'closed')
+ ORDER BY k.created_at DESC, k.id DESC LIMIT 1`
+
+// landlordCase is the open case a landlord contact joins: only one the landlord itself
+// raised. A tenant's own cases are private to them (they may be about anything from
+// arrears to leaving a partner), so a landlord contact never joins one; it opens its own.
+func (in *Intake) landlordCase(ctx context.Context, tx *sqlx.Tx, landlordID, customerID string, lgsl int) (casework.Case, bool, error) {
+	var id string
+	err := tx.GetContext(ctx, &id, tx.Rebind(selectLandlordOpenCase), landlordID, customerID, lgsl)
+	if err = store.MapError(err); errors.Is(err, store.ErrNotFound) {
+		return casework.Case{}, false, nil
+	} else if err != nil {
+		return casework.Case{}, false, fmt.Errorf("find the landlord's open case: %w", err)
+	}
+	c, err := in.cases.LoadTx(ctx, tx, id)
+	return c, err == nil, err
 }
 
 // avoidable says why a contact that started at t need not have happened, or "". What
