@@ -462,6 +462,21 @@ func (e RatingDroppedRecorded) Valid() bool {
 	}
 }
 
+// Defines values for RatingReceiptSource.
+const (
+	RatingReceiptSourceWebPage RatingReceiptSource = "web_page"
+)
+
+// Valid indicates whether the value is a known member of the RatingReceiptSource enum.
+func (e RatingReceiptSource) Valid() bool {
+	switch e {
+	case RatingReceiptSourceWebPage:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReferralStatus.
 const (
 	Accepted  ReferralStatus = "accepted"
@@ -1220,6 +1235,16 @@ type MyContactRecorded struct {
 	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
 }
 
+// MyRating A resident's rating of their own case or contact, as they see it (no agent, channel, tier or service).
+type MyRating struct {
+	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
+	Comment   *string             `json:"comment,omitempty"`
+	ContactId *openapi_types.UUID `json:"contactId,omitempty"`
+	CreatedAt time.Time           `json:"createdAt"`
+	Id        openapi_types.UUID  `json:"id"`
+	Score     int                 `json:"score"`
+}
+
 // MyRatingCreate defines model for MyRatingCreate.
 type MyRatingCreate struct {
 	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
@@ -1398,6 +1423,20 @@ type RatingDropped struct {
 
 // RatingDroppedRecorded defines model for RatingDropped.Recorded.
 type RatingDroppedRecorded bool
+
+// RatingReceipt What a page rater who is not staff gets back — the rating as sent, and nothing of the council's work.
+type RatingReceipt struct {
+	Comment   *string             `json:"comment,omitempty"`
+	CreatedAt time.Time           `json:"createdAt"`
+	Id        openapi_types.UUID  `json:"id"`
+	PageUrl   *string             `json:"pageUrl,omitempty"`
+	Score     *int                `json:"score,omitempty"`
+	Source    RatingReceiptSource `json:"source"`
+	Useful    *bool               `json:"useful,omitempty"`
+}
+
+// RatingReceiptSource defines model for RatingReceipt.Source.
+type RatingReceiptSource string
 
 // Referral defines model for Referral.
 type Referral struct {
@@ -2005,6 +2044,11 @@ type UndoMergeParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// RecordRating201JSONResponseBody defines parameters for RecordRating.
+type RecordRating201JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // UpdateReferralParams defines parameters for UpdateReferral.
 type UpdateReferralParams struct {
 	// IfMatch Optionally, the `ETag` of the version being changed (`412` when stale).
@@ -2193,6 +2237,68 @@ func (t PostIVREvent200JSONResponseBody) MarshalJSON() ([]byte, error) {
 }
 
 func (t *PostIVREvent200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsRating returns the union data inside the RecordRating201JSONResponseBody as a Rating
+func (t RecordRating201JSONResponseBody) AsRating() (Rating, error) {
+	var body Rating
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRating overwrites any union data inside the RecordRating201JSONResponseBody as the provided Rating
+func (t *RecordRating201JSONResponseBody) FromRating(v Rating) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRating performs a merge with any union data inside the RecordRating201JSONResponseBody, using the provided Rating
+func (t *RecordRating201JSONResponseBody) MergeRating(v Rating) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRatingReceipt returns the union data inside the RecordRating201JSONResponseBody as a RatingReceipt
+func (t RecordRating201JSONResponseBody) AsRatingReceipt() (RatingReceipt, error) {
+	var body RatingReceipt
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRatingReceipt overwrites any union data inside the RecordRating201JSONResponseBody as the provided RatingReceipt
+func (t *RecordRating201JSONResponseBody) FromRatingReceipt(v RatingReceipt) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRatingReceipt performs a merge with any union data inside the RecordRating201JSONResponseBody, using the provided RatingReceipt
+func (t *RecordRating201JSONResponseBody) MergeRatingReceipt(v RatingReceipt) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t RecordRating201JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *RecordRating201JSONResponseBody) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -2925,7 +3031,9 @@ type ClientInterface interface {
 	// token). `ivr`: the keypad score after a call, for its contact (integration token).
 	// `agent_recorded`: a score an agent records for a contact or case. A rating
 	// attaches to its contact's case, customer, channel, tier, service, centre and
-	// agent, and appears on their timelines.
+	// agent, and appears on their timelines. Only staff and integrations may name a
+	// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+	// their own contacts and cases through `/v1/me/ratings`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2940,7 +3048,9 @@ type ClientInterface interface {
 	// token). `ivr`: the keypad score after a call, for its contact (integration token).
 	// `agent_recorded`: a score an agent records for a contact or case. A rating
 	// attaches to its contact's case, customer, channel, tier, service, centre and
-	// agent, and appears on their timelines.
+	// agent, and appears on their timelines. Only staff and integrations may name a
+	// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+	// their own contacts and cases through `/v1/me/ratings`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4510,7 +4620,9 @@ func (c *Client) ClaimNextCase(ctx context.Context, queue string, reqEditors ...
 // token). `ivr`: the keypad score after a call, for its contact (integration token).
 // `agent_recorded`: a score an agent records for a contact or case. A rating
 // attaches to its contact's case, customer, channel, tier, service, centre and
-// agent, and appears on their timelines.
+// agent, and appears on their timelines. Only staff and integrations may name a
+// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+// their own contacts and cases through `/v1/me/ratings`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4535,7 +4647,9 @@ func (c *Client) RecordRatingWithBody(ctx context.Context, contentType string, b
 // token). `ivr`: the keypad score after a call, for its contact (integration token).
 // `agent_recorded`: a score an agent records for a contact or case. A rating
 // attaches to its contact's case, customer, channel, tier, service, centre and
-// agent, and appears on their timelines.
+// agent, and appears on their timelines. Only staff and integrations may name a
+// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+// their own contacts and cases through `/v1/me/ratings`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8773,7 +8887,9 @@ type ClientWithResponsesInterface interface {
 	// token). `ivr`: the keypad score after a call, for its contact (integration token).
 	// `agent_recorded`: a score an agent records for a contact or case. A rating
 	// attaches to its contact's case, customer, channel, tier, service, centre and
-	// agent, and appears on their timelines.
+	// agent, and appears on their timelines. Only staff and integrations may name a
+	// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+	// their own contacts and cases through `/v1/me/ratings`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8788,7 +8904,9 @@ type ClientWithResponsesInterface interface {
 	// token). `ivr`: the keypad score after a call, for its contact (integration token).
 	// `agent_recorded`: a score an agent records for a contact or case. A rating
 	// attaches to its contact's case, customer, channel, tier, service, centre and
-	// agent, and appears on their timelines.
+	// agent, and appears on their timelines. Only staff and integrations may name a
+	// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+	// their own contacts and cases through `/v1/me/ratings`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13054,7 +13172,7 @@ type RateFromMyAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *Rating
+	JSON201 *MyRating
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -13070,7 +13188,7 @@ type RateFromMyAccountResponse struct {
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r RateFromMyAccountResponse) GetJSON201() *Rating {
+func (r RateFromMyAccountResponse) GetJSON201() *MyRating {
 	return r.JSON201
 }
 
@@ -13495,7 +13613,7 @@ type RecordRatingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *Rating
+	JSON201 *RecordRating201JSONResponseBody
 	// JSON202 the response for an HTTP 202 `application/json` response
 	JSON202 *RatingDropped
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
@@ -13515,7 +13633,7 @@ type RecordRatingResponse struct {
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r RecordRatingResponse) GetJSON201() *Rating {
+func (r RecordRatingResponse) GetJSON201() *RecordRating201JSONResponseBody {
 	return r.JSON201
 }
 
@@ -15623,7 +15741,9 @@ func (c *ClientWithResponses) ClaimNextCaseWithResponse(ctx context.Context, que
 // token). `ivr`: the keypad score after a call, for its contact (integration token).
 // `agent_recorded`: a score an agent records for a contact or case. A rating
 // attaches to its contact's case, customer, channel, tier, service, centre and
-// agent, and appears on their timelines.
+// agent, and appears on their timelines. Only staff and integrations may name a
+// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+// their own contacts and cases through `/v1/me/ratings`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15644,7 +15764,9 @@ func (c *ClientWithResponses) RecordRatingWithBodyWithResponse(ctx context.Conte
 // token). `ivr`: the keypad score after a call, for its contact (integration token).
 // `agent_recorded`: a score an agent records for a contact or case. A rating
 // attaches to its contact's case, customer, channel, tier, service, centre and
-// agent, and appears on their timelines.
+// agent, and appears on their timelines. Only staff and integrations may name a
+// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+// their own contacts and cases through `/v1/me/ratings`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -19557,7 +19679,7 @@ func ParseRateFromMyAccountResponse(rsp *http.Response) (*RateFromMyAccountRespo
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
-		var dest Rating
+		var dest MyRating
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -19948,7 +20070,7 @@ func ParseRecordRatingResponse(rsp *http.Response) (*RecordRatingResponse, error
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
-		var dest Rating
+		var dest RecordRating201JSONResponseBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
