@@ -2484,7 +2484,7 @@ type ClientInterface interface {
 	//
 	// Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 	// from `resolved` to `closed`; resolving and reopening have their own endpoints.
-	// A move the case cannot make is `409`. Needs `If-Match`.
+	// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2495,7 +2495,7 @@ type ClientInterface interface {
 	//
 	// Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 	// from `resolved` to `closed`; resolving and reopening have their own endpoints.
-	// A move the case cannot make is `409`. Needs `If-Match`.
+	// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2504,7 +2504,8 @@ type ClientInterface interface {
 
 	// HandOffCaseWithBody Move a case to another queue (and so tier), with a reason.
 	//
-	// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+	// Escalation and de-escalation are both allowed; the case is unassigned, to be
+	// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2513,7 +2514,8 @@ type ClientInterface interface {
 
 	// HandOffCase Move a case to another queue (and so tier), with a reason.
 	//
-	// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+	// Escalation and de-escalation are both allowed; the case is unassigned, to be
+	// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2522,12 +2524,16 @@ type ClientInterface interface {
 
 	// AddCaseNoteWithBody Add a note to the case timeline.
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/cases/{caseId}/notes (the `AddCaseNote` operationId).
 	AddCaseNoteWithBody(ctx context.Context, caseId CaseId, params *AddCaseNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddCaseNote Add a note to the case timeline.
+	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2555,10 +2561,14 @@ type ClientInterface interface {
 
 	// ReleaseCase Put a claimed case back in its queue (its assignee or a supervisor).
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Corresponds with POST /v1/cases/{caseId}/release (the `ReleaseCase` operationId).
 	ReleaseCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReopenCaseWithBody Reopen a resolved case.
+	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2567,6 +2577,8 @@ type ClientInterface interface {
 
 	// ReopenCase Reopen a resolved case.
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/cases/{caseId}/reopen (the `ReopenCase` operationId).
@@ -2574,12 +2586,16 @@ type ClientInterface interface {
 
 	// ResolveCaseWithBody Resolve a case with a resolution code.
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/cases/{caseId}/resolve (the `ResolveCase` operationId).
 	ResolveCaseWithBody(ctx context.Context, caseId CaseId, params *ResolveCaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveCase Resolve a case with a resolution code.
+	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2799,7 +2815,8 @@ type ClientInterface interface {
 
 	// AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
 	//
-	// Needs a landlord token for the same organisation. Expired or used invitations are `409`.
+	// Needs a landlord token for the same organisation. Expired or used invitations are
+	// `409`; an invitation is accepted once, however many accept it at the same moment.
 	//
 	// Corresponds with POST /v1/invitations/{token}/accept (the `AcceptInvitation` operationId).
 	AcceptInvitation(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2844,10 +2861,17 @@ type ClientInterface interface {
 
 	// ListLandlordCases The cases you raised (never a tenant's other cases).
 	//
+	// The cases your own portal contacts opened, as `CitizenCase` (no queue, tier, owner or notes).
+	//
 	// Corresponds with GET /v1/landlord/cases (the `ListLandlordCases` operationId).
 	ListLandlordCases(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LandlordContactWithBody Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+	//
+	// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+	// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+	// case about the service for that tenant, or opens one; it never joins a case the
+	// tenant raised themselves.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2855,6 +2879,11 @@ type ClientInterface interface {
 	LandlordContactWithBody(ctx context.Context, params *LandlordContactParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LandlordContact Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+	//
+	// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+	// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+	// case about the service for that tenant, or opens one; it never joins a case the
+	// tenant raised themselves.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3423,7 +3452,7 @@ func (c *Client) GetCase(ctx context.Context, caseId CaseId, reqEditors ...Reque
 //
 // Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 // from `resolved` to `closed`; resolving and reopening have their own endpoints.
-// A move the case cannot make is `409`. Needs `If-Match`.
+// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3444,7 +3473,7 @@ func (c *Client) UpdateCaseWithBody(ctx context.Context, caseId CaseId, params *
 //
 // Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 // from `resolved` to `closed`; resolving and reopening have their own endpoints.
-// A move the case cannot make is `409`. Needs `If-Match`.
+// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3463,7 +3492,8 @@ func (c *Client) UpdateCase(ctx context.Context, caseId CaseId, params *UpdateCa
 
 // HandOffCaseWithBody Move a case to another queue (and so tier), with a reason.
 //
-// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+// Escalation and de-escalation are both allowed; the case is unassigned, to be
+// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3482,7 +3512,8 @@ func (c *Client) HandOffCaseWithBody(ctx context.Context, caseId CaseId, params 
 
 // HandOffCase Move a case to another queue (and so tier), with a reason.
 //
-// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+// Escalation and de-escalation are both allowed; the case is unassigned, to be
+// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3501,6 +3532,8 @@ func (c *Client) HandOffCase(ctx context.Context, caseId CaseId, params *HandOff
 
 // AddCaseNoteWithBody Add a note to the case timeline.
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/cases/{caseId}/notes (the `AddCaseNote` operationId).
@@ -3517,6 +3550,8 @@ func (c *Client) AddCaseNoteWithBody(ctx context.Context, caseId CaseId, params 
 }
 
 // AddCaseNote Add a note to the case timeline.
+//
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3584,6 +3619,8 @@ func (c *Client) ReferCase(ctx context.Context, caseId CaseId, params *ReferCase
 
 // ReleaseCase Put a claimed case back in its queue (its assignee or a supervisor).
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Corresponds with POST /v1/cases/{caseId}/release (the `ReleaseCase` operationId).
 func (c *Client) ReleaseCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReleaseCaseRequest(c.Server, caseId)
@@ -3598,6 +3635,8 @@ func (c *Client) ReleaseCase(ctx context.Context, caseId CaseId, reqEditors ...R
 }
 
 // ReopenCaseWithBody Reopen a resolved case.
+//
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3616,6 +3655,8 @@ func (c *Client) ReopenCaseWithBody(ctx context.Context, caseId CaseId, params *
 
 // ReopenCase Reopen a resolved case.
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/cases/{caseId}/reopen (the `ReopenCase` operationId).
@@ -3633,6 +3674,8 @@ func (c *Client) ReopenCase(ctx context.Context, caseId CaseId, params *ReopenCa
 
 // ResolveCaseWithBody Resolve a case with a resolution code.
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/cases/{caseId}/resolve (the `ResolveCase` operationId).
@@ -3649,6 +3692,8 @@ func (c *Client) ResolveCaseWithBody(ctx context.Context, caseId CaseId, params 
 }
 
 // ResolveCase Resolve a case with a resolution code.
+//
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4098,7 +4143,8 @@ func (c *Client) GetCustomerTimeline(ctx context.Context, customerId CustomerId,
 
 // AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
 //
-// Needs a landlord token for the same organisation. Expired or used invitations are `409`.
+// Needs a landlord token for the same organisation. Expired or used invitations are
+// `409`; an invitation is accepted once, however many accept it at the same moment.
 //
 // Corresponds with POST /v1/invitations/{token}/accept (the `AcceptInvitation` operationId).
 func (c *Client) AcceptInvitation(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4173,6 +4219,8 @@ func (c *Client) PostIVREvent(ctx context.Context, params *PostIVREventParams, b
 
 // ListLandlordCases The cases you raised (never a tenant's other cases).
 //
+// The cases your own portal contacts opened, as `CitizenCase` (no queue, tier, owner or notes).
+//
 // Corresponds with GET /v1/landlord/cases (the `ListLandlordCases` operationId).
 func (c *Client) ListLandlordCases(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListLandlordCasesRequest(c.Server)
@@ -4187,6 +4235,11 @@ func (c *Client) ListLandlordCases(ctx context.Context, reqEditors ...RequestEdi
 }
 
 // LandlordContactWithBody Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+//
+// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+// case about the service for that tenant, or opens one; it never joins a case the
+// tenant raised themselves.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4204,6 +4257,11 @@ func (c *Client) LandlordContactWithBody(ctx context.Context, params *LandlordCo
 }
 
 // LandlordContact Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+//
+// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+// case about the service for that tenant, or opens one; it never joins a case the
+// tenant raised themselves.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8302,7 +8360,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 	// from `resolved` to `closed`; resolving and reopening have their own endpoints.
-	// A move the case cannot make is `409`. Needs `If-Match`.
+	// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8313,7 +8371,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 	// from `resolved` to `closed`; resolving and reopening have their own endpoints.
-	// A move the case cannot make is `409`. Needs `If-Match`.
+	// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8322,7 +8380,8 @@ type ClientWithResponsesInterface interface {
 
 	// HandOffCaseWithBodyWithResponse Move a case to another queue (and so tier), with a reason.
 	//
-	// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+	// Escalation and de-escalation are both allowed; the case is unassigned, to be
+	// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8331,7 +8390,8 @@ type ClientWithResponsesInterface interface {
 
 	// HandOffCaseWithResponse Move a case to another queue (and so tier), with a reason.
 	//
-	// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+	// Escalation and de-escalation are both allowed; the case is unassigned, to be
+	// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8340,12 +8400,16 @@ type ClientWithResponsesInterface interface {
 
 	// AddCaseNoteWithBodyWithResponse Add a note to the case timeline.
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/cases/{caseId}/notes (the `AddCaseNote` operationId).
 	AddCaseNoteWithBodyWithResponse(ctx context.Context, caseId CaseId, params *AddCaseNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddCaseNoteResponse, error)
 
 	// AddCaseNoteWithResponse Add a note to the case timeline.
+	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8375,12 +8439,16 @@ type ClientWithResponsesInterface interface {
 
 	// ReleaseCaseWithResponse Put a claimed case back in its queue (its assignee or a supervisor).
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/cases/{caseId}/release (the `ReleaseCase` operationId).
 	ReleaseCaseWithResponse(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*ReleaseCaseResponse, error)
 
 	// ReopenCaseWithBodyWithResponse Reopen a resolved case.
+	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8389,6 +8457,8 @@ type ClientWithResponsesInterface interface {
 
 	// ReopenCaseWithResponse Reopen a resolved case.
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/cases/{caseId}/reopen (the `ReopenCase` operationId).
@@ -8396,12 +8466,16 @@ type ClientWithResponsesInterface interface {
 
 	// ResolveCaseWithBodyWithResponse Resolve a case with a resolution code.
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/cases/{caseId}/resolve (the `ResolveCase` operationId).
 	ResolveCaseWithBodyWithResponse(ctx context.Context, caseId CaseId, params *ResolveCaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveCaseResponse, error)
 
 	// ResolveCaseWithResponse Resolve a case with a resolution code.
+	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8637,7 +8711,8 @@ type ClientWithResponsesInterface interface {
 
 	// AcceptInvitationWithResponse Accept an invitation, linking your identity (the token's sub) to the organisation.
 	//
-	// Needs a landlord token for the same organisation. Expired or used invitations are `409`.
+	// Needs a landlord token for the same organisation. Expired or used invitations are
+	// `409`; an invitation is accepted once, however many accept it at the same moment.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8684,6 +8759,8 @@ type ClientWithResponsesInterface interface {
 
 	// ListLandlordCasesWithResponse The cases you raised (never a tenant's other cases).
 	//
+	// The cases your own portal contacts opened, as `CitizenCase` (no queue, tier, owner or notes).
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/landlord/cases (the `ListLandlordCases` operationId).
@@ -8691,12 +8768,22 @@ type ClientWithResponsesInterface interface {
 
 	// LandlordContactWithBodyWithResponse Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
 	//
+	// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+	// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+	// case about the service for that tenant, or opens one; it never joins a case the
+	// tenant raised themselves.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/landlord/contacts (the `LandlordContact` operationId).
 	LandlordContactWithBodyWithResponse(ctx context.Context, params *LandlordContactParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LandlordContactResponse, error)
 
 	// LandlordContactWithResponse Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+	//
+	// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+	// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+	// case about the service for that tenant, or opens one; it never joins a case the
+	// tenant raised themselves.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14766,7 +14853,7 @@ func (c *ClientWithResponses) GetCaseWithResponse(ctx context.Context, caseId Ca
 //
 // Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 // from `resolved` to `closed`; resolving and reopening have their own endpoints.
-// A move the case cannot make is `409`. Needs `If-Match`.
+// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14783,7 +14870,7 @@ func (c *ClientWithResponses) UpdateCaseWithBodyWithResponse(ctx context.Context
 //
 // Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 // from `resolved` to `closed`; resolving and reopening have their own endpoints.
-// A move the case cannot make is `409`. Needs `If-Match`.
+// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14798,7 +14885,8 @@ func (c *ClientWithResponses) UpdateCaseWithResponse(ctx context.Context, caseId
 
 // HandOffCaseWithBodyWithResponse Move a case to another queue (and so tier), with a reason.
 //
-// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+// Escalation and de-escalation are both allowed; the case is unassigned, to be
+// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14813,7 +14901,8 @@ func (c *ClientWithResponses) HandOffCaseWithBodyWithResponse(ctx context.Contex
 
 // HandOffCaseWithResponse Move a case to another queue (and so tier), with a reason.
 //
-// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+// Escalation and de-escalation are both allowed; the case is unassigned, to be
+// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14828,6 +14917,8 @@ func (c *ClientWithResponses) HandOffCaseWithResponse(ctx context.Context, caseI
 
 // AddCaseNoteWithBodyWithResponse Add a note to the case timeline.
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/cases/{caseId}/notes (the `AddCaseNote` operationId).
@@ -14840,6 +14931,8 @@ func (c *ClientWithResponses) AddCaseNoteWithBodyWithResponse(ctx context.Contex
 }
 
 // AddCaseNoteWithResponse Add a note to the case timeline.
+//
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14893,6 +14986,8 @@ func (c *ClientWithResponses) ReferCaseWithResponse(ctx context.Context, caseId 
 
 // ReleaseCaseWithResponse Put a claimed case back in its queue (its assignee or a supervisor).
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/cases/{caseId}/release (the `ReleaseCase` operationId).
@@ -14905,6 +15000,8 @@ func (c *ClientWithResponses) ReleaseCaseWithResponse(ctx context.Context, caseI
 }
 
 // ReopenCaseWithBodyWithResponse Reopen a resolved case.
+//
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14919,6 +15016,8 @@ func (c *ClientWithResponses) ReopenCaseWithBodyWithResponse(ctx context.Context
 
 // ReopenCaseWithResponse Reopen a resolved case.
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/cases/{caseId}/reopen (the `ReopenCase` operationId).
@@ -14932,6 +15031,8 @@ func (c *ClientWithResponses) ReopenCaseWithResponse(ctx context.Context, caseId
 
 // ResolveCaseWithBodyWithResponse Resolve a case with a resolution code.
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/cases/{caseId}/resolve (the `ResolveCase` operationId).
@@ -14944,6 +15045,8 @@ func (c *ClientWithResponses) ResolveCaseWithBodyWithResponse(ctx context.Contex
 }
 
 // ResolveCaseWithResponse Resolve a case with a resolution code.
+//
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15317,7 +15420,8 @@ func (c *ClientWithResponses) GetCustomerTimelineWithResponse(ctx context.Contex
 
 // AcceptInvitationWithResponse Accept an invitation, linking your identity (the token's sub) to the organisation.
 //
-// Needs a landlord token for the same organisation. Expired or used invitations are `409`.
+// Needs a landlord token for the same organisation. Expired or used invitations are
+// `409`; an invitation is accepted once, however many accept it at the same moment.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -15382,6 +15486,8 @@ func (c *ClientWithResponses) PostIVREventWithResponse(ctx context.Context, para
 
 // ListLandlordCasesWithResponse The cases you raised (never a tenant's other cases).
 //
+// The cases your own portal contacts opened, as `CitizenCase` (no queue, tier, owner or notes).
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/landlord/cases (the `ListLandlordCases` operationId).
@@ -15395,6 +15501,11 @@ func (c *ClientWithResponses) ListLandlordCasesWithResponse(ctx context.Context,
 
 // LandlordContactWithBodyWithResponse Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
 //
+// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+// case about the service for that tenant, or opens one; it never joins a case the
+// tenant raised themselves.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/landlord/contacts (the `LandlordContact` operationId).
@@ -15407,6 +15518,11 @@ func (c *ClientWithResponses) LandlordContactWithBodyWithResponse(ctx context.Co
 }
 
 // LandlordContactWithResponse Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+//
+// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+// case about the service for that tenant, or opens one; it never joins a case the
+// tenant raised themselves.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
