@@ -73,7 +73,10 @@ type Case struct {
 	Routing                Routing
 	ClaimedAt              time.Time
 	HandoffCount           int
-	Version                int
+	// LandlordID is the landlord organisation that raised the case through its portal,
+	// "" for the customer's own. It never changes: it is who the case is party to.
+	LandlordID string
+	Version    int
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
 }

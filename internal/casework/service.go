@@ -25,6 +25,8 @@ type NewCase struct {
 	Summary           string
 	Priority          int
 	OpenedByContactID string
+	// LandlordID is the landlord raising the case through its portal, "" for the customer.
+	LandlordID string
 	// Route is the router's decision; without one the case gets the defaults and the
 	// service's SLA from the catalogue.
 	Route *Route
@@ -57,7 +59,7 @@ func (s *Cases) OpenTx(ctx context.Context, tx *sqlx.Tx, actor Actor, in NewCase
 		ID: store.NewID(), CustomerID: in.CustomerID, Service: in.Service, Status: Open,
 		Tier: DefaultTier, Queue: DefaultQueue, Priority: DefaultPriority,
 		SLADueAt: now.Add(time.Duration(svc.SLADays) * 24 * time.Hour), Channel: in.Channel,
-		OpenedByContactID: in.OpenedByContactID, Summary: strings.TrimSpace(in.Summary),
+		OpenedByContactID: in.OpenedByContactID, Summary: strings.TrimSpace(in.Summary), LandlordID: in.LandlordID,
 		Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
 	if r := in.Route; r != nil {
@@ -121,13 +123,16 @@ func record(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, kind string, 
 }
 
 const selectOpenForService = `SELECT ` + caseColumns + ` FROM cases
- WHERE customer_id = ? AND service_lgsl = ? AND status NOT IN ('resolved', 'closed')
+ WHERE customer_id = ? AND service_lgsl = ? AND landlord_id = ? AND status NOT IN ('resolved', 'closed')
  ORDER BY created_at DESC LIMIT 1`
 
-// FindOpenTx returns the customer's most recent unfinished case about the service.
-func (s *Cases) FindOpenTx(ctx context.Context, q Querier, customerID string, lgsl int) (Case, bool, error) {
+// FindOpenTx returns the customer's most recent unfinished case about the service that
+// landlordID raised ("" for the customer's own). A landlord's contact never joins a
+// case the tenant raised, nor a tenant's contact one the landlord raised: each is
+// private to whoever raised it.
+func (s *Cases) FindOpenTx(ctx context.Context, q Querier, customerID string, lgsl int, landlordID string) (Case, bool, error) {
 	var r caseRow
-	err := sqlx.GetContext(ctx, q, &r, q.Rebind(selectOpenForService+lockSuffix(s.db)), customerID, lgsl)
+	err := sqlx.GetContext(ctx, q, &r, q.Rebind(selectOpenForService+lockSuffix(s.db)), customerID, lgsl, landlordID)
 	if err = store.MapError(err); errors.Is(err, store.ErrNotFound) {
 		return Case{}, false, nil
 	} else if err != nil {
@@ -158,6 +163,24 @@ func (s *Cases) LinkContactTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c C
 // Get reads a case.
 func (s *Cases) Get(ctx context.Context, id string) (Case, error) {
 	return loadCase(ctx, s.db, id, "")
+}
+
+const selectRaisedBy = `SELECT ` + caseColumns + ` FROM cases WHERE landlord_id = ? ORDER BY id DESC`
+
+// RaisedBy lists the cases a landlord raised through its portal, newest first.
+func (s *Cases) RaisedBy(ctx context.Context, landlordID string) ([]Case, error) {
+	var rows []caseRow
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(selectRaisedBy), landlordID); err != nil {
+		return nil, fmt.Errorf("cases raised by landlord: %w", store.MapError(err))
+	}
+	out := make([]Case, len(rows))
+	for i, r := range rows {
+		var err error
+		if out[i], err = r.toCase(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Patch changes what PATCH /v1/cases may change; nil members are unchanged.

@@ -77,6 +77,11 @@ func storedChannel(t *testing.T, h *hub, id openapi_types.UUID) string {
 	return ch
 }
 
+// officer is an agent of the given tier.
+func officer(h *hub, tier int) *contacthub.ClientWithResponses {
+	return h.client(h.token(auth.Claims{Subject: fmt.Sprintf("officer-tier-%d", tier), Roles: []auth.Role{auth.Agent}, Tier: tier}))
+}
+
 // caseOf reads a case as staff see it.
 func caseOf(t *testing.T, h *hub, id openapi_types.UUID) contacthub.Case {
 	t.Helper()
@@ -265,6 +270,11 @@ func TestAccess_ALandlordContactNeverJoinsTheTenantsOwnCase(t *testing.T) {
 		if c := caseOf(t, h, tenantCase.Id); c.ContactCount != 1 {
 			t.Fatalf("the tenant's case has %d contacts, want 1", c.ContactCount)
 		}
+		// Nor does the tenant's own next call join the case the landlord raised.
+		again := record(t, ag, contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: councilTax(), CustomerId: &p.tenant.Id})
+		if c, _ := again.Case.Get(); c.Id != tenantCase.Id {
+			t.Fatalf("the tenant's call joined %s, want their own case %s", c.Id, tenantCase.Id)
+		}
 		if second := raise(); second.Id != first.Id {
 			t.Fatalf("the landlord's second contact opened %s instead of joining its own case %s", second.Id, first.Id)
 		}
@@ -441,6 +451,13 @@ func TestAccess_ChangingACaseNeedsItsTierOrItsClaim(t *testing.T) {
 					t.Errorf("%s %s: the refusal does not say why: %s", op.method, op.path, body)
 				}
 			}
+		}
+		// Nor through the contact that opened it, marked resolved at first contact later.
+		resp, body := h.raw("PATCH", "/v1/contacts/"+fraud.Contact.Id.String(), tier1, "application/json",
+			[]byte(`{"outcome":"resolved_first_contact"}`), "If-Match", "*")
+		wantProblem(t, http.StatusForbidden, body, resp.StatusCode, "forbidden")
+		if got, _ := ag.GetContactWithResponse(ctx, fraud.Contact.Id); got.JSON200 == nil || got.JSON200.Outcome == contacthub.OutcomeResolvedFirstContact {
+			t.Fatalf("the refused contact update was kept: %s", got.Body)
 		}
 		after := caseOf(t, h, fc.Id)
 		if after.Version != 2 && after.Status != contacthub.CaseStatusOpen || after.Tier != 3 || after.Priority == 5 ||

@@ -17,7 +17,7 @@ import (
 type Contacts interface {
 	Record(ctx context.Context, actor intake.Actor, req intake.Request) (intake.Result, error)
 	Get(ctx context.Context, id string) (intake.Contact, error)
-	Update(ctx context.Context, actor intake.Actor, id string, expected int, p intake.Patch) (intake.Contact, error)
+	Update(ctx context.Context, who casework.Caller, id string, expected int, p intake.Patch) (intake.Contact, error)
 	List(ctx context.Context, q intake.Query) (intake.Page, error)
 }
 
@@ -80,7 +80,7 @@ func (h *handlers) UpdateContact(ctx context.Context, req api.UpdateContactReque
 		o := intake.Outcome(*b.Outcome)
 		p.Outcome = &o
 	}
-	c, err := h.contacts.Update(ctx, actorFrom(ctx), req.ContactId.String(), version, p)
+	c, err := h.contacts.Update(ctx, callerFrom(ctx), req.ContactId.String(), version, p)
 	if err != nil {
 		return nil, err
 	}

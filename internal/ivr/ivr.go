@@ -280,7 +280,7 @@ func (c *Calls) answer(ctx context.Context, actor timeline.Actor, call callRow, 
 	if agent == "" {
 		return nil
 	}
-	_, err = c.contacts.Update(ctx, actor, call.ContactID, intake.AnyVersion, intake.Patch{Agent: &agent})
+	_, err = c.contacts.Update(ctx, casework.Caller{Actor: actor, System: true}, call.ContactID, intake.AnyVersion, intake.Patch{Agent: &agent})
 	return err
 }
 
@@ -352,7 +352,7 @@ func (c *Calls) hangup(ctx context.Context, actor timeline.Actor, call callRow, 
 	if o := hangupOutcome(call, e); o != "" {
 		p.Outcome = &o
 	}
-	_, err = c.contacts.Update(ctx, actor, call.ContactID, intake.AnyVersion, p)
+	_, err = c.contacts.Update(ctx, casework.Caller{Actor: actor, System: true}, call.ContactID, intake.AnyVersion, p)
 	return err
 }
 

@@ -357,28 +357,9 @@ func (p *Portal) RaiseContact(ctx context.Context, actor timeline.Actor, landlor
 	return p.contacts.Record(ctx, actor, req)
 }
 
-// selectLandlordCases reads the cases a landlord raised: those its own portal contact
-// opened. Landlord contacts join only such cases, but a contact's case is not proof of
-// that on its own (a contact may have been joined to a tenant's case by an older rule,
-// or moved with a merge), so the opening contact is what decides.
-const selectLandlordCases = `SELECT k.id FROM cases k JOIN contacts c ON c.id = k.opened_by_contact_id
- WHERE c.landlord_id = ? ORDER BY k.id DESC`
-
-// Cases lists the cases a landlord raised, and no others.
+// Cases lists the cases a landlord raised, and no others: never a tenant's own.
 func (p *Portal) Cases(ctx context.Context, landlordID string) ([]casework.Case, error) {
-	var ids []string
-	if err := p.db.SelectContext(ctx, &ids, p.db.Rebind(selectLandlordCases), landlordID); err != nil {
-		return nil, fmt.Errorf("landlord cases: %w", store.MapError(err))
-	}
-	out := make([]casework.Case, 0, len(ids))
-	for _, id := range ids {
-		c, err := p.cases.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return p.cases.RaisedBy(ctx, landlordID)
 }
 
 // TakeUp is the portal's take-up, as the council's committee asked to see it.
