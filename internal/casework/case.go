@@ -73,10 +73,8 @@ type Case struct {
 	Routing                Routing
 	ClaimedAt              time.Time
 	HandoffCount           int
-	// LandlordID is the landlord organisation that raised the case through its portal,
-	// "" for the customer's own. It never changes: it is who the case is party to.
-	LandlordID string
-	Version    int
+	LandlordID             string // raised it through the landlord portal; "" for the customer's own; never changes
+	Version                int
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
 }
