@@ -442,6 +442,21 @@ func (e RatingDroppedRecorded) Valid() bool {
 	}
 }
 
+// Defines values for RatingReceiptSource.
+const (
+	RatingReceiptSourceWebPage RatingReceiptSource = "web_page"
+)
+
+// Valid indicates whether the value is a known member of the RatingReceiptSource enum.
+func (e RatingReceiptSource) Valid() bool {
+	switch e {
+	case RatingReceiptSourceWebPage:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReferralStatus.
 const (
 	Accepted  ReferralStatus = "accepted"
@@ -1191,6 +1206,16 @@ type MyContactRecorded struct {
 	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
 }
 
+// MyRating A resident's rating of their own case or contact, as they see it (no agent, channel, tier or service).
+type MyRating struct {
+	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
+	Comment   *string             `json:"comment,omitempty"`
+	ContactId *openapi_types.UUID `json:"contactId,omitempty"`
+	CreatedAt time.Time           `json:"createdAt"`
+	Id        openapi_types.UUID  `json:"id"`
+	Score     int                 `json:"score"`
+}
+
 // MyRatingCreate defines model for MyRatingCreate.
 type MyRatingCreate struct {
 	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
@@ -1346,6 +1371,20 @@ type RatingDropped struct {
 
 // RatingDroppedRecorded defines model for RatingDropped.Recorded.
 type RatingDroppedRecorded bool
+
+// RatingReceipt What a page rater who is not staff gets back — the rating as sent, and nothing of the council's work.
+type RatingReceipt struct {
+	Comment   *string             `json:"comment,omitempty"`
+	CreatedAt time.Time           `json:"createdAt"`
+	Id        openapi_types.UUID  `json:"id"`
+	PageUrl   *string             `json:"pageUrl,omitempty"`
+	Score     *int                `json:"score,omitempty"`
+	Source    RatingReceiptSource `json:"source"`
+	Useful    *bool               `json:"useful,omitempty"`
+}
+
+// RatingReceiptSource defines model for RatingReceipt.Source.
+type RatingReceiptSource string
 
 // Referral defines model for Referral.
 type Referral struct {
@@ -1945,6 +1984,11 @@ type UndoMergeParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// RecordRating201JSONResponseBody defines parameters for RecordRating.
+type RecordRating201JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // UpdateReferralParams defines parameters for UpdateReferral.
 type UpdateReferralParams struct {
 	// IfMatch Optionally, the `ETag` of the version being changed (`412` when stale).
@@ -2121,6 +2165,68 @@ func (t PostIVREvent200JSONResponseBody) MarshalJSON() ([]byte, error) {
 }
 
 func (t *PostIVREvent200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsRating returns the union data inside the RecordRating201JSONResponseBody as a Rating
+func (t RecordRating201JSONResponseBody) AsRating() (Rating, error) {
+	var body Rating
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRating overwrites any union data inside the RecordRating201JSONResponseBody as the provided Rating
+func (t *RecordRating201JSONResponseBody) FromRating(v Rating) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRating performs a merge with any union data inside the RecordRating201JSONResponseBody, using the provided Rating
+func (t *RecordRating201JSONResponseBody) MergeRating(v Rating) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRatingReceipt returns the union data inside the RecordRating201JSONResponseBody as a RatingReceipt
+func (t RecordRating201JSONResponseBody) AsRatingReceipt() (RatingReceipt, error) {
+	var body RatingReceipt
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRatingReceipt overwrites any union data inside the RecordRating201JSONResponseBody as the provided RatingReceipt
+func (t *RecordRating201JSONResponseBody) FromRatingReceipt(v RatingReceipt) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRatingReceipt performs a merge with any union data inside the RecordRating201JSONResponseBody, using the provided RatingReceipt
+func (t *RecordRating201JSONResponseBody) MergeRatingReceipt(v RatingReceipt) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t RecordRating201JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *RecordRating201JSONResponseBody) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -9249,7 +9355,7 @@ type RateFromMyAccountResponseObject interface {
 	VisitRateFromMyAccountResponse(w http.ResponseWriter) error
 }
 
-type RateFromMyAccount201JSONResponse Rating
+type RateFromMyAccount201JSONResponse MyRating
 
 func (response RateFromMyAccount201JSONResponse) VisitRateFromMyAccountResponse(w http.ResponseWriter) error {
 
@@ -9843,12 +9949,12 @@ type RecordRatingResponseObject interface {
 	VisitRecordRatingResponse(w http.ResponseWriter) error
 }
 
-type RecordRating201JSONResponse Rating
+type RecordRating201JSONResponse = RecordRating201JSONResponseBody
 
 func (response RecordRating201JSONResponse) VisitRecordRatingResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.union); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")

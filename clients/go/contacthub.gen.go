@@ -462,6 +462,21 @@ func (e RatingDroppedRecorded) Valid() bool {
 	}
 }
 
+// Defines values for RatingReceiptSource.
+const (
+	RatingReceiptSourceWebPage RatingReceiptSource = "web_page"
+)
+
+// Valid indicates whether the value is a known member of the RatingReceiptSource enum.
+func (e RatingReceiptSource) Valid() bool {
+	switch e {
+	case RatingReceiptSourceWebPage:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReferralStatus.
 const (
 	Accepted  ReferralStatus = "accepted"
@@ -1220,6 +1235,16 @@ type MyContactRecorded struct {
 	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
 }
 
+// MyRating A resident's rating of their own case or contact, as they see it (no agent, channel, tier or service).
+type MyRating struct {
+	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
+	Comment   *string             `json:"comment,omitempty"`
+	ContactId *openapi_types.UUID `json:"contactId,omitempty"`
+	CreatedAt time.Time           `json:"createdAt"`
+	Id        openapi_types.UUID  `json:"id"`
+	Score     int                 `json:"score"`
+}
+
 // MyRatingCreate defines model for MyRatingCreate.
 type MyRatingCreate struct {
 	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
@@ -1398,6 +1423,20 @@ type RatingDropped struct {
 
 // RatingDroppedRecorded defines model for RatingDropped.Recorded.
 type RatingDroppedRecorded bool
+
+// RatingReceipt What a page rater who is not staff gets back — the rating as sent, and nothing of the council's work.
+type RatingReceipt struct {
+	Comment   *string             `json:"comment,omitempty"`
+	CreatedAt time.Time           `json:"createdAt"`
+	Id        openapi_types.UUID  `json:"id"`
+	PageUrl   *string             `json:"pageUrl,omitempty"`
+	Score     *int                `json:"score,omitempty"`
+	Source    RatingReceiptSource `json:"source"`
+	Useful    *bool               `json:"useful,omitempty"`
+}
+
+// RatingReceiptSource defines model for RatingReceipt.Source.
+type RatingReceiptSource string
 
 // Referral defines model for Referral.
 type Referral struct {
@@ -2005,6 +2044,11 @@ type UndoMergeParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// RecordRating201JSONResponseBody defines parameters for RecordRating.
+type RecordRating201JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // UpdateReferralParams defines parameters for UpdateReferral.
 type UpdateReferralParams struct {
 	// IfMatch Optionally, the `ETag` of the version being changed (`412` when stale).
@@ -2197,6 +2241,68 @@ func (t *PostIVREvent200JSONResponseBody) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsRating returns the union data inside the RecordRating201JSONResponseBody as a Rating
+func (t RecordRating201JSONResponseBody) AsRating() (Rating, error) {
+	var body Rating
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRating overwrites any union data inside the RecordRating201JSONResponseBody as the provided Rating
+func (t *RecordRating201JSONResponseBody) FromRating(v Rating) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRating performs a merge with any union data inside the RecordRating201JSONResponseBody, using the provided Rating
+func (t *RecordRating201JSONResponseBody) MergeRating(v Rating) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRatingReceipt returns the union data inside the RecordRating201JSONResponseBody as a RatingReceipt
+func (t RecordRating201JSONResponseBody) AsRatingReceipt() (RatingReceipt, error) {
+	var body RatingReceipt
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRatingReceipt overwrites any union data inside the RecordRating201JSONResponseBody as the provided RatingReceipt
+func (t *RecordRating201JSONResponseBody) FromRatingReceipt(v RatingReceipt) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRatingReceipt performs a merge with any union data inside the RecordRating201JSONResponseBody, using the provided RatingReceipt
+func (t *RecordRating201JSONResponseBody) MergeRatingReceipt(v RatingReceipt) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t RecordRating201JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *RecordRating201JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
@@ -2378,7 +2484,7 @@ type ClientInterface interface {
 	//
 	// Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 	// from `resolved` to `closed`; resolving and reopening have their own endpoints.
-	// A move the case cannot make is `409`. Needs `If-Match`.
+	// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2389,7 +2495,7 @@ type ClientInterface interface {
 	//
 	// Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 	// from `resolved` to `closed`; resolving and reopening have their own endpoints.
-	// A move the case cannot make is `409`. Needs `If-Match`.
+	// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2398,7 +2504,8 @@ type ClientInterface interface {
 
 	// HandOffCaseWithBody Move a case to another queue (and so tier), with a reason.
 	//
-	// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+	// Escalation and de-escalation are both allowed; the case is unassigned, to be
+	// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2407,7 +2514,8 @@ type ClientInterface interface {
 
 	// HandOffCase Move a case to another queue (and so tier), with a reason.
 	//
-	// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+	// Escalation and de-escalation are both allowed; the case is unassigned, to be
+	// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2416,12 +2524,16 @@ type ClientInterface interface {
 
 	// AddCaseNoteWithBody Add a note to the case timeline.
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/cases/{caseId}/notes (the `AddCaseNote` operationId).
 	AddCaseNoteWithBody(ctx context.Context, caseId CaseId, params *AddCaseNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddCaseNote Add a note to the case timeline.
+	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2449,10 +2561,14 @@ type ClientInterface interface {
 
 	// ReleaseCase Put a claimed case back in its queue (its assignee or a supervisor).
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Corresponds with POST /v1/cases/{caseId}/release (the `ReleaseCase` operationId).
 	ReleaseCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReopenCaseWithBody Reopen a resolved case.
+	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2461,6 +2577,8 @@ type ClientInterface interface {
 
 	// ReopenCase Reopen a resolved case.
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/cases/{caseId}/reopen (the `ReopenCase` operationId).
@@ -2468,12 +2586,16 @@ type ClientInterface interface {
 
 	// ResolveCaseWithBody Resolve a case with a resolution code.
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/cases/{caseId}/resolve (the `ResolveCase` operationId).
 	ResolveCaseWithBody(ctx context.Context, caseId CaseId, params *ResolveCaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResolveCase Resolve a case with a resolution code.
+	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2693,7 +2815,8 @@ type ClientInterface interface {
 
 	// AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
 	//
-	// Needs a landlord token for the same organisation. Expired or used invitations are `409`.
+	// Needs a landlord token for the same organisation. Expired or used invitations are
+	// `409`; an invitation is accepted once, however many accept it at the same moment.
 	//
 	// Corresponds with POST /v1/invitations/{token}/accept (the `AcceptInvitation` operationId).
 	AcceptInvitation(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2738,10 +2861,17 @@ type ClientInterface interface {
 
 	// ListLandlordCases The cases you raised (never a tenant's other cases).
 	//
+	// The cases your own portal contacts opened, as `CitizenCase` (no queue, tier, owner or notes).
+	//
 	// Corresponds with GET /v1/landlord/cases (the `ListLandlordCases` operationId).
 	ListLandlordCases(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LandlordContactWithBody Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+	//
+	// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+	// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+	// case about the service for that tenant, or opens one; it never joins a case the
+	// tenant raised themselves.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2749,6 +2879,11 @@ type ClientInterface interface {
 	LandlordContactWithBody(ctx context.Context, params *LandlordContactParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LandlordContact Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+	//
+	// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+	// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+	// case about the service for that tenant, or opens one; it never joins a case the
+	// tenant raised themselves.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2925,7 +3060,9 @@ type ClientInterface interface {
 	// token). `ivr`: the keypad score after a call, for its contact (integration token).
 	// `agent_recorded`: a score an agent records for a contact or case. A rating
 	// attaches to its contact's case, customer, channel, tier, service, centre and
-	// agent, and appears on their timelines.
+	// agent, and appears on their timelines. Only staff and integrations may name a
+	// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+	// their own contacts and cases through `/v1/me/ratings`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2940,7 +3077,9 @@ type ClientInterface interface {
 	// token). `ivr`: the keypad score after a call, for its contact (integration token).
 	// `agent_recorded`: a score an agent records for a contact or case. A rating
 	// attaches to its contact's case, customer, channel, tier, service, centre and
-	// agent, and appears on their timelines.
+	// agent, and appears on their timelines. Only staff and integrations may name a
+	// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+	// their own contacts and cases through `/v1/me/ratings`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3313,7 +3452,7 @@ func (c *Client) GetCase(ctx context.Context, caseId CaseId, reqEditors ...Reque
 //
 // Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 // from `resolved` to `closed`; resolving and reopening have their own endpoints.
-// A move the case cannot make is `409`. Needs `If-Match`.
+// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3334,7 +3473,7 @@ func (c *Client) UpdateCaseWithBody(ctx context.Context, caseId CaseId, params *
 //
 // Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 // from `resolved` to `closed`; resolving and reopening have their own endpoints.
-// A move the case cannot make is `409`. Needs `If-Match`.
+// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3353,7 +3492,8 @@ func (c *Client) UpdateCase(ctx context.Context, caseId CaseId, params *UpdateCa
 
 // HandOffCaseWithBody Move a case to another queue (and so tier), with a reason.
 //
-// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+// Escalation and de-escalation are both allowed; the case is unassigned, to be
+// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3372,7 +3512,8 @@ func (c *Client) HandOffCaseWithBody(ctx context.Context, caseId CaseId, params 
 
 // HandOffCase Move a case to another queue (and so tier), with a reason.
 //
-// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+// Escalation and de-escalation are both allowed; the case is unassigned, to be
+// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3391,6 +3532,8 @@ func (c *Client) HandOffCase(ctx context.Context, caseId CaseId, params *HandOff
 
 // AddCaseNoteWithBody Add a note to the case timeline.
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/cases/{caseId}/notes (the `AddCaseNote` operationId).
@@ -3407,6 +3550,8 @@ func (c *Client) AddCaseNoteWithBody(ctx context.Context, caseId CaseId, params 
 }
 
 // AddCaseNote Add a note to the case timeline.
+//
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3474,6 +3619,8 @@ func (c *Client) ReferCase(ctx context.Context, caseId CaseId, params *ReferCase
 
 // ReleaseCase Put a claimed case back in its queue (its assignee or a supervisor).
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Corresponds with POST /v1/cases/{caseId}/release (the `ReleaseCase` operationId).
 func (c *Client) ReleaseCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReleaseCaseRequest(c.Server, caseId)
@@ -3488,6 +3635,8 @@ func (c *Client) ReleaseCase(ctx context.Context, caseId CaseId, reqEditors ...R
 }
 
 // ReopenCaseWithBody Reopen a resolved case.
+//
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3506,6 +3655,8 @@ func (c *Client) ReopenCaseWithBody(ctx context.Context, caseId CaseId, params *
 
 // ReopenCase Reopen a resolved case.
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/cases/{caseId}/reopen (the `ReopenCase` operationId).
@@ -3523,6 +3674,8 @@ func (c *Client) ReopenCase(ctx context.Context, caseId CaseId, params *ReopenCa
 
 // ResolveCaseWithBody Resolve a case with a resolution code.
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/cases/{caseId}/resolve (the `ResolveCase` operationId).
@@ -3539,6 +3692,8 @@ func (c *Client) ResolveCaseWithBody(ctx context.Context, caseId CaseId, params 
 }
 
 // ResolveCase Resolve a case with a resolution code.
+//
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3988,7 +4143,8 @@ func (c *Client) GetCustomerTimeline(ctx context.Context, customerId CustomerId,
 
 // AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
 //
-// Needs a landlord token for the same organisation. Expired or used invitations are `409`.
+// Needs a landlord token for the same organisation. Expired or used invitations are
+// `409`; an invitation is accepted once, however many accept it at the same moment.
 //
 // Corresponds with POST /v1/invitations/{token}/accept (the `AcceptInvitation` operationId).
 func (c *Client) AcceptInvitation(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4063,6 +4219,8 @@ func (c *Client) PostIVREvent(ctx context.Context, params *PostIVREventParams, b
 
 // ListLandlordCases The cases you raised (never a tenant's other cases).
 //
+// The cases your own portal contacts opened, as `CitizenCase` (no queue, tier, owner or notes).
+//
 // Corresponds with GET /v1/landlord/cases (the `ListLandlordCases` operationId).
 func (c *Client) ListLandlordCases(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListLandlordCasesRequest(c.Server)
@@ -4077,6 +4235,11 @@ func (c *Client) ListLandlordCases(ctx context.Context, reqEditors ...RequestEdi
 }
 
 // LandlordContactWithBody Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+//
+// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+// case about the service for that tenant, or opens one; it never joins a case the
+// tenant raised themselves.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4094,6 +4257,11 @@ func (c *Client) LandlordContactWithBody(ctx context.Context, params *LandlordCo
 }
 
 // LandlordContact Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+//
+// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+// case about the service for that tenant, or opens one; it never joins a case the
+// tenant raised themselves.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4510,7 +4678,9 @@ func (c *Client) ClaimNextCase(ctx context.Context, queue string, reqEditors ...
 // token). `ivr`: the keypad score after a call, for its contact (integration token).
 // `agent_recorded`: a score an agent records for a contact or case. A rating
 // attaches to its contact's case, customer, channel, tier, service, centre and
-// agent, and appears on their timelines.
+// agent, and appears on their timelines. Only staff and integrations may name a
+// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+// their own contacts and cases through `/v1/me/ratings`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4535,7 +4705,9 @@ func (c *Client) RecordRatingWithBody(ctx context.Context, contentType string, b
 // token). `ivr`: the keypad score after a call, for its contact (integration token).
 // `agent_recorded`: a score an agent records for a contact or case. A rating
 // attaches to its contact's case, customer, channel, tier, service, centre and
-// agent, and appears on their timelines.
+// agent, and appears on their timelines. Only staff and integrations may name a
+// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+// their own contacts and cases through `/v1/me/ratings`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8188,7 +8360,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 	// from `resolved` to `closed`; resolving and reopening have their own endpoints.
-	// A move the case cannot make is `409`. Needs `If-Match`.
+	// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8199,7 +8371,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 	// from `resolved` to `closed`; resolving and reopening have their own endpoints.
-	// A move the case cannot make is `409`. Needs `If-Match`.
+	// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8208,7 +8380,8 @@ type ClientWithResponsesInterface interface {
 
 	// HandOffCaseWithBodyWithResponse Move a case to another queue (and so tier), with a reason.
 	//
-	// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+	// Escalation and de-escalation are both allowed; the case is unassigned, to be
+	// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8217,7 +8390,8 @@ type ClientWithResponsesInterface interface {
 
 	// HandOffCaseWithResponse Move a case to another queue (and so tier), with a reason.
 	//
-	// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+	// Escalation and de-escalation are both allowed; the case is unassigned, to be
+	// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8226,12 +8400,16 @@ type ClientWithResponsesInterface interface {
 
 	// AddCaseNoteWithBodyWithResponse Add a note to the case timeline.
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/cases/{caseId}/notes (the `AddCaseNote` operationId).
 	AddCaseNoteWithBodyWithResponse(ctx context.Context, caseId CaseId, params *AddCaseNoteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddCaseNoteResponse, error)
 
 	// AddCaseNoteWithResponse Add a note to the case timeline.
+	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8261,12 +8439,16 @@ type ClientWithResponsesInterface interface {
 
 	// ReleaseCaseWithResponse Put a claimed case back in its queue (its assignee or a supervisor).
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/cases/{caseId}/release (the `ReleaseCase` operationId).
 	ReleaseCaseWithResponse(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*ReleaseCaseResponse, error)
 
 	// ReopenCaseWithBodyWithResponse Reopen a resolved case.
+	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8275,6 +8457,8 @@ type ClientWithResponsesInterface interface {
 
 	// ReopenCaseWithResponse Reopen a resolved case.
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/cases/{caseId}/reopen (the `ReopenCase` operationId).
@@ -8282,12 +8466,16 @@ type ClientWithResponsesInterface interface {
 
 	// ResolveCaseWithBodyWithResponse Resolve a case with a resolution code.
 	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/cases/{caseId}/resolve (the `ResolveCase` operationId).
 	ResolveCaseWithBodyWithResponse(ctx context.Context, caseId CaseId, params *ResolveCaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveCaseResponse, error)
 
 	// ResolveCaseWithResponse Resolve a case with a resolution code.
+	//
+	// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8523,7 +8711,8 @@ type ClientWithResponsesInterface interface {
 
 	// AcceptInvitationWithResponse Accept an invitation, linking your identity (the token's sub) to the organisation.
 	//
-	// Needs a landlord token for the same organisation. Expired or used invitations are `409`.
+	// Needs a landlord token for the same organisation. Expired or used invitations are
+	// `409`; an invitation is accepted once, however many accept it at the same moment.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8570,6 +8759,8 @@ type ClientWithResponsesInterface interface {
 
 	// ListLandlordCasesWithResponse The cases you raised (never a tenant's other cases).
 	//
+	// The cases your own portal contacts opened, as `CitizenCase` (no queue, tier, owner or notes).
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/landlord/cases (the `ListLandlordCases` operationId).
@@ -8577,12 +8768,22 @@ type ClientWithResponsesInterface interface {
 
 	// LandlordContactWithBodyWithResponse Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
 	//
+	// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+	// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+	// case about the service for that tenant, or opens one; it never joins a case the
+	// tenant raised themselves.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/landlord/contacts (the `LandlordContact` operationId).
 	LandlordContactWithBodyWithResponse(ctx context.Context, params *LandlordContactParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LandlordContactResponse, error)
 
 	// LandlordContactWithResponse Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+	//
+	// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+	// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+	// case about the service for that tenant, or opens one; it never joins a case the
+	// tenant raised themselves.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8773,7 +8974,9 @@ type ClientWithResponsesInterface interface {
 	// token). `ivr`: the keypad score after a call, for its contact (integration token).
 	// `agent_recorded`: a score an agent records for a contact or case. A rating
 	// attaches to its contact's case, customer, channel, tier, service, centre and
-	// agent, and appears on their timelines.
+	// agent, and appears on their timelines. Only staff and integrations may name a
+	// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+	// their own contacts and cases through `/v1/me/ratings`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8788,7 +8991,9 @@ type ClientWithResponsesInterface interface {
 	// token). `ivr`: the keypad score after a call, for its contact (integration token).
 	// `agent_recorded`: a score an agent records for a contact or case. A rating
 	// attaches to its contact's case, customer, channel, tier, service, centre and
-	// agent, and appears on their timelines.
+	// agent, and appears on their timelines. Only staff and integrations may name a
+	// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+	// their own contacts and cases through `/v1/me/ratings`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13054,7 +13259,7 @@ type RateFromMyAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *Rating
+	JSON201 *MyRating
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -13070,7 +13275,7 @@ type RateFromMyAccountResponse struct {
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r RateFromMyAccountResponse) GetJSON201() *Rating {
+func (r RateFromMyAccountResponse) GetJSON201() *MyRating {
 	return r.JSON201
 }
 
@@ -13495,7 +13700,7 @@ type RecordRatingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *Rating
+	JSON201 *RecordRating201JSONResponseBody
 	// JSON202 the response for an HTTP 202 `application/json` response
 	JSON202 *RatingDropped
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
@@ -13515,7 +13720,7 @@ type RecordRatingResponse struct {
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r RecordRatingResponse) GetJSON201() *Rating {
+func (r RecordRatingResponse) GetJSON201() *RecordRating201JSONResponseBody {
 	return r.JSON201
 }
 
@@ -14648,7 +14853,7 @@ func (c *ClientWithResponses) GetCaseWithResponse(ctx context.Context, caseId Ca
 //
 // Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 // from `resolved` to `closed`; resolving and reopening have their own endpoints.
-// A move the case cannot make is `409`. Needs `If-Match`.
+// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14665,7 +14870,7 @@ func (c *ClientWithResponses) UpdateCaseWithBodyWithResponse(ctx context.Context
 //
 // Status moves between `open`, `awaiting_customer` and `awaiting_back_office`, and
 // from `resolved` to `closed`; resolving and reopening have their own endpoints.
-// A move the case cannot make is `409`. Needs `If-Match`.
+// A move the case cannot make is `409`. Needs `If-Match`. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14680,7 +14885,8 @@ func (c *ClientWithResponses) UpdateCaseWithResponse(ctx context.Context, caseId
 
 // HandOffCaseWithBodyWithResponse Move a case to another queue (and so tier), with a reason.
 //
-// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+// Escalation and de-escalation are both allowed; the case is unassigned, to be
+// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14695,7 +14901,8 @@ func (c *ClientWithResponses) HandOffCaseWithBodyWithResponse(ctx context.Contex
 
 // HandOffCaseWithResponse Move a case to another queue (and so tier), with a reason.
 //
-// Escalation and de-escalation are both allowed; the case is unassigned, to be claimed from its new queue.
+// Escalation and de-escalation are both allowed; the case is unassigned, to be
+// claimed from its new queue. Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14710,6 +14917,8 @@ func (c *ClientWithResponses) HandOffCaseWithResponse(ctx context.Context, caseI
 
 // AddCaseNoteWithBodyWithResponse Add a note to the case timeline.
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/cases/{caseId}/notes (the `AddCaseNote` operationId).
@@ -14722,6 +14931,8 @@ func (c *ClientWithResponses) AddCaseNoteWithBodyWithResponse(ctx context.Contex
 }
 
 // AddCaseNoteWithResponse Add a note to the case timeline.
+//
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14775,6 +14986,8 @@ func (c *ClientWithResponses) ReferCaseWithResponse(ctx context.Context, caseId 
 
 // ReleaseCaseWithResponse Put a claimed case back in its queue (its assignee or a supervisor).
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/cases/{caseId}/release (the `ReleaseCase` operationId).
@@ -14787,6 +15000,8 @@ func (c *ClientWithResponses) ReleaseCaseWithResponse(ctx context.Context, caseI
 }
 
 // ReopenCaseWithBodyWithResponse Reopen a resolved case.
+//
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14801,6 +15016,8 @@ func (c *ClientWithResponses) ReopenCaseWithBodyWithResponse(ctx context.Context
 
 // ReopenCaseWithResponse Reopen a resolved case.
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/cases/{caseId}/reopen (the `ReopenCase` operationId).
@@ -14814,6 +15031,8 @@ func (c *ClientWithResponses) ReopenCaseWithResponse(ctx context.Context, caseId
 
 // ResolveCaseWithBodyWithResponse Resolve a case with a resolution code.
 //
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/cases/{caseId}/resolve (the `ResolveCase` operationId).
@@ -14826,6 +15045,8 @@ func (c *ClientWithResponses) ResolveCaseWithBodyWithResponse(ctx context.Contex
 }
 
 // ResolveCaseWithResponse Resolve a case with a resolution code.
+//
+// Needs your tier at or above the case's, or its claim, or a supervisor (`403` otherwise).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15199,7 +15420,8 @@ func (c *ClientWithResponses) GetCustomerTimelineWithResponse(ctx context.Contex
 
 // AcceptInvitationWithResponse Accept an invitation, linking your identity (the token's sub) to the organisation.
 //
-// Needs a landlord token for the same organisation. Expired or used invitations are `409`.
+// Needs a landlord token for the same organisation. Expired or used invitations are
+// `409`; an invitation is accepted once, however many accept it at the same moment.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -15264,6 +15486,8 @@ func (c *ClientWithResponses) PostIVREventWithResponse(ctx context.Context, para
 
 // ListLandlordCasesWithResponse The cases you raised (never a tenant's other cases).
 //
+// The cases your own portal contacts opened, as `CitizenCase` (no queue, tier, owner or notes).
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/landlord/cases (the `ListLandlordCases` operationId).
@@ -15277,6 +15501,11 @@ func (c *ClientWithResponses) ListLandlordCasesWithResponse(ctx context.Context,
 
 // LandlordContactWithBodyWithResponse Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
 //
+// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+// case about the service for that tenant, or opens one; it never joins a case the
+// tenant raised themselves.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/landlord/contacts (the `LandlordContact` operationId).
@@ -15289,6 +15518,11 @@ func (c *ClientWithResponses) LandlordContactWithBodyWithResponse(ctx context.Co
 }
 
 // LandlordContactWithResponse Raise an enquiry for one of your properties or tenancies (e.g. change of tenant).
+//
+// Acts for the tenancy named, or the property's only current tenancy. A tenancy that
+// has ended or not yet begun is `422` on `tenancyId`. The contact joins your own open
+// case about the service for that tenant, or opens one; it never joins a case the
+// tenant raised themselves.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15623,7 +15857,9 @@ func (c *ClientWithResponses) ClaimNextCaseWithResponse(ctx context.Context, que
 // token). `ivr`: the keypad score after a call, for its contact (integration token).
 // `agent_recorded`: a score an agent records for a contact or case. A rating
 // attaches to its contact's case, customer, channel, tier, service, centre and
-// agent, and appears on their timelines.
+// agent, and appears on their timelines. Only staff and integrations may name a
+// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+// their own contacts and cases through `/v1/me/ratings`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15644,7 +15880,9 @@ func (c *ClientWithResponses) RecordRatingWithBodyWithResponse(ctx context.Conte
 // token). `ivr`: the keypad score after a call, for its contact (integration token).
 // `agent_recorded`: a score an agent records for a contact or case. A rating
 // attaches to its contact's case, customer, channel, tier, service, centre and
-// agent, and appears on their timelines.
+// agent, and appears on their timelines. Only staff and integrations may name a
+// `contactId` or `caseId` here (`403` naming the field otherwise); residents rate
+// their own contacts and cases through `/v1/me/ratings`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -19557,7 +19795,7 @@ func ParseRateFromMyAccountResponse(rsp *http.Response) (*RateFromMyAccountRespo
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
-		var dest Rating
+		var dest MyRating
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -19948,7 +20186,7 @@ func ParseRecordRatingResponse(rsp *http.Response) (*RecordRatingResponse, error
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
-		var dest Rating
+		var dest RecordRating201JSONResponseBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -73,6 +73,7 @@ type Case struct {
 	Routing                Routing
 	ClaimedAt              time.Time
 	HandoffCount           int
+	LandlordID             string // raised it through the landlord portal; "" for the customer's own; never changes
 	Version                int
 	CreatedAt              time.Time
 	UpdatedAt              time.Time

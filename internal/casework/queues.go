@@ -30,7 +30,7 @@ const insertHandoff = `INSERT INTO case_handoffs (id, case_id, from_tier, to_tie
 // HandOff moves a case to another queue (and so, perhaps, tier) for a reason from the
 // catalogue's list. Escalation and de-escalation are both allowed; the case leaves its
 // assignee, to be claimed from the new queue.
-func (s *Cases) HandOff(ctx context.Context, actor Actor, id string, expected int, toQueue, reason, note string) (Case, error) {
+func (s *Cases) HandOff(ctx context.Context, who Caller, id string, expected int, toQueue, reason, note string) (Case, error) {
 	if !slices.Contains(s.catalogue.HandoffReasons, reason) {
 		return Case{}, fault.Field("reason", "one of "+strings.Join(s.catalogue.HandoffReasons, ", "))
 	}
@@ -38,14 +38,14 @@ func (s *Cases) HandOff(ctx context.Context, actor Actor, id string, expected in
 	if !ok {
 		return Case{}, fault.Field("queue", "not a queue of the active routing rules")
 	}
-	return s.change(ctx, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
+	return s.change(ctx, who, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
 		if c.Status.Finished() {
 			return Case{}, fault.New(fault.Conflict, "a %s case cannot be handed off", c.Status)
 		}
 		if c.Queue == toQueue {
 			return Case{}, fault.New(fault.Conflict, "the case is already in queue %s", toQueue)
 		}
-		return s.handOffTx(ctx, tx, actor, c, tier, toQueue, reason, note, now)
+		return s.handOffTx(ctx, tx, who.Actor, c, tier, toQueue, reason, note, now)
 	})
 }
 
@@ -89,13 +89,6 @@ func (s *Cases) handOffTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case,
 	return c, record(ctx, tx, actor, c, EventHandedOff, now, data)
 }
 
-// Claimant is the agent claiming work.
-type Claimant struct {
-	Actor
-	Tier       int
-	Supervisor bool
-}
-
 const claimNext = `SELECT ` + caseColumns + ` FROM cases WHERE queue = ? AND status = 'open' AND assignee = ''
  ORDER BY priority, sla_due_at, id LIMIT 1`
 
@@ -108,7 +101,7 @@ func (s *Cases) Claim(ctx context.Context, who Claimant, queue string) (c Case, 
 	if !ok {
 		return Case{}, false, fault.New(fault.NotFound, "no queue %s", queue)
 	}
-	if agentTier := max(who.Tier, 1); tier > agentTier && !who.Supervisor {
+	if agentTier := who.tier(); tier > agentTier && !who.Supervisor {
 		return Case{}, false, fault.New(fault.Forbidden, "queue %s is tier %d; your token is tier %d", queue, tier, agentTier)
 	}
 	query := claimNext
@@ -139,12 +132,13 @@ func (s *Cases) Claim(ctx context.Context, who Claimant, queue string) (c Case, 
 }
 
 // Release puts a claimed case back in its queue. Only its assignee or a supervisor may.
-func (s *Cases) Release(ctx context.Context, actor Actor, supervisor bool, id string) (Case, error) {
-	return s.change(ctx, id, AnyVersion, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
+func (s *Cases) Release(ctx context.Context, who Caller, id string) (Case, error) {
+	actor := who.Actor
+	return s.change(ctx, who, id, AnyVersion, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
 		if c.Assignee == "" {
 			return Case{}, fault.New(fault.Conflict, "the case is not claimed")
 		}
-		if c.Assignee != actor.Subject && !supervisor {
+		if c.Assignee != actor.Subject && !who.Supervisor {
 			return Case{}, fault.New(fault.Forbidden, "only its assignee or a supervisor can release a case")
 		}
 		from := c.Assignee

@@ -38,6 +38,7 @@ type caseRow struct {
 	Skills                 string     `db:"skills"`
 	ClaimedAt              *time.Time `db:"claimed_at"`
 	HandoffCount           int        `db:"handoff_count"`
+	LandlordID             string     `db:"landlord_id"`
 	Version                int        `db:"version"`
 	CreatedAt              time.Time  `db:"created_at"`
 	UpdatedAt              time.Time  `db:"updated_at"`
@@ -46,7 +47,7 @@ type caseRow struct {
 const caseColumns = `id, customer_id, service_lgsl, service_category, status, tier, queue, assignee,
  priority, sla_due_at, channel, opened_by_contact_id, resolved_at_first_contact, resolution_code,
  resolved_at, summary, contact_count, last_contact_at, ruleset_version, routed_by, routing_summary,
- skills, claimed_at, handoff_count, version, created_at, updated_at`
+ skills, claimed_at, handoff_count, landlord_id, version, created_at, updated_at`
 
 func (r caseRow) toCase() (Case, error) {
 	c := Case{
@@ -68,7 +69,7 @@ func (r caseRow) toCase() (Case, error) {
 	if r.ClaimedAt != nil {
 		c.ClaimedAt = r.ClaimedAt.UTC()
 	}
-	c.HandoffCount = r.HandoffCount
+	c.HandoffCount, c.LandlordID = r.HandoffCount, r.LandlordID
 	c.Routing = Routing{RulesetVersion: r.RulesetVersion, Rule: r.RoutedBy, Summary: r.RoutingSummary}
 	if err := json.Unmarshal([]byte(r.Skills), &c.Routing.Skills); err != nil {
 		return Case{}, fmt.Errorf("decode skills of case %s: %w", r.ID, err)
@@ -89,6 +90,7 @@ func fromCase(c Case) caseRow {
 		ResolutionCode: c.ResolutionCode, Summary: c.Summary, ContactCount: c.ContactCount, Version: c.Version,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, RulesetVersion: c.Routing.RulesetVersion,
 		RoutedBy: c.Routing.Rule, RoutingSummary: c.Routing.Summary, Skills: string(skillsJSON), HandoffCount: c.HandoffCount,
+		LandlordID: c.LandlordID,
 	}
 	if !c.ClaimedAt.IsZero() {
 		r.ClaimedAt = &c.ClaimedAt
@@ -109,7 +111,7 @@ const insertCase = `INSERT INTO cases (` + caseColumns + `) VALUES (:id, :custom
  :service_category, :status, :tier, :queue, :assignee, :priority, :sla_due_at, :channel,
  :opened_by_contact_id, :resolved_at_first_contact, :resolution_code, :resolved_at, :summary,
  :contact_count, :last_contact_at, :ruleset_version, :routed_by, :routing_summary, :skills, :claimed_at,
- :handoff_count, :version, :created_at, :updated_at)`
+ :handoff_count, :landlord_id, :version, :created_at, :updated_at)`
 
 // updateCase writes c as version c.Version over version c.Version-1.
 const updateCase = `UPDATE cases SET customer_id = :customer_id, service_lgsl = :service_lgsl,

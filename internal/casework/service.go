@@ -25,6 +25,8 @@ type NewCase struct {
 	Summary           string
 	Priority          int
 	OpenedByContactID string
+	// LandlordID is the landlord raising the case through its portal, "" for the customer.
+	LandlordID string
 	// Route is the router's decision; without one the case gets the defaults and the
 	// service's SLA from the catalogue.
 	Route *Route
@@ -57,7 +59,7 @@ func (s *Cases) OpenTx(ctx context.Context, tx *sqlx.Tx, actor Actor, in NewCase
 		ID: store.NewID(), CustomerID: in.CustomerID, Service: in.Service, Status: Open,
 		Tier: DefaultTier, Queue: DefaultQueue, Priority: DefaultPriority,
 		SLADueAt: now.Add(time.Duration(svc.SLADays) * 24 * time.Hour), Channel: in.Channel,
-		OpenedByContactID: in.OpenedByContactID, Summary: strings.TrimSpace(in.Summary),
+		OpenedByContactID: in.OpenedByContactID, Summary: strings.TrimSpace(in.Summary), LandlordID: in.LandlordID,
 		Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
 	if r := in.Route; r != nil {
@@ -121,13 +123,16 @@ func record(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, kind string, 
 }
 
 const selectOpenForService = `SELECT ` + caseColumns + ` FROM cases
- WHERE customer_id = ? AND service_lgsl = ? AND status NOT IN ('resolved', 'closed')
+ WHERE customer_id = ? AND service_lgsl = ? AND landlord_id = ? AND status NOT IN ('resolved', 'closed')
  ORDER BY created_at DESC LIMIT 1`
 
-// FindOpenTx returns the customer's most recent unfinished case about the service.
-func (s *Cases) FindOpenTx(ctx context.Context, q Querier, customerID string, lgsl int) (Case, bool, error) {
+// FindOpenTx returns the customer's most recent unfinished case about the service that
+// landlordID raised ("" for the customer's own). A landlord's contact never joins a
+// case the tenant raised, nor a tenant's contact one the landlord raised: each is
+// private to whoever raised it.
+func (s *Cases) FindOpenTx(ctx context.Context, q Querier, customerID string, lgsl int, landlordID string) (Case, bool, error) {
 	var r caseRow
-	err := sqlx.GetContext(ctx, q, &r, q.Rebind(selectOpenForService+lockSuffix(s.db)), customerID, lgsl)
+	err := sqlx.GetContext(ctx, q, &r, q.Rebind(selectOpenForService+lockSuffix(s.db)), customerID, lgsl, landlordID)
 	if err = store.MapError(err); errors.Is(err, store.ErrNotFound) {
 		return Case{}, false, nil
 	} else if err != nil {
@@ -160,6 +165,24 @@ func (s *Cases) Get(ctx context.Context, id string) (Case, error) {
 	return loadCase(ctx, s.db, id, "")
 }
 
+const selectRaisedBy = `SELECT ` + caseColumns + ` FROM cases WHERE landlord_id = ? ORDER BY id DESC`
+
+// RaisedBy lists the cases a landlord raised through its portal, newest first.
+func (s *Cases) RaisedBy(ctx context.Context, landlordID string) ([]Case, error) {
+	var rows []caseRow
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(selectRaisedBy), landlordID); err != nil {
+		return nil, fmt.Errorf("cases raised by landlord: %w", store.MapError(err))
+	}
+	out := make([]Case, len(rows))
+	for i, r := range rows {
+		var err error
+		if out[i], err = r.toCase(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // Patch changes what PATCH /v1/cases may change; nil members are unchanged.
 type Patch struct {
 	Status   *Status
@@ -173,8 +196,9 @@ type Patch struct {
 const AnyVersion = 0
 
 // Update applies p to the case at version expected.
-func (s *Cases) Update(ctx context.Context, actor Actor, id string, expected int, p Patch) (Case, error) {
-	return s.change(ctx, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
+func (s *Cases) Update(ctx context.Context, who Caller, id string, expected int, p Patch) (Case, error) {
+	actor := who.Actor
+	return s.change(ctx, who, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
 		before := c
 		if p.Status != nil && *p.Status != c.Status {
 			if *p.Status == Open && c.Status.Finished() || !CanMove(c.Status, *p.Status) {
@@ -239,12 +263,16 @@ func recordChanges(ctx context.Context, tx *sqlx.Tx, actor Actor, before, after 
 	return record(ctx, tx, actor, after, EventUpdated, now, map[string]any{"fields": fields})
 }
 
-// change runs fn on the locked case at version expected, in one transaction.
-func (s *Cases) change(ctx context.Context, id string, expected int, fn func(*sqlx.Tx, Case, time.Time) (Case, error)) (Case, error) {
+// change runs fn on the locked case at version expected, in one transaction, when who
+// may change it.
+func (s *Cases) change(ctx context.Context, who Caller, id string, expected int, fn func(*sqlx.Tx, Case, time.Time) (Case, error)) (Case, error) {
 	var out Case
 	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		c, err := s.LoadTx(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if err := MayChange(who, c); err != nil {
 			return err
 		}
 		if expected != AnyVersion && expected != c.Version {
@@ -257,14 +285,17 @@ func (s *Cases) change(ctx context.Context, id string, expected int, fn func(*sq
 }
 
 // AddNote puts a note on the case timeline.
-func (s *Cases) AddNote(ctx context.Context, actor Actor, id, text string, internal bool) (timeline.Event, error) {
+func (s *Cases) AddNote(ctx context.Context, who Caller, id, text string, internal bool) (timeline.Event, error) {
 	var ev timeline.Event
 	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		c, err := loadCase(ctx, tx, id, "")
 		if err != nil {
 			return err
 		}
-		ev = timeline.Event{ID: store.NewID(), CustomerID: c.CustomerID, CaseID: c.ID, Kind: EventNote, Actor: actor,
+		if err := MayChange(who, c); err != nil {
+			return err
+		}
+		ev = timeline.Event{ID: store.NewID(), CustomerID: c.CustomerID, CaseID: c.ID, Kind: EventNote, Actor: who.Actor,
 			OccurredAt: store.Now(), Data: map[string]any{"text": strings.TrimSpace(text), "internal": internal}}
 		return timeline.Append(ctx, tx, ev)
 	})
@@ -291,15 +322,16 @@ func (s *Cases) ResolveTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case,
 
 // Resolve resolves a case with a resolution code. A case resolved here, after the
 // contact that opened it, is not a first-contact resolution.
-func (s *Cases) Resolve(ctx context.Context, actor Actor, id string, expected int, code, note string) (Case, error) {
-	return s.change(ctx, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
-		return s.ResolveTx(ctx, tx, actor, c, code, note, false, now)
+func (s *Cases) Resolve(ctx context.Context, who Caller, id string, expected int, code, note string) (Case, error) {
+	return s.change(ctx, who, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
+		return s.ResolveTx(ctx, tx, who.Actor, c, code, note, false, now)
 	})
 }
 
 // Reopen puts a resolved case back to open.
-func (s *Cases) Reopen(ctx context.Context, actor Actor, id string, expected int, reason string) (Case, error) {
-	return s.change(ctx, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
+func (s *Cases) Reopen(ctx context.Context, who Caller, id string, expected int, reason string) (Case, error) {
+	actor := who.Actor
+	return s.change(ctx, who, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
 		if c.Status != Resolved {
 			return Case{}, fault.New(fault.Conflict, "only a resolved case can be reopened; this one is %s", c.Status)
 		}

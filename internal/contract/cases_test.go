@@ -31,7 +31,8 @@ func TestStory_OneResidentThreeChannelsOneCaseOneTimeline(t *testing.T) {
 				t.Fatalf("contact landed elsewhere: case %s customer %s", c.Id, k.Id)
 			}
 		}
-		resolved, err := ag.ResolveCaseWithResponse(ctx, cs.Id, nil, contacthub.ResolveRequest{ResolutionCode: "discount_awarded", Note: ptr("25% applied from move date")})
+		// Three contacts in a fortnight sent the case to tier 2: a tier 2 officer resolves it.
+		resolved, err := officer(h, 2).ResolveCaseWithResponse(ctx, cs.Id, nil, contacthub.ResolveRequest{ResolutionCode: "discount_awarded", Note: ptr("25% applied from move date")})
 		if err != nil || resolved.JSON200 == nil {
 			t.Fatalf("resolve: %v %s", err, resolved.Body)
 		}

@@ -61,6 +61,13 @@ func TestRecordContact_EveryChannelLandsOnTheCustomerAndCase(t *testing.T) {
 				if !got.CaseCreated || cs.Channel != contacthub.ChannelPhone || *cs.OpenedByContactId != got.Contact.Id {
 					t.Fatalf("first contact should open the case: %+v", cs)
 				}
+			} else if ch == contacthub.ChannelLandlordPortal {
+				// A landlord's contact opens the landlord's own case: the customer's own
+				// case is private to them (issue 12, item 4).
+				if cs.Id == caseID || !got.CaseCreated {
+					t.Fatalf("landlord_portal: joined %s (created %v), want a case of its own", cs.Id, got.CaseCreated)
+				}
+				continue
 			} else if cs.Id != caseID || got.CaseCreated {
 				t.Fatalf("%s: joined %s (created %v), want the open case %s", ch, cs.Id, got.CaseCreated, caseID)
 			}
@@ -69,11 +76,11 @@ func TestRecordContact_EveryChannelLandsOnTheCustomerAndCase(t *testing.T) {
 			}
 		}
 		got, _ := ag.GetCaseWithResponse(ctx, caseID)
-		if got.JSON200.ContactCount != len(channels) {
-			t.Fatalf("case has %d contacts, want %d", got.JSON200.ContactCount, len(channels))
+		if got.JSON200.ContactCount != len(channels)-1 {
+			t.Fatalf("case has %d contacts, want %d (every channel but the landlord's)", got.JSON200.ContactCount, len(channels)-1)
 		}
 		list, _ := ag.ListContactsWithResponse(ctx, &contacthub.ListContactsParams{CaseId: &caseID, Limit: ptr(100)})
-		if len(list.JSON200.Items) != len(channels) {
+		if len(list.JSON200.Items) != len(channels)-1 {
 			t.Fatalf("listed %d contacts", len(list.JSON200.Items))
 		}
 	})

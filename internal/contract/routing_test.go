@@ -277,7 +277,8 @@ func TestQueues_ClaimOrderTierLimitsHandoffsAndRelease(t *testing.T) {
 		if up.JSON201 == nil || up.JSON201.Tier != 3 || up.JSON201.Queue != "council-tax-recovery" || up.JSON201.HandoffCount != 1 {
 			t.Fatalf("hand-off: %s", up.Body)
 		}
-		down, _ := ag.HandOffCaseWithResponse(ctx, uc.Id, nil, contacthub.HandoffRequest{Queue: "advisors", Reason: "wrong_queue"})
+		// Once at tier 3, the case is a tier 3 officer's to move (issue 12, item 6).
+		down, _ := officer(h, 3).HandOffCaseWithResponse(ctx, uc.Id, nil, contacthub.HandoffRequest{Queue: "advisors", Reason: "wrong_queue"})
 		if down.JSON201 == nil || down.JSON201.Tier != 1 || down.JSON201.HandoffCount != 2 {
 			t.Fatalf("de-escalation: %s", down.Body)
 		}
@@ -326,7 +327,7 @@ func TestSimulationAndRoutingReport(t *testing.T) {
 
 		cases, _ := ag.ListCasesWithResponse(ctx, &contacthub.ListCasesParams{Tier: ptr(3)})
 		fraud := cases.JSON200.Items[0]
-		ag.HandOffCaseWithResponse(ctx, fraud.Id, nil, contacthub.HandoffRequest{Queue: "blt-officers", Reason: "wrong_queue"})
+		officer(h, 3).HandOffCaseWithResponse(ctx, fraud.Id, nil, contacthub.HandoffRequest{Queue: "blt-officers", Reason: "wrong_queue"})
 		rep, err := supervisor(h).GetRoutingReportWithResponse(ctx, &contacthub.GetRoutingReportParams{From: start, To: time.Now().UTC().Add(time.Minute)})
 		if err != nil || rep.JSON200 == nil {
 			t.Fatalf("report: %v %s", err, rep.Body)

@@ -142,19 +142,19 @@ func TestAuthorisation_CitizensReachOnlyTheirOwnRecord(t *testing.T) {
 		b := createCustomer(t, ag, contacthub.CustomerCreate{FamilyName: ptr("B")})
 		citizenA := h.client(h.token(auth.Claims{Subject: "resident-a", Roles: []auth.Role{auth.Citizen}, CustomerID: a.Id.String()}))
 
-		own, err := citizenA.GetCustomerWithResponse(ctx, a.Id)
-		if err != nil || own.JSON200 == nil || own.JSON200.Id != a.Id {
-			t.Fatalf("citizen cannot read own record: %v %s", err, own.Body)
-		}
+		// Citizens reach their own record through /v1/me; the staff routes refuse them,
+		// their own record included (issue 12, item 2).
+		own, _ := citizenA.GetCustomerWithResponse(ctx, a.Id)
+		wantProblem(t, http.StatusForbidden, own.Body, own.StatusCode(), "forbidden")
 		other, _ := citizenA.GetCustomerWithResponse(ctx, b.Id)
-		wantProblem(t, http.StatusNotFound, other.Body, other.StatusCode(), "not-found")
+		wantProblem(t, http.StatusForbidden, other.Body, other.StatusCode(), "forbidden")
 
 		patch := contacthub.CustomerPatch{}
 		patch.FamilyName.Set("Hijacked")
 		upd, _ := citizenA.UpdateCustomerWithResponse(ctx, b.Id, &contacthub.UpdateCustomerParams{IfMatch: ptr("*")}, patch)
-		wantProblem(t, http.StatusNotFound, upd.Body, upd.StatusCode(), "not-found")
+		wantProblem(t, http.StatusForbidden, upd.Body, upd.StatusCode(), "forbidden")
 		tl, _ := citizenA.GetCustomerTimelineWithResponse(ctx, b.Id, nil)
-		wantProblem(t, http.StatusNotFound, tl.Body, tl.StatusCode(), "not-found")
+		wantProblem(t, http.StatusForbidden, tl.Body, tl.StatusCode(), "forbidden")
 
 		search, _ := citizenA.SearchCustomersWithResponse(ctx, &contacthub.SearchCustomersParams{Q: ptr("b")})
 		wantProblem(t, http.StatusForbidden, search.Body, search.StatusCode(), "forbidden")

@@ -25,6 +25,8 @@ const (
 	PreconditionFailed
 	// PreconditionRequired: If-Match is required.
 	PreconditionRequired
+	// Unauthenticated: the caller must say who they are for this.
+	Unauthenticated
 )
 
 // FieldError names one field and what is wrong with it.

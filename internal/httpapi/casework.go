@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/fault"
@@ -16,7 +17,7 @@ import (
 type Contacts interface {
 	Record(ctx context.Context, actor intake.Actor, req intake.Request) (intake.Result, error)
 	Get(ctx context.Context, id string) (intake.Contact, error)
-	Update(ctx context.Context, actor intake.Actor, id string, expected int, p intake.Patch) (intake.Contact, error)
+	Update(ctx context.Context, who casework.Caller, id string, expected int, p intake.Patch) (intake.Contact, error)
 	List(ctx context.Context, q intake.Query) (intake.Page, error)
 }
 
@@ -24,10 +25,10 @@ type Contacts interface {
 type Cases interface {
 	Open(ctx context.Context, actor casework.Actor, in casework.NewCase) (casework.Case, error)
 	Get(ctx context.Context, id string) (casework.Case, error)
-	Update(ctx context.Context, actor casework.Actor, id string, expected int, p casework.Patch) (casework.Case, error)
-	AddNote(ctx context.Context, actor casework.Actor, id, text string, internal bool) (timeline.Event, error)
-	Resolve(ctx context.Context, actor casework.Actor, id string, expected int, code, note string) (casework.Case, error)
-	Reopen(ctx context.Context, actor casework.Actor, id string, expected int, reason string) (casework.Case, error)
+	Update(ctx context.Context, who casework.Caller, id string, expected int, p casework.Patch) (casework.Case, error)
+	AddNote(ctx context.Context, who casework.Caller, id, text string, internal bool) (timeline.Event, error)
+	Resolve(ctx context.Context, who casework.Caller, id string, expected int, code, note string) (casework.Case, error)
+	Reopen(ctx context.Context, who casework.Caller, id string, expected int, reason string) (casework.Case, error)
 	List(ctx context.Context, q casework.Query) (casework.Page, error)
 	Timeline(ctx context.Context, id string, limit int, after string) (timeline.Page, error)
 }
@@ -37,6 +38,14 @@ type Referrals interface {
 	Refer(ctx context.Context, actor timeline.Actor, caseID, partner, reason string) (referral.Referral, error)
 	Update(ctx context.Context, actor timeline.Actor, id string, expected int, to referral.Status, note string) (referral.Referral, error)
 	ForCase(ctx context.Context, caseID string) ([]referral.Referral, error)
+}
+
+// callerFrom is the principal as casework's tier rules see them. A token that is both
+// staff and integration is held to the staff rules.
+func callerFrom(ctx context.Context) casework.Caller {
+	p := principalFrom(ctx)
+	return casework.Caller{Actor: actorFrom(ctx), Tier: p.Tier, Supervisor: p.Has(auth.Supervisor),
+		System: p.Has(auth.Integration) && !p.IsStaff()}
 }
 
 func (h *handlers) RecordContact(ctx context.Context, req api.RecordContactRequestObject) (api.RecordContactResponseObject, error) {
@@ -71,7 +80,7 @@ func (h *handlers) UpdateContact(ctx context.Context, req api.UpdateContactReque
 		o := intake.Outcome(*b.Outcome)
 		p.Outcome = &o
 	}
-	c, err := h.contacts.Update(ctx, actorFrom(ctx), req.ContactId.String(), version, p)
+	c, err := h.contacts.Update(ctx, callerFrom(ctx), req.ContactId.String(), version, p)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +135,7 @@ func (h *handlers) UpdateCase(ctx context.Context, req api.UpdateCaseRequestObje
 	if err != nil {
 		return nil, err
 	}
-	c, err := h.cases.Update(ctx, actorFrom(ctx), req.CaseId.String(), version, p)
+	c, err := h.cases.Update(ctx, callerFrom(ctx), req.CaseId.String(), version, p)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +147,7 @@ func (h *handlers) AddCaseNote(ctx context.Context, req api.AddCaseNoteRequestOb
 	if req.Body.Internal != nil {
 		internal = *req.Body.Internal
 	}
-	ev, err := h.cases.AddNote(ctx, actorFrom(ctx), req.CaseId.String(), req.Body.Text, internal)
+	ev, err := h.cases.AddNote(ctx, callerFrom(ctx), req.CaseId.String(), req.Body.Text, internal)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +159,7 @@ func (h *handlers) ResolveCase(ctx context.Context, req api.ResolveCaseRequestOb
 	if err != nil {
 		return nil, err
 	}
-	c, err := h.cases.Resolve(ctx, actorFrom(ctx), req.CaseId.String(), version, req.Body.ResolutionCode, deref(req.Body.Note))
+	c, err := h.cases.Resolve(ctx, callerFrom(ctx), req.CaseId.String(), version, req.Body.ResolutionCode, deref(req.Body.Note))
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +171,7 @@ func (h *handlers) ReopenCase(ctx context.Context, req api.ReopenCaseRequestObje
 	if err != nil {
 		return nil, err
 	}
-	c, err := h.cases.Reopen(ctx, actorFrom(ctx), req.CaseId.String(), version, req.Body.Reason)
+	c, err := h.cases.Reopen(ctx, callerFrom(ctx), req.CaseId.String(), version, req.Body.Reason)
 	if err != nil {
 		return nil, err
 	}

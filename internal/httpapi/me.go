@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/intake"
+	"github.com/council/contacthub/internal/referral"
 	"github.com/council/contacthub/internal/satisfaction"
 	"github.com/council/contacthub/internal/timeline"
 )
@@ -91,6 +91,9 @@ func (h *handlers) myCase(ctx context.Context, id string) (casework.Case, error)
 		return casework.Case{}, err
 	}
 	c, err := h.cases.Get(ctx, id)
+	if err != nil && !fault.Is(err, fault.NotFound) {
+		return casework.Case{}, err
+	}
 	if err != nil || c.CustomerID != me.ID {
 		return casework.Case{}, fault.New(fault.NotFound, "no case %s", id)
 	}
@@ -108,7 +111,7 @@ func (h *handlers) GetMyCase(ctx context.Context, req api.GetMyCaseRequestObject
 	}
 	out := api.GetMyCase200JSONResponse{Case: h.toCitizenCase(c), Events: []api.CitizenEvent{}}
 	for _, ev := range page.Items {
-		if summary, ok := h.citizenSummary(ev); ok {
+		if summary, ok := timeline.ForResident(ev, residentViews...); ok {
 			out.Events = append(out.Events, api.CitizenEvent{Kind: ev.Kind, OccurredAt: ev.OccurredAt, Summary: summary})
 		}
 	}
@@ -164,7 +167,11 @@ func (h *handlers) RateFromMyAccount(ctx context.Context, req api.RateFromMyAcco
 		if err != nil {
 			return nil, err
 		}
-		if c, err := h.contacts.Get(ctx, r.ContactID); err != nil || c.CustomerID != me.ID {
+		c, err := h.contacts.Get(ctx, r.ContactID)
+		if err != nil && !fault.Is(err, fault.NotFound) {
+			return nil, err
+		}
+		if err != nil || c.CustomerID != me.ID {
 			return nil, fault.New(fault.NotFound, "no contact %s", r.ContactID)
 		}
 	}
@@ -172,7 +179,14 @@ func (h *handlers) RateFromMyAccount(ctx context.Context, req api.RateFromMyAcco
 	if err != nil {
 		return nil, err
 	}
-	return api.RateFromMyAccount201JSONResponse(toRating(saved)), nil
+	return api.RateFromMyAccount201JSONResponse(toMyRating(saved)), nil
+}
+
+// toMyRating is a resident's rating as they see it: never the agent, channel, tier or
+// service it was attached to.
+func toMyRating(r satisfaction.Rating) api.MyRating {
+	return api.MyRating{Id: uuid.MustParse(r.ID), Score: deref(r.Score), Comment: optString(r.Comment),
+		CaseId: optUUID(r.CaseID), ContactId: optUUID(r.ContactID), CreatedAt: r.CreatedAt}
 }
 
 func (h *handlers) toCitizenCase(c casework.Case) api.CitizenCase {
@@ -187,48 +201,6 @@ func (h *handlers) toCitizenCase(c casework.Case) api.CitizenCase {
 	return out
 }
 
-// channelWords name channels for residents.
-var channelWords = map[string]string{"web_self_service": "online", "web_form": "online", "phone": "by phone", "ivr": "by phone",
-	"face_to_face": "in person", "landlord_portal": "through your landlord", "sms": "by text", "email": "by email", "letter": "by letter"}
-
-// citizenSummary tells a resident what an event means for them; internal events
-// (assignments, claims, internal notes) are not shown.
-func (h *handlers) citizenSummary(ev timeline.Event) (string, bool) {
-	data := ev.Fields()
-	str := func(k string) string { s, _ := data[k].(string); return s }
-	switch ev.Kind {
-	case intake.EventRecorded:
-		return "You contacted us " + channelWords[str("channel")], true
-	case casework.EventOpened:
-		return "We opened your enquiry", true
-	case casework.EventStatusChanged:
-		switch str("to") {
-		case string(casework.AwaitingCustomer):
-			return "We are waiting for information from you", true
-		case string(casework.AwaitingBackOffice):
-			return "A specialist team is working on your enquiry", true
-		case string(casework.Closed):
-			return "Your enquiry was closed", true
-		}
-		return "We are working on your enquiry", true
-	case casework.EventHandedOff:
-		return "Your enquiry was passed to the team that can resolve it", true
-	case casework.EventResolved:
-		return "Your enquiry was resolved", true
-	case casework.EventReopened:
-		return "Your enquiry was reopened", true
-	case casework.EventNote:
-		if internal, _ := data["internal"].(bool); internal {
-			return "", false
-		}
-		return strings.TrimSpace("Message from the council: " + str("text")), true
-	case satisfaction.EventRated:
-		if score, ok := data["score"].(float64); ok {
-			return fmt.Sprintf("You rated our service %d", int(score)), true
-		}
-		return "You gave us feedback", true
-	case "referral.made":
-		return "We referred your enquiry to a partner organisation", true
-	}
-	return "", false
-}
+// residentViews are the packages whose events a resident may see, each answering for
+// its own kinds of event.
+var residentViews = []timeline.ResidentView{intake.ForResident, casework.ForResident, satisfaction.ForResident, referral.ForResident}

@@ -79,6 +79,7 @@ var faultKinds = map[fault.Kind]kind{
 	fault.Forbidden:            forbidden,
 	fault.PreconditionFailed:   preconditionFailed,
 	fault.PreconditionRequired: preconditionRequired,
+	fault.Unauthenticated:      unauthenticated,
 }
 
 // toProblem turns any error a handler or middleware returned into a problem. Unknown

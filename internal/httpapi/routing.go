@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/council/contacthub/api"
-	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/intake"
@@ -27,9 +26,9 @@ type Router interface {
 
 // Work is what the handlers need of queues and hand-offs.
 type Work interface {
-	HandOff(ctx context.Context, actor casework.Actor, id string, expected int, toQueue, reason, note string) (casework.Case, error)
+	HandOff(ctx context.Context, who casework.Caller, id string, expected int, toQueue, reason, note string) (casework.Case, error)
 	Claim(ctx context.Context, who casework.Claimant, queue string) (casework.Case, bool, error)
-	Release(ctx context.Context, actor casework.Actor, supervisor bool, id string) (casework.Case, error)
+	Release(ctx context.Context, who casework.Caller, id string) (casework.Case, error)
 	Queues(ctx context.Context) ([]casework.QueueStats, error)
 }
 
@@ -156,7 +155,7 @@ func (h *handlers) HandOffCase(ctx context.Context, req api.HandOffCaseRequestOb
 	if err != nil {
 		return nil, err
 	}
-	c, err := h.work.HandOff(ctx, actorFrom(ctx), req.CaseId.String(), version, req.Body.Queue, req.Body.Reason, deref(req.Body.Note))
+	c, err := h.work.HandOff(ctx, callerFrom(ctx), req.CaseId.String(), version, req.Body.Queue, req.Body.Reason, deref(req.Body.Note))
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +163,7 @@ func (h *handlers) HandOffCase(ctx context.Context, req api.HandOffCaseRequestOb
 }
 
 func (h *handlers) ReleaseCase(ctx context.Context, req api.ReleaseCaseRequestObject) (api.ReleaseCaseResponseObject, error) {
-	c, err := h.work.Release(ctx, actorFrom(ctx), principalFrom(ctx).Has(auth.Supervisor), req.CaseId.String())
+	c, err := h.work.Release(ctx, callerFrom(ctx), req.CaseId.String())
 	if err != nil {
 		return nil, err
 	}
@@ -185,8 +184,7 @@ func (h *handlers) ListQueues(ctx context.Context, _ api.ListQueuesRequestObject
 }
 
 func (h *handlers) ClaimNextCase(ctx context.Context, req api.ClaimNextCaseRequestObject) (api.ClaimNextCaseResponseObject, error) {
-	p := principalFrom(ctx)
-	c, found, err := h.work.Claim(ctx, casework.Claimant{Actor: actorFrom(ctx), Tier: p.Tier, Supervisor: p.Has(auth.Supervisor)}, req.Queue)
+	c, found, err := h.work.Claim(ctx, callerFrom(ctx), req.Queue)
 	if err != nil {
 		return nil, err
 	}

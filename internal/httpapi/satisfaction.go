@@ -43,17 +43,11 @@ func (h *handlers) RecordRating(ctx context.Context, req api.RecordRatingRequest
 	p := principalFrom(ctx)
 	in := satisfaction.Rating{Source: satisfaction.Source(b.Source), Score: b.Score, Useful: b.Useful, Comment: deref(b.Comment),
 		PageURL: deref(b.PageUrl), Centre: deref(b.Centre), ContactID: uuidString(b.ContactId), CaseID: uuidString(b.CaseId)}
-	switch {
-	case p.Subject == "" && in.Source != satisfaction.WebPage:
-		return nil, newProblem(unauthenticated, "only web page ratings may be anonymous")
-	case in.Source == satisfaction.AgentRecorded && !p.IsStaff():
-		return nil, newProblem(forbidden, "agents record agent_recorded ratings")
-	case (in.Source == satisfaction.Kiosk || in.Source == satisfaction.IVR) && !p.Has(auth.Integration) && !p.IsStaff():
-		return nil, newProblem(forbidden, "kiosk and keypad ratings come from integrations")
-	case p.Has(auth.Citizen) && !p.IsStaff() && (in.ContactID != "" || in.CaseID != ""):
-		return nil, newProblem(forbidden, "a citizen rates pages here; contacts and cases through /v1/me")
+	rater := satisfaction.Rater{SignedIn: p.Subject != "", Staff: p.IsStaff(), System: p.Has(auth.Integration)}
+	if err := satisfaction.Permit(rater, in); err != nil {
+		return nil, err
 	}
-	if in.Source == satisfaction.WebPage && p.Subject == "" {
+	if in.Source == satisfaction.WebPage && !rater.SignedIn {
 		if dropped, err := h.limitAnonymousRating(ctx, in.PageURL); err != nil || dropped != nil {
 			return dropped, err
 		}
@@ -66,7 +60,13 @@ func (h *handlers) RecordRating(ctx context.Context, req api.RecordRatingRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.RecordRating201JSONResponse(toRating(r)), nil
+	var out api.RecordRating201JSONResponse
+	if rater.SeesAttachment() {
+		err = out.FromRating(toRating(r))
+	} else {
+		err = out.FromRatingReceipt(toRatingReceipt(r))
+	}
+	return out, err
 }
 
 // limitAnonymousRating spends the caller's per-IP budget (429 when spent) and the
@@ -145,4 +145,11 @@ func toRating(r satisfaction.Rating) api.Rating {
 		out.Service = &r.LGSL
 	}
 	return out
+}
+
+// toRatingReceipt is what a page rater who is not staff gets back: what they sent, and
+// nothing of the contact, case, agent, channel, tier or service it might concern.
+func toRatingReceipt(r satisfaction.Rating) api.RatingReceipt {
+	return api.RatingReceipt{Id: uuid.MustParse(r.ID), Source: api.RatingReceiptSource(r.Source), Score: r.Score, Useful: r.Useful,
+		Comment: optString(r.Comment), PageUrl: optString(r.PageURL), CreatedAt: r.CreatedAt}
 }

@@ -322,7 +322,8 @@ func (in *Intake) caseFor(ctx context.Context, tx *sqlx.Tx, actor Actor, req Req
 		return c, false, err
 	}
 	c, err = in.cases.OpenTx(ctx, tx, actor, casework.NewCase{CustomerID: who.customer.ID, Service: req.Service,
-		Channel: string(req.Channel), Summary: req.Summary, OpenedByContactID: contact.ID, Route: &route}, now)
+		Channel: string(req.Channel), Summary: req.Summary, OpenedByContactID: contact.ID, LandlordID: req.OnBehalfOf.LandlordID,
+		Route: &route}, now)
 	return c, true, err
 }
 
@@ -359,12 +360,15 @@ func (in *Intake) existingCase(ctx context.Context, tx *sqlx.Tx, req Request, cu
 		if c.CustomerID != customerID {
 			return casework.Case{}, false, fault.Field("caseId", "the case belongs to another customer")
 		}
+		if landlord := req.OnBehalfOf.LandlordID; landlord != "" && c.LandlordID != landlord {
+			return casework.Case{}, false, fault.Field("caseId", "a landlord's contact joins only a case that landlord raised")
+		}
 		if c.Status == casework.Closed {
 			return casework.Case{}, false, fault.New(fault.Conflict, "case %s is closed; record the contact without caseId to open a new one", c.ID)
 		}
 		return c, true, nil
 	}
-	return in.cases.FindOpenTx(ctx, tx, customerID, req.Service.LGSL)
+	return in.cases.FindOpenTx(ctx, tx, customerID, req.Service.LGSL, req.OnBehalfOf.LandlordID)
 }
 
 // avoidable says why a contact that started at t need not have happened, or "". What
@@ -445,8 +449,10 @@ type Patch struct {
 const AnyVersion = 0
 
 // Update records how a contact ended. Marking the contact that opened a case as
-// resolved at first contact resolves that case as a first-contact resolution.
-func (in *Intake) Update(ctx context.Context, actor Actor, id string, expected int, p Patch) (Contact, error) {
+// resolved at first contact resolves that case as a first-contact resolution, which
+// changes the case: who may is casework's rule, as for any other resolution.
+func (in *Intake) Update(ctx context.Context, who casework.Caller, id string, expected int, p Patch) (Contact, error) {
+	actor := who.Actor
 	var out Contact
 	err := in.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		c, err := load(ctx, tx, id, lockSuffix(in.db))
@@ -478,7 +484,7 @@ func (in *Intake) Update(ctx context.Context, actor Actor, id string, expected i
 		}
 		if p.Outcome != nil && *p.Outcome != c.Outcome {
 			c.Outcome, fields = *p.Outcome, append(fields, "outcome")
-			if err := in.resolveOpenedCase(ctx, tx, actor, c, p.ResolutionCode, now); err != nil {
+			if err := in.resolveOpenedCase(ctx, tx, who, c, p.ResolutionCode, now); err != nil {
 				return err
 			}
 		}
@@ -527,7 +533,7 @@ func (in *Intake) surveyTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Cont
 
 // resolveOpenedCase resolves, as a first-contact resolution, the case this contact
 // opened when the contact's outcome says it was resolved there and then.
-func (in *Intake) resolveOpenedCase(ctx context.Context, tx *sqlx.Tx, actor Actor, c Contact, code *string, now time.Time) error {
+func (in *Intake) resolveOpenedCase(ctx context.Context, tx *sqlx.Tx, who casework.Caller, c Contact, code *string, now time.Time) error {
 	if c.Outcome != ResolvedFirstContact || c.CaseID == "" {
 		return nil
 	}
@@ -538,11 +544,14 @@ func (in *Intake) resolveOpenedCase(ctx context.Context, tx *sqlx.Tx, actor Acto
 	if cs.OpenedByContactID != c.ID || cs.Status.Finished() {
 		return nil
 	}
+	if err := casework.MayChange(who, cs); err != nil {
+		return err
+	}
 	resolution := "resolved_at_first_contact"
 	if code != nil {
 		resolution = *code
 	}
-	_, err = in.cases.ResolveTx(ctx, tx, actor, cs, resolution, "", true, now)
+	_, err = in.cases.ResolveTx(ctx, tx, who.Actor, cs, resolution, "", true, now)
 	return err
 }
 

@@ -280,7 +280,7 @@ func (c *Calls) answer(ctx context.Context, actor timeline.Actor, call callRow, 
 	if agent == "" {
 		return nil
 	}
-	_, err = c.contacts.Update(ctx, actor, call.ContactID, intake.AnyVersion, intake.Patch{Agent: &agent})
+	_, err = c.contacts.Update(ctx, casework.Caller{Actor: actor, System: true}, call.ContactID, intake.AnyVersion, intake.Patch{Agent: &agent})
 	return err
 }
 
@@ -296,7 +296,10 @@ func (c *Calls) transfer(ctx context.Context, actor timeline.Actor, call callRow
 	if err != nil || contact.CaseID == "" {
 		return err
 	}
-	_, err = c.cases.HandOff(ctx, actor, contact.CaseID, casework.AnyVersion, e.Queue, "call_transfer", "transferred by the telephony system")
+	// The telephony platform moves the call's case wherever it transfers the call: it
+	// acts as a system, not as an agent of some tier.
+	system := casework.Caller{Actor: actor, System: true}
+	_, err = c.cases.HandOff(ctx, system, contact.CaseID, casework.AnyVersion, e.Queue, "call_transfer", "transferred by the telephony system")
 	if fault.Is(err, fault.Conflict) || fault.Is(err, fault.Invalid) {
 		return nil // already in that queue, or a telephony queue the hub does not route to
 	}
@@ -349,7 +352,7 @@ func (c *Calls) hangup(ctx context.Context, actor timeline.Actor, call callRow, 
 	if o := hangupOutcome(call, e); o != "" {
 		p.Outcome = &o
 	}
-	_, err = c.contacts.Update(ctx, actor, call.ContactID, intake.AnyVersion, p)
+	_, err = c.contacts.Update(ctx, casework.Caller{Actor: actor, System: true}, call.ContactID, intake.AnyVersion, p)
 	return err
 }
 

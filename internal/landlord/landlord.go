@@ -128,11 +128,15 @@ const insertTenancy = `INSERT INTO tenancies (id, property_id, customer_id, star
 
 // AddTenancy records a tenant at one of the landlord's properties.
 func (p *Portal) AddTenancy(ctx context.Context, landlordID, propertyID, customerID, startsOn, endsOn string) (Tenancy, error) {
-	if _, err := p.property(ctx, landlordID, propertyID); err != nil {
+	if _, err := p.property(ctx, landlordID, propertyID); fault.Is(err, fault.NotFound) {
 		return Tenancy{}, fault.Field("propertyId", "not a property of this landlord")
+	} else if err != nil {
+		return Tenancy{}, err
 	}
-	if _, err := p.customers.Get(ctx, customerID); err != nil {
+	if _, err := p.customers.Get(ctx, customerID); fault.Is(err, fault.NotFound) {
 		return Tenancy{}, fault.Field("customerId", "no such customer")
+	} else if err != nil {
+		return Tenancy{}, err
 	}
 	if endsOn != "" && endsOn < startsOn {
 		return Tenancy{}, fault.Field("endsOn", "must not be before startsOn")
@@ -266,11 +270,21 @@ func (p *Portal) Accept(ctx context.Context, token, subject, landlordID string) 
 		case inv.LandlordID != landlordID:
 			return fault.New(fault.Forbidden, "the invitation is for another organisation than your token's")
 		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(markAccepted), now, subject, inv.ID); err != nil {
+		// The read above does not stop a parallel accept that read the same open
+		// invitation: only the update that still finds it open wins.
+		res, err := tx.ExecContext(ctx, tx.Rebind(markAccepted), now, subject, inv.ID)
+		if err != nil {
 			return fmt.Errorf("accept invitation: %w", store.MapError(err))
 		}
-		_, err := tx.ExecContext(ctx, tx.Rebind(upsertUser), inv.LandlordID, subject, inv.Email, now, now)
-		return store.MapError(err)
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("accept invitation: %w", err)
+		} else if n == 0 {
+			return fault.New(fault.Conflict, "the invitation was already used")
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(upsertUser), inv.LandlordID, subject, inv.Email, now, now); err != nil {
+			return fmt.Errorf("add landlord user: %w", store.MapError(err))
+		}
+		return nil
 	})
 	return inv.LandlordID, err
 }
@@ -284,7 +298,11 @@ func (p *Portal) Admit(ctx context.Context, landlordID, subject string) error {
 	if err != nil {
 		return fmt.Errorf("note landlord activity: %w", store.MapError(err))
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("note landlord activity: %w", err)
+	}
+	if n == 0 {
 		return fault.New(fault.Forbidden, "accept your invitation to the landlord portal first")
 	}
 	return nil
@@ -297,6 +315,32 @@ type ContactRequest struct {
 	Intent, Summary       string
 }
 
+// tenantFor is the customer a landlord contact acts for: the tenant of the tenancy
+// named, or the property's only current tenant ("" when it has none). A landlord acts
+// only for a tenancy that runs today: one that ended, or has not begun, is refused, so
+// a former tenant's record is out of the landlord's reach.
+func tenantFor(prop Property, tenancyID, today string) (string, error) {
+	tenant := ""
+	for _, t := range prop.Tenancies {
+		switch {
+		case tenancyID != "" && t.ID == tenancyID:
+			if !t.Current(today) {
+				return "", fault.Field("tenancyId", "the tenancy is not current (it has ended or not begun)")
+			}
+			return t.CustomerID, nil
+		case tenancyID == "" && t.Current(today):
+			if tenant != "" {
+				return "", fault.Field("tenancyId", "the property has more than one current tenancy; name one")
+			}
+			tenant = t.CustomerID
+		}
+	}
+	if tenancyID != "" {
+		return "", fault.New(fault.NotFound, "no tenancy %s at this property", tenancyID)
+	}
+	return tenant, nil
+}
+
 // RaiseContact records a landlord portal contact for one of its properties, on behalf
 // of the tenant named (or the property's only current tenant).
 func (p *Portal) RaiseContact(ctx context.Context, actor timeline.Actor, landlordID string, r ContactRequest) (intake.Result, error) {
@@ -304,44 +348,18 @@ func (p *Portal) RaiseContact(ctx context.Context, actor timeline.Actor, landlor
 	if err != nil {
 		return intake.Result{}, err
 	}
-	tenant := ""
-	today := store.Now().Format(time.DateOnly)
-	for _, t := range prop.Tenancies {
-		switch {
-		case r.TenancyID != "" && t.ID == r.TenancyID:
-			tenant = t.CustomerID
-		case r.TenancyID == "" && t.Current(today):
-			if tenant != "" {
-				return intake.Result{}, fault.Field("tenancyId", "the property has more than one current tenancy; name one")
-			}
-			tenant = t.CustomerID
-		}
-	}
-	if r.TenancyID != "" && tenant == "" {
-		return intake.Result{}, fault.New(fault.NotFound, "no tenancy %s at this property", r.TenancyID)
+	tenant, err := tenantFor(prop, r.TenancyID, store.Now().Format(time.DateOnly))
+	if err != nil {
+		return intake.Result{}, err
 	}
 	req := intake.Request{Channel: intake.LandlordPortal, Service: r.Service, Intent: r.Intent, Summary: r.Summary,
 		CustomerID: tenant, OnBehalfOf: intake.OnBehalfOf{LandlordID: landlordID, UPRN: prop.UPRN, TenantCustomerID: tenant}}
 	return p.contacts.Record(ctx, actor, req)
 }
 
-const selectLandlordCases = `SELECT DISTINCT case_id FROM contacts WHERE landlord_id = ? AND case_id IS NOT NULL`
-
-// Cases lists the cases a landlord raised or is party to, and no others.
+// Cases lists the cases a landlord raised, and no others: never a tenant's own.
 func (p *Portal) Cases(ctx context.Context, landlordID string) ([]casework.Case, error) {
-	var ids []string
-	if err := p.db.SelectContext(ctx, &ids, p.db.Rebind(selectLandlordCases), landlordID); err != nil {
-		return nil, fmt.Errorf("landlord cases: %w", store.MapError(err))
-	}
-	out := make([]casework.Case, 0, len(ids))
-	for _, id := range ids {
-		c, err := p.cases.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return p.cases.RaisedBy(ctx, landlordID)
 }
 
 // TakeUp is the portal's take-up, as the council's committee asked to see it.

@@ -48,6 +48,21 @@ func (e Event) Fields() map[string]any {
 	return m
 }
 
+// ResidentView tells a resident what an event means for them, and whether they see it
+// at all. Each package that writes events answers for its own kinds.
+type ResidentView func(Event) (summary string, shown bool)
+
+// ForResident is the first view's words for ev; an event no view shows is hidden, so a
+// new kind of event stays internal until its package says otherwise.
+func ForResident(ev Event, views ...ResidentView) (string, bool) {
+	for _, view := range views {
+		if summary, shown := view(ev); shown {
+			return summary, true
+		}
+	}
+	return "", false
+}
+
 // Page is one page of events and the cursor of the next, "" on the last.
 type Page struct {
 	Items      []Event
