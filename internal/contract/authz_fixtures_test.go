@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,19 +78,20 @@ type world struct {
 	admin  string // the fixture builder's token
 	n      int    // makes values unique
 
-	custA, custB, custC     string // citizen A, someone else, a customer for scratch cases
-	caseA, caseA2, caseB    string // A's tier 1 case, A's second case, B's tier 3 case
-	contactA, contactB      string
-	mergeA, mergeB          string
-	ruleDoc                 json.RawMessage // the default rules (version 1), to publish again
-	landlordA, landlordB    string
-	propertyA, propertyB    string
-	tenancyA, tenancyB      string
-	tenantCaseA             string          // landlord A's tenant's own case, which A did not raise (today A's contact joins it)
-	raisedByA               map[string]bool // cases landlord A raised
-	casesOfA                map[string]bool // citizen A's cases (those the table made)
-	caseLandlordB, tenantB  string
-	invitedA, invitationUse string // an invitation to A, already accepted
+	custA, custB, custC    string // citizen A, someone else, a customer for scratch cases
+	caseA, caseA2, caseB   string // A's tier 1 case, A's second case, B's tier 3 case
+	contactA, contactB     string
+	mergeA, mergeB         string
+	ruleDoc                json.RawMessage // the default rules (version 1), to publish again
+	landlordA, landlordB   string
+	propertyA, propertyB   string
+	tenancyA, tenancyB     string
+	tenantCaseA            string          // landlord A's tenant's own case, which A did not raise (today A's contact joins it)
+	raisedByA              map[string]bool // cases landlord A raised
+	casesOfA               map[string]bool // citizen A's cases (those the table made)
+	caseLandlordB, tenantB string
+	invitationUse          string // an invitation to A, already accepted
+	endedTenancyA          string // a tenancy of A's property that has ended
 }
 
 // authzHub starts a hub whose provider callbacks are configured, so that each can be
@@ -136,6 +139,9 @@ func newWorld(t *testing.T, h *hub) *world {
 	// The tenant's own council tax enquiry, open when the landlord writes about the same service.
 	w.tenantCaseA = w.openCase(t, tenantA, 58)
 	w.tenancyB = w.newTenancy(t, w.landlordB, w.propertyB, w.tenantB)
+	w.endedTenancyA = w.call(t, w.admin, "POST", "/v1/landlords/"+w.landlordA+"/tenancies", js{"propertyId": w.propertyA,
+		"customerId": w.newCustomer(t, "Former-Tenant"), "startsOn": time.Now().AddDate(-3, 0, 0).Format(time.DateOnly),
+		"endsOn": time.Now().AddDate(-2, 0, 0).Format(time.DateOnly)}, http.StatusCreated)["id"].(string)
 	userA := h.token(auth.Claims{Subject: subjects[landlordRole], Roles: []auth.Role{auth.Landlord}, LandlordID: w.landlordA})
 	userB := h.token(auth.Claims{Subject: "landlord-user-b", Roles: []auth.Role{auth.Landlord}, LandlordID: w.landlordB})
 	w.call(t, userA, "POST", "/v1/invitations/"+w.invite(t, w.landlordA)+"/accept", nil, http.StatusOK)
@@ -298,6 +304,47 @@ func (w *world) claimedCase(t *testing.T, r role, res resource) string {
 		w.call(t, w.admin, "PATCH", "/v1/cases/"+id, js{"assignee": holder}, http.StatusOK, "If-Match", "*")
 	}
 	return id
+}
+
+// newLandlordUser is a token for a user of landlord who has not yet accepted an invitation.
+func (w *world) newLandlordUser(landlord string) string {
+	return w.h.token(auth.Claims{Subject: fmt.Sprint("landlord-user-new-", w.unique()), Roles: []auth.Role{auth.Landlord}, LandlordID: landlord})
+}
+
+// acceptAtOnce has n new users of landlord A accept one invitation at the same time,
+// and counts those let in.
+func (w *world) acceptAtOnce(t *testing.T, invitation string, n int) int {
+	t.Helper()
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = w.newLandlordUser(w.landlordA)
+	}
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	start := make(chan struct{})
+	for _, tok := range tokens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, err := http.NewRequest("POST", w.h.url+"/v1/invitations/"+invitation+"/accept", nil)
+			if err != nil {
+				return
+			}
+			req.Header.Set("Authorization", "Bearer "+tok)
+			<-start
+			resp, err := w.h.http.Do(req)
+			if err != nil {
+				return
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				ok.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return int(ok.Load())
 }
 
 // heldTier3 is a fresh tier 3 case whose claim the caller holds.
