@@ -63,11 +63,11 @@ const (
 	authzPublicURL   = "https://hub.example.org"
 )
 
-// Queues of the default rules the table uses: a tier 1 and a tier 3 queue no fixture
-// case waits in (for claims), and the tier 3 queue "other" cases are handed off to.
+// Queues of the default rules the table uses: a tier 1 and a tier 3 queue to claim
+// from, and the tier 3 queue "other" cases are handed off to.
 const (
-	emptyTier1Queue = "advisors"
-	emptyTier3Queue = "fraud"
+	claimTier1Queue = "advisors"
+	claimTier3Queue = "fraud"
 	tier3Queue      = "council-tax-recovery"
 )
 
@@ -88,7 +88,6 @@ type world struct {
 	tenancyA, tenancyB     string
 	tenantCaseA            string          // landlord A's tenant's own case, which A did not raise (today A's contact joins it)
 	raisedByA              map[string]bool // cases landlord A raised
-	casesOfA               map[string]bool // citizen A's cases (those the table made)
 	caseLandlordB, tenantB string
 	invitationUse          string // an invitation to A, already accepted
 	endedTenancyA          string // a tenancy of A's property that has ended
@@ -108,7 +107,7 @@ func authzHub(t *testing.T, b backend) *hub {
 // newWorld builds the fixtures through the API, as staff and landlord users would.
 func newWorld(t *testing.T, h *hub) *world {
 	t.Helper()
-	w := &world{h: h, raisedByA: map[string]bool{}, casesOfA: map[string]bool{}}
+	w := &world{h: h, raisedByA: map[string]bool{}}
 	w.admin = h.token(auth.Claims{Subject: "fixture-admin", Roles: []auth.Role{auth.Admin}})
 
 	w.custA = w.newCustomer(t, "Citizen-A")
@@ -116,7 +115,6 @@ func newWorld(t *testing.T, h *hub) *world {
 	w.custC = w.newCustomer(t, "Scratch")
 	w.caseA = w.openCase(t, w.custA, 57)
 	w.caseA2 = w.openCase(t, w.custA, 61)
-	w.casesOfA[w.caseA], w.casesOfA[w.caseA2] = true, true
 	w.caseB = w.openCase(t, w.custB, 69)
 	w.handOff(t, w.caseB, tier3Queue)
 	w.contactA = w.recordContact(t, w.custA, w.caseA, 57)
