@@ -102,9 +102,12 @@ getRoutingReport              401            403          403            403    
 
 # Satisfaction. Anyone rates a web page; naming a contact or case is refused to anonymous
 # callers (422 naming the field), citizens (they rate through /v1/me) and landlords.
+# A kiosk score comes from an integration (or staff); an agent_recorded one from staff.
 recordRating                  201            201          201            201           201           201           201           201
 recordRating+contactId        422*/422*/422  403          403*           201/201/422   201/201/422   201/201/422   201/201/422   201/201/422
 recordRating+caseId           422*/422*/422  403          403*           201/201/422   201/201/422   201/201/422   201/201/422   201/201/422
+recordRating+kiosk            401            403          403            201           201           201           201           201
+recordRating+agentRecorded    401            403          403            201/201/422   201/201/422   201/201/422   201/201/422   403
 getSatisfactionReport         401            403          403            403           403           200           200           403
 
 # Provider callbacks authenticate the provider: a user's token is not the Notify
@@ -374,6 +377,10 @@ func authzTries() map[string]authzTry {
 		}},
 		"recordRating+caseId": {field: "caseId", req: func(_ *testing.T, w *world, _ role, res resource) cellReq {
 			return post("/v1/ratings", js{"source": "web_page", "score": 5, "pageUrl": "https://www.council.example/council-tax", "caseId": own(res, w.caseA, w.caseB)})
+		}},
+		"recordRating+kiosk": {req: fixed(post("/v1/ratings", js{"source": "kiosk", "score": 4, "centre": "civic-centre"}))},
+		"recordRating+agentRecorded": {field: "contactId", req: func(_ *testing.T, w *world, _ role, res resource) cellReq {
+			return post("/v1/ratings", js{"source": "agent_recorded", "score": 4, "contactId": own(res, w.contactA, w.contactB)})
 		}},
 		"getSatisfactionReport": {req: fixed(get("/v1/reports/satisfaction" + period))},
 
