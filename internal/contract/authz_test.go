@@ -835,7 +835,7 @@ func TestAuthz_EveryOperationEveryRoleEveryResource(t *testing.T) {
 			t.Parallel()
 			diffs, total, knownFixed := runTable(t, authzWorld(t, b), table)
 			if len(diffs) > 0 || knownFixed > 0 {
-				t.Logf("%d cells; %d differ from the table; %d marked * agree on this backend:\n%s", total, len(diffs), knownFixed, diffTable(diffs))
+				t.Logf("%s: %d cells; %d differ from the table; %d marked * agree on this backend:\n%s", b.Name, total, len(diffs), knownFixed, diffTable(diffs))
 			}
 		})
 	}
