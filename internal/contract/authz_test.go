@@ -38,9 +38,8 @@ import (
 // three. Refusals are problem+json of the type that goes with the status: 401
 // unauthenticated (with WWW-Authenticate: Bearer), 403 forbidden, 404 not-found, 409
 // conflict, 422 invalid-value (naming the field the row's try gives). "2xx" is any
-// success; "-" is not tried. A "*" marks a cell where the hub answered otherwise when the
-// table was written (issue 12, items 1-6, fixed on their own branch): the test fails on
-// it like on any other cell. Rows "operation+variant" try an operation a second way.
+// success; "-" is not tried. A "*" marks a cell the hub is known to answer otherwise (none
+// today): the test fails on it like on any other cell. Rows "operation+variant" try an operation a second way.
 const authzPolicy = `
 operation                     none           citizen      landlord       agent1        agent3        supervisor    admin         integration
 # Platform: anyone.
@@ -52,14 +51,14 @@ getOpenAPI                    200            200          200            200    
 createCustomer                401            403          403            201           201           201           201           201
 searchCustomers               401            403          403            200           200           200           200           200
 matchCustomer                 401            403          403            200           200           200           200           200
-getCustomer                   401            403*         403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
-updateCustomer                401            403*         403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
+getCustomer                   401            403         403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
+updateCustomer                401            403         403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
 addCustomerIdentifier         401            403          403            201/201/404   201/201/404   201/201/404   201/201/404   201/201/404
 removeCustomerIdentifier      401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
 mergeCustomer                 401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   403
 getMerge                      401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   403
 undoMerge                     401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   403
-getCustomerTimeline           401            403*         403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
+getCustomerTimeline           401            403         403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
 
 # Contacts and cases. Every agent reads; changing a case needs the case's tier or its
 # claim (own: tier 1; other: tier 3, held by nobody; +held: tier 3, held by the caller).
@@ -70,13 +69,13 @@ updateContact                 401            403          403            200/200
 openCase                      401            403          403            201           201           201           201           201
 listCases                     401            403          403            200           200           200           200           200
 getCase                       401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
-updateCase                    401            403          403            200/403*/404  200/200/404   200/200/404   200/200/404   403
+updateCase                    401            403          403            200/403/404  200/200/404   200/200/404   200/200/404   403
 updateCase+held               -              -            -              200           200           200           200           -
-addCaseNote                   401            403          403            201/403*/404  201/201/404   201/201/404   201/201/404   403
+addCaseNote                   401            403          403            201/403/404  201/201/404   201/201/404   201/201/404   403
 addCaseNote+held              -              -            -              201           201           201           201           -
-resolveCase                   401            403          403            200/403*/404  200/200/404   200/200/404   200/200/404   403
+resolveCase                   401            403          403            200/403/404  200/200/404   200/200/404   200/200/404   403
 resolveCase+held              -              -            -              200           200           200           200           -
-reopenCase                    401            403          403            200/403*/404  200/200/404   200/200/404   200/200/404   403
+reopenCase                    401            403          403            200/403/404  200/200/404   200/200/404   200/200/404   403
 getCaseTimeline               401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
 referCase                     401            403          403            201/201/404   201/201/404   201/201/404   201/201/404   403
 listCaseReferrals             401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
@@ -93,7 +92,7 @@ getRuleSet                    401            403          403            200/200
 activateRuleSet               401            403          403            403           403           200/200/404   200/200/404   403
 decideRouting                 401            403          403            200           200           200           200           200
 simulateRouting               401            403          403            403           403           200           200           403
-handOffCase                   401            403          403            201/403*/404  201/201/404   201/201/404   201/201/404   403
+handOffCase                   401            403          403            201/403/404  201/201/404   201/201/404   201/201/404   403
 handOffCase+held              -              -            -              201           201           201           201           -
 releaseCase                   401            403          403            200/403/404   200/403/404   200/200/404   200/200/404   403
 listQueues                    401            403          403            200           200           200           200           403
@@ -101,11 +100,11 @@ claimNextCase                 401            403          403            2xx/403
 getRoutingReport              401            403          403            403           403           200           200           403
 
 # Satisfaction. Anyone rates a web page; naming a contact or case is refused to anonymous
-# callers (422 naming the field), citizens (they rate through /v1/me) and landlords.
+# callers (403 naming the field), citizens (they rate through /v1/me) and landlords.
 # A kiosk score comes from an integration (or staff); an agent_recorded one from staff.
 recordRating                  201            201          201            201           201           201           201           201
-recordRating+contactId        422*/422*/422  403          403*           201/201/422   201/201/422   201/201/422   201/201/422   201/201/422
-recordRating+caseId           422*/422*/422  403          403*           201/201/422   201/201/422   201/201/422   201/201/422   201/201/422
+recordRating+contactId        403/403/403    403          403           201/201/422   201/201/422   201/201/422   201/201/422   201/201/422
+recordRating+caseId           403/403/403    403          403           201/201/422   201/201/422   201/201/422   201/201/422   201/201/422
 recordRating+kiosk            401            403          403            201           201           201           201           201
 recordRating+agentRecorded    401            403          403            201/201/422   201/201/422   201/201/422   201/201/422   403
 getSatisfactionReport         401            403          403            403           403           200           200           403
@@ -143,11 +142,11 @@ addTenancy                    401            403          403            201/201
 inviteLandlordUser            401            403          403            201/201/404   201/201/404   201/201/404   201/201/404   403
 acceptInvitation              401            403          200/403/404    403           403           403           403           403
 acceptInvitation+used         401            403          409            403           403           403           403           403
-acceptInvitation+race         -              -            409*           -             -             -             -             -
+acceptInvitation+race         -              -            409           -             -             -             -             -
 listMyProperties              401            403          200            403           403           403           403           403
-landlordContact               401            403          201*/404/404   403           403           403           403           403
-landlordContact+endedTenancy  401            403          422*           403           403           403           403           403
-listLandlordCases             401            403          200*           403           403           403           403           403
+landlordContact               401            403          201/404/404   403           403           403           403           403
+landlordContact+endedTenancy  401            403          422           403           403           403           403           403
+listLandlordCases             401            403          200           403           403           403           403           403
 getLandlordTakeUp             401            403          403            403           403           200           200           403
 `
 
