@@ -1224,6 +1224,26 @@ type MyRatingCreate struct {
 	Score     int                 `json:"score"`
 }
 
+// MyRecord A resident's own record as My Account shows it: what they told the council and may
+// change. It has no place for the council's own assessments (vulnerability,
+// assisted-digital need) or for record keeping (merges).
+type MyRecord struct {
+	Address     *Address            `json:"address,omitempty"`
+	Consents    Consents            `json:"consents"`
+	CreatedAt   time.Time           `json:"createdAt"`
+	DateOfBirth *openapi_types.Date `json:"dateOfBirth,omitempty"`
+	FamilyName  *string             `json:"familyName,omitempty"`
+	GivenName   *string             `json:"givenName,omitempty"`
+	Id          openapi_types.UUID  `json:"id"`
+	Identifiers []Identifier        `json:"identifiers"`
+	Preferences struct {
+		Accessibility     *[]string `json:"accessibility,omitempty"`
+		PreferredLanguage *string   `json:"preferredLanguage,omitempty"`
+	} `json:"preferences"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Version   int       `json:"version"`
+}
+
 // Needs What the council must do differently for this customer.
 type Needs struct {
 	Accessibility *[]string `json:"accessibility,omitempty"`
@@ -8788,7 +8808,7 @@ type GetMe200ResponseHeaders struct {
 }
 
 type GetMe200JSONResponse struct {
-	Body    Customer
+	Body    MyRecord
 	Headers GetMe200ResponseHeaders
 }
 
@@ -8886,7 +8906,7 @@ type UpdateMe200ResponseHeaders struct {
 }
 
 type UpdateMe200JSONResponse struct {
-	Body    Customer
+	Body    MyRecord
 	Headers UpdateMe200ResponseHeaders
 }
 

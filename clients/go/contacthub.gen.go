@@ -1253,6 +1253,26 @@ type MyRatingCreate struct {
 	Score     int                 `json:"score"`
 }
 
+// MyRecord A resident's own record as My Account shows it: what they told the council and may
+// change. It has no place for the council's own assessments (vulnerability,
+// assisted-digital need) or for record keeping (merges).
+type MyRecord struct {
+	Address     *Address            `json:"address,omitempty"`
+	Consents    Consents            `json:"consents"`
+	CreatedAt   time.Time           `json:"createdAt"`
+	DateOfBirth *openapi_types.Date `json:"dateOfBirth,omitempty"`
+	FamilyName  *string             `json:"familyName,omitempty"`
+	GivenName   *string             `json:"givenName,omitempty"`
+	Id          openapi_types.UUID  `json:"id"`
+	Identifiers []Identifier        `json:"identifiers"`
+	Preferences struct {
+		Accessibility     *[]string `json:"accessibility,omitempty"`
+		PreferredLanguage *string   `json:"preferredLanguage,omitempty"`
+	} `json:"preferences"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Version   int       `json:"version"`
+}
+
 // Needs What the council must do differently for this customer.
 type Needs struct {
 	Accessibility *[]string `json:"accessibility,omitempty"`
@@ -12849,7 +12869,7 @@ type GetMeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Customer
+	JSON200 *MyRecord
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
@@ -12863,7 +12883,7 @@ type GetMeResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetMeResponse) GetJSON200() *Customer {
+func (r GetMeResponse) GetJSON200() *MyRecord {
 	return r.JSON200
 }
 
@@ -12925,7 +12945,7 @@ type UpdateMeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Customer
+	JSON200 *MyRecord
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -12945,7 +12965,7 @@ type UpdateMeResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r UpdateMeResponse) GetJSON200() *Customer {
+func (r UpdateMeResponse) GetJSON200() *MyRecord {
 	return r.JSON200
 }
 
@@ -19437,7 +19457,7 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Customer
+		var dest MyRecord
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -19504,7 +19524,7 @@ func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Customer
+		var dest MyRecord
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

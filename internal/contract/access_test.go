@@ -540,3 +540,37 @@ func TestAccess_AnOutageIsNotANotFound(t *testing.T) {
 		}
 	})
 }
+
+// TestAccess_MyAccountShowsNoSafeguardingFlags: a resident the council has flagged as
+// vulnerable and needing assisted digital help reads and changes their record on My
+// Account; neither answer carries those assessments (nor any merge bookkeeping), while
+// the preferences the resident set themselves come back.
+func TestAccess_MyAccountShowsNoSafeguardingFlags(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		ag := h.agent()
+		flagged := createCustomer(t, ag, contacthub.CustomerCreate{FamilyName: ptr("Clarke"),
+			Needs: &contacthub.Needs{Vulnerable: ptr(true), AssistedDigital: ptr(true), PreferredLanguage: ptr("cy")}})
+		me := citizen(h, flagged.Id)
+		got, _ := me.GetMeWithResponse(ctx)
+		upd, _ := me.UpdateMeWithResponse(ctx, &contacthub.UpdateMeParams{IfMatch: ptr(`"1"`)}, contacthub.MePatch{Accessibility: &[]string{"large print"}})
+		if got.JSON200 == nil || upd.JSON200 == nil {
+			t.Fatalf("me: %s / %s", got.Body, upd.Body)
+		}
+		for _, body := range [][]byte{got.Body, upd.Body} {
+			for _, staffOnly := range []string{"vulnerable", "assistedDigital", "mergedInto", "needs"} {
+				if strings.Contains(string(body), staffOnly) {
+					t.Fatalf("My Account shows %q: %s", staffOnly, body)
+				}
+			}
+		}
+		p := upd.JSON200.Preferences
+		if p.PreferredLanguage == nil || *p.PreferredLanguage != "cy" || p.Accessibility == nil || (*p.Accessibility)[0] != "large print" {
+			t.Fatalf("the resident's own preferences: %s", upd.Body)
+		}
+		// The assessments are still there for staff.
+		staff, _ := ag.GetCustomerWithResponse(ctx, flagged.Id)
+		if staff.JSON200 == nil || !*staff.JSON200.Needs.Vulnerable || !*staff.JSON200.Needs.AssistedDigital {
+			t.Fatalf("staff view lost the flags: %s", staff.Body)
+		}
+	})
+}

@@ -28,7 +28,7 @@ func TestMyAccount_AResidentSeesTheirOwnStoryWithoutInternals(t *testing.T) {
 		patch := contacthub.MePatch{PreferredLanguage: ptr("cy"), Consents: &contacthub.Consents{SmsSurveys: ptr(true)}}
 		patch.Address.Set(contacthub.Address{Line1: ptr("1 New Road"), Postcode: ptr("n15 4qr")})
 		upd, _ := me.UpdateMeWithResponse(ctx, &contacthub.UpdateMeParams{IfMatch: ptr(`"1"`)}, patch)
-		if upd.JSON200 == nil || *upd.JSON200.Needs.PreferredLanguage != "cy" || *upd.JSON200.Address.Postcode != "N15 4QR" || !*upd.JSON200.Consents.SmsSurveys {
+		if upd.JSON200 == nil || *upd.JSON200.Preferences.PreferredLanguage != "cy" || *upd.JSON200.Address.Postcode != "N15 4QR" || !*upd.JSON200.Consents.SmsSurveys {
 			t.Fatalf("update me: %s", upd.Body)
 		}
 		resp, body := h.raw("PATCH", "/v1/me", h.token(auth.Claims{Roles: []auth.Role{auth.Citizen}, CustomerID: amara.Id.String()}), "application/json",

@@ -24,24 +24,56 @@ func toCustomer(c customer.Customer) api.Customer {
 		GivenName:   optString(c.GivenName),
 		FamilyName:  optString(c.FamilyName),
 		DateOfBirth: optDate(c.DateOfBirth),
-		Identifiers: make([]api.Identifier, 0, len(c.Identifiers)),
+		Address:     toAddress(c.Address),
+		Identifiers: toIdentifiers(c.Identifiers),
 		Needs:       toNeeds(c.Needs),
 		Consents:    api.Consents{SmsSurveys: &c.Consents.SMSSurveys},
 		Version:     c.Version,
 		CreatedAt:   c.CreatedAt,
 		UpdatedAt:   c.UpdatedAt,
 	}
-	if !c.Address.IsZero() {
-		out.Address = &api.Address{Line1: optString(c.Address.Line1), Line2: optString(c.Address.Line2),
-			Town: optString(c.Address.Town), Postcode: optString(c.Address.Postcode)}
-	}
-	for _, id := range c.Identifiers {
-		out.Identifiers = append(out.Identifiers, api.Identifier{
-			Id: uuid.MustParse(id.ID), Kind: api.IdentifierKind(id.Kind), Value: id.Value, AddedAt: id.AddedAt})
-	}
 	if c.MergedInto != "" {
 		m := uuid.MustParse(c.MergedInto)
 		out.MergedInto = &m
+	}
+	return out
+}
+
+// toMyRecord is a resident's own record for My Account: the type has no field for the
+// council's assessments (vulnerable, assisted digital) or merges, so none can leak.
+func toMyRecord(c customer.Customer) api.MyRecord {
+	out := api.MyRecord{
+		Id:          uuid.MustParse(c.ID),
+		GivenName:   optString(c.GivenName),
+		FamilyName:  optString(c.FamilyName),
+		DateOfBirth: optDate(c.DateOfBirth),
+		Address:     toAddress(c.Address),
+		Identifiers: toIdentifiers(c.Identifiers),
+		Consents:    api.Consents{SmsSurveys: &c.Consents.SMSSurveys},
+		Version:     c.Version,
+		CreatedAt:   c.CreatedAt,
+		UpdatedAt:   c.UpdatedAt,
+	}
+	out.Preferences.PreferredLanguage = optString(c.Needs.PreferredLanguage)
+	if len(c.Needs.Accessibility) > 0 {
+		out.Preferences.Accessibility = &c.Needs.Accessibility
+	}
+	return out
+}
+
+func toAddress(a customer.Address) *api.Address {
+	if a.IsZero() {
+		return nil
+	}
+	return &api.Address{Line1: optString(a.Line1), Line2: optString(a.Line2),
+		Town: optString(a.Town), Postcode: optString(a.Postcode)}
+}
+
+func toIdentifiers(ids []customer.Identifier) []api.Identifier {
+	out := make([]api.Identifier, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, api.Identifier{
+			Id: uuid.MustParse(id.ID), Kind: api.IdentifierKind(id.Kind), Value: id.Value, AddedAt: id.AddedAt})
 	}
 	return out
 }

@@ -38,7 +38,7 @@ func (h *handlers) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.Get
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMe200JSONResponse{Body: toCustomer(c), Headers: api.GetMe200ResponseHeaders{ETag: etag(c.Version)}}, nil
+	return api.GetMe200JSONResponse{Body: toMyRecord(c), Headers: api.GetMe200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
 func (h *handlers) UpdateMe(ctx context.Context, req api.UpdateMeRequestObject) (api.UpdateMeResponseObject, error) {
@@ -65,7 +65,7 @@ func (h *handlers) UpdateMe(ctx context.Context, req api.UpdateMeRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateMe200JSONResponse{Body: toCustomer(c), Headers: api.UpdateMe200ResponseHeaders{ETag: etag(c.Version)}}, nil
+	return api.UpdateMe200JSONResponse{Body: toMyRecord(c), Headers: api.UpdateMe200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
 func (h *handlers) ListMyCases(ctx context.Context, req api.ListMyCasesRequestObject) (api.ListMyCasesResponseObject, error) {
