@@ -429,7 +429,7 @@ func (l *load) settle(faultStart time.Time, recovery time.Duration) *result {
 		}
 		if n > 1 {
 			r.duplicates += n - 1
-			dups = append(dups, fmt.Sprintf("%s ×%d", w.marker, n))
+			dups = append(dups, fmt.Sprintf("%s ×%d (answers: %s)", w.marker, n, history(w.attempts)))
 		}
 		w.mu.Unlock()
 	}
@@ -458,6 +458,35 @@ func (l *load) settle(faultStart time.Time, recovery time.Duration) *result {
 		t.Errorf("%s: recovery took %.1f s, over the bound of %s", l.fault, r.recovery.Seconds(), recoveryBound)
 	}
 	return r
+}
+
+// history tells a write's attempts in order, repeats folded: "connection reset,
+// 409 /problems/idempotency-key-in-use ×5, 201".
+func history(attempts []attempt) string {
+	var parts []string
+	last, repeats := "", 0
+	flush := func() {
+		switch {
+		case repeats == 1:
+			parts = append(parts, last)
+		case repeats > 1:
+			parts = append(parts, fmt.Sprintf("%s ×%d", last, repeats))
+		}
+	}
+	for _, a := range attempts {
+		label := a.detail
+		if a.status != 0 {
+			label = strings.TrimSpace(fmt.Sprintf("%d %s", a.status, a.detail))
+		}
+		if label == last {
+			repeats++
+			continue
+		}
+		flush()
+		last, repeats = label, 1
+	}
+	flush()
+	return strings.Join(parts, ", ")
 }
 
 // some lists up to ten items, and how many more there are.
