@@ -104,11 +104,12 @@ func TestDatabaseCut_HubRecoversAndRetriesWriteOnce(t *testing.T) {
 	time.Sleep(dbCutFor)
 	h.DB.restore()
 	restored := time.Now()
-	sent, ok := l.window(cut, restored)
+	sent, ok, median := l.window(cut, restored)
 	time.Sleep(cooldown)
 
 	r := l.settle(cut, l.recovery(restored))
-	r.note = fmt.Sprintf("cut %s with %d in flight; %d/%d acknowledged during the cut", dbCutFor, open, ok, sent)
+	r.note = fmt.Sprintf("cut %s with %d in flight; %d/%d acknowledged during the cut (median answer %s)",
+		dbCutFor, open, ok, sent, median.Round(time.Millisecond))
 	report(t, r)
 }
 
@@ -133,12 +134,12 @@ func TestRedisCut_WritesGoOnWithoutRedis(t *testing.T) {
 	}
 	h.Redis.restore()
 	restored := time.Now()
-	sent, ok := l.window(cut, restored)
+	sent, ok, median := l.window(cut, restored)
 	time.Sleep(cooldown)
 
 	r := l.settle(cut, l.recovery(restored))
-	r.note = fmt.Sprintf("cut %s, back with its %d keys lost; %d/%d acknowledged during the cut (need %.0f%%); /readyz during the cut: %s",
-		redisCutFor, wiped, ok, sent, minShareDuringRedisCut*100, ready)
+	r.note = fmt.Sprintf("cut %s, back with its %d keys lost; %d/%d acknowledged during the cut (need %.0f%%; median answer %s); /readyz during the cut: %s",
+		redisCutFor, wiped, ok, sent, minShareDuringRedisCut*100, median.Round(time.Millisecond), ready)
 	report(t, r)
 	if sent == 0 {
 		t.Fatal("redis-cut: no writes were sent during the cut")

@@ -337,19 +337,26 @@ func (l *load) resendAcknowledged(faultStart time.Time) (int, []string) {
 	return len(picked), problems
 }
 
-// window counts the attempts begun in [from, to), and those acknowledged.
-func (l *load) window(from, to time.Time) (sent, ok int) {
+// window counts the attempts begun in [from, to) and those acknowledged, and gives
+// their median latency.
+func (l *load) window(from, to time.Time) (sent, ok int, median time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	var latencies []time.Duration
 	for _, a := range l.attempts {
 		if !a.start.Before(from) && a.start.Before(to) {
 			sent++
+			latencies = append(latencies, a.end.Sub(a.start))
 			if a.outcome == acknowledged {
 				ok++
 			}
 		}
 	}
-	return sent, ok
+	if len(latencies) > 0 {
+		sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+		median = latencies[len(latencies)/2]
+	}
+	return sent, ok, median
 }
 
 // recovery is the time from the fault's end to the answer of the first write begun
