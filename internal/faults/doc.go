@@ -17,5 +17,5 @@
 //
 // Faults are made by a small TCP proxy written here (proxy_test.go) that sits between
 // the hub and each service: it can drop every live connection and refuse new ones, then
-// accept again.
+// accept again, and it can delay what the service sends back.
 package faults
