@@ -8,7 +8,7 @@ BIN := bin/contacthub
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: bench-go demo run build test test-sqlite generate check-generated lint vuln migrate bench bench-smoke docker fuzz clean
+.PHONY: bench-go demo run build test test-faults test-sqlite generate check-generated lint vuln migrate bench bench-smoke docker fuzz clean
 
 run: build
 	$(BIN) serve
@@ -28,6 +28,14 @@ test: check-generated lint
 	.ci/services
 	CONTACTHUB_TEST_DATABASE_URL='$(TEST_DATABASE_URL)' CONTACTHUB_TEST_REDIS_URL='$(TEST_REDIS_URL)' \
 	CONTACTHUB_TEST_REQUIRE_SERVICES=1 $(GO) test -race -count=1 ./...
+
+# The fault suite (internal/faults): the hub as a subprocess on PostgreSQL and Redis
+# through fault proxies, under steady writes with Idempotency-Key, through SIGKILL, a
+# database cut, a Redis cut and SIGTERM. A few minutes; prints a table per fault.
+test-faults:
+	.ci/services
+	CONTACTHUB_TEST_DATABASE_URL='$(TEST_DATABASE_URL)' CONTACTHUB_TEST_REDIS_URL='$(TEST_REDIS_URL)' \
+	$(GO) test -tags faults -count=1 -v -timeout 10m ./internal/faults/
 
 # Quick loop while developing: SQLite only, no outside services.
 test-sqlite:
