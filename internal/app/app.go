@@ -194,7 +194,7 @@ func (a *App) buildHandler(ctx context.Context) error {
 		Callbacks:      httpapi.CallbackSecrets{NotifyToken: a.cfg.NotifyCallbackToken, TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL},
 		RatingLimits:   httpapi.RatingLimits{PerIPPerMinute: a.cfg.RatingIPPerMinute, PerPagePerMinute: a.cfg.RatingPagePerMinute},
 		NormalisePhone: func(s string) (string, error) { return a.rules.Normalise(identifier.Phone, s) },
-		Ready:          a.ready, Registry: reg, Log: a.log,
+		Ready:          a.ready, Registry: reg, Log: a.log, PublicURL: a.cfg.PublicURL,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, RateLimitPerMinute: a.cfg.RateLimitPerMinute,
 		RateLimitIPPerMinute: a.cfg.RateLimitIPPerMinute, TrustedProxies: a.cfg.TrustedProxies,
 		IdempotencyTTL: a.cfg.IdempotencyTTL, MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,

@@ -159,6 +159,9 @@ func writeProblem(c echo.Context, p *problem, requestID string) error {
 	if p.Instance == "" && requestID != "" {
 		p.Instance = "urn:request:" + requestID
 	}
+	if p.Status == http.StatusUnauthorized {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, bearerChallenge(c.Request()))
+	}
 	if p.retryAfter > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(p.retryAfter.Seconds()+0.999)))
 	}
@@ -170,6 +173,15 @@ func writeProblem(c echo.Context, p *problem, requestID string) error {
 		return c.NoContent(p.Status)
 	}
 	return c.Blob(p.Status, "application/problem+json", body)
+}
+
+// bearerChallenge is the WWW-Authenticate of a 401 (RFC 6750 §3): it names the Bearer
+// scheme, and says invalid_token when the caller sent a token and that token failed.
+func bearerChallenge(r *http.Request) string {
+	if r.Header.Get(echo.HeaderAuthorization) != "" || r.Header.Get("X-IVR-Token") != "" {
+		return `Bearer error="invalid_token"`
+	}
+	return "Bearer"
 }
 
 // statusClientGone is recorded, never sent, for a request whose client went away.
