@@ -165,9 +165,19 @@ func (c *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx = context.WithValue(ctx, acceptKey{}, req.Header.Get(echo.HeaderAccept))
 		req = req.WithContext(ctx)
 		e.SetRequest(req)
+		body, err := rawBody(req)
+		if err != nil {
+			return bodyProblem(err)
+		}
 		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: c.options}
 		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 			return requestProblem(err)
+		}
+		// After the validator, so that who may call is settled before what was sent.
+		if bad := badText(req, route.Operation, params, body); len(bad) > 0 {
+			p := newProblem(validation, fmt.Sprintf("%d problem(s) with the request; see errors", len(bad)))
+			p.Errors = bad
+			return p
 		}
 		if err := c.optionalToken(ctx, in); err != nil {
 			return err
