@@ -200,7 +200,9 @@ func (a *App) buildHandler(ctx context.Context) error {
 		IdempotencyTTL: a.cfg.IdempotencyTTL, MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,
 	}
 	if a.redis != nil {
-		deps.Limiter = kv.NewRedisLimiter(a.redis, a.cfg.RedisPrefix)
+		if deps.Limiter, err = kv.NewFallbackLimiter(kv.NewRedisLimiter(a.redis, a.cfg.RedisPrefix), a.log, reg); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
 		deps.Idempotency = kv.NewRedisIdempotency(a.redis, a.cfg.RedisPrefix)
 	} else {
 		deps.Limiter = kv.NewMemoryLimiter()

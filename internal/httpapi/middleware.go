@@ -167,11 +167,11 @@ func limitBy(l RateLimiter, limit int, keyOf func(echo.Context) string) echo.Mid
 			if key == "" {
 				return next(c)
 			}
+			// The limiter decides even when Redis is down (kv.FallbackLimiter); an error
+			// here means the caller went away.
 			d, err := l.Allow(c.Request().Context(), key, kv.Limit(limit))
 			if err != nil {
-				// A limiter outage must not take the hub down with it: serve, and say so.
-				c.Logger().Warn("rate limiter unavailable")
-				return next(c)
+				return err
 			}
 			if !d.Allowed {
 				p := newProblem(rateLimited, "slow down and retry after the time in Retry-After")
