@@ -274,7 +274,9 @@ func (c *Calls) answer(ctx context.Context, actor timeline.Actor, call callRow, 
 	if err != nil {
 		return fmt.Errorf("answer call: %w", store.MapError(err))
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("answer call: %w", err)
+	} else if n == 0 {
 		return nil // answered already, or hung up: a late answer reopens nothing
 	}
 	if agent == "" {
@@ -334,8 +336,10 @@ func (c *Calls) hangup(ctx context.Context, actor timeline.Actor, call callRow, 
 	if err != nil {
 		return fmt.Errorf("end call: %w", store.MapError(err))
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("end call: %w", err)
+	} else if n == 0 {
+		return nil // ended already
 	}
 	contact, err := c.contacts.Get(ctx, call.ContactID)
 	if err != nil {
