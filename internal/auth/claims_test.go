@@ -31,6 +31,7 @@ func TestVerify_RefusesClaimsOfTheWrongShape(t *testing.T) {
 		"nbf as a string":        {edit(func(c jwt.MapClaims) { c["nbf"] = "0" }), "nbf"},
 		"exp as an object":       {edit(func(c jwt.MapClaims) { c["exp"] = map[string]any{"n": now.Unix()} }), "token"},
 		"iat as a string":        {edit(func(c jwt.MapClaims) { c["iat"] = "0" }), "iat"},
+		"sub with a NUL":         {edit(func(c jwt.MapClaims) { c["sub"] = "alice\x00" }), "sub"},
 	}
 	for name, tc := range cases {
 		_, err := v.Verify(context.Background(), sign(t, rs, tc.claims, ""))

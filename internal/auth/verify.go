@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
@@ -191,6 +192,10 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 // is a bad token, not a lookup that fails later.
 func principalOf(c claims) (Principal, error) {
 	p := Principal{Subject: c.Subject, Roles: c.Roles, Tier: c.Tier}
+	if strings.IndexByte(p.Subject, 0) >= 0 || !utf8.ValidString(p.Subject) {
+		// The subject is written to timelines and audit rows as the actor.
+		return Principal{}, errClaim("sub must be UTF-8 text without NUL")
+	}
 	if p.Tier < 0 || p.Tier > 3 {
 		return Principal{}, errClaim("tier must be 1, 2 or 3")
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -55,7 +56,10 @@ func badText(req *http.Request, op *openapi3.Operation, pathParams map[string]st
 			out = appendBadText(out, p.Name, req.Header.Get(p.Name))
 		}
 	}
-	return append(out, badJSONText(req.Header.Get("Content-Type"), body)...)
+	out = append(out, badJSONText(req.Header.Get("Content-Type"), body)...)
+	// Maps were walked above; the same request always names its fields in one order.
+	slices.SortStableFunc(out, func(a, b fieldError) int { return strings.Compare(a.Field, b.Field) })
+	return out
 }
 
 func appendBadText(out []fieldError, field, v string) []fieldError {
