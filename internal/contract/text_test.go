@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+
+	"github.com/council/contacthub/internal/config"
 )
 
 // PostgreSQL cannot store a NUL in text (the driver's error was a 500) and SQLite
@@ -48,4 +50,21 @@ func TestText_NULAndInvalidUTF8AreRefusedNamingTheField(t *testing.T) {
 			t.Errorf("a literal backslash-u: %d %s", resp.StatusCode, body)
 		}
 	})
+}
+
+// The SMS providers' callbacks do not pass through the contract middleware; their text
+// is checked too, so a provider gets a 400 it will not retry, not a 500 it will.
+func TestText_ProviderCallbacksRefuseNUL(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			h := startHub(t, b, func(c *config.Config) { c.NotifyCallbackToken = notifyToken })
+			resp, body := h.raw("POST", "/v1/callbacks/notify/received-text", notifyToken, "application/json",
+				[]byte(`{"id":"inbound-\u0000","source_number":"447700900123","message":"5"}`))
+			p := wantProblem(t, http.StatusBadRequest, body, resp.StatusCode, "validation")
+			if fields := fieldsOf(p); !slices.Equal(fields, []string{"id"}) {
+				t.Fatalf("problem names %v, want [id]", fields)
+			}
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -144,4 +145,20 @@ func bodyProblem(err error) *problem {
 		return newProblem(payloadTooLarge, "the body is larger than this hub accepts")
 	}
 	return newProblem(badRequest, "the body could not be read")
+}
+
+// checkText refuses, naming them, the fields (name, value, name, value…) holding text
+// the hub cannot store: for the provider callbacks, which the contract middleware does
+// not see.
+func checkText(pairs ...string) error {
+	var bad []fieldError
+	for i := 0; i+1 < len(pairs); i += 2 {
+		bad = appendBadText(bad, pairs[i], pairs[i+1])
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	p := newProblem(validation, fmt.Sprintf("%d problem(s) with the request; see errors", len(bad)))
+	p.Errors = bad
+	return p
 }
