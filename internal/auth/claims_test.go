@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -51,4 +52,27 @@ func TestVerify_RefusesClaimsOfTheWrongShape(t *testing.T) {
 	if p.LandlordID != "0190f1d2-7a1b-7c3d-8e4f-0123456789ac" {
 		t.Errorf("landlord id = %q, want it in the canonical lower-case form", p.LandlordID)
 	}
+}
+
+// FuzzClaims_TimesAreNumbersOrRefused: whatever the payload, decoding never panics, and
+// a payload it accepts had its time claims as JSON numbers.
+func FuzzClaims_TimesAreNumbersOrRefused(f *testing.F) {
+	for _, seed := range []string{`{"exp":1}`, `{"exp":"1"}`, `{"nbf":null}`, `{"iat":1.5e9,"roles":"agent"}`, `[]`, `{"exp":{}}`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, payload string) {
+		var c claims
+		if err := json.Unmarshal([]byte(payload), &c); err != nil {
+			return
+		}
+		var raw map[string]json.RawMessage
+		if json.Unmarshal([]byte(payload), &raw) != nil {
+			return
+		}
+		for _, name := range []string{"exp", "nbf", "iat"} {
+			if v, ok := raw[name]; ok && !isJSONNumber(v) {
+				t.Fatalf("%s = %s accepted", name, v)
+			}
+		}
+	})
 }
