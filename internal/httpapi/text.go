@@ -158,6 +158,11 @@ func checkText(pairs ...string) error {
 	if len(bad) == 0 {
 		return nil
 	}
+	return textProblem(bad)
+}
+
+// textProblem is the 400 naming each field whose text the hub cannot store.
+func textProblem(bad []fieldError) *problem {
 	p := newProblem(validation, fmt.Sprintf("%d problem(s) with the request; see errors", len(bad)))
 	p.Errors = bad
 	return p

@@ -173,14 +173,12 @@ func (c *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 			return requestProblem(err)
 		}
-		// After the validator, so that who may call is settled before what was sent.
-		if bad := badText(req, route.Operation, params, body); len(bad) > 0 {
-			p := newProblem(validation, fmt.Sprintf("%d problem(s) with the request; see errors", len(bad)))
-			p.Errors = bad
-			return p
-		}
 		if err := c.optionalToken(ctx, in); err != nil {
 			return err
+		}
+		// Last, so that who may call is settled before what was sent is looked at.
+		if bad := badText(req, route.Operation, params, body); len(bad) > 0 {
+			return textProblem(bad)
 		}
 		return next(e)
 	}
