@@ -102,7 +102,7 @@ func (c *Calls) Handle(ctx context.Context, actor timeline.Actor, e Event) (Answ
 // apply de-duplicates and applies one event of a known call inside tx. The call's row
 // is locked first, so events of one call apply one at a time, in a single lock order.
 func (c *Calls) apply(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, e Event) (Answer, error) {
-	call, err := c.load(ctx, tx, e.CallID, lockSuffix(c.db))
+	call, err := c.load(ctx, tx, e.CallID, c.db.ForUpdate())
 	if err != nil {
 		return Answer{}, err
 	}
@@ -173,15 +173,6 @@ func firstTime(ctx context.Context, tx *sqlx.Tx, e Event) (bool, error) {
 		return false, fmt.Errorf("record call event: %w", err)
 	}
 	return n == 1, nil
-}
-
-// lockSuffix locks the call's row on PostgreSQL; SQLite's immediate transactions
-// already run one writer at a time.
-func lockSuffix(db *store.DB) string {
-	if db.Dialect == store.Postgres {
-		return " FOR UPDATE"
-	}
-	return ""
 }
 
 // service is the call's service: the LGSL code the IVR names, or its menu choice.
