@@ -3,6 +3,7 @@ package contract
 import (
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -54,6 +55,14 @@ func TestRatings_LimitHoldsWhenRedisIsUnreachable(t *testing.T) {
 	resp, body := h.raw("GET", "/metrics", "", "", nil)
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "contacthub_ratelimit_fallback_total") {
 		t.Fatalf("the fallback is not counted in /metrics")
+	}
+	// What cannot fall back — idempotency keys shared between replicas — is an outage
+	// the client may retry: 503 with Retry-After, not a 500.
+	resp, body = h.raw("POST", "/v1/customers", h.token(agentClaims()), "application/json", []byte(`{"familyName":"Okafor"}`),
+		"Idempotency-Key", "redis-outage-key-1")
+	wantProblem(t, http.StatusServiceUnavailable, body, resp.StatusCode, "unavailable")
+	if resp.Header.Get("Retry-After") == "" {
+		t.Fatal("503 without Retry-After")
 	}
 }
 
