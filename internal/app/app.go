@@ -199,14 +199,16 @@ func (a *App) buildHandler(ctx context.Context) error {
 		Callbacks:      httpapi.CallbackSecrets{NotifyToken: a.cfg.NotifyCallbackToken, TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL},
 		RatingLimits:   httpapi.RatingLimits{PerIPPerMinute: a.cfg.RatingIPPerMinute, PerPagePerMinute: a.cfg.RatingPagePerMinute},
 		NormalisePhone: func(s string) (string, error) { return a.rules.Normalise(identifier.Phone, s) },
-		Ready:          a.ready, Registry: reg, Log: a.log,
+		Ready:          a.ready, Registry: reg, Log: a.log, PublicURL: a.cfg.PublicURL,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, RateLimitPerMinute: a.cfg.RateLimitPerMinute,
 		RateLimitIPPerMinute: a.cfg.RateLimitIPPerMinute, TrustedProxies: a.cfg.TrustedProxies,
 		MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,
 		Idempotency: a.keys,
 	}
 	if a.redis != nil {
-		deps.Limiter = kv.NewRedisLimiter(a.redis, a.cfg.RedisPrefix)
+		if deps.Limiter, err = kv.NewFallbackLimiter(kv.NewRedisLimiter(a.redis, a.cfg.RedisPrefix), a.log, reg); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
 	} else {
 		deps.Limiter = kv.NewMemoryLimiter()
 	}

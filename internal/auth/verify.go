@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
 )
 
 // ErrInvalidToken wraps every verification failure; the text after it is a short
@@ -117,6 +119,32 @@ type claims struct {
 	LandlordID string `json:"landlord_id"`
 }
 
+// UnmarshalJSON refuses a time claim that is not a JSON number: golang-jwt would take
+// "exp":"9999999999" (a string) as a date, and RFC 7519 says NumericDate is a number.
+func (c *claims) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	for _, name := range []string{"exp", "nbf", "iat"} {
+		if v, ok := raw[name]; ok && !isJSONNumber(v) {
+			return errClaim(name + " must be a number of seconds")
+		}
+	}
+	type plain claims // without this method, so the next line does not recurse
+	return json.Unmarshal(b, (*plain)(c))
+}
+
+func isJSONNumber(v json.RawMessage) bool {
+	var n json.Number
+	return len(v) > 0 && v[0] != '"' && json.Unmarshal(v, &n) == nil
+}
+
+// errClaim explains a claim the hub cannot use.
+type errClaim string
+
+func (e errClaim) Error() string { return string(e) }
+
 // roles accepts a JSON array or a space-separated string, as identity providers differ.
 type roles []Role
 
@@ -151,17 +179,49 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 	if c.Subject == "" {
 		return Principal{}, fmt.Errorf("%w: token has no sub", ErrInvalidToken)
 	}
-	p := Principal{Subject: c.Subject, Roles: c.Roles, Tier: c.Tier, CustomerID: c.CustomerID, LandlordID: c.LandlordID}
-	switch {
-	case p.Tier < 0 || p.Tier > 3:
-		return Principal{}, fmt.Errorf("%w: tier must be 1, 2 or 3", ErrInvalidToken)
-	case p.Has(Citizen) && p.CustomerID == "":
-		return Principal{}, fmt.Errorf("%w: citizen token without customer_id", ErrInvalidToken)
-	case p.Has(Landlord) && p.LandlordID == "":
-		return Principal{}, fmt.Errorf("%w: landlord token without landlord_id", ErrInvalidToken)
+	p, err := principalOf(c)
+	if err != nil {
+		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	v.cache.put(token, p, c.ExpiresAt.Time, now)
 	return p, nil
+}
+
+// principalOf checks the hub's own claims. The customer and landlord ids are record
+// ids the hub looks up, so they must be UUIDs (kept in canonical form): anything else
+// is a bad token, not a lookup that fails later.
+func principalOf(c claims) (Principal, error) {
+	p := Principal{Subject: c.Subject, Roles: c.Roles, Tier: c.Tier}
+	if strings.IndexByte(p.Subject, 0) >= 0 || !utf8.ValidString(p.Subject) {
+		// The subject is written to timelines and audit rows as the actor.
+		return Principal{}, errClaim("sub must be UTF-8 text without NUL")
+	}
+	if p.Tier < 0 || p.Tier > 3 {
+		return Principal{}, errClaim("tier must be 1, 2 or 3")
+	}
+	var err error
+	if p.CustomerID, err = recordID("customer_id", c.CustomerID, p.Has(Citizen), "citizen"); err != nil {
+		return Principal{}, err
+	}
+	if p.LandlordID, err = recordID("landlord_id", c.LandlordID, p.Has(Landlord), "landlord"); err != nil {
+		return Principal{}, err
+	}
+	return p, nil
+}
+
+// recordID canonicalises the id claim name; required says the role needs it.
+func recordID(name, value string, required bool, role string) (string, error) {
+	if value == "" {
+		if required {
+			return "", errClaim(role + " token without " + name)
+		}
+		return "", nil
+	}
+	id, err := uuid.Parse(value)
+	if err != nil || len(value) != 36 {
+		return "", errClaim(name + " must be a UUID")
+	}
+	return id.String(), nil
 }
 
 // errKey explains why no key verifies a token.
@@ -209,9 +269,12 @@ func (v *Verifier) keyFor(ctx context.Context) jwt.Keyfunc {
 // reason turns a golang-jwt error into a short phrase for the caller.
 func reason(err error) string {
 	var ek errKey
+	var ec errClaim
 	switch {
 	case errors.As(err, &ek):
 		return string(ek)
+	case errors.As(err, &ec):
+		return string(ec)
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return "malformed token"
 	case errors.Is(err, jwt.ErrTokenExpired):

@@ -254,12 +254,12 @@ func TestDevKey_PersistsAndMintsTokensTheVerifierAccepts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := k2.Mint(Claims{Subject: "resident", Roles: []Role{Citizen}, CustomerID: "c-1", Issuer: iss, Audience: aud, TTL: time.Minute})
+	tok, err := k2.Mint(Claims{Subject: "resident", Roles: []Role{Citizen}, CustomerID: "0190f1d2-7a1b-7c3d-8e4f-0123456789ab", Issuer: iss, Audience: aud, TTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, err := v.Verify(context.Background(), tok)
-	if err != nil || p.CustomerID != "c-1" || !p.Has(Citizen) {
+	if err != nil || p.CustomerID != "0190f1d2-7a1b-7c3d-8e4f-0123456789ab" || !p.Has(Citizen) {
 		t.Fatalf("minted token: %+v, %v", p, err)
 	}
 	if _, err := LoadOrCreateDevKey(filepath.Join(t.TempDir())); err == nil {

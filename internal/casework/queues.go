@@ -31,22 +31,41 @@ const insertHandoff = `INSERT INTO case_handoffs (id, case_id, from_tier, to_tie
 // catalogue's list. Escalation and de-escalation are both allowed; the case leaves its
 // assignee, to be claimed from the new queue.
 func (s *Cases) HandOff(ctx context.Context, who Caller, id string, expected int, toQueue, reason, note string) (Case, error) {
+	if _, err := s.handOffTarget(toQueue, reason); err != nil {
+		return Case{}, err
+	}
+	return s.change(ctx, who, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
+		return s.HandOffTx(ctx, tx, who.Actor, c, toQueue, reason, note, now)
+	})
+}
+
+// HandOffTx hands off c, read and locked in tx (LoadTx), for callers whose own writes
+// must land with the hand-off, as an IVR transfer's do. It checks no tier: its callers
+// are systems (see MayChange), and HandOff checks people before it.
+func (s *Cases) HandOffTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, toQueue, reason, note string, now time.Time) (Case, error) {
+	tier, err := s.handOffTarget(toQueue, reason)
+	if err != nil {
+		return Case{}, err
+	}
+	if c.Status.Finished() {
+		return Case{}, fault.New(fault.Conflict, "a %s case cannot be handed off", c.Status)
+	}
+	if c.Queue == toQueue {
+		return Case{}, fault.New(fault.Conflict, "the case is already in queue %s", toQueue)
+	}
+	return s.handOffTx(ctx, tx, actor, c, tier, toQueue, reason, note, now)
+}
+
+// handOffTarget checks a hand-off's reason and returns its queue's tier.
+func (s *Cases) handOffTarget(toQueue, reason string) (int, error) {
 	if !slices.Contains(s.catalogue.HandoffReasons, reason) {
-		return Case{}, fault.Field("reason", "one of "+strings.Join(s.catalogue.HandoffReasons, ", "))
+		return 0, fault.Field("reason", "one of "+strings.Join(s.catalogue.HandoffReasons, ", "))
 	}
 	tier, ok := s.queues.QueueTier(toQueue)
 	if !ok {
-		return Case{}, fault.Field("queue", "not a queue of the active routing rules")
+		return 0, fault.Field("queue", "not a queue of the active routing rules")
 	}
-	return s.change(ctx, who, id, expected, func(tx *sqlx.Tx, c Case, now time.Time) (Case, error) {
-		if c.Status.Finished() {
-			return Case{}, fault.New(fault.Conflict, "a %s case cannot be handed off", c.Status)
-		}
-		if c.Queue == toQueue {
-			return Case{}, fault.New(fault.Conflict, "the case is already in queue %s", toQueue)
-		}
-		return s.handOffTx(ctx, tx, who.Actor, c, tier, toQueue, reason, note, now)
-	})
+	return tier, nil
 }
 
 // EscalateTx moves a case up to the tier and queue the rules now choose for it, when

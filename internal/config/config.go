@@ -87,101 +87,77 @@ func (c Config) TrustDevKey() bool {
 	return c.JWKSURL == "" && len(c.JWTPublicKeyFiles) == 0 && c.JWTHS256Secret == ""
 }
 
-// FromEnv reads the configuration from getenv (os.Getenv in main; a map in tests).
+// FromEnv reads the configuration from getenv (os.Getenv in main; a map in tests). It
+// reads every section and reports every mistake, each once, in one error.
 func FromEnv(getenv func(string) string) (Config, error) {
 	r := reader{getenv: getenv}
-	c := Config{
-		Addr:                 r.str("CONTACTHUB_ADDR", ":8080"),
-		DataDir:              r.str("CONTACTHUB_DATA_DIR", "./data"),
-		DatabaseURL:          r.str("DATABASE_URL", ""),
-		RedisURL:             r.str("REDIS_URL", ""),
-		DefaultRegion:        strings.ToUpper(r.str("CONTACTHUB_DEFAULT_REGION", "GB")),
-		ReferencePatterns:    r.str("CONTACTHUB_REFERENCE_PATTERNS", ""),
-		JWTIssuer:            r.str("CONTACTHUB_JWT_ISSUER", "contacthub-dev"),
-		JWTAudience:          r.str("CONTACTHUB_JWT_AUDIENCE", "contacthub"),
-		JWKSURL:              r.str("CONTACTHUB_JWKS_URL", ""),
-		JWTPublicKeyFiles:    r.list("CONTACTHUB_JWT_PUBLIC_KEYS"),
-		JWTHS256Secret:       r.str("CONTACTHUB_JWT_HS256_SECRET", ""),
-		DevSigningKey:        strings.ToLower(r.str("CONTACTHUB_DEV_SIGNING_KEY", "auto")),
-		LogLevel:             r.level("CONTACTHUB_LOG_LEVEL", slog.LevelInfo),
-		MaxBodyBytes:         int64(r.integer("CONTACTHUB_MAX_BODY_BYTES", 1<<20)),
-		RateLimitPerMinute:   r.integer("CONTACTHUB_RATE_LIMIT_PER_MINUTE", 1200),
-		RateLimitIPPerMinute: r.integer("CONTACTHUB_RATE_LIMIT_IP_PER_MINUTE", 6000),
-		MaxInFlight:          r.integer("CONTACTHUB_MAX_IN_FLIGHT", 0),
-		AdmissionWait:        r.duration("CONTACTHUB_ADMISSION_WAIT", 100*time.Millisecond),
-		TrustedProxies:       r.cidrs("CONTACTHUB_TRUSTED_PROXIES"),
-		ShutdownTimeout:      r.duration("CONTACTHUB_SHUTDOWN_TIMEOUT", 15*time.Second),
-		IdempotencyTTL:       r.duration("CONTACTHUB_IDEMPOTENCY_TTL", 24*time.Hour),
-		RedisPrefix:          r.str("CONTACTHUB_REDIS_PREFIX", "contacthub:"),
-		CatalogueFile:        r.str("CONTACTHUB_CATALOGUE_FILE", ""),
-		TimeZone:             r.location("CONTACTHUB_TIMEZONE", "Europe/London"),
-		RulesPoll:            r.duration("CONTACTHUB_RULES_POLL", 10*time.Second),
-		CSATSatisfied:        r.integer("CONTACTHUB_CSAT_SATISFIED", 4),
-		RatingIPPerMinute:    r.integer("CONTACTHUB_RATING_IP_PER_MINUTE", 10),
-		RatingPagePerMinute:  r.integer("CONTACTHUB_RATING_PAGE_PER_MINUTE", 120),
-		SMSProvider:          strings.ToLower(r.str("CONTACTHUB_SMS_PROVIDER", "")),
-		NotifyAPIKey:         r.str("CONTACTHUB_NOTIFY_API_KEY", ""),
-		NotifyBaseURL:        r.str("CONTACTHUB_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
-		NotifyTemplateID:     r.str("CONTACTHUB_NOTIFY_TEMPLATE_ID", ""),
-		NotifyCallbackToken:  r.str("CONTACTHUB_NOTIFY_CALLBACK_TOKEN", ""),
-		TwilioAccountSID:     r.str("CONTACTHUB_TWILIO_ACCOUNT_SID", ""),
-		TwilioAuthToken:      r.str("CONTACTHUB_TWILIO_AUTH_TOKEN", ""),
-		TwilioFrom:           r.str("CONTACTHUB_TWILIO_FROM", ""),
-		TwilioServiceSID:     r.str("CONTACTHUB_TWILIO_MESSAGING_SERVICE_SID", ""),
-		TwilioBaseURL:        r.str("CONTACTHUB_TWILIO_BASE_URL", "https://api.twilio.com"),
-		PublicURL:            r.str("CONTACTHUB_PUBLIC_URL", ""),
-		SurveyDelay:          r.duration("CONTACTHUB_SURVEY_DELAY", 5*time.Minute),
-		SurveyExpiry:         r.duration("CONTACTHUB_SURVEY_EXPIRY", 24*time.Hour),
-		SurveyInterval:       r.duration("CONTACTHUB_SURVEY_INTERVAL", 30*24*time.Hour),
-		SurveyPoll:           r.duration("CONTACTHUB_SURVEY_POLL", 5*time.Second),
-		SurveyRetryBase:      r.duration("CONTACTHUB_SURVEY_RETRY_BASE", 30*time.Second),
-		IVRToken:             r.str("CONTACTHUB_IVR_TOKEN", ""),
-		PprofAddr:            r.str("CONTACTHUB_PPROF_ADDR", ""),
-		DBMaxConns:           r.integer("CONTACTHUB_DB_MAX_CONNS", 0),
-	}
-	c.RatingMin, c.RatingMax = r.span("CONTACTHUB_RATING_SCALE", "1-5")
-	c.QuietFrom, c.QuietTo = r.clockSpan("CONTACTHUB_SURVEY_QUIET_HOURS", "20:00-09:00")
-	if c.CSATSatisfied < c.RatingMin || c.CSATSatisfied > c.RatingMax {
-		r.fail("CONTACTHUB_CSAT_SATISFIED", "must be on the rating scale")
-	}
-	switch c.SMSProvider {
-	case "", "notify", "twilio":
-	default:
-		r.fail("CONTACTHUB_SMS_PROVIDER", "must be notify, twilio or empty")
-	}
-	if c.NotifyCallbackToken != "" && len(c.NotifyCallbackToken) < 10 {
-		r.fail("CONTACTHUB_NOTIFY_CALLBACK_TOKEN", "must be at least 10 characters")
-	}
+	var c Config
+	r.server(&c)
+	r.storage(&c)
+	r.tokens(&c)
+	r.limits(&c)
+	r.satisfaction(&c)
+	r.sms(&c) // after server: Twilio's signatures need the public URL
+	return c, errors.Join(r.errs...)
+}
+
+// server: where the hub listens and how it logs, shuts down and is profiled.
+func (r *reader) server(c *Config) {
+	c.Addr = r.str("CONTACTHUB_ADDR", ":8080")
+	c.PublicURL = r.str("CONTACTHUB_PUBLIC_URL", "")
+	c.LogLevel = r.level("CONTACTHUB_LOG_LEVEL", slog.LevelInfo)
+	c.TrustedProxies = r.cidrs("CONTACTHUB_TRUSTED_PROXIES")
+	c.ShutdownTimeout = r.duration("CONTACTHUB_SHUTDOWN_TIMEOUT", 15*time.Second)
+	c.PprofAddr = r.str("CONTACTHUB_PPROF_ADDR", "")
+	c.TimeZone = r.location("CONTACTHUB_TIMEZONE", "Europe/London")
+	c.DefaultRegion = strings.ToUpper(r.str("CONTACTHUB_DEFAULT_REGION", "GB"))
+	c.ReferencePatterns = r.str("CONTACTHUB_REFERENCE_PATTERNS", "")
+	c.CatalogueFile = r.str("CONTACTHUB_CATALOGUE_FILE", "")
+	c.RulesPoll = r.duration("CONTACTHUB_RULES_POLL", 10*time.Second)
+	c.IVRToken = r.str("CONTACTHUB_IVR_TOKEN", "")
 	if c.IVRToken != "" && len(c.IVRToken) < 16 {
 		r.fail("CONTACTHUB_IVR_TOKEN", "must be at least 16 characters")
 	}
-	if c.TwilioAuthToken != "" && c.PublicURL == "" {
-		r.fail("CONTACTHUB_PUBLIC_URL", "is needed to check Twilio's signatures")
-	}
-	c.RatingMin, c.RatingMax = r.span("CONTACTHUB_RATING_SCALE", "1-5")
-	c.QuietFrom, c.QuietTo = r.clockSpan("CONTACTHUB_SURVEY_QUIET_HOURS", "20:00-09:00")
-	if c.CSATSatisfied < c.RatingMin || c.CSATSatisfied > c.RatingMax {
-		r.fail("CONTACTHUB_CSAT_SATISFIED", "must be on the rating scale")
-	}
-	switch c.SMSProvider {
-	case "", "notify", "twilio":
-	default:
-		r.fail("CONTACTHUB_SMS_PROVIDER", "must be notify, twilio or empty")
-	}
-	if c.NotifyCallbackToken != "" && len(c.NotifyCallbackToken) < 10 {
-		r.fail("CONTACTHUB_NOTIFY_CALLBACK_TOKEN", "must be at least 10 characters")
-	}
-	if c.IVRToken != "" && len(c.IVRToken) < 16 {
-		r.fail("CONTACTHUB_IVR_TOKEN", "must be at least 16 characters")
-	}
-	if c.TwilioAuthToken != "" && c.PublicURL == "" {
-		r.fail("CONTACTHUB_PUBLIC_URL", "is needed to check Twilio's signatures")
-	}
+}
+
+// storage: the database, Redis and what is kept in them.
+func (r *reader) storage(c *Config) {
+	c.DataDir = r.str("CONTACTHUB_DATA_DIR", "./data")
+	c.DatabaseURL = r.str("DATABASE_URL", "")
+	c.DBMaxConns = r.integer("CONTACTHUB_DB_MAX_CONNS", 0)
+	c.RedisURL = r.str("REDIS_URL", "")
+	c.RedisPrefix = r.str("CONTACTHUB_REDIS_PREFIX", "contacthub:")
+	c.IdempotencyTTL = r.duration("CONTACTHUB_IDEMPOTENCY_TTL", 24*time.Hour)
+}
+
+// tokens: which bearer tokens the hub trusts.
+func (r *reader) tokens(c *Config) {
+	c.JWTIssuer = r.str("CONTACTHUB_JWT_ISSUER", "contacthub-dev")
+	c.JWTAudience = r.str("CONTACTHUB_JWT_AUDIENCE", "contacthub")
+	c.JWKSURL = r.str("CONTACTHUB_JWKS_URL", "")
+	c.JWTPublicKeyFiles = r.list("CONTACTHUB_JWT_PUBLIC_KEYS")
+	c.JWTHS256Secret = r.str("CONTACTHUB_JWT_HS256_SECRET", "")
+	c.DevSigningKey = strings.ToLower(r.str("CONTACTHUB_DEV_SIGNING_KEY", "auto"))
 	switch c.DevSigningKey {
 	case "auto", "on", "off":
 	default:
 		r.fail("CONTACTHUB_DEV_SIGNING_KEY", "must be auto, on or off")
 	}
+	if c.JWTIssuer == "" || c.JWTAudience == "" {
+		r.fail("CONTACTHUB_JWT_ISSUER", "issuer and audience must not be empty")
+	}
+	if !c.TrustDevKey() && c.JWKSURL == "" && len(c.JWTPublicKeyFiles) == 0 && c.JWTHS256Secret == "" {
+		r.fail("CONTACTHUB_DEV_SIGNING_KEY", "is off but no JWKS URL, public key or HS256 secret is configured: no token could be verified")
+	}
+}
+
+// limits: request sizes, rates and how much work is taken at once.
+func (r *reader) limits(c *Config) {
+	c.MaxBodyBytes = int64(r.integer("CONTACTHUB_MAX_BODY_BYTES", 1<<20))
+	c.RateLimitPerMinute = r.integer("CONTACTHUB_RATE_LIMIT_PER_MINUTE", 1200)
+	c.RateLimitIPPerMinute = r.integer("CONTACTHUB_RATE_LIMIT_IP_PER_MINUTE", 6000)
+	c.MaxInFlight = r.integer("CONTACTHUB_MAX_IN_FLIGHT", 0)
+	c.AdmissionWait = r.duration("CONTACTHUB_ADMISSION_WAIT", 100*time.Millisecond)
 	if c.MaxBodyBytes < 1024 {
 		r.fail("CONTACTHUB_MAX_BODY_BYTES", "must be at least 1024")
 	}
@@ -191,13 +167,48 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.MaxInFlight < 0 {
 		r.fail("CONTACTHUB_MAX_IN_FLIGHT", "must be 0 (64 per CPU) or more")
 	}
-	if c.JWTIssuer == "" || c.JWTAudience == "" {
-		r.fail("CONTACTHUB_JWT_ISSUER", "issuer and audience must not be empty")
+}
+
+// satisfaction: the rating scale, the anonymous rating limits and the SMS surveys.
+func (r *reader) satisfaction(c *Config) {
+	c.RatingMin, c.RatingMax = r.span("CONTACTHUB_RATING_SCALE", "1-5")
+	c.CSATSatisfied = r.integer("CONTACTHUB_CSAT_SATISFIED", 4)
+	c.RatingIPPerMinute = r.integer("CONTACTHUB_RATING_IP_PER_MINUTE", 10)
+	c.RatingPagePerMinute = r.integer("CONTACTHUB_RATING_PAGE_PER_MINUTE", 120)
+	c.QuietFrom, c.QuietTo = r.clockSpan("CONTACTHUB_SURVEY_QUIET_HOURS", "20:00-09:00")
+	c.SurveyDelay = r.duration("CONTACTHUB_SURVEY_DELAY", 5*time.Minute)
+	c.SurveyExpiry = r.duration("CONTACTHUB_SURVEY_EXPIRY", 24*time.Hour)
+	c.SurveyInterval = r.duration("CONTACTHUB_SURVEY_INTERVAL", 30*24*time.Hour)
+	c.SurveyPoll = r.duration("CONTACTHUB_SURVEY_POLL", 5*time.Second)
+	c.SurveyRetryBase = r.duration("CONTACTHUB_SURVEY_RETRY_BASE", 30*time.Second)
+	if c.CSATSatisfied < c.RatingMin || c.CSATSatisfied > c.RatingMax {
+		r.fail("CONTACTHUB_CSAT_SATISFIED", "must be on the rating scale")
 	}
-	if !c.TrustDevKey() && c.JWKSURL == "" && len(c.JWTPublicKeyFiles) == 0 && c.JWTHS256Secret == "" {
-		r.fail("CONTACTHUB_DEV_SIGNING_KEY", "is off but no JWKS URL, public key or HS256 secret is configured: no token could be verified")
+}
+
+// sms: the provider that sends surveys and calls back with replies.
+func (r *reader) sms(c *Config) {
+	c.SMSProvider = strings.ToLower(r.str("CONTACTHUB_SMS_PROVIDER", ""))
+	c.NotifyAPIKey = r.str("CONTACTHUB_NOTIFY_API_KEY", "")
+	c.NotifyBaseURL = r.str("CONTACTHUB_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+	c.NotifyTemplateID = r.str("CONTACTHUB_NOTIFY_TEMPLATE_ID", "")
+	c.NotifyCallbackToken = r.str("CONTACTHUB_NOTIFY_CALLBACK_TOKEN", "")
+	c.TwilioAccountSID = r.str("CONTACTHUB_TWILIO_ACCOUNT_SID", "")
+	c.TwilioAuthToken = r.str("CONTACTHUB_TWILIO_AUTH_TOKEN", "")
+	c.TwilioFrom = r.str("CONTACTHUB_TWILIO_FROM", "")
+	c.TwilioServiceSID = r.str("CONTACTHUB_TWILIO_MESSAGING_SERVICE_SID", "")
+	c.TwilioBaseURL = r.str("CONTACTHUB_TWILIO_BASE_URL", "https://api.twilio.com")
+	switch c.SMSProvider {
+	case "", "notify", "twilio":
+	default:
+		r.fail("CONTACTHUB_SMS_PROVIDER", "must be notify, twilio or empty")
 	}
-	return c, errors.Join(r.errs...)
+	if c.NotifyCallbackToken != "" && len(c.NotifyCallbackToken) < 10 {
+		r.fail("CONTACTHUB_NOTIFY_CALLBACK_TOKEN", "must be at least 10 characters")
+	}
+	if c.TwilioAuthToken != "" && c.PublicURL == "" {
+		r.fail("CONTACTHUB_PUBLIC_URL", "is needed to check Twilio's signatures")
+	}
 }
 
 type reader struct {

@@ -84,7 +84,7 @@ func TestMyAccount_AuthorisationMatrix(t *testing.T) {
 		other := bCase.JSON201.Id.String()
 		tokens := map[string]string{
 			"citizen":     h.token(auth.Claims{Subject: "res-a", Roles: []auth.Role{auth.Citizen}, CustomerID: a.Id.String()}),
-			"landlord":    h.token(auth.Claims{Subject: "ll", Roles: []auth.Role{auth.Landlord}, LandlordID: "LL-1"}),
+			"landlord":    h.token(auth.Claims{Subject: "ll", Roles: []auth.Role{auth.Landlord}, LandlordID: uuid.NewString()}),
 			"agent":       h.token(agentClaims()),
 			"integration": h.token(auth.Claims{Subject: "sys", Roles: []auth.Role{auth.Integration}}),
 			"no token":    "",

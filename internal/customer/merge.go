@@ -146,8 +146,29 @@ func (s *Service) Merge(ctx context.Context, actor Actor, survivorID, duplicateI
 	return mergeID, out, nil
 }
 
-// loadPair reads and locks both records of a merge; both must exist and be live.
+// lockPair locks both customers of a merge or undo in one statement, in id order.
+// Locked one after the other in request order, A←B and B←A at once (or A←B, B←C,
+// C←A) each held one record and waited for the other: a deadlock. In one order, the
+// later merge waits, then finds the record merged and answers 409. SQLite needs no
+// row locks: its immediate transactions already run one writer at a time.
+func (s *Service) lockPair(ctx context.Context, tx *sqlx.Tx, a, b string) error {
+	if s.db.Dialect != store.Postgres {
+		return nil
+	}
+	var locked []string
+	if err := sqlx.SelectContext(ctx, tx, &locked, tx.Rebind(lockCustomers), a, b); err != nil {
+		return fmt.Errorf("lock customers: %w", store.MapError(err))
+	}
+	return nil
+}
+
+const lockCustomers = `SELECT id FROM customers WHERE id IN (?, ?) ORDER BY id FOR UPDATE`
+
+// loadPair locks and reads both records of a merge; both must exist and be live.
 func (s *Service) loadPair(ctx context.Context, tx *sqlx.Tx, survivorID, duplicateID string) (Customer, Customer, error) {
+	if err := s.lockPair(ctx, tx, survivorID, duplicateID); err != nil {
+		return Customer{}, Customer{}, err
+	}
 	survivor, err := load(ctx, tx, survivorID, lockSuffix(s.db))
 	if err != nil {
 		return Customer{}, Customer{}, err
@@ -219,11 +240,25 @@ func (s *Service) GetMerge(ctx context.Context, id string) (Merge, error) {
 	return row.toMerge(), err
 }
 
+// lockMerge locks the two customers of a merge (in id order, as merges do) and then
+// reads the merge afresh: an undo that waited for the locks sees what the one before
+// it did, rather than the merge as it was before the wait.
+func (s *Service) lockMerge(ctx context.Context, tx *sqlx.Tx, mergeID string) (mergeRow, error) {
+	row, err := loadMerge(ctx, tx, mergeID)
+	if err != nil {
+		return mergeRow{}, err
+	}
+	if err := s.lockPair(ctx, tx, row.SurvivorID, row.DuplicateID); err != nil {
+		return mergeRow{}, err
+	}
+	return loadMerge(ctx, tx, mergeID)
+}
+
 // UndoMerge restores both records of a merge: the duplicate gets back its fields and
 // identifiers; the survivor gives back fields the merge filled, unless changed since.
 func (s *Service) UndoMerge(ctx context.Context, actor Actor, mergeID, why string) (survivor, duplicate Customer, err error) {
 	err = s.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		row, err := loadMerge(ctx, tx, mergeID)
+		row, err := s.lockMerge(ctx, tx, mergeID)
 		if err != nil {
 			return err
 		}
@@ -271,8 +306,14 @@ func (s *Service) UndoMerge(ctx context.Context, actor Actor, mergeID, why strin
 		if duplicate, err = load(ctx, tx, dup.ID, ""); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(markUndone), actor.Subject, now, why, mergeID); err != nil {
+		res, err := tx.ExecContext(ctx, tx.Rebind(markUndone), actor.Subject, now, why, mergeID)
+		if err != nil {
 			return fmt.Errorf("mark merge undone: %w", store.MapError(err))
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("mark merge undone: %w", err)
+		} else if n != 1 {
+			return fault.New(fault.Conflict, "merge %s was already undone", mergeID)
 		}
 		data := map[string]any{"mergeId": mergeID, "survivorId": sur.ID, "duplicateId": dup.ID}
 		if err := outbox.Add(ctx, tx, EventUnmerged, sur.ID, data); err != nil {

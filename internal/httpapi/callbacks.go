@@ -75,6 +75,9 @@ func (cb *callbacks) notifyReceived(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
+	if err := checkText("id", in.ID, "source_number", in.SourceNumber, "message", in.Message); err != nil {
+		return err
+	}
 	return cb.reply(c, "notify", in.ID, in.SourceNumber, in.Message)
 }
 
@@ -87,6 +90,9 @@ func (cb *callbacks) notifyStatus(c echo.Context) error {
 		Status string `json:"status"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := checkText("id", in.ID, "status", in.Status); err != nil {
 		return err
 	}
 	if _, err := cb.replies.DeliveryStatus(c.Request().Context(), "notify", in.ID, in.ID, in.Status); err != nil {
@@ -111,6 +117,11 @@ func (cb *callbacks) twilioForm(c echo.Context) (url.Values, error) {
 	full := strings.TrimRight(cb.secrets.PublicURL, "/") + c.Request().URL.RequestURI()
 	if !sms.VerifyTwilio(cb.secrets.TwilioAuthToken, full, form, raw, c.Request().Header.Get("X-Twilio-Signature")) {
 		return nil, newProblem(forbidden, "X-Twilio-Signature does not match")
+	}
+	for _, name := range []string{"MessageSid", "From", "Body", "MessageStatus"} {
+		if err := checkText(name, form.Get(name)); err != nil {
+			return nil, err
+		}
 	}
 	return form, nil
 }

@@ -32,16 +32,41 @@ func requestID(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// saneRequestID accepts up to 64 letters, digits, dots, dashes and underscores: the id
+// lands in every log line and problem document, where quotes, colons, spaces or markup
+// from a caller could forge or break a record.
 func saneRequestID(s string) bool {
 	if s == "" || len(s) > 64 {
 		return false
 	}
 	for _, r := range s {
-		if r < 0x21 || r > 0x7e {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+		default:
 			return false
 		}
 	}
 	return true
+}
+
+// hstsMaxAge is a year, as browsers' preload lists expect.
+const hstsMaxAge = "max-age=31536000"
+
+// secureHeaders marks every answer as personal data that no cache keeps and no browser
+// reinterprets, and, when the hub is published over HTTPS, tells browsers to use HTTPS
+// only (sent over plain HTTP it would be ignored anyway, so it is sent only then).
+func secureHeaders(https bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set(echo.HeaderCacheControl, "no-store")
+			h.Set(echo.HeaderXContentTypeOptions, "nosniff")
+			if https {
+				h.Set(echo.HeaderStrictTransportSecurity, hstsMaxAge)
+			}
+			return next(c)
+		}
+	}
 }
 
 // recoverPanics turns a panic into a 500 problem (logged with its value, not sent).
@@ -143,11 +168,11 @@ func limitBy(l RateLimiter, limit int, keyOf func(echo.Context) string) echo.Mid
 			if key == "" {
 				return next(c)
 			}
+			// The limiter decides even when Redis is down (kv.FallbackLimiter); an error
+			// here means the caller went away.
 			d, err := l.Allow(c.Request().Context(), key, kv.Limit(limit))
 			if err != nil {
-				// A limiter outage must not take the hub down with it: serve, and say so.
-				c.Logger().Warn("rate limiter unavailable")
-				return next(c)
+				return err
 			}
 			if !d.Allowed {
 				p := newProblem(rateLimited, "slow down and retry after the time in Retry-After")

@@ -2,15 +2,19 @@ package httpapi
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/labstack/echo/v4"
 
 	"github.com/council/contacthub/internal/fault"
@@ -144,14 +148,21 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
-		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		if clientGone(c.Request().Context(), err) {
 			// The client gave up and went away: nobody is there to answer, and it is not
-			// the hub's fault. 499 (a proxy convention) keeps it apart in the metrics.
+			// the hub's fault. 499 (a proxy convention) keeps it apart in the metrics,
+			// and observe logs it at info.
 			c.Response().Status = statusClientGone
 			return
 		}
-		p, unexpected := toProblem(err)
 		rid := c.Response().Header().Get(echo.HeaderXRequestID)
+		p, unexpected := toProblem(err)
+		if unexpected && store.Unavailable(err) {
+			// An outage, not a bug: the client may retry, and operators see the cause.
+			p, unexpected = outageProblem(), false
+			log.WarnContext(c.Request().Context(), "dependency unavailable",
+				slog.String("request_id", rid), slog.String("route", c.Path()), slog.String("error", err.Error()))
+		}
 		if unexpected {
 			log.ErrorContext(c.Request().Context(), "request failed",
 				slog.String("request_id", rid), slog.String("route", c.Path()), slog.String("error", err.Error()))
@@ -166,6 +177,9 @@ func writeProblem(c echo.Context, p *problem, requestID string) error {
 	if p.Instance == "" && requestID != "" {
 		p.Instance = "urn:request:" + requestID
 	}
+	if p.Status == http.StatusUnauthorized {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, bearerChallenge(c.Request()))
+	}
 	if p.retryAfter > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(p.retryAfter.Seconds()+0.999)))
 	}
@@ -177,6 +191,38 @@ func writeProblem(c echo.Context, p *problem, requestID string) error {
 		return c.NoContent(p.Status)
 	}
 	return c.Blob(p.Status, "application/problem+json", body)
+}
+
+// bearerChallenge is the WWW-Authenticate of a 401 (RFC 6750 §3): it names the Bearer
+// scheme, and says invalid_token when the caller sent a token and that token failed.
+func bearerChallenge(r *http.Request) string {
+	if r.Header.Get(echo.HeaderAuthorization) != "" || r.Header.Get("X-IVR-Token") != "" {
+		return `Bearer error="invalid_token"`
+	}
+	return "Bearer"
+}
+
+// outageRetryAfter is how long a client is asked to wait when a dependency is down:
+// long enough for a pool to reconnect or a failover to finish, short enough to notice.
+const outageRetryAfter = 5 * time.Second
+
+func outageProblem() *problem {
+	p := newProblem(unavailable, "a service the hub depends on is not answering; retry after the time in Retry-After")
+	p.retryAfter = outageRetryAfter
+	return p
+}
+
+// clientGone reports whether err is only the echo of the client going away: its
+// request's context is over, and the error is what a cancelled query turns into —
+// context.Canceled, or the connection database/sql or pgx dropped because of it
+// ("driver: bad connection", "conn closed"). Any other error is still the hub's own.
+func clientGone(ctx context.Context, err error) bool {
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		return false
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, sql.ErrConnDone) || pgconn.Timeout(err) ||
+		strings.Contains(err.Error(), "context canceled") || strings.Contains(err.Error(), "conn closed")
 }
 
 // statusClientGone is recorded, never sent, for a request whose client went away.

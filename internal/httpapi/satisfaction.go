@@ -74,14 +74,20 @@ func (h *handlers) RecordRating(ctx context.Context, req api.RecordRatingRequest
 // an error).
 func (h *handlers) limitAnonymousRating(ctx context.Context, page string) (api.RecordRatingResponseObject, error) {
 	d, err := h.limiter.Allow(ctx, "rating-ip:"+clientIP(ctx), kv.Limit(h.ratingLimits.PerIPPerMinute))
-	if err == nil && !d.Allowed {
+	if err != nil {
+		return nil, err
+	}
+	if !d.Allowed {
 		p := newProblem(rateLimited, "too many ratings from your address; try again later")
 		p.retryAfter = d.RetryAfter
 		return nil, p
 	}
 	sum := sha256.Sum256([]byte(page))
 	d, err = h.limiter.Allow(ctx, "rating-page:"+hex.EncodeToString(sum[:8]), kv.Limit(h.ratingLimits.PerPagePerMinute))
-	if err == nil && !d.Allowed {
+	if err != nil {
+		return nil, err
+	}
+	if !d.Allowed {
 		return api.RecordRating202JSONResponse{Recorded: false, Reason: "this page's ratings are capped for the minute"}, nil
 	}
 	return nil, nil

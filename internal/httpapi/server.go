@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -54,6 +55,8 @@ type Deps struct {
 	Ready    func(ctx context.Context) map[string]error
 	Registry *prometheus.Registry
 	Log      *slog.Logger
+	// PublicURL is where clients reach the hub; https:// turns on Strict-Transport-Security.
+	PublicURL string
 
 	MaxBodyBytes         int64
 	RateLimitPerMinute   int
@@ -81,7 +84,8 @@ func New(d Deps) (http.Handler, error) {
 		"/readyz":  readiness(d.Ready),
 		"/metrics": echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})),
 	}
-	e.Use(requestID, observe(d.Log, m), recoverPanics(d.Log), limitBody(d.MaxBodyBytes),
+	https := strings.HasPrefix(strings.ToLower(d.PublicURL), "https://")
+	e.Use(requestID, secureHeaders(https), observe(d.Log, m), recoverPanics(d.Log), limitBody(d.MaxBodyBytes),
 		limitBy(d.Limiter, d.RateLimitIPPerMinute, byIPExcept(platform)))
 	for path, h := range platform {
 		e.GET(path, h)

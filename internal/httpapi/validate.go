@@ -153,6 +153,7 @@ func (c *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		route, params, err := c.router.FindRoute(req)
 		if err != nil {
 			if errors.Is(err, routers.ErrMethodNotAllowed) {
+				e.Response().Header().Set(echo.HeaderAllow, strings.Join(c.allowed(req), ", "))
 				return newProblem(methodNotAllowed, "this resource does not allow that method")
 			}
 			return newProblem(notFound, "no such resource")
@@ -164,6 +165,10 @@ func (c *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx = context.WithValue(ctx, acceptKey{}, req.Header.Get(echo.HeaderAccept))
 		req = req.WithContext(ctx)
 		e.SetRequest(req)
+		body, err := rawBody(req)
+		if err != nil {
+			return bodyProblem(err)
+		}
 		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: c.options}
 		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 			return requestProblem(err)
@@ -171,8 +176,29 @@ func (c *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := c.optionalToken(ctx, in); err != nil {
 			return err
 		}
+		// Last, so that who may call is settled before what was sent is looked at.
+		if bad := badText(req, route.Operation, params, body); len(bad) > 0 {
+			return textProblem(bad)
+		}
 		return next(e)
 	}
+}
+
+// methods are the HTTP methods an OpenAPI path item can describe.
+var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// allowed lists the methods the spec gives req's path, for the Allow header of a 405
+// (RFC 9110 §15.5.6). It asks the router once per method, which only a 405 pays for.
+func (c *contract) allowed(req *http.Request) []string {
+	var out []string
+	for _, m := range methods {
+		probe := req.Clone(req.Context())
+		probe.Method = m
+		if _, _, err := c.router.FindRoute(probe); err == nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 type (

@@ -436,6 +436,11 @@ func (in *Intake) Get(ctx context.Context, id string) (Contact, error) {
 	return load(ctx, in.db, id, "")
 }
 
+// GetTx reads a contact inside tx.
+func (in *Intake) GetTx(ctx context.Context, tx *sqlx.Tx, id string) (Contact, error) {
+	return load(ctx, tx, id, "")
+}
+
 // Patch is what PATCH /v1/contacts may change; nil members are unchanged.
 type Patch struct {
 	Agent          *string
@@ -452,67 +457,75 @@ const AnyVersion = 0
 // resolved at first contact resolves that case as a first-contact resolution, which
 // changes the case: who may is casework's rule, as for any other resolution.
 func (in *Intake) Update(ctx context.Context, who casework.Caller, id string, expected int, p Patch) (Contact, error) {
-	actor := who.Actor
 	var out Contact
 	err := in.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		c, err := load(ctx, tx, id, lockSuffix(in.db))
-		if err != nil {
-			return err
-		}
-		if expected != AnyVersion && expected != c.Version {
-			return fault.New(fault.PreconditionFailed, "the contact is at version %d, not %d; read it again", c.Version, expected)
-		}
-		now := store.Now()
-		var fields []string
-		endsNow := false
-		if p.EndedAt != nil {
-			ended := p.EndedAt.UTC().Truncate(time.Microsecond)
-			if ended.Before(c.StartedAt) {
-				return fault.Field("endedAt", "must not be before startedAt")
-			}
-			endsNow = c.EndedAt.IsZero()
-			c.EndedAt, fields = ended, append(fields, "endedAt")
-		}
-		if p.Summary != nil {
-			c.Summary, fields = strings.TrimSpace(*p.Summary), append(fields, "summary")
-		}
-		if p.Agent != nil && *p.Agent != c.Agent {
-			c.Agent, fields = *p.Agent, append(fields, "agent")
-		}
-		if p.ResolutionCode != nil && (p.Outcome == nil || *p.Outcome != ResolvedFirstContact) {
-			return fault.Field("resolutionCode", "only with outcome resolved_first_contact")
-		}
-		if p.Outcome != nil && *p.Outcome != c.Outcome {
-			c.Outcome, fields = *p.Outcome, append(fields, "outcome")
-			if err := in.resolveOpenedCase(ctx, tx, who, c, p.ResolutionCode, now); err != nil {
-				return err
-			}
-		}
-		if len(fields) == 0 {
-			out = c
-			return nil
-		}
-		if out, err = save(ctx, tx, c, now); err != nil {
-			return err
-		}
-		if endsNow && out.CustomerID != "" {
-			cust, err := in.customers.Get(ctx, out.CustomerID)
-			if err != nil {
-				return err
-			}
-			if err := in.surveyTx(ctx, tx, actor, out, &cust); err != nil {
-				return err
-			}
-		}
-		if out.CustomerID != "" {
-			if err := timeline.Append(ctx, tx, timeline.Event{CustomerID: out.CustomerID, CaseID: out.CaseID, Kind: EventUpdated,
-				Actor: actor, OccurredAt: now, Data: map[string]any{"contactId": out.ID, "fields": fields, "outcome": out.Outcome}}); err != nil {
-				return err
-			}
-		}
-		return outbox.Add(ctx, tx, EventUpdated, out.ID, map[string]any{"contactId": out.ID, "caseId": out.CaseID, "outcome": out.Outcome, "fields": fields})
+		var err error
+		out, err = in.UpdateTx(ctx, tx, who, id, expected, p)
+		return err
 	})
 	return out, err
+}
+
+// UpdateTx is Update inside tx, for callers whose own writes must land with it (or not
+// at all), as an IVR event's do.
+func (in *Intake) UpdateTx(ctx context.Context, tx *sqlx.Tx, who casework.Caller, id string, expected int, p Patch) (Contact, error) {
+	actor := who.Actor
+	c, err := load(ctx, tx, id, lockSuffix(in.db))
+	if err != nil {
+		return Contact{}, err
+	}
+	if expected != AnyVersion && expected != c.Version {
+		return Contact{}, fault.New(fault.PreconditionFailed, "the contact is at version %d, not %d; read it again", c.Version, expected)
+	}
+	now := store.Now()
+	var fields []string
+	endsNow := false
+	if p.EndedAt != nil {
+		ended := p.EndedAt.UTC().Truncate(time.Microsecond)
+		if ended.Before(c.StartedAt) {
+			return Contact{}, fault.Field("endedAt", "must not be before startedAt")
+		}
+		endsNow = c.EndedAt.IsZero()
+		c.EndedAt, fields = ended, append(fields, "endedAt")
+	}
+	if p.Summary != nil {
+		c.Summary, fields = strings.TrimSpace(*p.Summary), append(fields, "summary")
+	}
+	if p.Agent != nil && *p.Agent != c.Agent {
+		c.Agent, fields = *p.Agent, append(fields, "agent")
+	}
+	if p.ResolutionCode != nil && (p.Outcome == nil || *p.Outcome != ResolvedFirstContact) {
+		return Contact{}, fault.Field("resolutionCode", "only with outcome resolved_first_contact")
+	}
+	if p.Outcome != nil && *p.Outcome != c.Outcome {
+		c.Outcome, fields = *p.Outcome, append(fields, "outcome")
+		if err := in.resolveOpenedCase(ctx, tx, who, c, p.ResolutionCode, now); err != nil {
+			return Contact{}, err
+		}
+	}
+	if len(fields) == 0 {
+		return c, nil
+	}
+	out, err := save(ctx, tx, c, now)
+	if err != nil {
+		return Contact{}, err
+	}
+	if endsNow && out.CustomerID != "" {
+		cust, err := in.customers.Get(ctx, out.CustomerID)
+		if err != nil {
+			return Contact{}, err
+		}
+		if err := in.surveyTx(ctx, tx, actor, out, &cust); err != nil {
+			return Contact{}, err
+		}
+	}
+	if out.CustomerID != "" {
+		if err := timeline.Append(ctx, tx, timeline.Event{CustomerID: out.CustomerID, CaseID: out.CaseID, Kind: EventUpdated,
+			Actor: actor, OccurredAt: now, Data: map[string]any{"contactId": out.ID, "fields": fields, "outcome": out.Outcome}}); err != nil {
+			return Contact{}, err
+		}
+	}
+	return out, outbox.Add(ctx, tx, EventUpdated, out.ID, map[string]any{"contactId": out.ID, "caseId": out.CaseID, "outcome": out.Outcome, "fields": fields})
 }
 
 // surveyTx offers an ended contact to the survey scheduler.

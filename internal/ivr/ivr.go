@@ -79,7 +79,9 @@ const (
 
 // Handle applies an event once: a repeated (call, event, sequence) changes nothing, and
 // events arriving out of order never move a call backwards (a late answer after the
-// hang-up reopens nothing).
+// hang-up reopens nothing). An event other than newCall is one transaction: its
+// de-duplication row and its effects commit together or not at all, so an event that
+// fails halfway is applied by the platform's retry instead of taken for a duplicate.
 func (c *Calls) Handle(ctx context.Context, actor timeline.Actor, e Event) (Answer, error) {
 	if e.At.IsZero() {
 		e.At = store.Now()
@@ -88,11 +90,23 @@ func (c *Calls) Handle(ctx context.Context, actor timeline.Actor, e Event) (Answ
 	if e.Kind == "newCall" {
 		return c.newCall(ctx, actor, e)
 	}
-	call, err := c.load(ctx, e.CallID)
+	var out Answer
+	err := c.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		out, err = c.apply(ctx, tx, actor, e)
+		return err
+	})
+	return out, err
+}
+
+// apply de-duplicates and applies one event of a known call inside tx. The call's row
+// is locked first, so events of one call apply one at a time, in a single lock order.
+func (c *Calls) apply(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, e Event) (Answer, error) {
+	call, err := c.load(ctx, tx, e.CallID, c.db.ForUpdate())
 	if err != nil {
 		return Answer{}, err
 	}
-	first, err := c.firstTime(ctx, e)
+	first, err := firstTime(ctx, tx, e)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -102,20 +116,20 @@ func (c *Calls) Handle(ctx context.Context, actor timeline.Actor, e Event) (Answ
 	}
 	switch e.Kind {
 	case "answer":
-		err = c.answer(ctx, actor, call, e)
+		err = c.answer(ctx, tx, actor, call, e)
 	case "transfer":
-		err = c.transfer(ctx, actor, call, e)
+		err = c.transfer(ctx, tx, actor, call, e)
 	case "dtmf":
-		err = c.dtmf(ctx, actor, call, e)
+		err = c.dtmf(ctx, tx, actor, call, e)
 	case "hangup":
-		err = c.hangup(ctx, actor, call, e)
+		err = c.hangup(ctx, tx, actor, call, e)
 	default:
 		err = fault.Field("event", "one of newCall, answer, transfer, dtmf, hangup")
 	}
 	if err != nil {
 		return Answer{}, err
 	}
-	call, err = c.load(ctx, e.CallID)
+	call, err = c.load(ctx, tx, e.CallID, "")
 	out.State = call.State
 	return out, err
 }
@@ -137,9 +151,9 @@ const (
 	setEnded    = `UPDATE ivr_calls SET state = 'ended', cause = ?, ended_at = ? WHERE call_id = ? AND state <> 'ended'`
 )
 
-func (c *Calls) load(ctx context.Context, callID string) (callRow, error) {
+func (c *Calls) load(ctx context.Context, q sqlx.QueryerContext, callID, suffix string) (callRow, error) {
 	var r callRow
-	if err := c.db.GetContext(ctx, &r, c.db.Rebind(selectCall), callID); err != nil {
+	if err := sqlx.GetContext(ctx, q, &r, c.db.Rebind(selectCall+suffix), callID); err != nil {
 		if errors.Is(store.MapError(err), store.ErrNotFound) {
 			return callRow{}, fault.New(fault.NotFound, "no call %s: send newCall first", callID)
 		}
@@ -148,13 +162,17 @@ func (c *Calls) load(ctx context.Context, callID string) (callRow, error) {
 	return r, nil
 }
 
-func (c *Calls) firstTime(ctx context.Context, e Event) (bool, error) {
-	res, err := c.db.ExecContext(ctx, c.db.Rebind(insertEvent), e.CallID, e.Kind, e.Sequence, store.Now())
+// firstTime records the event's de-duplication row in tx; false when it was there.
+func firstTime(ctx context.Context, tx *sqlx.Tx, e Event) (bool, error) {
+	res, err := tx.ExecContext(ctx, tx.Rebind(insertEvent), e.CallID, e.Kind, e.Sequence, store.Now())
 	if err != nil {
 		return false, fmt.Errorf("record call event: %w", store.MapError(err))
 	}
 	n, err := res.RowsAffected()
-	return n == 1, err
+	if err != nil {
+		return false, fmt.Errorf("record call event: %w", err)
+	}
+	return n == 1, nil
 }
 
 // service is the call's service: the LGSL code the IVR names, or its menu choice.
@@ -237,7 +255,7 @@ func (c *Calls) repeated(ctx context.Context, e Event, contact intake.Contact) (
 		return Answer{}, err
 	}
 	a.SelfService = len(a.Decision.Result.SelfService) > 0
-	if call, err := c.load(ctx, e.CallID); err == nil {
+	if call, err := c.load(ctx, c.db, e.CallID, ""); err == nil {
 		a.State = call.State
 	}
 	return a, nil
@@ -265,49 +283,56 @@ func (c *Calls) openCases(ctx context.Context, customerID string) ([]casework.Ca
 	return open, nil
 }
 
-func (c *Calls) answer(ctx context.Context, actor timeline.Actor, call callRow, e Event) error {
+func (c *Calls) answer(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, call callRow, e Event) error {
 	agent := e.User
 	if agent == "" {
 		agent = e.AnsweringNumber
 	}
-	res, err := c.db.ExecContext(ctx, c.db.Rebind(setAnswered), agent, e.At, call.CallID)
+	res, err := tx.ExecContext(ctx, tx.Rebind(setAnswered), agent, e.At, call.CallID)
 	if err != nil {
 		return fmt.Errorf("answer call: %w", store.MapError(err))
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("answer call: %w", err)
+	} else if n == 0 {
 		return nil // answered already, or hung up: a late answer reopens nothing
 	}
 	if agent == "" {
 		return nil
 	}
-	_, err = c.contacts.Update(ctx, casework.Caller{Actor: actor, System: true}, call.ContactID, intake.AnyVersion, intake.Patch{Agent: &agent})
+	_, err = c.contacts.UpdateTx(ctx, tx, casework.Caller{Actor: actor, System: true}, call.ContactID, intake.AnyVersion, intake.Patch{Agent: &agent})
 	return err
 }
 
 // transfer records the move to another queue as a hand-off of the call's case.
-func (c *Calls) transfer(ctx context.Context, actor timeline.Actor, call callRow, e Event) error {
+func (c *Calls) transfer(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, call callRow, e Event) error {
 	if e.Queue == "" {
 		return fault.Field("queue", "a transfer names the queue it goes to")
 	}
-	if _, err := c.db.ExecContext(ctx, c.db.Rebind(setQueue), e.Queue, call.CallID); err != nil {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(setQueue), e.Queue, call.CallID); err != nil {
 		return fmt.Errorf("transfer call: %w", store.MapError(err))
 	}
-	contact, err := c.contacts.Get(ctx, call.ContactID)
+	contact, err := c.contacts.GetTx(ctx, tx, call.ContactID)
 	if err != nil || contact.CaseID == "" {
 		return err
 	}
 	// The telephony platform moves the call's case wherever it transfers the call: it
-	// acts as a system, not as an agent of some tier.
-	system := casework.Caller{Actor: actor, System: true}
-	_, err = c.cases.HandOff(ctx, system, contact.CaseID, casework.AnyVersion, e.Queue, "call_transfer", "transferred by the telephony system")
+	// acts as a system, not as an agent of some tier (HandOffTx checks no tier).
+	cs, err := c.cases.LoadTx(ctx, tx, contact.CaseID)
+	if err != nil {
+		return err
+	}
+	_, err = c.cases.HandOffTx(ctx, tx, actor, cs, e.Queue, "call_transfer", "transferred by the telephony system", store.Now())
 	if fault.Is(err, fault.Conflict) || fault.Is(err, fault.Invalid) {
-		return nil // already in that queue, or a telephony queue the hub does not route to
+		// Already in that queue, or a telephony queue the hub does not route to: both
+		// are refused before anything is written, so the transaction is still good.
+		return nil
 	}
 	return err
 }
 
 // dtmf turns a keypad survey score into a rating; menu choices need nothing more.
-func (c *Calls) dtmf(ctx context.Context, actor timeline.Actor, call callRow, e Event) error {
+func (c *Calls) dtmf(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, call callRow, e Event) error {
 	if e.Attributes["purpose"] != "survey" {
 		return nil
 	}
@@ -315,7 +340,7 @@ func (c *Calls) dtmf(ctx context.Context, actor timeline.Actor, call callRow, e 
 	if err != nil {
 		return fault.Field("digits", "a survey score is a digit")
 	}
-	_, err = c.ratings.Record(ctx, actor, satisfaction.Rating{Source: satisfaction.IVR, Score: &score, ContactID: call.ContactID})
+	_, err = c.ratings.CheckAndRecordTx(ctx, tx, actor, satisfaction.Rating{Source: satisfaction.IVR, Score: &score, ContactID: call.ContactID})
 	return err
 }
 
@@ -332,15 +357,17 @@ func hangupOutcome(call callRow, e Event) intake.Outcome {
 
 // hangup ends the call and its contact; ending the contact is what offers it to the
 // SMS survey.
-func (c *Calls) hangup(ctx context.Context, actor timeline.Actor, call callRow, e Event) error {
-	res, err := c.db.ExecContext(ctx, c.db.Rebind(setEnded), e.Cause, e.At, call.CallID)
+func (c *Calls) hangup(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, call callRow, e Event) error {
+	res, err := tx.ExecContext(ctx, tx.Rebind(setEnded), e.Cause, e.At, call.CallID)
 	if err != nil {
 		return fmt.Errorf("end call: %w", store.MapError(err))
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("end call: %w", err)
+	} else if n == 0 {
+		return nil // ended already
 	}
-	contact, err := c.contacts.Get(ctx, call.ContactID)
+	contact, err := c.contacts.GetTx(ctx, tx, call.ContactID)
 	if err != nil {
 		return err
 	}
@@ -352,7 +379,7 @@ func (c *Calls) hangup(ctx context.Context, actor timeline.Actor, call callRow, 
 	if o := hangupOutcome(call, e); o != "" {
 		p.Outcome = &o
 	}
-	_, err = c.contacts.Update(ctx, casework.Caller{Actor: actor, System: true}, call.ContactID, intake.AnyVersion, p)
+	_, err = c.contacts.UpdateTx(ctx, tx, casework.Caller{Actor: actor, System: true}, call.ContactID, intake.AnyVersion, p)
 	return err
 }
 

@@ -144,7 +144,9 @@ func (s *Referrals) Update(ctx context.Context, actor timeline.Actor, id string,
 		if err != nil {
 			return fmt.Errorf("update referral: %w", store.MapError(err))
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("update referral: %w", err)
+		} else if n != 1 {
 			return fault.New(fault.PreconditionFailed, "the referral changed meanwhile")
 		}
 		c, err := s.cases.LoadTx(ctx, tx, ref.CaseID)

@@ -174,7 +174,9 @@ func activateTx(ctx context.Context, tx *sqlx.Tx, version int, now time.Time) er
 	if err != nil {
 		return fmt.Errorf("activate rule set: %w", store.MapError(err))
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("activate rule set: %w", err)
+	} else if n != 1 {
 		return fault.New(fault.NotFound, "no rule set version %d", version)
 	}
 	return outbox.Add(ctx, tx, TopicActivated, fmt.Sprint(version), map[string]int{"version": version})

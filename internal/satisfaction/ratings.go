@@ -139,6 +139,15 @@ func (r *Ratings) Record(ctx context.Context, actor timeline.Actor, in Rating) (
 	return in, err
 }
 
+// CheckAndRecordTx checks a rating and stores it inside tx, for callers whose own
+// writes must land with it, as an IVR keypad score's do.
+func (r *Ratings) CheckAndRecordTx(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, in Rating) (Rating, error) {
+	if err := r.check(&in); err != nil {
+		return Rating{}, err
+	}
+	return r.RecordTx(ctx, tx, actor, in)
+}
+
 // RecordTx stores an already checked rating inside tx.
 func (r *Ratings) RecordTx(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, in Rating) (Rating, error) {
 	if err := attach(ctx, tx, &in); err != nil {

@@ -232,7 +232,9 @@ func (s *Surveys) SendDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return tried, fmt.Errorf("lease survey: %w", store.MapError(err))
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
+		if n, err := res.RowsAffected(); err != nil {
+			return tried, fmt.Errorf("lease survey: %w", err)
+		} else if n != 1 {
 			continue // another replica took it
 		}
 		tried++
