@@ -173,6 +173,7 @@ func (e ContactCreateDirection) Valid() bool {
 
 // Defines values for HealthStatus.
 const (
+	Degraded    HealthStatus = "degraded"
 	Ok          HealthStatus = "ok"
 	Unavailable HealthStatus = "unavailable"
 )
@@ -180,6 +181,8 @@ const (
 // Valid indicates whether the value is a known member of the HealthStatus enum.
 func (e HealthStatus) Valid() bool {
 	switch e {
+	case Degraded:
+		return true
 	case Ok:
 		return true
 	case Unavailable:
@@ -980,10 +983,14 @@ type HandoffRequest struct {
 // Health defines model for Health.
 type Health struct {
 	Checks *map[string]string `json:"checks,omitempty"`
-	Status HealthStatus       `json:"status"`
+
+	// Status `degraded`: serving correctly without an optional dependency (Redis: rate limits
+	// are kept per replica and events reach other replicas by polling until it answers).
+	Status HealthStatus `json:"status"`
 }
 
-// HealthStatus defines model for Health.Status.
+// HealthStatus `degraded`: serving correctly without an optional dependency (Redis: rate limits
+// are kept per replica and events reach other replicas by polling until it answers).
 type HealthStatus string
 
 // IVRAnswer defines model for IVRAnswer.
@@ -2409,6 +2416,9 @@ type ClientInterface interface {
 
 	// GetReadiness The database (and Redis, when configured) answer.
 	//
+	// `503` only when the database does not answer. Redis being down makes the hub
+	// `degraded` but still ready: nothing correctness depends on is kept there.
+	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -3246,6 +3256,9 @@ func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) 
 }
 
 // GetReadiness The database (and Redis, when configured) answer.
+//
+// `503` only when the database does not answer. Redis being down makes the hub
+// `degraded` but still ready: nothing correctness depends on is kept there.
 //
 // Corresponds with GET /readyz (the `GetReadiness` operationId).
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8278,6 +8291,9 @@ type ClientWithResponsesInterface interface {
 	GetOpenAPIWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenAPIResponse, error)
 
 	// GetReadinessWithResponse The database (and Redis, when configured) answer.
+	//
+	// `503` only when the database does not answer. Redis being down makes the hub
+	// `degraded` but still ready: nothing correctness depends on is kept there.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14693,6 +14709,9 @@ func (c *ClientWithResponses) GetOpenAPIWithResponse(ctx context.Context, reqEdi
 }
 
 // GetReadinessWithResponse The database (and Redis, when configured) answer.
+//
+// `503` only when the database does not answer. Redis being down makes the hub
+// `degraded` but still ready: nothing correctness depends on is kept there.
 //
 // Returns a wrapper object for the known response body format(s).
 //

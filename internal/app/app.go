@@ -83,9 +83,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	if cfg.RedisURL != "" {
-		if a.redis, err = kv.Connect(ctx, cfg.RedisURL); err != nil {
+		var down error
+		if a.redis, down, err = kv.Connect(ctx, cfg.RedisURL); err != nil {
 			a.Close()
 			return nil, err
+		} else if down != nil {
+			// Nothing correctness depends on is in Redis: serve without it until it answers.
+			log.Warn("redis does not answer; serving with rate limits in process and events by polling until it does",
+				slog.String("error", down.Error()))
 		}
 	}
 	rules, err := identifierRules(cfg)
@@ -247,12 +252,12 @@ func (a *App) newVerifier(ctx context.Context) (*auth.Verifier, error) {
 }
 
 // ready checks the database and, when configured, Redis.
-func (a *App) ready(ctx context.Context) map[string]error {
-	checks := map[string]error{"database": a.DB.PingContext(ctx)}
+func (a *App) ready(ctx context.Context) []httpapi.Dependency {
+	deps := []httpapi.Dependency{{Name: "database", Err: a.DB.PingContext(ctx)}}
 	if a.redis != nil {
-		checks["redis"] = a.redis.Ping(ctx).Err()
+		deps = append(deps, httpapi.Dependency{Name: "redis", Err: a.redis.Ping(ctx).Err(), Optional: true})
 	}
-	return checks
+	return deps
 }
 
 // Handler is the hub's HTTP handler.

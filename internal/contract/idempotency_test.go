@@ -240,3 +240,39 @@ func (p *cuttableProxy) cut() {
 	}
 	p.conns = nil
 }
+
+// TestRedis_TheHubStartsAndServesWithoutIt: Redis holds nothing correctness depends on,
+// so a hub whose Redis is down starts, reports itself degraded but ready (a load
+// balancer keeps it), and takes writes.
+func TestRedis_TheHubStartsAndServesWithoutIt(t *testing.T) {
+	for _, b := range backends(t) {
+		if b.RedisURL == "" {
+			continue
+		}
+		t.Run(b.Name, func(t *testing.T) {
+			opts, err := redis.ParseURL(b.RedisURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cut := newCuttableProxy(t, opts.Addr)
+			cut.cut()
+			h := startHub(t, b, func(c *config.Config) {
+				c.RedisURL = strings.Replace(b.RedisURL, opts.Addr, cut.addr(), 1)
+			})
+			resp, body := h.raw("GET", "/readyz", "", "", nil)
+			var ready struct {
+				Status string            `json:"status"`
+				Checks map[string]string `json:"checks"`
+			}
+			if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &ready) != nil || ready.Status != "degraded" ||
+				ready.Checks["redis"] != "unavailable" || ready.Checks["database"] != "ok" {
+				t.Fatalf("readyz with Redis down: %d %s", resp.StatusCode, body)
+			}
+			tok := h.token(auth.Claims{Subject: "ivr", Roles: []auth.Role{auth.Integration}})
+			resp, body = h.raw("POST", "/v1/contacts", tok, "application/json", contactWithMarker("no-redis"), "Idempotency-Key", "no-redis-key-1")
+			if resp.StatusCode != http.StatusCreated || h.copiesOf("no-redis") != 1 {
+				t.Fatalf("a write with Redis down since the start: %d %s", resp.StatusCode, body)
+			}
+		})
+	}
+}

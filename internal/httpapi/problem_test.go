@@ -54,22 +54,37 @@ func TestToProblem_MapsEveryFaultKind(t *testing.T) {
 	}
 }
 
-func TestReadiness_Answers503NamingTheDependencyThatIsDown(t *testing.T) {
-	e := echo.New()
-	e.GET("/readyz", readiness(func(context.Context) map[string]error {
-		return map[string]error{"database": nil, "redis": errors.New("dial tcp: connection refused")}
-	}))
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
-	var h health
-	if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil {
-		t.Fatal(err)
-	}
-	if rec.Code != 503 || h.Status != "unavailable" || h.Checks["redis"] != "unavailable" || h.Checks["database"] != "ok" {
-		t.Fatalf("got %d %s", rec.Code, rec.Body)
-	}
-	if strings.Contains(rec.Body.String(), "dial tcp") {
-		t.Fatal("readiness leaks the error text")
+func TestReadiness_Answers503OnlyWhenARequiredDependencyIsDown(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		db, redis     error
+		code          int
+		status        string
+		dbAt, redisAt string
+	}{
+		{"all up", nil, nil, 200, "ok", "ok", "ok"},
+		{"redis down: degraded, still ready", nil, errors.New("dial tcp: connection refused"), 200, "degraded", "ok", "unavailable"},
+		{"database down: unready", errors.New("dial tcp: connection refused"), nil, 503, "unavailable", "unavailable", "ok"},
+		{"both down: unready", errors.New("dial tcp 1"), errors.New("dial tcp 2"), 503, "unavailable", "unavailable", "unavailable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := echo.New()
+			e.GET("/readyz", readiness(func(context.Context) []Dependency {
+				return []Dependency{{Name: "database", Err: tc.db}, {Name: "redis", Err: tc.redis, Optional: true}}
+			}))
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+			var h health
+			if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil {
+				t.Fatal(err)
+			}
+			if rec.Code != tc.code || h.Status != tc.status || h.Checks["redis"] != tc.redisAt || h.Checks["database"] != tc.dbAt {
+				t.Fatalf("got %d %s", rec.Code, rec.Body)
+			}
+			if strings.Contains(rec.Body.String(), "dial tcp") {
+				t.Fatal("readiness leaks the error text")
+			}
+		})
 	}
 }
 

@@ -52,7 +52,7 @@ type Deps struct {
 	Limiter        RateLimiter
 	Idempotency    IdempotencyStore
 	// Ready reports each dependency's health ("ok" or a short reason) for /readyz.
-	Ready    func(ctx context.Context) map[string]error
+	Ready    func(ctx context.Context) []Dependency
 	Registry *prometheus.Registry
 	Log      *slog.Logger
 	// PublicURL is where clients reach the hub; https:// turns on Strict-Transport-Security.
@@ -133,17 +133,35 @@ func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-func readiness(ready func(context.Context) map[string]error) echo.HandlerFunc {
+// Dependency is one thing the hub uses, as /readyz reports it.
+type Dependency struct {
+	Name string
+	Err  error // nil: it answers
+	// Optional: the hub serves correctly without it (Redis: rate limits fall back in
+	// process, events reach other replicas by polling), so it being down makes the hub
+	// degraded, not unready. Taking every replica out of the load balancer because Redis
+	// is down would turn a slower hub into no hub.
+	Optional bool
+}
+
+func readiness(ready func(context.Context) []Dependency) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 		defer cancel()
 		checks := map[string]string{}
 		status, code := "ok", http.StatusOK
-		for name, err := range ready(ctx) {
-			checks[name] = "ok"
-			if err != nil {
+		for _, d := range ready(ctx) {
+			checks[d.Name] = "ok"
+			switch {
+			case d.Err == nil:
+			case d.Optional:
 				// The reason stays in the logs; the probe only needs to know which.
-				checks[name] = "unavailable"
+				checks[d.Name] = "unavailable"
+				if status == "ok" {
+					status = "degraded"
+				}
+			default:
+				checks[d.Name] = "unavailable"
 				status, code = "unavailable", http.StatusServiceUnavailable
 			}
 		}

@@ -171,9 +171,9 @@ func TestBus_DeliversPublishedMessagesToSubscribers(t *testing.T) {
 				Subscribe(context.Context) <-chan outbox.Message
 			} = outbox.NewMemoryBus()
 			if b.RedisURL != "" {
-				rdb, err := kv.Connect(context.Background(), b.RedisURL)
-				if err != nil {
-					t.Fatal(err)
+				rdb, down, err := kv.Connect(context.Background(), b.RedisURL)
+				if err != nil || down != nil {
+					t.Fatal(err, down)
 				}
 				defer rdb.Close()
 				bus = outbox.NewRedisBus(rdb, storetest.RedisPrefix(t, b))
