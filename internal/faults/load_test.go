@@ -179,6 +179,9 @@ func (l *load) sendWith(client *http.Client, w *write, body io.Reader) attempt {
 		_ = resp.Body.Close()
 		a.status = resp.StatusCode
 		a.detail, a.outcome = classify(resp.StatusCode, raw)
+		if a.outcome == acknowledged {
+			a.detail = answered(resp, raw)
+		}
 	}
 	l.inFlight.Add(-1)
 	a.end = time.Now()
@@ -213,6 +216,25 @@ func classify(status int, body []byte) (string, outcome) {
 		return problem.Type, retryLater
 	}
 	return fmt.Sprintf("%s %.200s", problem.Type, body), refused
+}
+
+// answered says which contact a 2xx answer names and whether it was a replay, so a
+// lost write's history shows what the hub claimed.
+func answered(resp *http.Response, body []byte) string {
+	var recorded struct {
+		Contact struct {
+			ID string `json:"id"`
+		} `json:"contact"`
+	}
+	_ = json.Unmarshal(body, &recorded)
+	how := "contact " + recorded.Contact.ID
+	if recorded.Contact.ID == "" {
+		how = fmt.Sprintf("no contact in %d bytes", len(body))
+	}
+	if resp.Header.Get("Idempotent-Replayed") == "true" {
+		how += ", replayed"
+	}
+	return how
 }
 
 // transportError names a failed request's cause briefly.
@@ -425,7 +447,7 @@ func (l *load) settle(faultStart time.Time, recovery time.Duration) *result {
 		case w.acked:
 			r.acked++
 			if n == 0 {
-				lost = append(lost, w.marker)
+				lost = append(lost, fmt.Sprintf("%s (answers: %s)", w.marker, history(w.attempts)))
 			}
 		case w.refused:
 			last := w.attempts[len(w.attempts)-1]

@@ -72,3 +72,29 @@ func TestErrorHandler_ABadConnectionWithTheClientStillThereIs503(t *testing.T) {
 		t.Fatalf("got %d, Retry-After %q: %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
 	}
 }
+
+// A write that fails while its client is still there gets its problem, through the
+// middleware that lets writes outlive their client: the error is judged against the
+// client's context, not the write's own (which has ended by then), so a failed write is
+// never mistaken for a client gone and left unanswered (net/http would send an empty
+// 200: an acknowledgement of a write that did not happen).
+func TestFinishWrites_AFailedWriteIsAnsweredWithItsProblem(t *testing.T) {
+	for _, cause := range []error{driver.ErrBadConn, errors.New("conn closed"), context.Canceled} {
+		e := echo.New()
+		e.HTTPErrorHandler = errorHandler(slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil)))
+		e.Use(func(next echo.HandlerFunc) echo.HandlerFunc { // as observe does
+			return func(c echo.Context) error {
+				if err := next(c); err != nil {
+					c.Error(err)
+				}
+				return nil
+			}
+		})
+		e.POST("/v1/contacts", func(echo.Context) error { return fmt.Errorf("record contact: %w", cause) }, finishWrites)
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/contacts", nil))
+		if rec.Code < 500 || rec.Header().Get(echo.HeaderContentType) != "application/problem+json" {
+			t.Fatalf("%v: got %d %q: %s", cause, rec.Code, rec.Header().Get(echo.HeaderContentType), rec.Body)
+		}
+	}
+}

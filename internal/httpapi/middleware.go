@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -253,9 +254,15 @@ func finishWrites(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), writeTimeout)
 		defer cancel()
 		c.SetRequest(req.WithContext(ctx))
+		// An error this returns is answered by middleware above, after cancel: it must be
+		// judged against the client's own context (is anyone still there?), not this one.
+		defer c.SetRequest(req)
 		return next(c)
 	}
 }
+
+// errNoAnswer: a handler returned without writing an answer or an error.
+var errNoAnswer = errors.New("the handler wrote no answer")
 
 // errUndo tells an attempt to undo the work of a request answered with an error.
 var errUndo = errors.New("request refused: undo its work")
@@ -291,11 +298,12 @@ func idempotent(store IdempotencyStore) echo.MiddlewareFunc {
 			held := &heldResponse{header: c.Response().Header().Clone()}
 			client := c.Response().Writer
 			c.Response().Writer = held
+			var handlerErr error
 			err = attempt.Work(func() error {
-				if err := next(c); err != nil {
-					c.Error(err)
+				if handlerErr = next(c); handlerErr != nil {
+					c.Error(handlerErr)
 				}
-				if held.status >= http.StatusBadRequest {
+				if held.status == 0 || held.status >= http.StatusBadRequest {
 					return errUndo
 				}
 				return nil
@@ -304,6 +312,12 @@ func idempotent(store IdempotencyStore) echo.MiddlewareFunc {
 			if err != nil && !errors.Is(err, errUndo) {
 				attempt.Abandon()
 				return sendFresh(c, err)
+			}
+			if held.status == 0 {
+				// Nothing was answered (the error writer found no one to answer): there is
+				// no answer to keep, so nothing is kept, and the error goes up to be answered.
+				attempt.Abandon()
+				return sendFresh(c, cmp.Or(handlerErr, errNoAnswer))
 			}
 			if held.status >= http.StatusInternalServerError || held.status == http.StatusTooManyRequests {
 				attempt.Abandon() // a retry should run again, not be told the same failure
