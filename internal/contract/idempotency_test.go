@@ -6,10 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -152,14 +149,8 @@ func TestIdempotencyKey_WritesGoOnWhileRedisIsDown(t *testing.T) {
 			continue
 		}
 		t.Run(b.Name, func(t *testing.T) {
-			opts, err := redis.ParseURL(b.RedisURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cut := newCuttableProxy(t, opts.Addr)
-			h := startHub(t, b, func(c *config.Config) {
-				c.RedisURL = strings.Replace(b.RedisURL, opts.Addr, cut.addr(), 1)
-			})
+			redisURL, cut := redisBehindProxy(t, b)
+			h := startHub(t, b, func(c *config.Config) { c.RedisURL = redisURL })
 			tok := h.token(auth.Claims{Subject: "ivr", Roles: []auth.Role{auth.Integration}})
 			cut.cut()
 			for i := range 10 {
@@ -180,67 +171,6 @@ func TestIdempotencyKey_WritesGoOnWhileRedisIsDown(t *testing.T) {
 	}
 }
 
-// cuttableProxy forwards TCP to a server until cut: then it drops every connection and
-// refuses new ones, as a server that went away would.
-type cuttableProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	down   bool
-	conns  []net.Conn
-}
-
-func newCuttableProxy(t *testing.T, target string) *cuttableProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &cuttableProxy{ln: ln, target: target}
-	t.Cleanup(func() { ln.Close(); p.cut() })
-	go p.serve()
-	return p
-}
-
-func (p *cuttableProxy) addr() string { return p.ln.Addr().String() }
-
-func (p *cuttableProxy) serve() {
-	for {
-		in, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		down := p.down
-		p.mu.Unlock()
-		if down {
-			in.Close()
-			continue
-		}
-		out, err := net.Dial("tcp", p.target)
-		if err != nil {
-			in.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, in, out)
-		p.mu.Unlock()
-		go func() { _, _ = io.Copy(out, in); out.Close() }()
-		go func() { _, _ = io.Copy(in, out); in.Close() }()
-	}
-}
-
-// cut drops every connection and refuses new ones.
-func (p *cuttableProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = true
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
 // TestRedis_TheHubStartsAndServesWithoutIt: Redis holds nothing correctness depends on,
 // so a hub whose Redis is down starts, reports itself degraded but ready (a load
 // balancer keeps it), and takes writes.
@@ -250,15 +180,9 @@ func TestRedis_TheHubStartsAndServesWithoutIt(t *testing.T) {
 			continue
 		}
 		t.Run(b.Name, func(t *testing.T) {
-			opts, err := redis.ParseURL(b.RedisURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cut := newCuttableProxy(t, opts.Addr)
+			redisURL, cut := redisBehindProxy(t, b)
 			cut.cut()
-			h := startHub(t, b, func(c *config.Config) {
-				c.RedisURL = strings.Replace(b.RedisURL, opts.Addr, cut.addr(), 1)
-			})
+			h := startHub(t, b, func(c *config.Config) { c.RedisURL = redisURL })
 			resp, body := h.raw("GET", "/readyz", "", "", nil)
 			var ready struct {
 				Status string            `json:"status"`

@@ -1,12 +1,8 @@
 package contract
 
 import (
-	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	contacthub "github.com/council/contacthub/clients/go"
@@ -26,9 +22,9 @@ func TestRatings_LimitHoldsWhenRedisIsUnreachable(t *testing.T) {
 		t.Skip("needs Redis (CONTACTHUB_TEST_REDIS_URL)")
 	}
 	b := *redisBackend
-	proxy := newTCPProxy(t, b.RedisURL)
+	redisURL, proxy := redisBehindProxy(t, b)
 	h := startHub(t, b, func(c *config.Config) {
-		c.RedisURL = proxy.url
+		c.RedisURL = redisURL
 		c.RatingIPPerMinute, c.RatingPagePerMinute = 10, 1000
 	})
 	proxy.cut() // Redis goes away after the hub started
@@ -62,58 +58,4 @@ func TestRatings_LimitHoldsWhenRedisIsUnreachable(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("a keyed write with Redis gone: %d %s", resp.StatusCode, body)
 	}
-}
-
-// tcpProxy forwards to a Redis until cut, after which its port refuses connections.
-type tcpProxy struct {
-	url string
-	l   net.Listener
-	mu  sync.Mutex
-	cs  []net.Conn
-}
-
-func newTCPProxy(t *testing.T, redisURL string) *tcpProxy {
-	t.Helper()
-	u, err := url.Parse(redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &tcpProxy{l: l}
-	target := u.Host
-	u.Host = l.Addr().String()
-	p.url = u.String()
-	go func() {
-		for {
-			in, err := l.Accept()
-			if err != nil {
-				return
-			}
-			out, err := net.Dial("tcp", target)
-			if err != nil {
-				in.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.cs = append(p.cs, in, out)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(out, in); out.Close() }()
-			go func() { _, _ = io.Copy(in, out); in.Close() }()
-		}
-	}()
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *tcpProxy) cut() {
-	p.l.Close()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.cs {
-		c.Close()
-	}
-	p.cs = nil
 }
