@@ -1206,6 +1206,22 @@ type MyContactRecorded struct {
 	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
 }
 
+// MyProperty A property as its landlord sees it on the portal. Its tenancies carry no
+// customer record id: a landlord names a tenancy (`tenancyId`) to act for a tenant,
+// and learns nothing about the people who hold them from the hub.
+type MyProperty struct {
+	Id        openapi_types.UUID `json:"id"`
+	Line1     *string            `json:"line1,omitempty"`
+	Postcode  *string            `json:"postcode,omitempty"`
+	Tenancies []MyTenancy        `json:"tenancies"`
+	Uprn      string             `json:"uprn"`
+}
+
+// MyPropertyList defines model for MyPropertyList.
+type MyPropertyList struct {
+	Items []MyProperty `json:"items"`
+}
+
 // MyRating A resident's rating of their own case or contact, as they see it (no agent, channel, tier or service).
 type MyRating struct {
 	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
@@ -1242,6 +1258,15 @@ type MyRecord struct {
 	} `json:"preferences"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	Version   int       `json:"version"`
+}
+
+// MyTenancy defines model for MyTenancy.
+type MyTenancy struct {
+	// Current Runs today: the landlord may act on it.
+	Current  bool                `json:"current"`
+	EndsOn   *openapi_types.Date `json:"endsOn,omitempty"`
+	Id       openapi_types.UUID  `json:"id"`
+	StartsOn openapi_types.Date  `json:"startsOn"`
 }
 
 // Needs What the council must do differently for this customer.
@@ -1317,11 +1342,6 @@ type PropertyCreate struct {
 	Line1    *string `json:"line1,omitempty"`
 	Postcode *string `json:"postcode,omitempty"`
 	Uprn     string  `json:"uprn"`
-}
-
-// PropertyList defines model for PropertyList.
-type PropertyList struct {
-	Items []Property `json:"items"`
 }
 
 // QueueList defines model for QueueList.
@@ -8269,7 +8289,7 @@ type ListMyPropertiesResponseObject interface {
 	VisitListMyPropertiesResponse(w http.ResponseWriter) error
 }
 
-type ListMyProperties200JSONResponse PropertyList
+type ListMyProperties200JSONResponse MyPropertyList
 
 func (response ListMyProperties200JSONResponse) VisitListMyPropertiesResponse(w http.ResponseWriter) error {
 

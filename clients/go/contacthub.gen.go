@@ -1242,6 +1242,22 @@ type MyContactRecorded struct {
 	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
 }
 
+// MyProperty A property as its landlord sees it on the portal. Its tenancies carry no
+// customer record id: a landlord names a tenancy (`tenancyId`) to act for a tenant,
+// and learns nothing about the people who hold them from the hub.
+type MyProperty struct {
+	Id        openapi_types.UUID `json:"id"`
+	Line1     *string            `json:"line1,omitempty"`
+	Postcode  *string            `json:"postcode,omitempty"`
+	Tenancies []MyTenancy        `json:"tenancies"`
+	Uprn      string             `json:"uprn"`
+}
+
+// MyPropertyList defines model for MyPropertyList.
+type MyPropertyList struct {
+	Items []MyProperty `json:"items"`
+}
+
 // MyRating A resident's rating of their own case or contact, as they see it (no agent, channel, tier or service).
 type MyRating struct {
 	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
@@ -1278,6 +1294,15 @@ type MyRecord struct {
 	} `json:"preferences"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	Version   int       `json:"version"`
+}
+
+// MyTenancy defines model for MyTenancy.
+type MyTenancy struct {
+	// Current Runs today: the landlord may act on it.
+	Current  bool                `json:"current"`
+	EndsOn   *openapi_types.Date `json:"endsOn,omitempty"`
+	Id       openapi_types.UUID  `json:"id"`
+	StartsOn openapi_types.Date  `json:"startsOn"`
 }
 
 // Needs What the council must do differently for this customer.
@@ -1376,11 +1401,6 @@ type PropertyCreate struct {
 	Line1    *string `json:"line1,omitempty"`
 	Postcode *string `json:"postcode,omitempty"`
 	Uprn     string  `json:"uprn"`
-}
-
-// PropertyList defines model for PropertyList.
-type PropertyList struct {
-	Items []Property `json:"items"`
 }
 
 // QueueList defines model for QueueList.
@@ -12493,7 +12513,7 @@ type ListMyPropertiesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *PropertyList
+	JSON200 *MyPropertyList
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
@@ -12503,7 +12523,7 @@ type ListMyPropertiesResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListMyPropertiesResponse) GetJSON200() *PropertyList {
+func (r ListMyPropertiesResponse) GetJSON200() *MyPropertyList {
 	return r.JSON200
 }
 
@@ -19164,7 +19184,7 @@ func ParseListMyPropertiesResponse(rsp *http.Response) (*ListMyPropertiesRespons
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest PropertyList
+		var dest MyPropertyList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -339,6 +339,23 @@ func TestAccess_ALandlordActsOnlyForCurrentTenancies(t *testing.T) {
 		if cases.JSON200 == nil || len(cases.JSON200.Items) != 0 || strings.Contains(string(cases.Body), formerCase.Contact.Id.String()) {
 			t.Fatalf("the landlord sees %s", cases.Body)
 		}
+		// The portal lists the tenancies, which is current, and never who holds them.
+		props, _ := p.user.ListMyPropertiesWithResponse(ctx)
+		if props.JSON200 == nil || len(props.JSON200.Items) != 1 {
+			t.Fatalf("properties: %s", props.Body)
+		}
+		current := map[openapi_types.UUID]bool{}
+		for _, ten := range props.JSON200.Items[0].Tenancies {
+			current[ten.Id] = ten.Current
+		}
+		if len(current) != 3 || current[ended.JSON201.Id] || current[next.JSON201.Id] {
+			t.Fatalf("tenancies as the landlord sees them: %s", props.Body)
+		}
+		for _, someone := range []openapi_types.UUID{former.Id, future.Id, p.tenant.Id} {
+			if strings.Contains(string(props.Body), someone.String()) || strings.Contains(string(props.Body), "customerId") {
+				t.Fatalf("the landlord's property list names a tenant's record: %s", props.Body)
+			}
+		}
 		// The one current tenancy still works, named or not.
 		r, _ := p.user.LandlordContactWithResponse(ctx, nil, contacthub.LandlordContactCreate{PropertyId: p.property, Service: councilTax()})
 		if r.JSON201 == nil {

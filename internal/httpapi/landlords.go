@@ -90,9 +90,10 @@ func (h *handlers) ListMyProperties(ctx context.Context, _ api.ListMyPropertiesR
 	if err != nil {
 		return nil, err
 	}
-	out := api.ListMyProperties200JSONResponse{Items: make([]api.Property, 0, len(props))}
+	out := api.ListMyProperties200JSONResponse{Items: make([]api.MyProperty, 0, len(props))}
+	today := landlord.Today()
 	for _, p := range props {
-		out.Items = append(out.Items, toProperty(p))
+		out.Items = append(out.Items, toMyProperty(p, today))
 	}
 	return out, nil
 }
@@ -154,6 +155,21 @@ func toProperty(p landlord.Property) api.Property {
 		Tenancies: make([]api.Tenancy, 0, len(p.Tenancies))}
 	for _, t := range p.Tenancies {
 		out.Tenancies = append(out.Tenancies, toTenancy(t))
+	}
+	return out
+}
+
+// toMyProperty is a property as its landlord sees it: the type has no field for who
+// holds a tenancy, so no tenant's record id reaches the portal.
+func toMyProperty(p landlord.Property, today string) api.MyProperty {
+	out := api.MyProperty{Id: uuid.MustParse(p.ID), Uprn: p.UPRN, Line1: optString(p.Line1), Postcode: optString(p.Postcode),
+		Tenancies: make([]api.MyTenancy, 0, len(p.Tenancies))}
+	for _, t := range p.Tenancies {
+		mine := api.MyTenancy{Id: uuid.MustParse(t.ID), StartsOn: openapi_types.Date{Time: dateOf(t.StartsOn)}, Current: t.Current(today)}
+		if t.EndsOn != "" {
+			mine.EndsOn = &openapi_types.Date{Time: dateOf(t.EndsOn)}
+		}
+		out.Tenancies = append(out.Tenancies, mine)
 	}
 	return out
 }

@@ -43,6 +43,9 @@ type Tenancy struct {
 	StartsOn, EndsOn           string // YYYY-MM-DD; EndsOn "" while it runs
 }
 
+// Today is the day tenancies are judged on (YYYY-MM-DD).
+func Today() string { return store.Now().Format(time.DateOnly) }
+
 // Current reports whether the tenancy runs on day (YYYY-MM-DD).
 func (t Tenancy) Current(day string) bool {
 	return t.StartsOn <= day && (t.EndsOn == "" || t.EndsOn >= day)
@@ -348,7 +351,7 @@ func (p *Portal) RaiseContact(ctx context.Context, actor timeline.Actor, landlor
 	if err != nil {
 		return intake.Result{}, err
 	}
-	tenant, err := tenantFor(prop, r.TenancyID, store.Now().Format(time.DateOnly))
+	tenant, err := tenantFor(prop, r.TenancyID, Today())
 	if err != nil {
 		return intake.Result{}, err
 	}
