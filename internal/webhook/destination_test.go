@@ -28,7 +28,7 @@ func TestCheckDestination_RefusesWhatIsNotAPublicHTTPSEndpoint(t *testing.T) {
 		{"https://172.20.0.9/hook", false, false},
 		{"https://192.168.1.10/hook", false, false},
 		{"https://169.254.169.254/latest/meta-data/", false, false}, // cloud metadata
-		{"https://100.100.100.200/hook", false, false},               // carrier-grade NAT, some clouds' metadata
+		{"https://100.100.100.200/hook", false, false},              // carrier-grade NAT, some clouds' metadata
 		{"https://[::1]/hook", false, false},
 		{"https://[fd00:ec2::254]/hook", false, false},
 		{"https://[fe80::1]/hook", false, false},
