@@ -81,14 +81,17 @@ func Append(ctx context.Context, tx *sqlx.Tx, ev Event) error {
 	if ev.OccurredAt.IsZero() {
 		ev.OccurredAt = store.Now()
 	}
-	if ev.Data == nil {
-		ev.Data = map[string]any{}
+	data := []byte(ev.Raw) // an event package's payload, already encoded
+	if data == nil {
+		if ev.Data == nil {
+			ev.Data = map[string]any{}
+		}
+		var err error
+		if data, err = json.Marshal(ev.Data); err != nil {
+			return fmt.Errorf("encode event data: %w", err)
+		}
 	}
-	data, err := json.Marshal(ev.Data)
-	if err != nil {
-		return fmt.Errorf("encode event data: %w", err)
-	}
-	err = store.Append(ctx, tx, insertEvent, ev.ID, nullable(ev.CustomerID), nullable(ev.CaseID),
+	err := store.Append(ctx, tx, insertEvent, ev.ID, nullable(ev.CustomerID), nullable(ev.CaseID),
 		ev.Kind, ev.Actor.Subject, ev.Actor.Role, string(data), ev.OccurredAt)
 	if err != nil {
 		return fmt.Errorf("append %s event: %w", ev.Kind, err)
