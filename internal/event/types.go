@@ -114,13 +114,25 @@ type CustomerUnmergedData struct {
 func (CustomerUnmergedData) EventType() Type { return CustomerUnmerged }
 
 type CustomerConsentChangedData struct {
-	Consent string `json:"consent"` // "smsSurveys"
+	Consent string `json:"consent"` // ConsentSMSSurveys
 	Given   bool   `json:"given"`
-	// Via: how the customer said so ("sms_reply" for a STOP, "my_account", "agent").
+	// Via: how the customer said so (ViaSMSReply for a STOP, ViaMyAccount, ViaAgent,
+	// ViaIntegration).
 	Via string `json:"via"`
 }
 
 func (CustomerConsentChangedData) EventType() Type { return CustomerConsentChanged }
+
+// The consents a customer gives or withdraws (CustomerConsentChangedData.Consent).
+const ConsentSMSSurveys = "smsSurveys"
+
+// How a customer gave or withdrew a consent (CustomerConsentChangedData.Via).
+const (
+	ViaSMSReply    = "sms_reply"   // they replied STOP to one of our texts
+	ViaMyAccount   = "my_account"  // they changed it themselves, signed in to My Account
+	ViaAgent       = "agent"       // they told the council, and staff recorded it
+	ViaIntegration = "integration" // another council system passed it on
+)
 
 // Contacts.
 

@@ -34,7 +34,6 @@ const (
 	EventSurveyScheduled = "survey.scheduled"
 	EventSurveySkipped   = "survey.skipped"
 	EventSurveySent      = "survey.sent"
-	EventOptedOut        = "customer.sms_opted_out"
 )
 
 // Policy is when the council surveys.
@@ -54,12 +53,13 @@ type Surveys struct {
 	policy    Policy
 	ratings   *Ratings
 	catalogue *catalogue.Catalogue
+	consents  Consents
 	log       *slog.Logger
 }
 
-// NewSurveys returns the survey service.
-func NewSurveys(db *store.DB, provider sms.Provider, policy Policy, ratings *Ratings, cat *catalogue.Catalogue, log *slog.Logger) *Surveys {
-	return &Surveys{db: db, provider: provider, policy: policy, ratings: ratings, catalogue: cat, log: log}
+// NewSurveys returns the survey service; a STOP reply withdraws consent in consents.
+func NewSurveys(db *store.DB, provider sms.Provider, policy Policy, ratings *Ratings, cat *catalogue.Catalogue, consents Consents, log *slog.Logger) *Surveys {
+	return &Surveys{db: db, provider: provider, policy: policy, ratings: ratings, catalogue: cat, consents: consents, log: log}
 }
 
 // Candidate is an ended contact that might be surveyed.
