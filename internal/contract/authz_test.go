@@ -81,6 +81,7 @@ referCase                     401            403          403            201/201
 listCaseReferrals             401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
 updateReferral                401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
 getCatalogue                  401            403          403            200           200           200           200           200
+listEventTypes                401            403          403            200           200           200           200           200
 
 # Routing and queues. Rules are published and activated by supervisors.
 # getRuleSet, activateRuleSet: own is version 1, other a later one. claimNextCase: own
@@ -328,7 +329,8 @@ func authzTries() map[string]authzTry {
 		"updateReferral": {req: func(t *testing.T, w *world, _ role, res resource) cellReq {
 			return cellReq{method: "PATCH", path: "/v1/referrals/" + w.referral(t, res), body: js{"status": "accepted"}}
 		}},
-		"getCatalogue": {req: fixed(get("/v1/catalogue"))},
+		"getCatalogue":   {req: fixed(get("/v1/catalogue"))},
+		"listEventTypes": {req: fixed(get("/v1/event-types"))},
 
 		// Routing and queues.
 		"listRuleSets": {req: fixed(get("/v1/routing/rules"))},
