@@ -1177,10 +1177,10 @@ type DecisionResult struct {
 type EventMessage struct {
 	Actor Actor `json:"actor"`
 
-	// CaseId The case it concerns
+	// CaseId The case it concerns, if any.
 	CaseId *openapi_types.UUID `json:"caseId,omitempty"`
 
-	// CustomerId The customer it concerns
+	// CustomerId The customer it concerns, if any.
 	CustomerId *openapi_types.UUID `json:"customerId,omitempty"`
 
 	// Data The payload: the schema the catalogue names for this `type` (e.g.
