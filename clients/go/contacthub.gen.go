@@ -2117,18 +2117,13 @@ type TimelineEvent struct {
 	CaseId     *openapi_types.UUID `json:"caseId,omitempty"`
 	CustomerId *openapi_types.UUID `json:"customerId,omitempty"`
 
-	// Data Details of the event (which fields changed, which identifier kind, the other record of a merge).
+	// Data The event's payload: the schema the catalogue names for its kind (which fields changed, which identifier kind, the other record of a merge…).
 	Data map[string]interface{} `json:"data"`
 	Id   openapi_types.UUID     `json:"id"`
 
-	// Kind What happened: `customer.created`, `customer.updated`,
-	// `customer.identifier_added`, `customer.identifier_removed`, `customer.merged`,
-	// `customer.merged_into`, `customer.unmerged`, `contact.recorded`,
-	// `contact.updated`, `case.opened`, `case.contact_linked`, `case.updated`,
-	// `case.status_changed`, `case.assigned`, `case.note`, `case.resolved`,
-	// `case.reopened`, `case.handed_off`, `case.claimed`, `case.released`,
-	// `referral.made`, `referral.updated`, `rating.recorded`, `survey.scheduled`,
-	// `survey.skipped`, `survey.sent`, `customer.sms_opted_out`.
+	// Kind What happened: an event type of the catalogue (`GET /v1/event-types`), such as
+	// `customer.created`, `contact.recorded`, `case.opened`, `case.resolved`,
+	// `rating.recorded`; the same `type` and `id` as the event's `EventMessage`.
 	Kind       string    `json:"kind"`
 	OccurredAt time.Time `json:"occurredAt"`
 }

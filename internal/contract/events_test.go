@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/auth"
 	events "github.com/council/contacthub/internal/event"
 )
 
@@ -239,4 +240,35 @@ func loadedSpec(t *testing.T) *openapi3.T {
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s
+}
+
+// The catalogue answers every type of event.Types, in its order, and each schema
+// reference resolves in the contract the hub serves.
+func TestEventTypes_ListsTheCatalogueWithSchemasInTheServedContract(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		integration := h.token(auth.Claims{Subject: "webhook-setup", Roles: []auth.Role{auth.Integration}})
+		resp, err := h.client(integration).ListEventTypesWithResponse(t.Context())
+		if err != nil || resp.JSON200 == nil {
+			t.Fatalf("list event types: %v %s", err, resp.Body)
+		}
+		_, served := h.raw("GET", "/openapi.yaml", "", "", nil)
+		doc, err := openapi3.NewLoader().LoadFromData(served)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := events.Types()
+		if len(resp.JSON200.Items) != len(want) {
+			t.Fatalf("%d types listed, want %d", len(resp.JSON200.Items), len(want))
+		}
+		for i, got := range resp.JSON200.Items {
+			w := want[i]
+			if got.Name != w.Name || got.Version != w.Version || got.About != w.About || got.OutboxOnly != w.OutboxOnly {
+				t.Errorf("item %d = %+v, want %+v", i, got, w)
+			}
+			name, ok := strings.CutPrefix(got.Schema, "/openapi.yaml#/components/schemas/")
+			if !ok || doc.Components.Schemas[name] == nil || name != w.Schema {
+				t.Errorf("%s: schema %q does not point at %s in the served /openapi.yaml", got.Name, got.Schema, w.Schema)
+			}
+		}
+	})
 }
