@@ -105,7 +105,7 @@ func TestEvents_EveryWriteOperationRecordsATypedEvent(t *testing.T) {
 				}
 			}
 			if len(missing) > 0 {
-				t.Errorf("%d write operations commit without a typed event:\n  %s", len(missing), strings.Join(missing, "\n  "))
+				t.Errorf("%d write operations do not record their change as typed events:\n  %s", len(missing), strings.Join(missing, "\n  "))
 			}
 		})
 	}
