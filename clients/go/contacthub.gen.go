@@ -1050,7 +1050,7 @@ type CustomerConsentChangedEvent struct {
 	Consent string `json:"consent"`
 	Given   bool   `json:"given"`
 
-	// Via How the customer said so: `sms_reply` (a STOP), `my_account`, `agent`.
+	// Via How the customer said so: `sms_reply` (a STOP), `my_account`, `agent`, or `integration` (another council system).
 	//
 	// Example: sms_reply
 	Via string `json:"via"`
