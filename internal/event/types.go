@@ -240,8 +240,12 @@ type ReferralData struct {
 	Partner    string `json:"partner"`
 	Status     string `json:"status"`
 	From       string `json:"from,omitempty"` // the status before an update
-	Note       string `json:"note,omitempty"`
-	Made       bool   `json:"-"`
+	// To is the status after an update (Status again): the name the referral.updated
+	// timeline entry has always had.
+	To     string `json:"to,omitempty"`
+	Reason string `json:"reason,omitempty"` // why the case was referred (on referral.made)
+	Note   string `json:"note,omitempty"`
+	Made   bool   `json:"-"`
 }
 
 func (d ReferralData) EventType() Type {

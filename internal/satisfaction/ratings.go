@@ -14,8 +14,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
-	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/timeline"
 )
@@ -57,8 +57,8 @@ type Rating struct {
 	CreatedAt  time.Time
 }
 
-// EventRated is the timeline event and outbox topic of a rating.
-const EventRated = "rating.recorded"
+// EventRated is the name of the event of a rating (its type lives in package event).
+var EventRated = event.RatingRecorded.Name
 
 // Ratings records ratings.
 type Ratings struct {
@@ -159,21 +159,17 @@ func (r *Ratings) RecordTx(ctx context.Context, tx *sqlx.Tx, actor timeline.Acto
 		in.LGSL, in.Agent, nullable(in.SurveyID), in.CreatedAt); err != nil {
 		return Rating{}, fmt.Errorf("insert rating: %w", err)
 	}
-	data := map[string]any{"ratingId": in.ID, "source": in.Source}
-	if in.Score != nil {
-		data["score"] = *in.Score
-	}
-	if in.Comment != "" {
-		data["comment"] = in.Comment
-	}
-	if in.CustomerID != "" {
-		if err := timeline.Append(ctx, tx, timeline.Event{CustomerID: in.CustomerID, CaseID: in.CaseID, Kind: EventRated,
-			Actor: actor, OccurredAt: in.CreatedAt, Data: data}); err != nil {
-			return Rating{}, err
-		}
-	}
-	return in, outbox.Add(ctx, tx, EventRated, in.ID, map[string]any{"ratingId": in.ID, "source": in.Source,
-		"score": in.Score, "contactId": in.ContactID, "caseId": in.CaseID})
+	_, err := event.Record(ctx, tx, event.Change{CustomerID: in.CustomerID, CaseID: in.CaseID, Actor: actor,
+		At: in.CreatedAt, Service: in.LGSL, Payload: rated(in)})
+	return in, err
+}
+
+// rated is the event of a rating: what was given and what it rates. A rating with no
+// customer (a web page's, a kiosk's) is on no timeline, only in the outbox.
+func rated(in Rating) event.RatingRecordedData {
+	return event.RatingRecordedData{RatingID: in.ID, Source: string(in.Source), Score: in.Score, Useful: in.Useful,
+		Comment: in.Comment, ContactID: in.ContactID, Channel: in.Channel, Tier: in.Tier, Centre: in.Centre,
+		Agent: in.Agent, PageURL: in.PageURL}
 }
 
 const insertRating = `INSERT INTO ratings (id, source, score, useful, comment, page_url, centre, contact_id, case_id,
