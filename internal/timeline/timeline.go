@@ -16,10 +16,11 @@ import (
 	"github.com/council/contacthub/internal/store"
 )
 
-// Actor is who caused an event: a token subject and the role they acted in.
+// Actor is who caused an event: a token subject and the role they acted in. Its JSON
+// (an outbox message's actor) is the contract's Actor.
 type Actor struct {
-	Subject string
-	Role    string
+	Subject string `json:"subject"`
+	Role    string `json:"role"`
 }
 
 // Event is one thing that happened to a customer or case.
