@@ -12,15 +12,15 @@ import (
 	events "github.com/council/contacthub/internal/event"
 )
 
-// told is one outbox message as other systems receive it.
-type told struct {
+// toldMsg is one outbox message as other systems receive it.
+type toldMsg struct {
 	Topic, Key string
 	Raw        json.RawMessage
 	events.Message
 }
 
-// outboxAfter is the outbox's messages after its first n, in the order written.
-func (h *hub) outboxAfter(n int) []told {
+// toldAfter is the outbox's messages after its first n, in the order written.
+func (h *hub) toldAfter(n int) []toldMsg {
 	h.t.Helper()
 	var rows []struct {
 		ID      string `db:"id"`
@@ -31,9 +31,9 @@ func (h *hub) outboxAfter(n int) []told {
 	if err := h.app.DB.Select(&rows, "SELECT id, topic, msg_key, payload FROM outbox ORDER BY id"); err != nil {
 		h.t.Fatal(err)
 	}
-	var out []told
+	var out []toldMsg
 	for _, r := range rows[n:] {
-		m := told{Topic: r.Topic, Key: r.Key, Raw: r.Payload}
+		m := toldMsg{Topic: r.Topic, Key: r.Key, Raw: r.Payload}
 		if err := json.Unmarshal(r.Payload, &m.Message); err != nil {
 			h.t.Fatalf("outbox %s holds no event message: %v: %s", r.Topic, err, r.Payload)
 		}
@@ -42,7 +42,7 @@ func (h *hub) outboxAfter(n int) []told {
 	return out
 }
 
-func typesOf(ms []told) []string {
+func toldTypes(ms []toldMsg) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
 		out[i] = m.Type
@@ -50,8 +50,8 @@ func typesOf(ms []told) []string {
 	return out
 }
 
-// eventRow is a timeline event as stored.
-type eventRow struct {
+// toldEventRow is a timeline event as stored.
+type toldEventRow struct {
 	Kind       string  `db:"kind"`
 	CustomerID *string `db:"customer_id"`
 	CaseID     *string `db:"case_id"`
@@ -59,21 +59,21 @@ type eventRow struct {
 	Data       []byte  `db:"data"`
 }
 
-// timelineEvent is the timeline event with id, if there is one.
-func (h *hub) timelineEvent(id string) (eventRow, bool) {
+// toldTimelineEvent is the timeline event with id, if there is one.
+func (h *hub) toldTimelineEvent(id string) (toldEventRow, bool) {
 	h.t.Helper()
-	var rows []eventRow
+	var rows []toldEventRow
 	if err := h.app.DB.Select(&rows, h.app.DB.Rebind("SELECT kind, customer_id, case_id, actor_subject, data FROM timeline_events WHERE id = ?"), id); err != nil {
 		h.t.Fatal(err)
 	}
 	if len(rows) == 0 {
-		return eventRow{}, false
+		return toldEventRow{}, false
 	}
 	return rows[0], true
 }
 
-// want is what one outbox message should say, and whether its event is on a timeline.
-type want struct {
+// wantTold is what one outbox message should say, and whether its event is on a timeline.
+type wantTold struct {
 	Type                           string
 	Key, CustomerID, CaseID, Queue string
 	Service                        int
@@ -82,11 +82,11 @@ type want struct {
 	OnTimeline                     bool
 }
 
-// check fails unless m is the message w describes, with its timeline event (the same
+// checkTold fails unless m is the message w describes, with its timeline event (the same
 // id, kind, places and data) exactly when w says so.
-func (h *hub) check(t *testing.T, m told, w want) {
+func (h *hub) checkTold(t *testing.T, m toldMsg, w wantTold) {
 	t.Helper()
-	got := want{Type: m.Type, Key: m.Key, CustomerID: m.CustomerID, CaseID: m.CaseID, Queue: m.Queue, Service: m.Service,
+	got := wantTold{Type: m.Type, Key: m.Key, CustomerID: m.CustomerID, CaseID: m.CaseID, Queue: m.Queue, Service: m.Service,
 		Actor: m.Actor.Subject, OnTimeline: w.OnTimeline}
 	if err := json.Unmarshal(m.Data, &got.Data); err != nil {
 		t.Fatalf("%s data: %v", m.Type, err)
@@ -103,7 +103,7 @@ func (h *hub) check(t *testing.T, m told, w want) {
 	if err := json.Unmarshal(m.Raw, &envelope); err != nil || envelope.Actor["subject"] != w.Actor || len(envelope.Actor) != 2 {
 		t.Errorf("%s actor as sent: %s", w.Type, m.Raw)
 	}
-	row, found := h.timelineEvent(m.ID)
+	row, found := h.toldTimelineEvent(m.ID)
 	if found != w.OnTimeline {
 		t.Fatalf("%s on a timeline: %v, want %v", w.Type, found, w.OnTimeline)
 	}
@@ -114,25 +114,25 @@ func (h *hub) check(t *testing.T, m told, w want) {
 	if err := json.Unmarshal(row.Data, &data); err != nil {
 		t.Fatal(err)
 	}
-	if row.Kind != w.Type || deref(row.CustomerID) != w.CustomerID || deref(row.CaseID) != w.CaseID || row.Subject != w.Actor {
-		t.Errorf("%s timeline row: kind %q, customer %q, case %q, actor %q", w.Type, row.Kind, deref(row.CustomerID), deref(row.CaseID), row.Subject)
+	if row.Kind != w.Type || orEmpty(row.CustomerID) != w.CustomerID || orEmpty(row.CaseID) != w.CaseID || row.Subject != w.Actor {
+		t.Errorf("%s timeline row: kind %q, customer %q, case %q, actor %q", w.Type, row.Kind, orEmpty(row.CustomerID), orEmpty(row.CaseID), row.Subject)
 	}
 	if diff := cmp.Diff(w.Data, data); diff != "" {
 		t.Errorf("%s timeline data differs from the message's (-message +timeline):\n%s", w.Type, diff)
 	}
 }
 
-func deref(s *string) string {
+func orEmpty(s *string) string {
 	if s == nil {
 		return ""
 	}
 	return *s
 }
 
-// wantTypes fails unless ms are messages of exactly these types, in this order.
-func wantTypes(t *testing.T, what string, ms []told, types ...string) {
+// wantToldTypes fails unless ms are messages of exactly these types, in this order.
+func wantToldTypes(t *testing.T, what string, ms []toldMsg, types ...string) {
 	t.Helper()
-	if diff := cmp.Diff(types, typesOf(ms)); diff != "" {
+	if diff := cmp.Diff(types, toldTypes(ms)); diff != "" {
 		t.Fatalf("%s: outbox messages (-want +got):\n%s", what, diff)
 	}
 }
@@ -147,9 +147,9 @@ func TestEvents_ContactsRecordOneTypedMessageEachAndTheirTimelineEvents(t *testi
 		known := record(t, ag, contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: councilTax(), CustomerId: &cust.Id})
 		cs, _ := known.Case.Get()
 		caseID, contactID := cs.Id.String(), known.Contact.Id.String()
-		got := h.outboxAfter(mark)
-		wantTypes(t, "a known caller's contact", got, "case.opened", "contact.recorded", "case.contact_linked")
-		h.check(t, got[1], want{Type: "contact.recorded", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
+		got := h.toldAfter(mark)
+		wantToldTypes(t, "a known caller's contact", got, "case.opened", "contact.recorded", "case.contact_linked")
+		h.checkTold(t, got[1], wantTold{Type: "contact.recorded", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
 			Queue: cs.Queue, Actor: "agent-alice", OnTimeline: true,
 			Data: map[string]any{"contactId": contactID, "channel": "phone", "service": float64(58), "outcome": "in_progress"}})
 
@@ -161,9 +161,9 @@ func TestEvents_ContactsRecordOneTypedMessageEachAndTheirTimelineEvents(t *testi
 			t.Fatalf("an unknown caller was given a customer: %+v", unknown)
 		}
 		unknownID := unknown.Contact.Id.String()
-		got = h.outboxAfter(mark)
-		wantTypes(t, "an unknown caller's contact", got, "contact.recorded")
-		h.check(t, got[0], want{Type: "contact.recorded", Key: unknownID, Service: 58, Actor: "agent-alice",
+		got = h.toldAfter(mark)
+		wantToldTypes(t, "an unknown caller's contact", got, "contact.recorded")
+		h.checkTold(t, got[0], wantTold{Type: "contact.recorded", Key: unknownID, Service: 58, Actor: "agent-alice",
 			Data: map[string]any{"contactId": unknownID, "channel": "face_to_face", "service": float64(58), "outcome": "in_progress", "centre": "civic-centre"}})
 		if h.count("timeline_events") != timelineBefore {
 			t.Fatal("a contact with no customer and no case went on a timeline")
@@ -176,12 +176,12 @@ func TestEvents_ContactsRecordOneTypedMessageEachAndTheirTimelineEvents(t *testi
 		if err != nil || ended.JSON200 == nil {
 			t.Fatalf("end contact: %v %s", err, ended.Body)
 		}
-		got = h.outboxAfter(mark)
-		wantTypes(t, "ending a known caller's contact", got, "survey.skipped", "contact.updated")
-		h.check(t, got[0], want{Type: "survey.skipped", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
+		got = h.toldAfter(mark)
+		wantToldTypes(t, "ending a known caller's contact", got, "survey.skipped", "contact.updated")
+		h.checkTold(t, got[0], wantTold{Type: "survey.skipped", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
 			Actor: "agent-alice", OnTimeline: true,
 			Data: map[string]any{"contactId": contactID, "reason": "no SMS provider is configured"}})
-		h.check(t, got[1], want{Type: "contact.updated", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
+		h.checkTold(t, got[1], wantTold{Type: "contact.updated", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
 			Queue: cs.Queue, Actor: "agent-alice", OnTimeline: true,
 			Data: map[string]any{"contactId": contactID, "fields": []any{"endedAt", "summary"}, "outcome": "in_progress"}})
 
@@ -190,9 +190,9 @@ func TestEvents_ContactsRecordOneTypedMessageEachAndTheirTimelineEvents(t *testi
 			contacthub.ContactPatch{Outcome: ptr(contacthub.OutcomeSelfServed)}); r.JSON200 == nil {
 			t.Fatalf("update unknown caller's contact: %s", r.Body)
 		}
-		got = h.outboxAfter(mark)
-		wantTypes(t, "updating an unknown caller's contact", got, "contact.updated")
-		h.check(t, got[0], want{Type: "contact.updated", Key: unknownID, Service: 58, Actor: "agent-alice",
+		got = h.toldAfter(mark)
+		wantToldTypes(t, "updating an unknown caller's contact", got, "contact.updated")
+		h.checkTold(t, got[0], wantTold{Type: "contact.updated", Key: unknownID, Service: 58, Actor: "agent-alice",
 			Data: map[string]any{"contactId": unknownID, "fields": []any{"outcome"}, "outcome": "self_served"}})
 	})
 }
@@ -212,10 +212,10 @@ func TestEvents_RatingsReferralsAndRuleSetsRecordTypedMessages(t *testing.T) {
 		if err != nil || web.JSON201 == nil {
 			t.Fatalf("web rating: %v %s", err, web.Body)
 		}
-		got := h.outboxAfter(mark)
-		wantTypes(t, "an anonymous web page rating", got, "rating.recorded")
+		got := h.toldAfter(mark)
+		wantToldTypes(t, "an anonymous web page rating", got, "rating.recorded")
 		webID := pageReceipt(t, web).Id.String()
-		h.check(t, got[0], want{Type: "rating.recorded", Key: got[0].ID, Actor: "anonymous",
+		h.checkTold(t, got[0], wantTold{Type: "rating.recorded", Key: got[0].ID, Actor: "anonymous",
 			Data: map[string]any{"ratingId": webID, "source": "web_page", "score": float64(4),
 				"pageUrl": "https://www.council.example/council-tax/pay", "channel": "web_self_service"}})
 		if h.count("timeline_events") != timelineBefore {
@@ -226,14 +226,14 @@ func TestEvents_RatingsReferralsAndRuleSetsRecordTypedMessages(t *testing.T) {
 		byAgent, _ := ag.RecordRatingWithResponse(ctx, contacthub.RatingCreate{Source: contacthub.RatingCreateSourceAgentRecorded,
 			Score: ptr(5), Comment: ptr(" very helpful "), CaseId: &cs.Id})
 		rating := staffRating(t, byAgent)
-		got = h.outboxAfter(mark)
-		wantTypes(t, "a rating an agent recorded", got, "rating.recorded")
+		got = h.toldAfter(mark)
+		wantToldTypes(t, "a rating an agent recorded", got, "rating.recorded")
 		data := map[string]any{"ratingId": rating.Id.String(), "source": "agent_recorded", "score": float64(5),
 			"comment": "very helpful", "channel": "phone", "tier": float64(cs.Tier)}
 		if cs.Assignee != nil && *cs.Assignee != "" {
 			data["agent"] = *cs.Assignee
 		}
-		h.check(t, got[0], want{Type: "rating.recorded", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 69,
+		h.checkTold(t, got[0], wantTold{Type: "rating.recorded", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 69,
 			Actor: "agent-alice", OnTimeline: true, Data: data})
 
 		mark = h.count("outbox")
@@ -242,9 +242,9 @@ func TestEvents_RatingsReferralsAndRuleSetsRecordTypedMessages(t *testing.T) {
 			t.Fatalf("refer: %v %s", err, ref.Body)
 		}
 		referralID := ref.JSON201.Id.String()
-		got = h.outboxAfter(mark)
-		wantTypes(t, "a referral made", got, "referral.made")
-		h.check(t, got[0], want{Type: "referral.made", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 69,
+		got = h.toldAfter(mark)
+		wantToldTypes(t, "a referral made", got, "referral.made")
+		h.checkTold(t, got[0], wantTold{Type: "referral.made", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 69,
 			Queue: cs.Queue, Actor: "agent-alice", OnTimeline: true,
 			Data: map[string]any{"referralId": referralID, "partner": "citizens-advice", "status": "sent", "reason": "debt advice"}})
 
@@ -253,9 +253,9 @@ func TestEvents_RatingsReferralsAndRuleSetsRecordTypedMessages(t *testing.T) {
 			Note: ptr("appointment booked")}); r.JSON200 == nil {
 			t.Fatalf("update referral: %s", r.Body)
 		}
-		got = h.outboxAfter(mark)
-		wantTypes(t, "a referral updated", got, "referral.updated")
-		h.check(t, got[0], want{Type: "referral.updated", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 69,
+		got = h.toldAfter(mark)
+		wantToldTypes(t, "a referral updated", got, "referral.updated")
+		h.checkTold(t, got[0], wantTold{Type: "referral.updated", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 69,
 			Queue: cs.Queue, Actor: "agent-alice", OnTimeline: true,
 			Data: map[string]any{"referralId": referralID, "partner": "citizens-advice", "status": "accepted", "from": "sent",
 				"to": "accepted", "note": "appointment booked"}})
@@ -265,9 +265,9 @@ func TestEvents_RatingsReferralsAndRuleSetsRecordTypedMessages(t *testing.T) {
 		if err != nil || pub.JSON201 == nil {
 			t.Fatalf("publish: %v %s", err, pub.Body)
 		}
-		got = h.outboxAfter(mark)
-		wantTypes(t, "a rule set activated", got, "routing.rules_activated")
-		h.check(t, got[0], want{Type: "routing.rules_activated", Key: "routing.rules", Actor: "sup-sam",
+		got = h.toldAfter(mark)
+		wantToldTypes(t, "a rule set activated", got, "routing.rules_activated")
+		h.checkTold(t, got[0], wantTold{Type: "routing.rules_activated", Key: "routing.rules", Actor: "sup-sam",
 			Data: map[string]any{"version": float64(2)}})
 		if h.count("timeline_events") != timelineBefore {
 			t.Fatal("a rule set's activation went on a timeline")
@@ -295,10 +295,10 @@ func TestEvents_IVRCallsAndSurveysRecordTypedMessages(t *testing.T) {
 				t.Fatalf("newCall: %d %v", status, ans)
 			}
 			contactID := ans["contactId"].(string)
-			got := h.outboxAfter(mark)
-			wantTypes(t, "a known caller's new call", got, "case.opened", "contact.recorded", "case.contact_linked")
+			got := h.toldAfter(mark)
+			wantToldTypes(t, "a known caller's new call", got, "case.opened", "contact.recorded", "case.contact_linked")
 			caseID, queue := got[1].CaseID, got[0].Queue
-			h.check(t, got[1], want{Type: "contact.recorded", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
+			h.checkTold(t, got[1], wantTold{Type: "contact.recorded", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
 				Queue: queue, Actor: "ivr", OnTimeline: true,
 				Data: map[string]any{"contactId": contactID, "channel": "ivr", "service": float64(58), "outcome": "in_progress"}})
 
@@ -307,39 +307,52 @@ func TestEvents_IVRCallsAndSurveysRecordTypedMessages(t *testing.T) {
 				"at": start.Add(time.Minute).Format(time.RFC3339)}, ""); status != 200 {
 				t.Fatalf("answer: %d %v", status, out)
 			}
-			got = h.outboxAfter(mark)
-			wantTypes(t, "an answered call", got, "contact.updated")
-			h.check(t, got[0], want{Type: "contact.updated", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
+			got = h.toldAfter(mark)
+			wantToldTypes(t, "an answered call", got, "contact.updated")
+			h.checkTold(t, got[0], wantTold{Type: "contact.updated", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
 				Queue: queue, Actor: "ivr", OnTimeline: true,
 				Data: map[string]any{"contactId": contactID, "fields": []any{"agent"}, "outcome": "in_progress"}})
+
+			// A transfer hands the case off; the contact's later events follow it to its queue.
+			mark = h.count("outbox")
+			if status, out := event(t, h, map[string]any{"event": "transfer", "callId": "call-1", "queue": "blt-officers",
+				"at": start.Add(2 * time.Minute).Format(time.RFC3339)}, ""); status != 200 {
+				t.Fatalf("transfer: %d %v", status, out)
+			}
+			got = h.toldAfter(mark)
+			wantToldTypes(t, "a transferred call", got, "case.handed_off")
+			if got[0].Queue != "blt-officers" || got[0].CaseID != caseID {
+				t.Fatalf("hand-off message: %s", got[0].Raw)
+			}
+			queue = "blt-officers"
 
 			mark = h.count("outbox")
 			if status, out := event(t, h, map[string]any{"event": "hangup", "callId": "call-1", "cause": "normalClearing",
 				"at": start.Add(4 * time.Minute).Format(time.RFC3339)}, ""); status != 200 {
 				t.Fatalf("hangup: %d %v", status, out)
 			}
-			got = h.outboxAfter(mark)
-			wantTypes(t, "a call hung up", got, "survey.scheduled", "contact.updated")
+			got = h.toldAfter(mark)
+			wantToldTypes(t, "a call hung up", got, "survey.scheduled", "contact.updated")
 			var scheduled events.SurveyScheduledData
 			if err := json.Unmarshal(got[0].Data, &scheduled); err != nil || scheduled.SendAfter.Before(start) {
 				t.Fatalf("survey.scheduled data: %v %s", err, got[0].Data)
 			}
 			sendAfter := scheduled.SendAfter
-			h.check(t, got[0], want{Type: "survey.scheduled", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
+			h.checkTold(t, got[0], wantTold{Type: "survey.scheduled", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
 				Actor: "ivr", OnTimeline: true,
 				Data: map[string]any{"contactId": contactID, "sendAfter": sendAfter.UTC().Format(time.RFC3339Nano)}})
-			if got[1].Type == "contact.updated" && !cmp.Equal(got[1].Actor, got[0].Actor) {
-				t.Errorf("one hang-up, two actors: %v and %v", got[0].Actor, got[1].Actor)
-			}
+			h.checkTold(t, got[1], wantTold{Type: "contact.updated", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
+				Queue: queue, Actor: "ivr", OnTimeline: true,
+				Data: map[string]any{"contactId": contactID, "fields": []any{"endedAt"}, "outcome": "in_progress"}})
 
 			// A web form from the same customer is not followed by an SMS survey.
 			mark = h.count("outbox")
 			form := record(t, ag, contacthub.ContactCreate{Channel: contacthub.ChannelWebForm, Service: councilTax(), CustomerId: &cust.Id,
 				StartedAt: ptr(time.Now().UTC().Add(-time.Minute)), EndedAt: ptr(time.Now().UTC())})
-			got = h.outboxAfter(mark)
-			wantTypes(t, "an ended web form", got, "contact.recorded", "case.contact_linked", "survey.skipped")
+			got = h.toldAfter(mark)
+			wantToldTypes(t, "an ended web form", got, "contact.recorded", "case.contact_linked", "survey.skipped")
 			formCase, _ := form.Case.Get()
-			h.check(t, got[2], want{Type: "survey.skipped", Key: formCase.Id.String(), CustomerID: customerID, CaseID: formCase.Id.String(),
+			h.checkTold(t, got[2], wantTold{Type: "survey.skipped", Key: formCase.Id.String(), CustomerID: customerID, CaseID: formCase.Id.String(),
 				Service: 58, Actor: "agent-alice", OnTimeline: true,
 				Data: map[string]any{"contactId": form.Contact.Id.String(), "reason": "contacts on this channel are not surveyed by SMS"}})
 		})
@@ -361,10 +374,10 @@ func TestEvents_SurveySentIsTheHubsOwnEvent(t *testing.T) {
 			mark := h.count("outbox")
 			call := record(t, ag, contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: councilTax(), CustomerId: &cust.Id,
 				StartedAt: ptr(time.Now().UTC().Add(-time.Minute)), EndedAt: ptr(time.Now().UTC())})
-			var sent []told
+			var sent []toldMsg
 			waitFor(t, "survey.sent in the outbox", func() bool {
 				sent = nil
-				for _, m := range h.outboxAfter(mark) {
+				for _, m := range h.toldAfter(mark) {
 					if m.Type == "survey.sent" {
 						sent = append(sent, m)
 					}
@@ -378,7 +391,7 @@ func TestEvents_SurveySentIsTheHubsOwnEvent(t *testing.T) {
 			if len(sent) != 1 || sent[0].Actor != events.System {
 				t.Fatalf("survey.sent messages: %+v", sent)
 			}
-			h.check(t, sent[0], want{Type: "survey.sent", Key: cust.Id.String(), CustomerID: cust.Id.String(), Service: 58,
+			h.checkTold(t, sent[0], wantTold{Type: "survey.sent", Key: cust.Id.String(), CustomerID: cust.Id.String(), Service: 58,
 				Actor: "contacthub", OnTimeline: true,
 				Data: map[string]any{"surveyId": surveyID, "contactId": call.Contact.Id.String(), "provider": "notify"}})
 		})
