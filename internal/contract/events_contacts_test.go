@@ -179,7 +179,7 @@ func TestEvents_ContactsRecordOneTypedMessageEachAndTheirTimelineEvents(t *testi
 		got = h.toldAfter(mark)
 		wantToldTypes(t, "ending a known caller's contact", got, "survey.skipped", "contact.updated")
 		h.checkTold(t, got[0], wantTold{Type: "survey.skipped", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
-			Actor: "agent-alice", OnTimeline: true,
+			Queue: cs.Queue, Actor: "agent-alice", OnTimeline: true,
 			Data: map[string]any{"contactId": contactID, "reason": "no SMS provider is configured"}})
 		h.checkTold(t, got[1], wantTold{Type: "contact.updated", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
 			Queue: cs.Queue, Actor: "agent-alice", OnTimeline: true,
@@ -234,7 +234,7 @@ func TestEvents_RatingsReferralsAndRuleSetsRecordTypedMessages(t *testing.T) {
 			data["agent"] = *cs.Assignee
 		}
 		h.checkTold(t, got[0], wantTold{Type: "rating.recorded", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 69,
-			Actor: "agent-alice", OnTimeline: true, Data: data})
+			Queue: cs.Queue, Actor: "agent-alice", OnTimeline: true, Data: data})
 
 		mark = h.count("outbox")
 		ref, err := ag.ReferCaseWithResponse(ctx, cs.Id, nil, contacthub.ReferralCreate{Partner: "citizens-advice", Reason: "debt advice"})
@@ -339,11 +339,31 @@ func TestEvents_IVRCallsAndSurveysRecordTypedMessages(t *testing.T) {
 			}
 			sendAfter := scheduled.SendAfter
 			h.checkTold(t, got[0], wantTold{Type: "survey.scheduled", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
-				Actor: "ivr", OnTimeline: true,
+				Queue: queue, Actor: "ivr", OnTimeline: true,
 				Data: map[string]any{"contactId": contactID, "sendAfter": sendAfter.UTC().Format(time.RFC3339Nano)}})
 			h.checkTold(t, got[1], wantTold{Type: "contact.updated", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
 				Queue: queue, Actor: "ivr", OnTimeline: true,
 				Data: map[string]any{"contactId": contactID, "fields": []any{"endedAt"}, "outcome": "in_progress"}})
+
+			// The caller's keypad score rates the call: the case's queue is where it went.
+			mark = h.count("outbox")
+			if status, out := event(t, h, map[string]any{"event": "dtmf", "callId": "call-1", "digits": "4",
+				"attributes": map[string]string{"purpose": "survey"}}, ""); status != 200 {
+				t.Fatalf("dtmf: %d %v", status, out)
+			}
+			got = h.toldAfter(mark)
+			wantToldTypes(t, "a keypad score", got, "rating.recorded")
+			var keypad struct {
+				ID   string `db:"id"`
+				Tier int    `db:"tier"`
+			}
+			if err := h.app.DB.Get(&keypad, "SELECT id, tier FROM ratings"); err != nil {
+				t.Fatal(err)
+			}
+			h.checkTold(t, got[0], wantTold{Type: "rating.recorded", Key: caseID, CustomerID: customerID, CaseID: caseID, Service: 58,
+				Queue: queue, Actor: "ivr", OnTimeline: true,
+				Data: map[string]any{"ratingId": keypad.ID, "source": "ivr", "score": float64(4), "contactId": contactID,
+					"channel": "ivr", "tier": float64(keypad.Tier), "agent": "agent-olu"}})
 
 			// A web form from the same customer is not followed by an SMS survey.
 			mark = h.count("outbox")
@@ -353,7 +373,7 @@ func TestEvents_IVRCallsAndSurveysRecordTypedMessages(t *testing.T) {
 			wantToldTypes(t, "an ended web form", got, "contact.recorded", "case.contact_linked", "survey.skipped")
 			formCase, _ := form.Case.Get()
 			h.checkTold(t, got[2], wantTold{Type: "survey.skipped", Key: formCase.Id.String(), CustomerID: customerID, CaseID: formCase.Id.String(),
-				Service: 58, Actor: "agent-alice", OnTimeline: true,
+				Service: 58, Queue: formCase.Queue, Actor: "agent-alice", OnTimeline: true,
 				Data: map[string]any{"contactId": form.Contact.Id.String(), "reason": "contacts on this channel are not surveyed by SMS"}})
 		})
 	}

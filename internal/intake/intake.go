@@ -266,7 +266,7 @@ func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result,
 			return err
 		}
 		if !contact.EndedAt.IsZero() {
-			if err := in.surveyTx(ctx, tx, actor, contact, who.customer); err != nil {
+			if err := in.surveyTx(ctx, tx, actor, contact, c.Queue, who.customer); err != nil {
 				return err
 			}
 		}
@@ -513,18 +513,18 @@ func (in *Intake) UpdateTx(ctx context.Context, tx *sqlx.Tx, who casework.Caller
 	if err != nil {
 		return Contact{}, err
 	}
+	queue, err := caseQueue(ctx, tx, out.CaseID)
+	if err != nil {
+		return Contact{}, err
+	}
 	if endsNow && out.CustomerID != "" {
 		cust, err := in.customers.Get(ctx, out.CustomerID)
 		if err != nil {
 			return Contact{}, err
 		}
-		if err := in.surveyTx(ctx, tx, actor, out, &cust); err != nil {
+		if err := in.surveyTx(ctx, tx, actor, out, queue, &cust); err != nil {
 			return Contact{}, err
 		}
-	}
-	queue, err := caseQueue(ctx, tx, out.CaseID)
-	if err != nil {
-		return Contact{}, err
 	}
 	_, err = event.Record(ctx, tx, change(out, actor, now, queue, event.ContactUpdatedData{ContactID: out.ID,
 		Fields: fields, Outcome: string(out.Outcome)}))
@@ -546,8 +546,8 @@ func caseQueue(ctx context.Context, tx *sqlx.Tx, caseID string) (string, error) 
 	return queue, nil
 }
 
-// surveyTx offers an ended contact to the survey scheduler.
-func (in *Intake) surveyTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Contact, cust *customer.Customer) error {
+// surveyTx offers an ended contact, whose case is in queue, to the survey scheduler.
+func (in *Intake) surveyTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Contact, queue string, cust *customer.Customer) error {
 	if in.surveys == nil || cust == nil {
 		return nil
 	}
@@ -557,7 +557,7 @@ func (in *Intake) surveyTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Cont
 			phones = append(phones, id.Value)
 		}
 	}
-	_, err := in.surveys.ScheduleTx(ctx, tx, actor, satisfaction.Candidate{ContactID: c.ID, CustomerID: cust.ID, CaseID: c.CaseID,
+	_, err := in.surveys.ScheduleTx(ctx, tx, actor, satisfaction.Candidate{ContactID: c.ID, CustomerID: cust.ID, CaseID: c.CaseID, Queue: queue,
 		Channel: string(c.Channel), EndedAt: c.EndedAt, Consent: cust.Consents.SMSSurveys, Phones: phones, LGSL: c.Service.LGSL})
 	return err
 }

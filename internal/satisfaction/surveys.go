@@ -69,6 +69,7 @@ type Candidate struct {
 	ContactID  string
 	CustomerID string
 	CaseID     string
+	Queue      string // the case's queue, by which subscribers filter the decision
 	Channel    string
 	EndedAt    time.Time
 	Consent    bool
@@ -104,7 +105,7 @@ func (s *Surveys) ScheduleTx(ctx context.Context, tx *sqlx.Tx, actor timeline.Ac
 		what = event.SurveyScheduledData{ContactID: c.ContactID, SendAfter: d.SendAfter}
 	}
 	_, err := event.Record(ctx, tx, event.Change{CustomerID: c.CustomerID, CaseID: c.CaseID, Actor: actor,
-		Service: c.LGSL, Payload: what})
+		Service: c.LGSL, Queue: c.Queue, Payload: what})
 	return d, err
 }
 
