@@ -1814,9 +1814,12 @@ type ReferralCreate struct {
 
 // ReferralEvent `referral.made`, `referral.updated`.
 type ReferralEvent struct {
-	From       *ReferralStatus    `json:"from,omitempty"`
-	Note       *string            `json:"note,omitempty"`
-	Partner    string             `json:"partner"`
+	From    *ReferralStatus `json:"from,omitempty"`
+	Note    *string         `json:"note,omitempty"`
+	Partner string          `json:"partner"`
+
+	// Reason Why the case was referred (on `referral.made`).
+	Reason     *string            `json:"reason,omitempty"`
 	ReferralId openapi_types.UUID `json:"referralId"`
 	Status     ReferralStatus     `json:"status"`
 }
@@ -1999,6 +2002,11 @@ type RuleSetVersion struct {
 
 // RulesActivatedEvent `routing.rules_activated`: a rule set version became the one routing uses.
 type RulesActivatedEvent struct {
+	Version int `json:"version"`
+}
+
+// RulesPublishedEvent `routing.rules_published`: a new rule set version was published, activated or not (outbox only).
+type RulesPublishedEvent struct {
 	Version int `json:"version"`
 }
 

@@ -44,6 +44,7 @@ var (
 	InvitationCreated  = Type{Name: "landlord.invitation_created", Version: 1, Schema: "InvitationEvent", About: "a landlord user was invited to the portal"}
 	InvitationAccepted = Type{Name: "landlord.invitation_accepted", Version: 1, Schema: "InvitationEvent", About: "a landlord user accepted an invitation"}
 
+	RulesPublished = Type{Name: "routing.rules_published", Version: 1, Schema: "RulesPublishedEvent", About: "a new rule set version was published (activated or not)", OutboxOnly: true}
 	RulesActivated = Type{Name: "routing.rules_activated", Version: 1, Schema: "RulesActivatedEvent", About: "a rule set version became the one routing uses", OutboxOnly: true}
 )
 
@@ -58,7 +59,7 @@ func Types() []Type {
 		ReferralMade, ReferralUpdated,
 		RatingRecorded, SurveyScheduled, SurveySkipped, SurveySent,
 		LandlordCreated, PropertyAdded, TenancyAdded, InvitationCreated, InvitationAccepted,
-		RulesActivated,
+		RulesPublished, RulesActivated,
 	}
 }
 
@@ -251,7 +252,8 @@ type ReferralData struct {
 	ReferralID string `json:"referralId"`
 	Partner    string `json:"partner"`
 	Status     string `json:"status"`
-	From       string `json:"from,omitempty"` // the status before an update
+	From       string `json:"from,omitempty"`   // the status before an update
+	Reason     string `json:"reason,omitempty"` // why the case was referred (on referral.made)
 	Note       string `json:"note,omitempty"`
 	Made       bool   `json:"-"`
 }
@@ -346,6 +348,12 @@ func (d InvitationData) EventType() Type {
 }
 
 // Routing.
+
+type RulesPublishedData struct {
+	Version int `json:"version"`
+}
+
+func (RulesPublishedData) EventType() Type { return RulesPublished }
 
 type RulesActivatedData struct {
 	Version int `json:"version"`

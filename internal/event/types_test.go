@@ -61,6 +61,7 @@ var examples = func() map[string]event.Payload {
 		"landlord.tenancy_added":       event.TenancyAddedData{LandlordID: id1, PropertyID: id2, TenancyID: id3, StartsOn: "2026-01-01", EndsOn: "2027-01-01"},
 		"landlord.invitation_created":  event.InvitationData{LandlordID: id1, InvitationID: id2},
 		"landlord.invitation_accepted": event.InvitationData{LandlordID: id1, InvitationID: id2, UserSubject: "landlord-user-a", Accepted: true},
+		"routing.rules_published":      event.RulesPublishedData{Version: 3},
 		"routing.rules_activated":      event.RulesActivatedData{Version: 3},
 	}
 }()
