@@ -934,6 +934,34 @@ type DecisionResult struct {
 	Explanation []ExplanationStep `json:"explanation"`
 }
 
+// EventType One kind of event, as the catalogue (`GET /v1/event-types`) lists it.
+type EventType struct {
+	// About Example: a case was resolved
+	About string `json:"about"`
+
+	// Name The `type` of its messages.
+	//
+	// Example: case.resolved
+	Name string `json:"name"`
+
+	// OutboxOnly True for a change of the hub's own set-up (a rule set activated): sent to other
+	// systems, but on no customer's or case's timeline.
+	OutboxOnly bool `json:"outboxOnly"`
+
+	// Schema The payload's schema in this document, served at `/openapi.yaml`, as a reference with a JSON pointer.
+	//
+	// Example: /openapi.yaml#/components/schemas/CaseResolvedEvent
+	Schema string `json:"schema"`
+
+	// Version The version of the payload (`data`) its messages carry now; see `EventMessage.version`.
+	Version int `json:"version"`
+}
+
+// EventTypeList defines model for EventTypeList.
+type EventTypeList struct {
+	Items []EventType `json:"items"`
+}
+
 // ExplanationStep defines model for ExplanationStep.
 type ExplanationStep struct {
 	Matched bool   `json:"matched"`
@@ -1707,18 +1735,13 @@ type TimelineEvent struct {
 	CaseId     *openapi_types.UUID `json:"caseId,omitempty"`
 	CustomerId *openapi_types.UUID `json:"customerId,omitempty"`
 
-	// Data Details of the event (which fields changed, which identifier kind, the other record of a merge).
+	// Data The event's payload: the schema the catalogue names for its kind (which fields changed, which identifier kind, the other record of a merge…).
 	Data map[string]interface{} `json:"data"`
 	Id   openapi_types.UUID     `json:"id"`
 
-	// Kind What happened: `customer.created`, `customer.updated`,
-	// `customer.identifier_added`, `customer.identifier_removed`, `customer.merged`,
-	// `customer.merged_into`, `customer.unmerged`, `contact.recorded`,
-	// `contact.updated`, `case.opened`, `case.contact_linked`, `case.updated`,
-	// `case.status_changed`, `case.assigned`, `case.note`, `case.resolved`,
-	// `case.reopened`, `case.handed_off`, `case.claimed`, `case.released`,
-	// `referral.made`, `referral.updated`, `rating.recorded`, `survey.scheduled`,
-	// `survey.skipped`, `survey.sent`, `customer.sms_opted_out`.
+	// Kind What happened: an event type of the catalogue (`GET /v1/event-types`), such as
+	// `customer.created`, `contact.recorded`, `case.opened`, `case.resolved`,
+	// `rating.recorded`; the same `type` and `id` as the event's `EventMessage`.
 	Kind       string    `json:"kind"`
 	OccurredAt time.Time `json:"occurredAt"`
 }
@@ -2351,6 +2374,9 @@ type ServerInterface interface {
 	// GetCustomerTimeline The customer's events, newest first.
 	// (GET /v1/customers/{customerId}/timeline)
 	GetCustomerTimeline(ctx echo.Context, customerId CustomerId, params GetCustomerTimelineParams) error
+	// ListEventTypes The catalogue of event types other systems may receive.
+	// (GET /v1/event-types)
+	ListEventTypes(ctx echo.Context) error
 	// AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
 	// (POST /v1/invitations/{token}/accept)
 	AcceptInvitation(ctx echo.Context, token string) error
@@ -3313,6 +3339,15 @@ func (w *ServerInterfaceWrapper) GetCustomerTimeline(ctx echo.Context) error {
 	return err
 }
 
+// ListEventTypes converts echo context to params.
+func (w *ServerInterfaceWrapper) ListEventTypes(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListEventTypes(ctx)
+	return err
+}
+
 // AcceptInvitation converts echo context to params.
 func (w *ServerInterfaceWrapper) AcceptInvitation(ctx echo.Context) error {
 	var err error
@@ -3973,6 +4008,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/landlord/contacts", wrapper.LandlordContact, options.OperationMiddlewares["landlordContact"]...)
 	router.GET(options.BaseURL+"/v1/landlord/cases", wrapper.ListLandlordCases, options.OperationMiddlewares["listLandlordCases"]...)
 	router.GET(options.BaseURL+"/v1/reports/landlord-takeup", wrapper.GetLandlordTakeUp, options.OperationMiddlewares["getLandlordTakeUp"]...)
+	router.GET(options.BaseURL+"/v1/event-types", wrapper.ListEventTypes, options.OperationMiddlewares["listEventTypes"]...)
 
 }
 
@@ -7850,6 +7886,95 @@ func (response GetCustomerTimelinedefaultApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
+type ListEventTypesRequestObject struct {
+}
+
+type ListEventTypesResponseObject interface {
+	VisitListEventTypesResponse(w http.ResponseWriter) error
+}
+
+type ListEventTypes200JSONResponse EventTypeList
+
+func (response ListEventTypes200JSONResponse) VisitListEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventTypes401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListEventTypes401ApplicationProblemPlusJSONResponse) VisitListEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventTypes403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListEventTypes403ApplicationProblemPlusJSONResponse) VisitListEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventTypes429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListEventTypes429ApplicationProblemPlusJSONResponse) VisitListEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventTypesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListEventTypesdefaultApplicationProblemPlusJSONResponse) VisitListEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AcceptInvitationRequestObject struct {
 	Token string `json:"token"`
 }
@@ -11375,6 +11500,9 @@ type StrictServerInterface interface {
 	// GetCustomerTimeline The customer's events, newest first.
 	// (GET /v1/customers/{customerId}/timeline)
 	GetCustomerTimeline(ctx context.Context, request GetCustomerTimelineRequestObject) (GetCustomerTimelineResponseObject, error)
+	// ListEventTypes The catalogue of event types other systems may receive.
+	// (GET /v1/event-types)
+	ListEventTypes(ctx context.Context, request ListEventTypesRequestObject) (ListEventTypesResponseObject, error)
 	// AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
 	// (POST /v1/invitations/{token}/accept)
 	AcceptInvitation(ctx context.Context, request AcceptInvitationRequestObject) (AcceptInvitationResponseObject, error)
@@ -12454,6 +12582,29 @@ func (sh *strictHandler) GetCustomerTimeline(ctx echo.Context, customerId Custom
 		return err
 	} else if validResponse, ok := response.(GetCustomerTimelineResponseObject); ok {
 		return validResponse.VisitGetCustomerTimelineResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListEventTypes operation middleware
+func (sh *strictHandler) ListEventTypes(ctx echo.Context) error {
+	var request ListEventTypesRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListEventTypes(ctx.Request().Context(), request.(ListEventTypesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListEventTypes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListEventTypesResponseObject); ok {
+		return validResponse.VisitListEventTypesResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -480,6 +480,36 @@ func (e RatingReceiptSource) Valid() bool {
 	}
 }
 
+// Defines values for RatingRecordedEventSource.
+const (
+	RatingRecordedEventSourceAgentRecorded RatingRecordedEventSource = "agent_recorded"
+	RatingRecordedEventSourceIvr           RatingRecordedEventSource = "ivr"
+	RatingRecordedEventSourceKiosk         RatingRecordedEventSource = "kiosk"
+	RatingRecordedEventSourceMyAccount     RatingRecordedEventSource = "my_account"
+	RatingRecordedEventSourceSms           RatingRecordedEventSource = "sms"
+	RatingRecordedEventSourceWebPage       RatingRecordedEventSource = "web_page"
+)
+
+// Valid indicates whether the value is a known member of the RatingRecordedEventSource enum.
+func (e RatingRecordedEventSource) Valid() bool {
+	switch e {
+	case RatingRecordedEventSourceAgentRecorded:
+		return true
+	case RatingRecordedEventSourceIvr:
+		return true
+	case RatingRecordedEventSourceKiosk:
+		return true
+	case RatingRecordedEventSourceMyAccount:
+		return true
+	case RatingRecordedEventSourceSms:
+		return true
+	case RatingRecordedEventSourceWebPage:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReferralStatus.
 const (
 	Accepted  ReferralStatus = "accepted"
@@ -645,6 +675,28 @@ type Case struct {
 	Version                int         `json:"version"`
 }
 
+// CaseAssignedEvent `case.assigned`: a case changed hands.
+type CaseAssignedEvent struct {
+	// From The previous assignee's subject; empty when nobody held it.
+	From string `json:"from"`
+
+	// To The new assignee's subject; empty when nobody holds it now.
+	To string `json:"to"`
+}
+
+// CaseClaimedEvent `case.claimed`: an agent took a case from a queue.
+type CaseClaimedEvent struct {
+	// Assignee The agent's subject.
+	Assignee string `json:"assignee"`
+	Queue    string `json:"queue"`
+}
+
+// CaseContactLinkedEvent `case.contact_linked`: a contact joined an open case.
+type CaseContactLinkedEvent struct {
+	Channel   Channel            `json:"channel"`
+	ContactId openapi_types.UUID `json:"contactId"`
+}
+
 // CaseCreate defines model for CaseCreate.
 type CaseCreate struct {
 	Channel    *Channel           `json:"channel,omitempty"`
@@ -654,6 +706,47 @@ type CaseCreate struct {
 	Priority *int    `json:"priority,omitempty"`
 	Service  Service `json:"service"`
 	Summary  *string `json:"summary,omitempty"`
+}
+
+// CaseHandedOffEvent `case.handed_off`: a case moved to another queue or tier, with a reason.
+type CaseHandedOffEvent struct {
+	FromQueue string             `json:"fromQueue"`
+	FromTier  int                `json:"fromTier"`
+	HandoffId openapi_types.UUID `json:"handoffId"`
+	Note      *string            `json:"note,omitempty"`
+
+	// Reason One of the catalogue's `handoffReasons`.
+	Reason  string `json:"reason"`
+	ToQueue string `json:"toQueue"`
+	ToTier  int    `json:"toTier"`
+}
+
+// CaseNoteEvent `case.note`: a note was added to a case.
+type CaseNoteEvent struct {
+	// Internal True for staff only; false for a message to the resident.
+	Internal bool   `json:"internal"`
+	Text     string `json:"text"`
+}
+
+// CaseOpenedEvent `case.opened`: a case was opened and routed.
+type CaseOpenedEvent struct {
+	Channel  Channel `json:"channel"`
+	Priority int     `json:"priority"`
+	Queue    string  `json:"queue"`
+
+	// Rule The rule that matched.
+	Rule *string `json:"rule,omitempty"`
+
+	// RulesetVersion The rule set version that routed it.
+	RulesetVersion *int `json:"rulesetVersion,omitempty"`
+
+	// Service LGSL code.
+	Service  int       `json:"service"`
+	SlaDueAt time.Time `json:"slaDueAt"`
+	Tier     int       `json:"tier"`
+
+	// Why The router's explanation.
+	Why *string `json:"why,omitempty"`
 }
 
 // CasePage defines model for CasePage.
@@ -674,6 +767,26 @@ type CasePatch struct {
 // CasePatchStatus defines model for CasePatch.Status.
 type CasePatchStatus string
 
+// CaseReleasedEvent `case.released`: an agent gave a case back to its queue.
+type CaseReleasedEvent struct {
+	// From The subject who held it.
+	From  string `json:"from"`
+	Queue string `json:"queue"`
+}
+
+// CaseReopenedEvent `case.reopened`: a resolved case was reopened.
+type CaseReopenedEvent struct {
+	Reason string `json:"reason"`
+}
+
+// CaseResolvedEvent `case.resolved`: a case was resolved.
+type CaseResolvedEvent struct {
+	// FirstContact Resolved at the first contact.
+	FirstContact   bool    `json:"firstContact"`
+	Note           *string `json:"note,omitempty"`
+	ResolutionCode string  `json:"resolutionCode"`
+}
+
 // CaseRouting defines model for CaseRouting.
 type CaseRouting struct {
 	Rule string `json:"rule"`
@@ -686,6 +799,17 @@ type CaseRouting struct {
 
 // CaseStatus defines model for CaseStatus.
 type CaseStatus string
+
+// CaseStatusChangedEvent `case.status_changed`: a case moved to another status.
+type CaseStatusChangedEvent struct {
+	From CaseStatus `json:"from"`
+	To   CaseStatus `json:"to"`
+}
+
+// CaseUpdatedEvent `case.updated`: fields of a case changed.
+type CaseUpdatedEvent struct {
+	Fields []string `json:"fields"`
+}
 
 // Catalogue defines model for Catalogue.
 type Catalogue struct {
@@ -876,6 +1000,28 @@ type ContactRecorded struct {
 	Routing *RoutingDecision `json:"routing,omitempty"`
 }
 
+// ContactRecordedEvent `contact.recorded`: a contact arrived on a channel.
+type ContactRecordedEvent struct {
+	// Avoidable `repeat`: the customer contacted about the same open case within the window;
+	// `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
+	// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+	Avoidable *AvoidableReason   `json:"avoidable,omitempty"`
+	Centre    *string            `json:"centre,omitempty"`
+	Channel   Channel            `json:"channel"`
+	ContactId openapi_types.UUID `json:"contactId"`
+	Outcome   Outcome            `json:"outcome"`
+
+	// Service LGSL code.
+	Service int `json:"service"`
+}
+
+// ContactUpdatedEvent `contact.updated`: a contact ended or its outcome changed.
+type ContactUpdatedEvent struct {
+	ContactId openapi_types.UUID `json:"contactId"`
+	Fields    []string           `json:"fields"`
+	Outcome   Outcome            `json:"outcome"`
+}
+
 // Customer defines model for Customer.
 type Customer struct {
 	Address     *Address            `json:"address,omitempty"`
@@ -896,6 +1042,20 @@ type Customer struct {
 	Version   int       `json:"version"`
 }
 
+// CustomerConsentChangedEvent `customer.consent_changed`: a customer gave or withdrew a consent.
+type CustomerConsentChangedEvent struct {
+	// Consent The consent, as named in `Consents`.
+	//
+	// Example: smsSurveys
+	Consent string `json:"consent"`
+	Given   bool   `json:"given"`
+
+	// Via How the customer said so: `sms_reply` (a STOP), `my_account`, `agent`, or `integration` (another council system).
+	//
+	// Example: sms_reply
+	Via string `json:"via"`
+}
+
 // CustomerCreate defines model for CustomerCreate.
 type CustomerCreate struct {
 	Address     *Address            `json:"address,omitempty"`
@@ -907,6 +1067,36 @@ type CustomerCreate struct {
 
 	// Needs What the council must do differently for this customer.
 	Needs *Needs `json:"needs,omitempty"`
+}
+
+// CustomerCreatedEvent `customer.created`: a customer record was created.
+type CustomerCreatedEvent struct {
+	// IdentifierKinds The kinds of identifier it was created with (never their values).
+	IdentifierKinds []IdentifierKind `json:"identifierKinds"`
+}
+
+// CustomerIdentifierEvent `customer.identifier_added`, `customer.identifier_removed`.
+type CustomerIdentifierEvent struct {
+	IdentifierId openapi_types.UUID `json:"identifierId"`
+	Kind         IdentifierKind     `json:"kind"`
+}
+
+// CustomerMergedEvent `customer.merged`, on the survivor: a duplicate record was merged into it.
+type CustomerMergedEvent struct {
+	DuplicateId openapi_types.UUID `json:"duplicateId"`
+
+	// Filled The survivor's empty fields filled from the duplicate.
+	Filled  []string           `json:"filled"`
+	MergeId openapi_types.UUID `json:"mergeId"`
+
+	// Moved What moved from the duplicate to the survivor, by kind (`contacts`, `cases`, `identifiers`), as ids.
+	Moved map[string][]string `json:"moved"`
+}
+
+// CustomerMergedIntoEvent `customer.merged_into`, on the duplicate: it was merged into the survivor.
+type CustomerMergedIntoEvent struct {
+	MergeId    openapi_types.UUID `json:"mergeId"`
+	SurvivorId openapi_types.UUID `json:"survivorId"`
 }
 
 // CustomerPage defines model for CustomerPage.
@@ -925,6 +1115,19 @@ type CustomerPatch struct {
 
 	// Needs What the council must do differently for this customer.
 	Needs *Needs `json:"needs,omitempty"`
+}
+
+// CustomerUnmergedEvent `customer.unmerged`: a merge was undone.
+type CustomerUnmergedEvent struct {
+	DuplicateId openapi_types.UUID `json:"duplicateId"`
+	MergeId     openapi_types.UUID `json:"mergeId"`
+	SurvivorId  openapi_types.UUID `json:"survivorId"`
+}
+
+// CustomerUpdatedEvent `customer.updated`: fields of a customer record changed.
+type CustomerUpdatedEvent struct {
+	// Fields The fields that changed (never their values).
+	Fields []string `json:"fields"`
 }
 
 // DecisionRequest defines model for DecisionRequest.
@@ -955,6 +1158,90 @@ type DecisionResult struct {
 
 	// Explanation Each rule tried, in order, up to the one that decided.
 	Explanation []ExplanationStep `json:"explanation"`
+}
+
+// EventMessage One change, as other systems receive it (webhooks and the live stream carry these
+// same messages). Every change the hub commits has exactly one message per event,
+// written in the change's own transaction: a change that rolls back has none.
+//
+//   - **Ordering.** Messages of one key arrive in the order they happened. The key is
+//     the case (`caseId`), else the customer (`customerId`); messages of different
+//     keys may arrive in any order relative to each other.
+//   - **At least once.** A message may arrive more than once (after a crash or a
+//     retry): receivers de-duplicate on `id`, which is the same on every delivery.
+//   - **Versioning.** `type` names what happened; `version` is the version of its
+//     payload (`data`), whose schema the catalogue (`GET /v1/event-types`) names. A
+//     change a receiver would notice — a member removed, renamed, retyped or given
+//     another meaning — raises `version`. New optional members may appear within a
+//     version, listed here when they do: receivers ignore members they do not know.
+type EventMessage struct {
+	Actor Actor `json:"actor"`
+
+	// CaseId The case it concerns, if any.
+	CaseId *openapi_types.UUID `json:"caseId,omitempty"`
+
+	// CustomerId The customer it concerns, if any.
+	CustomerId *openapi_types.UUID `json:"customerId,omitempty"`
+
+	// Data The payload: the schema the catalogue names for this `type` (e.g.
+	// `CaseResolvedEvent` for `case.resolved`). Read `type` first: some payloads share
+	// a shape (`customer.updated` and `case.updated`), so the shape alone does not
+	// tell them apart.
+	Data EventMessage_Data `json:"data"`
+
+	// Id The event's id: the same on every delivery, and the id of its timeline entry.
+	Id         openapi_types.UUID `json:"id"`
+	OccurredAt time.Time          `json:"occurredAt"`
+
+	// Queue The case's work queue, for filtering without reading `data`.
+	Queue *string `json:"queue,omitempty"`
+
+	// Service The LGSL service it concerns, for filtering without reading `data`.
+	Service *int `json:"service,omitempty"`
+
+	// Type What happened: a `name` of `GET /v1/event-types`.
+	//
+	// Example: case.resolved
+	Type string `json:"type"`
+
+	// Version Example: 1
+	Version int `json:"version"`
+}
+
+// EventMessage_Data The payload: the schema the catalogue names for this `type` (e.g.
+// `CaseResolvedEvent` for `case.resolved`). Read `type` first: some payloads share
+// a shape (`customer.updated` and `case.updated`), so the shape alone does not
+// tell them apart.
+type EventMessage_Data struct {
+	union json.RawMessage
+}
+
+// EventType One kind of event, as the catalogue (`GET /v1/event-types`) lists it.
+type EventType struct {
+	// About Example: a case was resolved
+	About string `json:"about"`
+
+	// Name The `type` of its messages.
+	//
+	// Example: case.resolved
+	Name string `json:"name"`
+
+	// OutboxOnly True for a change of the hub's own set-up (a rule set activated): sent to other
+	// systems, but on no customer's or case's timeline.
+	OutboxOnly bool `json:"outboxOnly"`
+
+	// Schema The payload's schema in this document, served at `/openapi.yaml`, as a reference with a JSON pointer.
+	//
+	// Example: /openapi.yaml#/components/schemas/CaseResolvedEvent
+	Schema string `json:"schema"`
+
+	// Version The version of the payload (`data`) its messages carry now; see `EventMessage.version`.
+	Version int `json:"version"`
+}
+
+// EventTypeList defines model for EventTypeList.
+type EventTypeList struct {
+	Items []EventType `json:"items"`
 }
 
 // ExplanationStep defines model for ExplanationStep.
@@ -1103,6 +1390,15 @@ type InvitationCreate struct {
 	Email string `json:"email"`
 }
 
+// InvitationEvent `landlord.invitation_created`, `landlord.invitation_accepted`.
+type InvitationEvent struct {
+	InvitationId openapi_types.UUID `json:"invitationId"`
+	LandlordId   openapi_types.UUID `json:"landlordId"`
+
+	// UserSubject The accepting user's token subject (on acceptance).
+	UserSubject *string `json:"userSubject,omitempty"`
+}
+
 // Landlord defines model for Landlord.
 type Landlord struct {
 	CreatedAt time.Time          `json:"createdAt"`
@@ -1131,6 +1427,12 @@ type LandlordContactRecorded struct {
 type LandlordCreate struct {
 	Name      string  `json:"name"`
 	Reference *string `json:"reference,omitempty"`
+}
+
+// LandlordCreatedEvent `landlord.created`: a landlord organisation was registered.
+type LandlordCreatedEvent struct {
+	LandlordId openapi_types.UUID `json:"landlordId"`
+	Name       string             `json:"name"`
 }
 
 // LandlordTakeUp defines model for LandlordTakeUp.
@@ -1396,6 +1698,13 @@ type Property struct {
 	Uprn      string             `json:"uprn"`
 }
 
+// PropertyAddedEvent `landlord.property_added`: a property was added to a landlord.
+type PropertyAddedEvent struct {
+	LandlordId openapi_types.UUID `json:"landlordId"`
+	PropertyId openapi_types.UUID `json:"propertyId"`
+	Uprn       string             `json:"uprn"`
+}
+
 // PropertyCreate defines model for PropertyCreate.
 type PropertyCreate struct {
 	Line1    *string `json:"line1,omitempty"`
@@ -1485,6 +1794,24 @@ type RatingReceipt struct {
 // RatingReceiptSource defines model for RatingReceipt.Source.
 type RatingReceiptSource string
 
+// RatingRecordedEvent `rating.recorded`: a satisfaction rating was given.
+type RatingRecordedEvent struct {
+	Agent     *string                   `json:"agent,omitempty"`
+	Centre    *string                   `json:"centre,omitempty"`
+	Channel   *Channel                  `json:"channel,omitempty"`
+	Comment   *string                   `json:"comment,omitempty"`
+	ContactId *openapi_types.UUID       `json:"contactId,omitempty"`
+	PageUrl   *string                   `json:"pageUrl,omitempty"`
+	RatingId  openapi_types.UUID        `json:"ratingId"`
+	Score     *int                      `json:"score,omitempty"`
+	Source    RatingRecordedEventSource `json:"source"`
+	Tier      *int                      `json:"tier,omitempty"`
+	Useful    *bool                     `json:"useful,omitempty"`
+}
+
+// RatingRecordedEventSource defines model for RatingRecordedEvent.Source.
+type RatingRecordedEventSource string
+
 // Referral defines model for Referral.
 type Referral struct {
 	CaseId     openapi_types.UUID `json:"caseId"`
@@ -1503,6 +1830,18 @@ type ReferralCreate struct {
 	// Partner A partner id from the catalogue.
 	Partner string `json:"partner"`
 	Reason  string `json:"reason"`
+}
+
+// ReferralEvent `referral.made`, `referral.updated`.
+type ReferralEvent struct {
+	From    *ReferralStatus `json:"from,omitempty"`
+	Note    *string         `json:"note,omitempty"`
+	Partner string          `json:"partner"`
+
+	// Reason Why the case was referred (on `referral.made`).
+	Reason     *string            `json:"reason,omitempty"`
+	ReferralId openapi_types.UUID `json:"referralId"`
+	Status     ReferralStatus     `json:"status"`
 }
 
 // ReferralList defines model for ReferralList.
@@ -1681,6 +2020,16 @@ type RuleSetVersion struct {
 	Version int     `json:"version"`
 }
 
+// RulesActivatedEvent `routing.rules_activated`: a rule set version became the one routing uses.
+type RulesActivatedEvent struct {
+	Version int `json:"version"`
+}
+
+// RulesPublishedEvent `routing.rules_published`: a new rule set version was published, activated or not (outbox only).
+type RulesPublishedEvent struct {
+	Version int `json:"version"`
+}
+
 // SatisfactionGroup defines model for SatisfactionGroup.
 type SatisfactionGroup struct {
 	Count int `json:"count"`
@@ -1743,6 +2092,27 @@ type SimulationResult struct {
 	Recorded Mix `json:"recorded"`
 }
 
+// SurveyScheduledEvent `survey.scheduled`: an SMS survey will be sent after a contact.
+type SurveyScheduledEvent struct {
+	ContactId openapi_types.UUID `json:"contactId"`
+	SendAfter time.Time          `json:"sendAfter"`
+}
+
+// SurveySentEvent `survey.sent`: an SMS survey went to the provider.
+type SurveySentEvent struct {
+	ContactId openapi_types.UUID `json:"contactId"`
+
+	// Provider Example: notify
+	Provider string             `json:"provider"`
+	SurveyId openapi_types.UUID `json:"surveyId"`
+}
+
+// SurveySkippedEvent `survey.skipped`: no SMS survey will be sent after a contact, and why.
+type SurveySkippedEvent struct {
+	ContactId openapi_types.UUID `json:"contactId"`
+	Reason    string             `json:"reason"`
+}
+
 // Tenancy defines model for Tenancy.
 type Tenancy struct {
 	CustomerId openapi_types.UUID  `json:"customerId"`
@@ -1750,6 +2120,15 @@ type Tenancy struct {
 	Id         openapi_types.UUID  `json:"id"`
 	PropertyId openapi_types.UUID  `json:"propertyId"`
 	StartsOn   openapi_types.Date  `json:"startsOn"`
+}
+
+// TenancyAddedEvent `landlord.tenancy_added`: a tenancy of a landlord's property was recorded.
+type TenancyAddedEvent struct {
+	EndsOn     *openapi_types.Date `json:"endsOn,omitempty"`
+	LandlordId openapi_types.UUID  `json:"landlordId"`
+	PropertyId openapi_types.UUID  `json:"propertyId"`
+	StartsOn   openapi_types.Date  `json:"startsOn"`
+	TenancyId  openapi_types.UUID  `json:"tenancyId"`
 }
 
 // TenancyCreate defines model for TenancyCreate.
@@ -1766,18 +2145,13 @@ type TimelineEvent struct {
 	CaseId     *openapi_types.UUID `json:"caseId,omitempty"`
 	CustomerId *openapi_types.UUID `json:"customerId,omitempty"`
 
-	// Data Details of the event (which fields changed, which identifier kind, the other record of a merge).
+	// Data The event's payload: the schema the catalogue names for its kind (which fields changed, which identifier kind, the other record of a merge…).
 	Data map[string]interface{} `json:"data"`
 	Id   openapi_types.UUID     `json:"id"`
 
-	// Kind What happened: `customer.created`, `customer.updated`,
-	// `customer.identifier_added`, `customer.identifier_removed`, `customer.merged`,
-	// `customer.merged_into`, `customer.unmerged`, `contact.recorded`,
-	// `contact.updated`, `case.opened`, `case.contact_linked`, `case.updated`,
-	// `case.status_changed`, `case.assigned`, `case.note`, `case.resolved`,
-	// `case.reopened`, `case.handed_off`, `case.claimed`, `case.released`,
-	// `referral.made`, `referral.updated`, `rating.recorded`, `survey.scheduled`,
-	// `survey.skipped`, `survey.sent`, `customer.sms_opted_out`.
+	// Kind What happened: an event type of the catalogue (`GET /v1/event-types`), such as
+	// `customer.created`, `contact.recorded`, `case.opened`, `case.resolved`,
+	// `rating.recorded`; the same `type` and `id` as the event's `EventMessage`.
 	Kind       string    `json:"kind"`
 	OccurredAt time.Time `json:"occurredAt"`
 }
@@ -2225,6 +2599,796 @@ type PublishRuleSetJSONRequestBody = RuleSet
 
 // SimulateRoutingJSONRequestBody defines body for SimulateRouting for application/json ContentType.
 type SimulateRoutingJSONRequestBody = SimulationRequest
+
+// AsCustomerCreatedEvent returns the union data inside the EventMessage_Data as a CustomerCreatedEvent
+func (t EventMessage_Data) AsCustomerCreatedEvent() (CustomerCreatedEvent, error) {
+	var body CustomerCreatedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCustomerCreatedEvent overwrites any union data inside the EventMessage_Data as the provided CustomerCreatedEvent
+func (t *EventMessage_Data) FromCustomerCreatedEvent(v CustomerCreatedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCustomerCreatedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CustomerCreatedEvent
+func (t *EventMessage_Data) MergeCustomerCreatedEvent(v CustomerCreatedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCustomerUpdatedEvent returns the union data inside the EventMessage_Data as a CustomerUpdatedEvent
+func (t EventMessage_Data) AsCustomerUpdatedEvent() (CustomerUpdatedEvent, error) {
+	var body CustomerUpdatedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCustomerUpdatedEvent overwrites any union data inside the EventMessage_Data as the provided CustomerUpdatedEvent
+func (t *EventMessage_Data) FromCustomerUpdatedEvent(v CustomerUpdatedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCustomerUpdatedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CustomerUpdatedEvent
+func (t *EventMessage_Data) MergeCustomerUpdatedEvent(v CustomerUpdatedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCustomerIdentifierEvent returns the union data inside the EventMessage_Data as a CustomerIdentifierEvent
+func (t EventMessage_Data) AsCustomerIdentifierEvent() (CustomerIdentifierEvent, error) {
+	var body CustomerIdentifierEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCustomerIdentifierEvent overwrites any union data inside the EventMessage_Data as the provided CustomerIdentifierEvent
+func (t *EventMessage_Data) FromCustomerIdentifierEvent(v CustomerIdentifierEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCustomerIdentifierEvent performs a merge with any union data inside the EventMessage_Data, using the provided CustomerIdentifierEvent
+func (t *EventMessage_Data) MergeCustomerIdentifierEvent(v CustomerIdentifierEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCustomerMergedEvent returns the union data inside the EventMessage_Data as a CustomerMergedEvent
+func (t EventMessage_Data) AsCustomerMergedEvent() (CustomerMergedEvent, error) {
+	var body CustomerMergedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCustomerMergedEvent overwrites any union data inside the EventMessage_Data as the provided CustomerMergedEvent
+func (t *EventMessage_Data) FromCustomerMergedEvent(v CustomerMergedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCustomerMergedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CustomerMergedEvent
+func (t *EventMessage_Data) MergeCustomerMergedEvent(v CustomerMergedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCustomerMergedIntoEvent returns the union data inside the EventMessage_Data as a CustomerMergedIntoEvent
+func (t EventMessage_Data) AsCustomerMergedIntoEvent() (CustomerMergedIntoEvent, error) {
+	var body CustomerMergedIntoEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCustomerMergedIntoEvent overwrites any union data inside the EventMessage_Data as the provided CustomerMergedIntoEvent
+func (t *EventMessage_Data) FromCustomerMergedIntoEvent(v CustomerMergedIntoEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCustomerMergedIntoEvent performs a merge with any union data inside the EventMessage_Data, using the provided CustomerMergedIntoEvent
+func (t *EventMessage_Data) MergeCustomerMergedIntoEvent(v CustomerMergedIntoEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCustomerUnmergedEvent returns the union data inside the EventMessage_Data as a CustomerUnmergedEvent
+func (t EventMessage_Data) AsCustomerUnmergedEvent() (CustomerUnmergedEvent, error) {
+	var body CustomerUnmergedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCustomerUnmergedEvent overwrites any union data inside the EventMessage_Data as the provided CustomerUnmergedEvent
+func (t *EventMessage_Data) FromCustomerUnmergedEvent(v CustomerUnmergedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCustomerUnmergedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CustomerUnmergedEvent
+func (t *EventMessage_Data) MergeCustomerUnmergedEvent(v CustomerUnmergedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCustomerConsentChangedEvent returns the union data inside the EventMessage_Data as a CustomerConsentChangedEvent
+func (t EventMessage_Data) AsCustomerConsentChangedEvent() (CustomerConsentChangedEvent, error) {
+	var body CustomerConsentChangedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCustomerConsentChangedEvent overwrites any union data inside the EventMessage_Data as the provided CustomerConsentChangedEvent
+func (t *EventMessage_Data) FromCustomerConsentChangedEvent(v CustomerConsentChangedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCustomerConsentChangedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CustomerConsentChangedEvent
+func (t *EventMessage_Data) MergeCustomerConsentChangedEvent(v CustomerConsentChangedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsContactRecordedEvent returns the union data inside the EventMessage_Data as a ContactRecordedEvent
+func (t EventMessage_Data) AsContactRecordedEvent() (ContactRecordedEvent, error) {
+	var body ContactRecordedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromContactRecordedEvent overwrites any union data inside the EventMessage_Data as the provided ContactRecordedEvent
+func (t *EventMessage_Data) FromContactRecordedEvent(v ContactRecordedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeContactRecordedEvent performs a merge with any union data inside the EventMessage_Data, using the provided ContactRecordedEvent
+func (t *EventMessage_Data) MergeContactRecordedEvent(v ContactRecordedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsContactUpdatedEvent returns the union data inside the EventMessage_Data as a ContactUpdatedEvent
+func (t EventMessage_Data) AsContactUpdatedEvent() (ContactUpdatedEvent, error) {
+	var body ContactUpdatedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromContactUpdatedEvent overwrites any union data inside the EventMessage_Data as the provided ContactUpdatedEvent
+func (t *EventMessage_Data) FromContactUpdatedEvent(v ContactUpdatedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeContactUpdatedEvent performs a merge with any union data inside the EventMessage_Data, using the provided ContactUpdatedEvent
+func (t *EventMessage_Data) MergeContactUpdatedEvent(v ContactUpdatedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCaseOpenedEvent returns the union data inside the EventMessage_Data as a CaseOpenedEvent
+func (t EventMessage_Data) AsCaseOpenedEvent() (CaseOpenedEvent, error) {
+	var body CaseOpenedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCaseOpenedEvent overwrites any union data inside the EventMessage_Data as the provided CaseOpenedEvent
+func (t *EventMessage_Data) FromCaseOpenedEvent(v CaseOpenedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCaseOpenedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CaseOpenedEvent
+func (t *EventMessage_Data) MergeCaseOpenedEvent(v CaseOpenedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCaseContactLinkedEvent returns the union data inside the EventMessage_Data as a CaseContactLinkedEvent
+func (t EventMessage_Data) AsCaseContactLinkedEvent() (CaseContactLinkedEvent, error) {
+	var body CaseContactLinkedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCaseContactLinkedEvent overwrites any union data inside the EventMessage_Data as the provided CaseContactLinkedEvent
+func (t *EventMessage_Data) FromCaseContactLinkedEvent(v CaseContactLinkedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCaseContactLinkedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CaseContactLinkedEvent
+func (t *EventMessage_Data) MergeCaseContactLinkedEvent(v CaseContactLinkedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCaseUpdatedEvent returns the union data inside the EventMessage_Data as a CaseUpdatedEvent
+func (t EventMessage_Data) AsCaseUpdatedEvent() (CaseUpdatedEvent, error) {
+	var body CaseUpdatedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCaseUpdatedEvent overwrites any union data inside the EventMessage_Data as the provided CaseUpdatedEvent
+func (t *EventMessage_Data) FromCaseUpdatedEvent(v CaseUpdatedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCaseUpdatedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CaseUpdatedEvent
+func (t *EventMessage_Data) MergeCaseUpdatedEvent(v CaseUpdatedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCaseStatusChangedEvent returns the union data inside the EventMessage_Data as a CaseStatusChangedEvent
+func (t EventMessage_Data) AsCaseStatusChangedEvent() (CaseStatusChangedEvent, error) {
+	var body CaseStatusChangedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCaseStatusChangedEvent overwrites any union data inside the EventMessage_Data as the provided CaseStatusChangedEvent
+func (t *EventMessage_Data) FromCaseStatusChangedEvent(v CaseStatusChangedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCaseStatusChangedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CaseStatusChangedEvent
+func (t *EventMessage_Data) MergeCaseStatusChangedEvent(v CaseStatusChangedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCaseAssignedEvent returns the union data inside the EventMessage_Data as a CaseAssignedEvent
+func (t EventMessage_Data) AsCaseAssignedEvent() (CaseAssignedEvent, error) {
+	var body CaseAssignedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCaseAssignedEvent overwrites any union data inside the EventMessage_Data as the provided CaseAssignedEvent
+func (t *EventMessage_Data) FromCaseAssignedEvent(v CaseAssignedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCaseAssignedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CaseAssignedEvent
+func (t *EventMessage_Data) MergeCaseAssignedEvent(v CaseAssignedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCaseNoteEvent returns the union data inside the EventMessage_Data as a CaseNoteEvent
+func (t EventMessage_Data) AsCaseNoteEvent() (CaseNoteEvent, error) {
+	var body CaseNoteEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCaseNoteEvent overwrites any union data inside the EventMessage_Data as the provided CaseNoteEvent
+func (t *EventMessage_Data) FromCaseNoteEvent(v CaseNoteEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCaseNoteEvent performs a merge with any union data inside the EventMessage_Data, using the provided CaseNoteEvent
+func (t *EventMessage_Data) MergeCaseNoteEvent(v CaseNoteEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCaseResolvedEvent returns the union data inside the EventMessage_Data as a CaseResolvedEvent
+func (t EventMessage_Data) AsCaseResolvedEvent() (CaseResolvedEvent, error) {
+	var body CaseResolvedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCaseResolvedEvent overwrites any union data inside the EventMessage_Data as the provided CaseResolvedEvent
+func (t *EventMessage_Data) FromCaseResolvedEvent(v CaseResolvedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCaseResolvedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CaseResolvedEvent
+func (t *EventMessage_Data) MergeCaseResolvedEvent(v CaseResolvedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCaseReopenedEvent returns the union data inside the EventMessage_Data as a CaseReopenedEvent
+func (t EventMessage_Data) AsCaseReopenedEvent() (CaseReopenedEvent, error) {
+	var body CaseReopenedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCaseReopenedEvent overwrites any union data inside the EventMessage_Data as the provided CaseReopenedEvent
+func (t *EventMessage_Data) FromCaseReopenedEvent(v CaseReopenedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCaseReopenedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CaseReopenedEvent
+func (t *EventMessage_Data) MergeCaseReopenedEvent(v CaseReopenedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCaseHandedOffEvent returns the union data inside the EventMessage_Data as a CaseHandedOffEvent
+func (t EventMessage_Data) AsCaseHandedOffEvent() (CaseHandedOffEvent, error) {
+	var body CaseHandedOffEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCaseHandedOffEvent overwrites any union data inside the EventMessage_Data as the provided CaseHandedOffEvent
+func (t *EventMessage_Data) FromCaseHandedOffEvent(v CaseHandedOffEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCaseHandedOffEvent performs a merge with any union data inside the EventMessage_Data, using the provided CaseHandedOffEvent
+func (t *EventMessage_Data) MergeCaseHandedOffEvent(v CaseHandedOffEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCaseClaimedEvent returns the union data inside the EventMessage_Data as a CaseClaimedEvent
+func (t EventMessage_Data) AsCaseClaimedEvent() (CaseClaimedEvent, error) {
+	var body CaseClaimedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCaseClaimedEvent overwrites any union data inside the EventMessage_Data as the provided CaseClaimedEvent
+func (t *EventMessage_Data) FromCaseClaimedEvent(v CaseClaimedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCaseClaimedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CaseClaimedEvent
+func (t *EventMessage_Data) MergeCaseClaimedEvent(v CaseClaimedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCaseReleasedEvent returns the union data inside the EventMessage_Data as a CaseReleasedEvent
+func (t EventMessage_Data) AsCaseReleasedEvent() (CaseReleasedEvent, error) {
+	var body CaseReleasedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCaseReleasedEvent overwrites any union data inside the EventMessage_Data as the provided CaseReleasedEvent
+func (t *EventMessage_Data) FromCaseReleasedEvent(v CaseReleasedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCaseReleasedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CaseReleasedEvent
+func (t *EventMessage_Data) MergeCaseReleasedEvent(v CaseReleasedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsReferralEvent returns the union data inside the EventMessage_Data as a ReferralEvent
+func (t EventMessage_Data) AsReferralEvent() (ReferralEvent, error) {
+	var body ReferralEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromReferralEvent overwrites any union data inside the EventMessage_Data as the provided ReferralEvent
+func (t *EventMessage_Data) FromReferralEvent(v ReferralEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeReferralEvent performs a merge with any union data inside the EventMessage_Data, using the provided ReferralEvent
+func (t *EventMessage_Data) MergeReferralEvent(v ReferralEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRatingRecordedEvent returns the union data inside the EventMessage_Data as a RatingRecordedEvent
+func (t EventMessage_Data) AsRatingRecordedEvent() (RatingRecordedEvent, error) {
+	var body RatingRecordedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRatingRecordedEvent overwrites any union data inside the EventMessage_Data as the provided RatingRecordedEvent
+func (t *EventMessage_Data) FromRatingRecordedEvent(v RatingRecordedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRatingRecordedEvent performs a merge with any union data inside the EventMessage_Data, using the provided RatingRecordedEvent
+func (t *EventMessage_Data) MergeRatingRecordedEvent(v RatingRecordedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSurveyScheduledEvent returns the union data inside the EventMessage_Data as a SurveyScheduledEvent
+func (t EventMessage_Data) AsSurveyScheduledEvent() (SurveyScheduledEvent, error) {
+	var body SurveyScheduledEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSurveyScheduledEvent overwrites any union data inside the EventMessage_Data as the provided SurveyScheduledEvent
+func (t *EventMessage_Data) FromSurveyScheduledEvent(v SurveyScheduledEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSurveyScheduledEvent performs a merge with any union data inside the EventMessage_Data, using the provided SurveyScheduledEvent
+func (t *EventMessage_Data) MergeSurveyScheduledEvent(v SurveyScheduledEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSurveySkippedEvent returns the union data inside the EventMessage_Data as a SurveySkippedEvent
+func (t EventMessage_Data) AsSurveySkippedEvent() (SurveySkippedEvent, error) {
+	var body SurveySkippedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSurveySkippedEvent overwrites any union data inside the EventMessage_Data as the provided SurveySkippedEvent
+func (t *EventMessage_Data) FromSurveySkippedEvent(v SurveySkippedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSurveySkippedEvent performs a merge with any union data inside the EventMessage_Data, using the provided SurveySkippedEvent
+func (t *EventMessage_Data) MergeSurveySkippedEvent(v SurveySkippedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSurveySentEvent returns the union data inside the EventMessage_Data as a SurveySentEvent
+func (t EventMessage_Data) AsSurveySentEvent() (SurveySentEvent, error) {
+	var body SurveySentEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSurveySentEvent overwrites any union data inside the EventMessage_Data as the provided SurveySentEvent
+func (t *EventMessage_Data) FromSurveySentEvent(v SurveySentEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSurveySentEvent performs a merge with any union data inside the EventMessage_Data, using the provided SurveySentEvent
+func (t *EventMessage_Data) MergeSurveySentEvent(v SurveySentEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsLandlordCreatedEvent returns the union data inside the EventMessage_Data as a LandlordCreatedEvent
+func (t EventMessage_Data) AsLandlordCreatedEvent() (LandlordCreatedEvent, error) {
+	var body LandlordCreatedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromLandlordCreatedEvent overwrites any union data inside the EventMessage_Data as the provided LandlordCreatedEvent
+func (t *EventMessage_Data) FromLandlordCreatedEvent(v LandlordCreatedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeLandlordCreatedEvent performs a merge with any union data inside the EventMessage_Data, using the provided LandlordCreatedEvent
+func (t *EventMessage_Data) MergeLandlordCreatedEvent(v LandlordCreatedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPropertyAddedEvent returns the union data inside the EventMessage_Data as a PropertyAddedEvent
+func (t EventMessage_Data) AsPropertyAddedEvent() (PropertyAddedEvent, error) {
+	var body PropertyAddedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPropertyAddedEvent overwrites any union data inside the EventMessage_Data as the provided PropertyAddedEvent
+func (t *EventMessage_Data) FromPropertyAddedEvent(v PropertyAddedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePropertyAddedEvent performs a merge with any union data inside the EventMessage_Data, using the provided PropertyAddedEvent
+func (t *EventMessage_Data) MergePropertyAddedEvent(v PropertyAddedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTenancyAddedEvent returns the union data inside the EventMessage_Data as a TenancyAddedEvent
+func (t EventMessage_Data) AsTenancyAddedEvent() (TenancyAddedEvent, error) {
+	var body TenancyAddedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTenancyAddedEvent overwrites any union data inside the EventMessage_Data as the provided TenancyAddedEvent
+func (t *EventMessage_Data) FromTenancyAddedEvent(v TenancyAddedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTenancyAddedEvent performs a merge with any union data inside the EventMessage_Data, using the provided TenancyAddedEvent
+func (t *EventMessage_Data) MergeTenancyAddedEvent(v TenancyAddedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsInvitationEvent returns the union data inside the EventMessage_Data as a InvitationEvent
+func (t EventMessage_Data) AsInvitationEvent() (InvitationEvent, error) {
+	var body InvitationEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromInvitationEvent overwrites any union data inside the EventMessage_Data as the provided InvitationEvent
+func (t *EventMessage_Data) FromInvitationEvent(v InvitationEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeInvitationEvent performs a merge with any union data inside the EventMessage_Data, using the provided InvitationEvent
+func (t *EventMessage_Data) MergeInvitationEvent(v InvitationEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRulesActivatedEvent returns the union data inside the EventMessage_Data as a RulesActivatedEvent
+func (t EventMessage_Data) AsRulesActivatedEvent() (RulesActivatedEvent, error) {
+	var body RulesActivatedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRulesActivatedEvent overwrites any union data inside the EventMessage_Data as the provided RulesActivatedEvent
+func (t *EventMessage_Data) FromRulesActivatedEvent(v RulesActivatedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRulesActivatedEvent performs a merge with any union data inside the EventMessage_Data, using the provided RulesActivatedEvent
+func (t *EventMessage_Data) MergeRulesActivatedEvent(v RulesActivatedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EventMessage_Data) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EventMessage_Data) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // AsIVRAnswer returns the union data inside the PostIVREvent200JSONResponseBody as a IVRAnswer
 func (t PostIVREvent200JSONResponseBody) AsIVRAnswer() (IVRAnswer, error) {
@@ -2862,6 +4026,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/customers/{customerId}/timeline (the `GetCustomerTimeline` operationId).
 	GetCustomerTimeline(ctx context.Context, customerId CustomerId, params *GetCustomerTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListEventTypes The catalogue of event types other systems may receive.
+	//
+	// Every change the hub makes is recorded as one event, in the same transaction as
+	// the change, and sent on as one `EventMessage`. This lists each type: its name,
+	// its payload's version, what it means, whether it appears on timelines, and where
+	// its payload's schema is in this document.
+	//
+	// Corresponds with GET /v1/event-types (the `ListEventTypes` operationId).
+	ListEventTypes(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
 	//
@@ -4184,6 +5358,26 @@ func (c *Client) MergeCustomer(ctx context.Context, customerId CustomerId, param
 // Corresponds with GET /v1/customers/{customerId}/timeline (the `GetCustomerTimeline` operationId).
 func (c *Client) GetCustomerTimeline(ctx context.Context, customerId CustomerId, params *GetCustomerTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCustomerTimelineRequest(c.Server, customerId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListEventTypes The catalogue of event types other systems may receive.
+//
+// Every change the hub makes is recorded as one event, in the same transaction as
+// the change, and sent on as one `EventMessage`. This lists each type: its name,
+// its payload's version, what it means, whether it appears on timelines, and where
+// its payload's schema is in this document.
+//
+// Corresponds with GET /v1/event-types (the `ListEventTypes` operationId).
+func (c *Client) ListEventTypes(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListEventTypesRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -6898,6 +8092,33 @@ func NewGetCustomerTimelineRequest(server string, customerId CustomerId, params 
 	return req, nil
 }
 
+// NewListEventTypesRequest constructs an http.Request for the ListEventTypes method
+func NewListEventTypesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/event-types")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAcceptInvitationRequest constructs an http.Request for the AcceptInvitation method
 func NewAcceptInvitationRequest(server string, token string) (*http.Request, error) {
 	var err error
@@ -8764,6 +9985,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/customers/{customerId}/timeline (the `GetCustomerTimeline` operationId).
 	GetCustomerTimelineWithResponse(ctx context.Context, customerId CustomerId, params *GetCustomerTimelineParams, reqEditors ...RequestEditorFn) (*GetCustomerTimelineResponse, error)
+
+	// ListEventTypesWithResponse The catalogue of event types other systems may receive.
+	//
+	// Every change the hub makes is recorded as one event, in the same transaction as
+	// the change, and sent on as one `EventMessage`. This lists each type: its name,
+	// its payload's version, what it means, whether it appears on timelines, and where
+	// its payload's schema is in this document.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/event-types (the `ListEventTypes` operationId).
+	ListEventTypesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListEventTypesResponse, error)
 
 	// AcceptInvitationWithResponse Accept an invitation, linking your identity (the token's sub) to the organisation.
 	//
@@ -12191,6 +13424,82 @@ func (r GetCustomerTimelineResponse) ContentType() string {
 	return ""
 }
 
+// ListEventTypesResponse429Headers the declared response headers of an HTTP 429 response for ListEventTypes
+type ListEventTypesResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListEventTypesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EventTypeList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListEventTypesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListEventTypesResponse) GetJSON200() *EventTypeList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListEventTypesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListEventTypesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListEventTypesResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListEventTypesResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListEventTypesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListEventTypesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListEventTypesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListEventTypesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AcceptInvitationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15475,6 +16784,24 @@ func (c *ClientWithResponses) GetCustomerTimelineWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseGetCustomerTimelineResponse(rsp)
+}
+
+// ListEventTypesWithResponse The catalogue of event types other systems may receive.
+//
+// Every change the hub makes is recorded as one event, in the same transaction as
+// the change, and sent on as one `EventMessage`. This lists each type: its name,
+// its payload's version, what it means, whether it appears on timelines, and where
+// its payload's schema is in this document.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/event-types (the `ListEventTypes` operationId).
+func (c *ClientWithResponses) ListEventTypesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListEventTypesResponse, error) {
+	rsp, err := c.ListEventTypes(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListEventTypesResponse(rsp)
 }
 
 // AcceptInvitationWithResponse Accept an invitation, linking your identity (the token's sub) to the organisation.
@@ -18892,6 +20219,73 @@ func ParseGetCustomerTimelineResponse(rsp *http.Response) (*GetCustomerTimelineR
 	switch {
 	case rsp.StatusCode == 429:
 		var headers GetCustomerTimelineResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListEventTypesResponse parses an HTTP response from a ListEventTypesWithResponse call
+func ParseListEventTypesResponse(rsp *http.Response) (*ListEventTypesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListEventTypesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EventTypeList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListEventTypesResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

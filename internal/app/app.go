@@ -120,7 +120,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Ratings = satisfaction.NewRatings(db, a.Catalogue, satisfaction.Scale{Min: cfg.RatingMin, Max: cfg.RatingMax, Satisfied: cfg.CSATSatisfied})
 	a.Surveys = satisfaction.NewSurveys(db, provider, satisfaction.Policy{QuietFrom: cfg.QuietFrom, QuietTo: cfg.QuietTo,
 		Delay: cfg.SurveyDelay, Expiry: cfg.SurveyExpiry, Interval: cfg.SurveyInterval, RetryBase: cfg.SurveyRetryBase,
-		Location: cfg.TimeZone}, a.Ratings, a.Catalogue, log)
+		Location: cfg.TimeZone}, a.Ratings, a.Catalogue, a.Customers, log)
 	a.Contacts.FollowWithSurveys(a.Surveys)
 	// A customer's cases and contacts follow it into a merge, and back on undo.
 	a.Customers.Follow("cases", a.Cases)

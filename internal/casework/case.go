@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/timeline"
 )
@@ -94,19 +95,19 @@ func (c Case) Overdue(t time.Time) bool { return !c.Status.Finished() && t.After
 // Actor is who changes a case.
 type Actor = timeline.Actor
 
-// Timeline event kinds and outbox topics written by this package.
-const (
-	EventOpened        = "case.opened"
-	EventContactLinked = "case.contact_linked"
-	EventUpdated       = "case.updated"
-	EventStatusChanged = "case.status_changed"
-	EventAssigned      = "case.assigned"
-	EventNote          = "case.note"
-	EventResolved      = "case.resolved"
-	EventReopened      = "case.reopened"
-	EventHandedOff     = "case.handed_off"
-	EventClaimed       = "case.claimed"
-	EventReleased      = "case.released"
+// The names of the events this package records (their types live in package event).
+var (
+	EventOpened        = event.CaseOpened.Name
+	EventContactLinked = event.CaseContactLinked.Name
+	EventUpdated       = event.CaseUpdated.Name
+	EventStatusChanged = event.CaseStatusChanged.Name
+	EventAssigned      = event.CaseAssigned.Name
+	EventNote          = event.CaseNote.Name
+	EventResolved      = event.CaseResolved.Name
+	EventReopened      = event.CaseReopened.Name
+	EventHandedOff     = event.CaseHandedOff.Name
+	EventClaimed       = event.CaseClaimed.Name
+	EventReleased      = event.CaseReleased.Name
 )
 
 // Defaults of a new case until the router (a later step) decides otherwise.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/store"
 )
@@ -100,12 +101,8 @@ func (s *Cases) handOffTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case,
 	if err != nil {
 		return Case{}, err
 	}
-	data := map[string]any{"handoffId": h.ID, "fromTier": h.FromTier, "toTier": h.ToTier, "fromQueue": h.FromQueue,
-		"toQueue": h.ToQueue, "reason": h.Reason}
-	if h.Note != "" {
-		data["note"] = h.Note
-	}
-	return c, record(ctx, tx, actor, c, EventHandedOff, now, data)
+	return c, record(ctx, tx, actor, c, now, event.CaseHandedOffData{HandoffID: h.ID, FromTier: h.FromTier, ToTier: h.ToTier,
+		FromQueue: h.FromQueue, ToQueue: h.ToQueue, Reason: h.Reason, Note: h.Note})
 }
 
 const claimNext = `SELECT ` + caseColumns + ` FROM cases WHERE queue = ? AND status = 'open' AND assignee = ''
@@ -145,7 +142,7 @@ func (s *Cases) Claim(ctx context.Context, who Claimant, queue string) (c Case, 
 			return err
 		}
 		found = true
-		return record(ctx, tx, who.Actor, c, EventClaimed, now, map[string]any{"queue": queue, "assignee": who.Subject})
+		return record(ctx, tx, who.Actor, c, now, event.CaseClaimedData{Queue: queue, Assignee: who.Subject})
 	})
 	return c, found, err
 }
@@ -166,7 +163,7 @@ func (s *Cases) Release(ctx context.Context, who Caller, id string) (Case, error
 		if err != nil {
 			return Case{}, err
 		}
-		return c, record(ctx, tx, actor, c, EventReleased, now, map[string]any{"queue": c.Queue, "from": from})
+		return c, record(ctx, tx, actor, c, now, event.CaseReleasedData{Queue: c.Queue, From: from})
 	})
 }
 

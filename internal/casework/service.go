@@ -11,8 +11,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/council/contacthub/internal/cursor"
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
-	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/timeline"
 )
@@ -71,12 +71,12 @@ func (s *Cases) OpenTx(ctx context.Context, tx *sqlx.Tx, actor Actor, in NewCase
 	if err := insert(ctx, tx, c); err != nil {
 		return Case{}, err
 	}
-	data := map[string]any{"service": c.Service.LGSL, "channel": c.Channel, "tier": c.Tier, "queue": c.Queue,
-		"priority": c.Priority, "slaDueAt": c.SLADueAt}
+	opened := event.CaseOpenedData{Service: c.Service.LGSL, Channel: c.Channel, Tier: c.Tier, Queue: c.Queue,
+		Priority: c.Priority, SLADueAt: c.SLADueAt}
 	if c.Routing.Rule != "" {
-		data["rulesetVersion"], data["rule"], data["why"] = c.Routing.RulesetVersion, c.Routing.Rule, c.Routing.Summary
+		opened.RulesetVersion, opened.Rule, opened.Why = c.Routing.RulesetVersion, c.Routing.Rule, c.Routing.Summary
 	}
-	return c, record(ctx, tx, actor, c, EventOpened, now, data)
+	return c, record(ctx, tx, actor, c, now, opened)
 }
 
 // Open opens a case directly (not through a contact).
@@ -113,13 +113,12 @@ func customerIsLive(ctx context.Context, q Querier, id string) error {
 	return nil
 }
 
-// record puts a case event on the timeline (the case's and its customer's) and in the outbox.
-func record(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, kind string, at time.Time, data map[string]any) error {
-	if err := timeline.Append(ctx, tx, timeline.Event{CustomerID: c.CustomerID, CaseID: c.ID, Kind: kind, Actor: actor, OccurredAt: at, Data: data}); err != nil {
-		return err
-	}
-	return outbox.Add(ctx, tx, kind, c.ID, map[string]any{"caseId": c.ID, "customerId": c.CustomerID, "status": c.Status,
-		"tier": c.Tier, "queue": c.Queue, "version": c.Version, "data": data})
+// record tells a change of case c: on the case's and its customer's timelines and, for
+// other systems, in the outbox (filterable by the case's service and queue).
+func record(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, at time.Time, what event.Payload) error {
+	_, err := event.Record(ctx, tx, event.Change{CustomerID: c.CustomerID, CaseID: c.ID, Actor: actor, At: at,
+		Service: c.Service.LGSL, Queue: c.Queue, Payload: what})
+	return err
 }
 
 const selectOpenForService = `SELECT ` + caseColumns + ` FROM cases
@@ -157,7 +156,7 @@ func (s *Cases) LinkContactTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c C
 	if err != nil {
 		return Case{}, err
 	}
-	return c, record(ctx, tx, actor, c, EventContactLinked, at, map[string]any{"contactId": contactID, "channel": channel})
+	return c, record(ctx, tx, actor, c, at, event.CaseContactLinkedData{ContactID: contactID, Channel: channel})
 }
 
 // Get reads a case.
@@ -238,12 +237,12 @@ func editedBy(before, after Case) bool {
 // recordChanges tells the timeline what an update changed, one event per kind of change.
 func recordChanges(ctx context.Context, tx *sqlx.Tx, actor Actor, before, after Case, now time.Time) error {
 	if before.Status != after.Status {
-		if err := record(ctx, tx, actor, after, EventStatusChanged, now, map[string]any{"from": before.Status, "to": after.Status}); err != nil {
+		if err := record(ctx, tx, actor, after, now, event.CaseStatusChangedData{From: string(before.Status), To: string(after.Status)}); err != nil {
 			return err
 		}
 	}
 	if before.Assignee != after.Assignee {
-		if err := record(ctx, tx, actor, after, EventAssigned, now, map[string]any{"from": before.Assignee, "to": after.Assignee}); err != nil {
+		if err := record(ctx, tx, actor, after, now, event.CaseAssignedData{From: before.Assignee, To: after.Assignee}); err != nil {
 			return err
 		}
 	}
@@ -260,7 +259,7 @@ func recordChanges(ctx context.Context, tx *sqlx.Tx, actor Actor, before, after 
 	if len(fields) == 0 {
 		return nil
 	}
-	return record(ctx, tx, actor, after, EventUpdated, now, map[string]any{"fields": fields})
+	return record(ctx, tx, actor, after, now, event.CaseUpdatedData{Fields: fields})
 }
 
 // change runs fn on the locked case at version expected, in one transaction, when who
@@ -295,9 +294,13 @@ func (s *Cases) AddNote(ctx context.Context, who Caller, id, text string, intern
 		if err := MayChange(who, c); err != nil {
 			return err
 		}
-		ev = timeline.Event{ID: store.NewID(), CustomerID: c.CustomerID, CaseID: c.ID, Kind: EventNote, Actor: who.Actor,
-			OccurredAt: store.Now(), Data: map[string]any{"text": strings.TrimSpace(text), "internal": internal}}
-		return timeline.Append(ctx, tx, ev)
+		events, err := event.Record(ctx, tx, event.Change{CustomerID: c.CustomerID, CaseID: c.ID, Actor: who.Actor,
+			Service: c.Service.LGSL, Queue: c.Queue, Payload: event.CaseNoteData{Text: strings.TrimSpace(text), Internal: internal}})
+		if err != nil {
+			return err
+		}
+		ev = events[0]
+		return nil
 	})
 	return ev, err
 }
@@ -313,11 +316,8 @@ func (s *Cases) ResolveTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case,
 	if err != nil {
 		return Case{}, err
 	}
-	data := map[string]any{"resolutionCode": code, "firstContact": firstContact}
-	if note = strings.TrimSpace(note); note != "" {
-		data["note"] = note
-	}
-	return c, record(ctx, tx, actor, c, EventResolved, now, data)
+	return c, record(ctx, tx, actor, c, now, event.CaseResolvedData{ResolutionCode: code, FirstContact: firstContact,
+		Note: strings.TrimSpace(note)})
 }
 
 // Resolve resolves a case with a resolution code. A case resolved here, after the
@@ -340,7 +340,7 @@ func (s *Cases) Reopen(ctx context.Context, who Caller, id string, expected int,
 		if err != nil {
 			return Case{}, err
 		}
-		return c, record(ctx, tx, actor, c, EventReopened, now, map[string]any{"reason": strings.TrimSpace(reason)})
+		return c, record(ctx, tx, actor, c, now, event.CaseReopenedData{Reason: strings.TrimSpace(reason)})
 	})
 }
 

@@ -81,6 +81,7 @@ referCase                     401            403          403            201/201
 listCaseReferrals             401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
 updateReferral                401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
 getCatalogue                  401            403          403            200           200           200           200           200
+listEventTypes                401            403          403            200           200           200           200           200
 
 # Routing and queues. Rules are published and activated by supervisors.
 # getRuleSet, activateRuleSet: own is version 1, other a later one. claimNextCase: own
@@ -328,7 +329,8 @@ func authzTries() map[string]authzTry {
 		"updateReferral": {req: func(t *testing.T, w *world, _ role, res resource) cellReq {
 			return cellReq{method: "PATCH", path: "/v1/referrals/" + w.referral(t, res), body: js{"status": "accepted"}}
 		}},
-		"getCatalogue": {req: fixed(get("/v1/catalogue"))},
+		"getCatalogue":   {req: fixed(get("/v1/catalogue"))},
+		"listEventTypes": {req: fixed(get("/v1/event-types"))},
 
 		// Routing and queues.
 		"listRuleSets": {req: fixed(get("/v1/routing/rules"))},
@@ -964,6 +966,22 @@ func (row authzRow) wantCell(r role, i int) string {
 // try sends one cell's request as role r and judges the answer.
 func (w *world) try(t *testing.T, row authzRow, r role, res resource, e expectation, req cellReq) (got, why string) {
 	t.Helper()
+	resp, body := w.do(t, r, req)
+	got, why = verdict(e, resp, body)
+	if why == "" && req.fault != "" {
+		return got + " (" + req.fault + ")", req.fault
+	}
+	if why == "" && resp.StatusCode/100 == 2 && row.check != nil {
+		if err := row.check(t, w, r, res, req, body); err != nil {
+			return got + " (" + err.Error() + ")", "the answer is not the caller's own"
+		}
+	}
+	return got, why
+}
+
+// do sends one cell's request as role r (or with the request's own token).
+func (w *world) do(t *testing.T, r role, req cellReq) (*http.Response, []byte) {
+	t.Helper()
 	token := w.tokens[r]
 	if req.token != nil {
 		token = *req.token
@@ -983,17 +1001,7 @@ func (w *world) try(t *testing.T, row authzRow, r role, res resource, e expectat
 		}
 		ct = "application/json"
 	}
-	resp, body := send(t, w.h.http, req.method, w.h.url+req.path, token, ct, raw, req.headers...)
-	got, why = verdict(e, resp, body)
-	if why == "" && req.fault != "" {
-		return got + " (" + req.fault + ")", req.fault
-	}
-	if why == "" && resp.StatusCode/100 == 2 && row.check != nil {
-		if err := row.check(t, w, r, res, req, body); err != nil {
-			return got + " (" + err.Error() + ")", "the answer is not the caller's own"
-		}
-	}
-	return got, why
+	return send(t, w.h.http, req.method, w.h.url+req.path, token, ct, raw, req.headers...)
 }
 
 // diffTable lays the differences out one per line, sorted, for the report; 401s that

@@ -171,6 +171,16 @@ func surveyHub(t *testing.T, b backend, tweak func(*config.Config)) *hub {
 	})
 }
 
+// surveysSent counts the surveys the hub has marked sent.
+func (h *hub) surveysSent() int {
+	h.t.Helper()
+	var n int
+	if err := h.app.DB.Get(&n, "SELECT count(*) FROM surveys WHERE status = 'sent'"); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -200,7 +210,7 @@ func TestSurveys_NotifyEndToEnd(t *testing.T) {
 			if ended.JSON200 == nil {
 				t.Fatalf("end call: %s", ended.Body)
 			}
-			waitFor(t, "the survey to reach Notify", func() bool { return len(notify.sent()) == 1 })
+			waitFor(t, "the survey to reach Notify", func() bool { return len(notify.sent()) == 1 && h.surveysSent() == 1 })
 			send := notify.sent()[0]
 			if send["phone_number"] != "+447700900123" || send["template_id"] != "f33517ff-2a88-4f6e-b855-c550268ce08a" || send["reference"] == "" {
 				t.Fatalf("Notify got %v", send)
@@ -302,7 +312,8 @@ func TestSurveys_TwilioSignedCallbacks(t *testing.T) {
 				Identifiers: &[]contacthub.IdentifierInput{phone("07700900124")}})
 			record(t, ag, contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: contacthub.Service{Lgsl: 474}, CustomerId: &cust.Id,
 				StartedAt: ptr(time.Now().UTC().Add(-time.Minute)), EndedAt: ptr(time.Now().UTC())})
-			waitFor(t, "the survey to reach Twilio", func() bool { mu.Lock(); defer mu.Unlock(); return len(sends) == 1 })
+			// The hub marks a survey sent after the provider answers: a reply before that finds no survey.
+			waitFor(t, "the survey to reach Twilio", func() bool { mu.Lock(); defer mu.Unlock(); return len(sends) == 1 && h.surveysSent() == 1 })
 			mu.Lock()
 			if sends[0].Get("To") != "+447700900124" || sends[0].Get("From") != "+447700900000" || !strings.Contains(sends[0].Get("Body"), "Reply STOP") {
 				t.Fatalf("Twilio got %v", sends[0])

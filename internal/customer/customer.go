@@ -5,6 +5,7 @@ package customer
 import (
 	"time"
 
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/identifier"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/timeline"
@@ -76,13 +77,14 @@ func NewService(db *store.DB, rules *identifier.Rules) *Service {
 // Actor is who is making a change (recorded on the timeline and merges).
 type Actor = timeline.Actor
 
-// Timeline event kinds written by this package.
-const (
-	EventCreated           = "customer.created"
-	EventUpdated           = "customer.updated"
-	EventIdentifierAdded   = "customer.identifier_added"
-	EventIdentifierRemoved = "customer.identifier_removed"
-	EventMerged            = "customer.merged"
-	EventMergedInto        = "customer.merged_into"
-	EventUnmerged          = "customer.unmerged"
+// The names of the events this package records (their types live in package event).
+var (
+	EventCreated           = event.CustomerCreated.Name
+	EventUpdated           = event.CustomerUpdated.Name
+	EventIdentifierAdded   = event.CustomerIdentifierAdded.Name
+	EventIdentifierRemoved = event.CustomerIdentifierRemoved.Name
+	EventMerged            = event.CustomerMerged.Name
+	EventMergedInto        = event.CustomerMergedInto.Name
+	EventUnmerged          = event.CustomerUnmerged.Name
+	EventConsentChanged    = event.CustomerConsentChanged.Name
 )

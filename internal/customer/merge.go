@@ -9,10 +9,9 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
-	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/store"
-	"github.com/council/contacthub/internal/timeline"
 )
 
 // Merge is the record of one merge: who, when, why, and whether it was undone.
@@ -110,9 +109,11 @@ func (s *Service) Merge(ctx context.Context, actor Actor, survivorID, duplicateI
 		}
 		moved := map[string][]string{}
 		for name, d := range s.dependents {
-			if moved[name], err = d.MoveToSurvivor(ctx, tx, duplicate.ID, survivor.ID); err != nil {
+			ids, err := d.MoveToSurvivor(ctx, tx, duplicate.ID, survivor.ID)
+			if err != nil {
 				return err
 			}
+			moved[name] = orEmpty(ids)
 		}
 		snap, err := json.Marshal(snapshot{Survivor: survivor, Duplicate: duplicate, Filled: filled, Moved: moved})
 		if err != nil {
@@ -130,15 +131,12 @@ func (s *Service) Merge(ctx context.Context, actor Actor, survivorID, duplicateI
 		if _, err := tx.ExecContext(ctx, tx.Rebind(insertMerge), mergeID, survivor.ID, duplicate.ID, why, actor.Subject, now, string(snap)); err != nil {
 			return fmt.Errorf("record merge: %w", store.MapError(err))
 		}
-		if err := outbox.Add(ctx, tx, EventMerged, survivor.ID, map[string]any{
-			"mergeId": mergeID, "survivorId": survivor.ID, "duplicateId": duplicate.ID, "moved": moved}); err != nil {
-			return err
-		}
-		return appendPair(ctx, tx, actor, now,
-			timeline.Event{CustomerID: survivor.ID, Kind: EventMerged,
-				Data: map[string]any{"mergeId": mergeID, "duplicateId": duplicate.ID, "filled": orEmpty(filled)}},
-			timeline.Event{CustomerID: duplicate.ID, Kind: EventMergedInto,
-				Data: map[string]any{"mergeId": mergeID, "survivorId": survivor.ID}})
+		_, err = event.Record(ctx, tx,
+			event.Change{CustomerID: survivor.ID, Actor: actor, At: now, Payload: event.CustomerMergedData{
+				MergeID: mergeID, DuplicateID: duplicate.ID, Filled: orEmpty(filled), Moved: moved}},
+			event.Change{CustomerID: duplicate.ID, Actor: actor, At: now, Payload: event.CustomerMergedIntoData{
+				MergeID: mergeID, SurvivorID: survivor.ID}})
+		return err
 	})
 	if err != nil {
 		return "", Customer{}, err
@@ -315,13 +313,11 @@ func (s *Service) UndoMerge(ctx context.Context, actor Actor, mergeID, why strin
 		} else if n != 1 {
 			return fault.New(fault.Conflict, "merge %s was already undone", mergeID)
 		}
-		data := map[string]any{"mergeId": mergeID, "survivorId": sur.ID, "duplicateId": dup.ID}
-		if err := outbox.Add(ctx, tx, EventUnmerged, sur.ID, data); err != nil {
-			return err
-		}
-		return appendPair(ctx, tx, actor, now,
-			timeline.Event{CustomerID: sur.ID, Kind: EventUnmerged, Data: data},
-			timeline.Event{CustomerID: dup.ID, Kind: EventUnmerged, Data: data})
+		undone := event.CustomerUnmergedData{MergeID: mergeID, SurvivorID: sur.ID, DuplicateID: dup.ID}
+		_, err = event.Record(ctx, tx,
+			event.Change{CustomerID: sur.ID, Actor: actor, At: now, Payload: undone},
+			event.Change{CustomerID: dup.ID, Actor: actor, At: now, Payload: undone})
+		return err
 	})
 	return survivor, duplicate, err
 }
@@ -363,16 +359,6 @@ func restoreSurvivor(current Customer, snap snapshot) Customer {
 		}
 	}
 	return out
-}
-
-func appendPair(ctx context.Context, tx *sqlx.Tx, actor Actor, at time.Time, a, b timeline.Event) error {
-	for _, ev := range []timeline.Event{a, b} {
-		ev.Actor, ev.OccurredAt = actor, at
-		if err := timeline.Append(ctx, tx, ev); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func orEmpty(s []string) []string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/timeline"
@@ -72,10 +73,9 @@ func (s *Service) CreateTx(ctx context.Context, tx *sqlx.Tx, actor Actor, in New
 			}
 			c.Identifiers = append(c.Identifiers, id)
 		}
-		return timeline.Append(ctx, tx, timeline.Event{
-			CustomerID: c.ID, Kind: EventCreated, Actor: actor, OccurredAt: now,
-			Data: map[string]any{"identifierKinds": kindsOf(ids)},
-		})
+		_, err := event.Record(ctx, tx, event.Change{CustomerID: c.ID, Actor: actor, At: now,
+			Payload: event.CustomerCreatedData{IdentifierKinds: kindsOf(ids)}})
+		return err
 	}()
 	if err != nil {
 		return Customer{}, s.explainConflict(ctx, err, ids)
@@ -172,12 +172,22 @@ func (s *Service) Update(ctx context.Context, actor Actor, id string, expected i
 			return fault.New(fault.PreconditionFailed, "the customer changed since version %d; read it again", c.Version)
 		}
 		out = next
-		return timeline.Append(ctx, tx, timeline.Event{
-			CustomerID: id, Kind: EventUpdated, Actor: actor, OccurredAt: next.UpdatedAt,
-			Data: map[string]any{"fields": changed},
-		})
+		_, err = event.Record(ctx, tx, updateChanges(actor, c, next, changed)...)
+		return err
 	})
 	return out, err
+}
+
+// updateChanges are the events of an update: the fields it changed and, when a consent
+// is among them, the consent given or withdrawn (a change receivers act on by itself).
+func updateChanges(actor Actor, before, after Customer, fields []string) []event.Change {
+	changes := []event.Change{{CustomerID: after.ID, Actor: actor, At: after.UpdatedAt,
+		Payload: event.CustomerUpdatedData{Fields: fields}}}
+	if before.Consents.SMSSurveys != after.Consents.SMSSurveys {
+		changes = append(changes, event.Change{CustomerID: after.ID, Actor: actor, At: after.UpdatedAt,
+			Payload: event.CustomerConsentChangedData{Consent: event.ConsentSMSSurveys, Given: after.Consents.SMSSurveys, Via: viaOf(actor)}})
+	}
+	return changes
 }
 
 // checkWritable refuses changes to merged-away records and to stale versions.
@@ -288,10 +298,9 @@ func (s *Service) AddIdentifier(ctx context.Context, actor Actor, customerID str
 			return err
 		}
 		out.Identifiers = append(out.Identifiers, id)
-		return timeline.Append(ctx, tx, timeline.Event{
-			CustomerID: c.ID, Kind: EventIdentifierAdded, Actor: actor, OccurredAt: now,
-			Data: map[string]any{"identifierId": id.ID, "kind": string(id.Kind)},
-		})
+		_, err = event.Record(ctx, tx, event.Change{CustomerID: c.ID, Actor: actor, At: now,
+			Payload: event.CustomerIdentifierData{IdentifierID: id.ID, Kind: string(id.Kind)}})
+		return err
 	})
 	if err != nil {
 		return Customer{}, s.explainConflict(ctx, err, ids)
@@ -322,10 +331,9 @@ func (s *Service) RemoveIdentifier(ctx context.Context, actor Actor, customerID,
 			return err
 		}
 		out.Identifiers = slices.Delete(slices.Clone(c.Identifiers), i, i+1)
-		return timeline.Append(ctx, tx, timeline.Event{
-			CustomerID: c.ID, Kind: EventIdentifierRemoved, Actor: actor, OccurredAt: now,
-			Data: map[string]any{"identifierId": removed.ID, "kind": string(removed.Kind)},
-		})
+		_, err = event.Record(ctx, tx, event.Change{CustomerID: c.ID, Actor: actor, At: now,
+			Payload: event.CustomerIdentifierData{IdentifierID: removed.ID, Kind: string(removed.Kind), Removed: true}})
+		return err
 	})
 	return out, err
 }

@@ -16,11 +16,11 @@ import (
 
 // Landlords is what the handlers need of the landlord portal.
 type Landlords interface {
-	Create(ctx context.Context, name, reference string) (landlord.Landlord, error)
-	AddProperty(ctx context.Context, landlordID, uprn, line1, postcode string) (landlord.Property, error)
-	AddTenancy(ctx context.Context, landlordID, propertyID, customerID, startsOn, endsOn string) (landlord.Tenancy, error)
-	Invite(ctx context.Context, landlordID, email string, ttl time.Duration) (landlord.Invitation, error)
-	Accept(ctx context.Context, token, subject, landlordID string) (string, error)
+	Create(ctx context.Context, actor timeline.Actor, name, reference string) (landlord.Landlord, error)
+	AddProperty(ctx context.Context, actor timeline.Actor, landlordID, uprn, line1, postcode string) (landlord.Property, error)
+	AddTenancy(ctx context.Context, actor timeline.Actor, landlordID, propertyID, customerID, startsOn, endsOn string) (landlord.Tenancy, error)
+	Invite(ctx context.Context, actor timeline.Actor, landlordID, email string, ttl time.Duration) (landlord.Invitation, error)
+	Accept(ctx context.Context, actor timeline.Actor, token, landlordID string) (string, error)
 	Admit(ctx context.Context, landlordID, subject string) error
 	Properties(ctx context.Context, landlordID string) ([]landlord.Property, error)
 	RaiseContact(ctx context.Context, actor timeline.Actor, landlordID string, r landlord.ContactRequest) (intake.Result, error)
@@ -32,7 +32,7 @@ type Landlords interface {
 const invitationTTL = 14 * 24 * time.Hour
 
 func (h *handlers) CreateLandlord(ctx context.Context, req api.CreateLandlordRequestObject) (api.CreateLandlordResponseObject, error) {
-	l, err := h.landlords.Create(ctx, req.Body.Name, deref(req.Body.Reference))
+	l, err := h.landlords.Create(ctx, actorFrom(ctx), req.Body.Name, deref(req.Body.Reference))
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func (h *handlers) CreateLandlord(ctx context.Context, req api.CreateLandlordReq
 }
 
 func (h *handlers) AddLandlordProperty(ctx context.Context, req api.AddLandlordPropertyRequestObject) (api.AddLandlordPropertyResponseObject, error) {
-	p, err := h.landlords.AddProperty(ctx, req.LandlordId.String(), req.Body.Uprn, deref(req.Body.Line1), deref(req.Body.Postcode))
+	p, err := h.landlords.AddProperty(ctx, actorFrom(ctx), req.LandlordId.String(), req.Body.Uprn, deref(req.Body.Line1), deref(req.Body.Postcode))
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (h *handlers) AddLandlordProperty(ctx context.Context, req api.AddLandlordP
 
 func (h *handlers) AddTenancy(ctx context.Context, req api.AddTenancyRequestObject) (api.AddTenancyResponseObject, error) {
 	b := req.Body
-	t, err := h.landlords.AddTenancy(ctx, req.LandlordId.String(), b.PropertyId.String(), b.CustomerId.String(),
+	t, err := h.landlords.AddTenancy(ctx, actorFrom(ctx), req.LandlordId.String(), b.PropertyId.String(), b.CustomerId.String(),
 		b.StartsOn.Format(time.DateOnly), dateString(b.EndsOn))
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func (h *handlers) AddTenancy(ctx context.Context, req api.AddTenancyRequestObje
 }
 
 func (h *handlers) InviteLandlordUser(ctx context.Context, req api.InviteLandlordUserRequestObject) (api.InviteLandlordUserResponseObject, error) {
-	inv, err := h.landlords.Invite(ctx, req.LandlordId.String(), req.Body.Email, invitationTTL)
+	inv, err := h.landlords.Invite(ctx, actorFrom(ctx), req.LandlordId.String(), req.Body.Email, invitationTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -67,8 +67,7 @@ func (h *handlers) InviteLandlordUser(ctx context.Context, req api.InviteLandlor
 }
 
 func (h *handlers) AcceptInvitation(ctx context.Context, req api.AcceptInvitationRequestObject) (api.AcceptInvitationResponseObject, error) {
-	p := principalFrom(ctx)
-	id, err := h.landlords.Accept(ctx, req.Token, p.Subject, p.LandlordID)
+	id, err := h.landlords.Accept(ctx, actorFrom(ctx), req.Token, principalFrom(ctx).LandlordID)
 	if err != nil {
 		return nil, err
 	}

@@ -203,4 +203,5 @@ func (h *handlers) toCitizenCase(c casework.Case) api.CitizenCase {
 
 // residentViews are the packages whose events a resident may see, each answering for
 // its own kinds of event.
-var residentViews = []timeline.ResidentView{intake.ForResident, casework.ForResident, satisfaction.ForResident, referral.ForResident}
+var residentViews = []timeline.ResidentView{intake.ForResident, casework.ForResident, satisfaction.ForResident, referral.ForResident,
+	customer.ForResident}

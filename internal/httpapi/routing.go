@@ -20,8 +20,8 @@ type Router interface {
 	Location() *time.Location
 	Versions(ctx context.Context) ([]routing.Version, error)
 	Get(ctx context.Context, version int) (routing.Version, error)
-	Publish(ctx context.Context, by string, doc []byte, activate bool) (routing.Version, []routing.Problem, error)
-	Activate(ctx context.Context, version int) (routing.Version, error)
+	Publish(ctx context.Context, by routing.Actor, doc []byte, activate bool) (routing.Version, []routing.Problem, error)
+	Activate(ctx context.Context, by routing.Actor, version int) (routing.Version, error)
 }
 
 // Work is what the handlers need of queues and hand-offs.
@@ -67,7 +67,7 @@ func (h *handlers) PublishRuleSet(ctx context.Context, req api.PublishRuleSetReq
 		return nil, err
 	}
 	activate := req.Params.Activate == nil || *req.Params.Activate
-	v, _, err := h.router.Publish(ctx, principalFrom(ctx).Subject, doc, activate)
+	v, _, err := h.router.Publish(ctx, actorFrom(ctx), doc, activate)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (h *handlers) GetRuleSet(ctx context.Context, req api.GetRuleSetRequestObje
 }
 
 func (h *handlers) ActivateRuleSet(ctx context.Context, req api.ActivateRuleSetRequestObject) (api.ActivateRuleSetResponseObject, error) {
-	v, err := h.router.Activate(ctx, req.Version)
+	v, err := h.router.Activate(ctx, actorFrom(ctx), req.Version)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/customer"
+	"github.com/council/contacthub/internal/event"
 )
 
 // Channel is how a contact reached the council.
@@ -93,8 +94,8 @@ type Routed struct {
 	Queue          string
 }
 
-// Timeline events and outbox topics written by this package.
-const (
-	EventRecorded = "contact.recorded"
-	EventUpdated  = "contact.updated"
+// The names of the events this package records (their types live in package event).
+var (
+	EventRecorded = event.ContactRecorded.Name
+	EventUpdated  = event.ContactUpdated.Name
 )

@@ -14,9 +14,9 @@ import (
 	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/cursor"
 	"github.com/council/contacthub/internal/customer"
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/identifier"
-	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/routing"
 	"github.com/council/contacthub/internal/satisfaction"
 	"github.com/council/contacthub/internal/store"
@@ -266,7 +266,7 @@ func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result,
 			return err
 		}
 		if !contact.EndedAt.IsZero() {
-			if err := in.surveyTx(ctx, tx, actor, contact, who.customer); err != nil {
+			if err := in.surveyTx(ctx, tx, actor, contact, c.Queue, who.customer); err != nil {
 				return err
 			}
 		}
@@ -392,29 +392,32 @@ func avoidable(intent string, joined casework.Case, t time.Time, window time.Dur
 	return ""
 }
 
-// write inserts the contact and tells the timeline and the outbox.
+// write inserts the contact and records it: on its customer's and case's timelines
+// when it has them, and in the outbox always (an unknown caller's contact too).
 func (in *Intake) write(ctx context.Context, tx *sqlx.Tx, actor Actor, c *Contact, cs *casework.Case, now time.Time) error {
 	if err := insert(ctx, tx, *c); err != nil {
 		return err
 	}
-	data := map[string]any{"contactId": c.ID, "channel": c.Channel, "service": c.Service.LGSL, "outcome": c.Outcome}
-	if c.AvoidableReason != "" {
-		data["avoidable"] = c.AvoidableReason
-	}
-	if c.Centre != "" {
-		data["centre"] = c.Centre
-	}
-	ev := timeline.Event{CustomerID: c.CustomerID, Kind: EventRecorded, Actor: actor, OccurredAt: now, Data: data}
+	queue := ""
 	if cs != nil {
-		ev.CaseID = cs.ID
+		queue = cs.Queue
 	}
-	if c.CustomerID != "" {
-		if err := timeline.Append(ctx, tx, ev); err != nil {
-			return err
-		}
+	_, err := event.Record(ctx, tx, change(*c, actor, now, queue, event.ContactRecordedData{ContactID: c.ID,
+		Channel: string(c.Channel), Service: c.Service.LGSL, Outcome: string(c.Outcome), Avoidable: c.AvoidableReason,
+		Centre: c.Centre}))
+	return err
+}
+
+// change is an event of contact c, filterable by its service and its case's queue. A
+// contact with neither customer nor case keys its messages by itself, so that a
+// receiver hears its update after its recording.
+func change(c Contact, actor Actor, at time.Time, queue string, what event.Payload) event.Change {
+	ch := event.Change{CustomerID: c.CustomerID, CaseID: c.CaseID, Actor: actor, At: at, Payload: what,
+		Service: c.Service.LGSL, Queue: queue}
+	if c.CustomerID == "" && c.CaseID == "" {
+		ch.Key = c.ID
 	}
-	return outbox.Add(ctx, tx, EventRecorded, c.ID, map[string]any{"contactId": c.ID, "customerId": c.CustomerID,
-		"caseId": c.CaseID, "channel": c.Channel, "service": c.Service.LGSL, "outcome": c.Outcome, "avoidable": c.AvoidableReason})
+	return ch
 }
 
 const selectByExternal = `SELECT ` + contactColumns + ` FROM contacts WHERE channel = ? AND external_id = ?`
@@ -510,26 +513,41 @@ func (in *Intake) UpdateTx(ctx context.Context, tx *sqlx.Tx, who casework.Caller
 	if err != nil {
 		return Contact{}, err
 	}
+	queue, err := caseQueue(ctx, tx, out.CaseID)
+	if err != nil {
+		return Contact{}, err
+	}
 	if endsNow && out.CustomerID != "" {
 		cust, err := in.customers.Get(ctx, out.CustomerID)
 		if err != nil {
 			return Contact{}, err
 		}
-		if err := in.surveyTx(ctx, tx, actor, out, &cust); err != nil {
+		if err := in.surveyTx(ctx, tx, actor, out, queue, &cust); err != nil {
 			return Contact{}, err
 		}
 	}
-	if out.CustomerID != "" {
-		if err := timeline.Append(ctx, tx, timeline.Event{CustomerID: out.CustomerID, CaseID: out.CaseID, Kind: EventUpdated,
-			Actor: actor, OccurredAt: now, Data: map[string]any{"contactId": out.ID, "fields": fields, "outcome": out.Outcome}}); err != nil {
-			return Contact{}, err
-		}
-	}
-	return out, outbox.Add(ctx, tx, EventUpdated, out.ID, map[string]any{"contactId": out.ID, "caseId": out.CaseID, "outcome": out.Outcome, "fields": fields})
+	_, err = event.Record(ctx, tx, change(out, actor, now, queue, event.ContactUpdatedData{ContactID: out.ID,
+		Fields: fields, Outcome: string(out.Outcome)}))
+	return out, err
 }
 
-// surveyTx offers an ended contact to the survey scheduler.
-func (in *Intake) surveyTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Contact, cust *customer.Customer) error {
+const selectCaseQueue = `SELECT queue FROM cases WHERE id = ?`
+
+// caseQueue is the queue a contact's case is in now ("" for no case), by which
+// subscribers filter the contact's events.
+func caseQueue(ctx context.Context, tx *sqlx.Tx, caseID string) (string, error) {
+	if caseID == "" {
+		return "", nil
+	}
+	var queue string
+	if err := tx.GetContext(ctx, &queue, tx.Rebind(selectCaseQueue), caseID); err != nil {
+		return "", fmt.Errorf("read the contact's case queue: %w", store.MapError(err))
+	}
+	return queue, nil
+}
+
+// surveyTx offers an ended contact, whose case is in queue, to the survey scheduler.
+func (in *Intake) surveyTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Contact, queue string, cust *customer.Customer) error {
 	if in.surveys == nil || cust == nil {
 		return nil
 	}
@@ -539,7 +557,7 @@ func (in *Intake) surveyTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Cont
 			phones = append(phones, id.Value)
 		}
 	}
-	_, err := in.surveys.ScheduleTx(ctx, tx, actor, satisfaction.Candidate{ContactID: c.ID, CustomerID: cust.ID, CaseID: c.CaseID,
+	_, err := in.surveys.ScheduleTx(ctx, tx, actor, satisfaction.Candidate{ContactID: c.ID, CustomerID: cust.ID, CaseID: c.CaseID, Queue: queue,
 		Channel: string(c.Channel), EndedAt: c.EndedAt, Consent: cust.Consents.SMSSurveys, Phones: phones, LGSL: c.Service.LGSL})
 	return err
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/customer"
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/identifier"
 	"github.com/council/contacthub/internal/intake"
@@ -67,14 +68,27 @@ func New(db *store.DB, contacts *intake.Intake, cases *casework.Cases, customers
 
 const insertLandlord = `INSERT INTO landlords (id, name, reference, created_at) VALUES (?, ?, ?, ?)`
 
+// record tells a change of landlord landlordID: to other systems, in order with the
+// landlord's other changes, and on the timeline of the customer it concerns, if any.
+func record(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, landlordID, customerID string, at time.Time, what event.Payload) error {
+	_, err := event.Record(ctx, tx, event.Change{CustomerID: customerID, Key: landlordID, Actor: actor, At: at, Payload: what})
+	return err
+}
+
 // Create records a landlord organisation.
-func (p *Portal) Create(ctx context.Context, name, reference string) (Landlord, error) {
+func (p *Portal) Create(ctx context.Context, actor timeline.Actor, name, reference string) (Landlord, error) {
 	l := Landlord{ID: store.NewID(), Name: strings.TrimSpace(name), Reference: strings.TrimSpace(reference), CreatedAt: store.Now()}
 	if l.Name == "" {
 		return Landlord{}, fault.Field("name", "a landlord has a name")
 	}
-	if _, err := p.db.ExecContext(ctx, p.db.Rebind(insertLandlord), l.ID, l.Name, l.Reference, l.CreatedAt); err != nil {
-		return Landlord{}, fmt.Errorf("insert landlord: %w", store.MapError(err))
+	err := p.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(insertLandlord), l.ID, l.Name, l.Reference, l.CreatedAt); err != nil {
+			return fmt.Errorf("insert landlord: %w", store.MapError(err))
+		}
+		return record(ctx, tx, actor, l.ID, "", l.CreatedAt, event.LandlordCreatedData{LandlordID: l.ID, Name: l.Name})
+	})
+	if err != nil {
+		return Landlord{}, err
 	}
 	return l, nil
 }
@@ -99,7 +113,7 @@ func (p *Portal) Get(ctx context.Context, id string) (Landlord, error) {
 const insertProperty = `INSERT INTO landlord_properties (id, landlord_id, uprn, line1, postcode, created_at) VALUES (?, ?, ?, ?, ?, ?)`
 
 // AddProperty records a property the landlord holds.
-func (p *Portal) AddProperty(ctx context.Context, landlordID, uprn, line1, postcode string) (Property, error) {
+func (p *Portal) AddProperty(ctx context.Context, actor timeline.Actor, landlordID, uprn, line1, postcode string) (Property, error) {
 	if _, err := p.Get(ctx, landlordID); err != nil {
 		return Property{}, err
 	}
@@ -117,11 +131,18 @@ func (p *Portal) AddProperty(ctx context.Context, landlordID, uprn, line1, postc
 		return Property{}, err
 	}
 	prop := Property{ID: store.NewID(), LandlordID: landlordID, UPRN: u, Line1: strings.TrimSpace(line1), Postcode: postcode}
-	if _, err := p.db.ExecContext(ctx, p.db.Rebind(insertProperty), prop.ID, prop.LandlordID, prop.UPRN, prop.Line1, prop.Postcode, store.Now()); err != nil {
-		if errors.Is(store.MapError(err), store.ErrConflict) {
-			return Property{}, fault.New(fault.Conflict, "the landlord already holds UPRN %s", u)
+	err = p.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		now := store.Now()
+		if _, err := tx.ExecContext(ctx, tx.Rebind(insertProperty), prop.ID, prop.LandlordID, prop.UPRN, prop.Line1, prop.Postcode, now); err != nil {
+			if errors.Is(store.MapError(err), store.ErrConflict) {
+				return fault.New(fault.Conflict, "the landlord already holds UPRN %s", u)
+			}
+			return fmt.Errorf("insert property: %w", store.MapError(err))
 		}
-		return Property{}, fmt.Errorf("insert property: %w", store.MapError(err))
+		return record(ctx, tx, actor, landlordID, "", now, event.PropertyAddedData{LandlordID: landlordID, PropertyID: prop.ID, UPRN: prop.UPRN})
+	})
+	if err != nil {
+		return Property{}, err
 	}
 	prop.Tenancies = []Tenancy{}
 	return prop, nil
@@ -129,8 +150,9 @@ func (p *Portal) AddProperty(ctx context.Context, landlordID, uprn, line1, postc
 
 const insertTenancy = `INSERT INTO tenancies (id, property_id, customer_id, starts_on, ends_on, created_at) VALUES (?, ?, ?, ?, ?, ?)`
 
-// AddTenancy records a tenant at one of the landlord's properties.
-func (p *Portal) AddTenancy(ctx context.Context, landlordID, propertyID, customerID, startsOn, endsOn string) (Tenancy, error) {
+// AddTenancy records a tenant at one of the landlord's properties, and tells it on the
+// tenant's timeline.
+func (p *Portal) AddTenancy(ctx context.Context, actor timeline.Actor, landlordID, propertyID, customerID, startsOn, endsOn string) (Tenancy, error) {
 	if _, err := p.property(ctx, landlordID, propertyID); fault.Is(err, fault.NotFound) {
 		return Tenancy{}, fault.Field("propertyId", "not a property of this landlord")
 	} else if err != nil {
@@ -145,8 +167,16 @@ func (p *Portal) AddTenancy(ctx context.Context, landlordID, propertyID, custome
 		return Tenancy{}, fault.Field("endsOn", "must not be before startsOn")
 	}
 	t := Tenancy{ID: store.NewID(), PropertyID: propertyID, CustomerID: customerID, StartsOn: startsOn, EndsOn: endsOn}
-	if _, err := p.db.ExecContext(ctx, p.db.Rebind(insertTenancy), t.ID, t.PropertyID, t.CustomerID, t.StartsOn, t.EndsOn, store.Now()); err != nil {
-		return Tenancy{}, fmt.Errorf("insert tenancy: %w", store.MapError(err))
+	err := p.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		now := store.Now()
+		if _, err := tx.ExecContext(ctx, tx.Rebind(insertTenancy), t.ID, t.PropertyID, t.CustomerID, t.StartsOn, t.EndsOn, now); err != nil {
+			return fmt.Errorf("insert tenancy: %w", store.MapError(err))
+		}
+		return record(ctx, tx, actor, landlordID, t.CustomerID, now, event.TenancyAddedData{LandlordID: landlordID,
+			PropertyID: t.PropertyID, TenancyID: t.ID, StartsOn: t.StartsOn, EndsOn: t.EndsOn})
+	})
+	if err != nil {
+		return Tenancy{}, err
 	}
 	return t, nil
 }
@@ -214,8 +244,9 @@ type Invitation struct {
 
 const insertInvitation = `INSERT INTO landlord_invitations (id, landlord_id, email, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`
 
-// Invite makes an invitation for an email address, valid for ttl.
-func (p *Portal) Invite(ctx context.Context, landlordID, email string, ttl time.Duration) (Invitation, error) {
+// Invite makes an invitation for an email address, valid for ttl. Its event names the
+// invitation, never its token or address.
+func (p *Portal) Invite(ctx context.Context, actor timeline.Actor, landlordID, email string, ttl time.Duration) (Invitation, error) {
 	if _, err := p.Get(ctx, landlordID); err != nil {
 		return Invitation{}, err
 	}
@@ -227,10 +258,17 @@ func (p *Portal) Invite(ctx context.Context, landlordID, email string, ttl time.
 	if _, err := rand.Read(raw); err != nil {
 		return Invitation{}, err
 	}
+	now := store.Now()
 	inv := Invitation{ID: store.NewID(), LandlordID: landlordID, Email: e, Token: base64.RawURLEncoding.EncodeToString(raw),
-		ExpiresAt: store.Now().Add(ttl)}
-	if _, err := p.db.ExecContext(ctx, p.db.Rebind(insertInvitation), inv.ID, inv.LandlordID, inv.Email, hash(inv.Token), inv.ExpiresAt, store.Now()); err != nil {
-		return Invitation{}, fmt.Errorf("insert invitation: %w", store.MapError(err))
+		ExpiresAt: now.Add(ttl)}
+	err = p.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(insertInvitation), inv.ID, inv.LandlordID, inv.Email, hash(inv.Token), inv.ExpiresAt, now); err != nil {
+			return fmt.Errorf("insert invitation: %w", store.MapError(err))
+		}
+		return record(ctx, tx, actor, landlordID, "", now, event.InvitationData{LandlordID: landlordID, InvitationID: inv.ID})
+	})
+	if err != nil {
+		return Invitation{}, err
 	}
 	return inv, nil
 }
@@ -247,9 +285,11 @@ const (
  ON CONFLICT (landlord_id, subject) DO NOTHING`
 )
 
-// Accept links the accepting person (token subject) to the invitation's landlord. An
-// expired, used or unknown invitation, or one for another organisation, is refused.
-func (p *Portal) Accept(ctx context.Context, token, subject, landlordID string) (string, error) {
+// Accept links the accepting person (actor, by their token's subject) to the
+// invitation's landlord. An expired, used or unknown invitation, or one for another
+// organisation, is refused.
+func (p *Portal) Accept(ctx context.Context, actor timeline.Actor, token, landlordID string) (string, error) {
+	subject := actor.Subject
 	var inv struct {
 		ID         string     `db:"id"`
 		LandlordID string     `db:"landlord_id"`
@@ -287,7 +327,8 @@ func (p *Portal) Accept(ctx context.Context, token, subject, landlordID string) 
 		if _, err := tx.ExecContext(ctx, tx.Rebind(upsertUser), inv.LandlordID, subject, inv.Email, now, now); err != nil {
 			return fmt.Errorf("add landlord user: %w", store.MapError(err))
 		}
-		return nil
+		return record(ctx, tx, actor, inv.LandlordID, "", now, event.InvitationData{LandlordID: inv.LandlordID, InvitationID: inv.ID,
+			UserSubject: subject, Accepted: true})
 	})
 	return inv.LandlordID, err
 }

@@ -14,8 +14,8 @@ import (
 
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
-	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/timeline"
 )
@@ -51,10 +51,10 @@ type Referral struct {
 	CreatedAt, UpdatedAt                    time.Time
 }
 
-// Timeline events and outbox topics.
-const (
-	EventMade    = "referral.made"
-	EventUpdated = "referral.updated"
+// The names of the events this package records (their types live in package event).
+var (
+	EventMade    = event.ReferralMade.Name
+	EventUpdated = event.ReferralUpdated.Name
 )
 
 // Referrals is the referral service.
@@ -115,7 +115,8 @@ func (s *Referrals) Refer(ctx context.Context, actor timeline.Actor, caseID, par
 			string(out.Status), out.ReferredBy, out.Version, out.CreatedAt, out.UpdatedAt); err != nil {
 			return fmt.Errorf("insert referral: %w", store.MapError(err))
 		}
-		return tell(ctx, tx, actor, c, out, EventMade, map[string]any{"referralId": out.ID, "partner": partner, "reason": out.Reason})
+		return tell(ctx, tx, actor, c, out, event.ReferralData{ReferralID: out.ID, Partner: out.Partner,
+			Status: string(out.Status), Reason: out.Reason, Made: true})
 	})
 	return out, err
 }
@@ -154,22 +155,18 @@ func (s *Referrals) Update(ctx context.Context, actor timeline.Actor, id string,
 			return err
 		}
 		out = ref
-		data := map[string]any{"referralId": ref.ID, "partner": ref.Partner, "from": from, "to": to}
-		if note = strings.TrimSpace(note); note != "" {
-			data["note"] = note
-		}
-		return tell(ctx, tx, actor, c, ref, EventUpdated, data)
+		return tell(ctx, tx, actor, c, ref, event.ReferralData{ReferralID: ref.ID, Partner: ref.Partner,
+			Status: string(ref.Status), From: string(from), Note: strings.TrimSpace(note)})
 	})
 	return out, err
 }
 
-// tell puts a referral event on the case timeline and in the outbox.
-func tell(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, c casework.Case, r Referral, kind string, data map[string]any) error {
-	if err := timeline.Append(ctx, tx, timeline.Event{CustomerID: c.CustomerID, CaseID: c.ID, Kind: kind, Actor: actor,
-		OccurredAt: r.UpdatedAt, Data: data}); err != nil {
-		return err
-	}
-	return outbox.Add(ctx, tx, kind, r.ID, map[string]any{"referralId": r.ID, "caseId": c.ID, "partner": r.Partner, "status": r.Status})
+// tell records a referral event on the case's (and its customer's) timeline and, for
+// other systems, in the outbox, keyed by the case like the case's own events.
+func tell(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, c casework.Case, r Referral, what event.ReferralData) error {
+	_, err := event.Record(ctx, tx, event.Change{CustomerID: c.CustomerID, CaseID: c.ID, Actor: actor, At: r.UpdatedAt,
+		Service: c.Service.LGSL, Queue: c.Queue, Payload: what})
+	return err
 }
 
 // ForCase lists a case's referrals, oldest first.

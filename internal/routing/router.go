@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,13 +11,18 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/store"
 )
 
-// TopicActivated is the outbox topic that tells every replica to load another version.
-const TopicActivated = "routing.activated"
+// TopicActivated is the outbox topic (the event type's name) that tells every replica
+// to load another version.
+var TopicActivated = event.RulesActivated.Name
+
+// Actor is who publishes or activates a rule set.
+type Actor = event.Actor
 
 // Version is one published rule set.
 type Version struct {
@@ -87,7 +93,7 @@ func (r *Router) Load(ctx context.Context) error {
 	var row versionRow
 	err := r.db.GetContext(ctx, &row, r.db.Rebind(selectActive))
 	if errors.Is(store.MapError(err), store.ErrNotFound) {
-		_, _, perr := r.Publish(ctx, "contacthub", DefaultJSON, true)
+		_, _, perr := r.Publish(ctx, event.System, DefaultJSON, true)
 		if perr != nil && !errors.Is(perr, store.ErrConflict) && !fault.Is(perr, fault.Conflict) {
 			return fmt.Errorf("publish the default rule set: %w", perr)
 		}
@@ -113,7 +119,7 @@ func (r *Router) Load(ctx context.Context) error {
 
 // Publish checks a rule set document and stores it as the next version, active when
 // activate is set. Problems come back as an Invalid fault listing each with its path.
-func (r *Router) Publish(ctx context.Context, by string, doc []byte, activate bool) (Version, []Problem, error) {
+func (r *Router) Publish(ctx context.Context, by Actor, doc []byte, activate bool) (Version, []Problem, error) {
 	rs, ps, err := Check(doc)
 	if err != nil {
 		return Version{}, ps, err
@@ -125,18 +131,22 @@ func (r *Router) Publish(ctx context.Context, by string, doc []byte, activate bo
 			return fmt.Errorf("next rule set version: %w", store.MapError(err))
 		}
 		now := store.Now()
-		out = Version{Number: last + 1, Set: rs, Doc: doc, PublishedBy: by, PublishedAt: now}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(insertVersion), out.Number, string(doc), by, now); err != nil {
+		out = Version{Number: last + 1, Set: rs, Doc: doc, PublishedBy: by.Subject, PublishedAt: now}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(insertVersion), out.Number, string(doc), by.Subject, now); err != nil {
 			if err = store.MapError(err); errors.Is(err, store.ErrConflict) {
 				return fault.New(fault.Conflict, "another rule set was published at the same moment; try again")
 			}
 			return fmt.Errorf("store rule set: %w", err)
 		}
+		if _, err := event.Record(ctx, tx, event.Change{Key: activationKey, Actor: by, At: now,
+			Payload: event.RulesPublishedData{Version: out.Number}}); err != nil {
+			return err
+		}
 		if !activate {
 			return nil
 		}
 		out.Active, out.ActivatedAt = true, now
-		return activateTx(ctx, tx, out.Number, now)
+		return activateTx(ctx, tx, by, out.Number, now)
 	})
 	if err != nil {
 		return Version{}, nil, err
@@ -165,8 +175,9 @@ func Check(doc []byte) (RuleSet, []Problem, error) {
 	return RuleSet{}, ps, fields.Err()
 }
 
-// activateTx makes version the active one and tells every replica, in tx.
-func activateTx(ctx context.Context, tx *sqlx.Tx, version int, now time.Time) error {
+// activateTx makes version the active one and tells every replica (and any other
+// system listening), in tx.
+func activateTx(ctx context.Context, tx *sqlx.Tx, by Actor, version int, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, deactivateAll); err != nil {
 		return fmt.Errorf("deactivate rule sets: %w", store.MapError(err))
 	}
@@ -179,12 +190,17 @@ func activateTx(ctx context.Context, tx *sqlx.Tx, version int, now time.Time) er
 	} else if n != 1 {
 		return fault.New(fault.NotFound, "no rule set version %d", version)
 	}
-	return outbox.Add(ctx, tx, TopicActivated, fmt.Sprint(version), map[string]int{"version": version})
+	_, err = event.Record(ctx, tx, event.Change{Key: activationKey, Actor: by, At: now,
+		Payload: event.RulesActivatedData{Version: version}})
+	return err
 }
 
+// activationKey orders activations: a receiver hears them in the order they happened.
+const activationKey = "routing.rules"
+
 // Activate rolls back or forward to a published version.
-func (r *Router) Activate(ctx context.Context, version int) (Version, error) {
-	err := r.db.InTx(ctx, func(tx *sqlx.Tx) error { return activateTx(ctx, tx, version, store.Now()) })
+func (r *Router) Activate(ctx context.Context, by Actor, version int) (Version, error) {
+	err := r.db.InTx(ctx, func(tx *sqlx.Tx) error { return activateTx(ctx, tx, by, version, store.Now()) })
 	if err != nil {
 		return Version{}, err
 	}
@@ -237,7 +253,7 @@ func (r *Router) Watch(ctx context.Context, msgs <-chan outbox.Message, poll tim
 				msgs = nil
 				continue
 			}
-			if m.Topic != TopicActivated {
+			if !r.activates(m) {
 				continue
 			}
 		case <-t.C:
@@ -246,6 +262,23 @@ func (r *Router) Watch(ctx context.Context, msgs <-chan outbox.Message, poll tim
 			r.log.Warn("reload routing rules", slog.String("error", err.Error()))
 		}
 	}
+}
+
+// activates reports whether a bus message asks this replica to load the active rule
+// set again: an activation of a version other than the one it decides with. A message
+// whose payload cannot be read still reloads (reloading is always safe).
+func (r *Router) activates(m outbox.Message) bool {
+	if m.Topic != TopicActivated {
+		return false
+	}
+	var msg struct {
+		Data event.RulesActivatedData `json:"data"`
+	}
+	if err := json.Unmarshal(m.Payload, &msg); err != nil || msg.Data.Version == 0 {
+		return true
+	}
+	cur := r.Active()
+	return cur == nil || cur.Version != msg.Data.Version
 }
 
 // QueueTier is the tier of a queue of the active rule set.

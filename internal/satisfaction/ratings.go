@@ -14,8 +14,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
-	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/timeline"
 )
@@ -57,8 +57,8 @@ type Rating struct {
 	CreatedAt  time.Time
 }
 
-// EventRated is the timeline event and outbox topic of a rating.
-const EventRated = "rating.recorded"
+// EventRated is the name of the event of a rating (its type lives in package event).
+var EventRated = event.RatingRecorded.Name
 
 // Ratings records ratings.
 type Ratings struct {
@@ -150,7 +150,8 @@ func (r *Ratings) CheckAndRecordTx(ctx context.Context, tx *sqlx.Tx, actor timel
 
 // RecordTx stores an already checked rating inside tx.
 func (r *Ratings) RecordTx(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, in Rating) (Rating, error) {
-	if err := attach(ctx, tx, &in); err != nil {
+	queue, err := attach(ctx, tx, &in)
+	if err != nil {
 		return Rating{}, err
 	}
 	in.ID, in.CreatedAt = store.NewID(), store.Now()
@@ -159,21 +160,17 @@ func (r *Ratings) RecordTx(ctx context.Context, tx *sqlx.Tx, actor timeline.Acto
 		in.LGSL, in.Agent, nullable(in.SurveyID), in.CreatedAt); err != nil {
 		return Rating{}, fmt.Errorf("insert rating: %w", err)
 	}
-	data := map[string]any{"ratingId": in.ID, "source": in.Source}
-	if in.Score != nil {
-		data["score"] = *in.Score
-	}
-	if in.Comment != "" {
-		data["comment"] = in.Comment
-	}
-	if in.CustomerID != "" {
-		if err := timeline.Append(ctx, tx, timeline.Event{CustomerID: in.CustomerID, CaseID: in.CaseID, Kind: EventRated,
-			Actor: actor, OccurredAt: in.CreatedAt, Data: data}); err != nil {
-			return Rating{}, err
-		}
-	}
-	return in, outbox.Add(ctx, tx, EventRated, in.ID, map[string]any{"ratingId": in.ID, "source": in.Source,
-		"score": in.Score, "contactId": in.ContactID, "caseId": in.CaseID})
+	_, err = event.Record(ctx, tx, event.Change{CustomerID: in.CustomerID, CaseID: in.CaseID, Actor: actor,
+		At: in.CreatedAt, Service: in.LGSL, Queue: queue, Payload: rated(in)})
+	return in, err
+}
+
+// rated is the event of a rating: what was given and what it rates. A rating with no
+// customer (a web page's, a kiosk's) is on no timeline, only in the outbox.
+func rated(in Rating) event.RatingRecordedData {
+	return event.RatingRecordedData{RatingID: in.ID, Source: string(in.Source), Score: in.Score, Useful: in.Useful,
+		Comment: in.Comment, ContactID: in.ContactID, Channel: in.Channel, Tier: in.Tier, Centre: in.Centre,
+		Agent: in.Agent, PageURL: in.PageURL}
 }
 
 const insertRating = `INSERT INTO ratings (id, source, score, useful, comment, page_url, centre, contact_id, case_id,
@@ -181,13 +178,14 @@ const insertRating = `INSERT INTO ratings (id, source, score, useful, comment, p
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const selectContactContext = `SELECT c.customer_id, c.case_id, c.channel, c.service_lgsl, c.agent, c.centre,
- COALESCE(k.tier, c.routed_tier) AS tier
+ COALESCE(k.tier, c.routed_tier) AS tier, COALESCE(k.queue, '') AS queue
  FROM contacts c LEFT JOIN cases k ON k.id = c.case_id WHERE c.id = ?`
 
-const selectCaseContext = `SELECT customer_id, tier, service_lgsl, channel, assignee FROM cases WHERE id = ?`
+const selectCaseContext = `SELECT customer_id, tier, service_lgsl, channel, assignee, queue FROM cases WHERE id = ?`
 
-// attach fills in what the rating's contact or case knows.
-func attach(ctx context.Context, tx *sqlx.Tx, in *Rating) error {
+// attach fills in what the rating's contact or case knows, and says which queue the
+// rated case is in ("" for none), by which subscribers filter the rating's event.
+func attach(ctx context.Context, tx *sqlx.Tx, in *Rating) (string, error) {
 	if in.ContactID != "" {
 		var row struct {
 			CustomerID *string `db:"customer_id"`
@@ -197,12 +195,13 @@ func attach(ctx context.Context, tx *sqlx.Tx, in *Rating) error {
 			Agent      string  `db:"agent"`
 			Centre     string  `db:"centre"`
 			Tier       int     `db:"tier"`
+			Queue      string  `db:"queue"`
 		}
 		if err := tx.GetContext(ctx, &row, tx.Rebind(selectContactContext), in.ContactID); err != nil {
 			if errors.Is(store.MapError(err), store.ErrNotFound) {
-				return fault.Field("contactId", "no such contact")
+				return "", fault.Field("contactId", "no such contact")
 			}
-			return fmt.Errorf("read rated contact: %w", store.MapError(err))
+			return "", fmt.Errorf("read rated contact: %w", store.MapError(err))
 		}
 		in.Channel, in.LGSL, in.Agent, in.Tier = row.Channel, row.LGSL, row.Agent, row.Tier
 		if row.Centre != "" {
@@ -214,7 +213,7 @@ func attach(ctx context.Context, tx *sqlx.Tx, in *Rating) error {
 		if row.CaseID != nil {
 			in.CaseID = *row.CaseID
 		}
-		return nil
+		return row.Queue, nil
 	}
 	if in.CaseID != "" {
 		var row struct {
@@ -223,15 +222,16 @@ func attach(ctx context.Context, tx *sqlx.Tx, in *Rating) error {
 			LGSL       int    `db:"service_lgsl"`
 			Channel    string `db:"channel"`
 			Assignee   string `db:"assignee"`
+			Queue      string `db:"queue"`
 		}
 		if err := tx.GetContext(ctx, &row, tx.Rebind(selectCaseContext), in.CaseID); err != nil {
 			if errors.Is(store.MapError(err), store.ErrNotFound) {
-				return fault.Field("caseId", "no such case")
+				return "", fault.Field("caseId", "no such case")
 			}
-			return fmt.Errorf("read rated case: %w", store.MapError(err))
+			return "", fmt.Errorf("read rated case: %w", store.MapError(err))
 		}
 		in.CustomerID, in.Tier, in.LGSL, in.Channel, in.Agent = row.CustomerID, row.Tier, row.LGSL, row.Channel, row.Assignee
-		return nil
+		return row.Queue, nil
 	}
 	switch in.Source {
 	case WebPage:
@@ -242,7 +242,7 @@ func attach(ctx context.Context, tx *sqlx.Tx, in *Rating) error {
 	if in.Source == MyAccount {
 		in.Channel = "web_self_service"
 	}
-	return nil
+	return "", nil
 }
 
 func nullable(s string) any {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/sms"
 	"github.com/council/contacthub/internal/store"
@@ -37,10 +38,7 @@ const (
 	insertCallback = `INSERT INTO provider_callbacks (provider, event_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
 	selectAnswered = `SELECT id, contact_id, customer_id FROM surveys WHERE phone = ? AND status IN ('sent', 'answered')
  AND sent_at > ? ORDER BY sent_at DESC LIMIT 1`
-	markAnswered = `UPDATE surveys SET status = 'answered', answered_at = ?, updated_at = ? WHERE id = ?`
-	optOut       = `UPDATE customers SET sms_surveys = false, version = version + 1, updated_at = ?
- WHERE id IN (SELECT customer_id FROM customer_identifiers WHERE kind = 'phone' AND value = ?) AND sms_surveys`
-	optedOutIDs    = `SELECT customer_id FROM customer_identifiers WHERE kind = 'phone' AND value = ?`
+	markAnswered   = `UPDATE surveys SET status = 'answered', answered_at = ?, updated_at = ? WHERE id = ?`
 	updateDelivery = `UPDATE surveys SET delivery_status = ?, updated_at = ? WHERE provider = ? AND provider_id = ?`
 )
 
@@ -70,7 +68,8 @@ func (s *Surveys) HandleReply(ctx context.Context, in Inbound) (Outcome, error) 
 		now := store.Now()
 		system := timeline.Actor{Subject: in.Provider, Role: "integration"}
 		if reply.Kind == sms.OptOut {
-			return s.optOut(ctx, tx, system, in.From, now)
+			_, err := s.consents.WithdrawSMSSurveysTx(ctx, tx, system, in.From, event.ViaSMSReply)
+			return err
 		}
 		var sv struct {
 			ID         string `db:"id"`
@@ -99,22 +98,12 @@ func (s *Surveys) HandleReply(ctx context.Context, in Inbound) (Outcome, error) 
 	return out, err
 }
 
-// optOut withdraws SMS survey consent from every customer with this number.
-func (s *Surveys) optOut(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, phone string, now time.Time) error {
-	var ids []string
-	if err := tx.SelectContext(ctx, &ids, tx.Rebind(optedOutIDs), phone); err != nil {
-		return fmt.Errorf("find opted-out customers: %w", store.MapError(err))
-	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(optOut), now, phone); err != nil {
-		return fmt.Errorf("opt out: %w", store.MapError(err))
-	}
-	for _, id := range ids {
-		if err := timeline.Append(ctx, tx, timeline.Event{CustomerID: id, Kind: EventOptedOut, Actor: actor, OccurredAt: now,
-			Data: map[string]any{"consent": "smsSurveys"}}); err != nil {
-			return err
-		}
-	}
-	return nil
+// Consents is where a resident's consents are kept (the customer record): a STOP reply
+// withdraws theirs there, inside the reply's transaction, and the keeper records it.
+type Consents interface {
+	// WithdrawSMSSurveysTx withdraws consent to SMS surveys from whoever holds phone
+	// (E.164), saying how they withdrew it (via); it returns the customers changed.
+	WithdrawSMSSurveysTx(ctx context.Context, tx *sqlx.Tx, actor timeline.Actor, phone, via string) ([]string, error)
 }
 
 // DeliveryStatus records a provider's delivery receipt for a survey send.

@@ -11,8 +11,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/identifier"
-	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/sms"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/timeline"
@@ -29,12 +29,11 @@ const (
 	Unknown   = "unknown" // a send whose outcome was lost with its process; never retried
 )
 
-// Timeline events of surveys.
-const (
-	EventSurveyScheduled = "survey.scheduled"
-	EventSurveySkipped   = "survey.skipped"
-	EventSurveySent      = "survey.sent"
-	EventOptedOut        = "customer.sms_opted_out"
+// The names of the events of surveys (their types live in package event).
+var (
+	EventSurveyScheduled = event.SurveyScheduled.Name
+	EventSurveySkipped   = event.SurveySkipped.Name
+	EventSurveySent      = event.SurveySent.Name
 )
 
 // Policy is when the council surveys.
@@ -54,12 +53,13 @@ type Surveys struct {
 	policy    Policy
 	ratings   *Ratings
 	catalogue *catalogue.Catalogue
+	consents  Consents
 	log       *slog.Logger
 }
 
-// NewSurveys returns the survey service.
-func NewSurveys(db *store.DB, provider sms.Provider, policy Policy, ratings *Ratings, cat *catalogue.Catalogue, log *slog.Logger) *Surveys {
-	return &Surveys{db: db, provider: provider, policy: policy, ratings: ratings, catalogue: cat, log: log}
+// NewSurveys returns the survey service; a STOP reply withdraws consent in consents.
+func NewSurveys(db *store.DB, provider sms.Provider, policy Policy, ratings *Ratings, cat *catalogue.Catalogue, consents Consents, log *slog.Logger) *Surveys {
+	return &Surveys{db: db, provider: provider, policy: policy, ratings: ratings, catalogue: cat, consents: consents, log: log}
 }
 
 // Candidate is an ended contact that might be surveyed.
@@ -67,6 +67,7 @@ type Candidate struct {
 	ContactID  string
 	CustomerID string
 	CaseID     string
+	Queue      string // the case's queue, by which subscribers filter the decision
 	Channel    string
 	EndedAt    time.Time
 	Consent    bool
@@ -97,13 +98,13 @@ func (s *Surveys) ScheduleTx(ctx context.Context, tx *sqlx.Tx, actor timeline.Ac
 	if d.Reason == "error" {
 		return d, errors.New("schedule survey")
 	}
-	kind, data := EventSurveyScheduled, map[string]any{"contactId": c.ContactID}
+	var what event.Payload = event.SurveySkippedData{ContactID: c.ContactID, Reason: d.Reason}
 	if d.Scheduled {
-		data["sendAfter"] = d.SendAfter
-	} else {
-		kind, data["reason"] = EventSurveySkipped, d.Reason
+		what = event.SurveyScheduledData{ContactID: c.ContactID, SendAfter: d.SendAfter}
 	}
-	return d, timeline.Append(ctx, tx, timeline.Event{CustomerID: c.CustomerID, CaseID: c.CaseID, Kind: kind, Actor: actor, Data: data})
+	_, err := event.Record(ctx, tx, event.Change{CustomerID: c.CustomerID, CaseID: c.CaseID, Actor: actor,
+		Service: c.LGSL, Queue: c.Queue, Payload: what})
+	return d, err
 }
 
 // eligible applies the council's rules; a Reason says why not.
@@ -260,12 +261,9 @@ func (s *Surveys) sendOne(ctx context.Context, sv surveyRow) {
 			if _, err := tx.ExecContext(ctx, tx.Rebind(markSent), sent.ProviderID, now, now, sv.ID); err != nil {
 				return store.MapError(err)
 			}
-			if err := timeline.Append(ctx, tx, timeline.Event{CustomerID: sv.CustomerID, Kind: EventSurveySent,
-				Actor: timeline.Actor{Subject: "contacthub", Role: "system"}, OccurredAt: now,
-				Data: map[string]any{"surveyId": sv.ID, "contactId": sv.ContactID, "provider": s.provider.Name()}}); err != nil {
-				return err
-			}
-			return outbox.Add(ctx, tx, EventSurveySent, sv.ID, map[string]any{"surveyId": sv.ID, "contactId": sv.ContactID})
+			_, err := event.Record(ctx, tx, event.Change{CustomerID: sv.CustomerID, Actor: event.System, At: now,
+				Service: sv.LGSL, Payload: event.SurveySentData{SurveyID: sv.ID, ContactID: sv.ContactID, Provider: s.provider.Name()}})
+			return err
 		})
 	case errors.Is(err, sms.ErrRetryable) && sv.Attempts+1 < maxAttempts:
 		backoff := time.Duration(1<<sv.Attempts) * s.policy.RetryBase

@@ -16,10 +16,11 @@ import (
 	"github.com/council/contacthub/internal/store"
 )
 
-// Actor is who caused an event: a token subject and the role they acted in.
+// Actor is who caused an event: a token subject and the role they acted in. Its JSON is
+// the contract's Actor (an event message's actor).
 type Actor struct {
-	Subject string
-	Role    string
+	Subject string `json:"subject"`
+	Role    string `json:"role"`
 }
 
 // Event is one thing that happened to a customer or case.
@@ -81,14 +82,17 @@ func Append(ctx context.Context, tx *sqlx.Tx, ev Event) error {
 	if ev.OccurredAt.IsZero() {
 		ev.OccurredAt = store.Now()
 	}
-	if ev.Data == nil {
-		ev.Data = map[string]any{}
+	data := []byte(ev.Raw) // an event package's payload, already encoded
+	if data == nil {
+		if ev.Data == nil {
+			ev.Data = map[string]any{}
+		}
+		var err error
+		if data, err = json.Marshal(ev.Data); err != nil {
+			return fmt.Errorf("encode event data: %w", err)
+		}
 	}
-	data, err := json.Marshal(ev.Data)
-	if err != nil {
-		return fmt.Errorf("encode event data: %w", err)
-	}
-	err = store.Append(ctx, tx, insertEvent, ev.ID, nullable(ev.CustomerID), nullable(ev.CaseID),
+	err := store.Append(ctx, tx, insertEvent, ev.ID, nullable(ev.CustomerID), nullable(ev.CaseID),
 		ev.Kind, ev.Actor.Subject, ev.Actor.Role, string(data), ev.OccurredAt)
 	if err != nil {
 		return fmt.Errorf("append %s event: %w", ev.Kind, err)
