@@ -1712,6 +1712,11 @@ type PropertyCreate struct {
 	Uprn     string  `json:"uprn"`
 }
 
+// PropertyList defines model for PropertyList.
+type PropertyList struct {
+	Items []Property `json:"items"`
+}
+
 // QueueList defines model for QueueList.
 type QueueList struct {
 	Items []QueueStats `json:"items"`
