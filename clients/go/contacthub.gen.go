@@ -2200,6 +2200,12 @@ type IfMatch = string
 // IfMatchOptional defines model for IfMatchOptional.
 type IfMatchOptional = string
 
+// LastEventIdHeader defines model for LastEventIdHeader.
+type LastEventIdHeader = openapi_types.UUID
+
+// LastEventIdQuery defines model for LastEventIdQuery.
+type LastEventIdQuery = openapi_types.UUID
+
 // Limit defines model for Limit.
 type Limit = int
 
@@ -2414,6 +2420,27 @@ type GetCustomerTimelineParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// StreamEventsParams defines parameters for StreamEvents.
+type StreamEventsParams struct {
+	// Type Event types to send (`GET /v1/event-types`); repeated or comma separated.
+	Type *[]string `form:"type,omitempty" json:"type,omitempty"`
+
+	// Queue Queues whose events to send; repeated or comma separated.
+	Queue *[]string `form:"queue,omitempty" json:"queue,omitempty"`
+
+	// CaseId Cases whose events to send; repeated or comma separated.
+	CaseId *[]string `form:"caseId,omitempty" json:"caseId,omitempty"`
+
+	// CustomerId Customers whose events to send; repeated or comma separated.
+	CustomerId *[]string `form:"customerId,omitempty" json:"customerId,omitempty"`
+
+	// LastEventId The last event id received, for clients that cannot send `Last-Event-ID`.
+	LastEventId *LastEventIdQuery `form:"lastEventId,omitempty" json:"lastEventId,omitempty"`
+
+	// LastEventID The last event id received; the stream resumes after it.
+	LastEventID *LastEventIdHeader `json:"Last-Event-ID,omitempty"`
+}
+
 // PostIVREventParams defines parameters for PostIVREvent.
 type PostIVREventParams struct {
 	Format *PostIVREventParamsFormat `form:"format,omitempty" json:"format,omitempty"`
@@ -2461,6 +2488,15 @@ type ContactFromMyAccountParams struct {
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// StreamMyEventsParams defines parameters for StreamMyEvents.
+type StreamMyEventsParams struct {
+	// LastEventId The last event id received, for clients that cannot send `Last-Event-ID`.
+	LastEventId *LastEventIdQuery `form:"lastEventId,omitempty" json:"lastEventId,omitempty"`
+
+	// LastEventID The last event id received; the stream resumes after it.
+	LastEventID *LastEventIdHeader `json:"Last-Event-ID,omitempty"`
 }
 
 // UndoMergeParams defines parameters for UndoMerge.
@@ -4042,6 +4078,40 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/event-types (the `ListEventTypes` operationId).
 	ListEventTypes(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// StreamEvents A live stream of the hub's events, for agents' desktops (Server-Sent Events).
+	//
+	// The same typed `EventMessage`s as the outbox and webhooks, as they happen, as
+	// [Server-Sent Events](https://html.spec.whatwg.org/multipage/server-sent-events.html).
+	// Each event is
+	//
+	//     id: <the event's id>
+	//     event: <its type, e.g. case.opened>
+	//     data: <the EventMessage, as one line of JSON>
+	//
+	// followed by a blank line. A comment line `: keep-alive` is sent every 15 seconds
+	// when nothing else is, so proxies keep the connection open.
+	//
+	// **Filters**: `type`, `queue`, `caseId` and `customerId` may each be repeated or
+	// given as a comma list; a message is sent when it matches every filter given (any
+	// of a filter's values). An unknown type or queue is refused with `422` naming the
+	// field, before the stream starts.
+	//
+	// **Resume**: send the last id you received as `Last-Event-ID` (browsers'
+	// `EventSource` does this itself) or, for clients that cannot set headers, as
+	// `lastEventId`. The hub first sends the matching events after that id that you
+	// missed, then carries on live, without gaps or repeats. When that id is no longer
+	// held (events are kept 7 days after they are sent) the stream starts with
+	// `event: reset` (`data: {"reason": ...}`): the gap is too old to replay, so
+	// reload what you show, then read on live.
+	//
+	// A client that does not keep up is cut off rather than queued for without end:
+	// reconnect with `Last-Event-ID`. Streams also end when the hub shuts down; they
+	// are not counted among the requests the hub serves at once, but a replica serves
+	// a bounded number of streams at once (`503` overloaded past it).
+	//
+	// Corresponds with GET /v1/events/stream (the `StreamEvents` operationId).
+	StreamEvents(ctx context.Context, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
 	//
 	// Needs a landlord token for the same organisation. Expired or used invitations are
@@ -4222,6 +4292,18 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/me/contacts (the `ContactFromMyAccount` operationId).
 	ContactFromMyAccount(ctx context.Context, params *ContactFromMyAccountParams, body ContactFromMyAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StreamMyEvents A live stream of what happens on your cases (Server-Sent Events).
+	//
+	// What happens on your own cases and your own record, as it happens, in the words
+	// `GET /v1/me/cases/{caseId}` uses: each event is `id: <event id>`,
+	// `event: <kind>`, `data: <a CitizenEvent as one line of JSON>` (kind, occurredAt,
+	// summary). Internal notes, queues, tiers and staff names are never sent; events
+	// you would not see on your case are not sent at all. Resume, `event: reset` and
+	// `: keep-alive` heartbeats work as on `GET /v1/events/stream`.
+	//
+	// Corresponds with GET /v1/me/events/stream (the `StreamMyEvents` operationId).
+	StreamMyEvents(ctx context.Context, params *StreamMyEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RateFromMyAccountWithBody Rate one of your cases or contacts.
 	//
@@ -5393,6 +5475,50 @@ func (c *Client) ListEventTypes(ctx context.Context, reqEditors ...RequestEditor
 	return c.Client.Do(req)
 }
 
+// StreamEvents A live stream of the hub's events, for agents' desktops (Server-Sent Events).
+//
+// The same typed `EventMessage`s as the outbox and webhooks, as they happen, as
+// [Server-Sent Events](https://html.spec.whatwg.org/multipage/server-sent-events.html).
+// Each event is
+//
+//	id: <the event's id>
+//	event: <its type, e.g. case.opened>
+//	data: <the EventMessage, as one line of JSON>
+//
+// followed by a blank line. A comment line `: keep-alive` is sent every 15 seconds
+// when nothing else is, so proxies keep the connection open.
+//
+// **Filters**: `type`, `queue`, `caseId` and `customerId` may each be repeated or
+// given as a comma list; a message is sent when it matches every filter given (any
+// of a filter's values). An unknown type or queue is refused with `422` naming the
+// field, before the stream starts.
+//
+// **Resume**: send the last id you received as `Last-Event-ID` (browsers'
+// `EventSource` does this itself) or, for clients that cannot set headers, as
+// `lastEventId`. The hub first sends the matching events after that id that you
+// missed, then carries on live, without gaps or repeats. When that id is no longer
+// held (events are kept 7 days after they are sent) the stream starts with
+// `event: reset` (`data: {"reason": ...}`): the gap is too old to replay, so
+// reload what you show, then read on live.
+//
+// A client that does not keep up is cut off rather than queued for without end:
+// reconnect with `Last-Event-ID`. Streams also end when the hub shuts down; they
+// are not counted among the requests the hub serves at once, but a replica serves
+// a bounded number of streams at once (`503` overloaded past it).
+//
+// Corresponds with GET /v1/events/stream (the `StreamEvents` operationId).
+func (c *Client) StreamEvents(ctx context.Context, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStreamEventsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
 //
 // Needs a landlord token for the same organisation. Expired or used invitations are
@@ -5784,6 +5910,28 @@ func (c *Client) ContactFromMyAccountWithBody(ctx context.Context, params *Conta
 // Corresponds with POST /v1/me/contacts (the `ContactFromMyAccount` operationId).
 func (c *Client) ContactFromMyAccount(ctx context.Context, params *ContactFromMyAccountParams, body ContactFromMyAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewContactFromMyAccountRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StreamMyEvents A live stream of what happens on your cases (Server-Sent Events).
+//
+// What happens on your own cases and your own record, as it happens, in the words
+// `GET /v1/me/cases/{caseId}` uses: each event is `id: <event id>`,
+// `event: <kind>`, `data: <a CitizenEvent as one line of JSON>` (kind, occurredAt,
+// summary). Internal notes, queues, tiers and staff names are never sent; events
+// you would not see on your case are not sent at all. Resume, `event: reset` and
+// `: keep-alive` heartbeats work as on `GET /v1/events/stream`.
+//
+// Corresponds with GET /v1/me/events/stream (the `StreamMyEvents` operationId).
+func (c *Client) StreamMyEvents(ctx context.Context, params *StreamMyEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStreamMyEventsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8124,6 +8272,123 @@ func NewListEventTypesRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewStreamEventsRequest constructs an http.Request for the StreamEvents method
+func NewStreamEventsRequest(server string, params *StreamEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/events/stream")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Type != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Queue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "queue", *params.Queue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CaseId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "caseId", *params.CaseId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CustomerId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customerId", *params.CustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.LastEventId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lastEventId", *params.LastEventId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.LastEventID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Last-Event-ID", *params.LastEventID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Last-Event-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewAcceptInvitationRequest constructs an http.Request for the AcceptInvitation method
 func NewAcceptInvitationRequest(server string, token string) (*http.Request, error) {
 	var err error
@@ -8760,6 +9025,75 @@ func NewContactFromMyAccountRequestWithBody(server string, params *ContactFromMy
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewStreamMyEventsRequest constructs an http.Request for the StreamMyEvents method
+func NewStreamMyEventsRequest(server string, params *StreamMyEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/events/stream")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.LastEventId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lastEventId", *params.LastEventId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.LastEventID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Last-Event-ID", *params.LastEventID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Last-Event-ID", headerParam0)
 		}
 
 	}
@@ -10003,6 +10337,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/event-types (the `ListEventTypes` operationId).
 	ListEventTypesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListEventTypesResponse, error)
 
+	// StreamEventsWithResponse A live stream of the hub's events, for agents' desktops (Server-Sent Events).
+	//
+	// The same typed `EventMessage`s as the outbox and webhooks, as they happen, as
+	// [Server-Sent Events](https://html.spec.whatwg.org/multipage/server-sent-events.html).
+	// Each event is
+	//
+	//     id: <the event's id>
+	//     event: <its type, e.g. case.opened>
+	//     data: <the EventMessage, as one line of JSON>
+	//
+	// followed by a blank line. A comment line `: keep-alive` is sent every 15 seconds
+	// when nothing else is, so proxies keep the connection open.
+	//
+	// **Filters**: `type`, `queue`, `caseId` and `customerId` may each be repeated or
+	// given as a comma list; a message is sent when it matches every filter given (any
+	// of a filter's values). An unknown type or queue is refused with `422` naming the
+	// field, before the stream starts.
+	//
+	// **Resume**: send the last id you received as `Last-Event-ID` (browsers'
+	// `EventSource` does this itself) or, for clients that cannot set headers, as
+	// `lastEventId`. The hub first sends the matching events after that id that you
+	// missed, then carries on live, without gaps or repeats. When that id is no longer
+	// held (events are kept 7 days after they are sent) the stream starts with
+	// `event: reset` (`data: {"reason": ...}`): the gap is too old to replay, so
+	// reload what you show, then read on live.
+	//
+	// A client that does not keep up is cut off rather than queued for without end:
+	// reconnect with `Last-Event-ID`. Streams also end when the hub shuts down; they
+	// are not counted among the requests the hub serves at once, but a replica serves
+	// a bounded number of streams at once (`503` overloaded past it).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/events/stream (the `StreamEvents` operationId).
+	StreamEventsWithResponse(ctx context.Context, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*StreamEventsResponse, error)
+
 	// AcceptInvitationWithResponse Accept an invitation, linking your identity (the token's sub) to the organisation.
 	//
 	// Needs a landlord token for the same organisation. Expired or used invitations are
@@ -10195,6 +10565,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/me/contacts (the `ContactFromMyAccount` operationId).
 	ContactFromMyAccountWithResponse(ctx context.Context, params *ContactFromMyAccountParams, body ContactFromMyAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*ContactFromMyAccountResponse, error)
+
+	// StreamMyEventsWithResponse A live stream of what happens on your cases (Server-Sent Events).
+	//
+	// What happens on your own cases and your own record, as it happens, in the words
+	// `GET /v1/me/cases/{caseId}` uses: each event is `id: <event id>`,
+	// `event: <kind>`, `data: <a CitizenEvent as one line of JSON>` (kind, occurredAt,
+	// summary). Internal notes, queues, tiers and staff names are never sent; events
+	// you would not see on your case are not sent at all. Resume, `event: reset` and
+	// `: keep-alive` heartbeats work as on `GET /v1/events/stream`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/events/stream (the `StreamMyEvents` operationId).
+	StreamMyEventsWithResponse(ctx context.Context, params *StreamMyEventsParams, reqEditors ...RequestEditorFn) (*StreamMyEventsResponse, error)
 
 	// RateFromMyAccountWithBodyWithResponse Rate one of your cases or contacts.
 	//
@@ -13505,6 +13889,89 @@ func (r ListEventTypesResponse) ContentType() string {
 	return ""
 }
 
+// StreamEventsResponse429Headers the declared response headers of an HTTP 429 response for StreamEvents
+type StreamEventsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type StreamEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *StreamEventsResponse429Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StreamEventsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StreamEventsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StreamEventsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r StreamEventsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r StreamEventsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StreamEventsResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StreamEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StreamEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StreamEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StreamEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AcceptInvitationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14619,6 +15086,82 @@ func (r ContactFromMyAccountResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ContactFromMyAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StreamMyEventsResponse429Headers the declared response headers of an HTTP 429 response for StreamMyEvents
+type StreamMyEventsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type StreamMyEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *StreamMyEventsResponse429Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StreamMyEventsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StreamMyEventsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StreamMyEventsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r StreamMyEventsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StreamMyEventsResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StreamMyEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StreamMyEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StreamMyEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StreamMyEventsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16809,6 +17352,48 @@ func (c *ClientWithResponses) ListEventTypesWithResponse(ctx context.Context, re
 	return ParseListEventTypesResponse(rsp)
 }
 
+// StreamEventsWithResponse A live stream of the hub's events, for agents' desktops (Server-Sent Events).
+//
+// The same typed `EventMessage`s as the outbox and webhooks, as they happen, as
+// [Server-Sent Events](https://html.spec.whatwg.org/multipage/server-sent-events.html).
+// Each event is
+//
+//	id: <the event's id>
+//	event: <its type, e.g. case.opened>
+//	data: <the EventMessage, as one line of JSON>
+//
+// followed by a blank line. A comment line `: keep-alive` is sent every 15 seconds
+// when nothing else is, so proxies keep the connection open.
+//
+// **Filters**: `type`, `queue`, `caseId` and `customerId` may each be repeated or
+// given as a comma list; a message is sent when it matches every filter given (any
+// of a filter's values). An unknown type or queue is refused with `422` naming the
+// field, before the stream starts.
+//
+// **Resume**: send the last id you received as `Last-Event-ID` (browsers'
+// `EventSource` does this itself) or, for clients that cannot set headers, as
+// `lastEventId`. The hub first sends the matching events after that id that you
+// missed, then carries on live, without gaps or repeats. When that id is no longer
+// held (events are kept 7 days after they are sent) the stream starts with
+// `event: reset` (`data: {"reason": ...}`): the gap is too old to replay, so
+// reload what you show, then read on live.
+//
+// A client that does not keep up is cut off rather than queued for without end:
+// reconnect with `Last-Event-ID`. Streams also end when the hub shuts down; they
+// are not counted among the requests the hub serves at once, but a replica serves
+// a bounded number of streams at once (`503` overloaded past it).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/events/stream (the `StreamEvents` operationId).
+func (c *ClientWithResponses) StreamEventsWithResponse(ctx context.Context, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*StreamEventsResponse, error) {
+	rsp, err := c.StreamEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStreamEventsResponse(rsp)
+}
+
 // AcceptInvitationWithResponse Accept an invitation, linking your identity (the token's sub) to the organisation.
 //
 // Needs a landlord token for the same organisation. Expired or used invitations are
@@ -17132,6 +17717,26 @@ func (c *ClientWithResponses) ContactFromMyAccountWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseContactFromMyAccountResponse(rsp)
+}
+
+// StreamMyEventsWithResponse A live stream of what happens on your cases (Server-Sent Events).
+//
+// What happens on your own cases and your own record, as it happens, in the words
+// `GET /v1/me/cases/{caseId}` uses: each event is `id: <event id>`,
+// `event: <kind>`, `data: <a CitizenEvent as one line of JSON>` (kind, occurredAt,
+// summary). Internal notes, queues, tiers and staff names are never sent; events
+// you would not see on your case are not sent at all. Resume, `event: reset` and
+// `: keep-alive` heartbeats work as on `GET /v1/events/stream`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/events/stream (the `StreamMyEvents` operationId).
+func (c *ClientWithResponses) StreamMyEventsWithResponse(ctx context.Context, params *StreamMyEventsParams, reqEditors ...RequestEditorFn) (*StreamMyEventsResponse, error) {
+	rsp, err := c.StreamMyEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStreamMyEventsResponse(rsp)
 }
 
 // RateFromMyAccountWithBodyWithResponse Rate one of your cases or contacts.
@@ -20304,6 +20909,80 @@ func ParseListEventTypesResponse(rsp *http.Response) (*ListEventTypesResponse, e
 	return response, nil
 }
 
+// ParseStreamEventsResponse parses an HTTP response from a StreamEventsWithResponse call
+func ParseStreamEventsResponse(rsp *http.Response) (*StreamEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StreamEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers StreamEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseAcceptInvitationResponse parses an HTTP response from a AcceptInvitationWithResponse call
 func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21225,6 +21904,73 @@ func ParseContactFromMyAccountResponse(rsp *http.Response) (*ContactFromMyAccoun
 	switch {
 	case rsp.StatusCode == 429:
 		var headers ContactFromMyAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStreamMyEventsResponse parses an HTTP response from a StreamMyEventsWithResponse call
+func ParseStreamMyEventsResponse(rsp *http.Response) (*StreamMyEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StreamMyEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers StreamMyEventsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -36,6 +36,7 @@ import (
 	"github.com/council/contacthub/internal/satisfaction"
 	"github.com/council/contacthub/internal/sms"
 	"github.com/council/contacthub/internal/store"
+	"github.com/council/contacthub/internal/stream"
 )
 
 // App is a wired hub.
@@ -59,6 +60,9 @@ type App struct {
 	Dispatcher *outbox.Dispatcher
 	keys       *idempotency.Store
 	handler    http.Handler
+
+	// Streams hands the bus's messages to this replica's live event streams.
+	Streams *stream.Broker
 }
 
 // Bus publishes outbox messages and lets parts of the hub listen to them.
@@ -131,6 +135,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.Bus = outbox.NewMemoryBus()
 	}
 	a.Dispatcher = outbox.NewDispatcher(db, a.Bus, log)
+	a.Streams = stream.NewBroker(cfg.StreamMax)
 	a.keys = idempotency.New(db, cfg.IdempotencyTTL, idempotencyWait)
 	return a, nil
 }
@@ -209,6 +214,7 @@ func (a *App) buildHandler(ctx context.Context) error {
 		RateLimitIPPerMinute: a.cfg.RateLimitIPPerMinute, TrustedProxies: a.cfg.TrustedProxies,
 		MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,
 		Idempotency: a.keys,
+		Streams:     httpapi.Streams{Live: a.Streams, Replay: stream.NewOutbox(a.DB), Heartbeat: a.cfg.StreamHeartbeat},
 	}
 	if a.redis != nil {
 		if deps.Limiter, err = kv.NewFallbackLimiter(kv.NewRedisLimiter(a.redis, a.cfg.RedisPrefix), a.log, reg); err != nil {
@@ -304,6 +310,8 @@ func (a *App) Start(ctx context.Context) {
 	go a.Router.Watch(ctx, a.Bus.Subscribe(ctx), a.cfg.RulesPoll)
 	go a.sweep(ctx)
 	go a.Surveys.Run(ctx, a.cfg.SurveyPoll)
+	// Live streams end with ctx, before the server's graceful shutdown waits on them.
+	go a.Streams.Run(ctx, a.Bus.Subscribe(ctx))
 }
 
 // servePprof serves Go's profiles, to the admin role only, on a listener of its own

@@ -34,6 +34,8 @@ type Config struct {
 	RateLimitIPPerMinute int            // CONTACTHUB_RATE_LIMIT_IP_PER_MINUTE (per client IP)
 	MaxInFlight          int            // CONTACTHUB_MAX_IN_FLIGHT: API requests served at once (0: 64 per CPU)
 	AdmissionWait        time.Duration  // CONTACTHUB_ADMISSION_WAIT: how long a request waits for a place
+	StreamMax            int            // CONTACTHUB_STREAM_MAX: live event streams open at once on a replica
+	StreamHeartbeat      time.Duration  // CONTACTHUB_STREAM_HEARTBEAT: between a stream's keep-alive comments
 	TrustedProxies       []*net.IPNet   // CONTACTHUB_TRUSTED_PROXIES
 	ShutdownTimeout      time.Duration  // CONTACTHUB_SHUTDOWN_TIMEOUT
 	IdempotencyTTL       time.Duration  // CONTACTHUB_IDEMPOTENCY_TTL
@@ -166,6 +168,11 @@ func (r *reader) limits(c *Config) {
 	}
 	if c.MaxInFlight < 0 {
 		r.fail("CONTACTHUB_MAX_IN_FLIGHT", "must be 0 (64 per CPU) or more")
+	}
+	c.StreamMax = r.integer("CONTACTHUB_STREAM_MAX", 1000)
+	c.StreamHeartbeat = r.duration("CONTACTHUB_STREAM_HEARTBEAT", 15*time.Second)
+	if c.StreamMax < 1 || c.StreamHeartbeat <= 0 {
+		r.fail("CONTACTHUB_STREAM_MAX", "streams need a bound of 1 or more and a heartbeat longer than 0")
 	}
 }
 

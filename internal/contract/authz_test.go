@@ -1,8 +1,10 @@
 package contract
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -82,6 +84,7 @@ listCaseReferrals             401            403          403            200/200
 updateReferral                401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
 getCatalogue                  401            403          403            200           200           200           200           200
 listEventTypes                401            403          403            200           200           200           200           200
+streamEvents                  401            403          403            200           200           200           200           200
 
 # Routing and queues. Rules are published and activated by supervisors.
 # getRuleSet, activateRuleSet: own is version 1, other a later one. claimNextCase: own
@@ -131,6 +134,7 @@ getMyCase                     401            200/404/404  403            403    
 contactFromMyAccount          401            201          403            403           403           403           403           403
 contactFromMyAccount+caseId   401            201/404/404  403            403           403           403           403           403
 rateFromMyAccount             401            201/404/404  403            403           403           403           403           403
+streamMyEvents                401            200          403            403           403           403           403           403
 
 # Landlords: staff set them up; a landlord user acts for its own organisation, on its
 # current tenancies, and sees only the cases it raised. An invitation is good once:
@@ -209,9 +213,13 @@ type cellReq struct {
 	headers      []string
 	token        *string // instead of the role's token
 	fault        string  // a difference found while preparing the cell
+	stream       bool    // a live stream: a success is judged by its status and Content-Type alone
 }
 
 func get(path string) cellReq { return cellReq{method: "GET", path: path} }
+
+// streamOf is a GET of a live stream, which never ends by itself.
+func streamOf(path string) cellReq { return cellReq{method: "GET", path: path, stream: true} }
 
 func post(path string, body any) cellReq { return cellReq{method: "POST", path: path, body: body} }
 
@@ -331,6 +339,7 @@ func authzTries() map[string]authzTry {
 		}},
 		"getCatalogue":   {req: fixed(get("/v1/catalogue"))},
 		"listEventTypes": {req: fixed(get("/v1/event-types"))},
+		"streamEvents":   {req: fixed(streamOf("/v1/events/stream"))},
 
 		// Routing and queues.
 		"listRuleSets": {req: fixed(get("/v1/routing/rules"))},
@@ -425,9 +434,10 @@ func authzTries() map[string]authzTry {
 		}},
 
 		// My Account: citizens, and only their own record.
-		"getMe":       {req: fixed(get("/v1/me")), check: isCitizenA},
-		"updateMe":    {req: fixed(patch("/v1/me", js{"preferredLanguage": "cy"})), check: isCitizenA},
-		"listMyCases": {req: fixed(get("/v1/me/cases")), check: onlyCasesOfA},
+		"getMe":          {req: fixed(get("/v1/me")), check: isCitizenA},
+		"updateMe":       {req: fixed(patch("/v1/me", js{"preferredLanguage": "cy"})), check: isCitizenA},
+		"listMyCases":    {req: fixed(get("/v1/me/cases")), check: onlyCasesOfA},
+		"streamMyEvents": {req: fixed(streamOf("/v1/me/events/stream"))},
 		"getMyCase": {req: func(_ *testing.T, w *world, _ role, res resource) cellReq {
 			return get("/v1/me/cases/" + own(res, w.caseA, w.caseB))
 		}, check: func(_ *testing.T, w *world, _ role, _ resource, _ cellReq, body []byte) error {
@@ -968,6 +978,9 @@ func (w *world) try(t *testing.T, row authzRow, r role, res resource, e expectat
 	t.Helper()
 	resp, body := w.do(t, r, req)
 	got, why = verdict(e, resp, body)
+	if why == "" && req.stream && resp.StatusCode == http.StatusOK && !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		return got + " (" + resp.Header.Get("Content-Type") + ")", "a stream must be text/event-stream"
+	}
 	if why == "" && req.fault != "" {
 		return got + " (" + req.fault + ")", req.fault
 	}
@@ -1001,7 +1014,38 @@ func (w *world) do(t *testing.T, r role, req cellReq) (*http.Response, []byte) {
 		}
 		ct = "application/json"
 	}
+	if req.stream {
+		return openOnce(t, w.h.url+req.path, token)
+	}
 	return send(t, w.h.http, req.method, w.h.url+req.path, token, ct, raw, req.headers...)
+}
+
+// openOnce opens a live stream and, when it starts, hangs up at once; a refusal is read
+// whole (it is problem+json). A plain client: the validating one would read for ever.
+func openOnce(t *testing.T, url, token string) (*http.Response, []byte) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		return resp, nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
 }
 
 // diffTable lays the differences out one per line, sorted, for the report; 401s that

@@ -108,7 +108,7 @@ func record(ctx context.Context, tx *sqlx.Tx, c Change) (timeline.Event, error) 
 	}
 	msg := Message{ID: ev.ID, Type: t.Name, Version: t.Version, OccurredAt: at, CustomerID: c.CustomerID,
 		CaseID: c.CaseID, Service: c.Service, Queue: c.Queue, Actor: c.Actor, Data: data}
-	if err := outbox.Add(ctx, tx, t.Name, keyOf(c, ev.ID), msg); err != nil {
+	if err := outbox.AddWithID(ctx, tx, ev.ID, t.Name, keyOf(c, ev.ID), msg); err != nil {
 		return timeline.Event{}, err
 	}
 	return ev, nil

@@ -11,7 +11,9 @@ import (
 // moment for a place and is then refused with 503 and Retry-After instead of queueing:
 // an IVR waiting on a resident's call is better told at once to take its fallback route
 // than answered in ten seconds, and the hub's memory stays bounded however hard it is
-// pushed. Health, readiness and metrics are outside the bound.
+// pushed. Health, readiness and metrics are outside the bound, and so are live event
+// streams: they stay open for hours, so counting them would soon leave no place for
+// anything else; the stream broker bounds how many are open instead.
 func admit(maxInFlight int, wait time.Duration) echo.MiddlewareFunc {
 	if maxInFlight <= 0 {
 		maxInFlight = 64 * runtime.GOMAXPROCS(0)
@@ -19,6 +21,9 @@ func admit(maxInFlight int, wait time.Duration) echo.MiddlewareFunc {
 	places := make(chan struct{}, maxInFlight)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			if longLived[c.Path()] {
+				return next(c)
+			}
 			select {
 			case places <- struct{}{}:
 			default:

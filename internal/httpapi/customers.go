@@ -38,6 +38,7 @@ type handlers struct {
 	router    Router
 	work      Work
 	reports   Reports
+	streams   Streams
 
 	ratings             Ratings
 	satisfactionReports SatisfactionReports

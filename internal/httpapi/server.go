@@ -51,6 +51,8 @@ type Deps struct {
 	Catalogue      *catalogue.Catalogue
 	Limiter        RateLimiter
 	Idempotency    IdempotencyStore
+	// Streams serves the live event streams.
+	Streams Streams
 	// Ready reports each dependency's health ("ok" or a short reason) for /readyz.
 	Ready    func(ctx context.Context) []Dependency
 	Registry *prometheus.Registry
@@ -102,7 +104,7 @@ func New(d Deps) (http.Handler, error) {
 		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue,
 		router: d.Router, work: d.Work, reports: d.Reports, ratings: d.Ratings, satisfactionReports: d.Reports,
 		limiter: d.Limiter, ratingLimits: d.RatingLimits, calls: d.Calls,
-		landlords: d.Landlords}, nil))
+		landlords: d.Landlords, streams: d.Streams}, nil))
 	(&callbacks{replies: d.Replies, secrets: d.Callbacks, normalise: d.NormalisePhone}).register(e)
 	return e, nil
 }

@@ -29,11 +29,17 @@ const insertMessage = `INSERT INTO outbox (id, topic, msg_key, payload, created_
 
 // Add writes a message inside tx: it is published only if tx commits.
 func Add(ctx context.Context, tx *sqlx.Tx, topic, key string, payload any) error {
+	return AddWithID(ctx, tx, store.NewID(), topic, key, payload)
+}
+
+// AddWithID writes a message under id (a UUIDv7, so ids order as they were made): an
+// event's message takes the event's id, so a live stream resumes from it.
+func AddWithID(ctx context.Context, tx *sqlx.Tx, id, topic, key string, payload any) error {
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("encode %s message: %w", topic, err)
 	}
-	if err := store.Append(ctx, tx, insertMessage, store.NewID(), topic, key, string(raw), store.Now()); err != nil {
+	if err := store.Append(ctx, tx, insertMessage, id, topic, key, string(raw), store.Now()); err != nil {
 		return fmt.Errorf("write %s message: %w", topic, err)
 	}
 	return nil

@@ -1,0 +1,381 @@
+package contract
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	contacthub "github.com/council/contacthub/clients/go"
+	"github.com/council/contacthub/internal/auth"
+	"github.com/council/contacthub/internal/config"
+)
+
+// sseEvent is one Server-Sent Event as a client reads it; a comment is an event with
+// comment set.
+type sseEvent struct {
+	id, event, data, comment string
+}
+
+// liveStream is an open stream read line by line by a plain net/http client.
+type liveStream struct {
+	t      *testing.T
+	resp   *http.Response
+	cancel context.CancelFunc
+	events chan sseEvent
+}
+
+// openStream connects to path with token and extra headers; it fails unless the hub
+// answers 200 with text/event-stream.
+func (h *hub) openStream(t *testing.T, path, token string, headers ...string) *liveStream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, "GET", h.url+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		cancel()
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	s := &liveStream{t: t, resp: resp, cancel: cancel, events: make(chan sseEvent, 1024)}
+	go s.read()
+	t.Cleanup(s.close)
+	return s
+}
+
+func (s *liveStream) read() {
+	defer close(s.events)
+	sc := bufio.NewScanner(s.resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var ev sseEvent
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if ev != (sseEvent{}) {
+				s.events <- ev
+			}
+			ev = sseEvent{}
+		case strings.HasPrefix(line, ":"):
+			ev.comment = strings.TrimSpace(strings.TrimPrefix(line, ":"))
+		case strings.HasPrefix(line, "id: "):
+			ev.id = strings.TrimPrefix(line, "id: ")
+		case strings.HasPrefix(line, "event: "):
+			ev.event = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			ev.data += strings.TrimPrefix(line, "data: ")
+		}
+	}
+}
+
+func (s *liveStream) close() {
+	s.cancel()
+	_ = s.resp.Body.Close()
+}
+
+// next is the next event (comments skipped), failing after wait.
+func (s *liveStream) next(wait time.Duration) sseEvent {
+	s.t.Helper()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				s.t.Fatal("the stream ended")
+			}
+			if ev.comment != "" {
+				continue
+			}
+			return ev
+		case <-timer.C:
+			s.t.Fatalf("no event within %s", wait)
+		}
+	}
+}
+
+// until reads events until one of type typ arrives, and returns all read.
+func (s *liveStream) until(typ string) []sseEvent {
+	s.t.Helper()
+	var out []sseEvent
+	for {
+		ev := s.next(10 * time.Second)
+		out = append(out, ev)
+		if ev.event == typ {
+			return out
+		}
+	}
+}
+
+// quiet fails if an event (not a comment) arrives within wait.
+func (s *liveStream) quiet(wait time.Duration) {
+	s.t.Helper()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				return
+			}
+			if ev.comment == "" {
+				s.t.Fatalf("unexpected event %s %s", ev.event, ev.data)
+			}
+		case <-timer.C:
+			return
+		}
+	}
+}
+
+func typesOf(evs []sseEvent) []string {
+	out := make([]string, len(evs))
+	for i, ev := range evs {
+		out[i] = ev.event
+	}
+	return out
+}
+
+func (h *hub) agentToken() string {
+	return h.token(auth.Claims{Subject: "agent-alice", Roles: []auth.Role{auth.Agent}, Tier: 1})
+}
+
+// contactFor records a phone contact about council tax for a new customer, returning
+// the customer's and the case's ids.
+func contactFor(t *testing.T, h *hub, family string) (customerID, caseID string) {
+	t.Helper()
+	ag := h.agent()
+	c := createCustomer(t, ag, contacthub.CustomerCreate{FamilyName: ptr(family)})
+	got := record(t, ag, contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: councilTax(), CustomerId: &c.Id})
+	cs, err := got.Case.Get()
+	if err != nil {
+		t.Fatal("no case")
+	}
+	return c.Id.String(), cs.Id.String()
+}
+
+func TestStream_AChangeMadeAfterConnectingArrivesWithItsId(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		s := h.openStream(t, "/v1/events/stream", h.agentToken())
+		customerID, caseID := contactFor(t, h, "Okafor")
+		got := s.until("case.opened")
+		if !slices.Contains(typesOf(got), "contact.recorded") && s.until("contact.recorded") == nil {
+			t.Fatal("no contact.recorded")
+		}
+		ev := got[len(got)-1]
+		var msg struct {
+			ID, Type, CustomerID, CaseID string
+		}
+		if err := json.Unmarshal([]byte(ev.data), &msg); err != nil {
+			t.Fatal(err)
+		}
+		if msg.ID != ev.id || msg.Type != "case.opened" || msg.CaseID != caseID || msg.CustomerID != customerID {
+			t.Fatalf("case.opened = id %q %+v, want the case %s of %s", ev.id, msg, caseID, customerID)
+		}
+		if _, err := uuid.Parse(ev.id); err != nil {
+			t.Fatalf("id %q: %v", ev.id, err)
+		}
+	})
+}
+
+func TestStream_FiltersSendOnlyWhatTheyName(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		tok := h.agentToken()
+		byType := h.openStream(t, "/v1/events/stream?type=case.opened,case.resolved", tok)
+		_, firstCase := contactFor(t, h, "First")
+		if ev := byType.next(10 * time.Second); ev.event != "case.opened" || !strings.Contains(ev.data, firstCase) {
+			t.Fatalf("type filter sent %s %s, want case.opened of %s", ev.event, ev.data, firstCase)
+		}
+		// The first case's events are out; the stream of that case hears none of the second's.
+		byCase := h.openStream(t, "/v1/events/stream?caseId="+firstCase, tok)
+		_, secondCase := contactFor(t, h, "Second")
+		if ev := byType.next(10 * time.Second); ev.event != "case.opened" || !strings.Contains(ev.data, secondCase) {
+			t.Fatalf("type filter sent %s %s, want case.opened of %s", ev.event, ev.data, secondCase)
+		}
+		byCase.quiet(500 * time.Millisecond)
+		ag := h.agent()
+		ag.AddCaseNoteWithResponse(ctx, uuid.MustParse(firstCase), nil, contacthub.NoteCreate{Text: "called back"})
+		if ev := byCase.next(10 * time.Second); ev.event != "case.note" || !strings.Contains(ev.data, firstCase) {
+			t.Fatalf("case filter sent %s %s, want the first case's note", ev.event, ev.data)
+		}
+
+		for _, bad := range []struct{ query, field string }{
+			{"type=case.opened&type=case.exploded", "type"}, {"queue=advisors,nowhere", "queue"}, {"caseId=42", "caseId"},
+		} {
+			resp, body := h.raw("GET", "/v1/events/stream?"+bad.query, tok, "", nil)
+			p := wantProblem(t, http.StatusUnprocessableEntity, body, resp.StatusCode, "invalid-value")
+			if !slices.Contains(fieldsOf(p), bad.field) {
+				t.Fatalf("%s: problem names %v, want %s", bad.query, fieldsOf(p), bad.field)
+			}
+		}
+	})
+}
+
+func TestStream_ResumingWithLastEventIDSendsExactlyWhatWasMissed(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		tok := h.agentToken()
+		s := h.openStream(t, "/v1/events/stream", tok)
+		contactFor(t, h, "Before")
+		seen := s.until("case.opened")
+		last := seen[len(seen)-1].id
+		s.close()
+
+		mark := len(h.toldAfter(0))
+		contactFor(t, h, "Missed")
+		contactFor(t, h, "AlsoMissed")
+		var missed []string
+		for _, m := range h.toldAfter(mark) {
+			missed = append(missed, m.ID)
+		}
+		// Whatever was sent after last and before the disconnect (the contact's other
+		// events) is missed too.
+		var want []string
+		for _, m := range h.toldAfter(0) {
+			if m.ID > last {
+				want = append(want, m.ID)
+			}
+		}
+		if len(want) < len(missed) {
+			t.Fatalf("want %v covers less than %v", want, missed)
+		}
+
+		for _, how := range []string{"header", "query"} {
+			var again *liveStream
+			if how == "header" {
+				again = h.openStream(t, "/v1/events/stream", tok, "Last-Event-ID", last)
+			} else {
+				again = h.openStream(t, "/v1/events/stream?lastEventId="+last, tok)
+			}
+			var got []string
+			for range want {
+				got = append(got, again.next(10*time.Second).id)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s: resumed with %v, want %v", how, got, want)
+			}
+			_, liveCase := contactFor(t, h, "Live"+how)
+			ev := again.next(10 * time.Second)
+			if slices.Contains(want, ev.id) || ev.id <= want[len(want)-1] {
+				t.Fatalf("%s: after the replay came %s again", how, ev.id)
+			}
+			after := append([]sseEvent{ev}, again.until("case.opened")...)
+			if !strings.Contains(after[len(after)-1].data, liveCase) {
+				t.Fatalf("%s: live after the replay: %v", how, typesOf(after))
+			}
+			want = nil // the next way resumes from the same id: it misses these too
+			for _, m := range h.toldAfter(0) {
+				if m.ID > last {
+					want = append(want, m.ID)
+				}
+			}
+			again.close()
+		}
+	})
+}
+
+func TestStream_AnIDNoLongerHeldStartsWithReset(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		old := uuid.Must(uuid.NewV7()).String() // never in the outbox, as if purged
+		s := h.openStream(t, "/v1/events/stream", h.agentToken(), "Last-Event-ID", old)
+		ev := s.next(10 * time.Second)
+		if ev.event != "reset" || ev.id != "" || !strings.Contains(ev.data, "reason") {
+			t.Fatalf("first event %+v, want reset", ev)
+		}
+		contactFor(t, h, "AfterReset")
+		s.until("case.opened")
+	})
+}
+
+func TestStream_HeartbeatsKeepAnIdleStreamOpen(t *testing.T) {
+	for _, b := range backends(t)[:1] {
+		h := startHub(t, b, func(c *config.Config) { c.StreamHeartbeat = 50 * time.Millisecond })
+		s := h.openStream(t, "/v1/events/stream", h.agentToken())
+		beats := 0
+		deadline := time.After(5 * time.Second)
+		for beats < 3 {
+			select {
+			case ev := <-s.events:
+				if ev.comment != "keep-alive" {
+					t.Fatalf("want keep-alive comments on an idle stream, got %+v", ev)
+				}
+				beats++
+			case <-deadline:
+				t.Fatalf("%d heartbeats in 5 s", beats)
+			}
+		}
+	}
+}
+
+func TestStream_AResidentHearsOnlyTheirOwnCasesInTheirWords(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		ag := h.agent()
+		amara := createCustomer(t, ag, contacthub.CustomerCreate{FamilyName: ptr("Okafor")})
+		s := h.openStream(t, "/v1/me/events/stream",
+			h.token(auth.Claims{Subject: "res-a", Roles: []auth.Role{auth.Citizen}, CustomerID: amara.Id.String()}))
+
+		contactFor(t, h, "SomeoneElse")
+		raised, err := citizen(h, amara.Id).ContactFromMyAccountWithResponse(ctx, nil,
+			contacthub.MyContactCreate{Service: contacthub.Service{Lgsl: 59}, Summary: ptr("I live alone now")})
+		if err != nil || raised.JSON201 == nil {
+			t.Fatalf("raise: %v %s", err, raised.Body)
+		}
+		caseID := raised.JSON201.Case.Id
+		ag.AddCaseNoteWithResponse(ctx, caseID, nil, contacthub.NoteCreate{Text: "INTERNAL: check for fraud markers"})
+		ag.AddCaseNoteWithResponse(ctx, caseID, nil, contacthub.NoteCreate{Text: "Please send a copy of your tenancy agreement.", Internal: ptr(false)})
+
+		var summaries []string
+		for len(summaries) < 3 {
+			ev := s.next(10 * time.Second)
+			for _, secret := range []string{"INTERNAL", "fraud", "agent-alice", "queue", "tier", "SomeoneElse", "actor"} {
+				if strings.Contains(ev.data, secret) {
+					t.Fatalf("a resident's stream leaks %q: %s", secret, ev.data)
+				}
+			}
+			var got contacthub.CitizenEvent
+			if err := json.Unmarshal([]byte(ev.data), &got); err != nil || got.Kind != ev.event || ev.id == "" {
+				t.Fatalf("event %+v: %v", ev, err)
+			}
+			summaries = append(summaries, got.Summary)
+		}
+		want := []string{"We opened your enquiry", "You contacted us online", "Message from the council: Please send a copy of your tenancy agreement."}
+		slices.Sort(summaries)
+		slices.Sort(want)
+		if !slices.Equal(summaries, want) {
+			t.Fatalf("summaries %q, want %q", summaries, want)
+		}
+		s.quiet(300 * time.Millisecond)
+	})
+}
+
+func TestStream_AChangeOnAnotherReplicaReachesTheStream(t *testing.T) {
+	for _, b := range backends(t) {
+		if b.RedisURL == "" {
+			continue
+		}
+		t.Run(b.Name, func(t *testing.T) {
+			a := startHub(t, b, nil)
+			other := startHubWith(t, b, a.cfg)
+			s := a.openStream(t, "/v1/events/stream", a.agentToken())
+			_, caseID := contactFor(t, other, "OnReplicaB")
+			got := s.until("case.opened")
+			if !strings.Contains(got[len(got)-1].data, caseID) {
+				t.Fatalf("replica A's stream heard %v, not the case %s made on B", typesOf(got), caseID)
+			}
+		})
+	}
+}

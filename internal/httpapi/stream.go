@@ -1,0 +1,345 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/event"
+	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/stream"
+	"github.com/council/contacthub/internal/timeline"
+)
+
+// The live streams (GET /v1/events/stream, GET /v1/me/events/stream) are Server-Sent
+// Events. A stream subscribes to this replica's broker first, then replays from the
+// outbox what the client missed (Last-Event-ID), then sends live messages, skipping
+// those the replay already sent: no gap, no repeat. It holds no database connection
+// while it waits, is outside the admission bound (the broker bounds streams itself),
+// is cut off when it falls behind, and ends when the hub shuts down.
+
+// EventStreams opens live streams of the bus's messages.
+type EventStreams interface {
+	Subscribe() (*stream.Subscription, error)
+}
+
+// EventReplay reads missed messages back from the outbox.
+type EventReplay interface {
+	Held(ctx context.Context, id string) (bool, error)
+	After(ctx context.Context, id string, limit int) ([]event.Message, error)
+}
+
+// Streams is what the live streams need.
+type Streams struct {
+	Live      EventStreams
+	Replay    EventReplay
+	Heartbeat time.Duration // between keep-alive comments; 0: 15 s
+}
+
+// longLived are the routes of streams: outside the admission bound of ordinary requests.
+var longLived = map[string]bool{"/v1/events/stream": true, "/v1/me/events/stream": true}
+
+// streamWriteWindow is how long one write to a stream may take before the client is
+// taken to be gone (it replaces the server's WriteTimeout, which would end every stream).
+const streamWriteWindow = 30 * time.Second
+
+func (h *handlers) StreamEvents(ctx context.Context, req api.StreamEventsRequestObject) (api.StreamEventsResponseObject, error) {
+	p := req.Params
+	f, err := h.streamFilter(p)
+	if err != nil {
+		return nil, err
+	}
+	s, err := h.openStream(ctx, lastEventID(p.LastEventID, p.LastEventId), func(m event.Message) (frame, bool) {
+		if !f.Match(m) {
+			return frame{}, false
+		}
+		return staffFrame(m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return eventStream{s}, nil
+}
+
+func (h *handlers) StreamMyEvents(ctx context.Context, req api.StreamMyEventsRequestObject) (api.StreamMyEventsResponseObject, error) {
+	me, err := h.myRecord(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mine := map[string]bool{}
+	page, err := h.cases.List(ctx, casework.Query{CustomerID: me.ID, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range page.Items {
+		mine[c.ID] = true
+	}
+	p := req.Params
+	s, err := h.openStream(ctx, lastEventID(p.LastEventID, p.LastEventId), func(m event.Message) (frame, bool) {
+		if m.CustomerID == me.ID && m.CaseID != "" {
+			mine[m.CaseID] = true // a case opened for them since the stream began
+		}
+		if m.CustomerID != me.ID && !mine[m.CaseID] {
+			return frame{}, false
+		}
+		return residentFrame(m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return myEventStream{s}, nil
+}
+
+// streamFilter reads a staff stream's filters; an unknown type or queue is refused.
+func (h *handlers) streamFilter(p api.StreamEventsParams) (stream.Filter, error) {
+	f := stream.Filter{Types: stream.SplitList(deref(p.Type)), Queues: stream.SplitList(deref(p.Queue)),
+		CaseIDs: stream.SplitList(deref(p.CaseId)), CustomerIDs: stream.SplitList(deref(p.CustomerId))}
+	var errs fault.Fields
+	known := map[string]bool{}
+	for _, t := range event.Types() {
+		known[t.Name] = true
+	}
+	for _, t := range f.Types {
+		if !known[t] {
+			errs.Add("type", fmt.Sprintf("%q is not an event type (GET /v1/event-types lists them)", t))
+		}
+	}
+	rules := h.router.Active()
+	for _, q := range f.Queues {
+		if _, ok := rules.Queue(q); !ok {
+			errs.Add("queue", fmt.Sprintf("%q is not a queue of the active rules", q))
+		}
+	}
+	for field, ids := range map[string][]string{"caseId": f.CaseIDs, "customerId": f.CustomerIDs} {
+		for i, id := range ids {
+			u, err := uuid.Parse(id)
+			if err != nil {
+				errs.Add(field, "must be UUIDs")
+				break
+			}
+			ids[i] = u.String()
+		}
+	}
+	return f, errs.Err()
+}
+
+// lastEventID is where a stream resumes: the header, else the query parameter.
+func lastEventID(header, query *uuid.UUID) string {
+	switch {
+	case header != nil:
+		return header.String()
+	case query != nil:
+		return query.String()
+	}
+	return ""
+}
+
+// frame is one Server-Sent Event.
+type frame struct {
+	id, event string
+	data      []byte // one line of JSON
+}
+
+func staffFrame(m event.Message) (frame, bool) {
+	data, err := json.Marshal(m)
+	if err != nil {
+		return frame{}, false
+	}
+	return frame{id: m.ID, event: m.Type, data: data}, true
+}
+
+// residentFrame is m as the resident sees it, if they see it at all.
+func residentFrame(m event.Message) (frame, bool) {
+	ev := timeline.Event{ID: m.ID, CustomerID: m.CustomerID, CaseID: m.CaseID, Kind: m.Type, Actor: m.Actor,
+		Raw: m.Data, OccurredAt: m.OccurredAt}
+	summary, shown := timeline.ForResident(ev, residentViews...)
+	if !shown {
+		return frame{}, false
+	}
+	data, err := json.Marshal(api.CitizenEvent{Kind: m.Type, OccurredAt: m.OccurredAt, Summary: summary})
+	if err != nil {
+		return frame{}, false
+	}
+	return frame{id: m.ID, event: m.Type, data: data}, true
+}
+
+// sse is one open stream, subscribed and with its first replayed page read.
+type sse struct {
+	sub       *stream.Subscription
+	replay    EventReplay
+	heartbeat time.Duration
+	ctx       context.Context
+	framing   func(event.Message) (frame, bool)
+	reset     bool            // the resume id is no longer held
+	page      []event.Message // the first page of the replay
+	last      string          // the id the replay has reached ("" when not resuming)
+}
+
+// openStream subscribes, then reads the first page missed since lastID, so that a
+// database that does not answer is refused before the stream starts.
+func (h *handlers) openStream(ctx context.Context, lastID string, framing func(event.Message) (frame, bool)) (*sse, error) {
+	if h.streams.Live == nil {
+		return nil, errors.New("live streams are not wired")
+	}
+	sub, err := h.streams.Live.Subscribe()
+	switch {
+	case errors.Is(err, stream.ErrFull):
+		p := newProblem(overloaded, "this replica serves as many live streams as it may; retry after the time in Retry-After")
+		p.retryAfter = 5 * time.Second
+		return nil, p
+	case err != nil:
+		p := newProblem(unavailable, "the hub is shutting down; reconnect")
+		p.retryAfter = time.Second
+		return nil, p
+	}
+	s := &sse{sub: sub, replay: h.streams.Replay, heartbeat: h.streams.Heartbeat, ctx: ctx, framing: framing, last: lastID}
+	if s.heartbeat <= 0 {
+		s.heartbeat = 15 * time.Second
+	}
+	if lastID != "" {
+		held, err := s.replay.Held(ctx, lastID)
+		if err == nil && held {
+			s.page, err = s.replay.After(ctx, lastID, stream.Page)
+		}
+		if err != nil {
+			sub.Close()
+			return nil, err
+		}
+		s.reset = !held
+	}
+	return s, nil
+}
+
+type eventStream struct{ s *sse }
+
+func (r eventStream) VisitStreamEventsResponse(w http.ResponseWriter) error { return r.s.serve(w) }
+
+type myEventStream struct{ s *sse }
+
+func (r myEventStream) VisitStreamMyEventsResponse(w http.ResponseWriter) error { return r.s.serve(w) }
+
+// resetData tells a resuming client that what it missed is no longer held.
+var resetData = []byte(`{"reason":"the last event id is older than the events the hub still holds (or unknown): reload what you show, then read on"}`)
+
+// serve writes the stream until the client goes, falls behind, or the hub shuts down.
+func (s *sse) serve(w http.ResponseWriter) error {
+	defer s.sub.Close()
+	rc := http.NewResponseController(w)
+	// The server's read timeout would cancel a long stream's context; it has read all
+	// the request there is.
+	_ = rc.SetReadDeadline(time.Time{})
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("X-Accel-Buffering", "no") // nginx: pass each event on at once
+	w.WriteHeader(http.StatusOK)
+	out := &sseWriter{w: w, rc: rc}
+	if err := out.flush(); err != nil {
+		return nil // the client went away
+	}
+	if s.reset {
+		out.write(frame{event: "reset", data: resetData})
+		s.last = ""
+	}
+	if err := s.replayAll(out); err != nil {
+		return err
+	}
+	if err := out.flush(); err != nil {
+		return nil
+	}
+	return s.live(out)
+}
+
+// replayAll sends the missed messages, a page at a time, each page one query.
+func (s *sse) replayAll(out *sseWriter) error {
+	page := s.page
+	s.page = nil
+	for len(page) > 0 {
+		for _, m := range page {
+			if f, ok := s.framing(m); ok {
+				out.write(f)
+			}
+			s.last = m.ID
+		}
+		if err := out.flush(); err != nil {
+			return nil
+		}
+		if len(page) < stream.Page {
+			return nil
+		}
+		var err error
+		if page, err = s.replay.After(s.ctx, s.last, stream.Page); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// live sends what the bus carries, skipping what the replay sent, with heartbeats.
+func (s *sse) live(out *sseWriter) error {
+	beat := time.NewTicker(s.heartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return nil
+		case <-s.sub.Done():
+			return nil // fell behind (the client resumes) or the hub is shutting down
+		case <-beat.C:
+			out.comment("keep-alive")
+		case m := <-s.sub.C():
+			if s.last != "" && m.ID <= s.last {
+				continue // sent by the replay already
+			}
+			if f, ok := s.framing(m); ok {
+				out.write(f)
+			}
+		}
+		if err := out.flush(); err != nil {
+			return nil
+		}
+	}
+}
+
+// sseWriter writes events, each write given its own deadline.
+type sseWriter struct {
+	w   http.ResponseWriter
+	rc  *http.ResponseController
+	err error
+}
+
+func (o *sseWriter) write(f frame) {
+	buf := make([]byte, 0, len(f.data)+len(f.id)+len(f.event)+32)
+	if f.id != "" {
+		buf = append(append(append(buf, "id: "...), f.id...), '\n')
+	}
+	buf = append(append(append(buf, "event: "...), f.event...), '\n')
+	buf = append(append(append(buf, "data: "...), f.data...), "\n\n"...)
+	o.send(buf)
+}
+
+func (o *sseWriter) comment(text string) { o.send([]byte(": " + text + "\n\n")) }
+
+func (o *sseWriter) send(b []byte) {
+	if o.err != nil {
+		return
+	}
+	_ = o.rc.SetWriteDeadline(time.Now().Add(streamWriteWindow))
+	_, o.err = o.w.Write(b)
+}
+
+// flush sends what was written; an error means the client is gone.
+func (o *sseWriter) flush() error {
+	if o.err != nil {
+		return o.err
+	}
+	_ = o.rc.SetWriteDeadline(time.Now().Add(streamWriteWindow))
+	o.err = o.rc.Flush()
+	return o.err
+}
