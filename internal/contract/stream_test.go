@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,8 +16,10 @@ import (
 	"github.com/google/uuid"
 
 	contacthub "github.com/council/contacthub/clients/go"
+	"github.com/council/contacthub/internal/app"
 	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/config"
+	"github.com/council/contacthub/internal/store/storetest"
 )
 
 // sseEvent is one Server-Sent Event as a client reads it; a comment is an event with
@@ -377,5 +382,63 @@ func TestStream_AChangeOnAnotherReplicaReachesTheStream(t *testing.T) {
 				t.Fatalf("replica A's stream heard %v, not the case %s made on B", typesOf(got), caseID)
 			}
 		})
+	}
+}
+
+func TestStream_GracefulShutdownEndsOpenStreams(t *testing.T) {
+	b := backends(t)[0]
+	cfg, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = t.TempDir()
+	cfg.DatabaseURL = storetest.FreshURL(t, b)
+	cfg.RedisURL, cfg.RedisPrefix = b.RedisURL, storetest.RedisPrefix(t, b)
+	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.StreamHeartbeat = 50 * time.Millisecond
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Addr = l.Addr().String()
+	l.Close()
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(ctx) }()
+	h := &hub{t: t, url: "http://" + cfg.Addr, app: a, cfg: cfg}
+	if h.key, err = auth.LoadOrCreateDevKey(cfg.DevKeyPath()); err != nil {
+		t.Fatal(err)
+	}
+	var s *liveStream
+	for range 50 { // until it listens
+		if c, err := net.Dial("tcp", cfg.Addr); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s = h.openStream(t, "/v1/events/stream", h.agentToken())
+	if ev := <-s.events; ev.comment != "keep-alive" {
+		t.Fatalf("first %+v", ev)
+	}
+	began := time.Now()
+	stop()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(cfg.ShutdownTimeout + time.Second):
+		t.Fatal("the shutdown waited on an open stream")
+	}
+	if took := time.Since(began); took > 2*time.Second {
+		t.Fatalf("shutdown took %s with a stream open", took)
+	}
+	for range s.events { // the stream has ended: its reader sees the end
 	}
 }
