@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -373,8 +374,8 @@ func TestStream_AChangeOnAnotherReplicaReachesTheStream(t *testing.T) {
 			continue
 		}
 		t.Run(b.Name, func(t *testing.T) {
-			a := startHub(t, b, nil)
-			other := startHubWith(t, b, a.cfg)
+			other := startHub(t, b, nil)
+			a := listeningReplica(t, other.cfg)
 			s := a.openStream(t, "/v1/events/stream", a.agentToken())
 			_, caseID := contactFor(t, other, "OnReplicaB")
 			got := s.until("case.opened")
@@ -441,4 +442,23 @@ func TestStream_GracefulShutdownEndsOpenStreams(t *testing.T) {
 	}
 	for range s.events { // the stream has ended: its reader sees the end
 	}
+}
+
+// listeningReplica is a replica of cfg's hub that publishes nothing itself (no outbox
+// dispatcher): what its streams hear came over the bus from another replica.
+func listeningReplica(t *testing.T, cfg config.Config) *hub {
+	t.Helper()
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	go a.Streams.Run(ctx, a.Bus.Subscribe(ctx))
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(func() { stop(); srv.Close(); a.Close() })
+	h := &hub{t: t, url: srv.URL, app: a, cfg: cfg}
+	if h.key, err = auth.LoadOrCreateDevKey(cfg.DevKeyPath()); err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
