@@ -462,3 +462,35 @@ func listeningReplica(t *testing.T, cfg config.Config) *hub {
 	}
 	return h
 }
+
+func TestStream_OutlivesTheServersReadAndWriteTimeouts(t *testing.T) {
+	h := startHub(t, backends(t)[0], func(c *config.Config) { c.StreamHeartbeat = 50 * time.Millisecond })
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As app.Serve sets them, shortened: a stream must not end with them.
+	srv := &http.Server{Handler: h.app.Handler(), ReadHeaderTimeout: time.Second, ReadTimeout: 200 * time.Millisecond,
+		WriteTimeout: 200 * time.Millisecond}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	direct := *h
+	direct.url = "http://" + l.Addr().String()
+	s := direct.openStream(t, "/v1/events/stream", h.agentToken())
+	until := time.Now().Add(time.Second)
+	for time.Now().Before(until) {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				t.Fatal("the stream ended with the server's timeouts")
+			}
+			if ev.comment != "keep-alive" {
+				t.Fatalf("%+v", ev)
+			}
+		case <-time.After(time.Second):
+			t.Fatal("the stream went quiet")
+		}
+	}
+	contactFor(t, h, "AfterTimeouts")
+	s.until("case.opened")
+}

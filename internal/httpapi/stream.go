@@ -73,20 +73,14 @@ func (h *handlers) StreamMyEvents(ctx context.Context, req api.StreamMyEventsReq
 	if err != nil {
 		return nil, err
 	}
-	mine := map[string]bool{}
-	page, err := h.cases.List(ctx, casework.Query{CustomerID: me.ID, Limit: 200})
+	caseIDs, err := h.caseIDsOf(ctx, me.ID)
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range page.Items {
-		mine[c.ID] = true
-	}
+	mine := stream.NewResident(me.ID, caseIDs)
 	p := req.Params
 	s, err := h.openStream(ctx, lastEventID(p.LastEventID, p.LastEventId), func(m event.Message) (frame, bool) {
-		if m.CustomerID == me.ID && m.CaseID != "" {
-			mine[m.CaseID] = true // a case opened for them since the stream began
-		}
-		if m.CustomerID != me.ID && !mine[m.CaseID] {
+		if !mine.Match(m) {
 			return frame{}, false
 		}
 		return residentFrame(m)
@@ -95,6 +89,23 @@ func (h *handlers) StreamMyEvents(ctx context.Context, req api.StreamMyEventsReq
 		return nil, err
 	}
 	return myEventStream{s}, nil
+}
+
+// caseIDsOf lists the ids of a customer's cases, a page per query.
+func (h *handlers) caseIDsOf(ctx context.Context, customerID string) ([]string, error) {
+	var ids []string
+	for after := ""; ; {
+		page, err := h.cases.List(ctx, casework.Query{CustomerID: customerID, Limit: 200, After: after})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range page.Items {
+			ids = append(ids, c.ID)
+		}
+		if after = page.NextCursor; after == "" {
+			return ids, nil
+		}
+	}
 }
 
 // streamFilter reads a staff stream's filters; an unknown type or queue is refused.

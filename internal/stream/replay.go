@@ -85,3 +85,32 @@ func SplitList(values []string) []string {
 	}
 	return out
 }
+
+// Resident picks the messages a resident's stream may consider: those of their own
+// record and of their own cases (what each says to them is the resident views' to
+// decide). Cases opened for them while the stream is open join as their messages pass.
+type Resident struct {
+	customerID string
+	cases      map[string]bool
+}
+
+// NewResident is the resident whose record is customerID, with their cases so far.
+func NewResident(customerID string, caseIDs []string) *Resident {
+	r := &Resident{customerID: customerID, cases: map[string]bool{}}
+	for _, id := range caseIDs {
+		r.cases[id] = true
+	}
+	return r
+}
+
+// Match reports whether m is about the resident's record or one of their cases. Not
+// safe for concurrent use: one stream calls it.
+func (r *Resident) Match(m event.Message) bool {
+	if m.CustomerID == r.customerID {
+		if m.CaseID != "" {
+			r.cases[m.CaseID] = true
+		}
+		return true
+	}
+	return m.CaseID != "" && r.cases[m.CaseID]
+}
