@@ -200,6 +200,8 @@ func (a *App) buildHandler(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(a.DB.DB.DB, "contacthub"))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "contacthub_event_streams_open",
+		Help: "Live event streams open on this replica."}, func() float64 { return float64(a.Streams.Open()) }))
 	deps := httpapi.Deps{
 		Spec: spec, Verifier: a.verifier, Customers: a.Customers, Contacts: a.Contacts, Cases: a.Cases,
 		Referrals: a.Referrals, Catalogue: a.Catalogue, Router: a.Router, Work: a.Cases, Reports: report.New(a.DB),

@@ -132,7 +132,9 @@ func observe(log *slog.Logger, m *metrics) echo.MiddlewareFunc {
 			elapsed := time.Since(start)
 			code := strconv.Itoa(status)
 			m.requests.WithLabelValues(route, c.Request().Method, code).Inc()
-			m.latency.WithLabelValues(route, c.Request().Method, code).Observe(elapsed.Seconds())
+			if !longLived[route] { // a stream's hours would say nothing of how fast the hub answers
+				m.latency.WithLabelValues(route, c.Request().Method, code).Observe(elapsed.Seconds())
+			}
 			level := slog.LevelInfo
 			switch {
 			case status == http.StatusServiceUnavailable:
