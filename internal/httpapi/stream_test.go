@@ -1,0 +1,81 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/council/contacthub/internal/event"
+)
+
+func TestResidentFrame_ShowsWhatTheResidentSeesAndNothingInternal(t *testing.T) {
+	at := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	staff := event.Actor{Subject: "agent-alice", Role: "agent"}
+	for _, tc := range []struct {
+		name, typ, data string
+		want        string // the summary; "" when nothing is sent
+	}{
+		{"opened", "case.opened", `{"service":58,"queue":"fraud","tier":3}`, "We opened your enquiry"},
+		{"note for them", "case.note", `{"text":"Please send your tenancy agreement.","internal":false}`,
+			"Message from the council: Please send your tenancy agreement."},
+		{"internal note", "case.note", `{"text":"INTERNAL: fraud markers","internal":true}`, ""},
+		{"note without its flag", "case.note", `{"text":"who knows"}`, ""},
+		{"claimed", "case.claimed", `{"queue":"fraud"}`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := event.Message{ID: "0193a6f0-5c1e-7b2a-9d4e-2f1c3b8a7e10", Type: tc.typ, OccurredAt: at, CustomerID: "c", CaseID: "k",
+				Queue: "fraud", Actor: staff, Data: json.RawMessage(tc.data)}
+			f, shown := residentFrame(m)
+			if shown != (tc.want != "") {
+				t.Fatalf("shown = %v, want %v", shown, tc.want != "")
+			}
+			if !shown {
+				return
+			}
+			var got map[string]any
+			if err := json.Unmarshal(f.data, &got); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]any{"kind": tc.typ, "occurredAt": "2026-11-30T10:00:00Z", "summary": tc.want}
+			if d := cmp.Diff(want, got); d != "" || f.id != m.ID || f.event != tc.typ {
+				t.Fatalf("frame %s %s (-want +got):\n%s", f.id, f.event, d)
+			}
+		})
+	}
+}
+
+func TestSSEWriter_WritesOneEventPerBlankLineWithOneLineOfData(t *testing.T) {
+	m := event.Message{ID: "id-1", Type: "case.opened", Data: json.RawMessage("{\n  \"a\": 1\n}")}
+	f, ok := staffFrame(m)
+	if !ok {
+		t.Fatal("not framed")
+	}
+	rec := httptest.NewRecorder()
+	out := &sseWriter{w: rec, rc: http.NewResponseController(rec)}
+	out.write(f)
+	out.write(frame{event: "reset", data: resetData})
+	out.comment("keep-alive")
+	if err := out.flush(); err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(rec.Body.String(), "\n\n")
+	if len(blocks) != 4 || blocks[3] != "" {
+		t.Fatalf("want three blocks each ended by a blank line: %q", rec.Body.String())
+	}
+	lines := strings.Split(blocks[0], "\n")
+	if len(lines) != 3 || lines[0] != "id: id-1" || lines[1] != "event: case.opened" ||
+		!strings.HasPrefix(lines[2], `data: {"id":"id-1","type":"case.opened"`) || !strings.HasSuffix(lines[2], `"data":{"a":1}}`) {
+		t.Fatalf("event block %q", blocks[0])
+	}
+	if !strings.HasPrefix(blocks[1], "event: reset\ndata: {") || strings.Contains(blocks[1], "id:") {
+		t.Fatalf("reset block %q", blocks[1])
+	}
+	if blocks[2] != ": keep-alive" {
+		t.Fatalf("heartbeat %q", blocks[2])
+	}
+}
