@@ -18,7 +18,7 @@ func TestResidentFrame_ShowsWhatTheResidentSeesAndNothingInternal(t *testing.T) 
 	staff := event.Actor{Subject: "agent-alice", Role: "agent"}
 	for _, tc := range []struct {
 		name, typ, data string
-		want        string // the summary; "" when nothing is sent
+		want            string // the summary; "" when nothing is sent
 	}{
 		{"opened", "case.opened", `{"service":58,"queue":"fraud","tier":3}`, "We opened your enquiry"},
 		{"note for them", "case.note", `{"text":"Please send your tenancy agreement.","internal":false}`,
