@@ -36,6 +36,7 @@ import (
 	"github.com/council/contacthub/internal/satisfaction"
 	"github.com/council/contacthub/internal/sms"
 	"github.com/council/contacthub/internal/store"
+	"github.com/council/contacthub/internal/webhook"
 )
 
 // App is a wired hub.
@@ -50,6 +51,7 @@ type App struct {
 	Cases     *casework.Cases
 	Contacts  *intake.Intake
 	Referrals *referral.Referrals
+	Webhooks  *webhook.Subscriptions
 	Router    *routing.Router
 	Ratings   *satisfaction.Ratings
 	Surveys   *satisfaction.Surveys
@@ -111,6 +113,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Cases = casework.New(db, a.Catalogue, a.Router)
 	a.Contacts = intake.New(db, a.Customers, a.Cases, a.Catalogue, a.Router)
 	a.Referrals = referral.New(db, a.Cases, a.Catalogue)
+	a.Webhooks = webhook.NewSubscriptions(db, a.Catalogue, a.Router, cfg.WebhookAllowPrivate)
 	a.rules = rules
 	provider, err := smsProvider(cfg)
 	if err != nil {
@@ -208,7 +211,7 @@ func (a *App) buildHandler(ctx context.Context) error {
 		MaxBodyBytes: a.cfg.MaxBodyBytes, RateLimitPerMinute: a.cfg.RateLimitPerMinute,
 		RateLimitIPPerMinute: a.cfg.RateLimitIPPerMinute, TrustedProxies: a.cfg.TrustedProxies,
 		MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,
-		Idempotency: a.keys,
+		Idempotency: a.keys, Webhooks: a.Webhooks,
 	}
 	if a.redis != nil {
 		if deps.Limiter, err = kv.NewFallbackLimiter(kv.NewRedisLimiter(a.redis, a.cfg.RedisPrefix), a.log, reg); err != nil {

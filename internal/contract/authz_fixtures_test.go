@@ -101,6 +101,7 @@ func authzHub(t *testing.T, b backend) *hub {
 		c.NotifyCallbackToken = authzNotifyToken
 		c.TwilioAuthToken, c.PublicURL = authzTwilioToken, authzPublicURL
 		c.RatingIPPerMinute, c.RatingPagePerMinute = 100000, 100000
+		c.WebhookAllowPrivate = true
 	})
 }
 
@@ -393,4 +394,24 @@ func own(res resource, a, b string) string {
 		return uuid.NewString()
 	}
 	return a
+}
+
+// authzWebhookURL is where the table's subscriptions point: nothing listens there, and
+// the hub is told private destinations are allowed.
+const authzWebhookURL = "http://127.0.0.1:9/authz-hook"
+
+// webhook is a subscription for a cell: own is made with the caller's subject, other
+// with another integration's.
+func (w *world) webhook(t *testing.T, r role, res resource) string {
+	t.Helper()
+	if res == missingResource {
+		return uuid.NewString()
+	}
+	owner := "integration-other"
+	if res == ownResource && subjects[r] != "" {
+		owner = subjects[r]
+	}
+	token := w.h.token(auth.Claims{Subject: owner, Roles: []auth.Role{auth.Integration}})
+	return w.call(t, token, "POST", "/v1/webhooks", js{"url": authzWebhookURL, "eventTypes": []string{"case.resolved"}},
+		http.StatusCreated)["id"].(string)
 }

@@ -149,6 +149,16 @@ landlordContact               401            403          201/404/404   403     
 landlordContact+endedTenancy  401            403          422           403           403           403           403           403
 listLandlordCases             401            403          200           403           403           403           403           403
 getLandlordTakeUp             401            403          403            403           403           200           200           403
+
+# Webhooks: admins manage any subscription, an integration its own (own: made with the
+# caller's subject; other: another integration's, which an integration cannot tell from
+# one that does not exist).
+createWebhook                 401            403          403            403           403           403           201           201
+listWebhooks                  401            403          403            403           403           403           200           200
+getWebhook                    401            403          403            403           403           403           200/200/404   200/404/404
+updateWebhook                 401            403          403            403           403           403           200/200/404   200/404/404
+deleteWebhook                 401            403          403            403           403           403           204/204/404   204/404/404
+rotateWebhookSecret           401            403          403            403           403           403           200/200/404   200/404/404
 `
 
 // authzRow is one line of the table.
@@ -331,6 +341,22 @@ func authzTries() map[string]authzTry {
 		}},
 		"getCatalogue":   {req: fixed(get("/v1/catalogue"))},
 		"listEventTypes": {req: fixed(get("/v1/event-types"))},
+
+		// Webhooks.
+		"createWebhook": {req: fixed(post("/v1/webhooks", js{"url": authzWebhookURL, "eventTypes": []string{"*"}}))},
+		"listWebhooks":  {req: fixed(get("/v1/webhooks"))},
+		"getWebhook": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			return get("/v1/webhooks/" + w.webhook(t, r, res))
+		}, check: idIsPath},
+		"updateWebhook": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			return patch("/v1/webhooks/"+w.webhook(t, r, res), js{"description": "changed"})
+		}, check: idIsPath},
+		"deleteWebhook": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			return cellReq{method: "DELETE", path: "/v1/webhooks/" + w.webhook(t, r, res)}
+		}},
+		"rotateWebhookSecret": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			return post("/v1/webhooks/"+w.webhook(t, r, res)+"/rotate-secret", js{"overlapSeconds": 60})
+		}},
 
 		// Routing and queues.
 		"listRuleSets": {req: fixed(get("/v1/routing/rules"))},
