@@ -2218,6 +2218,16 @@ type WebhookCreate struct {
 	Url string `json:"url"`
 }
 
+// WebhookEndpointDisabledEvent `webhook.endpoint_disabled`: the hub stopped delivering to a subscription whose endpoint failed for 5 days.
+type WebhookEndpointDisabledEvent struct {
+	FailingSince time.Time `json:"failingSince"`
+
+	// Owner The subject that made the subscription.
+	Owner          string             `json:"owner"`
+	Reason         string             `json:"reason"`
+	SubscriptionId openapi_types.UUID `json:"subscriptionId"`
+}
+
 // WebhookFilter Only events of this service and/or queue (events without one do not match).
 type WebhookFilter struct {
 	// Queue A queue of the active routing rules.
@@ -3502,6 +3512,32 @@ func (t *EventMessage_Data) FromRulesActivatedEvent(v RulesActivatedEvent) error
 
 // MergeRulesActivatedEvent performs a merge with any union data inside the EventMessage_Data, using the provided RulesActivatedEvent
 func (t *EventMessage_Data) MergeRulesActivatedEvent(v RulesActivatedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsWebhookEndpointDisabledEvent returns the union data inside the EventMessage_Data as a WebhookEndpointDisabledEvent
+func (t EventMessage_Data) AsWebhookEndpointDisabledEvent() (WebhookEndpointDisabledEvent, error) {
+	var body WebhookEndpointDisabledEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWebhookEndpointDisabledEvent overwrites any union data inside the EventMessage_Data as the provided WebhookEndpointDisabledEvent
+func (t *EventMessage_Data) FromWebhookEndpointDisabledEvent(v WebhookEndpointDisabledEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWebhookEndpointDisabledEvent performs a merge with any union data inside the EventMessage_Data, using the provided WebhookEndpointDisabledEvent
+func (t *EventMessage_Data) MergeWebhookEndpointDisabledEvent(v WebhookEndpointDisabledEvent) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err

@@ -59,8 +59,11 @@ type App struct {
 	// Bus carries outbox messages to every replica (Redis) or within this one.
 	Bus        Bus
 	Dispatcher *outbox.Dispatcher
-	keys       *idempotency.Store
-	handler    http.Handler
+	// FanOut and Sender deliver the outbox to webhook subscriptions.
+	FanOut  *webhook.FanOut
+	Sender  *webhook.Sender
+	keys    *idempotency.Store
+	handler http.Handler
 }
 
 // Bus publishes outbox messages and lets parts of the hub listen to them.
@@ -134,6 +137,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.Bus = outbox.NewMemoryBus()
 	}
 	a.Dispatcher = outbox.NewDispatcher(db, a.Bus, log)
+	a.FanOut = webhook.NewFanOut(db)
+	a.Sender = webhook.NewSender(db, webhook.NewClient(cfg.WebhookAllowPrivate), log)
+	a.Sender.First = cfg.WebhookRetryFirst
 	a.keys = idempotency.New(db, cfg.IdempotencyTTL, idempotencyWait)
 	return a, nil
 }
@@ -301,9 +307,11 @@ func (a *App) Serve(ctx context.Context) error {
 }
 
 // Start runs the background work of a replica until ctx ends: publishing the outbox,
-// following rule-set activations, sweeping what expires.
+// delivering it to webhooks, following rule-set activations, sweeping what expires.
 func (a *App) Start(ctx context.Context) {
 	go a.Dispatcher.Run(ctx)
+	go a.FanOut.Run(ctx, a.cfg.WebhookPoll, a.log)
+	go a.Sender.Run(ctx, a.cfg.WebhookPoll)
 	go a.Router.Watch(ctx, a.Bus.Subscribe(ctx), a.cfg.RulesPoll)
 	go a.sweep(ctx)
 	go a.Surveys.Run(ctx, a.cfg.SurveyPoll)
