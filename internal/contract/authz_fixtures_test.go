@@ -415,3 +415,21 @@ func (w *world) webhook(t *testing.T, r role, res resource) string {
 	return w.call(t, token, "POST", "/v1/webhooks", js{"url": authzWebhookURL, "eventTypes": []string{"case.resolved"}},
 		http.StatusCreated)["id"].(string)
 }
+
+// deadDelivery is a subscription for a cell (see webhook) with a dead delivery to retry;
+// for no resource, ids that do not exist.
+func (w *world) deadDelivery(t *testing.T, r role, res resource) (string, string) {
+	t.Helper()
+	if res == missingResource {
+		return uuid.NewString(), uuid.NewString()
+	}
+	sub, id := w.webhook(t, r, res), uuid.NewString()
+	db := w.h.app.DB
+	now := time.Now().UTC()
+	if _, err := db.Exec(db.Rebind(`INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, msg_key, body,
+ status, attempts, retry_from, next_attempt_at, created_at, finished_at) VALUES (?, ?, ?, 'case.resolved', 'k', '{}', 'dead', 12, ?, ?, ?, ?)`),
+		id, sub, uuid.NewString(), now, now, now, now); err != nil {
+		t.Fatal(err)
+	}
+	return sub, id
+}

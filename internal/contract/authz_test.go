@@ -159,6 +159,9 @@ getWebhook                    401            403          403            403    
 updateWebhook                 401            403          403            403           403           403           200/200/404   200/404/404
 deleteWebhook                 401            403          403            403           403           403           204/204/404   204/404/404
 rotateWebhookSecret           401            403          403            403           403           403           200/200/404   200/404/404
+listWebhookDeliveries         401            403          403            403           403           403           200/200/404   200/404/404
+retryWebhookDelivery          401            403          403            403           403           403           200/200/404   200/404/404
+replayWebhook                 401            403          403            403           403           403           202/202/404   202/404/404
 `
 
 // authzRow is one line of the table.
@@ -353,6 +356,16 @@ func authzTries() map[string]authzTry {
 		}, check: idIsPath},
 		"deleteWebhook": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
 			return cellReq{method: "DELETE", path: "/v1/webhooks/" + w.webhook(t, r, res)}
+		}},
+		"listWebhookDeliveries": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			return get("/v1/webhooks/" + w.webhook(t, r, res) + "/deliveries")
+		}},
+		"retryWebhookDelivery": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			sub, delivery := w.deadDelivery(t, r, res)
+			return post("/v1/webhooks/"+sub+"/deliveries/"+delivery+"/retry", nil)
+		}},
+		"replayWebhook": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			return post("/v1/webhooks/"+w.webhook(t, r, res)+"/replay", js{"from": day.Add(-time.Hour).Format(time.RFC3339), "to": day.Add(time.Hour).Format(time.RFC3339)})
 		}},
 		"rotateWebhookSecret": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
 			return post("/v1/webhooks/"+w.webhook(t, r, res)+"/rotate-secret", js{"overlapSeconds": 60})

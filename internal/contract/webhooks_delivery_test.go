@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -318,5 +320,67 @@ func TestWebhooks_FiltersHold(t *testing.T) {
 		check("by type", byType, func(d received) bool { return d.msg.Type == "case.resolved" || d.msg.Type == "contact.recorded" })
 		check("by service", byService, func(d received) bool { return d.msg.Data.Service == 61 })
 		check("by queue", byQueue, func(d received) bool { return d.msg.Data.Queue == tier3Queue })
+	})
+}
+
+func TestWebhooks_TheLogShowsEachDeliveryAndARefusedOneCanBeRetriedOrReplayed(t *testing.T) {
+	eachWebhookBackend(t, func(t *testing.T, h *hub) {
+		var accept atomic.Bool
+		r := newReceiver(t, func(string, int) int {
+			if accept.Load() {
+				return http.StatusNoContent
+			}
+			return http.StatusGone
+		})
+		tok := integrationToken(h, "crm")
+		start := time.Now().UTC()
+		sub, _ := h.subscribe(t, tok, r, map[string]any{"eventTypes": []string{"case.resolved"}})
+		_, caseID := h.newCase(t, 57)
+		h.resolve(t, caseID)
+		r.waitFor("the resolution", resolvedCase(caseID))
+		h.drainWebhooks(t)
+
+		status, log, raw := h.call(t, tok, "GET", "/v1/webhooks/"+sub+"/deliveries", nil)
+		if status != http.StatusOK || len(log["items"].([]any)) != 1 {
+			t.Fatalf("log: %d %s", status, raw)
+		}
+		d := log["items"].([]any)[0].(map[string]any)
+		if d["status"] != "failed" || d["attempts"] != 1.0 || d["lastStatusCode"] != 410.0 || d["type"] != "case.resolved" || d["finishedAt"] == nil {
+			t.Errorf("a refused delivery: %s", raw)
+		}
+		if status, _, _ := h.call(t, integrationToken(h, "someone-else"), "GET", "/v1/webhooks/"+sub+"/deliveries", nil); status != http.StatusNotFound {
+			t.Errorf("another integration read the log: %d", status)
+		}
+
+		accept.Store(true)
+		id := d["id"].(string)
+		status, retried, raw := h.call(t, tok, "POST", "/v1/webhooks/"+sub+"/deliveries/"+id+"/retry", nil)
+		if status != http.StatusOK || retried["status"] != "pending" {
+			t.Fatalf("retry: %d %s", status, raw)
+		}
+		r.waitFor("the retry", func(got []received) bool { return len(got) == 2 })
+		h.drainWebhooks(t)
+		if status, _, raw := h.call(t, tok, "POST", "/v1/webhooks/"+sub+"/deliveries/"+id+"/retry", nil); status != http.StatusConflict {
+			t.Errorf("retry of a succeeded delivery: %d %s", status, raw)
+		}
+		_, log, _ = h.call(t, tok, "GET", "/v1/webhooks/"+sub+"/deliveries", nil)
+		if d := log["items"].([]any)[0].(map[string]any); d["status"] != "succeeded" || d["attempts"] != 2.0 || d["lastStatusCode"] != 204.0 {
+			t.Errorf("after the retry: %v", d)
+		}
+
+		status, replay, raw := h.call(t, tok, "POST", "/v1/webhooks/"+sub+"/replay", map[string]any{
+			"from": start.Add(-time.Minute).Format(time.RFC3339Nano), "to": time.Now().UTC().Add(time.Minute).Format(time.RFC3339Nano)})
+		if status != http.StatusAccepted || replay["queued"] != 1.0 {
+			t.Fatalf("replay: %d %s", status, raw)
+		}
+		got := r.waitFor("the replay", func(got []received) bool { return len(got) == 3 })
+		if got[2].header.Get("webhook-id") != got[0].header.Get("webhook-id") {
+			t.Errorf("a replayed event has another webhook-id")
+		}
+		status, _, raw = h.call(t, tok, "POST", "/v1/webhooks/"+sub+"/replay", map[string]any{
+			"from": start.Format(time.RFC3339), "to": start.Add(-time.Hour).Format(time.RFC3339)})
+		if p := wantProblem(t, http.StatusUnprocessableEntity, raw, status, "invalid-value"); !slices.Contains(fieldsOf(p), "to") {
+			t.Errorf("a backwards range: %v", fieldsOf(p))
+		}
 	})
 }

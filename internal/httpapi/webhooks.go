@@ -18,6 +18,9 @@ type Webhooks interface {
 	Update(ctx context.Context, who webhook.Owner, id string, expected int, p webhook.Patch) (webhook.Subscription, error)
 	Delete(ctx context.Context, who webhook.Owner, id string) error
 	RotateSecret(ctx context.Context, who webhook.Owner, id string, overlap time.Duration) (webhook.Subscription, webhook.Secret, error)
+	Deliveries(ctx context.Context, who webhook.Owner, subID, after string, limit int) ([]webhook.Delivery, string, error)
+	Retry(ctx context.Context, who webhook.Owner, subID, deliveryID string) (webhook.Delivery, error)
+	Replay(ctx context.Context, who webhook.Owner, subID string, from, to time.Time) (int, error)
 }
 
 // ownerFrom is the caller as the webhook rules see it.
@@ -92,6 +95,47 @@ func (h *handlers) RotateWebhookSecret(ctx context.Context, req api.RotateWebhoo
 	}
 	return api.RotateWebhookSecret200JSONResponse{Body: toWebhookWithSecret(sub, secret),
 		Headers: api.RotateWebhookSecret200ResponseHeaders{ETag: etag(sub.Version)}}, nil
+}
+
+func (h *handlers) ListWebhookDeliveries(ctx context.Context, req api.ListWebhookDeliveriesRequestObject) (api.ListWebhookDeliveriesResponseObject, error) {
+	ds, next, err := h.webhooks.Deliveries(ctx, ownerFrom(ctx), req.WebhookId.String(), deref(req.Params.Cursor), limitOf(req.Params.Limit))
+	if err != nil {
+		return nil, err
+	}
+	out := api.ListWebhookDeliveries200JSONResponse{Items: make([]api.WebhookDelivery, 0, len(ds))}
+	for _, d := range ds {
+		out.Items = append(out.Items, toWebhookDelivery(d))
+	}
+	if next != "" {
+		out.NextCursor = &next
+	}
+	return out, nil
+}
+
+func (h *handlers) RetryWebhookDelivery(ctx context.Context, req api.RetryWebhookDeliveryRequestObject) (api.RetryWebhookDeliveryResponseObject, error) {
+	d, err := h.webhooks.Retry(ctx, ownerFrom(ctx), req.WebhookId.String(), req.DeliveryId.String())
+	if err != nil {
+		return nil, err
+	}
+	return api.RetryWebhookDelivery200JSONResponse(toWebhookDelivery(d)), nil
+}
+
+func (h *handlers) ReplayWebhook(ctx context.Context, req api.ReplayWebhookRequestObject) (api.ReplayWebhookResponseObject, error) {
+	n, err := h.webhooks.Replay(ctx, ownerFrom(ctx), req.WebhookId.String(), req.Body.From, req.Body.To)
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplayWebhook202JSONResponse{Queued: n}, nil
+}
+
+func toWebhookDelivery(d webhook.Delivery) api.WebhookDelivery {
+	out := api.WebhookDelivery{Id: mustUUID(d.ID), EventId: mustUUID(d.EventID), Type: d.EventType,
+		Status: api.WebhookDeliveryStatus(d.Status), Attempts: d.Attempts, LastStatusCode: d.LastStatus,
+		LastLatencyMs: d.LastLatencyMS, NextAttemptAt: d.NextAttemptAt, CreatedAt: d.CreatedAt, FinishedAt: d.FinishedAt}
+	if d.LastError != "" {
+		out.LastError = &d.LastError
+	}
+	return out
 }
 
 func fromWebhookFilter(f *api.WebhookFilter) webhook.Filter {

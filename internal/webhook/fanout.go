@@ -56,7 +56,7 @@ const (
 	selectUnfanned = `SELECT id, msg_key, payload, created_at FROM outbox WHERE fanned_out_at IS NULL ORDER BY id LIMIT ?`
 	selectEnabled  = `SELECT id, event_types, filter_service, filter_queue, created_at FROM webhook_subscriptions WHERE enabled = ?`
 	insertDelivery = `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, msg_key, body, status,
- attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+ attempts, retry_from, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
  ON CONFLICT (subscription_id, event_id) DO NOTHING`
 	markFanned    = `UPDATE outbox SET fanned_out_at = ? WHERE id IN (?)`
 	advanceFanOut = `UPDATE webhook_fanout SET last_id = ?, updated_at = ? WHERE id = 1`
@@ -135,7 +135,7 @@ func (f *FanOut) fanOne(ctx context.Context, tx *sqlx.Tx, m outboxRow, subs []ma
 			}
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(insertDelivery), store.NewID(), s.ID, msg.ID, msg.Type, m.Key,
-			string(body), now, now); err != nil {
+			string(body), now, now, now); err != nil {
 			return fmt.Errorf("insert delivery: %w", store.MapError(err))
 		}
 	}

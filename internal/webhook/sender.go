@@ -66,7 +66,7 @@ type dueRow struct {
 	EventID        string         `db:"event_id"`
 	Body           string         `db:"body"`
 	Attempts       int            `db:"attempts"`
-	CreatedAt      time.Time      `db:"created_at"`
+	RetryFrom      time.Time      `db:"retry_from"`
 	URL            string         `db:"url"`
 	Secret         string         `db:"secret"`
 	PreviousSecret *string        `db:"previous_secret"`
@@ -80,7 +80,7 @@ func (d dueRow) secrets(now time.Time) []Secret {
 const (
 	anyDue = `SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1`
 	// The oldest pending delivery of each (subscription, key) that is due.
-	selectDue = `SELECT d.id, d.subscription_id, d.event_id, d.body, d.attempts, d.created_at,
+	selectDue = `SELECT d.id, d.subscription_id, d.event_id, d.body, d.attempts, d.retry_from,
  s.url, s.secret, s.previous_secret, s.previous_secret_until
  FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
  WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND s.enabled = ?
@@ -243,7 +243,7 @@ func (s *Sender) record(ctx context.Context, d dueRow, a attempt) error {
 			if a.err == "" {
 				errText = fmt.Sprintf("the receiver answered %d", a.status)
 			}
-			if now.Sub(d.CreatedAt) >= s.Window {
+			if now.Sub(d.RetryFrom) >= s.Window {
 				state, finished = Dead, now
 			} else {
 				next = now.Add(max(Backoff(n, s.First, nil), a.wait))

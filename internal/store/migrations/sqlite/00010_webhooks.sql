@@ -23,7 +23,7 @@ CREATE TABLE webhook_subscriptions (
 CREATE INDEX webhook_subscriptions_owner ON webhook_subscriptions (owner_subject, id);
 
 -- One delivery of one event to one subscription; retried until it succeeds, fails for
--- good (a 4xx) or its retry window ends (dead). Per (subscription, msg_key) only the
+-- good (a 4xx) or its retry window, from retry_from, ends (dead). Per (subscription, msg_key) only the
 -- oldest pending delivery is sent, so a receiver hears a case's events in order.
 CREATE TABLE webhook_deliveries (
     id              TEXT PRIMARY KEY,
@@ -34,6 +34,7 @@ CREATE TABLE webhook_deliveries (
     body            TEXT NOT NULL,
     status          TEXT NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
+    retry_from      DATETIME NOT NULL,
     next_attempt_at DATETIME NOT NULL,
     last_status     INTEGER,
     last_error      TEXT NOT NULL DEFAULT '',
