@@ -384,3 +384,61 @@ func TestWebhooks_TheLogShowsEachDeliveryAndARefusedOneCanBeRetriedOrReplayed(t 
 		}
 	})
 }
+
+// waitUntil polls cond until it holds, or fails after 15 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 15 s for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestWebhooks_AFailingEndpointIsDisabledAfterFiveDaysAndADeliveryDiesAfterItsWindow(t *testing.T) {
+	eachWebhookBackend(t, func(t *testing.T, h *hub) {
+		down := newReceiver(t, func(string, int) int { return http.StatusServiceUnavailable })
+		tok := integrationToken(h, "crm")
+		failing, _ := h.subscribe(t, tok, down, map[string]any{"eventTypes": []string{"case.opened"}})
+		dying, _ := h.subscribe(t, tok, down, map[string]any{"eventTypes": []string{"case.resolved"}})
+		db := h.app.DB
+		if _, err := db.Exec(db.Rebind("UPDATE webhook_subscriptions SET failing_since = ? WHERE id = ?"),
+			time.Now().UTC().Add(-6*24*time.Hour), failing); err != nil {
+			t.Fatal(err)
+		}
+		_, caseID := h.newCase(t, 57)
+
+		waitUntil(t, "the failing subscription disabled", func() bool {
+			_, sub, _ := h.call(t, tok, "GET", "/v1/webhooks/"+failing, nil)
+			return sub["enabled"] == false && sub["disabledReason"] != nil
+		})
+		var payloads []string
+		if err := db.Select(&payloads, "SELECT payload FROM outbox WHERE topic = 'webhook.endpoint_disabled'"); err != nil {
+			t.Fatal(err)
+		}
+		if len(payloads) != 1 || !strings.Contains(payloads[0], failing) || strings.Contains(payloads[0], "whsec_") || strings.Contains(payloads[0], "receiver-token") {
+			t.Errorf("endpoint_disabled events: %v", payloads)
+		}
+
+		h.resolve(t, caseID)
+		waitUntil(t, "a first failed attempt", func() bool {
+			var n int
+			if err := db.Get(&n, db.Rebind("SELECT attempts FROM webhook_deliveries WHERE subscription_id = ?"), dying); err != nil {
+				return false
+			}
+			return n >= 1
+		})
+		// Its 24 hours of retries are over: the next failure is its last.
+		if _, err := db.Exec(db.Rebind("UPDATE webhook_deliveries SET retry_from = ?, next_attempt_at = ? WHERE subscription_id = ?"),
+			time.Now().UTC().Add(-25*time.Hour), time.Now().UTC(), dying); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "the delivery dead", func() bool {
+			var status string
+			err := db.Get(&status, db.Rebind("SELECT status FROM webhook_deliveries WHERE subscription_id = ?"), dying)
+			return err == nil && status == "dead"
+		})
+	})
+}
