@@ -228,9 +228,6 @@ func (s *Sender) record(ctx context.Context, d dueRow, a attempt) error {
 			status = a.status
 		}
 		latency := a.latency.Milliseconds()
-		if _, err := tx.ExecContext(ctx, tx.Rebind(insertAttempt), d.ID, n, now, status, latency, a.err, a.answer); err != nil {
-			return fmt.Errorf("log attempt: %w", store.MapError(err))
-		}
 		state, next, finished := Pending, now, any(nil)
 		errText := a.err
 		switch classify(a.status) {
@@ -249,8 +246,17 @@ func (s *Sender) record(ctx context.Context, d dueRow, a attempt) error {
 				next = now.Add(max(Backoff(n, s.First, nil), a.wait))
 			}
 		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(finishDelivery), state, n, status, errText, latency, next, finished, d.ID); err != nil {
+		res, err := tx.ExecContext(ctx, tx.Rebind(finishDelivery), state, n, status, errText, latency, next, finished, d.ID)
+		if err != nil {
 			return fmt.Errorf("update delivery: %w", store.MapError(err))
+		}
+		if rows, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("update delivery: %w", err)
+		} else if rows == 0 {
+			return nil // its subscription was deleted meanwhile
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(insertAttempt), d.ID, n, now, status, latency, a.err, a.answer); err != nil {
+			return fmt.Errorf("log attempt: %w", store.MapError(err))
 		}
 		if state == Succeeded {
 			if _, err := tx.ExecContext(ctx, tx.Rebind(clearFailing), d.SubscriptionID); err != nil {
