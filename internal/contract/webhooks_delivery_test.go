@@ -403,6 +403,9 @@ func TestWebhooks_AFailingEndpointIsDisabledAfterFiveDaysAndADeliveryDiesAfterIt
 		tok := integrationToken(h, "crm")
 		failing, _ := h.subscribe(t, tok, down, map[string]any{"eventTypes": []string{"case.opened"}})
 		dying, _ := h.subscribe(t, tok, down, map[string]any{"eventTypes": []string{"case.resolved"}})
+		ownNews, othersNews := newReceiver(t, nil), newReceiver(t, nil)
+		h.subscribe(t, tok, ownNews, map[string]any{"eventTypes": []string{"webhook.endpoint_disabled"}})
+		h.subscribe(t, integrationToken(h, "housing-system"), othersNews, map[string]any{"eventTypes": []string{"*"}})
 		db := h.app.DB
 		if _, err := db.Exec(db.Rebind("UPDATE webhook_subscriptions SET failing_since = ? WHERE id = ?"),
 			time.Now().UTC().Add(-6*24*time.Hour), failing); err != nil {
@@ -420,6 +423,16 @@ func TestWebhooks_AFailingEndpointIsDisabledAfterFiveDaysAndADeliveryDiesAfterIt
 		}
 		if len(payloads) != 1 || !strings.Contains(payloads[0], failing) || strings.Contains(payloads[0], "whsec_") || strings.Contains(payloads[0], "receiver-token") {
 			t.Errorf("endpoint_disabled events: %v", payloads)
+		}
+		ownNews.waitFor("the owner told", func(got []received) bool { return len(got) == 1 && got[0].msg.Type == "webhook.endpoint_disabled" })
+		var told int
+		if err := db.Get(&told, "SELECT count(*) FROM webhook_deliveries WHERE event_type = 'webhook.endpoint_disabled'"); err != nil || told != 1 {
+			t.Errorf("webhook.endpoint_disabled went to %d subscriptions (%v), want only the owner's", told, err)
+		}
+		for _, d := range othersNews.all() {
+			if d.msg.Type == "webhook.endpoint_disabled" {
+				t.Errorf("another integration heard of the subscription: %s", d.body)
+			}
 		}
 
 		h.resolve(t, caseID)

@@ -165,7 +165,7 @@ func (s *Subscriptions) Replay(ctx context.Context, who Owner, subID string, fro
 		now := store.Now()
 		for _, m := range msgs {
 			var msg event.Message
-			if err := json.Unmarshal(m.Payload, &msg); err != nil || msg.ID == "" || !Matches(sub.EventTypes, sub.Filter, msg) {
+			if err := json.Unmarshal(m.Payload, &msg); err != nil || msg.ID == "" || !Matches(sub.EventTypes, sub.Filter, msg) || !Concerns(sub.OwnerSubject, msg) {
 				continue
 			}
 			body, err := json.Marshal(Body{Type: msg.Type, Timestamp: msg.OccurredAt.UTC(), Data: m.Payload})

@@ -44,6 +44,7 @@ type outboxRow struct {
 
 type matchRow struct {
 	ID            string    `db:"id"`
+	OwnerSubject  string    `db:"owner_subject"`
 	EventTypes    string    `db:"event_types"`
 	FilterService *int      `db:"filter_service"`
 	FilterQueue   *string   `db:"filter_queue"`
@@ -54,7 +55,7 @@ const (
 	anyUnfanned    = `SELECT id FROM outbox WHERE fanned_out_at IS NULL LIMIT 1`
 	lockFanOut     = `SELECT id FROM webhook_fanout WHERE id = 1`
 	selectUnfanned = `SELECT id, msg_key, payload, created_at FROM outbox WHERE fanned_out_at IS NULL ORDER BY id LIMIT ?`
-	selectEnabled  = `SELECT id, event_types, filter_service, filter_queue, created_at FROM webhook_subscriptions WHERE enabled = ?`
+	selectEnabled  = `SELECT id, owner_subject, event_types, filter_service, filter_queue, created_at FROM webhook_subscriptions WHERE enabled = ?`
 	insertDelivery = `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, msg_key, body, status,
  attempts, retry_from, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
  ON CONFLICT (subscription_id, event_id) DO NOTHING`
@@ -152,7 +153,18 @@ func (s matchRow) wants(msg event.Message, at time.Time) (bool, error) {
 	if err := json.Unmarshal([]byte(s.EventTypes), &types); err != nil {
 		return false, fmt.Errorf("read subscription %s event types: %w", s.ID, err)
 	}
-	return Matches(types, Filter{Service: s.FilterService, Queue: s.FilterQueue}, msg), nil
+	return Matches(types, Filter{Service: s.FilterService, Queue: s.FilterQueue}, msg) && Concerns(s.OwnerSubject, msg), nil
+}
+
+// Concerns reports whether msg may go to a subscription of owner: news of a webhook
+// subscription (webhook.endpoint_disabled) goes only to its owner's other subscriptions,
+// never to another integration's.
+func Concerns(owner string, msg event.Message) bool {
+	if msg.Type != event.WebhookEndpointDisabled.Name {
+		return true
+	}
+	var d event.WebhookEndpointDisabledData
+	return json.Unmarshal(msg.Data, &d) == nil && d.Owner == owner
 }
 
 // Matches reports whether a subscription with these types and filter wants msg. A

@@ -147,4 +147,14 @@ func TestMatches_TypesAndFilters(t *testing.T) {
 	}
 }
 
+func TestConcerns_NewsOfASubscriptionGoesOnlyToItsOwner(t *testing.T) {
+	disabled := event.Message{Type: event.WebhookEndpointDisabled.Name, Data: json.RawMessage(`{"subscriptionId":"x","owner":"crm"}`)}
+	if !webhook.Concerns("crm", disabled) || webhook.Concerns("housing", disabled) {
+		t.Error("webhook.endpoint_disabled reached the wrong owner")
+	}
+	if !webhook.Concerns("housing", event.Message{Type: "case.resolved"}) {
+		t.Error("a case's event did not reach a subscriber")
+	}
+}
+
 func ptr[T any](v T) *T { return &v }
