@@ -338,8 +338,8 @@ func (a *App) servePprof(ctx context.Context) {
 // Profiles is the handler the profiles listener serves.
 func (a *App) Profiles() http.Handler { return httpapi.Profiles(a.verifier, a.log) }
 
-// sweep hourly deletes what is kept only for a while: published outbox messages, and
-// expired idempotency keys.
+// sweep hourly deletes what is kept only for a while: published outbox messages, the
+// log of finished webhook deliveries, and expired idempotency keys.
 func (a *App) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -351,6 +351,9 @@ func (a *App) sweep(ctx context.Context) {
 		}
 		if err := a.Dispatcher.Purge(ctx); err != nil {
 			a.log.Warn("purge outbox", slog.String("error", err.Error()))
+		}
+		if err := a.Sender.Purge(ctx); err != nil {
+			a.log.Warn("purge webhook deliveries", slog.String("error", err.Error()))
 		}
 		if err := a.keys.Sweep(ctx); err != nil {
 			a.log.Warn("sweep idempotency keys", slog.String("error", err.Error()))

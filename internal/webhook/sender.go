@@ -335,3 +335,16 @@ func loop(ctx context.Context, interval time.Duration, batch int, what string, l
 		}
 	}
 }
+
+// LogRetention is how long a finished delivery and its attempts stay in the log.
+const LogRetention = 30 * 24 * time.Hour
+
+const purgeFinished = `DELETE FROM webhook_deliveries WHERE finished_at IS NOT NULL AND finished_at < ?`
+
+// Purge deletes deliveries finished more than LogRetention ago, with their attempts.
+func (s *Sender) Purge(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(purgeFinished), store.Now().Add(-LogRetention)); err != nil {
+		return fmt.Errorf("purge webhook deliveries: %w", store.MapError(err))
+	}
+	return nil
+}

@@ -147,6 +147,48 @@ func TestMatches_TypesAndFilters(t *testing.T) {
 	}
 }
 
+func TestPurge_KeepsTheLogOfAMonthAndWhatIsPending(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, b)
+			subs := webhook.NewSubscriptions(db, catalogue.Default(), noQueues{}, true)
+			sub, _, err := subs.Create(ctx, webhook.Owner{Subject: "crm"}, webhook.Input{URL: "http://127.0.0.1:9/", EventTypes: []string{"*"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			old, recent := store.Now().Add(-webhook.LogRetention-time.Hour), store.Now().Add(-time.Hour)
+			for _, d := range []struct {
+				status   string
+				finished any
+			}{{"succeeded", old}, {"dead", old}, {"failed", recent}, {"pending", nil}} {
+				id := store.NewID()
+				if _, err := db.ExecContext(ctx, db.Rebind(`INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type,
+ msg_key, body, status, attempts, retry_from, next_attempt_at, created_at, finished_at) VALUES (?, ?, ?, 'case.resolved', 'k', '{}', ?, 1, ?, ?, ?, ?)`),
+					id, sub.ID, store.NewID(), d.status, old, old, old, d.finished); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.ExecContext(ctx, db.Rebind(`INSERT INTO webhook_attempts (delivery_id, attempt, at, latency_ms) VALUES (?, 1, ?, 5)`), id, old); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := webhook.NewSender(db, webhook.NewClient(true), nil).Purge(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var deliveries, attempts int
+			if err := db.GetContext(ctx, &deliveries, "SELECT count(*) FROM webhook_deliveries"); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.GetContext(ctx, &attempts, "SELECT count(*) FROM webhook_attempts"); err != nil {
+				t.Fatal(err)
+			}
+			if deliveries != 2 || attempts != 2 {
+				t.Errorf("left %d deliveries and %d attempts, want the recent and the pending one's 2 and 2", deliveries, attempts)
+			}
+		})
+	}
+}
+
 func TestConcerns_NewsOfASubscriptionGoesOnlyToItsOwner(t *testing.T) {
 	disabled := event.Message{Type: event.WebhookEndpointDisabled.Name, Data: json.RawMessage(`{"subscriptionId":"x","owner":"crm"}`)}
 	if !webhook.Concerns("crm", disabled) || webhook.Concerns("housing", disabled) {
