@@ -219,6 +219,9 @@ func (a *App) buildHandler(ctx context.Context) error {
 		MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,
 		Idempotency: a.keys, Webhooks: a.Webhooks,
 	}
+	if a.Sender.Metrics, err = webhook.NewMetrics(reg); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	if a.redis != nil {
 		if deps.Limiter, err = kv.NewFallbackLimiter(kv.NewRedisLimiter(a.redis, a.cfg.RedisPrefix), a.log, reg); err != nil {
 			return fmt.Errorf("metrics: %w", err)

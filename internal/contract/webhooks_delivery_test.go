@@ -263,6 +263,13 @@ func TestWebhooks_RetriesKeepTheIDAndARefusalIsFinal(t *testing.T) {
 		if err := h.app.DB.Get(&attempts, "SELECT count(*) FROM webhook_attempts"); err != nil || attempts != 3 {
 			t.Errorf("attempts logged: %d %v", attempts, err)
 		}
+		_, metrics := h.raw("GET", "/metrics", "", "", nil)
+		for _, line := range []string{`contacthub_webhook_attempts_total{state="pending"} 1`,
+			`contacthub_webhook_attempts_total{state="succeeded"} 1`, `contacthub_webhook_attempts_total{state="failed"} 1`} {
+			if !strings.Contains(string(metrics), line) {
+				t.Errorf("/metrics lacks %s", line)
+			}
+		}
 	})
 }
 

@@ -52,6 +52,8 @@ type Sender struct {
 	DisableAfter time.Duration
 	Batch        int
 	Parallel     int
+	// Metrics, when set, counts and times attempts.
+	Metrics *Metrics
 }
 
 // NewSender sends db's deliveries with client (see NewClient).
@@ -220,7 +222,9 @@ func errorText(err error) string {
 
 // record writes an attempt and what it means for the delivery and its subscription.
 func (s *Sender) record(ctx context.Context, d dueRow, a attempt) error {
-	return s.db.InTx(ctx, func(tx *sqlx.Tx) error {
+	var recorded string
+	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		recorded = ""
 		now := store.Now()
 		n := d.Attempts + 1
 		var status any
@@ -255,6 +259,7 @@ func (s *Sender) record(ctx context.Context, d dueRow, a attempt) error {
 		} else if rows == 0 {
 			return nil // its subscription was deleted meanwhile
 		}
+		recorded = state
 		if _, err := tx.ExecContext(ctx, tx.Rebind(insertAttempt), d.ID, n, now, status, latency, a.err, a.answer); err != nil {
 			return fmt.Errorf("log attempt: %w", store.MapError(err))
 		}
@@ -266,6 +271,10 @@ func (s *Sender) record(ctx context.Context, d dueRow, a attempt) error {
 		}
 		return s.failing(ctx, tx, d.SubscriptionID, now)
 	})
+	if err == nil && recorded != "" {
+		s.Metrics.observe(recorded, a.latency)
+	}
+	return err
 }
 
 // failing notes a failed attempt against a subscription, and disables it once its
