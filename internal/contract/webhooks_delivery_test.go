@@ -462,3 +462,24 @@ func TestWebhooks_AFailingEndpointIsDisabledAfterFiveDaysAndADeliveryDiesAfterIt
 		})
 	})
 }
+
+func TestWebhooks_ARotationWithoutOverlapSignsWithTheNewSecretOnly(t *testing.T) {
+	eachWebhookBackend(t, func(t *testing.T, h *hub) {
+		r := newReceiver(t, nil)
+		tok := integrationToken(h, "crm")
+		id, old := h.subscribe(t, tok, r, map[string]any{"eventTypes": []string{"case.resolved"}})
+		status, rotated, raw := h.call(t, tok, "POST", "/v1/webhooks/"+id+"/rotate-secret", map[string]any{"overlapSeconds": 0})
+		if status != http.StatusOK {
+			t.Fatalf("rotate: %d %s", status, raw)
+		}
+		_, caseID := h.newCase(t, 57)
+		h.resolve(t, caseID)
+		d := r.waitFor("the resolution", resolvedCase(caseID))[0]
+		if err := webhook.Verify(webhook.Secret(rotated["secret"].(string)), d.header, d.body, time.Now()); err != nil {
+			t.Errorf("the new secret: %v", err)
+		}
+		if err := webhook.Verify(old, d.header, d.body, time.Now()); err == nil {
+			t.Error("the old secret still signs after a rotation without overlap")
+		}
+	})
+}

@@ -85,7 +85,7 @@ func (h *handlers) DeleteWebhook(ctx context.Context, req api.DeleteWebhookReque
 }
 
 func (h *handlers) RotateWebhookSecret(ctx context.Context, req api.RotateWebhookSecretRequestObject) (api.RotateWebhookSecretResponseObject, error) {
-	var overlap time.Duration
+	overlap := webhook.DefaultOverlap
 	if req.Body != nil && req.Body.OverlapSeconds != nil {
 		overlap = time.Duration(*req.Body.OverlapSeconds) * time.Second
 	}

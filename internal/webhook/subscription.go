@@ -294,13 +294,11 @@ func (s *Subscriptions) Delete(ctx context.Context, who Owner, id string) error 
 }
 
 // RotateSecret gives the subscription a new secret, shown this once; the old one keeps
-// signing for overlap (0: DefaultOverlap) so the receiver can switch without a gap.
+// signing for overlap (DefaultOverlap unless the caller says; 0 stops it at once) so the
+// receiver can switch without a gap.
 func (s *Subscriptions) RotateSecret(ctx context.Context, who Owner, id string, overlap time.Duration) (Subscription, Secret, error) {
 	if overlap < 0 || overlap > maxOverlap {
 		return Subscription{}, "", fault.Field("overlapSeconds", "must be between 0 and 604800 (7 days)")
-	}
-	if overlap == 0 {
-		overlap = DefaultOverlap
 	}
 	secret, err := NewSecret()
 	if err != nil {
