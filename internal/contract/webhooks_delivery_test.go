@@ -44,6 +44,7 @@ type receiver struct {
 	srv    *httptest.Server
 	mu     sync.Mutex
 	got    []received
+	at     []time.Time
 	tries  map[string]int
 	answer func(id string, n int) int
 }
@@ -66,10 +67,14 @@ func newReceiver(t *testing.T, answer func(id string, n int) int) *receiver {
 		r.tries[id]++
 		n := r.tries[id]
 		r.got = append(r.got, rec)
+		r.at = append(r.at, time.Now())
 		r.mu.Unlock()
 		status := http.StatusOK
 		if r.answer != nil {
 			status = r.answer(id, n)
+		}
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
 		}
 		w.WriteHeader(status)
 		_, _ = fmt.Fprintf(w, "answer %d", status)
@@ -480,6 +485,27 @@ func TestWebhooks_ARotationWithoutOverlapSignsWithTheNewSecretOnly(t *testing.T)
 		}
 		if err := webhook.Verify(old, d.header, d.body, time.Now()); err == nil {
 			t.Error("the old secret still signs after a rotation without overlap")
+		}
+	})
+}
+
+func TestWebhooks_A429IsRetriedNoSoonerThanItsRetryAfter(t *testing.T) {
+	eachWebhookBackend(t, func(t *testing.T, h *hub) {
+		r := newReceiver(t, func(_ string, n int) int {
+			if n == 1 {
+				return http.StatusTooManyRequests // with Retry-After: 1
+			}
+			return http.StatusOK
+		})
+		h.subscribe(t, integrationToken(h, "crm"), r, map[string]any{"eventTypes": []string{"case.resolved"}})
+		_, caseID := h.newCase(t, 57)
+		h.resolve(t, caseID)
+		r.waitFor("the retry", func(got []received) bool { return len(got) == 2 })
+		r.mu.Lock()
+		gap := r.at[1].Sub(r.at[0])
+		r.mu.Unlock()
+		if gap < 900*time.Millisecond { // Retry-After has whole seconds; the back-off alone is 20 ms here
+			t.Errorf("retried %v after a 429 asking for 1 s", gap)
 		}
 	})
 }
