@@ -37,6 +37,7 @@ import (
 	"github.com/council/contacthub/internal/sms"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/stream"
+	"github.com/council/contacthub/internal/webhook"
 )
 
 // App is a wired hub.
@@ -51,6 +52,7 @@ type App struct {
 	Cases     *casework.Cases
 	Contacts  *intake.Intake
 	Referrals *referral.Referrals
+	Webhooks  *webhook.Subscriptions
 	Router    *routing.Router
 	Ratings   *satisfaction.Ratings
 	Surveys   *satisfaction.Surveys
@@ -63,6 +65,9 @@ type App struct {
 
 	// Streams hands the bus's messages to this replica's live event streams.
 	Streams *stream.Broker
+	// FanOut and Sender deliver the outbox to webhook subscriptions.
+	FanOut *webhook.FanOut
+	Sender *webhook.Sender
 }
 
 // Bus publishes outbox messages and lets parts of the hub listen to them.
@@ -115,6 +120,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Cases = casework.New(db, a.Catalogue, a.Router)
 	a.Contacts = intake.New(db, a.Customers, a.Cases, a.Catalogue, a.Router)
 	a.Referrals = referral.New(db, a.Cases, a.Catalogue)
+	a.Webhooks = webhook.NewSubscriptions(db, a.Catalogue, a.Router, cfg.WebhookAllowPrivate)
 	a.rules = rules
 	provider, err := smsProvider(cfg)
 	if err != nil {
@@ -136,6 +142,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Dispatcher = outbox.NewDispatcher(db, a.Bus, log)
 	a.Streams = stream.NewBroker(cfg.StreamMax)
+	a.FanOut = webhook.NewFanOut(db)
+	a.Sender = webhook.NewSender(db, webhook.NewClient(cfg.WebhookAllowPrivate), log)
+	a.Sender.First = cfg.WebhookRetryFirst
 	a.keys = idempotency.New(db, cfg.IdempotencyTTL, idempotencyWait)
 	return a, nil
 }
@@ -215,8 +224,11 @@ func (a *App) buildHandler(ctx context.Context) error {
 		MaxBodyBytes: a.cfg.MaxBodyBytes, RateLimitPerMinute: a.cfg.RateLimitPerMinute,
 		RateLimitIPPerMinute: a.cfg.RateLimitIPPerMinute, TrustedProxies: a.cfg.TrustedProxies,
 		MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,
-		Idempotency: a.keys,
-		Streams:     httpapi.Streams{Live: a.Streams, Replay: stream.NewOutbox(a.DB), Heartbeat: a.cfg.StreamHeartbeat},
+		Idempotency: a.keys, Webhooks: a.Webhooks,
+		Streams: httpapi.Streams{Live: a.Streams, Replay: stream.NewOutbox(a.DB), Heartbeat: a.cfg.StreamHeartbeat},
+	}
+	if a.Sender.Metrics, err = webhook.NewMetrics(reg); err != nil {
+		return fmt.Errorf("metrics: %w", err)
 	}
 	if a.redis != nil {
 		if deps.Limiter, err = kv.NewFallbackLimiter(kv.NewRedisLimiter(a.redis, a.cfg.RedisPrefix), a.log, reg); err != nil {
@@ -306,9 +318,11 @@ func (a *App) Serve(ctx context.Context) error {
 }
 
 // Start runs the background work of a replica until ctx ends: publishing the outbox,
-// following rule-set activations, sweeping what expires.
+// delivering it to webhooks, following rule-set activations, sweeping what expires.
 func (a *App) Start(ctx context.Context) {
 	go a.Dispatcher.Run(ctx)
+	go a.FanOut.Run(ctx, a.cfg.WebhookPoll, a.log)
+	go a.Sender.Run(ctx, a.cfg.WebhookPoll)
 	go a.Router.Watch(ctx, a.Bus.Subscribe(ctx), a.cfg.RulesPoll)
 	go a.sweep(ctx)
 	go a.Surveys.Run(ctx, a.cfg.SurveyPoll)
@@ -337,8 +351,8 @@ func (a *App) servePprof(ctx context.Context) {
 // Profiles is the handler the profiles listener serves.
 func (a *App) Profiles() http.Handler { return httpapi.Profiles(a.verifier, a.log) }
 
-// sweep hourly deletes what is kept only for a while: published outbox messages, and
-// expired idempotency keys.
+// sweep hourly deletes what is kept only for a while: published outbox messages, the
+// log of finished webhook deliveries, and expired idempotency keys.
 func (a *App) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -350,6 +364,9 @@ func (a *App) sweep(ctx context.Context) {
 		}
 		if err := a.Dispatcher.Purge(ctx); err != nil {
 			a.log.Warn("purge outbox", slog.String("error", err.Error()))
+		}
+		if err := a.Sender.Purge(ctx); err != nil {
+			a.log.Warn("purge webhook deliveries", slog.String("error", err.Error()))
 		}
 		if err := a.keys.Sweep(ctx); err != nil {
 			a.log.Warn("sweep idempotency keys", slog.String("error", err.Error()))

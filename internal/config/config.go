@@ -70,6 +70,10 @@ type Config struct {
 
 	IVRToken string // CONTACTHUB_IVR_TOKEN: static X-IVR-Token for telephony platforms
 
+	WebhookAllowPrivate bool          // CONTACTHUB_WEBHOOK_ALLOW_PRIVATE: deliver to private addresses and plain http (tests, closed networks)
+	WebhookRetryFirst   time.Duration // CONTACTHUB_WEBHOOK_RETRY_FIRST: first retry delay; the schedule (5s ... 8h) scales with it
+	WebhookPoll         time.Duration // CONTACTHUB_WEBHOOK_POLL: how often fan-out and sender look for work
+
 	PprofAddr  string // CONTACTHUB_PPROF_ADDR: a separate listener for profiles, off when empty
 	DBMaxConns int    // CONTACTHUB_DB_MAX_CONNS: PostgreSQL pool size (0: twice the CPUs, at least 4)
 }
@@ -99,6 +103,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	r.tokens(&c)
 	r.limits(&c)
 	r.satisfaction(&c)
+	r.webhooks(&c)
 	r.sms(&c) // after server: Twilio's signatures need the public URL
 	return c, errors.Join(r.errs...)
 }
@@ -221,6 +226,19 @@ func (r *reader) sms(c *Config) {
 type reader struct {
 	getenv func(string) string
 	errs   []error
+}
+
+// webhooks: where deliveries may go and how they are retried.
+func (r *reader) webhooks(c *Config) {
+	switch v := r.str("CONTACTHUB_WEBHOOK_ALLOW_PRIVATE", "false"); v {
+	case "true", "1":
+		c.WebhookAllowPrivate = true
+	case "false", "0", "":
+	default:
+		r.fail("CONTACTHUB_WEBHOOK_ALLOW_PRIVATE", "must be true or false")
+	}
+	c.WebhookRetryFirst = r.duration("CONTACTHUB_WEBHOOK_RETRY_FIRST", 5*time.Second)
+	c.WebhookPoll = r.duration("CONTACTHUB_WEBHOOK_POLL", 500*time.Millisecond)
 }
 
 func (r *reader) fail(name, msg string) { r.errs = append(r.errs, fmt.Errorf("%s %s", name, msg)) }

@@ -101,6 +101,7 @@ func authzHub(t *testing.T, b backend) *hub {
 		c.NotifyCallbackToken = authzNotifyToken
 		c.TwilioAuthToken, c.PublicURL = authzTwilioToken, authzPublicURL
 		c.RatingIPPerMinute, c.RatingPagePerMinute = 100000, 100000
+		c.WebhookAllowPrivate = true
 	})
 }
 
@@ -393,4 +394,42 @@ func own(res resource, a, b string) string {
 		return uuid.NewString()
 	}
 	return a
+}
+
+// authzWebhookURL is where the table's subscriptions point: nothing listens there, and
+// the hub is told private destinations are allowed.
+const authzWebhookURL = "http://127.0.0.1:9/authz-hook"
+
+// webhook is a subscription for a cell: own is made with the caller's subject, other
+// with another integration's.
+func (w *world) webhook(t *testing.T, r role, res resource) string {
+	t.Helper()
+	if res == missingResource {
+		return uuid.NewString()
+	}
+	owner := "integration-other"
+	if res == ownResource && subjects[r] != "" {
+		owner = subjects[r]
+	}
+	token := w.h.token(auth.Claims{Subject: owner, Roles: []auth.Role{auth.Integration}})
+	return w.call(t, token, "POST", "/v1/webhooks", js{"url": authzWebhookURL, "eventTypes": []string{"case.resolved"}},
+		http.StatusCreated)["id"].(string)
+}
+
+// deadDelivery is a subscription for a cell (see webhook) with a dead delivery to retry;
+// for no resource, ids that do not exist.
+func (w *world) deadDelivery(t *testing.T, r role, res resource) (string, string) {
+	t.Helper()
+	if res == missingResource {
+		return uuid.NewString(), uuid.NewString()
+	}
+	sub, id := w.webhook(t, r, res), uuid.NewString()
+	db := w.h.app.DB
+	now := time.Now().UTC()
+	if _, err := db.Exec(db.Rebind(`INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, msg_key, body,
+ status, attempts, retry_from, next_attempt_at, created_at, finished_at) VALUES (?, ?, ?, 'case.resolved', 'k', '{}', 'dead', 12, ?, ?, ?, ?)`),
+		id, sub, uuid.NewString(), now, now, now, now); err != nil {
+		t.Fatal(err)
+	}
+	return sub, id
 }

@@ -153,6 +153,19 @@ landlordContact               401            403          201/404/404   403     
 landlordContact+endedTenancy  401            403          422           403           403           403           403           403
 listLandlordCases             401            403          200           403           403           403           403           403
 getLandlordTakeUp             401            403          403            403           403           200           200           403
+
+# Webhooks: admins manage any subscription, an integration its own (own: made with the
+# caller's subject; other: another integration's, which an integration cannot tell from
+# one that does not exist).
+createWebhook                 401            403          403            403           403           403           201           201
+listWebhooks                  401            403          403            403           403           403           200           200
+getWebhook                    401            403          403            403           403           403           200/200/404   200/404/404
+updateWebhook                 401            403          403            403           403           403           200/200/404   200/404/404
+deleteWebhook                 401            403          403            403           403           403           204/204/404   204/404/404
+rotateWebhookSecret           401            403          403            403           403           403           200/200/404   200/404/404
+listWebhookDeliveries         401            403          403            403           403           403           200/200/404   200/404/404
+retryWebhookDelivery          401            403          403            403           403           403           200/200/404   200/404/404
+replayWebhook                 401            403          403            403           403           403           202/202/404   202/404/404
 `
 
 // authzRow is one line of the table.
@@ -340,6 +353,32 @@ func authzTries() map[string]authzTry {
 		"getCatalogue":   {req: fixed(get("/v1/catalogue"))},
 		"listEventTypes": {req: fixed(get("/v1/event-types"))},
 		"streamEvents":   {req: fixed(streamOf("/v1/events/stream"))},
+
+		// Webhooks.
+		"createWebhook": {req: fixed(post("/v1/webhooks", js{"url": authzWebhookURL, "eventTypes": []string{"*"}}))},
+		"listWebhooks":  {req: fixed(get("/v1/webhooks"))},
+		"getWebhook": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			return get("/v1/webhooks/" + w.webhook(t, r, res))
+		}, check: idIsPath},
+		"updateWebhook": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			return patch("/v1/webhooks/"+w.webhook(t, r, res), js{"description": "changed"})
+		}, check: idIsPath},
+		"deleteWebhook": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			return cellReq{method: "DELETE", path: "/v1/webhooks/" + w.webhook(t, r, res)}
+		}},
+		"listWebhookDeliveries": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			return get("/v1/webhooks/" + w.webhook(t, r, res) + "/deliveries")
+		}},
+		"retryWebhookDelivery": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			sub, delivery := w.deadDelivery(t, r, res)
+			return post("/v1/webhooks/"+sub+"/deliveries/"+delivery+"/retry", nil)
+		}},
+		"replayWebhook": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			return post("/v1/webhooks/"+w.webhook(t, r, res)+"/replay", js{"from": day.Add(-time.Hour).Format(time.RFC3339), "to": day.Add(time.Hour).Format(time.RFC3339)})
+		}},
+		"rotateWebhookSecret": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
+			return post("/v1/webhooks/"+w.webhook(t, r, res)+"/rotate-secret", js{"overlapSeconds": 60})
+		}},
 
 		// Routing and queues.
 		"listRuleSets": {req: fixed(get("/v1/routing/rules"))},

@@ -35,6 +35,14 @@ var recordsNothing = map[string]string{
 	// send, which the catalogue does not tell (the send itself is survey.sent).
 	"notifyDeliveryStatus": "a delivery receipt: bookkeeping of a send, not an event of the catalogue",
 	"twilioMessageStatus":  "a delivery receipt: bookkeeping of a send, not an event of the catalogue",
+	// Webhook subscriptions are the hub's own set-up for one integration, not a change
+	// to residents' records; an event would also risk carrying a secret.
+	"createWebhook":        "a webhook subscription: set-up of a receiver, not an event of the catalogue",
+	"updateWebhook":        "a webhook subscription: set-up of a receiver, not an event of the catalogue",
+	"deleteWebhook":        "a webhook subscription: set-up of a receiver, not an event of the catalogue",
+	"rotateWebhookSecret":  "a new signing secret: never told in an event",
+	"retryWebhookDelivery": "sends an event again: bookkeeping of a delivery, not a new event",
+	"replayWebhook":        "sends events again: bookkeeping of deliveries, not new events",
 }
 
 // eventTries are requests of write operations whose authorisation try changes nothing

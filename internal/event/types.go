@@ -44,8 +44,9 @@ var (
 	InvitationCreated  = Type{Name: "landlord.invitation_created", Version: 1, Schema: "InvitationEvent", About: "a landlord user was invited to the portal"}
 	InvitationAccepted = Type{Name: "landlord.invitation_accepted", Version: 1, Schema: "InvitationEvent", About: "a landlord user accepted an invitation"}
 
-	RulesPublished = Type{Name: "routing.rules_published", Version: 1, Schema: "RulesPublishedEvent", About: "a new rule set version was published (activated or not)", OutboxOnly: true}
-	RulesActivated = Type{Name: "routing.rules_activated", Version: 1, Schema: "RulesActivatedEvent", About: "a rule set version became the one routing uses", OutboxOnly: true}
+	RulesPublished          = Type{Name: "routing.rules_published", Version: 1, Schema: "RulesPublishedEvent", About: "a new rule set version was published (activated or not)", OutboxOnly: true}
+	WebhookEndpointDisabled = Type{Name: "webhook.endpoint_disabled", Version: 1, Schema: "WebhookEndpointDisabledEvent", About: "the hub disabled a webhook subscription whose endpoint kept failing", OutboxOnly: true}
+	RulesActivated          = Type{Name: "routing.rules_activated", Version: 1, Schema: "RulesActivatedEvent", About: "a rule set version became the one routing uses", OutboxOnly: true}
 )
 
 // Types is the catalogue: every event type the hub records.
@@ -60,6 +61,7 @@ func Types() []Type {
 		RatingRecorded, SurveyScheduled, SurveySkipped, SurveySent,
 		LandlordCreated, PropertyAdded, TenancyAdded, InvitationCreated, InvitationAccepted,
 		RulesPublished, RulesActivated,
+		WebhookEndpointDisabled,
 	}
 }
 
@@ -360,3 +362,16 @@ type RulesActivatedData struct {
 }
 
 func (RulesActivatedData) EventType() Type { return RulesActivated }
+
+// Webhooks.
+
+// WebhookEndpointDisabledData: a subscription's endpoint failed for too long and the hub
+// stopped delivering to it (never its URL, which may carry a receiver's token, nor its secret).
+type WebhookEndpointDisabledData struct {
+	SubscriptionID string    `json:"subscriptionId"`
+	Owner          string    `json:"owner"`
+	Reason         string    `json:"reason"`
+	FailingSince   time.Time `json:"failingSince"`
+}
+
+func (WebhookEndpointDisabledData) EventType() Type { return WebhookEndpointDisabled }

@@ -63,6 +63,7 @@ var examples = func() map[string]event.Payload {
 		"landlord.invitation_accepted": event.InvitationData{LandlordID: id1, InvitationID: id2, UserSubject: "landlord-user-a", Accepted: true},
 		"routing.rules_published":      event.RulesPublishedData{Version: 3},
 		"routing.rules_activated":      event.RulesActivatedData{Version: 3},
+		"webhook.endpoint_disabled":    event.WebhookEndpointDisabledData{SubscriptionID: id1, Owner: "integration-crm", Reason: "failing", FailingSince: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)},
 	}
 }()
 

@@ -46,6 +46,7 @@ type handlers struct {
 	ratingLimits        RatingLimits
 	calls               Calls
 	landlords           Landlords
+	webhooks            Webhooks
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)

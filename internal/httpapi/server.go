@@ -48,6 +48,7 @@ type Deps struct {
 	Landlords      Landlords
 	IVRToken       string
 	Referrals      Referrals
+	Webhooks       Webhooks
 	Catalogue      *catalogue.Catalogue
 	Limiter        RateLimiter
 	Idempotency    IdempotencyStore
@@ -104,7 +105,7 @@ func New(d Deps) (http.Handler, error) {
 		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue,
 		router: d.Router, work: d.Work, reports: d.Reports, ratings: d.Ratings, satisfactionReports: d.Reports,
 		limiter: d.Limiter, ratingLimits: d.RatingLimits, calls: d.Calls,
-		landlords: d.Landlords, streams: d.Streams}, nil))
+		landlords: d.Landlords, streams: d.Streams, webhooks: d.Webhooks}, nil))
 	(&callbacks{replies: d.Replies, secrets: d.Callbacks, normalise: d.NormalisePhone}).register(e)
 	return e, nil
 }

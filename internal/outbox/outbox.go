@@ -77,7 +77,9 @@ const (
  WHERE published_at IS NULL ORDER BY id LIMIT ?`
 	markPublished = `UPDATE outbox SET published_at = ? WHERE id IN (?)`
 	anyPending    = `SELECT id FROM outbox WHERE published_at IS NULL LIMIT 1`
-	purgeOld      = `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < ?`
+	// A message not yet fanned out to webhooks is kept whatever its age (fan-out takes
+	// well under a second; its deliveries then keep their own copy for their retries).
+	purgeOld = `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < ? AND fanned_out_at IS NOT NULL`
 )
 
 // Retention is how long published messages are kept (for tracing what was sent).

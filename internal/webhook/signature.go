@@ -117,3 +117,10 @@ func Verify(secret Secret, h http.Header, body []byte, now time.Time) error {
 	}
 	return ErrBadSignature
 }
+
+// The headers of a delivery (Standard Webhooks 1.0).
+const (
+	HeaderID        = "webhook-id"
+	HeaderTimestamp = "webhook-timestamp"
+	HeaderSignature = "webhook-signature"
+)

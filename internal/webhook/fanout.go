@@ -1,0 +1,183 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/council/contacthub/internal/event"
+	"github.com/council/contacthub/internal/store"
+)
+
+// Body is what a delivery POSTs (Standard Webhooks' {type, timestamp, data}): data is
+// the whole event message, envelope and payload, exactly as the live stream and the
+// bus carry it (EventMessage in openapi.yaml), so its id, customerId, caseId, service,
+// queue and actor are there too.
+type Body struct {
+	Type      string          `json:"type"`
+	Timestamp time.Time       `json:"timestamp"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// FanOut turns committed outbox messages into deliveries, one per enabled subscription
+// whose types and filter match. Each message is marked in the transaction that inserts
+// its deliveries, so none is fanned out twice or skipped, whatever order transactions
+// commit in; on PostgreSQL the fan-out row's lock lets one replica fan out at a time.
+type FanOut struct {
+	db    *store.DB
+	Batch int
+}
+
+// NewFanOut fans out db's outbox.
+func NewFanOut(db *store.DB) *FanOut { return &FanOut{db: db, Batch: 200} }
+
+type outboxRow struct {
+	ID        string    `db:"id"`
+	Key       string    `db:"msg_key"`
+	Payload   []byte    `db:"payload"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+type matchRow struct {
+	ID            string    `db:"id"`
+	OwnerSubject  string    `db:"owner_subject"`
+	EventTypes    string    `db:"event_types"`
+	FilterService *int      `db:"filter_service"`
+	FilterQueue   *string   `db:"filter_queue"`
+	CreatedAt     time.Time `db:"created_at"`
+}
+
+const (
+	anyUnfanned    = `SELECT id FROM outbox WHERE fanned_out_at IS NULL LIMIT 1`
+	lockFanOut     = `SELECT id FROM webhook_fanout WHERE id = 1`
+	selectUnfanned = `SELECT id, msg_key, payload, created_at FROM outbox WHERE fanned_out_at IS NULL ORDER BY id LIMIT ?`
+	selectEnabled  = `SELECT id, owner_subject, event_types, filter_service, filter_queue, created_at FROM webhook_subscriptions WHERE enabled = ?`
+	insertDelivery = `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, msg_key, body, status,
+ attempts, retry_from, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+ ON CONFLICT (subscription_id, event_id) DO NOTHING`
+	markFanned    = `UPDATE outbox SET fanned_out_at = ? WHERE id IN (?)`
+	advanceFanOut = `UPDATE webhook_fanout SET last_id = ?, updated_at = ? WHERE id = 1`
+)
+
+// Once fans out up to Batch messages and reports how many.
+func (f *FanOut) Once(ctx context.Context) (int, error) {
+	// A plain read first: an idle hub never opens a write transaction.
+	var pending []string
+	if err := f.db.SelectContext(ctx, &pending, anyUnfanned); err != nil {
+		return 0, fmt.Errorf("read outbox: %w", store.MapError(err))
+	}
+	if len(pending) == 0 {
+		return 0, nil
+	}
+	n := 0
+	err := f.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var one []int
+		if err := tx.SelectContext(ctx, &one, lockFanOut+f.db.ForUpdate()); err != nil {
+			return fmt.Errorf("lock fan-out: %w", store.MapError(err))
+		}
+		var msgs []outboxRow
+		if err := tx.SelectContext(ctx, &msgs, tx.Rebind(selectUnfanned), f.Batch); err != nil {
+			return fmt.Errorf("read outbox: %w", store.MapError(err))
+		}
+		if len(msgs) == 0 {
+			return nil
+		}
+		var subs []matchRow
+		if err := tx.SelectContext(ctx, &subs, tx.Rebind(selectEnabled), true); err != nil {
+			return fmt.Errorf("read webhook subscriptions: %w", store.MapError(err))
+		}
+		now := store.Now()
+		ids := make([]string, len(msgs))
+		for i, m := range msgs {
+			ids[i] = m.ID
+			if err := f.fanOne(ctx, tx, m, subs, now); err != nil {
+				return err
+			}
+		}
+		q, args, err := sqlx.In(markFanned, now, ids)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
+			return fmt.Errorf("mark fanned out: %w", store.MapError(err))
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(advanceFanOut), ids[len(ids)-1], now); err != nil {
+			return fmt.Errorf("advance fan-out: %w", store.MapError(err))
+		}
+		n = len(msgs)
+		return nil
+	})
+	return n, err
+}
+
+// fanOne inserts m's deliveries for the subscriptions that want it.
+func (f *FanOut) fanOne(ctx context.Context, tx *sqlx.Tx, m outboxRow, subs []matchRow, now time.Time) error {
+	var msg event.Message
+	if err := json.Unmarshal(m.Payload, &msg); err != nil || msg.ID == "" || msg.Type == "" {
+		return nil // not an event message: nothing a webhook carries
+	}
+	var body []byte
+	for _, s := range subs {
+		match, err := s.wants(msg, m.CreatedAt)
+		if err != nil {
+			return err
+		}
+		if !match {
+			continue
+		}
+		if body == nil {
+			var err error
+			if body, err = json.Marshal(Body{Type: msg.Type, Timestamp: msg.OccurredAt.UTC(), Data: m.Payload}); err != nil {
+				return fmt.Errorf("encode delivery: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(insertDelivery), store.NewID(), s.ID, msg.ID, msg.Type, m.Key,
+			string(body), now, now, now); err != nil {
+			return fmt.Errorf("insert delivery: %w", store.MapError(err))
+		}
+	}
+	return nil
+}
+
+// wants reports whether a subscription asks for msg, written at at: its types and
+// filter match, and it existed when the message was written.
+func (s matchRow) wants(msg event.Message, at time.Time) (bool, error) {
+	if at.Before(s.CreatedAt) {
+		return false, nil
+	}
+	var types []string
+	if err := json.Unmarshal([]byte(s.EventTypes), &types); err != nil {
+		return false, fmt.Errorf("read subscription %s event types: %w", s.ID, err)
+	}
+	return Matches(types, Filter{Service: s.FilterService, Queue: s.FilterQueue}, msg) && Concerns(s.OwnerSubject, msg), nil
+}
+
+// Concerns reports whether msg may go to a subscription of owner: news of a webhook
+// subscription (webhook.endpoint_disabled) goes only to its owner's other subscriptions,
+// never to another integration's.
+func Concerns(owner string, msg event.Message) bool {
+	if msg.Type != event.WebhookEndpointDisabled.Name {
+		return true
+	}
+	var d event.WebhookEndpointDisabledData
+	return json.Unmarshal(msg.Data, &d) == nil && d.Owner == owner
+}
+
+// Matches reports whether a subscription with these types and filter wants msg. A
+// filter on a service or a queue matches only events that name it.
+func Matches(types []string, f Filter, msg event.Message) bool {
+	if !slices.Contains(types, AllTypes) && !slices.Contains(types, msg.Type) {
+		return false
+	}
+	if f.Service != nil && msg.Service != *f.Service {
+		return false
+	}
+	if f.Queue != nil && msg.Queue != *f.Queue {
+		return false
+	}
+	return true
+}

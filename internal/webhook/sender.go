@@ -1,0 +1,359 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/council/contacthub/internal/event"
+	"github.com/council/contacthub/internal/store"
+)
+
+// Delivery statuses.
+const (
+	Pending   = "pending"
+	Succeeded = "succeeded"
+	Failed    = "failed" // the receiver refused it (a 4xx other than 408 and 429)
+	Dead      = "dead"   // still failing when its retry window ended
+)
+
+// Defaults of a Sender.
+const (
+	DefaultRetryWindow  = 24 * time.Hour
+	DefaultDisableAfter = 5 * 24 * time.Hour
+	leaseFor            = 30 * time.Second // longer than an attempt's 10 s timeout
+	answerKept          = 1 << 10
+	maxErrorText        = 500
+)
+
+// Sender POSTs due deliveries. Only the oldest pending delivery of a (subscription,
+// key) is due, so a receiver hears one case's events in order; a delivery is leased by
+// moving its next attempt past the attempt's timeout, so two replicas never send the
+// same attempt (on PostgreSQL the lease is taken with FOR UPDATE SKIP LOCKED).
+type Sender struct {
+	db     *store.DB
+	client *http.Client
+	log    *slog.Logger
+	// First is the first retry delay; the schedule scales with it (tests: milliseconds).
+	First time.Duration
+	// Window is how long a delivery is retried before it is dead.
+	Window time.Duration
+	// DisableAfter disables a subscription whose endpoint failed continuously this long.
+	DisableAfter time.Duration
+	Batch        int
+	Parallel     int
+	// Metrics, when set, counts and times attempts.
+	Metrics *Metrics
+}
+
+// NewSender sends db's deliveries with client (see NewClient).
+func NewSender(db *store.DB, client *http.Client, log *slog.Logger) *Sender {
+	return &Sender{db: db, client: client, log: log, First: defaultFirst, Window: DefaultRetryWindow,
+		DisableAfter: DefaultDisableAfter, Batch: 50, Parallel: 8}
+}
+
+type dueRow struct {
+	ID             string         `db:"id"`
+	SubscriptionID string         `db:"subscription_id"`
+	EventID        string         `db:"event_id"`
+	Body           string         `db:"body"`
+	Attempts       int            `db:"attempts"`
+	RetryFrom      time.Time      `db:"retry_from"`
+	URL            string         `db:"url"`
+	Secret         string         `db:"secret"`
+	PreviousSecret *string        `db:"previous_secret"`
+	PreviousUntil  store.NullTime `db:"previous_secret_until"`
+}
+
+func (d dueRow) secrets(now time.Time) []Secret {
+	return subRow{Secret: d.Secret, PreviousSecret: d.PreviousSecret, PreviousSecretUntil: d.PreviousUntil}.secrets(now)
+}
+
+const (
+	anyDue = `SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1`
+	// The oldest pending delivery of each (subscription, key) that is due.
+	selectDue = `SELECT d.id, d.subscription_id, d.event_id, d.body, d.attempts, d.retry_from,
+ s.url, s.secret, s.previous_secret, s.previous_secret_until
+ FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+ WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND s.enabled = ?
+ AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.subscription_id = d.subscription_id
+   AND e.msg_key = d.msg_key AND e.status = 'pending' AND e.event_id < d.event_id)
+ ORDER BY d.next_attempt_at, d.event_id LIMIT ?`
+	leaseDue      = `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (?)`
+	insertAttempt = `INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms, error, answer)
+ VALUES (?, ?, ?, ?, ?, ?, ?)`
+	finishDelivery = `UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_error = ?,
+ last_latency_ms = ?, next_attempt_at = ?, finished_at = ? WHERE id = ?`
+	clearFailing = `UPDATE webhook_subscriptions SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL`
+	markFailing  = `UPDATE webhook_subscriptions SET failing_since = ? WHERE id = ? AND failing_since IS NULL`
+	readFailing  = `SELECT owner_subject, enabled, failing_since FROM webhook_subscriptions WHERE id = ?`
+	disableSub   = `UPDATE webhook_subscriptions SET enabled = ?, disabled_reason = ?, updated_at = ?, version = version + 1
+ WHERE id = ? AND enabled = ?`
+)
+
+// attempt is what one POST came to.
+type attempt struct {
+	status  int // 0: no answer
+	latency time.Duration
+	err     string
+	answer  string
+	wait    time.Duration // the receiver's Retry-After
+}
+
+// Once sends the deliveries due now (up to Batch) and reports how many it tried.
+func (s *Sender) Once(ctx context.Context) (int, error) {
+	now := store.Now()
+	var pending []string
+	if err := s.db.SelectContext(ctx, &pending, s.db.Rebind(anyDue), now); err != nil {
+		return 0, fmt.Errorf("read deliveries: %w", store.MapError(err))
+	}
+	if len(pending) == 0 {
+		return 0, nil
+	}
+	due, err := s.lease(ctx, now)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, max(s.Parallel, 1))
+	errs := make([]error, len(due))
+	for i, d := range due {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			a := s.post(ctx, d)
+			errs[i] = s.record(ctx, d, a)
+		}()
+	}
+	wg.Wait()
+	return len(due), errors.Join(errs...)
+}
+
+// lease takes the due deliveries for this replica.
+func (s *Sender) lease(ctx context.Context, now time.Time) ([]dueRow, error) {
+	query := selectDue
+	if s.db.Dialect == store.Postgres {
+		query += " FOR UPDATE OF d SKIP LOCKED"
+	}
+	var due []dueRow
+	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		due = nil
+		if err := tx.SelectContext(ctx, &due, tx.Rebind(query), now, true, s.Batch); err != nil {
+			return fmt.Errorf("read due deliveries: %w", store.MapError(err))
+		}
+		if len(due) == 0 {
+			return nil
+		}
+		ids := make([]string, len(due))
+		for i, d := range due {
+			ids[i] = d.ID
+		}
+		q, args, err := sqlx.In(leaseDue, now.Add(leaseFor), ids)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
+			return fmt.Errorf("lease deliveries: %w", store.MapError(err))
+		}
+		return nil
+	})
+	return due, err
+}
+
+// post makes one attempt of d.
+func (s *Sender) post(ctx context.Context, d dueRow) attempt {
+	start := time.Now()
+	sig, err := Sign(d.EventID, start, []byte(d.Body), d.secrets(start)...)
+	if err != nil {
+		return attempt{err: "cannot sign: " + err.Error()}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader([]byte(d.Body)))
+	if err != nil {
+		return attempt{err: "not a URL the hub can post to"}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "contacthub-webhooks/1")
+	req.Header.Set(HeaderID, d.EventID)
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(start.Unix(), 10))
+	req.Header.Set(HeaderSignature, sig)
+	resp, err := s.client.Do(req)
+	a := attempt{latency: time.Since(start)}
+	if err != nil {
+		a.err = errorText(err)
+		return a
+	}
+	body := ReadAnswer(resp)
+	a.latency = time.Since(start)
+	a.status = resp.StatusCode
+	if len(body) > answerKept {
+		body = body[:answerKept]
+	}
+	a.answer = strings.ReplaceAll(strings.ToValidUTF8(string(body), "\uFFFD"), "\x00", "")
+	if w, ok := RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && classify(a.status) == retry {
+		a.wait = w
+	}
+	return a
+}
+
+// errorText is what the log keeps of a failed request: the cause, without the URL
+// (whose path or query may carry the receiver's token).
+func errorText(err error) string {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	msg := err.Error()
+	if len(msg) > maxErrorText {
+		msg = msg[:maxErrorText]
+	}
+	return strings.ToValidUTF8(msg, "")
+}
+
+// record writes an attempt and what it means for the delivery and its subscription.
+func (s *Sender) record(ctx context.Context, d dueRow, a attempt) error {
+	var recorded string
+	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		recorded = ""
+		now := store.Now()
+		n := d.Attempts + 1
+		var status any
+		if a.status != 0 {
+			status = a.status
+		}
+		latency := a.latency.Milliseconds()
+		state, next, finished := Pending, now, any(nil)
+		errText := a.err
+		switch classify(a.status) {
+		case delivered:
+			state, finished = Succeeded, now
+		case final:
+			state, finished = Failed, now
+			errText = fmt.Sprintf("the receiver answered %d", a.status)
+		default:
+			if a.err == "" {
+				errText = fmt.Sprintf("the receiver answered %d", a.status)
+			}
+			if now.Sub(d.RetryFrom) >= s.Window {
+				state, finished = Dead, now
+			} else {
+				next = now.Add(max(Backoff(n, s.First, nil), a.wait))
+			}
+		}
+		res, err := tx.ExecContext(ctx, tx.Rebind(finishDelivery), state, n, status, errText, latency, next, finished, d.ID)
+		if err != nil {
+			return fmt.Errorf("update delivery: %w", store.MapError(err))
+		}
+		if rows, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("update delivery: %w", err)
+		} else if rows == 0 {
+			return nil // its subscription was deleted meanwhile
+		}
+		recorded = state
+		if _, err := tx.ExecContext(ctx, tx.Rebind(insertAttempt), d.ID, n, now, status, latency, a.err, a.answer); err != nil {
+			return fmt.Errorf("log attempt: %w", store.MapError(err))
+		}
+		if state == Succeeded {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(clearFailing), d.SubscriptionID); err != nil {
+				return fmt.Errorf("update subscription: %w", store.MapError(err))
+			}
+			return nil
+		}
+		return s.failing(ctx, tx, d.SubscriptionID, now)
+	})
+	if err == nil && recorded != "" {
+		s.Metrics.observe(recorded, a.latency)
+	}
+	return err
+}
+
+// failing notes a failed attempt against a subscription, and disables it once its
+// endpoint has failed for DisableAfter without a success, telling so in an event.
+func (s *Sender) failing(ctx context.Context, tx *sqlx.Tx, subID string, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(markFailing), now, subID); err != nil {
+		return fmt.Errorf("update subscription: %w", store.MapError(err))
+	}
+	var sub struct {
+		Owner   string         `db:"owner_subject"`
+		Enabled bool           `db:"enabled"`
+		Since   store.NullTime `db:"failing_since"`
+	}
+	if err := tx.GetContext(ctx, &sub, tx.Rebind(readFailing), subID); err != nil {
+		return fmt.Errorf("read subscription: %w", store.MapError(err))
+	}
+	if !sub.Enabled || !sub.Since.Valid || now.Sub(sub.Since.Time) < s.DisableAfter {
+		return nil
+	}
+	reason := fmt.Sprintf("every delivery failed since %s (%s without a success)", sub.Since.Time.Format(time.RFC3339),
+		s.DisableAfter)
+	res, err := tx.ExecContext(ctx, tx.Rebind(disableSub), false, reason, now, subID, true)
+	if err != nil {
+		return fmt.Errorf("disable subscription: %w", store.MapError(err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("disable subscription: %w", err)
+	} else if n != 1 {
+		return nil
+	}
+	if _, err := event.Record(ctx, tx, event.Change{Key: subID, Actor: event.System, At: now,
+		Payload: event.WebhookEndpointDisabledData{SubscriptionID: subID, Owner: sub.Owner, Reason: reason, FailingSince: sub.Since.Time}}); err != nil {
+		return err
+	}
+	if s.log != nil {
+		s.log.Warn("webhook subscription disabled", slog.String("subscription", subID))
+	}
+	return nil
+}
+
+// Run sends due deliveries until ctx ends, polling every interval.
+func (s *Sender) Run(ctx context.Context, interval time.Duration) {
+	loop(ctx, interval, s.Batch, "webhook send", s.log, s.Once)
+}
+
+// Run fans out until ctx ends, polling every interval.
+func (f *FanOut) Run(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	loop(ctx, interval, f.Batch, "webhook fan-out", log, f.Once)
+}
+
+// loop calls once until ctx ends: at once again after a full batch, else after interval.
+func loop(ctx context.Context, interval time.Duration, batch int, what string, log *slog.Logger, once func(context.Context) (int, error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := once(ctx)
+		if err != nil && ctx.Err() == nil && log != nil {
+			log.Warn(what, slog.String("error", err.Error()))
+		}
+		if n >= batch && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// LogRetention is how long a finished delivery and its attempts stay in the log.
+const LogRetention = 30 * 24 * time.Hour
+
+const purgeFinished = `DELETE FROM webhook_deliveries WHERE finished_at IS NOT NULL AND finished_at < ?`
+
+// Purge deletes deliveries finished more than LogRetention ago, with their attempts.
+func (s *Sender) Purge(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(purgeFinished), store.Now().Add(-LogRetention)); err != nil {
+		return fmt.Errorf("purge webhook deliveries: %w", store.MapError(err))
+	}
+	return nil
+}
