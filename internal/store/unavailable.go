@@ -39,17 +39,18 @@ func Unavailable(err error) bool {
 	case errors.As(err, &netErr) && netErr.Op == "dial":
 		return true
 	}
-	// database/sql's own "database is closed" and go-redis's "client is closed" are not
-	// exported as values; their text is all there is to go by.
-	msg := err.Error()
-	return strings.Contains(msg, "sql: database is closed") || strings.Contains(msg, "redis: client is closed")
+	// database/sql's own "database is closed" is not exported as a value; its text is
+	// all there is to go by.
+	return strings.Contains(err.Error(), "sql: database is closed")
 }
 
 // pgUnavailable: class 08 (connection exception), 53 (insufficient resources: too many
-// connections, out of memory or disk) and 57P01–57P03 (shutting down, cannot connect now).
+// connections, out of memory or disk), 57P01–57P03 (shutting down, cannot connect now)
+// and 55P03 (a lock not granted within lock_timeout, which an idempotent request's
+// transaction sets: busy, try later).
 func pgUnavailable(code string) bool {
 	return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "53") ||
-		code == "57P01" || code == "57P02" || code == "57P03"
+		code == "57P01" || code == "57P02" || code == "57P03" || code == "55P03"
 }
 
 // liteUnavailable: the file stayed locked for the whole busy timeout.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgconn"
 	"net"
 	"path/filepath"
 	"testing"
@@ -43,6 +44,8 @@ func TestUnavailable_OutagesAreToldFromMistakes(t *testing.T) {
 		"pool closed":        {closed, true},
 		"sqlite busy":        {sqliteBusy(t), true},
 		"no rows":            {store.MapError(sql.ErrNoRows), false},
+		"lock not granted":   {fmt.Errorf("record contact: %w", &pgconn.PgError{Code: "55P03"}), true},
+		"unique violation":   {&pgconn.PgError{Code: "23505"}, false},
 		"a plain error":      {errors.New("customer has no name"), false},
 		"nil":                {nil, false},
 		"context cancelled":  {context.Canceled, false},

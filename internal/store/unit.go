@@ -78,9 +78,16 @@ func (u *Unit) release() {
 }
 
 // Savepoint runs fn so that, when it fails, what it did is undone and the unit goes on.
-// A failure the database calls contention is retried (see retryContention).
+// A deadlock or serialization failure is not retried here: locks taken before the
+// savepoint stay held, so a retry inside the unit would meet the same conflict. It
+// ends as ErrContention (a 503): the unit is abandoned and the client's retry runs
+// the whole request afresh.
 func (u *Unit) Savepoint(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	return retryContention(ctx, func() error { return u.savepoint(ctx, fn) })
+	err := u.savepoint(ctx, fn)
+	if isContention(err) {
+		return fmt.Errorf("%w: %w", ErrContention, err)
+	}
+	return err
 }
 
 func (u *Unit) savepoint(ctx context.Context, fn func(tx *sqlx.Tx) error) error {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/council/contacthub/internal/store"
@@ -130,6 +131,34 @@ func TestInTx_RetriesADeadlockVictim(t *testing.T) {
 			}
 			if total != 8 {
 				t.Fatalf("sum %d after 2 rounds of two transactions bumping two rows, want 8", total)
+			}
+		})
+	}
+}
+
+// Inside a unit a deadlock victim is not retried (its earlier locks are still held):
+// the savepoint is undone and the request ends as ErrContention, for the client to
+// retry whole. The unit itself stays usable.
+func TestUnit_AContentionVictimEndsAsErrContention(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, b)
+			uctx, unit, err := db.BeginUnit(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unit.Rollback()
+			runs := 0
+			err = db.InTx(uctx, func(*sqlx.Tx) error {
+				runs++
+				return &pgconn.PgError{Code: "40P01", Message: "deadlock detected"}
+			})
+			if !errors.Is(err, store.ErrContention) || runs != 1 {
+				t.Fatalf("after %d runs: %v, want one run ending in ErrContention", runs, err)
+			}
+			if err := db.InTx(uctx, func(*sqlx.Tx) error { return nil }); err != nil {
+				t.Fatalf("the unit after a contention: %v", err)
 			}
 		})
 	}
