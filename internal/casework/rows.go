@@ -155,14 +155,6 @@ type Querier interface {
 	Rebind(string) string
 }
 
-// lockSuffix locks a case row read inside a PostgreSQL transaction until commit.
-func lockSuffix(db *store.DB) string {
-	if db.Dialect == store.Postgres {
-		return " FOR UPDATE"
-	}
-	return ""
-}
-
 func loadCase(ctx context.Context, q Querier, id, suffix string) (Case, error) {
 	var r caseRow
 	if err := sqlx.GetContext(ctx, q, &r, q.Rebind(`SELECT `+caseColumns+` FROM cases WHERE id = ?`+suffix), id); err != nil {

@@ -131,7 +131,7 @@ const selectOpenForService = `SELECT ` + caseColumns + ` FROM cases
 // private to whoever raised it.
 func (s *Cases) FindOpenTx(ctx context.Context, q Querier, customerID string, lgsl int, landlordID string) (Case, bool, error) {
 	var r caseRow
-	err := sqlx.GetContext(ctx, q, &r, q.Rebind(selectOpenForService+lockSuffix(s.db)), customerID, lgsl, landlordID)
+	err := sqlx.GetContext(ctx, q, &r, q.Rebind(selectOpenForService+s.db.ForUpdate()), customerID, lgsl, landlordID)
 	if err = store.MapError(err); errors.Is(err, store.ErrNotFound) {
 		return Case{}, false, nil
 	} else if err != nil {
@@ -143,7 +143,7 @@ func (s *Cases) FindOpenTx(ctx context.Context, q Querier, customerID string, lg
 
 // LoadTx reads and locks a case inside a transaction.
 func (s *Cases) LoadTx(ctx context.Context, tx *sqlx.Tx, id string) (Case, error) {
-	return loadCase(ctx, tx, id, lockSuffix(s.db))
+	return loadCase(ctx, tx, id, s.db.ForUpdate())
 }
 
 // LinkContactTx adds a contact that started at contactAt to the case.

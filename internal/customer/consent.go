@@ -39,7 +39,7 @@ func (s *Service) WithdrawSMSSurveysTx(ctx context.Context, tx *sqlx.Tx, actor A
 	now := store.Now()
 	var changed []string
 	for _, id := range holders {
-		c, err := load(ctx, tx, id, lockSuffix(s.db))
+		c, err := load(ctx, tx, id, s.db.ForUpdate())
 		if err != nil {
 			return nil, err
 		}

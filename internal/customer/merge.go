@@ -167,11 +167,11 @@ func (s *Service) loadPair(ctx context.Context, tx *sqlx.Tx, survivorID, duplica
 	if err := s.lockPair(ctx, tx, survivorID, duplicateID); err != nil {
 		return Customer{}, Customer{}, err
 	}
-	survivor, err := load(ctx, tx, survivorID, lockSuffix(s.db))
+	survivor, err := load(ctx, tx, survivorID, s.db.ForUpdate())
 	if err != nil {
 		return Customer{}, Customer{}, err
 	}
-	duplicate, err := load(ctx, tx, duplicateID, lockSuffix(s.db))
+	duplicate, err := load(ctx, tx, duplicateID, s.db.ForUpdate())
 	if fault.Is(err, fault.NotFound) {
 		return Customer{}, Customer{}, fault.Field("duplicateId", "no such customer")
 	} else if err != nil {
@@ -267,11 +267,11 @@ func (s *Service) UndoMerge(ctx context.Context, actor Actor, mergeID, why strin
 		if err := json.Unmarshal(row.Snapshot, &snap); err != nil {
 			return fmt.Errorf("decode merge snapshot: %w", err)
 		}
-		sur, err := load(ctx, tx, row.SurvivorID, lockSuffix(s.db))
+		sur, err := load(ctx, tx, row.SurvivorID, s.db.ForUpdate())
 		if err != nil {
 			return err
 		}
-		dup, err := load(ctx, tx, row.DuplicateID, lockSuffix(s.db))
+		dup, err := load(ctx, tx, row.DuplicateID, s.db.ForUpdate())
 		if err != nil {
 			return err
 		}

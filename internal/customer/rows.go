@@ -171,16 +171,6 @@ type loader interface {
 
 const selectCustomer = `SELECT ` + customerColumns + ` FROM customers WHERE id = ?`
 
-// lockSuffix makes a read inside a PostgreSQL transaction lock the row until commit, so
-// two merges of the same records take turns. SQLite transactions already hold the
-// database's one write lock.
-func lockSuffix(db *store.DB) string {
-	if db.Dialect == store.Postgres {
-		return " FOR UPDATE"
-	}
-	return ""
-}
-
 // load reads one customer with its identifiers; fault NotFound when absent.
 func load(ctx context.Context, q loader, id, suffix string) (Customer, error) {
 	var row customerRow

@@ -149,7 +149,7 @@ const AnyVersion = 0
 func (s *Service) Update(ctx context.Context, actor Actor, id string, expected int, p Patch) (Customer, error) {
 	var out Customer
 	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		c, err := load(ctx, tx, id, lockSuffix(s.db))
+		c, err := load(ctx, tx, id, s.db.ForUpdate())
 		if err != nil {
 			return err
 		}
@@ -275,7 +275,7 @@ func (s *Service) AddIdentifier(ctx context.Context, actor Actor, customerID str
 	}
 	var out Customer
 	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		c, err := load(ctx, tx, customerID, lockSuffix(s.db))
+		c, err := load(ctx, tx, customerID, s.db.ForUpdate())
 		if err != nil {
 			return err
 		}
@@ -314,7 +314,7 @@ const deleteIdentifier = `DELETE FROM customer_identifiers WHERE id = ? AND cust
 func (s *Service) RemoveIdentifier(ctx context.Context, actor Actor, customerID, identifierID string) (Customer, error) {
 	var out Customer
 	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		c, err := load(ctx, tx, customerID, lockSuffix(s.db))
+		c, err := load(ctx, tx, customerID, s.db.ForUpdate())
 		if err != nil {
 			return err
 		}

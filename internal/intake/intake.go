@@ -473,7 +473,7 @@ func (in *Intake) Update(ctx context.Context, who casework.Caller, id string, ex
 // at all), as an IVR event's do.
 func (in *Intake) UpdateTx(ctx context.Context, tx *sqlx.Tx, who casework.Caller, id string, expected int, p Patch) (Contact, error) {
 	actor := who.Actor
-	c, err := load(ctx, tx, id, lockSuffix(in.db))
+	c, err := load(ctx, tx, id, in.db.ForUpdate())
 	if err != nil {
 		return Contact{}, err
 	}
@@ -584,13 +584,6 @@ func (in *Intake) resolveOpenedCase(ctx context.Context, tx *sqlx.Tx, who casewo
 	}
 	_, err = in.cases.ResolveTx(ctx, tx, who.Actor, cs, resolution, "", true, now)
 	return err
-}
-
-func lockSuffix(db *store.DB) string {
-	if db.Dialect == store.Postgres {
-		return " FOR UPDATE"
-	}
-	return ""
 }
 
 // Query filters a list of contacts.
