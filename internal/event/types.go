@@ -1,68 +1,72 @@
 package event
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // The hub's event types. A payload's JSON is its schema in openapi.yaml; keep the two in
 // step (TestTypes_PayloadsMatchTheirSchemas) and raise Version when a receiver would see
 // the change.
 var (
-	CustomerCreated           = Type{Name: "customer.created", Version: 1, Schema: "CustomerCreatedEvent", About: "a customer record was created"}
-	CustomerUpdated           = Type{Name: "customer.updated", Version: 1, Schema: "CustomerUpdatedEvent", About: "fields of a customer record changed"}
-	CustomerIdentifierAdded   = Type{Name: "customer.identifier_added", Version: 1, Schema: "CustomerIdentifierEvent", About: "an identifier was added to a customer"}
-	CustomerIdentifierRemoved = Type{Name: "customer.identifier_removed", Version: 1, Schema: "CustomerIdentifierEvent", About: "an identifier was removed from a customer"}
-	CustomerMerged            = Type{Name: "customer.merged", Version: 1, Schema: "CustomerMergedEvent", About: "a duplicate record was merged into this one"}
-	CustomerMergedInto        = Type{Name: "customer.merged_into", Version: 1, Schema: "CustomerMergedIntoEvent", About: "this record was merged into another"}
-	CustomerUnmerged          = Type{Name: "customer.unmerged", Version: 1, Schema: "CustomerUnmergedEvent", About: "a merge was undone"}
-	CustomerConsentChanged    = Type{Name: "customer.consent_changed", Version: 1, Schema: "CustomerConsentChangedEvent", About: "a customer gave or withdrew a consent"}
+	CustomerCreated           = register(Type{Name: "customer.created", Version: 1, Schema: "CustomerCreatedEvent", About: "a customer record was created"})
+	CustomerUpdated           = register(Type{Name: "customer.updated", Version: 1, Schema: "CustomerUpdatedEvent", About: "fields of a customer record changed"})
+	CustomerIdentifierAdded   = register(Type{Name: "customer.identifier_added", Version: 1, Schema: "CustomerIdentifierEvent", About: "an identifier was added to a customer"})
+	CustomerIdentifierRemoved = register(Type{Name: "customer.identifier_removed", Version: 1, Schema: "CustomerIdentifierEvent", About: "an identifier was removed from a customer"})
+	CustomerMerged            = register(Type{Name: "customer.merged", Version: 1, Schema: "CustomerMergedEvent", About: "a duplicate record was merged into this one"})
+	CustomerMergedInto        = register(Type{Name: "customer.merged_into", Version: 1, Schema: "CustomerMergedIntoEvent", About: "this record was merged into another"})
+	CustomerUnmerged          = register(Type{Name: "customer.unmerged", Version: 1, Schema: "CustomerUnmergedEvent", About: "a merge was undone"})
+	CustomerConsentChanged    = register(Type{Name: "customer.consent_changed", Version: 1, Schema: "CustomerConsentChangedEvent", About: "a customer gave or withdrew a consent"})
 
-	ContactRecorded = Type{Name: "contact.recorded", Version: 1, Schema: "ContactRecordedEvent", About: "a contact arrived on a channel"}
-	ContactUpdated  = Type{Name: "contact.updated", Version: 1, Schema: "ContactUpdatedEvent", About: "a contact ended or its outcome changed"}
+	ContactRecorded = register(Type{Name: "contact.recorded", Version: 1, Schema: "ContactRecordedEvent", About: "a contact arrived on a channel"})
+	ContactUpdated  = register(Type{Name: "contact.updated", Version: 1, Schema: "ContactUpdatedEvent", About: "a contact ended or its outcome changed"})
 
-	CaseOpened        = Type{Name: "case.opened", Version: 1, Schema: "CaseOpenedEvent", About: "a case was opened and routed"}
-	CaseContactLinked = Type{Name: "case.contact_linked", Version: 1, Schema: "CaseContactLinkedEvent", About: "a contact joined an open case"}
-	CaseUpdated       = Type{Name: "case.updated", Version: 1, Schema: "CaseUpdatedEvent", About: "fields of a case changed"}
-	CaseStatusChanged = Type{Name: "case.status_changed", Version: 1, Schema: "CaseStatusChangedEvent", About: "a case moved to another status"}
-	CaseAssigned      = Type{Name: "case.assigned", Version: 1, Schema: "CaseAssignedEvent", About: "a case changed hands"}
-	CaseNote          = Type{Name: "case.note", Version: 1, Schema: "CaseNoteEvent", About: "a note was added to a case (internal, or for the resident)"}
-	CaseResolved      = Type{Name: "case.resolved", Version: 1, Schema: "CaseResolvedEvent", About: "a case was resolved"}
-	CaseReopened      = Type{Name: "case.reopened", Version: 1, Schema: "CaseReopenedEvent", About: "a resolved case was reopened"}
-	CaseHandedOff     = Type{Name: "case.handed_off", Version: 1, Schema: "CaseHandedOffEvent", About: "a case moved to another queue or tier, with a reason"}
-	CaseClaimed       = Type{Name: "case.claimed", Version: 1, Schema: "CaseClaimedEvent", About: "an agent took a case from a queue"}
-	CaseReleased      = Type{Name: "case.released", Version: 1, Schema: "CaseReleasedEvent", About: "an agent gave a case back to its queue"}
+	CaseOpened        = register(Type{Name: "case.opened", Version: 1, Schema: "CaseOpenedEvent", About: "a case was opened and routed"})
+	CaseContactLinked = register(Type{Name: "case.contact_linked", Version: 1, Schema: "CaseContactLinkedEvent", About: "a contact joined an open case"})
+	CaseUpdated       = register(Type{Name: "case.updated", Version: 1, Schema: "CaseUpdatedEvent", About: "fields of a case changed"})
+	CaseStatusChanged = register(Type{Name: "case.status_changed", Version: 1, Schema: "CaseStatusChangedEvent", About: "a case moved to another status"})
+	CaseAssigned      = register(Type{Name: "case.assigned", Version: 1, Schema: "CaseAssignedEvent", About: "a case changed hands"})
+	CaseNote          = register(Type{Name: "case.note", Version: 1, Schema: "CaseNoteEvent", About: "a note was added to a case (internal, or for the resident)"})
+	CaseResolved      = register(Type{Name: "case.resolved", Version: 1, Schema: "CaseResolvedEvent", About: "a case was resolved"})
+	CaseReopened      = register(Type{Name: "case.reopened", Version: 1, Schema: "CaseReopenedEvent", About: "a resolved case was reopened"})
+	CaseHandedOff     = register(Type{Name: "case.handed_off", Version: 1, Schema: "CaseHandedOffEvent", About: "a case moved to another queue or tier, with a reason"})
+	CaseClaimed       = register(Type{Name: "case.claimed", Version: 1, Schema: "CaseClaimedEvent", About: "an agent took a case from a queue"})
+	CaseReleased      = register(Type{Name: "case.released", Version: 1, Schema: "CaseReleasedEvent", About: "an agent gave a case back to its queue"})
 
-	ReferralMade    = Type{Name: "referral.made", Version: 1, Schema: "ReferralEvent", About: "a case was referred to a partner body"}
-	ReferralUpdated = Type{Name: "referral.updated", Version: 1, Schema: "ReferralEvent", About: "a referral's status changed"}
+	ReferralMade    = register(Type{Name: "referral.made", Version: 1, Schema: "ReferralEvent", About: "a case was referred to a partner body"})
+	ReferralUpdated = register(Type{Name: "referral.updated", Version: 1, Schema: "ReferralEvent", About: "a referral's status changed"})
 
-	RatingRecorded  = Type{Name: "rating.recorded", Version: 1, Schema: "RatingRecordedEvent", About: "a satisfaction rating was given"}
-	SurveyScheduled = Type{Name: "survey.scheduled", Version: 1, Schema: "SurveyScheduledEvent", About: "an SMS survey will be sent after a contact"}
-	SurveySkipped   = Type{Name: "survey.skipped", Version: 1, Schema: "SurveySkippedEvent", About: "no SMS survey will be sent after a contact, and why"}
-	SurveySent      = Type{Name: "survey.sent", Version: 1, Schema: "SurveySentEvent", About: "an SMS survey went to the provider"}
+	RatingRecorded  = register(Type{Name: "rating.recorded", Version: 1, Schema: "RatingRecordedEvent", About: "a satisfaction rating was given"})
+	SurveyScheduled = register(Type{Name: "survey.scheduled", Version: 1, Schema: "SurveyScheduledEvent", About: "an SMS survey will be sent after a contact"})
+	SurveySkipped   = register(Type{Name: "survey.skipped", Version: 1, Schema: "SurveySkippedEvent", About: "no SMS survey will be sent after a contact, and why"})
+	SurveySent      = register(Type{Name: "survey.sent", Version: 1, Schema: "SurveySentEvent", About: "an SMS survey went to the provider"})
 
-	LandlordCreated    = Type{Name: "landlord.created", Version: 1, Schema: "LandlordCreatedEvent", About: "a landlord organisation was registered"}
-	PropertyAdded      = Type{Name: "landlord.property_added", Version: 1, Schema: "PropertyAddedEvent", About: "a property (UPRN) was added to a landlord"}
-	TenancyAdded       = Type{Name: "landlord.tenancy_added", Version: 1, Schema: "TenancyAddedEvent", About: "a tenancy of a landlord's property was recorded"}
-	InvitationCreated  = Type{Name: "landlord.invitation_created", Version: 1, Schema: "InvitationEvent", About: "a landlord user was invited to the portal"}
-	InvitationAccepted = Type{Name: "landlord.invitation_accepted", Version: 1, Schema: "InvitationEvent", About: "a landlord user accepted an invitation"}
+	LandlordCreated    = register(Type{Name: "landlord.created", Version: 1, Schema: "LandlordCreatedEvent", About: "a landlord organisation was registered"})
+	PropertyAdded      = register(Type{Name: "landlord.property_added", Version: 1, Schema: "PropertyAddedEvent", About: "a property (UPRN) was added to a landlord"})
+	TenancyAdded       = register(Type{Name: "landlord.tenancy_added", Version: 1, Schema: "TenancyAddedEvent", About: "a tenancy of a landlord's property was recorded"})
+	InvitationCreated  = register(Type{Name: "landlord.invitation_created", Version: 1, Schema: "InvitationEvent", About: "a landlord user was invited to the portal"})
+	InvitationAccepted = register(Type{Name: "landlord.invitation_accepted", Version: 1, Schema: "InvitationEvent", About: "a landlord user accepted an invitation"})
 
-	RulesPublished          = Type{Name: "routing.rules_published", Version: 1, Schema: "RulesPublishedEvent", About: "a new rule set version was published (activated or not)", OutboxOnly: true}
-	WebhookEndpointDisabled = Type{Name: "webhook.endpoint_disabled", Version: 1, Schema: "WebhookEndpointDisabledEvent", About: "the hub disabled a webhook subscription whose endpoint kept failing", OutboxOnly: true}
-	RulesActivated          = Type{Name: "routing.rules_activated", Version: 1, Schema: "RulesActivatedEvent", About: "a rule set version became the one routing uses", OutboxOnly: true}
+	RulesPublished          = register(Type{Name: "routing.rules_published", Version: 1, Schema: "RulesPublishedEvent", About: "a new rule set version was published (activated or not)", OutboxOnly: true})
+	WebhookEndpointDisabled = register(Type{Name: "webhook.endpoint_disabled", Version: 1, Schema: "WebhookEndpointDisabledEvent", About: "the hub disabled a webhook subscription whose endpoint kept failing", OutboxOnly: true})
+	RulesActivated          = register(Type{Name: "routing.rules_activated", Version: 1, Schema: "RulesActivatedEvent", About: "a rule set version became the one routing uses", OutboxOnly: true})
 )
 
+// catalogue is every type, in the order declared above: each is registered once, where
+// it is declared, so none can be left out of the catalogue.
+var catalogue []Type
+
+func register(t Type) Type {
+	catalogue = append(catalogue, t)
+	return t
+}
+
 // Types is the catalogue: every event type the hub records.
-func Types() []Type {
-	return []Type{
-		CustomerCreated, CustomerUpdated, CustomerIdentifierAdded, CustomerIdentifierRemoved,
-		CustomerMerged, CustomerMergedInto, CustomerUnmerged, CustomerConsentChanged,
-		ContactRecorded, ContactUpdated,
-		CaseOpened, CaseContactLinked, CaseUpdated, CaseStatusChanged, CaseAssigned, CaseNote,
-		CaseResolved, CaseReopened, CaseHandedOff, CaseClaimed, CaseReleased,
-		ReferralMade, ReferralUpdated,
-		RatingRecorded, SurveyScheduled, SurveySkipped, SurveySent,
-		LandlordCreated, PropertyAdded, TenancyAdded, InvitationCreated, InvitationAccepted,
-		RulesPublished, RulesActivated,
-		WebhookEndpointDisabled,
-	}
+func Types() []Type { return slices.Clone(catalogue) }
+
+// Known reports whether name is the name of an event type.
+func Known(name string) bool {
+	return slices.ContainsFunc(catalogue, func(t Type) bool { return t.Name == name })
 }
 
 // Customers.

@@ -220,3 +220,16 @@ func sameMembers(t *testing.T, typ reflect.Type, schema *openapi3.Schema) {
 		t.Errorf("%s: its schema must say additionalProperties: false", typ)
 	}
 }
+
+func TestKnown_NamesTheCatalogueAndNothingElse(t *testing.T) {
+	for _, ty := range event.Types() {
+		if !event.Known(ty.Name) {
+			t.Errorf("%s is in the catalogue but not known", ty.Name)
+		}
+	}
+	for _, name := range []string{"", "*", "case", "case.resolvedx", "routing.activated"} {
+		if event.Known(name) {
+			t.Errorf("%q is known", name)
+		}
+	}
+}

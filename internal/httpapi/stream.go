@@ -113,12 +113,8 @@ func (h *handlers) streamFilter(p api.StreamEventsParams) (stream.Filter, error)
 	f := stream.Filter{Types: stream.SplitList(deref(p.Type)), Queues: stream.SplitList(deref(p.Queue)),
 		CaseIDs: stream.SplitList(deref(p.CaseId)), CustomerIDs: stream.SplitList(deref(p.CustomerId))}
 	var errs fault.Fields
-	known := map[string]bool{}
-	for _, t := range event.Types() {
-		known[t.Name] = true
-	}
 	for _, t := range f.Types {
-		if !known[t] {
+		if !event.Known(t) {
 			errs.Add("type", fmt.Sprintf("%q is not an event type (GET /v1/event-types lists them)", t))
 		}
 	}

@@ -369,12 +369,8 @@ func (s *Subscriptions) check(ctx context.Context, rawURL string, types []string
 	if len(types) == 0 {
 		errs.Add(prefix+"eventTypes", `name at least one event type, or "*" for all`)
 	}
-	known := map[string]bool{AllTypes: true}
-	for _, t := range event.Types() {
-		known[t.Name] = true
-	}
 	for i, t := range types {
-		if !known[t] {
+		if t != AllTypes && !event.Known(t) {
 			errs.Add(fmt.Sprintf("%seventTypes[%d]", prefix, i), fmt.Sprintf("%q is not an event type (see /v1/event-types)", t))
 		}
 	}
