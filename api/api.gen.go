@@ -2724,7 +2724,7 @@ type ServerInterface interface {
 	// CreateWebhook Subscribe an endpoint to events (Standard Webhooks 1.0).
 	// (POST /v1/webhooks)
 	CreateWebhook(ctx echo.Context) error
-	// DeleteWebhook Unsubscribe; deliveries not yet made are dropped.
+	// DeleteWebhook Unsubscribe; the delivery log and deliveries not yet made go with it.
 	// (DELETE /v1/webhooks/{webhookId})
 	DeleteWebhook(ctx echo.Context, webhookId WebhookId) error
 	// GetWebhook Read a subscription (never its secret).
@@ -13722,7 +13722,7 @@ type StrictServerInterface interface {
 	// CreateWebhook Subscribe an endpoint to events (Standard Webhooks 1.0).
 	// (POST /v1/webhooks)
 	CreateWebhook(ctx context.Context, request CreateWebhookRequestObject) (CreateWebhookResponseObject, error)
-	// DeleteWebhook Unsubscribe; deliveries not yet made are dropped.
+	// DeleteWebhook Unsubscribe; the delivery log and deliveries not yet made go with it.
 	// (DELETE /v1/webhooks/{webhookId})
 	DeleteWebhook(ctx context.Context, request DeleteWebhookRequestObject) (DeleteWebhookResponseObject, error)
 	// GetWebhook Read a subscription (never its secret).

@@ -4779,7 +4779,7 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
 	CreateWebhook(ctx context.Context, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteWebhook Unsubscribe; deliveries not yet made are dropped.
+	// DeleteWebhook Unsubscribe; the delivery log and deliveries not yet made go with it.
 	//
 	// Corresponds with DELETE /v1/webhooks/{webhookId} (the `DeleteWebhook` operationId).
 	DeleteWebhook(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6791,7 +6791,7 @@ func (c *Client) CreateWebhook(ctx context.Context, body CreateWebhookJSONReques
 	return c.Client.Do(req)
 }
 
-// DeleteWebhook Unsubscribe; deliveries not yet made are dropped.
+// DeleteWebhook Unsubscribe; the delivery log and deliveries not yet made go with it.
 //
 // Corresponds with DELETE /v1/webhooks/{webhookId} (the `DeleteWebhook` operationId).
 func (c *Client) DeleteWebhook(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -11878,7 +11878,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
 	CreateWebhookWithResponse(ctx context.Context, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error)
 
-	// DeleteWebhookWithResponse Unsubscribe; deliveries not yet made are dropped.
+	// DeleteWebhookWithResponse Unsubscribe; the delivery log and deliveries not yet made go with it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -20199,7 +20199,7 @@ func (c *ClientWithResponses) CreateWebhookWithResponse(ctx context.Context, bod
 	return ParseCreateWebhookResponse(rsp)
 }
 
-// DeleteWebhookWithResponse Unsubscribe; deliveries not yet made are dropped.
+// DeleteWebhookWithResponse Unsubscribe; the delivery log and deliveries not yet made go with it.
 //
 // Returns a wrapper object for the known response body format(s).
 //

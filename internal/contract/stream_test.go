@@ -221,7 +221,7 @@ func TestStream_FiltersSendOnlyWhatTheyName(t *testing.T) {
 		}
 
 		for _, bad := range []struct{ query, field string }{
-			{"type=case.opened&type=case.exploded", "type"}, {"queue=advisors,nowhere", "queue"}, {"caseId=42", "caseId"},
+			{"type=case.opened&type=case.exploded", "type"}, {"queue=advisors,nowhere", "queue"}, {"caseId=42", "caseId"}, {"customerId=42", "customerId"},
 		} {
 			resp, body := h.raw("GET", "/v1/events/stream?"+bad.query, tok, "", nil)
 			p := wantProblem(t, http.StatusUnprocessableEntity, body, resp.StatusCode, "invalid-value")

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/webhook"
 )
@@ -389,10 +391,15 @@ func TestWebhooks_TheLogShowsEachDeliveryAndARefusedOneCanBeRetriedOrReplayed(t 
 		if got[2].header.Get("webhook-id") != got[0].header.Get("webhook-id") {
 			t.Errorf("a replayed event has another webhook-id")
 		}
+		h.drainWebhooks(t)
+		deliveries := h.count("webhook_deliveries")
 		status, _, raw = h.call(t, tok, "POST", "/v1/webhooks/"+sub+"/replay", map[string]any{
 			"from": start.Format(time.RFC3339), "to": start.Add(-time.Hour).Format(time.RFC3339)})
 		if p := wantProblem(t, http.StatusUnprocessableEntity, raw, status, "invalid-value"); !slices.Contains(fieldsOf(p), "to") {
 			t.Errorf("a backwards range: %v", fieldsOf(p))
+		}
+		if n := h.count("webhook_deliveries"); n != deliveries {
+			t.Errorf("a refused replay wrote deliveries: %d, was %d", n, deliveries)
 		}
 	})
 }
@@ -506,6 +513,77 @@ func TestWebhooks_A429IsRetriedNoSoonerThanItsRetryAfter(t *testing.T) {
 		r.mu.Unlock()
 		if gap < 900*time.Millisecond { // Retry-After has whole seconds; the back-off alone is 20 ms here
 			t.Errorf("retried %v after a 429 asking for 1 s", gap)
+		}
+	})
+}
+
+func TestWebhooks_AReplayOfAnEmptyOrHalfRangeIsRefusedNamingTheFieldAndQueuesNothing(t *testing.T) {
+	eachWebhookBackend(t, func(t *testing.T, h *hub) {
+		r := newReceiver(t, nil)
+		tok := integrationToken(h, "crm")
+		start := time.Now().UTC()
+		sub, _ := h.subscribe(t, tok, r, map[string]any{"eventTypes": []string{"case.resolved"}})
+		_, caseID := h.newCase(t, 57)
+		h.resolve(t, caseID)
+		r.waitFor("the resolution", resolvedCase(caseID))
+		h.drainWebhooks(t)
+		deliveries := h.count("webhook_deliveries")
+		at := start.Add(time.Minute).Format(time.RFC3339Nano)
+		for _, tc := range []struct {
+			what       string
+			body       map[string]any
+			status     int
+			typ, field string
+		}{
+			{"from equal to to", map[string]any{"from": at, "to": at}, http.StatusUnprocessableEntity, "invalid-value", "to"},
+			{"no to", map[string]any{"from": start.Add(-time.Minute).Format(time.RFC3339Nano)}, http.StatusBadRequest, "validation", "to"},
+		} {
+			status, _, raw := h.call(t, tok, "POST", "/v1/webhooks/"+sub+"/replay", tc.body)
+			wantFieldProblem(t, tc.what, tc.status, tc.typ, status, raw, tc.field)
+		}
+		if n := h.count("webhook_deliveries"); n != deliveries {
+			t.Errorf("refused replays wrote deliveries: %d, was %d", n, deliveries)
+		}
+	})
+}
+
+func TestWebhooks_UnknownOrForeignIDsAreNotFound(t *testing.T) {
+	eachWebhookBackend(t, func(t *testing.T, h *hub) {
+		r := newReceiver(t, func(string, int) int { return http.StatusGone })
+		tok := integrationToken(h, "crm")
+		start := time.Now().UTC()
+		first, _ := h.subscribe(t, tok, r, map[string]any{"eventTypes": []string{"case.resolved"}})
+		second, _ := h.subscribe(t, tok, r, map[string]any{"eventTypes": []string{"contact.recorded"}})
+		_, caseID := h.newCase(t, 57)
+		h.resolve(t, caseID)
+		r.waitFor("the resolution", resolvedCase(caseID))
+		h.drainWebhooks(t)
+		status, log, raw := h.call(t, tok, "GET", "/v1/webhooks/"+first+"/deliveries", nil)
+		if status != http.StatusOK || len(log["items"].([]any)) != 1 {
+			t.Fatalf("log: %d %s", status, raw)
+		}
+		firstDelivery := log["items"].([]any)[0].(map[string]any)["id"].(string)
+		unknown := uuid.NewString()
+		deliveries := h.count("webhook_deliveries")
+		for _, tc := range []struct {
+			what, path string
+			body       map[string]any
+		}{
+			{"retry of an unknown delivery", "/v1/webhooks/" + first + "/deliveries/" + unknown + "/retry", nil},
+			{"retry of another subscription's delivery", "/v1/webhooks/" + second + "/deliveries/" + firstDelivery + "/retry", nil},
+			{"replay of an unknown subscription", "/v1/webhooks/" + unknown + "/replay", map[string]any{
+				"from": start.Add(-time.Minute).Format(time.RFC3339Nano), "to": time.Now().UTC().Add(time.Minute).Format(time.RFC3339Nano)}},
+			{"rotation of an unknown subscription", "/v1/webhooks/" + unknown + "/rotate-secret", map[string]any{"overlapSeconds": 60}},
+		} {
+			status, _, raw := h.call(t, tok, "POST", tc.path, tc.body)
+			wantProblem(t, http.StatusNotFound, raw, status, "not-found")
+		}
+		if n := h.count("webhook_deliveries"); n != deliveries {
+			t.Errorf("requests about unknown ids wrote deliveries: %d, was %d", n, deliveries)
+		}
+		_, log, _ = h.call(t, tok, "GET", "/v1/webhooks/"+first+"/deliveries", nil)
+		if d := log["items"].([]any)[0].(map[string]any); d["status"] != "failed" || d["attempts"] != 1.0 {
+			t.Errorf("a retry through another subscription touched the delivery: %v", d)
 		}
 	})
 }

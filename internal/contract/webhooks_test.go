@@ -2,8 +2,10 @@ package contract
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -160,4 +162,85 @@ func TestWebhooks_BadInputIsRefusedNamingTheFieldAndWritesNothing(t *testing.T) 
 			}
 		})
 	}
+}
+
+// wantFieldProblem fails unless body is a problem of status and type that names field.
+func wantFieldProblem(t *testing.T, what string, status int, typ string, gotStatus int, body []byte, field string) {
+	t.Helper()
+	if p := wantProblem(t, status, body, gotStatus, typ); !slices.Contains(fieldsOf(p), field) {
+		t.Errorf("%s: problem names %v, want %s; body: %s", what, fieldsOf(p), field, body)
+	}
+}
+
+// newSubscription creates a subscription to a public destination and returns it.
+func (h *hub) newSubscription(t *testing.T, token string) map[string]any {
+	t.Helper()
+	status, created, body := h.call(t, token, "POST", "/v1/webhooks", map[string]any{"url": "https://203.0.113.9/hook", "eventTypes": []string{"*"}})
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	return created
+}
+
+func TestWebhooks_ARotationOutOfRangeIsRefusedNamingOverlapSecondsAndChangesNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		token := integrationToken(h, "crm")
+		id := h.newSubscription(t, token)["id"].(string)
+		_, before, _ := h.call(t, token, "GET", "/v1/webhooks/"+id, nil)
+		for _, overlap := range []int{-1, 604801} {
+			status, _, body := h.call(t, token, "POST", "/v1/webhooks/"+id+"/rotate-secret", map[string]any{"overlapSeconds": overlap})
+			wantFieldProblem(t, "overlapSeconds "+strconv.Itoa(overlap), http.StatusBadRequest, "validation", status, body, "overlapSeconds")
+		}
+		status, after, body := h.call(t, token, "GET", "/v1/webhooks/"+id, nil)
+		if status != http.StatusOK || after["version"] != before["version"] || after["updatedAt"] != before["updatedAt"] {
+			t.Errorf("refused rotations changed the subscription: before %v, after %s", before, body)
+		}
+	})
+}
+
+func TestWebhooks_AGarbageCursorIsRefusedNamingCursor(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		token := integrationToken(h, "crm")
+		id := h.newSubscription(t, token)["id"].(string)
+		for _, path := range []string{"/v1/webhooks?cursor=garbage", "/v1/webhooks/" + id + "/deliveries?cursor=garbage"} {
+			status, _, body := h.call(t, token, "GET", path, nil)
+			wantFieldProblem(t, path, http.StatusUnprocessableEntity, "invalid-value", status, body, "cursor")
+		}
+	})
+}
+
+func TestWebhooks_ABadPatchIsRefusedNamingTheFieldAndChangesNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		token := integrationToken(h, "crm")
+		created := h.newSubscription(t, token)
+		id := created["id"].(string)
+		for _, tc := range []struct {
+			body       map[string]any
+			status     int
+			typ, field string
+		}{
+			{map[string]any{"url": "https://203.0.113.10/hook", "eventTypes": []string{}}, http.StatusBadRequest, "validation", "eventTypes"},
+			{map[string]any{"url": "https://203.0.113.10/hook", "eventTypes": []string{"x"}}, http.StatusUnprocessableEntity, "invalid-value", "eventTypes[0]"},
+			{map[string]any{"url": "https://203.0.113.10/hook", "filter": map[string]any{"queue": "nowhere"}}, http.StatusUnprocessableEntity, "invalid-value", "filter.queue"},
+			{map[string]any{"url": "https://203.0.113.10/hook", "filter": map[string]any{"service": 99999}}, http.StatusUnprocessableEntity, "invalid-value", "filter.service"},
+		} {
+			status, _, body := h.call(t, token, "PATCH", "/v1/webhooks/"+id, tc.body, "If-Match", "*")
+			wantFieldProblem(t, fmt.Sprint(tc.body), tc.status, tc.typ, status, body, tc.field)
+		}
+		status, after, body := h.call(t, token, "GET", "/v1/webhooks/"+id, nil)
+		if status != http.StatusOK || after["url"] != created["url"] || after["version"] != created["version"] {
+			t.Errorf("refused patches changed the subscription: created %v, now %s", created, body)
+		}
+	})
+}
+
+func TestWebhooks_ASubscriptionToNoEventTypesIsRefusedAndWritesNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		token := integrationToken(h, "crm")
+		status, _, body := h.call(t, token, "POST", "/v1/webhooks", map[string]any{"url": "https://203.0.113.9/hook", "eventTypes": []string{}})
+		wantFieldProblem(t, "eventTypes []", http.StatusBadRequest, "validation", status, body, "eventTypes")
+		if n := h.count("webhook_subscriptions"); n != 0 {
+			t.Errorf("a refused subscription wrote %d rows", n)
+		}
+	})
 }

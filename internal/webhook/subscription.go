@@ -280,7 +280,7 @@ func (s *Subscriptions) Update(ctx context.Context, who Owner, id string, expect
 	return out, err
 }
 
-// Delete removes a subscription and its deliveries.
+// Delete removes a subscription with its delivery log and anything still pending.
 func (s *Subscriptions) Delete(ctx context.Context, who Owner, id string) error {
 	return s.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := s.load(ctx, tx, who, id, s.db.ForUpdate()); err != nil {
