@@ -146,6 +146,17 @@ func (s *Cases) LoadTx(ctx context.Context, tx *sqlx.Tx, id string) (Case, error
 	return loadCase(ctx, tx, id, s.db.ForUpdate())
 }
 
+const selectQueue = `SELECT queue FROM cases WHERE id = ?`
+
+// QueueTx is the queue case id is in now, read in tx without locking the case.
+func (s *Cases) QueueTx(ctx context.Context, tx *sqlx.Tx, id string) (string, error) {
+	var queue string
+	if err := tx.GetContext(ctx, &queue, tx.Rebind(selectQueue), id); err != nil {
+		return "", fmt.Errorf("read the case's queue: %w", store.MapError(err))
+	}
+	return queue, nil
+}
+
 // LinkContactTx adds a contact that started at contactAt to the case.
 func (s *Cases) LinkContactTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, contactID, channel string, contactAt, at time.Time) (Case, error) {
 	c.ContactCount++

@@ -115,6 +115,12 @@ func (s *Service) Get(ctx context.Context, id string) (Customer, error) {
 	return get(ctx, s.db, id)
 }
 
+// GetTx reads a customer inside tx, so a caller deciding on the record (a survey on its
+// consent) sees it as its own transaction does, on its own connection.
+func (s *Service) GetTx(ctx context.Context, tx *sqlx.Tx, id string) (Customer, error) {
+	return get(ctx, tx, id)
+}
+
 // Field is one member of a merge patch: Set when the caller sent it (null sends the zero value).
 type Field[T any] struct {
 	Set   bool

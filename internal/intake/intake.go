@@ -513,12 +513,14 @@ func (in *Intake) UpdateTx(ctx context.Context, tx *sqlx.Tx, who casework.Caller
 	if err != nil {
 		return Contact{}, err
 	}
-	queue, err := caseQueue(ctx, tx, out.CaseID)
-	if err != nil {
-		return Contact{}, err
+	var queue string // subscribers filter the contact's events by its case's queue
+	if out.CaseID != "" {
+		if queue, err = in.cases.QueueTx(ctx, tx, out.CaseID); err != nil {
+			return Contact{}, err
+		}
 	}
 	if endsNow && out.CustomerID != "" {
-		cust, err := in.customers.Get(ctx, out.CustomerID)
+		cust, err := in.customers.GetTx(ctx, tx, out.CustomerID)
 		if err != nil {
 			return Contact{}, err
 		}
@@ -529,21 +531,6 @@ func (in *Intake) UpdateTx(ctx context.Context, tx *sqlx.Tx, who casework.Caller
 	_, err = event.Record(ctx, tx, change(out, actor, now, queue, event.ContactUpdatedData{ContactID: out.ID,
 		Fields: fields, Outcome: string(out.Outcome)}))
 	return out, err
-}
-
-const selectCaseQueue = `SELECT queue FROM cases WHERE id = ?`
-
-// caseQueue is the queue a contact's case is in now ("" for no case), by which
-// subscribers filter the contact's events.
-func caseQueue(ctx context.Context, tx *sqlx.Tx, caseID string) (string, error) {
-	if caseID == "" {
-		return "", nil
-	}
-	var queue string
-	if err := tx.GetContext(ctx, &queue, tx.Rebind(selectCaseQueue), caseID); err != nil {
-		return "", fmt.Errorf("read the contact's case queue: %w", store.MapError(err))
-	}
-	return queue, nil
 }
 
 // surveyTx offers an ended contact, whose case is in queue, to the survey scheduler.
