@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -221,15 +220,10 @@ func hashBody(next echo.HandlerFunc) echo.HandlerFunc {
 		if req.Header.Get("Idempotency-Key") == "" || req.Method == http.MethodGet {
 			return next(c)
 		}
-		body, err := io.ReadAll(req.Body)
+		body, err := rawBody(req)
 		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				return newProblem(payloadTooLarge, "the body is larger than this hub accepts")
-			}
-			return newProblem(badRequest, "the body could not be read")
+			return bodyProblem(err)
 		}
-		req.Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.New()
 		sum.Write([]byte(req.Method + " " + req.URL.RequestURI() + "\n"))
 		sum.Write(body)

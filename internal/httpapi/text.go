@@ -27,18 +27,32 @@ const (
 	notUTF8Body = "must be valid UTF-8 (the body held bytes that are not)"
 )
 
-// rawBody reads the request body and puts it back for the validator and the handler.
+// rawBody reads the request body once and puts it back for whoever reads next (the
+// idempotency fingerprint, the validator, the handler): a body read before is handed
+// over again, not read and copied a second time.
 func rawBody(req *http.Request) ([]byte, error) {
 	if req.Body == nil || req.Body == http.NoBody {
 		return nil, nil
+	}
+	if held, ok := req.Body.(*heldBody); ok {
+		held.Reset(held.b)
+		return held.b, nil
 	}
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
 		return nil, err
 	}
-	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.Body = &heldBody{Reader: bytes.NewReader(body), b: body}
 	return body, nil
 }
+
+// heldBody is a request body already read into memory.
+type heldBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+func (*heldBody) Close() error { return nil }
 
 // badText lists every parameter and body field whose text the hub cannot store.
 func badText(req *http.Request, op *openapi3.Operation, pathParams map[string]string, body []byte) []fieldError {

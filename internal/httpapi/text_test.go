@@ -1,6 +1,10 @@
 package httpapi
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -38,4 +42,22 @@ func FuzzBadJSONText(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A body is read from the client once: the idempotency fingerprint and the validator get
+// the same bytes, and whoever reads next (the handler) still gets the whole body.
+func TestRawBody_ReadsOnceAndHandsTheBodyOn(t *testing.T) {
+	req := httptest.NewRequest(http.MethodPost, "/v1/contacts", strings.NewReader(`{"channel":"phone"}`))
+	first, err := rawBody(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.ReadAll(req.Body) // as the validator would
+	second, err := rawBody(req)
+	if err != nil || string(second) != string(first) || &second[0] != &first[0] {
+		t.Fatalf("second read: %q %v (not the bytes held)", second, err)
+	}
+	if rest, _ := io.ReadAll(req.Body); string(rest) != `{"channel":"phone"}` {
+		t.Fatalf("the handler would read %q", rest)
+	}
 }
