@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,9 +26,11 @@ type FallbackLimiter struct {
 	log      *slog.Logger
 	fellBack prometheus.Counter
 
+	// down: the shared limiter failed and has not answered since. Read without the lock
+	// on every request, so the healthy path takes no lock at all.
+	down     atomic.Bool
 	mu       sync.Mutex
-	down     bool      // the shared limiter failed and has not answered since
-	failedAt time.Time // its last failure
+	failedAt time.Time // its last failure (or the last probe's start)
 }
 
 // probeEvery is how often, during an outage, a request tries the shared limiter again;
@@ -68,9 +71,12 @@ func (l *FallbackLimiter) Allow(ctx context.Context, key string, limit Limit) (D
 // tryShared says whether to ask the shared limiter: always while it works, and once
 // per probeEvery while it is down.
 func (l *FallbackLimiter) tryShared(now time.Time) bool {
+	if !l.down.Load() {
+		return true
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.down || now.Sub(l.failedAt) >= probeEvery {
+	if now.Sub(l.failedAt) >= probeEvery {
 		l.failedAt = now // the probe's slot is taken; a failure below renews it
 		return true
 	}
@@ -79,9 +85,9 @@ func (l *FallbackLimiter) tryShared(now time.Time) bool {
 
 func (l *FallbackLimiter) failed(err error) {
 	l.mu.Lock()
-	first := !l.down
-	l.down, l.failedAt = true, time.Now()
+	l.failedAt = time.Now()
 	l.mu.Unlock()
+	first := l.down.CompareAndSwap(false, true)
 	if first {
 		l.log.Warn("rate limiter cannot reach Redis; limiting in process until it answers",
 			slog.String("error", err.Error()))
@@ -89,11 +95,7 @@ func (l *FallbackLimiter) failed(err error) {
 }
 
 func (l *FallbackLimiter) recovered() {
-	l.mu.Lock()
-	was := l.down
-	l.down = false
-	l.mu.Unlock()
-	if was {
+	if l.down.CompareAndSwap(true, false) {
 		l.log.Info("rate limiter reaches Redis again")
 	}
 }
