@@ -7,6 +7,7 @@ import (
 	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/intake"
 	"github.com/council/contacthub/internal/referral"
@@ -91,7 +92,7 @@ func (h *handlers) ListContacts(ctx context.Context, req api.ListContactsRequest
 	p := req.Params
 	q := intake.Query{CustomerID: uuidString(p.CustomerId), CaseID: uuidString(p.CaseId), Limit: limitOf(p.Limit), After: deref(p.Cursor)}
 	if p.Channel != nil {
-		q.Channel = intake.Channel(*p.Channel)
+		q.Channel = channel.Channel(*p.Channel)
 	}
 	page, err := h.contacts.List(ctx, q)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/council/contacthub/api"
 	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/intake"
 	"github.com/council/contacthub/internal/referral"
 )
@@ -21,7 +22,7 @@ func toService(s casework.Service) api.Service {
 
 func fromContactCreate(in api.ContactCreate) intake.Request {
 	out := intake.Request{
-		Channel: intake.Channel(in.Channel), Service: fromService(in.Service),
+		Channel: channel.Channel(in.Channel), Service: fromService(in.Service),
 		Intent: deref(in.Intent), Summary: deref(in.Summary), CustomerID: uuidString(in.CustomerId),
 		GivenName: deref(in.GivenName), FamilyName: deref(in.FamilyName), CreateCustomer: true,
 		CaseID: uuidString(in.CaseId), Centre: deref(in.Centre), AssistedDigital: deref(in.AssistedDigital),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/council/contacthub/api"
 	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/intake"
@@ -124,10 +125,10 @@ func (h *handlers) ContactFromMyAccount(ctx context.Context, req api.ContactFrom
 		return nil, err
 	}
 	b := req.Body
-	in := intake.Request{Channel: intake.WebForm, Service: fromService(b.Service), Intent: deref(b.Intent), Summary: deref(b.Summary),
+	in := intake.Request{Channel: channel.WebForm, Service: fromService(b.Service), Intent: deref(b.Intent), Summary: deref(b.Summary),
 		CustomerID: me.ID}
 	if b.Channel != nil {
-		in.Channel = intake.Channel(*b.Channel)
+		in.Channel = channel.Channel(*b.Channel)
 	}
 	if b.Outcome != nil {
 		in.Outcome = intake.Outcome(*b.Outcome)

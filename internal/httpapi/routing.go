@@ -8,6 +8,7 @@ import (
 
 	"github.com/council/contacthub/api"
 	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/intake"
 	"github.com/council/contacthub/internal/report"
@@ -115,7 +116,7 @@ func (h *handlers) DecideRouting(ctx context.Context, req api.DecideRoutingReque
 	if err != nil {
 		return nil, err
 	}
-	e := intake.Enquiry{Service: fromService(b.Service), Channel: intake.Channel(b.Channel), Intent: deref(b.Intent),
+	e := intake.Enquiry{Service: fromService(b.Service), Channel: channel.Channel(b.Channel), Intent: deref(b.Intent),
 		CustomerID: uuidString(b.CustomerId), EvidenceRequired: deref(b.EvidenceRequired), Amount: b.Amount,
 		CaseAge: time.Duration(deref(b.CaseAgeDays)) * 24 * time.Hour}
 	if b.At != nil {

@@ -8,23 +8,9 @@ import (
 	"time"
 
 	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/event"
-)
-
-// Channel is how a contact reached the council.
-type Channel string
-
-const (
-	WebSelfService Channel = "web_self_service"
-	WebForm        Channel = "web_form"
-	Phone          Channel = "phone"
-	IVR            Channel = "ivr"
-	FaceToFace     Channel = "face_to_face"
-	LandlordPortal Channel = "landlord_portal"
-	SMS            Channel = "sms"
-	Email          Channel = "email"
-	Letter         Channel = "letter"
 )
 
 // Outcome is how a contact ended.
@@ -62,7 +48,7 @@ type Contact struct {
 	ID              string
 	CustomerID      string
 	CaseID          string
-	Channel         Channel
+	Channel         channel.Channel
 	Direction       string
 	StartedAt       time.Time
 	EndedAt         time.Time

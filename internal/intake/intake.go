@@ -12,6 +12,7 @@ import (
 
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/cursor"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/event"
@@ -56,7 +57,7 @@ type Actor = timeline.Actor
 
 // Request is a contact as a channel reports it.
 type Request struct {
-	Channel               Channel
+	Channel               channel.Channel
 	Direction             string
 	StartedAt, EndedAt    time.Time
 	Service               casework.Service
@@ -136,14 +137,14 @@ func (in *Intake) check(req Request) (Request, error) {
 		problems.Add("service.lgsl", fmt.Sprintf("LGSL %d is not a service in this council's catalogue", req.Service.LGSL))
 	}
 	switch {
-	case req.Channel == FaceToFace && req.Centre == "":
+	case req.Channel.Props().NeedsCentre && req.Centre == "":
 		problems.Add("centre", "a face-to-face contact names its centre")
-	case req.Channel == FaceToFace && !in.catalogue.HasCentre(req.Centre):
+	case req.Channel.Props().NeedsCentre && !in.catalogue.HasCentre(req.Centre):
 		problems.Add("centre", "not one of this council's centres")
-	case req.Channel != FaceToFace && req.Centre != "":
+	case !req.Channel.Props().NeedsCentre && req.Centre != "":
 		problems.Add("centre", "only face-to-face contacts have a centre")
 	}
-	if !req.OnBehalfOf.IsZero() && req.Channel != LandlordPortal {
+	if !req.OnBehalfOf.IsZero() && !req.Channel.Props().OnBehalf {
 		problems.Add("onBehalfOf", "only landlord portal contacts act on someone's behalf")
 	}
 	if req.ResolutionCode != "" && req.Outcome != ResolvedFirstContact {
@@ -423,7 +424,7 @@ func change(c Contact, actor Actor, at time.Time, queue string, what event.Paylo
 const selectByExternal = `SELECT ` + contactColumns + ` FROM contacts WHERE channel = ? AND external_id = ?`
 
 // ByExternalID finds the contact a channel knows by its own id (a call id).
-func (in *Intake) ByExternalID(ctx context.Context, ch Channel, id string) (Contact, error) {
+func (in *Intake) ByExternalID(ctx context.Context, ch channel.Channel, id string) (Contact, error) {
 	var r contactRow
 	if err := in.db.GetContext(ctx, &r, in.db.Rebind(selectByExternal), string(ch), id); err != nil {
 		if errors.Is(store.MapError(err), store.ErrNotFound) {
@@ -576,7 +577,7 @@ func (in *Intake) resolveOpenedCase(ctx context.Context, tx *sqlx.Tx, who casewo
 // Query filters a list of contacts.
 type Query struct {
 	CustomerID, CaseID string
-	Channel            Channel
+	Channel            channel.Channel
 	Limit              int
 	After              string
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/routing"
@@ -18,7 +19,7 @@ import (
 // Enquiry is what a routing preview knows: a contact that has not happened.
 type Enquiry struct {
 	Service          casework.Service
-	Channel          Channel
+	Channel          channel.Channel
 	Intent           string
 	CustomerID       string
 	Needs            *customer.Needs // overrides the customer's

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/identifier"
@@ -59,7 +60,7 @@ type storedIdentifier struct {
 
 func (r contactRow) toContact() (Contact, error) {
 	c := Contact{
-		ID: r.ID, Channel: Channel(r.Channel), Direction: r.Direction, StartedAt: r.StartedAt.UTC(),
+		ID: r.ID, Channel: channel.Channel(r.Channel), Direction: r.Direction, StartedAt: r.StartedAt.UTC(),
 		Service: casework.Service{LGSL: r.ServiceLGSL, Category: r.ServiceCategory}, Intent: r.Intent,
 		Summary: r.Summary, Centre: r.Centre, AssistedDigital: r.AssistedDigital, Agent: r.Agent,
 		Outcome: Outcome(r.Outcome), AvoidableReason: r.AvoidableReason, Version: r.Version,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/identifier"
@@ -197,7 +198,7 @@ func (c *Calls) newCall(ctx context.Context, actor timeline.Actor, e Event) (Ans
 	if e.From == "" {
 		return Answer{}, fault.Field("from", "a new call has the caller's number (or 'anonymous')")
 	}
-	req := intake.Request{Channel: intake.IVR, Direction: direction(e.Direction), StartedAt: e.At,
+	req := intake.Request{Channel: channel.IVR, Direction: direction(e.Direction), StartedAt: e.At,
 		Service: casework.Service{LGSL: c.service(e.Attributes), Category: e.Attributes["category"]},
 		Intent:  e.Attributes["intent"], ExternalID: e.CallID, CreateCustomer: false,
 		Also: func(ctx context.Context, tx *sqlx.Tx, contact intake.Contact) error {
@@ -211,7 +212,7 @@ func (c *Calls) newCall(ctx context.Context, actor timeline.Actor, e Event) (Ans
 	}
 	res, err := c.contacts.Record(ctx, actor, req)
 	if fault.Is(err, fault.Conflict) { // this call was recorded before: a retry, or a race with itself
-		existing, lookErr := c.contacts.ByExternalID(ctx, intake.IVR, e.CallID)
+		existing, lookErr := c.contacts.ByExternalID(ctx, channel.IVR, e.CallID)
 		if lookErr == nil {
 			return c.repeated(ctx, e, existing)
 		}
@@ -263,7 +264,7 @@ func (c *Calls) repeated(ctx context.Context, e Event, contact intake.Contact) (
 
 // preview is where the router would send the contact now.
 func (c *Calls) preview(ctx context.Context, contact intake.Contact) (routing.Decision, time.Time, error) {
-	d, _, due, err := c.contacts.Preview(ctx, intake.Enquiry{Service: contact.Service, Channel: intake.IVR,
+	d, _, due, err := c.contacts.Preview(ctx, intake.Enquiry{Service: contact.Service, Channel: channel.IVR,
 		Intent: contact.Intent, CustomerID: contact.CustomerID, At: contact.StartedAt}, nil)
 	return d, due, err
 }

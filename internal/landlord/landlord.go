@@ -17,6 +17,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
@@ -396,7 +397,7 @@ func (p *Portal) RaiseContact(ctx context.Context, actor timeline.Actor, landlor
 	if err != nil {
 		return intake.Result{}, err
 	}
-	req := intake.Request{Channel: intake.LandlordPortal, Service: r.Service, Intent: r.Intent, Summary: r.Summary,
+	req := intake.Request{Channel: channel.LandlordPortal, Service: r.Service, Intent: r.Intent, Summary: r.Summary,
 		CustomerID: tenant, OnBehalfOf: intake.OnBehalfOf{LandlordID: landlordID, UPRN: prop.UPRN, TenantCustomerID: tenant}}
 	return p.contacts.Record(ctx, actor, req)
 }

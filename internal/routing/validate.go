@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/council/contacthub/internal/channel"
 )
 
 // Problem is one thing wrong with a rule set, at a JSON path such as rules[2].when.any[0].
@@ -14,9 +16,8 @@ type Problem struct {
 	Message string
 }
 
-// Channels, needs and days a condition may name.
+// Needs and days a condition may name (channels are the channel package's).
 var (
-	channels = []string{"web_self_service", "web_form", "phone", "ivr", "face_to_face", "landlord_portal", "sms", "email", "letter"}
 	needs    = []string{"vulnerable", "assistedDigital", "interpreter"}
 	weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 	ruleID   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
@@ -24,6 +25,16 @@ var (
 )
 
 const maxDepth = 8
+
+// channelList names the channels a condition may name, for the problem that names one wrongly.
+var channelList = func() string {
+	names := channel.Names()
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = string(n)
+	}
+	return strings.Join(out, ", ")
+}()
 
 // Validate lists every problem in rs; none means it may be published.
 func Validate(rs RuleSet) []Problem {
@@ -138,8 +149,8 @@ func (v *validator) condition(p string, c Condition, depth int) {
 			v.add(p+".channel", "list at least one channel")
 		}
 		for i, ch := range c.Channel {
-			if !slices.Contains(channels, ch) {
-				v.add(fmt.Sprintf("%s.channel[%d]", p, i), "unknown channel; one of "+strings.Join(channels, ", "))
+			if !channel.Channel(ch).Known() {
+				v.add(fmt.Sprintf("%s.channel[%d]", p, i), "unknown channel; one of "+channelList)
 			}
 		}
 	case "need":

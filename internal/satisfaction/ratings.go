@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/store"
@@ -235,12 +236,12 @@ func attach(ctx context.Context, tx *sqlx.Tx, in *Rating) (string, error) {
 	}
 	switch in.Source {
 	case WebPage:
-		in.Channel = "web_self_service"
+		in.Channel = string(channel.WebSelfService)
 	case Kiosk:
-		in.Channel = "face_to_face"
+		in.Channel = string(channel.FaceToFace)
 	}
 	if in.Source == MyAccount {
-		in.Channel = "web_self_service"
+		in.Channel = string(channel.WebSelfService)
 	}
 	return "", nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/identifier"
 	"github.com/council/contacthub/internal/sms"
@@ -75,10 +76,6 @@ type Candidate struct {
 	LGSL       int
 }
 
-// surveyedChannels are the contacts followed by an SMS survey: calls, and visits when
-// the customer has a mobile.
-var surveyedChannels = map[string]bool{"phone": true, "ivr": true, "face_to_face": true}
-
 // Decision says whether a contact is surveyed and, if not, why.
 type Decision struct {
 	Scheduled bool
@@ -119,7 +116,7 @@ func (s *Surveys) eligible(ctx context.Context, tx *sqlx.Tx, c Candidate) Decisi
 	switch {
 	case s.provider == nil:
 		return Decision{Reason: "no SMS provider is configured"}
-	case !surveyedChannels[c.Channel]:
+	case !channel.Channel(c.Channel).Props().SMSSurveyed:
 		return Decision{Reason: "contacts on this channel are not surveyed by SMS"}
 	case c.CustomerID == "":
 		return Decision{Reason: "the contact has no customer"}
