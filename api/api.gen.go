@@ -1955,11 +1955,11 @@ type IfMatch = string
 // IfMatchOptional defines model for IfMatchOptional.
 type IfMatchOptional = string
 
-// LastEventIdHeader defines model for LastEventIdHeader.
-type LastEventIdHeader = openapi_types.UUID
+// LastEventIdHeader Example: 1042
+type LastEventIdHeader = string
 
-// LastEventIdQuery defines model for LastEventIdQuery.
-type LastEventIdQuery = openapi_types.UUID
+// LastEventIdQuery Example: 1042
+type LastEventIdQuery = string
 
 // Limit defines model for Limit.
 type Limit = int
@@ -2187,7 +2187,9 @@ type StreamEventsParams struct {
 	// LastEventId The last event id received, for clients that cannot send `Last-Event-ID`.
 	LastEventId *LastEventIdQuery `form:"lastEventId,omitempty" json:"lastEventId,omitempty"`
 
-	// LastEventID The last event id received; the stream resumes after it.
+	// LastEventID The last event id received; the stream resumes after it. Ids are the hub's
+	// numbers for its messages, in the order they were committed; an id the hub cannot
+	// resume from (too old, never given) starts the stream with `event: reset`.
 	LastEventID *LastEventIdHeader `json:"Last-Event-ID,omitempty"`
 }
 
@@ -2245,7 +2247,9 @@ type StreamMyEventsParams struct {
 	// LastEventId The last event id received, for clients that cannot send `Last-Event-ID`.
 	LastEventId *LastEventIdQuery `form:"lastEventId,omitempty" json:"lastEventId,omitempty"`
 
-	// LastEventID The last event id received; the stream resumes after it.
+	// LastEventID The last event id received; the stream resumes after it. Ids are the hub's
+	// numbers for its messages, in the order they were committed; an id the hub cannot
+	// resume from (too old, never given) starts the stream with `event: reset`.
 	LastEventID *LastEventIdHeader `json:"Last-Event-ID,omitempty"`
 }
 
@@ -3662,7 +3666,7 @@ func (w *ServerInterfaceWrapper) StreamEvents(ctx echo.Context) error {
 
 	// ------------- Optional query parameter "lastEventId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "lastEventId", ctx.QueryParams(), &params.LastEventId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "lastEventId", ctx.QueryParams(), &params.LastEventId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter lastEventId: %s", err))
 	}
@@ -3676,7 +3680,7 @@ func (w *ServerInterfaceWrapper) StreamEvents(ctx echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Last-Event-ID, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "Last-Event-ID", valueList[0], &LastEventID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "Last-Event-ID", valueList[0], &LastEventID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Last-Event-ID: %s", err))
 		}
@@ -3963,7 +3967,7 @@ func (w *ServerInterfaceWrapper) StreamMyEvents(ctx echo.Context) error {
 	var params StreamMyEventsParams
 	// ------------- Optional query parameter "lastEventId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "lastEventId", ctx.QueryParams(), &params.LastEventId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "lastEventId", ctx.QueryParams(), &params.LastEventId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter lastEventId: %s", err))
 	}
@@ -3977,7 +3981,7 @@ func (w *ServerInterfaceWrapper) StreamMyEvents(ctx echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Last-Event-ID, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "Last-Event-ID", valueList[0], &LastEventID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "Last-Event-ID", valueList[0], &LastEventID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Last-Event-ID: %s", err))
 		}

@@ -2380,11 +2380,11 @@ type IfMatch = string
 // IfMatchOptional defines model for IfMatchOptional.
 type IfMatchOptional = string
 
-// LastEventIdHeader defines model for LastEventIdHeader.
-type LastEventIdHeader = openapi_types.UUID
+// LastEventIdHeader Example: 1042
+type LastEventIdHeader = string
 
-// LastEventIdQuery defines model for LastEventIdQuery.
-type LastEventIdQuery = openapi_types.UUID
+// LastEventIdQuery Example: 1042
+type LastEventIdQuery = string
 
 // Limit defines model for Limit.
 type Limit = int
@@ -2620,7 +2620,9 @@ type StreamEventsParams struct {
 	// LastEventId The last event id received, for clients that cannot send `Last-Event-ID`.
 	LastEventId *LastEventIdQuery `form:"lastEventId,omitempty" json:"lastEventId,omitempty"`
 
-	// LastEventID The last event id received; the stream resumes after it.
+	// LastEventID The last event id received; the stream resumes after it. Ids are the hub's
+	// numbers for its messages, in the order they were committed; an id the hub cannot
+	// resume from (too old, never given) starts the stream with `event: reset`.
 	LastEventID *LastEventIdHeader `json:"Last-Event-ID,omitempty"`
 }
 
@@ -2678,7 +2680,9 @@ type StreamMyEventsParams struct {
 	// LastEventId The last event id received, for clients that cannot send `Last-Event-ID`.
 	LastEventId *LastEventIdQuery `form:"lastEventId,omitempty" json:"lastEventId,omitempty"`
 
-	// LastEventID The last event id received; the stream resumes after it.
+	// LastEventID The last event id received; the stream resumes after it. Ids are the hub's
+	// numbers for its messages, in the order they were committed; an id the hub cannot
+	// resume from (too old, never given) starts the stream with `event: reset`.
 	LastEventID *LastEventIdHeader `json:"Last-Event-ID,omitempty"`
 }
 
@@ -4329,7 +4333,7 @@ type ClientInterface interface {
 	// [Server-Sent Events](https://html.spec.whatwg.org/multipage/server-sent-events.html).
 	// Each event is
 	//
-	//     id: <the event's id>
+	//     id: <the message's number, e.g. 1042>
 	//     event: <its type, e.g. case.opened>
 	//     data: <the EventMessage, as one line of JSON>
 	//
@@ -4341,10 +4345,16 @@ type ClientInterface interface {
 	// of a filter's values). An unknown type or queue is refused with `422` naming the
 	// field, before the stream starts.
 	//
+	// **Ids**: an event's `id:` is the hub's number for the message: numbers are given
+	// in the order changes committed, across every replica, without gaps, so resuming
+	// after one can never skip a change that committed before it. (The event's own id,
+	// stable everywhere — webhooks send it as `webhook-id` — is `id` in the data.)
+	//
 	// **Resume**: send the last id you received as `Last-Event-ID` (browsers'
 	// `EventSource` does this itself) or, for clients that cannot set headers, as
 	// `lastEventId`. The hub first sends the matching events after that id that you
-	// missed, then carries on live, without gaps or repeats. When that id is no longer
+	// missed, then carries on live, without gaps or repeats (the hub reads back from
+	// the outbox any message the bus between replicas lost). When that id is no longer
 	// held (events are kept 7 days after they are sent) the stream starts with
 	// `event: reset` (`data: {"reason": ...}`): the gap is too old to replay, so
 	// reload what you show, then read on live.
@@ -5841,7 +5851,7 @@ func (c *Client) ListEventTypes(ctx context.Context, reqEditors ...RequestEditor
 // [Server-Sent Events](https://html.spec.whatwg.org/multipage/server-sent-events.html).
 // Each event is
 //
-//	id: <the event's id>
+//	id: <the message's number, e.g. 1042>
 //	event: <its type, e.g. case.opened>
 //	data: <the EventMessage, as one line of JSON>
 //
@@ -5853,10 +5863,16 @@ func (c *Client) ListEventTypes(ctx context.Context, reqEditors ...RequestEditor
 // of a filter's values). An unknown type or queue is refused with `422` naming the
 // field, before the stream starts.
 //
+// **Ids**: an event's `id:` is the hub's number for the message: numbers are given
+// in the order changes committed, across every replica, without gaps, so resuming
+// after one can never skip a change that committed before it. (The event's own id,
+// stable everywhere — webhooks send it as `webhook-id` — is `id` in the data.)
+//
 // **Resume**: send the last id you received as `Last-Event-ID` (browsers'
 // `EventSource` does this itself) or, for clients that cannot set headers, as
 // `lastEventId`. The hub first sends the matching events after that id that you
-// missed, then carries on live, without gaps or repeats. When that id is no longer
+// missed, then carries on live, without gaps or repeats (the hub reads back from
+// the outbox any message the bus between replicas lost). When that id is no longer
 // held (events are kept 7 days after they are sent) the stream starts with
 // `event: reset` (`data: {"reason": ...}`): the gap is too old to replay, so
 // reload what you show, then read on live.
@@ -8955,7 +8971,7 @@ func NewStreamEventsRequest(server string, params *StreamEventsParams) (*http.Re
 
 		if params.LastEventId != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lastEventId", *params.LastEventId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lastEventId", *params.LastEventId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -8981,7 +8997,7 @@ func NewStreamEventsRequest(server string, params *StreamEventsParams) (*http.Re
 		if params.LastEventID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Last-Event-ID", *params.LastEventID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Last-Event-ID", *params.LastEventID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -9667,7 +9683,7 @@ func NewStreamMyEventsRequest(server string, params *StreamMyEventsParams) (*htt
 
 		if params.LastEventId != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lastEventId", *params.LastEventId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lastEventId", *params.LastEventId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -9693,7 +9709,7 @@ func NewStreamMyEventsRequest(server string, params *StreamMyEventsParams) (*htt
 		if params.LastEventID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Last-Event-ID", *params.LastEventID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Last-Event-ID", *params.LastEventID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -11392,7 +11408,7 @@ type ClientWithResponsesInterface interface {
 	// [Server-Sent Events](https://html.spec.whatwg.org/multipage/server-sent-events.html).
 	// Each event is
 	//
-	//     id: <the event's id>
+	//     id: <the message's number, e.g. 1042>
 	//     event: <its type, e.g. case.opened>
 	//     data: <the EventMessage, as one line of JSON>
 	//
@@ -11404,10 +11420,16 @@ type ClientWithResponsesInterface interface {
 	// of a filter's values). An unknown type or queue is refused with `422` naming the
 	// field, before the stream starts.
 	//
+	// **Ids**: an event's `id:` is the hub's number for the message: numbers are given
+	// in the order changes committed, across every replica, without gaps, so resuming
+	// after one can never skip a change that committed before it. (The event's own id,
+	// stable everywhere — webhooks send it as `webhook-id` — is `id` in the data.)
+	//
 	// **Resume**: send the last id you received as `Last-Event-ID` (browsers'
 	// `EventSource` does this itself) or, for clients that cannot set headers, as
 	// `lastEventId`. The hub first sends the matching events after that id that you
-	// missed, then carries on live, without gaps or repeats. When that id is no longer
+	// missed, then carries on live, without gaps or repeats (the hub reads back from
+	// the outbox any message the bus between replicas lost). When that id is no longer
 	// held (events are kept 7 days after they are sent) the stream starts with
 	// `event: reset` (`data: {"reason": ...}`): the gap is too old to replay, so
 	// reload what you show, then read on live.
@@ -19413,7 +19435,7 @@ func (c *ClientWithResponses) ListEventTypesWithResponse(ctx context.Context, re
 // [Server-Sent Events](https://html.spec.whatwg.org/multipage/server-sent-events.html).
 // Each event is
 //
-//	id: <the event's id>
+//	id: <the message's number, e.g. 1042>
 //	event: <its type, e.g. case.opened>
 //	data: <the EventMessage, as one line of JSON>
 //
@@ -19425,10 +19447,16 @@ func (c *ClientWithResponses) ListEventTypesWithResponse(ctx context.Context, re
 // of a filter's values). An unknown type or queue is refused with `422` naming the
 // field, before the stream starts.
 //
+// **Ids**: an event's `id:` is the hub's number for the message: numbers are given
+// in the order changes committed, across every replica, without gaps, so resuming
+// after one can never skip a change that committed before it. (The event's own id,
+// stable everywhere — webhooks send it as `webhook-id` — is `id` in the data.)
+//
 // **Resume**: send the last id you received as `Last-Event-ID` (browsers'
 // `EventSource` does this itself) or, for clients that cannot set headers, as
 // `lastEventId`. The hub first sends the matching events after that id that you
-// missed, then carries on live, without gaps or repeats. When that id is no longer
+// missed, then carries on live, without gaps or repeats (the hub reads back from
+// the outbox any message the bus between replicas lost). When that id is no longer
 // held (events are kept 7 days after they are sent) the stream starts with
 // `event: reset` (`data: {"reason": ...}`): the gap is too old to replay, so
 // reload what you show, then read on live.

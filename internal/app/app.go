@@ -141,7 +141,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.Bus = outbox.NewMemoryBus()
 	}
 	a.Dispatcher = outbox.NewDispatcher(db, a.Bus, log)
-	a.Streams = stream.NewBroker(cfg.StreamMax)
+	a.Streams = stream.NewBroker(cfg.StreamMax, stream.NewOutbox(db), log)
 	a.FanOut = webhook.NewFanOut(db)
 	a.Sender = webhook.NewSender(db, webhook.NewClient(cfg.WebhookAllowPrivate), log)
 	a.Sender.First = cfg.WebhookRetryFirst

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -190,13 +191,52 @@ func TestStream_AChangeMadeAfterConnectingArrivesWithItsId(t *testing.T) {
 		if err := json.Unmarshal([]byte(ev.data), &msg); err != nil {
 			t.Fatal(err)
 		}
-		if msg.ID != ev.id || msg.Type != "case.opened" || msg.CaseID != caseID || msg.CustomerID != customerID {
-			t.Fatalf("case.opened = id %q %+v, want the case %s of %s", ev.id, msg, caseID, customerID)
+		if msg.Type != "case.opened" || msg.CaseID != caseID || msg.CustomerID != customerID {
+			t.Fatalf("case.opened = %+v, want the case %s of %s", msg, caseID, customerID)
 		}
-		if _, err := uuid.Parse(ev.id); err != nil {
-			t.Fatalf("id %q: %v", ev.id, err)
+		if _, err := uuid.Parse(msg.ID); err != nil {
+			t.Fatalf("event id %q: %v", msg.ID, err)
+		}
+		// The stream's id is the outbox's number for the message: resuming from it names
+		// a place in commit order, and every event of an unfiltered stream is numbered
+		// one after another.
+		var held string
+		if err := h.app.DB.Get(&held, h.app.DB.Rebind("SELECT id FROM outbox WHERE seq = ?"), ev.id); err != nil || held != msg.ID {
+			t.Fatalf("stream id %q: the outbox numbers %q so (%v), want %s", ev.id, held, err, msg.ID)
+		}
+		for i := 1; i < len(got); i++ {
+			if seqOf(t, got[i]) != seqOf(t, got[i-1])+1 {
+				t.Fatalf("unfiltered stream ids %v are not consecutive", idsOf(got))
+			}
 		}
 	})
+}
+
+func seqOf(t *testing.T, ev sseEvent) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(ev.id, 10, 64)
+	if err != nil {
+		t.Fatalf("stream id %q is not a number: %v", ev.id, err)
+	}
+	return n
+}
+
+func idsOf(evs []sseEvent) []string {
+	out := make([]string, len(evs))
+	for i, ev := range evs {
+		out[i] = ev.id
+	}
+	return out
+}
+
+// eventID is the event's own id, from a staff stream event's data.
+func eventID(t *testing.T, ev sseEvent) string {
+	t.Helper()
+	var m struct{ ID string }
+	if err := json.Unmarshal([]byte(ev.data), &m); err != nil || m.ID == "" {
+		t.Fatalf("event %s carries no id: %v %s", ev.event, err, ev.data)
+	}
+	return m.ID
 }
 
 func TestStream_FiltersSendOnlyWhatTheyName(t *testing.T) {
@@ -241,24 +281,12 @@ func TestStream_ResumingWithLastEventIDSendsExactlyWhatWasMissed(t *testing.T) {
 		last := seen[len(seen)-1].id
 		s.close()
 
-		mark := len(h.toldAfter(0))
 		contactFor(t, h, "Missed")
 		contactFor(t, h, "AlsoMissed")
-		var missed []string
-		for _, m := range h.toldAfter(mark) {
-			missed = append(missed, m.ID)
-		}
-		// Whatever was sent after last and before the disconnect (the contact's other
-		// events) is missed too.
-		var want []string
-		for _, m := range h.toldAfter(0) {
-			if m.ID > last {
-				want = append(want, m.ID)
-			}
-		}
-		if len(want) < len(missed) {
-			t.Fatalf("want %v covers less than %v", want, missed)
-		}
+		// What was missed: every event the outbox numbered after last (the first
+		// contact's later events too), once the dispatcher has numbered the second
+		// contact's case.opened.
+		want := numberedAfter(t, h, seqOf(t, seen[len(seen)-1]), 2)
 
 		for _, how := range []string{"header", "query"} {
 			var again *liveStream
@@ -269,41 +297,72 @@ func TestStream_ResumingWithLastEventIDSendsExactlyWhatWasMissed(t *testing.T) {
 			}
 			var got []string
 			for range want {
-				got = append(got, again.next(10*time.Second).id)
+				got = append(got, eventID(t, again.next(10*time.Second)))
 			}
 			if !slices.Equal(got, want) {
 				t.Fatalf("%s: resumed with %v, want %v", how, got, want)
 			}
 			_, liveCase := contactFor(t, h, "Live"+how)
 			ev := again.next(10 * time.Second)
-			if slices.Contains(want, ev.id) || ev.id <= want[len(want)-1] {
-				t.Fatalf("%s: after the replay came %s again", how, ev.id)
+			if slices.Contains(want, eventID(t, ev)) {
+				t.Fatalf("%s: after the replay came %s again", how, eventID(t, ev))
 			}
 			after := append([]sseEvent{ev}, again.until("case.opened")...)
 			if !strings.Contains(after[len(after)-1].data, liveCase) {
 				t.Fatalf("%s: live after the replay: %v", how, typesOf(after))
 			}
-			want = nil // the next way resumes from the same id: it misses these too
-			for _, m := range h.toldAfter(0) {
-				if m.ID > last {
-					want = append(want, m.ID)
-				}
-			}
+			// The next way resumes from the same id: it misses these too.
+			want = numberedAfter(t, h, seqOf(t, seen[len(seen)-1]), 3)
 			again.close()
 		}
 	})
 }
 
+// numberedAfter waits until the outbox has numbered cases case.opened messages after
+// seq, then lists the event ids of every message numbered after seq, in number order.
+func numberedAfter(t *testing.T, h *hub, seq int64, cases int) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var rows []struct {
+			ID    string `db:"id"`
+			Topic string `db:"topic"`
+		}
+		if err := h.app.DB.Select(&rows, h.app.DB.Rebind("SELECT id, topic FROM outbox WHERE seq > ? ORDER BY seq"), seq); err != nil {
+			t.Fatal(err)
+		}
+		opened := 0
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+			if r.Topic == "case.opened" {
+				opened++
+			}
+		}
+		if opened >= cases {
+			return ids
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the outbox numbered %d case.opened after %d, want %d", opened, seq, cases)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func TestStream_AnIDNoLongerHeldStartsWithReset(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *hub) {
-		old := uuid.Must(uuid.NewV7()).String() // never in the outbox, as if purged
-		s := h.openStream(t, "/v1/events/stream", h.agentToken(), "Last-Event-ID", old)
-		ev := s.next(10 * time.Second)
-		if ev.event != "reset" || ev.id != "" || !strings.Contains(ev.data, "reason") {
-			t.Fatalf("first event %+v, want reset", ev)
+		// A number the hub never gave (as if purged), and an id of the hub's earlier
+		// UUID form: both start with a reset, then the stream reads on live.
+		for _, old := range []string{"999999999", uuid.Must(uuid.NewV7()).String()} {
+			s := h.openStream(t, "/v1/events/stream", h.agentToken(), "Last-Event-ID", old)
+			ev := s.next(10 * time.Second)
+			if ev.event != "reset" || ev.id != "" || !strings.Contains(ev.data, "reason") {
+				t.Fatalf("%s: first event %+v, want reset", old, ev)
+			}
+			contactFor(t, h, "AfterReset")
+			s.until("case.opened")
+			s.close()
 		}
-		contactFor(t, h, "AfterReset")
-		s.until("case.opened")
 	})
 }
 

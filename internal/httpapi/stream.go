@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,9 +21,11 @@ import (
 )
 
 // The live streams (GET /v1/events/stream, GET /v1/me/events/stream) are Server-Sent
-// Events. A stream subscribes to this replica's broker first, then replays from the
-// outbox what the client missed (Last-Event-ID), then sends live messages, skipping
-// those the replay already sent: no gap, no repeat. It holds no database connection
+// Events whose ids are the outbox's message numbers (numbered in commit order, without
+// gaps). A stream subscribes to this replica's broker first, then replays from the
+// outbox what the client missed (after its Last-Event-ID, or nothing after the latest
+// number when it starts afresh), then sends live messages, skipping those the replay
+// already sent: no gap, no repeat. It holds no database connection
 // while it waits, is outside the admission bound (the broker bounds streams itself),
 // is cut off when it falls behind, and ends when the hub shuts down.
 
@@ -32,8 +36,9 @@ type EventStreams interface {
 
 // EventReplay reads missed messages back from the outbox.
 type EventReplay interface {
-	Held(ctx context.Context, id string) (bool, error)
-	After(ctx context.Context, id string, limit int) ([]event.Message, error)
+	Held(ctx context.Context, seq int64) (bool, error)
+	Latest(ctx context.Context) (int64, error)
+	After(ctx context.Context, seq int64, limit int) ([]stream.Entry, error)
 }
 
 // Streams is what the live streams need.
@@ -56,11 +61,11 @@ func (h *handlers) StreamEvents(ctx context.Context, req api.StreamEventsRequest
 	if err != nil {
 		return nil, err
 	}
-	s, err := h.openStream(ctx, lastEventID(p.LastEventID, p.LastEventId), func(m event.Message) (frame, bool) {
-		if !f.Match(m) {
+	s, err := h.openStream(ctx, lastEventID(p.LastEventID, p.LastEventId), func(e stream.Entry) (frame, bool) {
+		if !f.Match(e.Message) {
 			return frame{}, false
 		}
-		return staffFrame(m)
+		return staffFrame(e)
 	})
 	if err != nil {
 		return nil, err
@@ -79,11 +84,11 @@ func (h *handlers) StreamMyEvents(ctx context.Context, req api.StreamMyEventsReq
 	}
 	mine := stream.NewResident(me.ID, caseIDs)
 	p := req.Params
-	s, err := h.openStream(ctx, lastEventID(p.LastEventID, p.LastEventId), func(m event.Message) (frame, bool) {
-		if !mine.Match(m) {
+	s, err := h.openStream(ctx, lastEventID(p.LastEventID, p.LastEventId), func(e stream.Entry) (frame, bool) {
+		if !mine.Match(e.Message) {
 			return frame{}, false
 		}
-		return residentFrame(m)
+		return residentFrame(e)
 	})
 	if err != nil {
 		return nil, err
@@ -137,13 +142,14 @@ func (h *handlers) streamFilter(p api.StreamEventsParams) (stream.Filter, error)
 	return f, errs.Err()
 }
 
-// lastEventID is where a stream resumes: the header, else the query parameter.
-func lastEventID(header, query *uuid.UUID) string {
+// lastEventID is where a stream resumes: the header, else the query parameter; "" to
+// start afresh.
+func lastEventID(header, query *string) string {
 	switch {
 	case header != nil:
-		return header.String()
+		return strings.TrimSpace(*header)
 	case query != nil:
-		return query.String()
+		return strings.TrimSpace(*query)
 	}
 	return ""
 }
@@ -154,16 +160,17 @@ type frame struct {
 	data      []byte // one line of JSON
 }
 
-func staffFrame(m event.Message) (frame, bool) {
-	data, err := json.Marshal(m)
+func staffFrame(e stream.Entry) (frame, bool) {
+	data, err := json.Marshal(e.Message)
 	if err != nil {
 		return frame{}, false
 	}
-	return frame{id: m.ID, event: m.Type, data: data}, true
+	return frame{id: strconv.FormatInt(e.Seq, 10), event: e.Type, data: data}, true
 }
 
-// residentFrame is m as the resident sees it, if they see it at all.
-func residentFrame(m event.Message) (frame, bool) {
+// residentFrame is e as the resident sees it, if they see it at all.
+func residentFrame(e stream.Entry) (frame, bool) {
+	m := e.Message
 	ev := timeline.Event{ID: m.ID, CustomerID: m.CustomerID, CaseID: m.CaseID, Kind: m.Type, Actor: m.Actor,
 		Raw: m.Data, OccurredAt: m.OccurredAt}
 	summary, shown := timeline.ForResident(ev, residentViews...)
@@ -174,7 +181,7 @@ func residentFrame(m event.Message) (frame, bool) {
 	if err != nil {
 		return frame{}, false
 	}
-	return frame{id: m.ID, event: m.Type, data: data}, true
+	return frame{id: strconv.FormatInt(e.Seq, 10), event: m.Type, data: data}, true
 }
 
 // sse is one open stream, subscribed and with its first replayed page read.
@@ -183,15 +190,15 @@ type sse struct {
 	replay    EventReplay
 	heartbeat time.Duration
 	ctx       context.Context
-	framing   func(event.Message) (frame, bool)
-	reset     bool            // the resume id is no longer held
-	page      []event.Message // the first page of the replay
-	last      string          // the id the replay has reached ("" when not resuming)
+	framing   func(stream.Entry) (frame, bool)
+	reset     bool           // the resume id is no longer held (or not a number the hub gives)
+	page      []stream.Entry // the first page of the replay
+	last      int64          // the number the stream has reached
 }
 
 // openStream subscribes, then reads the first page missed since lastID, so that a
 // database that does not answer is refused before the stream starts.
-func (h *handlers) openStream(ctx context.Context, lastID string, framing func(event.Message) (frame, bool)) (*sse, error) {
+func (h *handlers) openStream(ctx context.Context, lastID string, framing func(stream.Entry) (frame, bool)) (*sse, error) {
 	if h.streams.Live == nil {
 		return nil, errors.New("live streams are not wired")
 	}
@@ -206,22 +213,40 @@ func (h *handlers) openStream(ctx context.Context, lastID string, framing func(e
 		p.retryAfter = time.Second
 		return nil, p
 	}
-	s := &sse{sub: sub, replay: h.streams.Replay, heartbeat: h.streams.Heartbeat, ctx: ctx, framing: framing, last: lastID}
+	s := &sse{sub: sub, replay: h.streams.Replay, heartbeat: h.streams.Heartbeat, ctx: ctx, framing: framing}
 	if s.heartbeat <= 0 {
 		s.heartbeat = 15 * time.Second
 	}
-	if lastID != "" {
-		held, err := s.replay.Held(ctx, lastID)
-		if err == nil && held {
-			s.page, err = s.replay.After(ctx, lastID, stream.Page)
-		}
-		if err != nil {
-			sub.Close()
-			return nil, err
-		}
-		s.reset = !held
+	if err := s.start(lastID); err != nil {
+		sub.Close()
+		return nil, err
 	}
 	return s, nil
+}
+
+// start places the stream: after lastID when the outbox still holds it (reading the
+// first page of what was missed), else after the latest number, with a reset when the
+// client asked to resume from an id the hub cannot resume from (purged, never given,
+// or an id of the hub's earlier UUID form).
+func (s *sse) start(lastID string) error {
+	if lastID != "" {
+		seq, err := strconv.ParseInt(lastID, 10, 64)
+		held := false
+		if err == nil && seq > 0 {
+			if held, err = s.replay.Held(s.ctx, seq); err != nil {
+				return err
+			}
+		}
+		if held {
+			s.last = seq
+			s.page, err = s.replay.After(s.ctx, seq, stream.Page)
+			return err
+		}
+		s.reset = true
+	}
+	var err error
+	s.last, err = s.replay.Latest(s.ctx)
+	return err
 }
 
 type eventStream struct{ s *sse }
@@ -252,7 +277,6 @@ func (s *sse) serve(w http.ResponseWriter) error {
 	}
 	if s.reset {
 		out.write(frame{event: "reset", data: resetData})
-		s.last = ""
 	}
 	if err := s.replayAll(out); err != nil {
 		return err
@@ -268,11 +292,13 @@ func (s *sse) replayAll(out *sseWriter) error {
 	page := s.page
 	s.page = nil
 	for len(page) > 0 {
-		for _, m := range page {
-			if f, ok := s.framing(m); ok {
-				out.write(f)
+		for _, e := range page {
+			if e.ID != "" {
+				if f, ok := s.framing(e); ok {
+					out.write(f)
+				}
 			}
-			s.last = m.ID
+			s.last = e.Seq
 		}
 		if err := out.flush(); err != nil {
 			return nil
@@ -288,7 +314,9 @@ func (s *sse) replayAll(out *sseWriter) error {
 	return nil
 }
 
-// live sends what the bus carries, skipping what the replay sent, with heartbeats.
+// live sends what the broker hands on, skipping what the replay sent, with heartbeats.
+// The broker hands numbers on in order without gaps; should one ever be missing, the
+// stream ends (the client resumes from its last id) rather than skip it.
 func (s *sse) live(out *sseWriter) error {
 	beat := time.NewTicker(s.heartbeat)
 	defer beat.Stop()
@@ -300,11 +328,15 @@ func (s *sse) live(out *sseWriter) error {
 			return nil // fell behind (the client resumes) or the hub is shutting down
 		case <-beat.C:
 			out.comment("keep-alive")
-		case m := <-s.sub.C():
-			if s.last != "" && m.ID <= s.last {
+		case e := <-s.sub.C():
+			switch {
+			case e.Seq <= s.last:
 				continue // sent by the replay already
+			case e.Seq > s.last+1:
+				return nil // a gap: the client resumes from s.last
 			}
-			if f, ok := s.framing(m); ok {
+			s.last = e.Seq
+			if f, ok := s.framing(e); ok {
 				out.write(f)
 			}
 		}

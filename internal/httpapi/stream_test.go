@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/council/contacthub/internal/event"
+	"github.com/council/contacthub/internal/stream"
 )
 
 func TestResidentFrame_ShowsWhatTheResidentSeesAndNothingInternal(t *testing.T) {
@@ -30,7 +31,7 @@ func TestResidentFrame_ShowsWhatTheResidentSeesAndNothingInternal(t *testing.T) 
 		t.Run(tc.name, func(t *testing.T) {
 			m := event.Message{ID: "0193a6f0-5c1e-7b2a-9d4e-2f1c3b8a7e10", Type: tc.typ, OccurredAt: at, CustomerID: "c", CaseID: "k",
 				Queue: "fraud", Actor: staff, Data: json.RawMessage(tc.data)}
-			f, shown := residentFrame(m)
+			f, shown := residentFrame(stream.Entry{Seq: 7, Message: m})
 			if shown != (tc.want != "") {
 				t.Fatalf("shown = %v, want %v", shown, tc.want != "")
 			}
@@ -42,7 +43,7 @@ func TestResidentFrame_ShowsWhatTheResidentSeesAndNothingInternal(t *testing.T) 
 				t.Fatal(err)
 			}
 			want := map[string]any{"kind": tc.typ, "occurredAt": "2026-11-30T10:00:00Z", "summary": tc.want}
-			if d := cmp.Diff(want, got); d != "" || f.id != m.ID || f.event != tc.typ {
+			if d := cmp.Diff(want, got); d != "" || f.id != "7" || f.event != tc.typ {
 				t.Fatalf("frame %s %s (-want +got):\n%s", f.id, f.event, d)
 			}
 		})
@@ -51,7 +52,7 @@ func TestResidentFrame_ShowsWhatTheResidentSeesAndNothingInternal(t *testing.T) 
 
 func TestSSEWriter_WritesOneEventPerBlankLineWithOneLineOfData(t *testing.T) {
 	m := event.Message{ID: "id-1", Type: "case.opened", Data: json.RawMessage("{\n  \"a\": 1\n}")}
-	f, ok := staffFrame(m)
+	f, ok := staffFrame(stream.Entry{Seq: 41, Message: m})
 	if !ok {
 		t.Fatal("not framed")
 	}
@@ -68,7 +69,7 @@ func TestSSEWriter_WritesOneEventPerBlankLineWithOneLineOfData(t *testing.T) {
 		t.Fatalf("want three blocks each ended by a blank line: %q", rec.Body.String())
 	}
 	lines := strings.Split(blocks[0], "\n")
-	if len(lines) != 3 || lines[0] != "id: id-1" || lines[1] != "event: case.opened" ||
+	if len(lines) != 3 || lines[0] != "id: 41" || lines[1] != "event: case.opened" ||
 		!strings.HasPrefix(lines[2], `data: {"id":"id-1","type":"case.opened"`) || !strings.HasSuffix(lines[2], `"data":{"a":1}}`) {
 		t.Fatalf("event block %q", blocks[0])
 	}

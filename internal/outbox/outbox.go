@@ -23,6 +23,10 @@ type Message struct {
 	Key       string          `json:"key"`
 	Payload   json.RawMessage `json:"payload"`
 	CreatedAt time.Time       `json:"createdAt"`
+	// Seq is the message's place in the order messages were published: numbers run on
+	// without gaps across every replica, so a consumer that sees one skipped knows it
+	// missed a message (the bus may drop one) and can read it back from the outbox.
+	Seq int64 `json:"seq"`
 }
 
 const insertMessage = `INSERT INTO outbox (id, topic, msg_key, payload, created_at) VALUES (?, ?, ?, ?, ?)`
@@ -50,7 +54,7 @@ type Publisher interface {
 	Publish(ctx context.Context, msgs []Message) error
 }
 
-// Dispatcher publishes committed messages in the order they were written.
+// Dispatcher numbers committed messages in the order it takes them and publishes them.
 type Dispatcher struct {
 	db       *store.DB
 	pub      Publisher
@@ -73,14 +77,25 @@ type messageRow struct {
 }
 
 const (
+	takeSequence  = `SELECT last_seq FROM outbox_sequence WHERE id = 1`
 	selectPending = `SELECT id, topic, msg_key, payload, created_at FROM outbox
  WHERE published_at IS NULL ORDER BY id LIMIT ?`
-	markPublished = `UPDATE outbox SET published_at = ? WHERE id IN (?)`
-	anyPending    = `SELECT id FROM outbox WHERE published_at IS NULL LIMIT 1`
+	moveSequence = `UPDATE outbox_sequence SET last_seq = ? WHERE id = 1`
+	anyPending   = `SELECT id FROM outbox WHERE published_at IS NULL LIMIT 1`
 	// A message not yet fanned out to webhooks is kept whatever its age (fan-out takes
 	// well under a second; its deliveries then keep their own copy for their retries).
 	purgeOld = `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < ? AND fanned_out_at IS NOT NULL`
 )
+
+// markPublished numbers a batch in one statement: the ids come as a JSON array, and
+// each message's number is the sequence's last plus its place in the array.
+var markPublished = map[store.Dialect]string{
+	store.Postgres: `UPDATE outbox o SET published_at = ?, seq = ? + t.n
+ FROM jsonb_array_elements_text(?::jsonb) WITH ORDINALITY AS t(id, n) WHERE o.id = t.id::uuid`,
+	store.SQLite: `UPDATE outbox SET published_at = ?,
+ seq = ? + 1 + (SELECT t.key FROM json_each(?) AS t WHERE t.value = outbox.id)
+ WHERE id IN (SELECT value FROM json_each(?))`,
+}
 
 // Retention is how long published messages are kept (for tracing what was sent).
 const Retention = 7 * 24 * time.Hour
@@ -93,10 +108,13 @@ func (d *Dispatcher) Purge(ctx context.Context) error {
 	return nil
 }
 
-// DispatchOnce publishes up to Batch pending messages and reports how many. On
-// PostgreSQL the rows stay locked (SKIP LOCKED) until marked, so dispatchers on several
-// replicas never publish one message twice; a crash before the commit leaves them
-// pending, so none is lost (a consumer may then see one again: messages carry ids).
+// DispatchOnce numbers up to Batch committed messages and publishes them, reporting how
+// many. The sequence's row is held (FOR UPDATE on PostgreSQL; SQLite has one writer)
+// while a batch is numbered, so dispatchers on several replicas take turns and numbers
+// follow the order batches commit. Messages are published after that commit: a number
+// seen on the bus is never taken back. A crash or a bus failure between the commit and
+// the publish leaves messages numbered but not heard live; streams see the gap in the
+// numbers and read them back from the outbox, and the rules' poll catches up on its own.
 func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	// A plain read first: an idle hub then never opens a write transaction, which on
 	// SQLite would take the database's one write lock ten times a second.
@@ -107,39 +125,60 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	if len(pending) == 0 {
 		return 0, nil
 	}
-	query := selectPending
-	if d.db.Dialect == store.Postgres {
-		query += " FOR UPDATE SKIP LOCKED"
-	}
-	n := 0
+	var msgs []Message
 	err := d.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		var rows []messageRow
-		if err := tx.SelectContext(ctx, &rows, tx.Rebind(query), d.Batch); err != nil {
-			return fmt.Errorf("read outbox: %w", store.MapError(err))
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		msgs := make([]Message, len(rows))
-		ids := make([]string, len(rows))
-		for i, r := range rows {
-			msgs[i] = Message{ID: r.ID, Topic: r.Topic, Key: r.Key, Payload: r.Payload, CreatedAt: r.CreatedAt.UTC()}
-			ids[i] = r.ID
-		}
-		if err := d.pub.Publish(ctx, msgs); err != nil {
-			return fmt.Errorf("publish: %w", err)
-		}
-		q, args, err := sqlx.In(markPublished, store.Now(), ids)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
-			return fmt.Errorf("mark published: %w", store.MapError(err))
-		}
-		n = len(rows)
-		return nil
+		var err error
+		msgs, err = d.number(ctx, tx)
+		return err
 	})
-	return n, err
+	if err != nil || len(msgs) == 0 {
+		return 0, err
+	}
+	if err := d.pub.Publish(ctx, msgs); err != nil {
+		return len(msgs), fmt.Errorf("publish %d numbered messages (streams read them back): %w", len(msgs), err)
+	}
+	return len(msgs), nil
+}
+
+// number takes the next batch of pending messages and gives them the next numbers.
+func (d *Dispatcher) number(ctx context.Context, tx *sqlx.Tx) ([]Message, error) {
+	take := takeSequence
+	if d.db.Dialect == store.Postgres {
+		take += " FOR UPDATE"
+	}
+	var last int64
+	if err := tx.GetContext(ctx, &last, take); err != nil {
+		return nil, fmt.Errorf("read outbox sequence: %w", store.MapError(err))
+	}
+	var rows []messageRow
+	if err := tx.SelectContext(ctx, &rows, tx.Rebind(selectPending), d.Batch); err != nil {
+		return nil, fmt.Errorf("read outbox: %w", store.MapError(err))
+	}
+	if len(rows) == 0 {
+		return nil, nil // another replica took them while this one waited for the sequence
+	}
+	msgs := make([]Message, len(rows))
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		msgs[i] = Message{ID: r.ID, Topic: r.Topic, Key: r.Key, Payload: r.Payload, CreatedAt: r.CreatedAt.UTC(),
+			Seq: last + int64(i) + 1}
+		ids[i] = r.ID
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	args := []any{store.Now(), last, string(list)}
+	if d.db.Dialect == store.SQLite {
+		args = append(args, string(list))
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(markPublished[d.db.Dialect]), args...); err != nil {
+		return nil, fmt.Errorf("number outbox messages: %w", store.MapError(err))
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(moveSequence), last+int64(len(rows))); err != nil {
+		return nil, fmt.Errorf("move outbox sequence: %w", store.MapError(err))
+	}
+	return msgs, nil
 }
 
 // Run dispatches until ctx ends, draining backlogs at once and otherwise polling.

@@ -68,6 +68,7 @@ func TestAdd_CommitsAndRollsBackWithTheChange(t *testing.T) {
 type recorder struct {
 	mu   sync.Mutex
 	seen map[string]int
+	seqs map[int64]string
 	fail bool
 }
 
@@ -79,6 +80,9 @@ func (r *recorder) Publish(_ context.Context, msgs []outbox.Message) error {
 	}
 	for _, m := range msgs {
 		r.seen[m.ID]++
+		if r.seqs != nil {
+			r.seqs[m.Seq] = m.ID
+		}
 	}
 	return nil
 }
@@ -98,14 +102,15 @@ func addMessages(t *testing.T, db *store.DB, n int) {
 	}
 }
 
-// Two dispatchers (two replicas) draining one outbox publish every message exactly once.
+// Two dispatchers (two replicas) draining one outbox publish every message exactly once,
+// numbered 1, 2, 3… without a gap or a repeat, each number as the outbox holds it.
 func TestDispatcher_TwoDispatchersPublishEachMessageOnce(t *testing.T) {
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			db := storetest.Open(t, b)
 			const total = 1000
 			addMessages(t, db, total)
-			rec := &recorder{seen: map[string]int{}}
+			rec := &recorder{seen: map[string]int{}, seqs: map[int64]string{}}
 			ctx := context.Background()
 			var wg sync.WaitGroup
 			for range 2 {
@@ -139,24 +144,89 @@ func TestDispatcher_TwoDispatchersPublishEachMessageOnce(t *testing.T) {
 			if err := db.Get(&pending, "SELECT count(*) FROM outbox WHERE published_at IS NULL"); err != nil || pending != 0 {
 				t.Fatalf("%d left pending (%v)", pending, err)
 			}
+			held := numbered(t, db)
+			for seq := int64(1); seq <= total; seq++ {
+				if rec.seqs[seq] == "" || held[seq] != rec.seqs[seq] {
+					t.Fatalf("number %d: published as %q, held as %q", seq, rec.seqs[seq], held[seq])
+				}
+			}
 		})
 	}
 }
 
-// A failed publish leaves the messages pending, to be sent on the next round: none is lost.
-func TestDispatcher_AFailedPublishLosesNothing(t *testing.T) {
+// numbered reads the outbox's numbers: number → message id.
+func numbered(t *testing.T, db *store.DB) map[int64]string {
+	t.Helper()
+	var rows []struct {
+		ID  string `db:"id"`
+		Seq int64  `db:"seq"`
+	}
+	if err := db.Select(&rows, "SELECT id, seq FROM outbox WHERE seq IS NOT NULL"); err != nil {
+		t.Fatal(err)
+	}
+	out := map[int64]string{}
+	for _, r := range rows {
+		out[r.Seq] = r.ID
+	}
+	return out
+}
+
+// A message whose id was made first but whose transaction committed last is numbered
+// after the one that committed first: numbers follow commits, not ids, so a stream
+// resuming after the later-made message cannot skip the earlier-made one.
+func TestDispatcher_NumbersFollowCommitsNotIDs(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := storetest.Open(t, b)
+			ctx := context.Background()
+			early := store.NewID()
+			late := store.NewID()
+			add := func(id string) {
+				t.Helper()
+				if err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+					return outbox.AddWithID(ctx, tx, id, "case.note", "k", map[string]string{"id": id})
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rec := &recorder{seen: map[string]int{}, seqs: map[int64]string{}}
+			d := outbox.NewDispatcher(db, rec, quiet)
+			add(late)
+			if n, err := d.DispatchOnce(ctx); err != nil || n != 1 {
+				t.Fatalf("dispatch: %d %v", n, err)
+			}
+			add(early) // its id is lower: made first, committed last
+			if n, err := d.DispatchOnce(ctx); err != nil || n != 1 {
+				t.Fatalf("dispatch: %d %v", n, err)
+			}
+			if rec.seqs[1] != late || rec.seqs[2] != early || early >= late {
+				t.Fatalf("numbers %v; want 1 = %s (committed first), 2 = %s (lower id, committed later)", rec.seqs, late, early)
+			}
+		})
+	}
+}
+
+// A failed publish is reported, and loses nothing: the messages were numbered in the
+// transaction that committed before the publish, so the outbox holds them under their
+// numbers for streams to read back, and the next batch's numbers carry on after them
+// (the gap a stream sees on the bus is what tells it to read back).
+func TestDispatcher_AFailedPublishLeavesTheMessagesNumberedInTheOutbox(t *testing.T) {
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			db := storetest.Open(t, b)
 			addMessages(t, db, 5)
-			rec := &recorder{seen: map[string]int{}, fail: true}
+			rec := &recorder{seen: map[string]int{}, seqs: map[int64]string{}, fail: true}
 			d := outbox.NewDispatcher(db, rec, quiet)
-			if _, err := d.DispatchOnce(context.Background()); err == nil {
-				t.Fatal("a failed publish was not reported")
+			if n, err := d.DispatchOnce(context.Background()); err == nil || n != 5 {
+				t.Fatalf("a failed publish: %d, %v; want 5 and the error", n, err)
+			}
+			if held := numbered(t, db); len(held) != 5 || held[1] == "" || held[5] == "" {
+				t.Fatalf("after the failed publish the outbox numbers %v, want 1–5", held)
 			}
 			rec.fail = false
-			if n, err := d.DispatchOnce(context.Background()); err != nil || n != 5 || len(rec.seen) != 5 {
-				t.Fatalf("retry published %d (%v)", n, err)
+			addMessages(t, db, 1)
+			if n, err := d.DispatchOnce(context.Background()); err != nil || n != 1 || rec.seqs[6] == "" {
+				t.Fatalf("next batch: %d (%v), numbers %v; want the new message as 6", n, err, rec.seqs)
 			}
 		})
 	}

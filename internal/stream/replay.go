@@ -14,6 +14,13 @@ import (
 // Page is how many messages one replay query reads.
 const Page = 500
 
+// Entry is an event message with its number: its place in the order the outbox
+// published messages (outbox.Message.Seq). A stream's event ids are these numbers.
+type Entry struct {
+	Seq int64
+	event.Message
+}
+
 // Outbox reads the messages a stream missed back from the outbox table.
 type Outbox struct{ db *store.DB }
 
@@ -21,34 +28,46 @@ type Outbox struct{ db *store.DB }
 func NewOutbox(db *store.DB) *Outbox { return &Outbox{db: db} }
 
 const (
-	selectHeld  = `SELECT count(*) FROM outbox WHERE id = ?`
-	selectAfter = `SELECT payload FROM outbox WHERE id > ? ORDER BY id LIMIT ?`
+	selectHeld   = `SELECT count(*) FROM outbox WHERE seq = ?`
+	selectAfter  = `SELECT seq, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`
+	selectLatest = `SELECT last_seq FROM outbox_sequence WHERE id = 1`
 )
 
-// Held reports whether the message id is still in the outbox (published messages are
-// purged after outbox.Retention; an id the hub never made is not held either).
-func (o *Outbox) Held(ctx context.Context, id string) (bool, error) {
+// Held reports whether message number seq is still in the outbox (published messages
+// are purged after outbox.Retention; a number not yet given is not held either).
+func (o *Outbox) Held(ctx context.Context, seq int64) (bool, error) {
 	var n int
-	if err := o.db.GetContext(ctx, &n, o.db.Rebind(selectHeld), id); err != nil {
+	if err := o.db.GetContext(ctx, &n, o.db.Rebind(selectHeld), seq); err != nil {
 		return false, fmt.Errorf("read outbox: %w", store.MapError(err))
 	}
 	return n > 0, nil
 }
 
-// After reads up to limit messages after id, in id order (ids are UUIDv7: the order
-// they were made). Each call is one query: no connection is held between pages.
-func (o *Outbox) After(ctx context.Context, id string, limit int) ([]event.Message, error) {
-	var rows [][]byte
-	if err := o.db.SelectContext(ctx, &rows, o.db.Rebind(selectAfter), id, limit); err != nil {
+// Latest is the number of the last message published (0 before the first).
+func (o *Outbox) Latest(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := o.db.GetContext(ctx, &seq, selectLatest); err != nil {
+		return 0, fmt.Errorf("read outbox sequence: %w", store.MapError(err))
+	}
+	return seq, nil
+}
+
+// After reads up to limit messages numbered after seq, in order. Each call is one
+// query: no connection is held between pages. A message that is not an event (none is
+// written today) comes back with an empty ID: it holds its number but nothing to send.
+func (o *Outbox) After(ctx context.Context, seq int64, limit int) ([]Entry, error) {
+	var rows []struct {
+		Seq     int64  `db:"seq"`
+		Payload []byte `db:"payload"`
+	}
+	if err := o.db.SelectContext(ctx, &rows, o.db.Rebind(selectAfter), seq, limit); err != nil {
 		return nil, fmt.Errorf("read outbox: %w", store.MapError(err))
 	}
-	out := make([]event.Message, 0, len(rows))
-	for _, raw := range rows {
-		var m event.Message
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("decode outbox message: %w", err)
-		}
-		out = append(out, m)
+	out := make([]Entry, 0, len(rows))
+	for _, r := range rows {
+		e := Entry{Seq: r.Seq}
+		_ = json.Unmarshal(r.Payload, &e.Message) // not an event: an empty entry
+		out = append(out, e)
 	}
 	return out, nil
 }
