@@ -145,6 +145,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.FanOut = webhook.NewFanOut(db)
 	a.Sender = webhook.NewSender(db, webhook.NewClient(cfg.WebhookAllowPrivate), log)
 	a.Sender.First = cfg.WebhookRetryFirst
+	a.Sender.Lease = cfg.WebhookLease
 	a.keys = idempotency.New(db, cfg.IdempotencyTTL, idempotencyWait)
 	return a, nil
 }

@@ -73,6 +73,7 @@ type Config struct {
 	WebhookAllowPrivate bool          // CONTACTHUB_WEBHOOK_ALLOW_PRIVATE: deliver to private addresses and plain http (tests, closed networks)
 	WebhookRetryFirst   time.Duration // CONTACTHUB_WEBHOOK_RETRY_FIRST: first retry delay; the schedule (5s ... 8h) scales with it
 	WebhookPoll         time.Duration // CONTACTHUB_WEBHOOK_POLL: how often fan-out and sender look for work
+	WebhookLease        time.Duration // CONTACTHUB_WEBHOOK_LEASE: how long a delivery being sent is held from other replicas
 
 	PprofAddr  string // CONTACTHUB_PPROF_ADDR: a separate listener for profiles, off when empty
 	DBMaxConns int    // CONTACTHUB_DB_MAX_CONNS: PostgreSQL pool size (0: twice the CPUs, at least 4)
@@ -239,6 +240,11 @@ func (r *reader) webhooks(c *Config) {
 	}
 	c.WebhookRetryFirst = r.duration("CONTACTHUB_WEBHOOK_RETRY_FIRST", 5*time.Second)
 	c.WebhookPoll = r.duration("CONTACTHUB_WEBHOOK_POLL", 500*time.Millisecond)
+	// A lease shorter than an attempt's 10 s timeout would let a second replica send a
+	// delivery the first is still waiting on.
+	if c.WebhookLease = r.duration("CONTACTHUB_WEBHOOK_LEASE", 30*time.Second); c.WebhookLease < 15*time.Second {
+		r.fail("CONTACTHUB_WEBHOOK_LEASE", "must be at least 15s (an attempt may take 10s)")
+	}
 }
 
 func (r *reader) fail(name, msg string) { r.errs = append(r.errs, fmt.Errorf("%s %s", name, msg)) }

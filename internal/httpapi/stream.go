@@ -292,14 +292,7 @@ func (s *sse) replayAll(out *sseWriter) error {
 	page := s.page
 	s.page = nil
 	for len(page) > 0 {
-		for _, e := range page {
-			if e.ID != "" {
-				if f, ok := s.framing(e); ok {
-					out.write(f)
-				}
-			}
-			s.last = e.Seq
-		}
+		s.send(out, page)
 		if err := out.flush(); err != nil {
 			return nil
 		}
@@ -315,8 +308,9 @@ func (s *sse) replayAll(out *sseWriter) error {
 }
 
 // live sends what the broker hands on, skipping what the replay sent, with heartbeats.
-// The broker hands numbers on in order without gaps; should one ever be missing, the
-// stream ends (the client resumes from its last id) rather than skip it.
+// The broker hands numbers on in order without gaps, but may have been placed after
+// the stream (a stream opened while the replica starts): a number missing before the
+// next one handed on is read back from the outbox, never skipped.
 func (s *sse) live(out *sseWriter) error {
 	beat := time.NewTicker(s.heartbeat)
 	defer beat.Stop()
@@ -333,7 +327,10 @@ func (s *sse) live(out *sseWriter) error {
 			case e.Seq <= s.last:
 				continue // sent by the replay already
 			case e.Seq > s.last+1:
-				return nil // a gap: the client resumes from s.last
+				if err := s.readBack(out, e.Seq); err != nil {
+					return nil // the client resumes from the last id it read
+				}
+				continue // e was read back with the rest
 			}
 			s.last = e.Seq
 			if f, ok := s.framing(e); ok {
@@ -344,6 +341,34 @@ func (s *sse) live(out *sseWriter) error {
 			return nil
 		}
 	}
+}
+
+// send writes the events of page the stream carries and moves it past them all.
+func (s *sse) send(out *sseWriter, page []stream.Entry) {
+	for _, e := range page {
+		if e.ID != "" {
+			if f, ok := s.framing(e); ok {
+				out.write(f)
+			}
+		}
+		s.last = e.Seq
+	}
+}
+
+// readBack sends, from the outbox, what was numbered after the stream's last through
+// through.
+func (s *sse) readBack(out *sseWriter, through int64) error {
+	for s.last < through {
+		page, err := s.replay.After(s.ctx, s.last, stream.Page)
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			return errors.New("the outbox does not hold what the broker handed on")
+		}
+		s.send(out, page)
+	}
+	return nil
 }
 
 // sseWriter writes events, each write given its own deadline.

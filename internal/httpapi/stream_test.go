@@ -1,7 +1,11 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/council/contacthub/internal/event"
+	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/stream"
 )
 
@@ -78,5 +83,65 @@ func TestSSEWriter_WritesOneEventPerBlankLineWithOneLineOfData(t *testing.T) {
 	}
 	if blocks[2] != ": keep-alive" {
 		t.Fatalf("heartbeat %q", blocks[2])
+	}
+}
+
+// outboxOf holds messages 1..n for a stream or a broker to read back.
+type outboxOf struct{ n int64 }
+
+func (o outboxOf) Held(_ context.Context, seq int64) (bool, error) {
+	return seq >= 1 && seq <= o.n, nil
+}
+func (o outboxOf) Latest(context.Context) (int64, error) { return o.n, nil }
+func (o outboxOf) After(_ context.Context, seq int64, limit int) ([]stream.Entry, error) {
+	var out []stream.Entry
+	for i := seq + 1; i <= o.n && len(out) < limit; i++ {
+		out = append(out, stream.Entry{Seq: i, Message: event.Message{ID: fmt.Sprintf("ev-%d", i), Type: "case.note"}})
+	}
+	return out, nil
+}
+
+// A stream placed before its replica's broker (opened while the replica starts) can be
+// handed a number with others missing before it: it reads those back from the outbox
+// and sends every number once, in order, rather than skip them.
+func TestLive_ReadsBackWhatTheBrokerWasPlacedAfter(t *testing.T) {
+	broker := stream.NewBroker(10, outboxOf{n: 4}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	bus := make(chan outbox.Message)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go broker.Run(ctx, bus)
+	sub, err := broker.Subscribe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamCtx, stop := context.WithCancel(ctx)
+	fifth := make(chan struct{})
+	s := &sse{sub: sub, replay: outboxOf{n: 5}, heartbeat: time.Hour, ctx: streamCtx, last: 2,
+		framing: func(e stream.Entry) (frame, bool) {
+			if e.Seq == 5 {
+				close(fifth)
+			}
+			return staffFrame(e)
+		}}
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() { _ = s.live(&sseWriter{w: rec, rc: http.NewResponseController(rec)}); close(done) }()
+	raw, _ := json.Marshal(event.Message{ID: "ev-5", Type: "case.note"})
+	bus <- outbox.Message{ID: "ev-5", Payload: raw, Seq: 5} // the broker was placed at 4
+	select {
+	case <-fifth:
+	case <-time.After(5 * time.Second):
+		t.Error("message 5 was never sent")
+	}
+	stop()
+	<-done
+	var ids []string
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if id, ok := strings.CutPrefix(line, "id: "); ok {
+			ids = append(ids, id)
+		}
+	}
+	if strings.Join(ids, ",") != "3,4,5" {
+		t.Fatalf("stream sent ids %v, want 3,4,5", ids)
 	}
 }

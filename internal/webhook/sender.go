@@ -31,7 +31,8 @@ const (
 const (
 	DefaultRetryWindow  = 24 * time.Hour
 	DefaultDisableAfter = 5 * 24 * time.Hour
-	leaseFor            = 30 * time.Second // longer than an attempt's 10 s timeout
+	DefaultLease        = 30 * time.Second // longer than an attempt's 10 s timeout
+	DefaultFollowOn     = 100
 	answerKept          = 1 << 10
 	maxErrorText        = 500
 )
@@ -39,7 +40,9 @@ const (
 // Sender POSTs due deliveries. Only the oldest pending delivery of a (subscription,
 // key) is due, so a receiver hears one case's events in order; a delivery is leased by
 // moving its next attempt past the attempt's timeout, so two replicas never send the
-// same attempt (on PostgreSQL the lease is taken with FOR UPDATE SKIP LOCKED).
+// same attempt (on PostgreSQL the lease is taken with FOR UPDATE SKIP LOCKED). When a
+// delivery succeeds, the worker that sent it leases the next of the same key at once
+// (up to FollowOn in a row), so a busy case is not held to one delivery per poll.
 type Sender struct {
 	db     *store.DB
 	client *http.Client
@@ -52,6 +55,12 @@ type Sender struct {
 	DisableAfter time.Duration
 	Batch        int
 	Parallel     int
+	// Lease is how long a leased delivery is held from other senders: longer than an
+	// attempt can take, and how long a crashed sender's deliveries wait to be sent again.
+	Lease time.Duration
+	// FollowOn is how many of one key's deliveries a worker sends in a row after a
+	// success before it lets the other keys have the worker.
+	FollowOn int
 	// Metrics, when set, counts and times attempts.
 	Metrics *Metrics
 }
@@ -59,12 +68,13 @@ type Sender struct {
 // NewSender sends db's deliveries with client (see NewClient).
 func NewSender(db *store.DB, client *http.Client, log *slog.Logger) *Sender {
 	return &Sender{db: db, client: client, log: log, First: defaultFirst, Window: DefaultRetryWindow,
-		DisableAfter: DefaultDisableAfter, Batch: 50, Parallel: 8}
+		DisableAfter: DefaultDisableAfter, Batch: 50, Parallel: 8, Lease: DefaultLease, FollowOn: DefaultFollowOn}
 }
 
 type dueRow struct {
 	ID             string         `db:"id"`
 	SubscriptionID string         `db:"subscription_id"`
+	Key            string         `db:"msg_key"`
 	EventID        string         `db:"event_id"`
 	Body           string         `db:"body"`
 	Attempts       int            `db:"attempts"`
@@ -82,15 +92,17 @@ func (d dueRow) secrets(now time.Time) []Secret {
 const (
 	anyDue = `SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1`
 	// The oldest pending delivery of each (subscription, key) that is due.
-	selectDue = `SELECT d.id, d.subscription_id, d.event_id, d.body, d.attempts, d.retry_from,
+	dueColumns = `SELECT d.id, d.subscription_id, d.msg_key, d.event_id, d.body, d.attempts, d.retry_from,
  s.url, s.secret, s.previous_secret, s.previous_secret_until
  FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
  WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND s.enabled = ?
  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.subscription_id = d.subscription_id
-   AND e.msg_key = d.msg_key AND e.status = 'pending' AND e.event_id < d.event_id)
- ORDER BY d.next_attempt_at, d.event_id LIMIT ?`
-	leaseDue      = `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (?)`
-	insertAttempt = `INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms, error, answer)
+   AND e.msg_key = d.msg_key AND e.status = 'pending' AND e.event_id < d.event_id)`
+	selectDue = dueColumns + ` ORDER BY d.next_attempt_at, d.event_id LIMIT ?`
+	// The next of one key, once the one before it succeeded.
+	selectNextOfKey = dueColumns + ` AND d.subscription_id = ? AND d.msg_key = ? ORDER BY d.event_id LIMIT 1`
+	leaseDue        = `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (?)`
+	insertAttempt   = `INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms, error, answer)
  VALUES (?, ?, ?, ?, ?, ?, ?)`
 	finishDelivery = `UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_error = ?,
  last_latency_ms = ?, next_attempt_at = ?, finished_at = ? WHERE id = ?`
@@ -110,65 +122,156 @@ type attempt struct {
 	wait    time.Duration // the receiver's Retry-After
 }
 
-// Once sends the deliveries due now (up to Batch) and reports how many it tried.
+// Once sends the deliveries due now (up to Batch, each followed by the next of its key
+// while they succeed), waits for them, and reports how many it tried.
 func (s *Sender) Once(ctx context.Context) (int, error) {
-	now := store.Now()
-	var pending []string
-	if err := s.db.SelectContext(ctx, &pending, s.db.Rebind(anyDue), now); err != nil {
-		return 0, fmt.Errorf("read deliveries: %w", store.MapError(err))
-	}
-	if len(pending) == 0 {
-		return 0, nil
-	}
-	due, err := s.lease(ctx, now)
+	due, err := s.takeDue(ctx, s.Batch)
 	if err != nil || len(due) == 0 {
 		return 0, err
 	}
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, max(s.Parallel, 1))
 	errs := make([]error, len(due))
+	tried := make([]int, len(due))
 	for i, d := range due {
 		wg.Add(1)
 		slots <- struct{}{}
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			a := s.post(ctx, d)
-			errs[i] = s.record(ctx, d, a)
+			tried[i], errs[i] = s.sendKey(ctx, d)
 		}()
 	}
 	wg.Wait()
-	return len(due), errors.Join(errs...)
+	n := 0
+	for _, t := range tried {
+		n += t
+	}
+	return n, errors.Join(errs...)
 }
 
-// lease takes the due deliveries for this replica.
-func (s *Sender) lease(ctx context.Context, now time.Time) ([]dueRow, error) {
-	query := selectDue
+// Run sends due deliveries until ctx ends. Its Parallel workers are kept busy: it
+// leases as many deliveries as workers are free, at once again when a worker frees up
+// and more were due, else every interval. A slow receiver holds one worker, not a batch.
+func (s *Sender) Run(ctx context.Context, interval time.Duration) {
+	workers := max(s.Parallel, 1)
+	slots := make(chan struct{}, workers)
+	freed := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		free := workers - len(slots)
+		due, err := s.takeDue(ctx, free)
+		if err != nil && ctx.Err() == nil && s.log != nil {
+			s.log.Warn("webhook send", slog.String("error", err.Error()))
+		}
+		for _, d := range due {
+			slots <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.sendKey(ctx, d); err != nil && ctx.Err() == nil && s.log != nil {
+					s.log.Warn("webhook send", slog.String("error", err.Error()))
+				}
+				<-slots
+				select {
+				case freed <- struct{}{}:
+				default: // a signal is already waiting
+				}
+			}()
+		}
+		// When every free worker got a delivery, more may be due: look again as soon as
+		// a worker frees up. Otherwise wait for the ticker (workers freeing up meanwhile
+		// are noted, not acted on: nothing more was due).
+		moreDue := free > 0 && len(due) == free
+		for waiting := true; waiting; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				waiting = false
+			case <-freed:
+				waiting = !moreDue
+			}
+		}
+	}
+}
+
+// takeDue leases up to n due deliveries (none when n is 0), after a plain read that
+// keeps an idle hub from opening write transactions.
+func (s *Sender) takeDue(ctx context.Context, n int) ([]dueRow, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	now := store.Now()
+	var pending []string
+	if err := s.db.SelectContext(ctx, &pending, s.db.Rebind(anyDue), now); err != nil {
+		return nil, fmt.Errorf("read deliveries: %w", store.MapError(err))
+	}
+	if len(pending) == 0 {
+		return nil, nil
+	}
+	return s.lease(ctx, selectDue, now, true, n)
+}
+
+// sendKey sends d, then, while each succeeds, the next due delivery of its key, up to
+// FollowOn in a row; it reports how many it tried. The next is leased in the same
+// transaction that records the success.
+func (s *Sender) sendKey(ctx context.Context, d dueRow) (int, error) {
+	for n := 1; ; n++ {
+		a := s.post(ctx, d)
+		follow := n < max(s.FollowOn, 1) && ctx.Err() == nil
+		next, err := s.record(ctx, d, a, follow)
+		if err != nil || next == nil {
+			return n, err
+		}
+		d = *next
+	}
+}
+
+// lease takes the deliveries query selects (with args, the first being now) for this
+// replica, moving their next attempts past the lease.
+func (s *Sender) lease(ctx context.Context, query string, args ...any) ([]dueRow, error) {
+	var due []dueRow
+	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		due, err = s.leaseTx(ctx, tx, query, args...)
+		return err
+	})
+	return due, err
+}
+
+func (s *Sender) leaseTx(ctx context.Context, tx *sqlx.Tx, query string, args ...any) ([]dueRow, error) {
 	if s.db.Dialect == store.Postgres {
 		query += " FOR UPDATE OF d SKIP LOCKED"
 	}
 	var due []dueRow
-	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		due = nil
-		if err := tx.SelectContext(ctx, &due, tx.Rebind(query), now, true, s.Batch); err != nil {
-			return fmt.Errorf("read due deliveries: %w", store.MapError(err))
-		}
-		if len(due) == 0 {
-			return nil
-		}
-		ids := make([]string, len(due))
-		for i, d := range due {
-			ids[i] = d.ID
-		}
-		q, args, err := sqlx.In(leaseDue, now.Add(leaseFor), ids)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
-			return fmt.Errorf("lease deliveries: %w", store.MapError(err))
-		}
-		return nil
-	})
-	return due, err
+	if err := tx.SelectContext(ctx, &due, tx.Rebind(query), args...); err != nil {
+		return nil, fmt.Errorf("read due deliveries: %w", store.MapError(err))
+	}
+	if len(due) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(due))
+	for i, d := range due {
+		ids[i] = d.ID
+	}
+	q, qargs, err := sqlx.In(leaseDue, args[0].(time.Time).Add(s.leaseFor()), ids)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(q), qargs...); err != nil {
+		return nil, fmt.Errorf("lease deliveries: %w", store.MapError(err))
+	}
+	return due, nil
+}
+
+func (s *Sender) leaseFor() time.Duration {
+	if s.Lease <= 0 {
+		return DefaultLease
+	}
+	return s.Lease
 }
 
 // post makes one attempt of d.
@@ -221,10 +324,13 @@ func errorText(err error) string {
 }
 
 // record writes an attempt and what it means for the delivery and its subscription.
-func (s *Sender) record(ctx context.Context, d dueRow, a attempt) error {
+// When the delivery succeeded and follow is set, it also leases the next due delivery
+// of the same key and answers it (nil when there is none).
+func (s *Sender) record(ctx context.Context, d dueRow, a attempt, follow bool) (*dueRow, error) {
 	var recorded string
+	var following *dueRow
 	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		recorded = ""
+		recorded, following = "", nil
 		now := store.Now()
 		n := d.Attempts + 1
 		var status any
@@ -267,14 +373,21 @@ func (s *Sender) record(ctx context.Context, d dueRow, a attempt) error {
 			if _, err := tx.ExecContext(ctx, tx.Rebind(clearFailing), d.SubscriptionID); err != nil {
 				return fmt.Errorf("update subscription: %w", store.MapError(err))
 			}
-			return nil
+			if !follow {
+				return nil
+			}
+			due, err := s.leaseTx(ctx, tx, selectNextOfKey, now, true, d.SubscriptionID, d.Key)
+			if len(due) > 0 {
+				following = &due[0]
+			}
+			return err
 		}
 		return s.failing(ctx, tx, d.SubscriptionID, now)
 	})
 	if err == nil && recorded != "" {
 		s.Metrics.observe(recorded, a.latency)
 	}
-	return err
+	return following, err
 }
 
 // failing notes a failed attempt against a subscription, and disables it once its
@@ -313,11 +426,6 @@ func (s *Sender) failing(ctx context.Context, tx *sqlx.Tx, subID string, now tim
 		s.log.Warn("webhook subscription disabled", slog.String("subscription", subID))
 	}
 	return nil
-}
-
-// Run sends due deliveries until ctx ends, polling every interval.
-func (s *Sender) Run(ctx context.Context, interval time.Duration) {
-	loop(ctx, interval, s.Batch, "webhook send", s.log, s.Once)
 }
 
 // Run fans out until ctx ends, polling every interval.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -116,6 +117,59 @@ func TestSender_TwoSendersSendEachDeliveryOnceInOrderPerKey(t *testing.T) {
 						t.Errorf("key %s: %s after %s", key, ids[i], ids[i-1])
 					}
 				}
+			}
+		})
+	}
+}
+
+// A busy case is not held to one delivery per poll: after each success the worker
+// sends the next of the same key at once, in order, up to FollowOn in a row.
+func TestSender_ABusyCaseIsSentInOneRoundInOrder(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, b)
+			var mu sync.Mutex
+			var got []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				got = append(got, r.Header.Get(webhook.HeaderID))
+				mu.Unlock()
+			}))
+			defer srv.Close()
+			subs := webhook.NewSubscriptions(db, catalogue.Default(), noQueues{}, true)
+			if _, _, err := subs.Create(ctx, webhook.Owner{Subject: "crm"}, webhook.Input{URL: srv.URL, EventTypes: []string{"*"}}); err != nil {
+				t.Fatal(err)
+			}
+			const events = 30
+			var want []string
+			for range events {
+				id := store.NewID()
+				want = append(want, id)
+				msg := event.Message{ID: id, Type: "case.updated", Version: 1, OccurredAt: store.Now(), CaseID: "busy",
+					Actor: event.System, Data: json.RawMessage(`{"fields":["status"]}`)}
+				if err := db.InTx(ctx, func(tx *sqlx.Tx) error { return outbox.AddWithID(ctx, tx, id, msg.Type, "busy", msg) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for {
+				if n, err := webhook.NewFanOut(db).Once(ctx); err != nil {
+					t.Fatal(err)
+				} else if n == 0 {
+					break
+				}
+			}
+			s := webhook.NewSender(db, webhook.NewClient(true), slog.New(slog.NewTextHandler(io.Discard, nil)))
+			s.FollowOn = 25
+			n, err := s.Once(ctx)
+			if err != nil || n != 25 {
+				t.Fatalf("one round tried %d (%v), want 25: the key's first and 24 following on", n, err)
+			}
+			if n, err = s.Once(ctx); err != nil || n != 5 {
+				t.Fatalf("the next round tried %d (%v), want the other 5", n, err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("received %d in this order %v, want %v", len(got), got, want)
 			}
 		})
 	}

@@ -107,13 +107,22 @@ func benchRecord(b *testing.B, be storetest.Backend, rate, subscriptions int) {
 // BenchmarkDelivery_ToALocalReceiver measures how fast the fan-out and the sender, run
 // as the hub runs them (FanOut.Run and Sender.Run, default batch and parallelism), drain
 // a backlog of events to one subscription whose receiver answers 204 at once. The
-// events are spread over 100 keys (cases), so ordering per key does not serialise them.
+// events are spread over 100 keys (cases), so ordering per key does not serialise them,
+// or all on one busy case (keys=1), where each waits for the one before it to succeed.
 // The clock runs from the start of the fan-out until the receiver has every event.
 func BenchmarkDelivery_ToALocalReceiver(b *testing.B) {
-	const events, keys = 2000, 100
+	const events = 2000
 	const poll = 10 * time.Millisecond
 	for _, be := range storetest.Backends(b) {
-		b.Run(be.Name, func(b *testing.B) {
+		for _, keys := range []int{100, 1} {
+			benchmarkDelivery(b, be, events, keys, poll)
+		}
+	}
+}
+
+func benchmarkDelivery(b *testing.B, be storetest.Backend, events, keys int, poll time.Duration) {
+	{
+		b.Run(fmt.Sprintf("%s/keys=%d", be.Name, keys), func(b *testing.B) {
 			ctx := context.Background()
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 			var received atomic.Int64
@@ -139,7 +148,7 @@ func BenchmarkDelivery_ToALocalReceiver(b *testing.B) {
 				// Subscriptions take events written from their creation on.
 				time.Sleep(10 * time.Millisecond)
 				received.Store(0)
-				target.Store(events)
+				target.Store(int64(events))
 				cases := make([]string, keys)
 				for k := range cases {
 					cases[k] = store.NewID()
@@ -176,7 +185,7 @@ func BenchmarkDelivery_ToALocalReceiver(b *testing.B) {
 					}
 				}
 				cancel()
-				if succeeded != events || received.Load() != events {
+				if succeeded != events || received.Load() != int64(events) {
 					b.Errorf("%d succeeded and %d received, want %d", succeeded, received.Load(), events)
 				}
 			}
