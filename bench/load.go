@@ -28,6 +28,9 @@ type scenario struct {
 	// distinct: every successful answer must name a different "id" (a claim never hands
 	// out the same case twice); the table reports any repeat as an error.
 	distinct bool
+	// around, when set, prepares the hub before each run of the scenario and answers
+	// what undoes it afterwards.
+	around func() (func(), error)
 }
 
 // load runs each scenario against a running hub and prints the table.
@@ -44,6 +47,7 @@ func load(args []string) error {
 	strict := fs.Bool("strict", false, "exit non-zero when any scenario had an error (a smoke test)")
 	hold := fs.Duration("hold", 0, "instead of the offered rates, search each scenario for the highest rate held with no errors and p99 at most this")
 	hubPID := fs.Int("hub-pid", 0, "the hub's process id, to report the CPU time it spends per request (Linux)")
+	subscriptions := fs.Int("subscriptions", 5, "webhook subscriptions open during the second contact-write scenario (0: no such scenario)")
 	_ = fs.Parse(args)
 
 	key, err := auth.LoadOrCreateDevKey(filepath.Join(*dataDir, "dev-signing-key.pem"))
@@ -82,34 +86,52 @@ func load(args []string) error {
 	for i := range agents {
 		agents[i] = http.Header{"Authorization": {"Bearer " + mint(fmt.Sprintf("bench-claimer-%d", i), auth.Agent, 1)}}
 	}
+	contactWrite := post("/v1/contacts", func() []byte {
+		return []byte(`{"channel":"phone","service":{"lgsl":58},"customerId":"` + customerIDOf(rand.IntN(n)) + `"}`)
+	}, func() http.Header {
+		h := agentHeader.Clone()
+		h.Set("Idempotency-Key", run+"-"+strconv.FormatUint(seq.Add(1), 10))
+		return h
+	})
 	scenarios := []scenario{
-		{"ceiling: GET /healthz", 2000, get(func() string { return "/healthz" }, nil), false},
+		{"ceiling: GET /healthz", 2000, get(func() string { return "/healthz" }, nil), false, nil},
 		{"customer lookup by phone", 1000, get(func() string {
 			return "/v1/customers?phone=" + strings.Replace(phoneOf(rand.IntN(n)), "+", "%2B", 1)
-		}, agentHeader), false},
+		}, agentHeader), false, nil},
 		{"IVR newCall", 300, post("/v1/ivr/events", func() []byte {
 			b, _ := json.Marshal(map[string]any{"event": "newCall", "callId": run + "-" + strconv.FormatUint(seq.Add(1), 10),
 				"from": phoneOf(rand.IntN(n)), "attributes": map[string]string{"menu": "1"}})
 			return b
 		}, func() http.Header {
 			return http.Header{"X-IVR-Token": {*ivrToken}, "Content-Type": {"application/json"}}
-		}), false},
-		{"POST /v1/contacts (idempotency key)", 300, post("/v1/contacts", func() []byte {
-			return []byte(`{"channel":"phone","service":{"lgsl":58},"customerId":"` + customerIDOf(rand.IntN(n)) + `"}`)
-		}, func() http.Header {
-			h := agentHeader.Clone()
-			h.Set("Idempotency-Key", run+"-"+strconv.FormatUint(seq.Add(1), 10))
-			return h
-		}), false},
+		}), false, nil},
+		{name: "POST /v1/contacts (idempotency key)", rate: 300, targets: contactWrite},
 		{"case timeline (50 events)", 1000, get(func() string {
 			return "/v1/cases/" + caseIDOf(rand.IntN(min(*timelines, n))) + "/timeline?limit=50"
-		}, agentHeader), false},
+		}, agentHeader), false, nil},
 		{"web page rating (anonymous)", 1000, post("/v1/ratings", func() []byte {
 			return []byte(`{"source":"web_page","score":` + strconv.Itoa(1+rand.IntN(5)) + `,"pageUrl":"https://www.council.example/page/` + strconv.Itoa(rand.IntN(200)) + `"}`)
-		}, func() http.Header { return http.Header{"Content-Type": {"application/json"}} }), false},
+		}, func() http.Header { return http.Header{"Content-Type": {"application/json"}} }), false, nil},
 		{"queue claim, 50 agents", 200, post("/v1/queues/advisors/claim", func() []byte { return nil }, func() http.Header {
 			return agents[seq.Add(1)%uint64(len(agents))]
-		}), true},
+		}), true, nil},
+	}
+	if *subscriptions > 0 {
+		rcv, err := startReceiver()
+		if err != nil {
+			return err
+		}
+		admin := http.Header{"Authorization": {"Bearer " + mint("bench-admin", auth.Admin, 0)}, "Content-Type": {"application/json"}}
+		// Right after the plain write, so the two rows compare the same operation with
+		// and without webhooks fanning out and delivering beside it.
+		withHooks := scenario{name: fmt.Sprintf("POST /v1/contacts (idempotency key, %d webhook subscriptions)", *subscriptions),
+			rate: 300, targets: contactWrite, around: withSubscriptions(*base, admin, rcv, *subscriptions)}
+		for i, s := range scenarios {
+			if strings.HasPrefix(s.name, "POST /v1/contacts") {
+				scenarios = append(scenarios[:i+1], append([]scenario{withHooks}, scenarios[i+1:]...)...)
+				break
+			}
+		}
 	}
 	for _, kv := range strings.Split(*rates, ",") {
 		name, r, ok := strings.Cut(kv, "=")
@@ -274,6 +296,14 @@ type run struct {
 // worker is busy the rate offered falls, which is why a rate only holds when at least
 // 97 % of it was achieved.
 func attack(s scenario, d time.Duration, hubPID int) run {
+	if s.around != nil {
+		undo, err := s.around()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", s.name, err)
+			return run{cpu: "—"}
+		}
+		defer undo()
+	}
 	before, start := readCPU(hubPID), time.Now()
 	// Like the IVR platform or a web front end, the load keeps a bounded pool of
 	// connections: past 512 open, a request waits for one (and the wait counts in its
