@@ -331,6 +331,9 @@ func (s *Sender) record(ctx context.Context, d dueRow, a attempt, follow bool) (
 	var following *dueRow
 	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		recorded, following = "", nil
+		if err := s.relaxCommit(ctx, tx); err != nil {
+			return err
+		}
 		now := store.Now()
 		n := d.Attempts + 1
 		var status any
@@ -388,6 +391,22 @@ func (s *Sender) record(ctx context.Context, d dueRow, a attempt, follow bool) (
 		s.Metrics.observe(recorded, a.latency)
 	}
 	return following, err
+}
+
+// relaxCommit lets PostgreSQL acknowledge an attempt's record before it reaches the
+// disk. Losing it in a crash loses only the knowledge that the attempt was made — the
+// delivery (and the next of its key, leased in the same transaction) is pending again
+// and sent again, in order, which receivers already de-duplicate on webhook-id — while
+// one busy case's deliveries, each waiting for the one before, no longer each wait for
+// a flush to disk.
+func (s *Sender) relaxCommit(ctx context.Context, tx *sqlx.Tx) error {
+	if s.db.Dialect != store.Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+		return fmt.Errorf("relax commit: %w", store.MapError(err))
+	}
+	return nil
 }
 
 // failing notes a failed attempt against a subscription, and disables it once its
