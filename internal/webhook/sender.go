@@ -181,10 +181,11 @@ func (s *Sender) Run(ctx context.Context, interval time.Duration) {
 				}
 			}()
 		}
-		// When every free worker got a delivery, more may be due: look again as soon as
-		// a worker frees up. Otherwise wait for the ticker (workers freeing up meanwhile
-		// are noted, not acted on: nothing more was due).
-		moreDue := free > 0 && len(due) == free
+		// When every free worker got a delivery (or none was free to look for one), more
+		// may be due: look again as soon as a worker frees up. Otherwise wait for the
+		// ticker (workers freeing up meanwhile are noted, not acted on: nothing more was
+		// due).
+		moreDue := len(due) == free
 		for waiting := true; waiting; {
 			select {
 			case <-ctx.Done():

@@ -3,12 +3,14 @@ package webhook_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -170,6 +172,54 @@ func TestSender_ABusyCaseIsSentInOneRoundInOrder(t *testing.T) {
 			}
 			if !slices.Equal(got, want) {
 				t.Fatalf("received %d in this order %v, want %v", len(got), got, want)
+			}
+		})
+	}
+}
+
+// Run leases again as soon as a worker frees up while work is waiting, whatever the
+// poll interval: a backlog of many cases drains without waiting for a tick.
+func TestSenderRun_KeepsItsWorkersBusyWithoutWaitingForThePoll(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			db := storetest.Open(t, b)
+			var got atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				time.Sleep(10 * time.Millisecond)
+				got.Add(1)
+			}))
+			defer srv.Close()
+			subs := webhook.NewSubscriptions(db, catalogue.Default(), noQueues{}, true)
+			if _, _, err := subs.Create(ctx, webhook.Owner{Subject: "crm"}, webhook.Input{URL: srv.URL, EventTypes: []string{"*"}}); err != nil {
+				t.Fatal(err)
+			}
+			const cases = 40
+			for i := range cases {
+				id, key := store.NewID(), fmt.Sprintf("case-%d", i)
+				msg := event.Message{ID: id, Type: "case.updated", Version: 1, OccurredAt: store.Now(), CaseID: key,
+					Actor: event.System, Data: json.RawMessage(`{"fields":["status"]}`)}
+				if err := db.InTx(ctx, func(tx *sqlx.Tx) error { return outbox.AddWithID(ctx, tx, id, msg.Type, key, msg) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for {
+				if n, err := webhook.NewFanOut(db).Once(ctx); err != nil {
+					t.Fatal(err)
+				} else if n == 0 {
+					break
+				}
+			}
+			s := webhook.NewSender(db, webhook.NewClient(true), slog.New(slog.NewTextHandler(io.Discard, nil)))
+			s.Parallel = 3
+			go s.Run(ctx, time.Hour) // only its first look is on the clock
+			deadline := time.Now().Add(10 * time.Second)
+			for got.Load() < cases && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if got.Load() != cases {
+				t.Fatalf("%d of %d delivered in 10 s with an hour's poll: Run waited for the poll", got.Load(), cases)
 			}
 		})
 	}
