@@ -38,6 +38,7 @@ import (
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/stream"
 	"github.com/council/contacthub/internal/webhook"
+	"github.com/council/contacthub/internal/workcal"
 )
 
 // App is a wired hub.
@@ -111,7 +112,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.Close()
 		return nil, fmt.Errorf("CONTACTHUB_CATALOGUE_FILE: %w", err)
 	}
-	a.Router = routing.NewRouter(db, cfg.TimeZone, log)
+	cal, err := workingCalendar(cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Router = routing.NewRouter(db, cal, log)
 	if err := a.Router.Load(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -385,4 +391,19 @@ func (a *App) Close() {
 	if a.DB != nil {
 		_ = a.DB.Close()
 	}
+}
+
+// workingCalendar is the council's working time: its region's bank holidays and the
+// closure days of its closures file, read once at start (a change applies from the next
+// start, to cases routed after it).
+func workingCalendar(cfg config.Config) (*workcal.Calendar, error) {
+	closures, err := workcal.LoadClosures(cfg.ClosuresFile)
+	if err != nil {
+		return nil, fmt.Errorf("CONTACTHUB_CLOSURES: %w", err)
+	}
+	cal, err := workcal.New(cfg.TimeZone, cfg.BankHolidayRegion, closures)
+	if err != nil {
+		return nil, fmt.Errorf("CONTACTHUB_CLOSURES: %w", err)
+	}
+	return cal, nil
 }
