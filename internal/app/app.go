@@ -22,6 +22,7 @@ import (
 	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/config"
 	"github.com/council/contacthub/internal/customer"
+	"github.com/council/contacthub/internal/exceptions"
 	"github.com/council/contacthub/internal/httpapi"
 	"github.com/council/contacthub/internal/idempotency"
 	"github.com/council/contacthub/internal/identifier"
@@ -30,6 +31,7 @@ import (
 	"github.com/council/contacthub/internal/kv"
 	"github.com/council/contacthub/internal/landlord"
 	"github.com/council/contacthub/internal/outbox"
+	"github.com/council/contacthub/internal/qa"
 	"github.com/council/contacthub/internal/referral"
 	"github.com/council/contacthub/internal/report"
 	"github.com/council/contacthub/internal/routing"
@@ -232,6 +234,9 @@ func (a *App) buildHandler(ctx context.Context) error {
 		MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,
 		Idempotency: a.keys, Webhooks: a.Webhooks,
 		Streams: httpapi.Streams{Live: a.Streams, Replay: stream.NewOutbox(a.DB), Heartbeat: a.cfg.StreamHeartbeat},
+		// Compliance (issue 17).
+		Exceptions: exceptions.New(a.DB, a.Router.Calendar()),
+		QA:         qa.New(a.DB, a.Cases, a.Catalogue, a.cfg.TimeZone),
 	}
 	if a.Sender.Metrics, err = webhook.NewMetrics(reg); err != nil {
 		return fmt.Errorf("metrics: %w", err)
