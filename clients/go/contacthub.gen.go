@@ -440,16 +440,16 @@ func (e QAReviewOutcome) Valid() bool {
 
 // Defines values for QAReviewStatus.
 const (
-	QAReviewStatusDone    QAReviewStatus = "done"
-	QAReviewStatusPending QAReviewStatus = "pending"
+	QAReviewDone    QAReviewStatus = "done"
+	QAReviewPending QAReviewStatus = "pending"
 )
 
 // Valid indicates whether the value is a known member of the QAReviewStatus enum.
 func (e QAReviewStatus) Valid() bool {
 	switch e {
-	case QAReviewStatusDone:
+	case QAReviewDone:
 		return true
-	case QAReviewStatusPending:
+	case QAReviewPending:
 		return true
 	default:
 		return false
@@ -629,22 +629,22 @@ func (e RoutingConditionDayOfWeek) Valid() bool {
 
 // Defines values for WebhookDeliveryStatus.
 const (
-	WebhookDeliveryStatusDead      WebhookDeliveryStatus = "dead"
-	WebhookDeliveryStatusFailed    WebhookDeliveryStatus = "failed"
-	WebhookDeliveryStatusPending   WebhookDeliveryStatus = "pending"
-	WebhookDeliveryStatusSucceeded WebhookDeliveryStatus = "succeeded"
+	Dead      WebhookDeliveryStatus = "dead"
+	Failed    WebhookDeliveryStatus = "failed"
+	Pending   WebhookDeliveryStatus = "pending"
+	Succeeded WebhookDeliveryStatus = "succeeded"
 )
 
 // Valid indicates whether the value is a known member of the WebhookDeliveryStatus enum.
 func (e WebhookDeliveryStatus) Valid() bool {
 	switch e {
-	case WebhookDeliveryStatusDead:
+	case Dead:
 		return true
-	case WebhookDeliveryStatusFailed:
+	case Failed:
 		return true
-	case WebhookDeliveryStatusPending:
+	case Pending:
 		return true
-	case WebhookDeliveryStatusSucceeded:
+	case Succeeded:
 		return true
 	default:
 		return false
@@ -734,16 +734,16 @@ func (e GetQAReportParamsGroupBy) Valid() bool {
 
 // Defines values for ListQAReviewsParamsStatus.
 const (
-	ListQAReviewsParamsStatusDone    ListQAReviewsParamsStatus = "done"
-	ListQAReviewsParamsStatusPending ListQAReviewsParamsStatus = "pending"
+	QAReviewsDone    ListQAReviewsParamsStatus = "done"
+	QAReviewsPending ListQAReviewsParamsStatus = "pending"
 )
 
 // Valid indicates whether the value is a known member of the ListQAReviewsParamsStatus enum.
 func (e ListQAReviewsParamsStatus) Valid() bool {
 	switch e {
-	case ListQAReviewsParamsStatusDone:
+	case QAReviewsDone:
 		return true
-	case ListQAReviewsParamsStatusPending:
+	case QAReviewsPending:
 		return true
 	default:
 		return false
