@@ -594,9 +594,9 @@ func authzTries() map[string]authzTry {
 		"getLandlordTakeUp": {req: fixed(get("/v1/reports/landlord-takeup"))},
 
 		// Compliance (issue 17).
-		"listExceptions": {req: fixed(get("/v1/exceptions/sla-breaches?days=7"))},
+		"listExceptions":              {req: fixed(get("/v1/exceptions/sla-breaches?days=7"))},
 		"listExceptions+badParameter": {field: "hours", req: fixed(get("/v1/exceptions/idle-cases?hours=3"))},
-		"publishQAPlan": {req: fixed(post("/v1/qa/plans", js{"baseRate": 1, "serviceRates": js{"58": 0.5}}))},
+		"publishQAPlan":               {req: fixed(post("/v1/qa/plans", js{"baseRate": 1, "serviceRates": js{"58": 0.5}}))},
 		"startQARun": {req: func(t *testing.T, w *world, _ role, _ resource) cellReq {
 			w.publishQAPlan(t)
 			return post("/v1/qa/runs", js{"from": day.Add(-24 * time.Hour), "to": day.Add(time.Hour), "seed": 7, "dryRun": true})
