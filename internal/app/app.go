@@ -57,6 +57,7 @@ type App struct {
 	Referrals *referral.Referrals
 	Webhooks  *webhook.Subscriptions
 	Router    *routing.Router
+	QA        *qa.Service // compliance (issue 17)
 	Ratings   *satisfaction.Ratings
 	Surveys   *satisfaction.Surveys
 	rules     *identifier.Rules
@@ -126,6 +127,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Customers = customer.NewService(db, rules)
 	a.Cases = casework.New(db, a.Catalogue, a.Router)
+	a.QA = qa.New(db, a.Cases, a.Catalogue, cfg.TimeZone)
 	a.Contacts = intake.New(db, a.Customers, a.Cases, a.Catalogue, a.Router)
 	a.Referrals = referral.New(db, a.Cases, a.Catalogue)
 	a.Webhooks = webhook.NewSubscriptions(db, a.Catalogue, a.Router, cfg.WebhookAllowPrivate)
@@ -236,7 +238,7 @@ func (a *App) buildHandler(ctx context.Context) error {
 		Streams: httpapi.Streams{Live: a.Streams, Replay: stream.NewOutbox(a.DB), Heartbeat: a.cfg.StreamHeartbeat},
 		// Compliance (issue 17).
 		Exceptions: exceptions.New(a.DB, a.Router.Calendar()),
-		QA:         qa.New(a.DB, a.Cases, a.Catalogue, a.cfg.TimeZone),
+		QA:         a.QA,
 	}
 	if a.Sender.Metrics, err = webhook.NewMetrics(reg); err != nil {
 		return fmt.Errorf("metrics: %w", err)
@@ -337,6 +339,7 @@ func (a *App) Start(ctx context.Context) {
 	go a.Router.Watch(ctx, a.Bus.Subscribe(ctx), a.cfg.RulesPoll)
 	go a.sweep(ctx)
 	go a.Surveys.Run(ctx, a.cfg.SurveyPoll)
+	go a.sampleDaily(ctx)
 	// Live streams end with ctx, before the server's graceful shutdown waits on them.
 	go a.Streams.Run(ctx, a.Bus.Subscribe(ctx))
 }
@@ -361,6 +364,27 @@ func (a *App) servePprof(ctx context.Context) {
 
 // Profiles is the handler the profiles listener serves.
 func (a *App) Profiles() http.Handler { return httpapi.Profiles(a.verifier, a.log) }
+
+// sampleDaily draws each working day's QA sample of the previous working day's resolved
+// cases, checking hourly (any replica may; the first draws it).
+func (a *App) sampleDaily(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		ran, err := a.QA.RunDaily(ctx, a.Router.Calendar(), time.Now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Warn("daily QA sample", slog.String("error", err.Error()))
+		case ran:
+			a.log.Info("daily QA sample drawn")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
 
 // sweep hourly deletes what is kept only for a while: published outbox messages, the
 // log of finished webhook deliveries, and expired idempotency keys.

@@ -278,3 +278,42 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// The daily sample is drawn once per working day, whichever replica gets there first.
+func TestQA_DailySampleIsDrawnOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		c := newCompliance(h)
+		id := c.openCase(t, c.customer(t, "Daily"), 61)
+		c.resolve(t, c.officerA, id)
+		cal := h.app.Router.Calendar()
+		next := time.Now().AddDate(0, 0, 1)
+		for !cal.WorkingDay(next) {
+			next = next.AddDate(0, 0, 1)
+		}
+		ctx := t.Context()
+		if ran, err := h.app.QA.RunDaily(ctx, cal, next); ran || err != nil {
+			t.Fatalf("without a plan: ran %v, err %v", ran, err)
+		}
+		c.call(t, c.qa, "POST", "/v1/qa/plans", js{"baseRate": 1}, http.StatusCreated)
+		results := make(chan bool, 2)
+		for range 2 {
+			go func() {
+				ran, err := h.app.QA.RunDaily(ctx, cal, next)
+				if err != nil {
+					t.Error(err)
+				}
+				results <- ran
+			}()
+		}
+		if a, b := <-results, <-results; a == b {
+			t.Fatalf("two replicas at once: ran %v and %v, want exactly one", a, b)
+		}
+		if n := h.count("qa_runs"); n != 1 {
+			t.Fatalf("%d runs, want 1", n)
+		}
+		page := c.call(t, c.qa, "GET", "/v1/qa/reviews?officer=officer-a", nil, http.StatusOK)
+		if items := reviewsOf(page); len(items) != 1 || items[0]["caseId"] != id {
+			t.Errorf("daily sample reviews = %v, want the case resolved the working day before", items)
+		}
+	})
+}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/council/contacthub/internal/workcal"
 )
 
 var london = func() *time.Location {
@@ -145,5 +147,33 @@ func TestPlanCheck_NamesEveryBadField(t *testing.T) {
 		if !got[f] {
 			t.Errorf("no problem named %s; got %v", f, got)
 		}
+	}
+}
+
+func TestDailyPeriod_ThePreviousWorkingDayAndWhatFollowedIt(t *testing.T) {
+	ew, err := workcal.New(london, workcal.EnglandAndWales, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, london)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct{ now, from, to string }{
+		{"2026-11-25 08:00", "2026-11-24 00:00", "2026-11-25 00:00"}, // Wednesday: Tuesday
+		{"2026-11-30 08:00", "2026-11-27 00:00", "2026-11-30 00:00"}, // Monday: Friday and the weekend
+		{"2026-12-29 10:00", "2026-12-24 00:00", "2026-12-29 00:00"}, // after Christmas: Christmas Eve on
+		{"2026-04-07 10:00", "2026-04-02 00:00", "2026-04-07 00:00"}, // after Easter: Maundy Thursday on
+	} {
+		from, to, ok := DailyPeriod(ew, at(tc.now))
+		if !ok || !from.Equal(at(tc.from)) || !to.Equal(at(tc.to)) {
+			t.Errorf("%s: %v to %v (%v), want %s to %s", tc.now, from.In(london), to.In(london), ok, tc.from, tc.to)
+		}
+	}
+	if _, _, ok := DailyPeriod(ew, at("2026-12-25 10:00")); ok {
+		t.Error("no daily run on Christmas Day")
 	}
 }

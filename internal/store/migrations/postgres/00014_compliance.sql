@@ -19,6 +19,8 @@ CREATE TABLE qa_runs (
     requested_by TEXT NOT NULL,
     created_at   timestamptz NOT NULL
 );
+-- The hub draws each day's sample once, whichever replica gets there first.
+CREATE UNIQUE INDEX qa_runs_daily ON qa_runs (period_from, period_to) WHERE requested_by = 'contacthub';
 
 -- One review per sampled case: a case is sampled at most once.
 CREATE TABLE qa_reviews (
@@ -53,5 +55,6 @@ CREATE INDEX timeline_events_kind ON timeline_events (kind, occurred_at);
 DROP INDEX timeline_events_kind;
 DROP INDEX cases_resolved_at;
 DROP TABLE qa_reviews;
+DROP INDEX qa_runs_daily;
 DROP TABLE qa_runs;
 DROP TABLE qa_plans;
