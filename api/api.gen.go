@@ -1571,6 +1571,12 @@ type PropertyCreate struct {
 	Uprn     string  `json:"uprn"`
 }
 
+// QANewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
+type QANewOfficers struct {
+	Rate  float32 `json:"rate"`
+	Weeks int     `json:"weeks"`
+}
+
 // QAOutcomeInput defines model for QAOutcomeInput.
 type QAOutcomeInput struct {
 	ErrorCategories      *[]string             `json:"errorCategories,omitempty"`
@@ -1587,16 +1593,19 @@ type QAOutcomeInputOutcome string
 
 // QAPlan defines model for QAPlan.
 type QAPlan struct {
-	BaseRate             float32             `json:"baseRate"`
-	MinPerOfficerPerWeek *int                `json:"minPerOfficerPerWeek,omitempty"`
-	OfficerRates         *map[string]float32 `json:"officerRates,omitempty"`
-	PublishedAt          time.Time           `json:"publishedAt"`
-	PublishedBy          string              `json:"publishedBy"`
-	Reviewers            *[]string           `json:"reviewers,omitempty"`
-	Rules                *[]QATargetRule     `json:"rules,omitempty"`
-	ServiceRates         *map[string]float32 `json:"serviceRates,omitempty"`
-	TierRates            *map[string]float32 `json:"tierRates,omitempty"`
-	Version              int                 `json:"version"`
+	BaseRate             float32 `json:"baseRate"`
+	MinPerOfficerPerWeek *int    `json:"minPerOfficerPerWeek,omitempty"`
+
+	// NewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
+	NewOfficers  *QANewOfficers      `json:"newOfficers,omitempty"`
+	OfficerRates *map[string]float32 `json:"officerRates,omitempty"`
+	PublishedAt  time.Time           `json:"publishedAt"`
+	PublishedBy  string              `json:"publishedBy"`
+	Reviewers    *[]string           `json:"reviewers,omitempty"`
+	Rules        *[]QATargetRule     `json:"rules,omitempty"`
+	ServiceRates *map[string]float32 `json:"serviceRates,omitempty"`
+	TierRates    *map[string]float32 `json:"tierRates,omitempty"`
+	Version      int                 `json:"version"`
 }
 
 // QAPlanInput defines model for QAPlanInput.
@@ -1604,6 +1613,9 @@ type QAPlanInput struct {
 	// BaseRate Share of resolved cases sampled, e.g. 0.05.
 	BaseRate             float32 `json:"baseRate"`
 	MinPerOfficerPerWeek *int    `json:"minPerOfficerPerWeek,omitempty"`
+
+	// NewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
+	NewOfficers *QANewOfficers `json:"newOfficers,omitempty"`
 
 	// OfficerRates By officer subject (e.g. new officers at 0.2).
 	OfficerRates *map[string]float32 `json:"officerRates,omitempty"`

@@ -1916,6 +1916,12 @@ type PropertyList struct {
 	Items []Property `json:"items"`
 }
 
+// QANewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
+type QANewOfficers struct {
+	Rate  float32 `json:"rate"`
+	Weeks int     `json:"weeks"`
+}
+
 // QAOutcomeInput defines model for QAOutcomeInput.
 type QAOutcomeInput struct {
 	ErrorCategories      *[]string             `json:"errorCategories,omitempty"`
@@ -1932,16 +1938,19 @@ type QAOutcomeInputOutcome string
 
 // QAPlan defines model for QAPlan.
 type QAPlan struct {
-	BaseRate             float32             `json:"baseRate"`
-	MinPerOfficerPerWeek *int                `json:"minPerOfficerPerWeek,omitempty"`
-	OfficerRates         *map[string]float32 `json:"officerRates,omitempty"`
-	PublishedAt          time.Time           `json:"publishedAt"`
-	PublishedBy          string              `json:"publishedBy"`
-	Reviewers            *[]string           `json:"reviewers,omitempty"`
-	Rules                *[]QATargetRule     `json:"rules,omitempty"`
-	ServiceRates         *map[string]float32 `json:"serviceRates,omitempty"`
-	TierRates            *map[string]float32 `json:"tierRates,omitempty"`
-	Version              int                 `json:"version"`
+	BaseRate             float32 `json:"baseRate"`
+	MinPerOfficerPerWeek *int    `json:"minPerOfficerPerWeek,omitempty"`
+
+	// NewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
+	NewOfficers  *QANewOfficers      `json:"newOfficers,omitempty"`
+	OfficerRates *map[string]float32 `json:"officerRates,omitempty"`
+	PublishedAt  time.Time           `json:"publishedAt"`
+	PublishedBy  string              `json:"publishedBy"`
+	Reviewers    *[]string           `json:"reviewers,omitempty"`
+	Rules        *[]QATargetRule     `json:"rules,omitempty"`
+	ServiceRates *map[string]float32 `json:"serviceRates,omitempty"`
+	TierRates    *map[string]float32 `json:"tierRates,omitempty"`
+	Version      int                 `json:"version"`
 }
 
 // QAPlanInput defines model for QAPlanInput.
@@ -1949,6 +1958,9 @@ type QAPlanInput struct {
 	// BaseRate Share of resolved cases sampled, e.g. 0.05.
 	BaseRate             float32 `json:"baseRate"`
 	MinPerOfficerPerWeek *int    `json:"minPerOfficerPerWeek,omitempty"`
+
+	// NewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
+	NewOfficers *QANewOfficers `json:"newOfficers,omitempty"`
 
 	// OfficerRates By officer subject (e.g. new officers at 0.2).
 	OfficerRates *map[string]float32 `json:"officerRates,omitempty"`
@@ -5127,7 +5139,8 @@ type ClientInterface interface {
 	// PublishQAPlanWithBody Publish a new version of the sampling plan; runs use the latest.
 	//
 	// Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
-	// its officer's, else its service's, else its tier's, else `baseRate`. Targeted rules
+	// its officer's, else the new officers' rate while the officer is new, else its
+	// service's, else its tier's, else `baseRate`. Targeted rules
 	// pick every matching case. A service must be in the catalogue (422 naming it); an
 	// officer must have resolved a case (422 naming it); a reviewer must not be listed
 	// twice.
@@ -5140,7 +5153,8 @@ type ClientInterface interface {
 	// PublishQAPlan Publish a new version of the sampling plan; runs use the latest.
 	//
 	// Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
-	// its officer's, else its service's, else its tier's, else `baseRate`. Targeted rules
+	// its officer's, else the new officers' rate while the officer is new, else its
+	// service's, else its tier's, else `baseRate`. Targeted rules
 	// pick every matching case. A service must be in the catalogue (422 naming it); an
 	// officer must have resolved a case (422 naming it); a reviewer must not be listed
 	// twice.
@@ -7048,7 +7062,8 @@ func (c *Client) UndoMerge(ctx context.Context, mergeId MergeId, params *UndoMer
 // PublishQAPlanWithBody Publish a new version of the sampling plan; runs use the latest.
 //
 // Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
-// its officer's, else its service's, else its tier's, else `baseRate`. Targeted rules
+// its officer's, else the new officers' rate while the officer is new, else its
+// service's, else its tier's, else `baseRate`. Targeted rules
 // pick every matching case. A service must be in the catalogue (422 naming it); an
 // officer must have resolved a case (422 naming it); a reviewer must not be listed
 // twice.
@@ -7071,7 +7086,8 @@ func (c *Client) PublishQAPlanWithBody(ctx context.Context, params *PublishQAPla
 // PublishQAPlan Publish a new version of the sampling plan; runs use the latest.
 //
 // Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
-// its officer's, else its service's, else its tier's, else `baseRate`. Targeted rules
+// its officer's, else the new officers' rate while the officer is new, else its
+// service's, else its tier's, else `baseRate`. Targeted rules
 // pick every matching case. A service must be in the catalogue (422 naming it); an
 // officer must have resolved a case (422 naming it); a reviewer must not be listed
 // twice.
@@ -12971,7 +12987,8 @@ type ClientWithResponsesInterface interface {
 	// PublishQAPlanWithBodyWithResponse Publish a new version of the sampling plan; runs use the latest.
 	//
 	// Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
-	// its officer's, else its service's, else its tier's, else `baseRate`. Targeted rules
+	// its officer's, else the new officers' rate while the officer is new, else its
+	// service's, else its tier's, else `baseRate`. Targeted rules
 	// pick every matching case. A service must be in the catalogue (422 naming it); an
 	// officer must have resolved a case (422 naming it); a reviewer must not be listed
 	// twice.
@@ -12984,7 +13001,8 @@ type ClientWithResponsesInterface interface {
 	// PublishQAPlanWithResponse Publish a new version of the sampling plan; runs use the latest.
 	//
 	// Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
-	// its officer's, else its service's, else its tier's, else `baseRate`. Targeted rules
+	// its officer's, else the new officers' rate while the officer is new, else its
+	// service's, else its tier's, else `baseRate`. Targeted rules
 	// pick every matching case. A service must be in the catalogue (422 naming it); an
 	// officer must have resolved a case (422 naming it); a reviewer must not be listed
 	// twice.
@@ -21848,7 +21866,8 @@ func (c *ClientWithResponses) UndoMergeWithResponse(ctx context.Context, mergeId
 // PublishQAPlanWithBodyWithResponse Publish a new version of the sampling plan; runs use the latest.
 //
 // Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
-// its officer's, else its service's, else its tier's, else `baseRate`. Targeted rules
+// its officer's, else the new officers' rate while the officer is new, else its
+// service's, else its tier's, else `baseRate`. Targeted rules
 // pick every matching case. A service must be in the catalogue (422 naming it); an
 // officer must have resolved a case (422 naming it); a reviewer must not be listed
 // twice.
@@ -21867,7 +21886,8 @@ func (c *ClientWithResponses) PublishQAPlanWithBodyWithResponse(ctx context.Cont
 // PublishQAPlanWithResponse Publish a new version of the sampling plan; runs use the latest.
 //
 // Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
-// its officer's, else its service's, else its tier's, else `baseRate`. Targeted rules
+// its officer's, else the new officers' rate while the officer is new, else its
+// service's, else its tier's, else `baseRate`. Targeted rules
 // pick every matching case. A service must be in the catalogue (422 naming it); an
 // officer must have resolved a case (422 naming it); a reviewer must not be listed
 // twice.

@@ -91,8 +91,11 @@ func (h *handlers) PublishQAPlan(ctx context.Context, req api.PublishQAPlanReque
 }
 
 func fromQAPlan(in api.QAPlanInput) qa.Plan {
-	p := qa.Plan{BaseRate: float64(in.BaseRate), ServiceRates: rates(in.ServiceRates), TierRates: rates(in.TierRates),
+	p := qa.Plan{BaseRate: widen(in.BaseRate), ServiceRates: rates(in.ServiceRates), TierRates: rates(in.TierRates),
 		OfficerRates: rates(in.OfficerRates), MinPerOfficerPerWeek: deref(in.MinPerOfficerPerWeek), Reviewers: deref(in.Reviewers)}
+	if n := in.NewOfficers; n != nil {
+		p.NewOfficers = &qa.NewOfficers{Rate: widen(n.Rate), Weeks: n.Weeks}
+	}
 	for _, r := range deref(in.Rules) {
 		p.Rules = append(p.Rules, qa.TargetRule{ID: r.Id, Tier: deref(r.Tier), Service: deref(r.Service), ReopenedWithinDays: deref(r.ReopenedWithinDays)})
 	}
@@ -105,6 +108,9 @@ func toQAPlan(p qa.Plan) api.QAPlan {
 		PublishedBy: p.PublishedBy, PublishedAt: p.PublishedAt}
 	if len(p.Reviewers) > 0 {
 		out.Reviewers = &p.Reviewers
+	}
+	if n := p.NewOfficers; n != nil {
+		out.NewOfficers = &api.QANewOfficers{Rate: float32(n.Rate), Weeks: n.Weeks}
 	}
 	if len(p.Rules) > 0 {
 		rules := make([]api.QATargetRule, len(p.Rules))
@@ -122,10 +128,16 @@ func rates(m *map[string]float32) map[string]float64 {
 	}
 	out := make(map[string]float64, len(*m))
 	for k, v := range *m {
-		// The wire's float32 widened, then rounded to the precision it carried.
-		out[k], _ = strconv.ParseFloat(strconv.FormatFloat(float64(v), 'g', -1, 32), 64)
+		out[k] = widen(v)
 	}
 	return out
+}
+
+// widen turns the wire's float32 rate into the float64 it was written as (0.2, not
+// 0.20000000298...).
+func widen(v float32) float64 {
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(v), 'g', -1, 32), 64)
+	return f
 }
 
 func wireRates(m map[string]float64) *map[string]float32 {

@@ -22,8 +22,16 @@ type Plan struct {
 	TierRates            map[string]float64 `json:"tierRates,omitempty"`    // by tier, "1" to "3"
 	OfficerRates         map[string]float64 `json:"officerRates,omitempty"` // by officer subject
 	MinPerOfficerPerWeek int                `json:"minPerOfficerPerWeek,omitempty"`
+	NewOfficers          *NewOfficers       `json:"newOfficers,omitempty"`
 	Rules                []TargetRule       `json:"rules,omitempty"`
 	Reviewers            []string           `json:"reviewers,omitempty"`
+}
+
+// NewOfficers is the rate of officers in their first weeks: those whose first resolved
+// case is less than Weeks weeks before the case being drawn.
+type NewOfficers struct {
+	Rate  float64 `json:"rate"`
+	Weeks int     `json:"weeks"`
 }
 
 // TargetRule picks every resolved case that matches all its set conditions.
@@ -70,6 +78,12 @@ func (p Plan) Check(services Services) []Problem {
 	for _, k := range sortedKeys(p.OfficerRates) {
 		rate("officerRates."+k, p.OfficerRates[k])
 	}
+	if n := p.NewOfficers; n != nil {
+		rate("newOfficers.rate", n.Rate)
+		if n.Weeks < 1 || n.Weeks > 52 {
+			bad("newOfficers.weeks", "must be 1 to 52")
+		}
+	}
 	if p.MinPerOfficerPerWeek < 0 || p.MinPerOfficerPerWeek > 100 {
 		bad("minPerOfficerPerWeek", "must be 0 to 100")
 	}
@@ -100,11 +114,15 @@ func (p Plan) Check(services Services) []Problem {
 	return out
 }
 
-// rateFor is the most specific rate for a case of officer, service and tier, and what
-// it is.
-func (p Plan) rateFor(officer string, service, tier int) (float64, string) {
+// rateFor is the most specific rate for a case c, and what it is.
+func (p Plan) rateFor(c Candidate) (float64, string) {
+	officer, service, tier := c.Officer, c.Service, c.Tier
 	if r, ok := p.OfficerRates[officer]; ok {
 		return r, "officer " + officer
+	}
+	if n := p.NewOfficers; n != nil && !c.OfficerSince.IsZero() &&
+		c.ResolvedAt.Sub(c.OfficerSince) < time.Duration(n.Weeks)*7*24*time.Hour {
+		return n.Rate, fmt.Sprintf("new officer (first case resolved %s)", c.OfficerSince.Format("2 Jan 2006"))
 	}
 	if r, ok := p.ServiceRates[strconv.Itoa(service)]; ok {
 		return r, "service " + strconv.Itoa(service)

@@ -18,6 +18,8 @@ type Candidate struct {
 	ResolvedAt time.Time
 	OpenedAt   time.Time
 	ReopenedAt time.Time // its first reopening; zero if never
+	// OfficerSince is when the officer resolved their first case (zero: unknown).
+	OfficerSince time.Time
 }
 
 // Pick is a case the draw chose, and why.
@@ -56,9 +58,10 @@ func Sample(p Plan, cands []Candidate, seed int64, loc *time.Location) Draw {
 	picked := map[string]Pick{}
 	var d Draw
 
-	for _, st := range strata(cands) {
-		rate, source := p.rateFor(st.officer, st.service, st.cases[0].Tier)
-		rng := stream(seed, "stratum", st.officer, fmt.Sprint(st.service))
+	groups := strata(p, cands)
+	for _, st := range groups {
+		rate, source := st.rate, st.source
+		rng := stream(seed, "stratum", st.officer, fmt.Sprint(st.service), source)
 		order := append([]Candidate(nil), st.cases...)
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		n := int(math.Floor(rate*float64(len(order)) + rng.Float64()))
@@ -89,9 +92,8 @@ func Sample(p Plan, cands []Candidate, seed int64, loc *time.Location) Draw {
 		}
 	}
 	assignReviewers(p.Reviewers, d.Picks, seed)
-	for _, st := range strata(cands) {
-		rate, _ := p.rateFor(st.officer, st.service, st.cases[0].Tier)
-		s := Stratum{Officer: st.officer, Service: st.service, Resolved: len(st.cases), Rate: rate}
+	for _, st := range groups {
+		s := Stratum{Officer: st.officer, Service: st.service, Resolved: len(st.cases), Rate: st.rate}
 		for _, c := range st.cases {
 			if _, ok := picked[c.CaseID]; ok {
 				s.Sampled++
@@ -120,18 +122,23 @@ func (r TargetRule) matches(c Candidate) bool {
 type stratum struct {
 	officer string
 	service int
+	rate    float64
+	source  string // which of the plan's rates applies
 	cases   []Candidate
 }
 
-// strata groups sorted candidates by officer and service, in key order.
-func strata(cands []Candidate) []stratum {
+// strata groups sorted candidates by officer and service, in key order, and within
+// those by the rate that applies (a tier's rate, or an officer's weeks as a new officer,
+// can differ between cases of one officer and service).
+func strata(p Plan, cands []Candidate) []stratum {
 	by := map[string]*stratum{}
 	var keys []string
 	for _, c := range cands {
-		k := fmt.Sprintf("%s\x1f%09d", c.Officer, c.Service)
+		rate, source := p.rateFor(c)
+		k := fmt.Sprintf("%s\x1f%09d\x1f%s", c.Officer, c.Service, source)
 		s, ok := by[k]
 		if !ok {
-			s = &stratum{officer: c.Officer, service: c.Service}
+			s = &stratum{officer: c.Officer, service: c.Service, rate: rate, source: source}
 			by[k] = s
 			keys = append(keys, k)
 		}

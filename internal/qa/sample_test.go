@@ -177,3 +177,27 @@ func TestDailyPeriod_ThePreviousWorkingDayAndWhatFollowedIt(t *testing.T) {
 		t.Error("no daily run on Christmas Day")
 	}
 }
+
+func TestSample_NewOfficersAtTheirRateForTheirFirstWeeks(t *testing.T) {
+	cands := generated(400)
+	first := cands[0].ResolvedAt
+	for i := range cands {
+		cands[i].OfficerSince = first.AddDate(0, 0, -60) // everyone long established...
+		if cands[i].Officer == "officer-c" {
+			cands[i].OfficerSince = first.Add(-time.Hour) // ...but officer C, who started this week
+		}
+	}
+	plan := Plan{BaseRate: 0, NewOfficers: &NewOfficers{Rate: 1, Weeks: 4}}
+	for _, p := range Sample(plan, cands, 3, london).Picks {
+		if p.Officer != "officer-c" {
+			t.Fatalf("%s of %s picked at the new officers' rate", p.CaseID, p.Officer)
+		}
+	}
+	if n := len(Sample(plan, cands, 3, london).Picks); n != 100 {
+		t.Errorf("officer C's cases picked: %d, want all 100", n)
+	}
+	plan.OfficerRates = map[string]float64{"officer-c": 0}
+	if n := len(Sample(plan, cands, 3, london).Picks); n != 0 {
+		t.Errorf("an officer named in officerRates keeps that rate: %d picked", n)
+	}
+}

@@ -164,6 +164,29 @@ const (
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`
 )
 
+// selectFirstResolutions is when each officer resolved their first case.
+const selectFirstResolutions = `SELECT actor_subject AS officer, MIN(occurred_at) AS since FROM timeline_events
+ WHERE kind = 'case.resolved' GROUP BY actor_subject`
+
+// officersSince fills in when each candidate's officer resolved their first case.
+func officersSince(ctx context.Context, tx *sqlx.Tx, cands []Candidate) error {
+	var rows []struct {
+		Officer string         `db:"officer"`
+		Since   store.NullTime `db:"since"`
+	}
+	if err := tx.SelectContext(ctx, &rows, selectFirstResolutions); err != nil {
+		return fmt.Errorf("read officers' first cases: %w", store.MapError(err))
+	}
+	since := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		since[r.Officer] = r.Since.Time
+	}
+	for i := range cands {
+		cands[i].OfficerSince = since[cands[i].Officer]
+	}
+	return nil
+}
+
 // maxPeriod bounds a run, so one request cannot read years of cases.
 const maxPeriod = 93 * 24 * time.Hour
 
@@ -194,6 +217,11 @@ func (s *Service) StartRun(ctx context.Context, by Actor, in RunInput) (Run, err
 		for i, r := range rows {
 			cands[i] = Candidate{CaseID: r.CaseID, Officer: r.Officer, Service: r.Service, Tier: r.Tier,
 				ResolvedAt: r.ResolvedAt.Time, OpenedAt: r.OpenedAt.UTC(), ReopenedAt: r.ReopenedAt.Time}
+		}
+		if plan.NewOfficers != nil {
+			if err := officersSince(ctx, tx, cands); err != nil {
+				return err
+			}
 		}
 		run.Considered = len(cands)
 		draw := Sample(plan, cands, run.Seed, s.loc)
