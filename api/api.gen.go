@@ -1631,6 +1631,12 @@ type QAPlanInput struct {
 	TierRates *map[string]float32 `json:"tierRates,omitempty"`
 }
 
+// QAPlanList defines model for QAPlanList.
+type QAPlanList struct {
+	Items      []QAPlan `json:"items"`
+	NextCursor *string  `json:"nextCursor,omitempty"`
+}
+
 // QAReport defines model for QAReport.
 type QAReport struct {
 	From    time.Time       `json:"from"`
@@ -2618,6 +2624,15 @@ type UndoMergeParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListQAPlansParams defines parameters for ListQAPlans.
+type ListQAPlansParams struct {
+	// Limit Page size (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, as given.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // PublishQAPlanParams defines parameters for PublishQAPlan.
 type PublishQAPlanParams struct {
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
@@ -3104,6 +3119,9 @@ type ServerInterface interface {
 	// UndoMerge Undo a merge, restoring both records.
 	// (POST /v1/merges/{mergeId}/undo)
 	UndoMerge(ctx echo.Context, mergeId MergeId, params UndoMergeParams) error
+	// ListQAPlans The sampling plan's versions, newest (the one in force) first.
+	// (GET /v1/qa/plans)
+	ListQAPlans(ctx echo.Context, params ListQAPlansParams) error
 	// PublishQAPlan Publish a new version of the sampling plan; runs use the latest.
 	// (POST /v1/qa/plans)
 	PublishQAPlan(ctx echo.Context, params PublishQAPlanParams) error
@@ -4544,6 +4562,31 @@ func (w *ServerInterfaceWrapper) UndoMerge(ctx echo.Context) error {
 	return err
 }
 
+// ListQAPlans converts echo context to params.
+func (w *ServerInterfaceWrapper) ListQAPlans(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListQAPlansParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListQAPlans(ctx, params)
+	return err
+}
+
 // PublishQAPlan converts echo context to params.
 func (w *ServerInterfaceWrapper) PublishQAPlan(ctx echo.Context) error {
 	var err error
@@ -5252,6 +5295,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/webhooks/:webhookId/deliveries/:deliveryId/retry", wrapper.RetryWebhookDelivery, options.OperationMiddlewares["retryWebhookDelivery"]...)
 	router.POST(options.BaseURL+"/v1/webhooks/:webhookId/replay", wrapper.ReplayWebhook, options.OperationMiddlewares["replayWebhook"]...)
 	router.GET(options.BaseURL+"/v1/exceptions/:kind", wrapper.ListExceptions, options.OperationMiddlewares["listExceptions"]...)
+	router.GET(options.BaseURL+"/v1/qa/plans", wrapper.ListQAPlans, options.OperationMiddlewares["listQAPlans"]...)
 	router.POST(options.BaseURL+"/v1/qa/plans", wrapper.PublishQAPlan, options.OperationMiddlewares["publishQAPlan"]...)
 	router.POST(options.BaseURL+"/v1/qa/runs", wrapper.StartQARun, options.OperationMiddlewares["startQARun"]...)
 	router.GET(options.BaseURL+"/v1/qa/reviews", wrapper.ListQAReviews, options.OperationMiddlewares["listQAReviews"]...)
@@ -11570,6 +11614,128 @@ func (response UndoMergedefaultApplicationProblemPlusJSONResponse) VisitUndoMerg
 	return err
 }
 
+type ListQAPlansRequestObject struct {
+	Params ListQAPlansParams
+}
+
+type ListQAPlansResponseObject interface {
+	VisitListQAPlansResponse(w http.ResponseWriter) error
+}
+
+type ListQAPlans200JSONResponse QAPlanList
+
+func (response ListQAPlans200JSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAPlans400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAPlans400ApplicationProblemPlusJSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAPlans401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAPlans401ApplicationProblemPlusJSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAPlans403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAPlans403ApplicationProblemPlusJSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAPlans422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAPlans422ApplicationProblemPlusJSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAPlans429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAPlans429ApplicationProblemPlusJSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAPlansdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListQAPlansdefaultApplicationProblemPlusJSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PublishQAPlanRequestObject struct {
 	Params PublishQAPlanParams
 	Body   *PublishQAPlanJSONRequestBody
@@ -15176,6 +15342,9 @@ type StrictServerInterface interface {
 	// UndoMerge Undo a merge, restoring both records.
 	// (POST /v1/merges/{mergeId}/undo)
 	UndoMerge(ctx context.Context, request UndoMergeRequestObject) (UndoMergeResponseObject, error)
+	// ListQAPlans The sampling plan's versions, newest (the one in force) first.
+	// (GET /v1/qa/plans)
+	ListQAPlans(ctx context.Context, request ListQAPlansRequestObject) (ListQAPlansResponseObject, error)
 	// PublishQAPlan Publish a new version of the sampling plan; runs use the latest.
 	// (POST /v1/qa/plans)
 	PublishQAPlan(ctx context.Context, request PublishQAPlanRequestObject) (PublishQAPlanResponseObject, error)
@@ -16996,6 +17165,31 @@ func (sh *strictHandler) UndoMerge(ctx echo.Context, mergeId MergeId, params Und
 		return err
 	} else if validResponse, ok := response.(UndoMergeResponseObject); ok {
 		return validResponse.VisitUndoMergeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListQAPlans operation middleware
+func (sh *strictHandler) ListQAPlans(ctx echo.Context, params ListQAPlansParams) error {
+	var request ListQAPlansRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQAPlans(ctx.Request().Context(), request.(ListQAPlansRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQAPlans")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListQAPlansResponseObject); ok {
+		return validResponse.VisitListQAPlansResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

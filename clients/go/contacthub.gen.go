@@ -1976,6 +1976,12 @@ type QAPlanInput struct {
 	TierRates *map[string]float32 `json:"tierRates,omitempty"`
 }
 
+// QAPlanList defines model for QAPlanList.
+type QAPlanList struct {
+	Items      []QAPlan `json:"items"`
+	NextCursor *string  `json:"nextCursor,omitempty"`
+}
+
 // QAPlanPublishedEvent `qa.plan_published`: a new version of the sampling plan.
 type QAPlanPublishedEvent struct {
 	Version int `json:"version"`
@@ -3075,6 +3081,15 @@ type UndoMergeParams struct {
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListQAPlansParams defines parameters for ListQAPlans.
+type ListQAPlansParams struct {
+	// Limit Page size (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, as given.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // PublishQAPlanParams defines parameters for PublishQAPlan.
@@ -5136,6 +5151,11 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/merges/{mergeId}/undo (the `UndoMerge` operationId).
 	UndoMerge(ctx context.Context, mergeId MergeId, params *UndoMergeParams, body UndoMergeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListQAPlans The sampling plan's versions, newest (the one in force) first.
+	//
+	// Corresponds with GET /v1/qa/plans (the `ListQAPlans` operationId).
+	ListQAPlans(ctx context.Context, params *ListQAPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PublishQAPlanWithBody Publish a new version of the sampling plan; runs use the latest.
 	//
 	// Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
@@ -7049,6 +7069,21 @@ func (c *Client) UndoMergeWithBody(ctx context.Context, mergeId MergeId, params 
 // Corresponds with POST /v1/merges/{mergeId}/undo (the `UndoMerge` operationId).
 func (c *Client) UndoMerge(ctx context.Context, mergeId MergeId, params *UndoMergeParams, body UndoMergeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUndoMergeRequest(c.Server, mergeId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListQAPlans The sampling plan's versions, newest (the one in force) first.
+//
+// Corresponds with GET /v1/qa/plans (the `ListQAPlans` operationId).
+func (c *Client) ListQAPlans(ctx context.Context, params *ListQAPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListQAPlansRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -10789,6 +10824,72 @@ func NewUndoMergeRequestWithBody(server string, mergeId MergeId, params *UndoMer
 	return req, nil
 }
 
+// NewListQAPlansRequest constructs an http.Request for the ListQAPlans method
+func NewListQAPlansRequest(server string, params *ListQAPlansParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/qa/plans")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewPublishQAPlanRequest calls the generic PublishQAPlan builder with application/json body
 func NewPublishQAPlanRequest(server string, params *PublishQAPlanParams, body PublishQAPlanJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -12983,6 +13084,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/merges/{mergeId}/undo (the `UndoMerge` operationId).
 	UndoMergeWithResponse(ctx context.Context, mergeId MergeId, params *UndoMergeParams, body UndoMergeJSONRequestBody, reqEditors ...RequestEditorFn) (*UndoMergeResponse, error)
+
+	// ListQAPlansWithResponse The sampling plan's versions, newest (the one in force) first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/qa/plans (the `ListQAPlans` operationId).
+	ListQAPlansWithResponse(ctx context.Context, params *ListQAPlansParams, reqEditors ...RequestEditorFn) (*ListQAPlansResponse, error)
 
 	// PublishQAPlanWithBodyWithResponse Publish a new version of the sampling plan; runs use the latest.
 	//
@@ -18110,6 +18218,96 @@ func (r UndoMergeResponse) ContentType() string {
 	return ""
 }
 
+// ListQAPlansResponse429Headers the declared response headers of an HTTP 429 response for ListQAPlans
+type ListQAPlansResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListQAPlansResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QAPlanList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListQAPlansResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListQAPlansResponse) GetJSON200() *QAPlanList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListQAPlansResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListQAPlansResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListQAPlansResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListQAPlansResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListQAPlansResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListQAPlansResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListQAPlansResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListQAPlansResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListQAPlansResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListQAPlansResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // PublishQAPlanResponse429Headers the declared response headers of an HTTP 429 response for PublishQAPlan
 type PublishQAPlanResponse429Headers struct {
 	RetryAfter *int
@@ -21861,6 +22059,19 @@ func (c *ClientWithResponses) UndoMergeWithResponse(ctx context.Context, mergeId
 		return nil, err
 	}
 	return ParseUndoMergeResponse(rsp)
+}
+
+// ListQAPlansWithResponse The sampling plan's versions, newest (the one in force) first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/qa/plans (the `ListQAPlans` operationId).
+func (c *ClientWithResponses) ListQAPlansWithResponse(ctx context.Context, params *ListQAPlansParams, reqEditors ...RequestEditorFn) (*ListQAPlansResponse, error) {
+	rsp, err := c.ListQAPlans(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListQAPlansResponse(rsp)
 }
 
 // PublishQAPlanWithBodyWithResponse Publish a new version of the sampling plan; runs use the latest.
@@ -26690,6 +26901,87 @@ func ParseUndoMergeResponse(rsp *http.Response) (*UndoMergeResponse, error) {
 	switch {
 	case rsp.StatusCode == 429:
 		var headers UndoMergeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListQAPlansResponse parses an HTTP response from a ListQAPlansWithResponse call
+func ParseListQAPlansResponse(rsp *http.Response) (*ListQAPlansResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListQAPlansResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QAPlanList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListQAPlansResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -174,6 +174,7 @@ replayWebhook                 401            403          403            403    
 # does not read. recordQAOutcome: own is a pending review, other one already reviewed.
 listExceptions                401            403          403            403           403           200           200           403            200
 listExceptions+badParameter   401            403          403            403           403           422           422           403            422
+listQAPlans                   401            403          403            403           403           200           200           403            200
 publishQAPlan                 401            403          403            403           403           403           201           403            201
 startQARun                    401            403          403            403           403           403           201           403            201
 listQAReviews                 401            403          403            200           200           200           200           403            200
@@ -596,6 +597,7 @@ func authzTries() map[string]authzTry {
 		// Compliance (issue 17).
 		"listExceptions":              {req: fixed(get("/v1/exceptions/sla-breaches?days=7"))},
 		"listExceptions+badParameter": {field: "hours", req: fixed(get("/v1/exceptions/idle-cases?hours=3"))},
+		"listQAPlans":                 {req: fixed(get("/v1/qa/plans"))},
 		"publishQAPlan":               {req: fixed(post("/v1/qa/plans", js{"baseRate": 1, "serviceRates": js{"58": 0.5}}))},
 		"startQARun": {req: func(t *testing.T, w *world, _ role, _ resource) cellReq {
 			w.publishQAPlan(t)

@@ -76,6 +76,17 @@ func TestQA_PlanRunReviewsFeedbackAndReport(t *testing.T) {
 		if plan["version"] != 1.0 || plan["publishedBy"] != "qa-officer" {
 			t.Fatalf("plan = %v", plan)
 		}
+		c.call(t, c.qa, "POST", "/v1/qa/plans", js{"baseRate": 0.5, "officerRates": js{"officer-b": 1},
+			"reviewers": []string{"qa-officer", "officer-a"}}, http.StatusCreated)
+		plans := c.call(t, c.supervisor, "GET", "/v1/qa/plans?limit=1", nil, http.StatusOK)
+		if items := plans["items"].([]any); len(items) != 1 || items[0].(map[string]any)["version"] != 2.0 || plans["nextCursor"] == nil {
+			t.Fatalf("plans page 1 = %v", plans)
+		}
+		older := c.call(t, c.qa, "GET", "/v1/qa/plans?limit=1&cursor="+plans["nextCursor"].(string), nil, http.StatusOK)
+		if items := older["items"].([]any); len(items) != 1 || items[0].(map[string]any)["version"] != 1.0 ||
+			items[0].(map[string]any)["officerRates"].(map[string]any)["officer-b"] != 1.0 {
+			t.Fatalf("plans page 2 = %v", older)
+		}
 		period := js{"from": start, "to": time.Now().UTC().Add(time.Minute), "seed": 1234}
 
 		// The same plan, period and seed pick the same cases: a dry run foretells the run.
@@ -84,7 +95,7 @@ func TestQA_PlanRunReviewsFeedbackAndReport(t *testing.T) {
 		if !slices.Equal(picked(dry), picked(run)) || len(picked(run)) == 0 {
 			t.Fatalf("dry run picked %v, the run %v", picked(dry), picked(run))
 		}
-		if run["seed"] != 1234.0 || run["considered"] != 18.0 || run["planVersion"] != 1.0 {
+		if run["seed"] != 1234.0 || run["considered"] != 18.0 || run["planVersion"] != 2.0 {
 			t.Errorf("run = seed %v, considered %v, plan %v", run["seed"], run["considered"], run["planVersion"])
 		}
 		for _, s := range run["strata"].([]any) {

@@ -25,6 +25,7 @@ type Exceptions interface {
 // QA is what the handlers need of quality assurance.
 type QA interface {
 	Publish(ctx context.Context, by qa.Actor, p qa.Plan) (qa.Plan, error)
+	Plans(ctx context.Context, limit int, after string) (qa.PlanPage, error)
 	StartRun(ctx context.Context, by qa.Actor, in qa.RunInput) (qa.Run, error)
 	Reviews(ctx context.Context, who qa.Viewer, q qa.ReviewQuery) (qa.ReviewPage, error)
 	RecordOutcome(ctx context.Context, by qa.Actor, id string, o qa.Outcome) (qa.Review, error)
@@ -88,6 +89,18 @@ func (h *handlers) PublishQAPlan(ctx context.Context, req api.PublishQAPlanReque
 		return nil, err
 	}
 	return api.PublishQAPlan201JSONResponse(toQAPlan(p)), nil
+}
+
+func (h *handlers) ListQAPlans(ctx context.Context, req api.ListQAPlansRequestObject) (api.ListQAPlansResponseObject, error) {
+	page, err := h.qa.Plans(ctx, limitOf(req.Params.Limit), deref(req.Params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	out := api.ListQAPlans200JSONResponse{Items: make([]api.QAPlan, 0, len(page.Items)), NextCursor: optString(page.NextCursor)}
+	for _, p := range page.Items {
+		out.Items = append(out.Items, toQAPlan(p))
+	}
+	return out, nil
 }
 
 func fromQAPlan(in api.QAPlanInput) qa.Plan {

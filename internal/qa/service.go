@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/council/contacthub/internal/casework"
+	"github.com/council/contacthub/internal/cursor"
 	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/store"
@@ -109,6 +111,57 @@ func latest(ctx context.Context, tx *sqlx.Tx) (Plan, error) {
 		}
 		return Plan{}, fmt.Errorf("read plan: %w", store.MapError(err))
 	}
+	return r.toPlan()
+}
+
+// PlanPage is one page of plan versions, newest first.
+type PlanPage struct {
+	Items      []Plan
+	NextCursor string
+}
+
+const selectPlans = `SELECT version, document, published_by, published_at FROM qa_plans`
+
+// Plans lists the plan's versions, newest (the one in force) first.
+func (s *Service) Plans(ctx context.Context, limit int, after string) (PlanPage, error) {
+	query, args := selectPlans, []any{}
+	if after != "" {
+		keys, err := cursor.Decode(after, 1)
+		v, convErr := 0, error(nil)
+		if err == nil {
+			v, convErr = strconv.Atoi(keys[0])
+		}
+		if err != nil || convErr != nil {
+			return PlanPage{}, fault.Field("cursor", "not a cursor this server gave out")
+		}
+		query += ` WHERE version < ?`
+		args = append(args, v)
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	query += ` ORDER BY version DESC LIMIT ?`
+	args = append(args, limit+1)
+	var rows []planRow
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(query), args...); err != nil {
+		return PlanPage{}, fmt.Errorf("list plans: %w", store.MapError(err))
+	}
+	var page PlanPage
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = cursor.Encode(strconv.Itoa(rows[len(rows)-1].Version))
+	}
+	for _, r := range rows {
+		p, err := r.toPlan()
+		if err != nil {
+			return PlanPage{}, err
+		}
+		page.Items = append(page.Items, p)
+	}
+	return page, nil
+}
+
+func (r planRow) toPlan() (Plan, error) {
 	var p Plan
 	if err := json.Unmarshal([]byte(r.Document), &p); err != nil {
 		return Plan{}, fmt.Errorf("stored plan %d: %w", r.Version, err)
