@@ -328,3 +328,31 @@ func TestQA_DailySampleIsDrawnOnce(t *testing.T) {
 		}
 	})
 }
+
+// A failed review whose case cannot be reopened (it was closed since) is refused whole:
+// the review stays pending and nothing reaches the timeline.
+func TestQA_AFailureThatCannotReopenWritesNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		c := newCompliance(h)
+		id := c.openCase(t, c.customer(t, "Closed"), 61)
+		c.resolve(t, c.officerA, id)
+		c.call(t, c.qa, "POST", "/v1/qa/plans", js{"baseRate": 1}, http.StatusCreated)
+		run := c.call(t, c.qa, "POST", "/v1/qa/runs", js{"from": time.Now().UTC().Add(-time.Minute), "to": time.Now().UTC().Add(time.Minute)}, http.StatusCreated)
+		review := run["reviews"].([]any)[0].(map[string]any)["id"].(string)
+		c.call(t, c.admin, "PATCH", "/v1/cases/"+id, js{"status": "closed"}, http.StatusOK, "If-Match", "*")
+		events := h.count("timeline_events")
+
+		c.call(t, c.qa, "POST", "/v1/qa/reviews/"+review+"/outcome", js{"outcome": "fail", "errorCategories": []string{"wrong_decision"},
+			"reopen": true}, http.StatusConflict)
+		if n := h.count("timeline_events"); n != events {
+			t.Errorf("a refused outcome added %d timeline events", n-events)
+		}
+		pending := reviewsOf(c.call(t, c.qa, "GET", "/v1/qa/reviews?status=pending", nil, http.StatusOK))
+		if len(pending) != 1 || pending[0]["id"] != review {
+			t.Errorf("pending reviews = %v, want the refused one still pending", pending)
+		}
+		if k := c.call(t, c.admin, "GET", "/v1/cases/"+id, nil, http.StatusOK); k["status"] != "closed" {
+			t.Errorf("case status %v, want closed", k["status"])
+		}
+	})
+}
