@@ -11881,6 +11881,26 @@ func (response GetQAReport200JSONResponse) VisitGetQAReportResponse(w http.Respo
 	return err
 }
 
+type GetQAReport200ImagesvgXmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetQAReport200ImagesvgXmlResponse) VisitGetQAReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/svg+xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type GetQAReport200TextcsvResponse struct {
 	Body          io.Reader
 	ContentLength int64

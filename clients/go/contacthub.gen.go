@@ -5187,7 +5187,8 @@ type ClientInterface interface {
 	// GetQAReport Accuracy (share passed) of reviewed work by officer, service, tier, category or week.
 	//
 	// Over reviews recorded in [from, to). By `category`, a failed review counts once
-	// under each of its error categories. JSON, or CSV with `Accept: text/csv`.
+	// under each of its error categories. JSON, CSV with `Accept: text/csv`, or a bar
+	// chart of accuracy with `Accept: image/svg+xml`.
 	//
 	// Corresponds with GET /v1/qa/report (the `GetQAReport` operationId).
 	GetQAReport(ctx context.Context, params *GetQAReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -7145,7 +7146,8 @@ func (c *Client) PublishQAPlan(ctx context.Context, params *PublishQAPlanParams,
 // GetQAReport Accuracy (share passed) of reviewed work by officer, service, tier, category or week.
 //
 // Over reviews recorded in [from, to). By `category`, a failed review counts once
-// under each of its error categories. JSON, or CSV with `Accept: text/csv`.
+// under each of its error categories. JSON, CSV with `Accept: text/csv`, or a bar
+// chart of accuracy with `Accept: image/svg+xml`.
 //
 // Corresponds with GET /v1/qa/report (the `GetQAReport` operationId).
 func (c *Client) GetQAReport(ctx context.Context, params *GetQAReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -13123,7 +13125,8 @@ type ClientWithResponsesInterface interface {
 	// GetQAReportWithResponse Accuracy (share passed) of reviewed work by officer, service, tier, category or week.
 	//
 	// Over reviews recorded in [from, to). By `category`, a failed review counts once
-	// under each of its error categories. JSON, or CSV with `Accept: text/csv`.
+	// under each of its error categories. JSON, CSV with `Accept: text/csv`, or a bar
+	// chart of accuracy with `Accept: image/svg+xml`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -22117,7 +22120,8 @@ func (c *ClientWithResponses) PublishQAPlanWithResponse(ctx context.Context, par
 // GetQAReportWithResponse Accuracy (share passed) of reviewed work by officer, service, tier, category or week.
 //
 // Over reviews recorded in [from, to). By `category`, a failed review counts once
-// under each of its error categories. JSON, or CSV with `Accept: text/csv`.
+// under each of its error categories. JSON, CSV with `Accept: text/csv`, or a bar
+// chart of accuracy with `Accept: image/svg+xml`.
 //
 // Returns a wrapper object for the known response body format(s).
 //

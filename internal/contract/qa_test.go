@@ -210,6 +210,11 @@ func TestQA_PlanRunReviewsFeedbackAndReport(t *testing.T) {
 		if n := len(byCat["groups"].([]any)); n != 2 {
 			t.Errorf("by category: %d groups, want wrong_amount and poor_communication", n)
 		}
+		resp, body = h.raw("GET", "/v1/qa/report"+window, c.supervisor, "", nil, "Accept", "image/svg+xml")
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(body), "<svg") || !strings.Contains(string(body), "officer-a") ||
+			!strings.Contains(string(body), "50% of 2") {
+			t.Errorf("SVG: %d %s", resp.StatusCode, body)
+		}
 		resp, body = h.raw("GET", "/v1/qa/report"+window+"&groupBy=week", c.qa, "", nil, "Accept", "text/csv")
 		lines, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
 		if err != nil || resp.StatusCode != http.StatusOK || len(lines) != 2 || lines[0][0] != "week" || lines[1][1] != "2" {
