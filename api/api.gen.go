@@ -1968,7 +1968,7 @@ type RoutingResult struct {
 	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
 	Skills      *[]string          `json:"skills,omitempty"`
 
-	// Sla Calendar `hours`, or `businessHours` (Monday to Friday, 09:00–17:00).
+	// Sla Calendar `hours`, or `businessHours` (09:00–17:00 on working days: weekdays less the bank holidays of CONTACTHUB_BANK_HOLIDAY_REGION and the closure days of CONTACTHUB_CLOSURES).
 	Sla struct {
 		BusinessHours *int `json:"businessHours,omitempty"`
 		Hours         *int `json:"hours,omitempty"`
