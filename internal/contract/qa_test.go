@@ -61,6 +61,12 @@ func TestQA_PlanRunReviewsFeedbackAndReport(t *testing.T) {
 		if n := h.count("qa_plans"); n != 0 {
 			t.Fatalf("refused plans wrote %d rows", n)
 		}
+		for _, period := range []js{{"from": start, "to": start}, {"from": start, "to": start.AddDate(0, 4, 0)}} {
+			resp, body := h.raw("POST", "/v1/qa/runs", c.qa, "application/json", mustJSON(t, period))
+			if p := wantProblem(t, http.StatusUnprocessableEntity, body, resp.StatusCode, "invalid-value"); !slices.Equal(fieldsOf(p), []string{"to"}) {
+				t.Errorf("%v: the problem names %v, want to", period, fieldsOf(p))
+			}
+		}
 
 		// Officer A resolves twelve cases, officer B six.
 		for i := range 18 {
