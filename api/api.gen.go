@@ -373,6 +373,66 @@ func (e Outcome) Valid() bool {
 	}
 }
 
+// Defines values for QAOutcomeInputOutcome.
+const (
+	QAOutcomeInputOutcomeFail             QAOutcomeInputOutcome = "fail"
+	QAOutcomeInputOutcomePass             QAOutcomeInputOutcome = "pass"
+	QAOutcomeInputOutcomePassWithFeedback QAOutcomeInputOutcome = "pass_with_feedback"
+)
+
+// Valid indicates whether the value is a known member of the QAOutcomeInputOutcome enum.
+func (e QAOutcomeInputOutcome) Valid() bool {
+	switch e {
+	case QAOutcomeInputOutcomeFail:
+		return true
+	case QAOutcomeInputOutcomePass:
+		return true
+	case QAOutcomeInputOutcomePassWithFeedback:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QAReviewOutcome.
+const (
+	QAReviewOutcomeFail             QAReviewOutcome = "fail"
+	QAReviewOutcomePass             QAReviewOutcome = "pass"
+	QAReviewOutcomePassWithFeedback QAReviewOutcome = "pass_with_feedback"
+)
+
+// Valid indicates whether the value is a known member of the QAReviewOutcome enum.
+func (e QAReviewOutcome) Valid() bool {
+	switch e {
+	case QAReviewOutcomeFail:
+		return true
+	case QAReviewOutcomePass:
+		return true
+	case QAReviewOutcomePassWithFeedback:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QAReviewStatus.
+const (
+	QAReviewDone    QAReviewStatus = "done"
+	QAReviewPending QAReviewStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the QAReviewStatus enum.
+func (e QAReviewStatus) Valid() bool {
+	switch e {
+	case QAReviewDone:
+		return true
+	case QAReviewPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RatingSource.
 const (
 	RatingSourceAgentRecorded RatingSource = "agent_recorded"
@@ -538,6 +598,42 @@ func (e WebhookDeliveryStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListExceptionsParamsKind.
+const (
+	FailingSurveys         ListExceptionsParamsKind = "failing-surveys"
+	IdleCases              ListExceptionsParamsKind = "idle-cases"
+	MissingResolutionCodes ListExceptionsParamsKind = "missing-resolution-codes"
+	PingPong               ListExceptionsParamsKind = "ping-pong"
+	ReopenedCases          ListExceptionsParamsKind = "reopened-cases"
+	RepeatCustomers        ListExceptionsParamsKind = "repeat-customers"
+	SlaBreaches            ListExceptionsParamsKind = "sla-breaches"
+	StaleClaims            ListExceptionsParamsKind = "stale-claims"
+)
+
+// Valid indicates whether the value is a known member of the ListExceptionsParamsKind enum.
+func (e ListExceptionsParamsKind) Valid() bool {
+	switch e {
+	case FailingSurveys:
+		return true
+	case IdleCases:
+		return true
+	case MissingResolutionCodes:
+		return true
+	case PingPong:
+		return true
+	case ReopenedCases:
+		return true
+	case RepeatCustomers:
+		return true
+	case SlaBreaches:
+		return true
+	case StaleClaims:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PostIVREventParamsFormat.
 const (
 	Flat PostIVREventParamsFormat = "flat"
@@ -550,6 +646,51 @@ func (e PostIVREventParamsFormat) Valid() bool {
 	case Flat:
 		return true
 	case Json:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetQAReportParamsGroupBy.
+const (
+	GetQAReportParamsGroupByCategory GetQAReportParamsGroupBy = "category"
+	GetQAReportParamsGroupByOfficer  GetQAReportParamsGroupBy = "officer"
+	GetQAReportParamsGroupByService  GetQAReportParamsGroupBy = "service"
+	GetQAReportParamsGroupByTier     GetQAReportParamsGroupBy = "tier"
+	GetQAReportParamsGroupByWeek     GetQAReportParamsGroupBy = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetQAReportParamsGroupBy enum.
+func (e GetQAReportParamsGroupBy) Valid() bool {
+	switch e {
+	case GetQAReportParamsGroupByCategory:
+		return true
+	case GetQAReportParamsGroupByOfficer:
+		return true
+	case GetQAReportParamsGroupByService:
+		return true
+	case GetQAReportParamsGroupByTier:
+		return true
+	case GetQAReportParamsGroupByWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListQAReviewsParamsStatus.
+const (
+	QAReviewsDone    ListQAReviewsParamsStatus = "done"
+	QAReviewsPending ListQAReviewsParamsStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ListQAReviewsParamsStatus enum.
+func (e ListQAReviewsParamsStatus) Valid() bool {
+	switch e {
+	case QAReviewsDone:
+		return true
+	case QAReviewsPending:
 		return true
 	default:
 		return false
@@ -986,6 +1127,40 @@ type EventTypeList struct {
 	Items []EventType `json:"items"`
 }
 
+// ExceptionPage defines model for ExceptionPage.
+type ExceptionPage struct {
+	AtLeast *int `json:"atLeast,omitempty"`
+
+	// Days The look-back window (or working days idle) applied.
+	Days       *int           `json:"days,omitempty"`
+	Hours      *int           `json:"hours,omitempty"`
+	Items      []ExceptionRow `json:"items"`
+	Kind       string         `json:"kind"`
+	NextCursor *string        `json:"nextCursor,omitempty"`
+}
+
+// ExceptionRow defines model for ExceptionRow.
+type ExceptionRow struct {
+	Assignee *string `json:"assignee,omitempty"`
+
+	// At The moment the row is about: when the service level fell due, the last event, the claim, the latest contact, the reopening, the last hand-off, the survey's last change, the resolution.
+	At     time.Time           `json:"at"`
+	CaseId *openapi_types.UUID `json:"caseId,omitempty"`
+
+	// Count Contacts, hand-offs or send attempts, where the kind counts something.
+	Count      *int                `json:"count,omitempty"`
+	CustomerId *openapi_types.UUID `json:"customerId,omitempty"`
+	Queue      *string             `json:"queue,omitempty"`
+
+	// Reason Why the row is on the report, in words.
+	Reason string `json:"reason"`
+
+	// Service LGSL code.
+	Service  *int                `json:"service,omitempty"`
+	Status   *string             `json:"status,omitempty"`
+	SurveyId *openapi_types.UUID `json:"surveyId,omitempty"`
+}
+
 // ExplanationStep defines model for ExplanationStep.
 type ExplanationStep struct {
 	Matched bool   `json:"matched"`
@@ -1396,6 +1571,183 @@ type PropertyCreate struct {
 	Uprn     string  `json:"uprn"`
 }
 
+// QANewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
+type QANewOfficers struct {
+	Rate  float32 `json:"rate"`
+	Weeks int     `json:"weeks"`
+}
+
+// QAOutcomeInput defines model for QAOutcomeInput.
+type QAOutcomeInput struct {
+	ErrorCategories      *[]string             `json:"errorCategories,omitempty"`
+	FinancialImpactPence *int                  `json:"financialImpactPence,omitempty"`
+	Notes                *string               `json:"notes,omitempty"`
+	Outcome              QAOutcomeInputOutcome `json:"outcome"`
+
+	// Reopen On a failure, reopen the case and give it back to its officer.
+	Reopen *bool `json:"reopen,omitempty"`
+}
+
+// QAOutcomeInputOutcome defines model for QAOutcomeInput.Outcome.
+type QAOutcomeInputOutcome string
+
+// QAPlan defines model for QAPlan.
+type QAPlan struct {
+	BaseRate             float32 `json:"baseRate"`
+	MinPerOfficerPerWeek *int    `json:"minPerOfficerPerWeek,omitempty"`
+
+	// NewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
+	NewOfficers  *QANewOfficers      `json:"newOfficers,omitempty"`
+	OfficerRates *map[string]float32 `json:"officerRates,omitempty"`
+	PublishedAt  time.Time           `json:"publishedAt"`
+	PublishedBy  string              `json:"publishedBy"`
+	Reviewers    *[]string           `json:"reviewers,omitempty"`
+	Rules        *[]QATargetRule     `json:"rules,omitempty"`
+	ServiceRates *map[string]float32 `json:"serviceRates,omitempty"`
+	TierRates    *map[string]float32 `json:"tierRates,omitempty"`
+	Version      int                 `json:"version"`
+}
+
+// QAPlanInput defines model for QAPlanInput.
+type QAPlanInput struct {
+	// BaseRate Share of resolved cases sampled, e.g. 0.05.
+	BaseRate             float32 `json:"baseRate"`
+	MinPerOfficerPerWeek *int    `json:"minPerOfficerPerWeek,omitempty"`
+
+	// NewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
+	NewOfficers *QANewOfficers `json:"newOfficers,omitempty"`
+
+	// OfficerRates By officer subject (e.g. new officers at 0.2).
+	OfficerRates *map[string]float32 `json:"officerRates,omitempty"`
+
+	// Reviewers Subjects of the compliance officers reviews are shared among; empty leaves reviews for any of them.
+	Reviewers *[]string       `json:"reviewers,omitempty"`
+	Rules     *[]QATargetRule `json:"rules,omitempty"`
+
+	// ServiceRates By LGSL code.
+	ServiceRates *map[string]float32 `json:"serviceRates,omitempty"`
+
+	// TierRates By tier ("1", "2", "3").
+	TierRates *map[string]float32 `json:"tierRates,omitempty"`
+}
+
+// QAPlanList defines model for QAPlanList.
+type QAPlanList struct {
+	Items      []QAPlan `json:"items"`
+	NextCursor *string  `json:"nextCursor,omitempty"`
+}
+
+// QAReport defines model for QAReport.
+type QAReport struct {
+	From    time.Time       `json:"from"`
+	GroupBy string          `json:"groupBy"`
+	Groups  []QAReportGroup `json:"groups"`
+	To      time.Time       `json:"to"`
+}
+
+// QAReportGroup defines model for QAReportGroup.
+type QAReportGroup struct {
+	// Accuracy Share passed (with or without feedback).
+	Accuracy             float32 `json:"accuracy"`
+	Failed               int     `json:"failed"`
+	FinancialImpactPence int     `json:"financialImpactPence"`
+	Key                  string  `json:"key"`
+	Passed               int     `json:"passed"`
+	PassedWithFeedback   int     `json:"passedWithFeedback"`
+	Reviewed             int     `json:"reviewed"`
+}
+
+// QAReview defines model for QAReview.
+type QAReview struct {
+	// Assignee The reviewer; empty for any compliance officer but the resolving one.
+	Assignee             *string            `json:"assignee,omitempty"`
+	CaseId               openapi_types.UUID `json:"caseId"`
+	ErrorCategories      *[]string          `json:"errorCategories,omitempty"`
+	FinancialImpactPence *int               `json:"financialImpactPence,omitempty"`
+
+	// Id Absent on a dry run.
+	Id    *openapi_types.UUID `json:"id,omitempty"`
+	Notes *string             `json:"notes,omitempty"`
+
+	// Officer Who resolved the case.
+	Officer    string              `json:"officer"`
+	Outcome    *QAReviewOutcome    `json:"outcome,omitempty"`
+	Reopened   *bool               `json:"reopened,omitempty"`
+	ReviewedAt *time.Time          `json:"reviewedAt,omitempty"`
+	ReviewedBy *string             `json:"reviewedBy,omitempty"`
+	RunId      *openapi_types.UUID `json:"runId,omitempty"`
+	SampledAt  time.Time           `json:"sampledAt"`
+	Seed       int64               `json:"seed"`
+	Service    int                 `json:"service"`
+	Status     QAReviewStatus      `json:"status"`
+	Tier       int                 `json:"tier"`
+
+	// Why Why the case was picked (its stratum's rate, a targeted rule, the weekly minimum).
+	Why string `json:"why"`
+}
+
+// QAReviewOutcome defines model for QAReview.Outcome.
+type QAReviewOutcome string
+
+// QAReviewStatus defines model for QAReview.Status.
+type QAReviewStatus string
+
+// QAReviewList defines model for QAReviewList.
+type QAReviewList struct {
+	Items      []QAReview `json:"items"`
+	NextCursor *string    `json:"nextCursor,omitempty"`
+}
+
+// QARun defines model for QARun.
+type QARun struct {
+	// Considered Resolved cases in the period not sampled before.
+	Considered int       `json:"considered"`
+	DryRun     bool      `json:"dryRun"`
+	From       time.Time `json:"from"`
+
+	// Id Absent on a dry run.
+	Id          *openapi_types.UUID `json:"id,omitempty"`
+	PlanVersion int                 `json:"planVersion"`
+	Reviews     []QAReview          `json:"reviews"`
+	Sampled     int                 `json:"sampled"`
+	Seed        int64               `json:"seed"`
+	Strata      []QAStratum         `json:"strata"`
+	To          time.Time           `json:"to"`
+}
+
+// QARunInput defines model for QARunInput.
+type QARunInput struct {
+	DryRun *bool `json:"dryRun,omitempty"`
+
+	// From Cases resolved at or after.
+	From time.Time `json:"from"`
+
+	// Seed Chosen by the hub when absent; recorded on the run.
+	Seed *int64 `json:"seed,omitempty"`
+
+	// To Cases resolved before.
+	To time.Time `json:"to"`
+}
+
+// QAStratum One officer's resolved cases of one service, and how many were sampled.
+type QAStratum struct {
+	Officer  string  `json:"officer"`
+	Rate     float32 `json:"rate"`
+	Resolved int     `json:"resolved"`
+	Sampled  int     `json:"sampled"`
+	Service  int     `json:"service"`
+}
+
+// QATargetRule Every resolved case matching all the given conditions is sampled.
+type QATargetRule struct {
+	Id string `json:"id"`
+
+	// ReopenedWithinDays The case was reopened within this many days of being opened.
+	ReopenedWithinDays *int `json:"reopenedWithinDays,omitempty"`
+	Service            *int `json:"service,omitempty"`
+	Tier               *int `json:"tier,omitempty"`
+}
+
 // QueueList defines model for QueueList.
 type QueueList struct {
 	Items []QueueStats `json:"items"`
@@ -1616,7 +1968,7 @@ type RoutingResult struct {
 	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
 	Skills      *[]string          `json:"skills,omitempty"`
 
-	// Sla Calendar `hours`, or `businessHours` (Monday to Friday, 09:00–17:00).
+	// Sla Calendar `hours`, or `businessHours` (09:00–17:00 on working days: weekdays less the bank holidays of CONTACTHUB_BANK_HOLIDAY_REGION and the closure days of CONTACTHUB_CLOSURES).
 	Sla struct {
 		BusinessHours *int `json:"businessHours,omitempty"`
 		Hours         *int `json:"hours,omitempty"`
@@ -2193,6 +2545,22 @@ type StreamEventsParams struct {
 	LastEventID *LastEventIdHeader `json:"Last-Event-ID,omitempty"`
 }
 
+// ListExceptionsParams defines parameters for ListExceptions.
+type ListExceptionsParams struct {
+	Days    *int `form:"days,omitempty" json:"days,omitempty"`
+	Hours   *int `form:"hours,omitempty" json:"hours,omitempty"`
+	AtLeast *int `form:"atLeast,omitempty" json:"atLeast,omitempty"`
+
+	// Limit Page size (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, as given.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListExceptionsParamsKind defines parameters for ListExceptions.
+type ListExceptionsParamsKind string
+
 // PostIVREventParams defines parameters for PostIVREvent.
 type PostIVREventParams struct {
 	Format *PostIVREventParamsFormat `form:"format,omitempty" json:"format,omitempty"`
@@ -2255,6 +2623,66 @@ type StreamMyEventsParams struct {
 
 // UndoMergeParams defines parameters for UndoMerge.
 type UndoMergeParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListQAPlansParams defines parameters for ListQAPlans.
+type ListQAPlansParams struct {
+	// Limit Page size (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, as given.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// PublishQAPlanParams defines parameters for PublishQAPlan.
+type PublishQAPlanParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetQAReportParams defines parameters for GetQAReport.
+type GetQAReportParams struct {
+	From    time.Time                 `form:"from" json:"from"`
+	To      time.Time                 `form:"to" json:"to"`
+	GroupBy *GetQAReportParamsGroupBy `form:"groupBy,omitempty" json:"groupBy,omitempty"`
+}
+
+// GetQAReportParamsGroupBy defines parameters for GetQAReport.
+type GetQAReportParamsGroupBy string
+
+// ListQAReviewsParams defines parameters for ListQAReviews.
+type ListQAReviewsParams struct {
+	Status *ListQAReviewsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Assignee The reviewer's subject.
+	Assignee *string `form:"assignee,omitempty" json:"assignee,omitempty"`
+
+	// Officer The resolving officer's subject.
+	Officer *string `form:"officer,omitempty" json:"officer,omitempty"`
+
+	// Limit Page size (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, as given.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListQAReviewsParamsStatus defines parameters for ListQAReviews.
+type ListQAReviewsParamsStatus string
+
+// RecordQAOutcomeParams defines parameters for RecordQAOutcome.
+type RecordQAOutcomeParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// StartQARunParams defines parameters for StartQARun.
+type StartQARunParams struct {
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
@@ -2391,6 +2819,15 @@ type RateFromMyAccountJSONRequestBody = MyRatingCreate
 
 // UndoMergeJSONRequestBody defines body for UndoMerge for application/json ContentType.
 type UndoMergeJSONRequestBody = UndoMergeRequest
+
+// PublishQAPlanJSONRequestBody defines body for PublishQAPlan for application/json ContentType.
+type PublishQAPlanJSONRequestBody = QAPlanInput
+
+// RecordQAOutcomeJSONRequestBody defines body for RecordQAOutcome for application/json ContentType.
+type RecordQAOutcomeJSONRequestBody = QAOutcomeInput
+
+// StartQARunJSONRequestBody defines body for StartQARun for application/json ContentType.
+type StartQARunJSONRequestBody = QARunInput
 
 // RecordRatingJSONRequestBody defines body for RecordRating for application/json ContentType.
 type RecordRatingJSONRequestBody = RatingCreate
@@ -2629,6 +3066,9 @@ type ServerInterface interface {
 	// StreamEvents A live stream of the hub's events, for agents' desktops (Server-Sent Events).
 	// (GET /v1/events/stream)
 	StreamEvents(ctx echo.Context, params StreamEventsParams) error
+	// ListExceptions One exception report, newest first; each row says why it is there.
+	// (GET /v1/exceptions/{kind})
+	ListExceptions(ctx echo.Context, kind ListExceptionsParamsKind, params ListExceptionsParams) error
 	// AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
 	// (POST /v1/invitations/{token}/accept)
 	AcceptInvitation(ctx echo.Context, token string) error
@@ -2683,6 +3123,24 @@ type ServerInterface interface {
 	// UndoMerge Undo a merge, restoring both records.
 	// (POST /v1/merges/{mergeId}/undo)
 	UndoMerge(ctx echo.Context, mergeId MergeId, params UndoMergeParams) error
+	// ListQAPlans The sampling plan's versions, newest (the one in force) first.
+	// (GET /v1/qa/plans)
+	ListQAPlans(ctx echo.Context, params ListQAPlansParams) error
+	// PublishQAPlan Publish a new version of the sampling plan; runs use the latest.
+	// (POST /v1/qa/plans)
+	PublishQAPlan(ctx echo.Context, params PublishQAPlanParams) error
+	// GetQAReport Accuracy (share passed) of reviewed work by officer, service, tier, category or week.
+	// (GET /v1/qa/report)
+	GetQAReport(ctx echo.Context, params GetQAReportParams) error
+	// ListQAReviews Reviews of sampled cases, newest first.
+	// (GET /v1/qa/reviews)
+	ListQAReviews(ctx echo.Context, params ListQAReviewsParams) error
+	// RecordQAOutcome Record a review's outcome; a failed review may reopen the case and hand it back.
+	// (POST /v1/qa/reviews/{reviewId}/outcome)
+	RecordQAOutcome(ctx echo.Context, reviewId openapi_types.UUID, params RecordQAOutcomeParams) error
+	// StartQARun Sample the cases resolved in a period under the latest plan.
+	// (POST /v1/qa/runs)
+	StartQARun(ctx echo.Context, params StartQARunParams) error
 	// ListQueues Every queue with its depth, oldest waiting case and cases past SLA.
 	// (GET /v1/queues)
 	ListQueues(ctx echo.Context) error
@@ -3693,6 +4151,59 @@ func (w *ServerInterfaceWrapper) StreamEvents(ctx echo.Context) error {
 	return err
 }
 
+// ListExceptions converts echo context to params.
+func (w *ServerInterfaceWrapper) ListExceptions(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "kind" -------------
+	var kind ListExceptionsParamsKind
+
+	err = runtime.BindStyledParameterWithOptions("simple", "kind", ctx.Param("kind"), &kind, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListExceptionsParams
+	// ------------- Optional query parameter "days" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "days", ctx.QueryParams(), &params.Days, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter days: %s", err))
+	}
+
+	// ------------- Optional query parameter "hours" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hours", ctx.QueryParams(), &params.Hours, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hours: %s", err))
+	}
+
+	// ------------- Optional query parameter "atLeast" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "atLeast", ctx.QueryParams(), &params.AtLeast, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter atLeast: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListExceptions(ctx, kind, params)
+	return err
+}
+
 // AcceptInvitation converts echo context to params.
 func (w *ServerInterfaceWrapper) AcceptInvitation(ctx echo.Context) error {
 	var err error
@@ -4052,6 +4563,203 @@ func (w *ServerInterfaceWrapper) UndoMerge(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UndoMerge(ctx, mergeId, params)
+	return err
+}
+
+// ListQAPlans converts echo context to params.
+func (w *ServerInterfaceWrapper) ListQAPlans(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListQAPlansParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListQAPlans(ctx, params)
+	return err
+}
+
+// PublishQAPlan converts echo context to params.
+func (w *ServerInterfaceWrapper) PublishQAPlan(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PublishQAPlanParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PublishQAPlan(ctx, params)
+	return err
+}
+
+// GetQAReport converts echo context to params.
+func (w *ServerInterfaceWrapper) GetQAReport(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetQAReportParams
+	// ------------- Required query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Required query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "groupBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "groupBy", ctx.QueryParams(), &params.GroupBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter groupBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetQAReport(ctx, params)
+	return err
+}
+
+// ListQAReviews converts echo context to params.
+func (w *ServerInterfaceWrapper) ListQAReviews(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListQAReviewsParams
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "assignee" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "assignee", ctx.QueryParams(), &params.Assignee, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter assignee: %s", err))
+	}
+
+	// ------------- Optional query parameter "officer" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "officer", ctx.QueryParams(), &params.Officer, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter officer: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListQAReviews(ctx, params)
+	return err
+}
+
+// RecordQAOutcome converts echo context to params.
+func (w *ServerInterfaceWrapper) RecordQAOutcome(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "reviewId" -------------
+	var reviewId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "reviewId", ctx.Param("reviewId"), &reviewId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter reviewId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecordQAOutcomeParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RecordQAOutcome(ctx, reviewId, params)
+	return err
+}
+
+// StartQARun converts echo context to params.
+func (w *ServerInterfaceWrapper) StartQARun(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params StartQARunParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.StartQARun(ctx, params)
 	return err
 }
 
@@ -4590,6 +5298,13 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/webhooks/:webhookId/deliveries", wrapper.ListWebhookDeliveries, options.OperationMiddlewares["listWebhookDeliveries"]...)
 	router.POST(options.BaseURL+"/v1/webhooks/:webhookId/deliveries/:deliveryId/retry", wrapper.RetryWebhookDelivery, options.OperationMiddlewares["retryWebhookDelivery"]...)
 	router.POST(options.BaseURL+"/v1/webhooks/:webhookId/replay", wrapper.ReplayWebhook, options.OperationMiddlewares["replayWebhook"]...)
+	router.GET(options.BaseURL+"/v1/exceptions/:kind", wrapper.ListExceptions, options.OperationMiddlewares["listExceptions"]...)
+	router.GET(options.BaseURL+"/v1/qa/plans", wrapper.ListQAPlans, options.OperationMiddlewares["listQAPlans"]...)
+	router.POST(options.BaseURL+"/v1/qa/plans", wrapper.PublishQAPlan, options.OperationMiddlewares["publishQAPlan"]...)
+	router.POST(options.BaseURL+"/v1/qa/runs", wrapper.StartQARun, options.OperationMiddlewares["startQARun"]...)
+	router.GET(options.BaseURL+"/v1/qa/reviews", wrapper.ListQAReviews, options.OperationMiddlewares["listQAReviews"]...)
+	router.POST(options.BaseURL+"/v1/qa/reviews/:reviewId/outcome", wrapper.RecordQAOutcome, options.OperationMiddlewares["recordQAOutcome"]...)
+	router.GET(options.BaseURL+"/v1/qa/report", wrapper.GetQAReport, options.OperationMiddlewares["getQAReport"]...)
 
 }
 
@@ -8707,6 +9422,149 @@ func (response StreamEventsdefaultApplicationProblemPlusJSONResponse) VisitStrea
 	return err
 }
 
+type ListExceptionsRequestObject struct {
+	Kind   ListExceptionsParamsKind `json:"kind"`
+	Params ListExceptionsParams
+}
+
+type ListExceptionsResponseObject interface {
+	VisitListExceptionsResponse(w http.ResponseWriter) error
+}
+
+type ListExceptions200JSONResponse ExceptionPage
+
+func (response ListExceptions200JSONResponse) VisitListExceptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExceptions200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListExceptions200TextcsvResponse) VisitListExceptionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListExceptions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListExceptions400ApplicationProblemPlusJSONResponse) VisitListExceptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExceptions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListExceptions401ApplicationProblemPlusJSONResponse) VisitListExceptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExceptions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListExceptions403ApplicationProblemPlusJSONResponse) VisitListExceptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExceptions422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListExceptions422ApplicationProblemPlusJSONResponse) VisitListExceptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExceptions429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListExceptions429ApplicationProblemPlusJSONResponse) VisitListExceptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExceptionsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListExceptionsdefaultApplicationProblemPlusJSONResponse) VisitListExceptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AcceptInvitationRequestObject struct {
 	Token string `json:"token"`
 }
@@ -10749,6 +11607,830 @@ type UndoMergedefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UndoMergedefaultApplicationProblemPlusJSONResponse) VisitUndoMergeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAPlansRequestObject struct {
+	Params ListQAPlansParams
+}
+
+type ListQAPlansResponseObject interface {
+	VisitListQAPlansResponse(w http.ResponseWriter) error
+}
+
+type ListQAPlans200JSONResponse QAPlanList
+
+func (response ListQAPlans200JSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAPlans400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAPlans400ApplicationProblemPlusJSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAPlans401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAPlans401ApplicationProblemPlusJSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAPlans403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAPlans403ApplicationProblemPlusJSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAPlans422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAPlans422ApplicationProblemPlusJSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAPlans429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAPlans429ApplicationProblemPlusJSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAPlansdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListQAPlansdefaultApplicationProblemPlusJSONResponse) VisitListQAPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishQAPlanRequestObject struct {
+	Params PublishQAPlanParams
+	Body   *PublishQAPlanJSONRequestBody
+}
+
+type PublishQAPlanResponseObject interface {
+	VisitPublishQAPlanResponse(w http.ResponseWriter) error
+}
+
+type PublishQAPlan201JSONResponse QAPlan
+
+func (response PublishQAPlan201JSONResponse) VisitPublishQAPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishQAPlan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PublishQAPlan400ApplicationProblemPlusJSONResponse) VisitPublishQAPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishQAPlan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PublishQAPlan401ApplicationProblemPlusJSONResponse) VisitPublishQAPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishQAPlan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PublishQAPlan403ApplicationProblemPlusJSONResponse) VisitPublishQAPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishQAPlan422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response PublishQAPlan422ApplicationProblemPlusJSONResponse) VisitPublishQAPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishQAPlan429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response PublishQAPlan429ApplicationProblemPlusJSONResponse) VisitPublishQAPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishQAPlandefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PublishQAPlandefaultApplicationProblemPlusJSONResponse) VisitPublishQAPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQAReportRequestObject struct {
+	Params GetQAReportParams
+}
+
+type GetQAReportResponseObject interface {
+	VisitGetQAReportResponse(w http.ResponseWriter) error
+}
+
+type GetQAReport200JSONResponse QAReport
+
+func (response GetQAReport200JSONResponse) VisitGetQAReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQAReport200ImagesvgXmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetQAReport200ImagesvgXmlResponse) VisitGetQAReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/svg+xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetQAReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetQAReport200TextcsvResponse) VisitGetQAReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetQAReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetQAReport400ApplicationProblemPlusJSONResponse) VisitGetQAReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQAReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetQAReport401ApplicationProblemPlusJSONResponse) VisitGetQAReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQAReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetQAReport403ApplicationProblemPlusJSONResponse) VisitGetQAReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQAReport422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetQAReport422ApplicationProblemPlusJSONResponse) VisitGetQAReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQAReport429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetQAReport429ApplicationProblemPlusJSONResponse) VisitGetQAReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQAReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetQAReportdefaultApplicationProblemPlusJSONResponse) VisitGetQAReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAReviewsRequestObject struct {
+	Params ListQAReviewsParams
+}
+
+type ListQAReviewsResponseObject interface {
+	VisitListQAReviewsResponse(w http.ResponseWriter) error
+}
+
+type ListQAReviews200JSONResponse QAReviewList
+
+func (response ListQAReviews200JSONResponse) VisitListQAReviewsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAReviews400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAReviews400ApplicationProblemPlusJSONResponse) VisitListQAReviewsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAReviews401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAReviews401ApplicationProblemPlusJSONResponse) VisitListQAReviewsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAReviews403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAReviews403ApplicationProblemPlusJSONResponse) VisitListQAReviewsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAReviews422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAReviews422ApplicationProblemPlusJSONResponse) VisitListQAReviewsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAReviews429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListQAReviews429ApplicationProblemPlusJSONResponse) VisitListQAReviewsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQAReviewsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListQAReviewsdefaultApplicationProblemPlusJSONResponse) VisitListQAReviewsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordQAOutcomeRequestObject struct {
+	ReviewId openapi_types.UUID `json:"reviewId"`
+	Params   RecordQAOutcomeParams
+	Body     *RecordQAOutcomeJSONRequestBody
+}
+
+type RecordQAOutcomeResponseObject interface {
+	VisitRecordQAOutcomeResponse(w http.ResponseWriter) error
+}
+
+type RecordQAOutcome200JSONResponse QAReview
+
+func (response RecordQAOutcome200JSONResponse) VisitRecordQAOutcomeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordQAOutcome400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecordQAOutcome400ApplicationProblemPlusJSONResponse) VisitRecordQAOutcomeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordQAOutcome401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RecordQAOutcome401ApplicationProblemPlusJSONResponse) VisitRecordQAOutcomeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordQAOutcome403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecordQAOutcome403ApplicationProblemPlusJSONResponse) VisitRecordQAOutcomeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordQAOutcome404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecordQAOutcome404ApplicationProblemPlusJSONResponse) VisitRecordQAOutcomeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordQAOutcome409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RecordQAOutcome409ApplicationProblemPlusJSONResponse) VisitRecordQAOutcomeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordQAOutcome422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response RecordQAOutcome422ApplicationProblemPlusJSONResponse) VisitRecordQAOutcomeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordQAOutcome429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RecordQAOutcome429ApplicationProblemPlusJSONResponse) VisitRecordQAOutcomeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordQAOutcomedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RecordQAOutcomedefaultApplicationProblemPlusJSONResponse) VisitRecordQAOutcomeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartQARunRequestObject struct {
+	Params StartQARunParams
+	Body   *StartQARunJSONRequestBody
+}
+
+type StartQARunResponseObject interface {
+	VisitStartQARunResponse(w http.ResponseWriter) error
+}
+
+type StartQARun201JSONResponse QARun
+
+func (response StartQARun201JSONResponse) VisitStartQARunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartQARun400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response StartQARun400ApplicationProblemPlusJSONResponse) VisitStartQARunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartQARun401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response StartQARun401ApplicationProblemPlusJSONResponse) VisitStartQARunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartQARun403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response StartQARun403ApplicationProblemPlusJSONResponse) VisitStartQARunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartQARun409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response StartQARun409ApplicationProblemPlusJSONResponse) VisitStartQARunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartQARun422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response StartQARun422ApplicationProblemPlusJSONResponse) VisitStartQARunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartQARun429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response StartQARun429ApplicationProblemPlusJSONResponse) VisitStartQARunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartQARundefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response StartQARundefaultApplicationProblemPlusJSONResponse) VisitStartQARunResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -13627,6 +15309,9 @@ type StrictServerInterface interface {
 	// StreamEvents A live stream of the hub's events, for agents' desktops (Server-Sent Events).
 	// (GET /v1/events/stream)
 	StreamEvents(ctx context.Context, request StreamEventsRequestObject) (StreamEventsResponseObject, error)
+	// ListExceptions One exception report, newest first; each row says why it is there.
+	// (GET /v1/exceptions/{kind})
+	ListExceptions(ctx context.Context, request ListExceptionsRequestObject) (ListExceptionsResponseObject, error)
 	// AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
 	// (POST /v1/invitations/{token}/accept)
 	AcceptInvitation(ctx context.Context, request AcceptInvitationRequestObject) (AcceptInvitationResponseObject, error)
@@ -13681,6 +15366,24 @@ type StrictServerInterface interface {
 	// UndoMerge Undo a merge, restoring both records.
 	// (POST /v1/merges/{mergeId}/undo)
 	UndoMerge(ctx context.Context, request UndoMergeRequestObject) (UndoMergeResponseObject, error)
+	// ListQAPlans The sampling plan's versions, newest (the one in force) first.
+	// (GET /v1/qa/plans)
+	ListQAPlans(ctx context.Context, request ListQAPlansRequestObject) (ListQAPlansResponseObject, error)
+	// PublishQAPlan Publish a new version of the sampling plan; runs use the latest.
+	// (POST /v1/qa/plans)
+	PublishQAPlan(ctx context.Context, request PublishQAPlanRequestObject) (PublishQAPlanResponseObject, error)
+	// GetQAReport Accuracy (share passed) of reviewed work by officer, service, tier, category or week.
+	// (GET /v1/qa/report)
+	GetQAReport(ctx context.Context, request GetQAReportRequestObject) (GetQAReportResponseObject, error)
+	// ListQAReviews Reviews of sampled cases, newest first.
+	// (GET /v1/qa/reviews)
+	ListQAReviews(ctx context.Context, request ListQAReviewsRequestObject) (ListQAReviewsResponseObject, error)
+	// RecordQAOutcome Record a review's outcome; a failed review may reopen the case and hand it back.
+	// (POST /v1/qa/reviews/{reviewId}/outcome)
+	RecordQAOutcome(ctx context.Context, request RecordQAOutcomeRequestObject) (RecordQAOutcomeResponseObject, error)
+	// StartQARun Sample the cases resolved in a period under the latest plan.
+	// (POST /v1/qa/runs)
+	StartQARun(ctx context.Context, request StartQARunRequestObject) (StartQARunResponseObject, error)
 	// ListQueues Every queue with its depth, oldest waiting case and cases past SLA.
 	// (GET /v1/queues)
 	ListQueues(ctx context.Context, request ListQueuesRequestObject) (ListQueuesResponseObject, error)
@@ -14790,6 +16493,32 @@ func (sh *strictHandler) StreamEvents(ctx echo.Context, params StreamEventsParam
 	return nil
 }
 
+// ListExceptions operation middleware
+func (sh *strictHandler) ListExceptions(ctx echo.Context, kind ListExceptionsParamsKind, params ListExceptionsParams) error {
+	var request ListExceptionsRequestObject
+
+	request.Kind = kind
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListExceptions(ctx.Request().Context(), request.(ListExceptionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListExceptions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListExceptionsResponseObject); ok {
+		return validResponse.VisitListExceptionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // AcceptInvitation operation middleware
 func (sh *strictHandler) AcceptInvitation(ctx echo.Context, token string) error {
 	var request AcceptInvitationRequestObject
@@ -15460,6 +17189,226 @@ func (sh *strictHandler) UndoMerge(ctx echo.Context, mergeId MergeId, params Und
 		return err
 	} else if validResponse, ok := response.(UndoMergeResponseObject); ok {
 		return validResponse.VisitUndoMergeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListQAPlans operation middleware
+func (sh *strictHandler) ListQAPlans(ctx echo.Context, params ListQAPlansParams) error {
+	var request ListQAPlansRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQAPlans(ctx.Request().Context(), request.(ListQAPlansRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQAPlans")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListQAPlansResponseObject); ok {
+		return validResponse.VisitListQAPlansResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PublishQAPlan operation middleware
+func (sh *strictHandler) PublishQAPlan(ctx echo.Context, params PublishQAPlanParams) error {
+	var request PublishQAPlanRequestObject
+
+	request.Params = params
+
+	var body PublishQAPlanJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PublishQAPlan(ctx.Request().Context(), request.(PublishQAPlanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PublishQAPlan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PublishQAPlanResponseObject); ok {
+		return validResponse.VisitPublishQAPlanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetQAReport operation middleware
+func (sh *strictHandler) GetQAReport(ctx echo.Context, params GetQAReportParams) error {
+	var request GetQAReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetQAReport(ctx.Request().Context(), request.(GetQAReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetQAReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetQAReportResponseObject); ok {
+		return validResponse.VisitGetQAReportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListQAReviews operation middleware
+func (sh *strictHandler) ListQAReviews(ctx echo.Context, params ListQAReviewsParams) error {
+	var request ListQAReviewsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQAReviews(ctx.Request().Context(), request.(ListQAReviewsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQAReviews")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListQAReviewsResponseObject); ok {
+		return validResponse.VisitListQAReviewsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RecordQAOutcome operation middleware
+func (sh *strictHandler) RecordQAOutcome(ctx echo.Context, reviewId openapi_types.UUID, params RecordQAOutcomeParams) error {
+	var request RecordQAOutcomeRequestObject
+
+	request.ReviewId = reviewId
+	request.Params = params
+
+	var body RecordQAOutcomeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordQAOutcome(ctx.Request().Context(), request.(RecordQAOutcomeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordQAOutcome")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RecordQAOutcomeResponseObject); ok {
+		return validResponse.VisitRecordQAOutcomeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// StartQARun operation middleware
+func (sh *strictHandler) StartQARun(ctx echo.Context, params StartQARunParams) error {
+	var request StartQARunRequestObject
+
+	request.Params = params
+
+	var body StartQARunJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.StartQARun(ctx.Request().Context(), request.(StartQARunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StartQARun")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(StartQARunResponseObject); ok {
+		return validResponse.VisitStartQARunResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -396,6 +396,66 @@ func (e Outcome) Valid() bool {
 	}
 }
 
+// Defines values for QAOutcomeInputOutcome.
+const (
+	QAOutcomeInputOutcomeFail             QAOutcomeInputOutcome = "fail"
+	QAOutcomeInputOutcomePass             QAOutcomeInputOutcome = "pass"
+	QAOutcomeInputOutcomePassWithFeedback QAOutcomeInputOutcome = "pass_with_feedback"
+)
+
+// Valid indicates whether the value is a known member of the QAOutcomeInputOutcome enum.
+func (e QAOutcomeInputOutcome) Valid() bool {
+	switch e {
+	case QAOutcomeInputOutcomeFail:
+		return true
+	case QAOutcomeInputOutcomePass:
+		return true
+	case QAOutcomeInputOutcomePassWithFeedback:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QAReviewOutcome.
+const (
+	QAReviewOutcomeFail             QAReviewOutcome = "fail"
+	QAReviewOutcomePass             QAReviewOutcome = "pass"
+	QAReviewOutcomePassWithFeedback QAReviewOutcome = "pass_with_feedback"
+)
+
+// Valid indicates whether the value is a known member of the QAReviewOutcome enum.
+func (e QAReviewOutcome) Valid() bool {
+	switch e {
+	case QAReviewOutcomeFail:
+		return true
+	case QAReviewOutcomePass:
+		return true
+	case QAReviewOutcomePassWithFeedback:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QAReviewStatus.
+const (
+	QAReviewDone    QAReviewStatus = "done"
+	QAReviewPending QAReviewStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the QAReviewStatus enum.
+func (e QAReviewStatus) Valid() bool {
+	switch e {
+	case QAReviewDone:
+		return true
+	case QAReviewPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RatingSource.
 const (
 	RatingSourceAgentRecorded RatingSource = "agent_recorded"
@@ -591,6 +651,42 @@ func (e WebhookDeliveryStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListExceptionsParamsKind.
+const (
+	FailingSurveys         ListExceptionsParamsKind = "failing-surveys"
+	IdleCases              ListExceptionsParamsKind = "idle-cases"
+	MissingResolutionCodes ListExceptionsParamsKind = "missing-resolution-codes"
+	PingPong               ListExceptionsParamsKind = "ping-pong"
+	ReopenedCases          ListExceptionsParamsKind = "reopened-cases"
+	RepeatCustomers        ListExceptionsParamsKind = "repeat-customers"
+	SlaBreaches            ListExceptionsParamsKind = "sla-breaches"
+	StaleClaims            ListExceptionsParamsKind = "stale-claims"
+)
+
+// Valid indicates whether the value is a known member of the ListExceptionsParamsKind enum.
+func (e ListExceptionsParamsKind) Valid() bool {
+	switch e {
+	case FailingSurveys:
+		return true
+	case IdleCases:
+		return true
+	case MissingResolutionCodes:
+		return true
+	case PingPong:
+		return true
+	case ReopenedCases:
+		return true
+	case RepeatCustomers:
+		return true
+	case SlaBreaches:
+		return true
+	case StaleClaims:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PostIVREventParamsFormat.
 const (
 	Flat PostIVREventParamsFormat = "flat"
@@ -603,6 +699,51 @@ func (e PostIVREventParamsFormat) Valid() bool {
 	case Flat:
 		return true
 	case Json:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetQAReportParamsGroupBy.
+const (
+	GetQAReportParamsGroupByCategory GetQAReportParamsGroupBy = "category"
+	GetQAReportParamsGroupByOfficer  GetQAReportParamsGroupBy = "officer"
+	GetQAReportParamsGroupByService  GetQAReportParamsGroupBy = "service"
+	GetQAReportParamsGroupByTier     GetQAReportParamsGroupBy = "tier"
+	GetQAReportParamsGroupByWeek     GetQAReportParamsGroupBy = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetQAReportParamsGroupBy enum.
+func (e GetQAReportParamsGroupBy) Valid() bool {
+	switch e {
+	case GetQAReportParamsGroupByCategory:
+		return true
+	case GetQAReportParamsGroupByOfficer:
+		return true
+	case GetQAReportParamsGroupByService:
+		return true
+	case GetQAReportParamsGroupByTier:
+		return true
+	case GetQAReportParamsGroupByWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListQAReviewsParamsStatus.
+const (
+	QAReviewsDone    ListQAReviewsParamsStatus = "done"
+	QAReviewsPending ListQAReviewsParamsStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ListQAReviewsParamsStatus enum.
+func (e ListQAReviewsParamsStatus) Valid() bool {
+	switch e {
+	case QAReviewsDone:
+		return true
+	case QAReviewsPending:
 		return true
 	default:
 		return false
@@ -1268,6 +1409,40 @@ type EventTypeList struct {
 	Items []EventType `json:"items"`
 }
 
+// ExceptionPage defines model for ExceptionPage.
+type ExceptionPage struct {
+	AtLeast *int `json:"atLeast,omitempty"`
+
+	// Days The look-back window (or working days idle) applied.
+	Days       *int           `json:"days,omitempty"`
+	Hours      *int           `json:"hours,omitempty"`
+	Items      []ExceptionRow `json:"items"`
+	Kind       string         `json:"kind"`
+	NextCursor *string        `json:"nextCursor,omitempty"`
+}
+
+// ExceptionRow defines model for ExceptionRow.
+type ExceptionRow struct {
+	Assignee *string `json:"assignee,omitempty"`
+
+	// At The moment the row is about: when the service level fell due, the last event, the claim, the latest contact, the reopening, the last hand-off, the survey's last change, the resolution.
+	At     time.Time           `json:"at"`
+	CaseId *openapi_types.UUID `json:"caseId,omitempty"`
+
+	// Count Contacts, hand-offs or send attempts, where the kind counts something.
+	Count      *int                `json:"count,omitempty"`
+	CustomerId *openapi_types.UUID `json:"customerId,omitempty"`
+	Queue      *string             `json:"queue,omitempty"`
+
+	// Reason Why the row is on the report, in words.
+	Reason string `json:"reason"`
+
+	// Service LGSL code.
+	Service  *int                `json:"service,omitempty"`
+	Status   *string             `json:"status,omitempty"`
+	SurveyId *openapi_types.UUID `json:"surveyId,omitempty"`
+}
+
 // ExplanationStep defines model for ExplanationStep.
 type ExplanationStep struct {
 	Matched bool   `json:"matched"`
@@ -1741,6 +1916,209 @@ type PropertyList struct {
 	Items []Property `json:"items"`
 }
 
+// QANewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
+type QANewOfficers struct {
+	Rate  float32 `json:"rate"`
+	Weeks int     `json:"weeks"`
+}
+
+// QAOutcomeInput defines model for QAOutcomeInput.
+type QAOutcomeInput struct {
+	ErrorCategories      *[]string             `json:"errorCategories,omitempty"`
+	FinancialImpactPence *int                  `json:"financialImpactPence,omitempty"`
+	Notes                *string               `json:"notes,omitempty"`
+	Outcome              QAOutcomeInputOutcome `json:"outcome"`
+
+	// Reopen On a failure, reopen the case and give it back to its officer.
+	Reopen *bool `json:"reopen,omitempty"`
+}
+
+// QAOutcomeInputOutcome defines model for QAOutcomeInput.Outcome.
+type QAOutcomeInputOutcome string
+
+// QAPlan defines model for QAPlan.
+type QAPlan struct {
+	BaseRate             float32 `json:"baseRate"`
+	MinPerOfficerPerWeek *int    `json:"minPerOfficerPerWeek,omitempty"`
+
+	// NewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
+	NewOfficers  *QANewOfficers      `json:"newOfficers,omitempty"`
+	OfficerRates *map[string]float32 `json:"officerRates,omitempty"`
+	PublishedAt  time.Time           `json:"publishedAt"`
+	PublishedBy  string              `json:"publishedBy"`
+	Reviewers    *[]string           `json:"reviewers,omitempty"`
+	Rules        *[]QATargetRule     `json:"rules,omitempty"`
+	ServiceRates *map[string]float32 `json:"serviceRates,omitempty"`
+	TierRates    *map[string]float32 `json:"tierRates,omitempty"`
+	Version      int                 `json:"version"`
+}
+
+// QAPlanInput defines model for QAPlanInput.
+type QAPlanInput struct {
+	// BaseRate Share of resolved cases sampled, e.g. 0.05.
+	BaseRate             float32 `json:"baseRate"`
+	MinPerOfficerPerWeek *int    `json:"minPerOfficerPerWeek,omitempty"`
+
+	// NewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
+	NewOfficers *QANewOfficers `json:"newOfficers,omitempty"`
+
+	// OfficerRates By officer subject (e.g. new officers at 0.2).
+	OfficerRates *map[string]float32 `json:"officerRates,omitempty"`
+
+	// Reviewers Subjects of the compliance officers reviews are shared among; empty leaves reviews for any of them.
+	Reviewers *[]string       `json:"reviewers,omitempty"`
+	Rules     *[]QATargetRule `json:"rules,omitempty"`
+
+	// ServiceRates By LGSL code.
+	ServiceRates *map[string]float32 `json:"serviceRates,omitempty"`
+
+	// TierRates By tier ("1", "2", "3").
+	TierRates *map[string]float32 `json:"tierRates,omitempty"`
+}
+
+// QAPlanList defines model for QAPlanList.
+type QAPlanList struct {
+	Items      []QAPlan `json:"items"`
+	NextCursor *string  `json:"nextCursor,omitempty"`
+}
+
+// QAPlanPublishedEvent `qa.plan_published`: a new version of the sampling plan.
+type QAPlanPublishedEvent struct {
+	Version int `json:"version"`
+}
+
+// QAReport defines model for QAReport.
+type QAReport struct {
+	From    time.Time       `json:"from"`
+	GroupBy string          `json:"groupBy"`
+	Groups  []QAReportGroup `json:"groups"`
+	To      time.Time       `json:"to"`
+}
+
+// QAReportGroup defines model for QAReportGroup.
+type QAReportGroup struct {
+	// Accuracy Share passed (with or without feedback).
+	Accuracy             float32 `json:"accuracy"`
+	Failed               int     `json:"failed"`
+	FinancialImpactPence int     `json:"financialImpactPence"`
+	Key                  string  `json:"key"`
+	Passed               int     `json:"passed"`
+	PassedWithFeedback   int     `json:"passedWithFeedback"`
+	Reviewed             int     `json:"reviewed"`
+}
+
+// QAReview defines model for QAReview.
+type QAReview struct {
+	// Assignee The reviewer; empty for any compliance officer but the resolving one.
+	Assignee             *string            `json:"assignee,omitempty"`
+	CaseId               openapi_types.UUID `json:"caseId"`
+	ErrorCategories      *[]string          `json:"errorCategories,omitempty"`
+	FinancialImpactPence *int               `json:"financialImpactPence,omitempty"`
+
+	// Id Absent on a dry run.
+	Id    *openapi_types.UUID `json:"id,omitempty"`
+	Notes *string             `json:"notes,omitempty"`
+
+	// Officer Who resolved the case.
+	Officer    string              `json:"officer"`
+	Outcome    *QAReviewOutcome    `json:"outcome,omitempty"`
+	Reopened   *bool               `json:"reopened,omitempty"`
+	ReviewedAt *time.Time          `json:"reviewedAt,omitempty"`
+	ReviewedBy *string             `json:"reviewedBy,omitempty"`
+	RunId      *openapi_types.UUID `json:"runId,omitempty"`
+	SampledAt  time.Time           `json:"sampledAt"`
+	Seed       int64               `json:"seed"`
+	Service    int                 `json:"service"`
+	Status     QAReviewStatus      `json:"status"`
+	Tier       int                 `json:"tier"`
+
+	// Why Why the case was picked (its stratum's rate, a targeted rule, the weekly minimum).
+	Why string `json:"why"`
+}
+
+// QAReviewOutcome defines model for QAReview.Outcome.
+type QAReviewOutcome string
+
+// QAReviewStatus defines model for QAReview.Status.
+type QAReviewStatus string
+
+// QAReviewList defines model for QAReviewList.
+type QAReviewList struct {
+	Items      []QAReview `json:"items"`
+	NextCursor *string    `json:"nextCursor,omitempty"`
+}
+
+// QAReviewRecordedEvent `qa.review_recorded`: a sampled case was reviewed (staff only).
+type QAReviewRecordedEvent struct {
+	ErrorCategories      *[]string          `json:"errorCategories,omitempty"`
+	FinancialImpactPence *int               `json:"financialImpactPence,omitempty"`
+	Officer              string             `json:"officer"`
+	Outcome              string             `json:"outcome"`
+	Reopened             *bool              `json:"reopened,omitempty"`
+	ReviewId             openapi_types.UUID `json:"reviewId"`
+}
+
+// QARun defines model for QARun.
+type QARun struct {
+	// Considered Resolved cases in the period not sampled before.
+	Considered int       `json:"considered"`
+	DryRun     bool      `json:"dryRun"`
+	From       time.Time `json:"from"`
+
+	// Id Absent on a dry run.
+	Id          *openapi_types.UUID `json:"id,omitempty"`
+	PlanVersion int                 `json:"planVersion"`
+	Reviews     []QAReview          `json:"reviews"`
+	Sampled     int                 `json:"sampled"`
+	Seed        int64               `json:"seed"`
+	Strata      []QAStratum         `json:"strata"`
+	To          time.Time           `json:"to"`
+}
+
+// QARunInput defines model for QARunInput.
+type QARunInput struct {
+	DryRun *bool `json:"dryRun,omitempty"`
+
+	// From Cases resolved at or after.
+	From time.Time `json:"from"`
+
+	// Seed Chosen by the hub when absent; recorded on the run.
+	Seed *int64 `json:"seed,omitempty"`
+
+	// To Cases resolved before.
+	To time.Time `json:"to"`
+}
+
+// QASampleDrawnEvent `qa.sample_drawn`: a sampling run picked cases for review.
+type QASampleDrawnEvent struct {
+	Considered  int                `json:"considered"`
+	From        time.Time          `json:"from"`
+	PlanVersion int                `json:"planVersion"`
+	RunId       openapi_types.UUID `json:"runId"`
+	Sampled     int                `json:"sampled"`
+	Seed        int64              `json:"seed"`
+	To          time.Time          `json:"to"`
+}
+
+// QAStratum One officer's resolved cases of one service, and how many were sampled.
+type QAStratum struct {
+	Officer  string  `json:"officer"`
+	Rate     float32 `json:"rate"`
+	Resolved int     `json:"resolved"`
+	Sampled  int     `json:"sampled"`
+	Service  int     `json:"service"`
+}
+
+// QATargetRule Every resolved case matching all the given conditions is sampled.
+type QATargetRule struct {
+	Id string `json:"id"`
+
+	// ReopenedWithinDays The case was reopened within this many days of being opened.
+	ReopenedWithinDays *int `json:"reopenedWithinDays,omitempty"`
+	Service            *int `json:"service,omitempty"`
+	Tier               *int `json:"tier,omitempty"`
+}
+
 // QueueList defines model for QueueList.
 type QueueList struct {
 	Items []QueueStats `json:"items"`
@@ -1991,7 +2369,7 @@ type RoutingResult struct {
 	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
 	Skills      *[]string          `json:"skills,omitempty"`
 
-	// Sla Calendar `hours`, or `businessHours` (Monday to Friday, 09:00–17:00).
+	// Sla Calendar `hours`, or `businessHours` (09:00–17:00 on working days: weekdays less the bank holidays of CONTACTHUB_BANK_HOLIDAY_REGION and the closure days of CONTACTHUB_CLOSURES).
 	Sla struct {
 		BusinessHours *int `json:"businessHours,omitempty"`
 		Hours         *int `json:"hours,omitempty"`
@@ -2626,6 +3004,22 @@ type StreamEventsParams struct {
 	LastEventID *LastEventIdHeader `json:"Last-Event-ID,omitempty"`
 }
 
+// ListExceptionsParams defines parameters for ListExceptions.
+type ListExceptionsParams struct {
+	Days    *int `form:"days,omitempty" json:"days,omitempty"`
+	Hours   *int `form:"hours,omitempty" json:"hours,omitempty"`
+	AtLeast *int `form:"atLeast,omitempty" json:"atLeast,omitempty"`
+
+	// Limit Page size (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, as given.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListExceptionsParamsKind defines parameters for ListExceptions.
+type ListExceptionsParamsKind string
+
 // PostIVREventParams defines parameters for PostIVREvent.
 type PostIVREventParams struct {
 	Format *PostIVREventParamsFormat `form:"format,omitempty" json:"format,omitempty"`
@@ -2688,6 +3082,66 @@ type StreamMyEventsParams struct {
 
 // UndoMergeParams defines parameters for UndoMerge.
 type UndoMergeParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListQAPlansParams defines parameters for ListQAPlans.
+type ListQAPlansParams struct {
+	// Limit Page size (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, as given.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// PublishQAPlanParams defines parameters for PublishQAPlan.
+type PublishQAPlanParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetQAReportParams defines parameters for GetQAReport.
+type GetQAReportParams struct {
+	From    time.Time                 `form:"from" json:"from"`
+	To      time.Time                 `form:"to" json:"to"`
+	GroupBy *GetQAReportParamsGroupBy `form:"groupBy,omitempty" json:"groupBy,omitempty"`
+}
+
+// GetQAReportParamsGroupBy defines parameters for GetQAReport.
+type GetQAReportParamsGroupBy string
+
+// ListQAReviewsParams defines parameters for ListQAReviews.
+type ListQAReviewsParams struct {
+	Status *ListQAReviewsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Assignee The reviewer's subject.
+	Assignee *string `form:"assignee,omitempty" json:"assignee,omitempty"`
+
+	// Officer The resolving officer's subject.
+	Officer *string `form:"officer,omitempty" json:"officer,omitempty"`
+
+	// Limit Page size (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, as given.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListQAReviewsParamsStatus defines parameters for ListQAReviews.
+type ListQAReviewsParamsStatus string
+
+// RecordQAOutcomeParams defines parameters for RecordQAOutcome.
+type RecordQAOutcomeParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// StartQARunParams defines parameters for StartQARun.
+type StartQARunParams struct {
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
@@ -2836,6 +3290,15 @@ type RateFromMyAccountJSONRequestBody = MyRatingCreate
 
 // UndoMergeJSONRequestBody defines body for UndoMerge for application/json ContentType.
 type UndoMergeJSONRequestBody = UndoMergeRequest
+
+// PublishQAPlanJSONRequestBody defines body for PublishQAPlan for application/json ContentType.
+type PublishQAPlanJSONRequestBody = QAPlanInput
+
+// RecordQAOutcomeJSONRequestBody defines body for RecordQAOutcome for application/json ContentType.
+type RecordQAOutcomeJSONRequestBody = QAOutcomeInput
+
+// StartQARunJSONRequestBody defines body for StartQARun for application/json ContentType.
+type StartQARunJSONRequestBody = QARunInput
 
 // RecordRatingJSONRequestBody defines body for RecordRating for application/json ContentType.
 type RecordRatingJSONRequestBody = RatingCreate
@@ -3670,6 +4133,84 @@ func (t *EventMessage_Data) MergeWebhookEndpointDisabledEvent(v WebhookEndpointD
 	return err
 }
 
+// AsQAPlanPublishedEvent returns the union data inside the EventMessage_Data as a QAPlanPublishedEvent
+func (t EventMessage_Data) AsQAPlanPublishedEvent() (QAPlanPublishedEvent, error) {
+	var body QAPlanPublishedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQAPlanPublishedEvent overwrites any union data inside the EventMessage_Data as the provided QAPlanPublishedEvent
+func (t *EventMessage_Data) FromQAPlanPublishedEvent(v QAPlanPublishedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQAPlanPublishedEvent performs a merge with any union data inside the EventMessage_Data, using the provided QAPlanPublishedEvent
+func (t *EventMessage_Data) MergeQAPlanPublishedEvent(v QAPlanPublishedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsQASampleDrawnEvent returns the union data inside the EventMessage_Data as a QASampleDrawnEvent
+func (t EventMessage_Data) AsQASampleDrawnEvent() (QASampleDrawnEvent, error) {
+	var body QASampleDrawnEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQASampleDrawnEvent overwrites any union data inside the EventMessage_Data as the provided QASampleDrawnEvent
+func (t *EventMessage_Data) FromQASampleDrawnEvent(v QASampleDrawnEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQASampleDrawnEvent performs a merge with any union data inside the EventMessage_Data, using the provided QASampleDrawnEvent
+func (t *EventMessage_Data) MergeQASampleDrawnEvent(v QASampleDrawnEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsQAReviewRecordedEvent returns the union data inside the EventMessage_Data as a QAReviewRecordedEvent
+func (t EventMessage_Data) AsQAReviewRecordedEvent() (QAReviewRecordedEvent, error) {
+	var body QAReviewRecordedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQAReviewRecordedEvent overwrites any union data inside the EventMessage_Data as the provided QAReviewRecordedEvent
+func (t *EventMessage_Data) FromQAReviewRecordedEvent(v QAReviewRecordedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQAReviewRecordedEvent performs a merge with any union data inside the EventMessage_Data, using the provided QAReviewRecordedEvent
+func (t *EventMessage_Data) MergeQAReviewRecordedEvent(v QAReviewRecordedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t EventMessage_Data) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
@@ -4367,6 +4908,23 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/events/stream (the `StreamEvents` operationId).
 	StreamEvents(ctx context.Context, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListExceptions One exception report, newest first; each row says why it is there.
+	//
+	// Kinds: `sla-breaches` (open cases past their service level, and cases resolved
+	// late in the last `days`, default 30); `idle-cases` (open cases with no event for
+	// `days` working days, default 5; bank holidays and closures are not counted);
+	// `stale-claims` (claimed more than `hours` ago, default 4, with nothing done since);
+	// `repeat-customers` (customers with `atLeast` contacts, default 3, in `days`, default
+	// 28); `reopened-cases` (reopened in the last `days`, default 28); `ping-pong` (cases
+	// handed off `atLeast` times, default 3, the last within `days`, default 28);
+	// `failing-surveys` (SMS surveys failed, expired, lost or undelivered in the last
+	// `days`, default 7); `missing-resolution-codes` (resolved or closed cases without a
+	// resolution code). A threshold the kind does not read is refused (422 naming it).
+	// JSON, or CSV with `Accept: text/csv` (one page; follow `nextCursor` for more).
+	//
+	// Corresponds with GET /v1/exceptions/{kind} (the `ListExceptions` operationId).
+	ListExceptions(ctx context.Context, kind ListExceptionsParamsKind, params *ListExceptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
 	//
 	// Needs a landlord token for the same organisation. Expired or used invitations are
@@ -4602,6 +5160,106 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/merges/{mergeId}/undo (the `UndoMerge` operationId).
 	UndoMerge(ctx context.Context, mergeId MergeId, params *UndoMergeParams, body UndoMergeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListQAPlans The sampling plan's versions, newest (the one in force) first.
+	//
+	// Corresponds with GET /v1/qa/plans (the `ListQAPlans` operationId).
+	ListQAPlans(ctx context.Context, params *ListQAPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PublishQAPlanWithBody Publish a new version of the sampling plan; runs use the latest.
+	//
+	// Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
+	// its officer's, else the new officers' rate while the officer is new, else its
+	// service's, else its tier's, else `baseRate`. Targeted rules
+	// pick every matching case. A service must be in the catalogue (422 naming it); an
+	// officer must have resolved a case (422 naming it); a reviewer must not be listed
+	// twice.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/qa/plans (the `PublishQAPlan` operationId).
+	PublishQAPlanWithBody(ctx context.Context, params *PublishQAPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PublishQAPlan Publish a new version of the sampling plan; runs use the latest.
+	//
+	// Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
+	// its officer's, else the new officers' rate while the officer is new, else its
+	// service's, else its tier's, else `baseRate`. Targeted rules
+	// pick every matching case. A service must be in the catalogue (422 naming it); an
+	// officer must have resolved a case (422 naming it); a reviewer must not be listed
+	// twice.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/qa/plans (the `PublishQAPlan` operationId).
+	PublishQAPlan(ctx context.Context, params *PublishQAPlanParams, body PublishQAPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetQAReport Accuracy (share passed) of reviewed work by officer, service, tier, category or week.
+	//
+	// Over reviews recorded in [from, to). By `category`, a failed review counts once
+	// under each of its error categories. JSON, CSV with `Accept: text/csv`, or a bar
+	// chart of accuracy with `Accept: image/svg+xml`.
+	//
+	// Corresponds with GET /v1/qa/report (the `GetQAReport` operationId).
+	GetQAReport(ctx context.Context, params *GetQAReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListQAReviews Reviews of sampled cases, newest first.
+	//
+	// The compliance team and supervisors see every review; any other officer sees only
+	// the reviews of cases they resolved, with the reviewer's feedback.
+	//
+	// Corresponds with GET /v1/qa/reviews (the `ListQAReviews` operationId).
+	ListQAReviews(ctx context.Context, params *ListQAReviewsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordQAOutcomeWithBody Record a review's outcome; a failed review may reopen the case and hand it back.
+	//
+	// `errorCategories` come from the catalogue's list. A failure names at least one.
+	// With `reopen`, a failed review reopens the case (reason `qa_failed`) and gives it
+	// back to the officer who resolved it; both are on the case timeline (staff only).
+	// 409 when the review already has an outcome; 403 when the caller resolved the case.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/qa/reviews/{reviewId}/outcome (the `RecordQAOutcome` operationId).
+	RecordQAOutcomeWithBody(ctx context.Context, reviewId openapi_types.UUID, params *RecordQAOutcomeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordQAOutcome Record a review's outcome; a failed review may reopen the case and hand it back.
+	//
+	// `errorCategories` come from the catalogue's list. A failure names at least one.
+	// With `reopen`, a failed review reopens the case (reason `qa_failed`) and gives it
+	// back to the officer who resolved it; both are on the case timeline (staff only).
+	// 409 when the review already has an outcome; 403 when the caller resolved the case.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/qa/reviews/{reviewId}/outcome (the `RecordQAOutcome` operationId).
+	RecordQAOutcome(ctx context.Context, reviewId openapi_types.UUID, params *RecordQAOutcomeParams, body RecordQAOutcomeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartQARunWithBody Sample the cases resolved in a period under the latest plan.
+	//
+	// Stratified by resolving officer and service, random with a seed that is recorded:
+	// the same plan, period, seed and unsampled cases always pick the same cases. A case
+	// is sampled at most once; a reviewer is never the officer who resolved the case.
+	// `dryRun` answers what would be picked without writing anything. 409 when no plan
+	// has been published.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/qa/runs (the `StartQARun` operationId).
+	StartQARunWithBody(ctx context.Context, params *StartQARunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartQARun Sample the cases resolved in a period under the latest plan.
+	//
+	// Stratified by resolving officer and service, random with a seed that is recorded:
+	// the same plan, period, seed and unsampled cases always pick the same cases. A case
+	// is sampled at most once; a reviewer is never the officer who resolved the case.
+	// `dryRun` answers what would be picked without writing anything. 409 when no plan
+	// has been published.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/qa/runs (the `StartQARun` operationId).
+	StartQARun(ctx context.Context, params *StartQARunParams, body StartQARunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListQueues Every queue with its depth, oldest waiting case and cases past SLA.
 	//
@@ -5895,6 +6553,33 @@ func (c *Client) StreamEvents(ctx context.Context, params *StreamEventsParams, r
 	return c.Client.Do(req)
 }
 
+// ListExceptions One exception report, newest first; each row says why it is there.
+//
+// Kinds: `sla-breaches` (open cases past their service level, and cases resolved
+// late in the last `days`, default 30); `idle-cases` (open cases with no event for
+// `days` working days, default 5; bank holidays and closures are not counted);
+// `stale-claims` (claimed more than `hours` ago, default 4, with nothing done since);
+// `repeat-customers` (customers with `atLeast` contacts, default 3, in `days`, default
+// 28); `reopened-cases` (reopened in the last `days`, default 28); `ping-pong` (cases
+// handed off `atLeast` times, default 3, the last within `days`, default 28);
+// `failing-surveys` (SMS surveys failed, expired, lost or undelivered in the last
+// `days`, default 7); `missing-resolution-codes` (resolved or closed cases without a
+// resolution code). A threshold the kind does not read is refused (422 naming it).
+// JSON, or CSV with `Accept: text/csv` (one page; follow `nextCursor` for more).
+//
+// Corresponds with GET /v1/exceptions/{kind} (the `ListExceptions` operationId).
+func (c *Client) ListExceptions(ctx context.Context, kind ListExceptionsParamsKind, params *ListExceptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListExceptionsRequest(c.Server, kind, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AcceptInvitation Accept an invitation, linking your identity (the token's sub) to the organisation.
 //
 // Needs a landlord token for the same organisation. Expired or used invitations are
@@ -6401,6 +7086,196 @@ func (c *Client) UndoMergeWithBody(ctx context.Context, mergeId MergeId, params 
 // Corresponds with POST /v1/merges/{mergeId}/undo (the `UndoMerge` operationId).
 func (c *Client) UndoMerge(ctx context.Context, mergeId MergeId, params *UndoMergeParams, body UndoMergeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUndoMergeRequest(c.Server, mergeId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListQAPlans The sampling plan's versions, newest (the one in force) first.
+//
+// Corresponds with GET /v1/qa/plans (the `ListQAPlans` operationId).
+func (c *Client) ListQAPlans(ctx context.Context, params *ListQAPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListQAPlansRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PublishQAPlanWithBody Publish a new version of the sampling plan; runs use the latest.
+//
+// Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
+// its officer's, else the new officers' rate while the officer is new, else its
+// service's, else its tier's, else `baseRate`. Targeted rules
+// pick every matching case. A service must be in the catalogue (422 naming it); an
+// officer must have resolved a case (422 naming it); a reviewer must not be listed
+// twice.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/qa/plans (the `PublishQAPlan` operationId).
+func (c *Client) PublishQAPlanWithBody(ctx context.Context, params *PublishQAPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPublishQAPlanRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PublishQAPlan Publish a new version of the sampling plan; runs use the latest.
+//
+// Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
+// its officer's, else the new officers' rate while the officer is new, else its
+// service's, else its tier's, else `baseRate`. Targeted rules
+// pick every matching case. A service must be in the catalogue (422 naming it); an
+// officer must have resolved a case (422 naming it); a reviewer must not be listed
+// twice.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/qa/plans (the `PublishQAPlan` operationId).
+func (c *Client) PublishQAPlan(ctx context.Context, params *PublishQAPlanParams, body PublishQAPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPublishQAPlanRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetQAReport Accuracy (share passed) of reviewed work by officer, service, tier, category or week.
+//
+// Over reviews recorded in [from, to). By `category`, a failed review counts once
+// under each of its error categories. JSON, CSV with `Accept: text/csv`, or a bar
+// chart of accuracy with `Accept: image/svg+xml`.
+//
+// Corresponds with GET /v1/qa/report (the `GetQAReport` operationId).
+func (c *Client) GetQAReport(ctx context.Context, params *GetQAReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetQAReportRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListQAReviews Reviews of sampled cases, newest first.
+//
+// The compliance team and supervisors see every review; any other officer sees only
+// the reviews of cases they resolved, with the reviewer's feedback.
+//
+// Corresponds with GET /v1/qa/reviews (the `ListQAReviews` operationId).
+func (c *Client) ListQAReviews(ctx context.Context, params *ListQAReviewsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListQAReviewsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordQAOutcomeWithBody Record a review's outcome; a failed review may reopen the case and hand it back.
+//
+// `errorCategories` come from the catalogue's list. A failure names at least one.
+// With `reopen`, a failed review reopens the case (reason `qa_failed`) and gives it
+// back to the officer who resolved it; both are on the case timeline (staff only).
+// 409 when the review already has an outcome; 403 when the caller resolved the case.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/qa/reviews/{reviewId}/outcome (the `RecordQAOutcome` operationId).
+func (c *Client) RecordQAOutcomeWithBody(ctx context.Context, reviewId openapi_types.UUID, params *RecordQAOutcomeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordQAOutcomeRequestWithBody(c.Server, reviewId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordQAOutcome Record a review's outcome; a failed review may reopen the case and hand it back.
+//
+// `errorCategories` come from the catalogue's list. A failure names at least one.
+// With `reopen`, a failed review reopens the case (reason `qa_failed`) and gives it
+// back to the officer who resolved it; both are on the case timeline (staff only).
+// 409 when the review already has an outcome; 403 when the caller resolved the case.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/qa/reviews/{reviewId}/outcome (the `RecordQAOutcome` operationId).
+func (c *Client) RecordQAOutcome(ctx context.Context, reviewId openapi_types.UUID, params *RecordQAOutcomeParams, body RecordQAOutcomeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordQAOutcomeRequest(c.Server, reviewId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartQARunWithBody Sample the cases resolved in a period under the latest plan.
+//
+// Stratified by resolving officer and service, random with a seed that is recorded:
+// the same plan, period, seed and unsampled cases always pick the same cases. A case
+// is sampled at most once; a reviewer is never the officer who resolved the case.
+// `dryRun` answers what would be picked without writing anything. 409 when no plan
+// has been published.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/qa/runs (the `StartQARun` operationId).
+func (c *Client) StartQARunWithBody(ctx context.Context, params *StartQARunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartQARunRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartQARun Sample the cases resolved in a period under the latest plan.
+//
+// Stratified by resolving officer and service, random with a seed that is recorded:
+// the same plan, period, seed and unsampled cases always pick the same cases. A case
+// is sampled at most once; a reviewer is never the officer who resolved the case.
+// `dryRun` answers what would be picked without writing anything. 409 when no plan
+// has been published.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/qa/runs (the `StartQARun` operationId).
+func (c *Client) StartQARun(ctx context.Context, params *StartQARunParams, body StartQARunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartQARunRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9010,6 +9885,115 @@ func NewStreamEventsRequest(server string, params *StreamEventsParams) (*http.Re
 	return req, nil
 }
 
+// NewListExceptionsRequest constructs an http.Request for the ListExceptions method
+func NewListExceptionsRequest(server string, kind ListExceptionsParamsKind, params *ListExceptionsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "kind", kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/exceptions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Days != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "days", *params.Days, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Hours != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hours", *params.Hours, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AtLeast != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "atLeast", *params.AtLeast, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAcceptInvitationRequest constructs an http.Request for the AcceptInvitation method
 func NewAcceptInvitationRequest(server string, token string) (*http.Request, error) {
 	var err error
@@ -9824,6 +10808,416 @@ func NewUndoMergeRequestWithBody(server string, mergeId MergeId, params *UndoMer
 	}
 
 	operationPath := fmt.Sprintf("/v1/merges/%s/undo", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListQAPlansRequest constructs an http.Request for the ListQAPlans method
+func NewListQAPlansRequest(server string, params *ListQAPlansParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/qa/plans")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPublishQAPlanRequest calls the generic PublishQAPlan builder with application/json body
+func NewPublishQAPlanRequest(server string, params *PublishQAPlanParams, body PublishQAPlanJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPublishQAPlanRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewPublishQAPlanRequestWithBody constructs an http.Request for the PublishQAPlan method, with any body, and a specified content type
+func NewPublishQAPlanRequestWithBody(server string, params *PublishQAPlanParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/qa/plans")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetQAReportRequest constructs an http.Request for the GetQAReport method
+func NewGetQAReportRequest(server string, params *GetQAReportParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/qa/report")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.GroupBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "groupBy", *params.GroupBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListQAReviewsRequest constructs an http.Request for the ListQAReviews method
+func NewListQAReviewsRequest(server string, params *ListQAReviewsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/qa/reviews")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Assignee != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "assignee", *params.Assignee, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Officer != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "officer", *params.Officer, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRecordQAOutcomeRequest calls the generic RecordQAOutcome builder with application/json body
+func NewRecordQAOutcomeRequest(server string, reviewId openapi_types.UUID, params *RecordQAOutcomeParams, body RecordQAOutcomeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordQAOutcomeRequestWithBody(server, reviewId, params, "application/json", bodyReader)
+}
+
+// NewRecordQAOutcomeRequestWithBody constructs an http.Request for the RecordQAOutcome method, with any body, and a specified content type
+func NewRecordQAOutcomeRequestWithBody(server string, reviewId openapi_types.UUID, params *RecordQAOutcomeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "reviewId", reviewId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/qa/reviews/%s/outcome", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewStartQARunRequest calls the generic StartQARun builder with application/json body
+func NewStartQARunRequest(server string, params *StartQARunParams, body StartQARunJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewStartQARunRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewStartQARunRequestWithBody constructs an http.Request for the StartQARun method, with any body, and a specified content type
+func NewStartQARunRequestWithBody(server string, params *StartQARunParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/qa/runs")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -11444,6 +12838,25 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/events/stream (the `StreamEvents` operationId).
 	StreamEventsWithResponse(ctx context.Context, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*StreamEventsResponse, error)
 
+	// ListExceptionsWithResponse One exception report, newest first; each row says why it is there.
+	//
+	// Kinds: `sla-breaches` (open cases past their service level, and cases resolved
+	// late in the last `days`, default 30); `idle-cases` (open cases with no event for
+	// `days` working days, default 5; bank holidays and closures are not counted);
+	// `stale-claims` (claimed more than `hours` ago, default 4, with nothing done since);
+	// `repeat-customers` (customers with `atLeast` contacts, default 3, in `days`, default
+	// 28); `reopened-cases` (reopened in the last `days`, default 28); `ping-pong` (cases
+	// handed off `atLeast` times, default 3, the last within `days`, default 28);
+	// `failing-surveys` (SMS surveys failed, expired, lost or undelivered in the last
+	// `days`, default 7); `missing-resolution-codes` (resolved or closed cases without a
+	// resolution code). A threshold the kind does not read is refused (422 naming it).
+	// JSON, or CSV with `Accept: text/csv` (one page; follow `nextCursor` for more).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/exceptions/{kind} (the `ListExceptions` operationId).
+	ListExceptionsWithResponse(ctx context.Context, kind ListExceptionsParamsKind, params *ListExceptionsParams, reqEditors ...RequestEditorFn) (*ListExceptionsResponse, error)
+
 	// AcceptInvitationWithResponse Accept an invitation, linking your identity (the token's sub) to the organisation.
 	//
 	// Needs a landlord token for the same organisation. Expired or used invitations are
@@ -11695,6 +13108,112 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/merges/{mergeId}/undo (the `UndoMerge` operationId).
 	UndoMergeWithResponse(ctx context.Context, mergeId MergeId, params *UndoMergeParams, body UndoMergeJSONRequestBody, reqEditors ...RequestEditorFn) (*UndoMergeResponse, error)
+
+	// ListQAPlansWithResponse The sampling plan's versions, newest (the one in force) first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/qa/plans (the `ListQAPlans` operationId).
+	ListQAPlansWithResponse(ctx context.Context, params *ListQAPlansParams, reqEditors ...RequestEditorFn) (*ListQAPlansResponse, error)
+
+	// PublishQAPlanWithBodyWithResponse Publish a new version of the sampling plan; runs use the latest.
+	//
+	// Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
+	// its officer's, else the new officers' rate while the officer is new, else its
+	// service's, else its tier's, else `baseRate`. Targeted rules
+	// pick every matching case. A service must be in the catalogue (422 naming it); an
+	// officer must have resolved a case (422 naming it); a reviewer must not be listed
+	// twice.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/qa/plans (the `PublishQAPlan` operationId).
+	PublishQAPlanWithBodyWithResponse(ctx context.Context, params *PublishQAPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PublishQAPlanResponse, error)
+
+	// PublishQAPlanWithResponse Publish a new version of the sampling plan; runs use the latest.
+	//
+	// Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
+	// its officer's, else the new officers' rate while the officer is new, else its
+	// service's, else its tier's, else `baseRate`. Targeted rules
+	// pick every matching case. A service must be in the catalogue (422 naming it); an
+	// officer must have resolved a case (422 naming it); a reviewer must not be listed
+	// twice.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/qa/plans (the `PublishQAPlan` operationId).
+	PublishQAPlanWithResponse(ctx context.Context, params *PublishQAPlanParams, body PublishQAPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*PublishQAPlanResponse, error)
+
+	// GetQAReportWithResponse Accuracy (share passed) of reviewed work by officer, service, tier, category or week.
+	//
+	// Over reviews recorded in [from, to). By `category`, a failed review counts once
+	// under each of its error categories. JSON, CSV with `Accept: text/csv`, or a bar
+	// chart of accuracy with `Accept: image/svg+xml`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/qa/report (the `GetQAReport` operationId).
+	GetQAReportWithResponse(ctx context.Context, params *GetQAReportParams, reqEditors ...RequestEditorFn) (*GetQAReportResponse, error)
+
+	// ListQAReviewsWithResponse Reviews of sampled cases, newest first.
+	//
+	// The compliance team and supervisors see every review; any other officer sees only
+	// the reviews of cases they resolved, with the reviewer's feedback.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/qa/reviews (the `ListQAReviews` operationId).
+	ListQAReviewsWithResponse(ctx context.Context, params *ListQAReviewsParams, reqEditors ...RequestEditorFn) (*ListQAReviewsResponse, error)
+
+	// RecordQAOutcomeWithBodyWithResponse Record a review's outcome; a failed review may reopen the case and hand it back.
+	//
+	// `errorCategories` come from the catalogue's list. A failure names at least one.
+	// With `reopen`, a failed review reopens the case (reason `qa_failed`) and gives it
+	// back to the officer who resolved it; both are on the case timeline (staff only).
+	// 409 when the review already has an outcome; 403 when the caller resolved the case.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/qa/reviews/{reviewId}/outcome (the `RecordQAOutcome` operationId).
+	RecordQAOutcomeWithBodyWithResponse(ctx context.Context, reviewId openapi_types.UUID, params *RecordQAOutcomeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordQAOutcomeResponse, error)
+
+	// RecordQAOutcomeWithResponse Record a review's outcome; a failed review may reopen the case and hand it back.
+	//
+	// `errorCategories` come from the catalogue's list. A failure names at least one.
+	// With `reopen`, a failed review reopens the case (reason `qa_failed`) and gives it
+	// back to the officer who resolved it; both are on the case timeline (staff only).
+	// 409 when the review already has an outcome; 403 when the caller resolved the case.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/qa/reviews/{reviewId}/outcome (the `RecordQAOutcome` operationId).
+	RecordQAOutcomeWithResponse(ctx context.Context, reviewId openapi_types.UUID, params *RecordQAOutcomeParams, body RecordQAOutcomeJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordQAOutcomeResponse, error)
+
+	// StartQARunWithBodyWithResponse Sample the cases resolved in a period under the latest plan.
+	//
+	// Stratified by resolving officer and service, random with a seed that is recorded:
+	// the same plan, period, seed and unsampled cases always pick the same cases. A case
+	// is sampled at most once; a reviewer is never the officer who resolved the case.
+	// `dryRun` answers what would be picked without writing anything. 409 when no plan
+	// has been published.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/qa/runs (the `StartQARun` operationId).
+	StartQARunWithBodyWithResponse(ctx context.Context, params *StartQARunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartQARunResponse, error)
+
+	// StartQARunWithResponse Sample the cases resolved in a period under the latest plan.
+	//
+	// Stratified by resolving officer and service, random with a seed that is recorded:
+	// the same plan, period, seed and unsampled cases always pick the same cases. A case
+	// is sampled at most once; a reviewer is never the officer who resolved the case.
+	// `dryRun` answers what would be picked without writing anything. 409 when no plan
+	// has been published.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/qa/runs (the `StartQARun` operationId).
+	StartQARunWithResponse(ctx context.Context, params *StartQARunParams, body StartQARunJSONRequestBody, reqEditors ...RequestEditorFn) (*StartQARunResponse, error)
 
 	// ListQueuesWithResponse Every queue with its depth, oldest waiting case and cases past SLA.
 	//
@@ -15168,6 +16687,96 @@ func (r StreamEventsResponse) ContentType() string {
 	return ""
 }
 
+// ListExceptionsResponse429Headers the declared response headers of an HTTP 429 response for ListExceptions
+type ListExceptionsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListExceptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExceptionPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListExceptionsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListExceptionsResponse) GetJSON200() *ExceptionPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListExceptionsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListExceptionsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListExceptionsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListExceptionsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListExceptionsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListExceptionsResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListExceptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListExceptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListExceptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListExceptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AcceptInvitationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16628,6 +18237,567 @@ func (r UndoMergeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UndoMergeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListQAPlansResponse429Headers the declared response headers of an HTTP 429 response for ListQAPlans
+type ListQAPlansResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListQAPlansResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QAPlanList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListQAPlansResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListQAPlansResponse) GetJSON200() *QAPlanList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListQAPlansResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListQAPlansResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListQAPlansResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListQAPlansResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListQAPlansResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListQAPlansResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListQAPlansResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListQAPlansResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListQAPlansResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListQAPlansResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PublishQAPlanResponse429Headers the declared response headers of an HTTP 429 response for PublishQAPlan
+type PublishQAPlanResponse429Headers struct {
+	RetryAfter *int
+}
+
+type PublishQAPlanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *QAPlan
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PublishQAPlanResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PublishQAPlanResponse) GetJSON201() *QAPlan {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PublishQAPlanResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PublishQAPlanResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PublishQAPlanResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PublishQAPlanResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PublishQAPlanResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r PublishQAPlanResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PublishQAPlanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PublishQAPlanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PublishQAPlanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PublishQAPlanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetQAReportResponse429Headers the declared response headers of an HTTP 429 response for GetQAReport
+type GetQAReportResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetQAReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QAReport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetQAReportResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetQAReportResponse) GetJSON200() *QAReport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetQAReportResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetQAReportResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetQAReportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetQAReportResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetQAReportResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetQAReportResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetQAReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetQAReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetQAReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetQAReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListQAReviewsResponse429Headers the declared response headers of an HTTP 429 response for ListQAReviews
+type ListQAReviewsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListQAReviewsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QAReviewList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListQAReviewsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListQAReviewsResponse) GetJSON200() *QAReviewList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListQAReviewsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListQAReviewsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListQAReviewsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListQAReviewsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListQAReviewsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListQAReviewsResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListQAReviewsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListQAReviewsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListQAReviewsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListQAReviewsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RecordQAOutcomeResponse429Headers the declared response headers of an HTTP 429 response for RecordQAOutcome
+type RecordQAOutcomeResponse429Headers struct {
+	RetryAfter *int
+}
+
+type RecordQAOutcomeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QAReview
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RecordQAOutcomeResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RecordQAOutcomeResponse) GetJSON200() *QAReview {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RecordQAOutcomeResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RecordQAOutcomeResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RecordQAOutcomeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RecordQAOutcomeResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RecordQAOutcomeResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RecordQAOutcomeResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RecordQAOutcomeResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RecordQAOutcomeResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordQAOutcomeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordQAOutcomeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordQAOutcomeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordQAOutcomeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StartQARunResponse429Headers the declared response headers of an HTTP 429 response for StartQARun
+type StartQARunResponse429Headers struct {
+	RetryAfter *int
+}
+
+type StartQARunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *QARun
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *StartQARunResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r StartQARunResponse) GetJSON201() *QARun {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StartQARunResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StartQARunResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StartQARunResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r StartQARunResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r StartQARunResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r StartQARunResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StartQARunResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StartQARunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartQARunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartQARunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartQARunResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19477,6 +21647,31 @@ func (c *ClientWithResponses) StreamEventsWithResponse(ctx context.Context, para
 	return ParseStreamEventsResponse(rsp)
 }
 
+// ListExceptionsWithResponse One exception report, newest first; each row says why it is there.
+//
+// Kinds: `sla-breaches` (open cases past their service level, and cases resolved
+// late in the last `days`, default 30); `idle-cases` (open cases with no event for
+// `days` working days, default 5; bank holidays and closures are not counted);
+// `stale-claims` (claimed more than `hours` ago, default 4, with nothing done since);
+// `repeat-customers` (customers with `atLeast` contacts, default 3, in `days`, default
+// 28); `reopened-cases` (reopened in the last `days`, default 28); `ping-pong` (cases
+// handed off `atLeast` times, default 3, the last within `days`, default 28);
+// `failing-surveys` (SMS surveys failed, expired, lost or undelivered in the last
+// `days`, default 7); `missing-resolution-codes` (resolved or closed cases without a
+// resolution code). A threshold the kind does not read is refused (422 naming it).
+// JSON, or CSV with `Accept: text/csv` (one page; follow `nextCursor` for more).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/exceptions/{kind} (the `ListExceptions` operationId).
+func (c *ClientWithResponses) ListExceptionsWithResponse(ctx context.Context, kind ListExceptionsParamsKind, params *ListExceptionsParams, reqEditors ...RequestEditorFn) (*ListExceptionsResponse, error) {
+	rsp, err := c.ListExceptions(ctx, kind, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListExceptionsResponse(rsp)
+}
+
 // AcceptInvitationWithResponse Accept an invitation, linking your identity (the token's sub) to the organisation.
 //
 // Needs a landlord token for the same organisation. Expired or used invitations are
@@ -19895,6 +22090,166 @@ func (c *ClientWithResponses) UndoMergeWithResponse(ctx context.Context, mergeId
 		return nil, err
 	}
 	return ParseUndoMergeResponse(rsp)
+}
+
+// ListQAPlansWithResponse The sampling plan's versions, newest (the one in force) first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/qa/plans (the `ListQAPlans` operationId).
+func (c *ClientWithResponses) ListQAPlansWithResponse(ctx context.Context, params *ListQAPlansParams, reqEditors ...RequestEditorFn) (*ListQAPlansResponse, error) {
+	rsp, err := c.ListQAPlans(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListQAPlansResponse(rsp)
+}
+
+// PublishQAPlanWithBodyWithResponse Publish a new version of the sampling plan; runs use the latest.
+//
+// Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
+// its officer's, else the new officers' rate while the officer is new, else its
+// service's, else its tier's, else `baseRate`. Targeted rules
+// pick every matching case. A service must be in the catalogue (422 naming it); an
+// officer must have resolved a case (422 naming it); a reviewer must not be listed
+// twice.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/qa/plans (the `PublishQAPlan` operationId).
+func (c *ClientWithResponses) PublishQAPlanWithBodyWithResponse(ctx context.Context, params *PublishQAPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PublishQAPlanResponse, error) {
+	rsp, err := c.PublishQAPlanWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePublishQAPlanResponse(rsp)
+}
+
+// PublishQAPlanWithResponse Publish a new version of the sampling plan; runs use the latest.
+//
+// Rates are shares of resolved cases (0–1). The most specific rate applies to a case:
+// its officer's, else the new officers' rate while the officer is new, else its
+// service's, else its tier's, else `baseRate`. Targeted rules
+// pick every matching case. A service must be in the catalogue (422 naming it); an
+// officer must have resolved a case (422 naming it); a reviewer must not be listed
+// twice.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/qa/plans (the `PublishQAPlan` operationId).
+func (c *ClientWithResponses) PublishQAPlanWithResponse(ctx context.Context, params *PublishQAPlanParams, body PublishQAPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*PublishQAPlanResponse, error) {
+	rsp, err := c.PublishQAPlan(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePublishQAPlanResponse(rsp)
+}
+
+// GetQAReportWithResponse Accuracy (share passed) of reviewed work by officer, service, tier, category or week.
+//
+// Over reviews recorded in [from, to). By `category`, a failed review counts once
+// under each of its error categories. JSON, CSV with `Accept: text/csv`, or a bar
+// chart of accuracy with `Accept: image/svg+xml`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/qa/report (the `GetQAReport` operationId).
+func (c *ClientWithResponses) GetQAReportWithResponse(ctx context.Context, params *GetQAReportParams, reqEditors ...RequestEditorFn) (*GetQAReportResponse, error) {
+	rsp, err := c.GetQAReport(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetQAReportResponse(rsp)
+}
+
+// ListQAReviewsWithResponse Reviews of sampled cases, newest first.
+//
+// The compliance team and supervisors see every review; any other officer sees only
+// the reviews of cases they resolved, with the reviewer's feedback.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/qa/reviews (the `ListQAReviews` operationId).
+func (c *ClientWithResponses) ListQAReviewsWithResponse(ctx context.Context, params *ListQAReviewsParams, reqEditors ...RequestEditorFn) (*ListQAReviewsResponse, error) {
+	rsp, err := c.ListQAReviews(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListQAReviewsResponse(rsp)
+}
+
+// RecordQAOutcomeWithBodyWithResponse Record a review's outcome; a failed review may reopen the case and hand it back.
+//
+// `errorCategories` come from the catalogue's list. A failure names at least one.
+// With `reopen`, a failed review reopens the case (reason `qa_failed`) and gives it
+// back to the officer who resolved it; both are on the case timeline (staff only).
+// 409 when the review already has an outcome; 403 when the caller resolved the case.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/qa/reviews/{reviewId}/outcome (the `RecordQAOutcome` operationId).
+func (c *ClientWithResponses) RecordQAOutcomeWithBodyWithResponse(ctx context.Context, reviewId openapi_types.UUID, params *RecordQAOutcomeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordQAOutcomeResponse, error) {
+	rsp, err := c.RecordQAOutcomeWithBody(ctx, reviewId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordQAOutcomeResponse(rsp)
+}
+
+// RecordQAOutcomeWithResponse Record a review's outcome; a failed review may reopen the case and hand it back.
+//
+// `errorCategories` come from the catalogue's list. A failure names at least one.
+// With `reopen`, a failed review reopens the case (reason `qa_failed`) and gives it
+// back to the officer who resolved it; both are on the case timeline (staff only).
+// 409 when the review already has an outcome; 403 when the caller resolved the case.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/qa/reviews/{reviewId}/outcome (the `RecordQAOutcome` operationId).
+func (c *ClientWithResponses) RecordQAOutcomeWithResponse(ctx context.Context, reviewId openapi_types.UUID, params *RecordQAOutcomeParams, body RecordQAOutcomeJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordQAOutcomeResponse, error) {
+	rsp, err := c.RecordQAOutcome(ctx, reviewId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordQAOutcomeResponse(rsp)
+}
+
+// StartQARunWithBodyWithResponse Sample the cases resolved in a period under the latest plan.
+//
+// Stratified by resolving officer and service, random with a seed that is recorded:
+// the same plan, period, seed and unsampled cases always pick the same cases. A case
+// is sampled at most once; a reviewer is never the officer who resolved the case.
+// `dryRun` answers what would be picked without writing anything. 409 when no plan
+// has been published.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/qa/runs (the `StartQARun` operationId).
+func (c *ClientWithResponses) StartQARunWithBodyWithResponse(ctx context.Context, params *StartQARunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartQARunResponse, error) {
+	rsp, err := c.StartQARunWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartQARunResponse(rsp)
+}
+
+// StartQARunWithResponse Sample the cases resolved in a period under the latest plan.
+//
+// Stratified by resolving officer and service, random with a seed that is recorded:
+// the same plan, period, seed and unsampled cases always pick the same cases. A case
+// is sampled at most once; a reviewer is never the officer who resolved the case.
+// `dryRun` answers what would be picked without writing anything. 409 when no plan
+// has been published.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/qa/runs (the `StartQARun` operationId).
+func (c *ClientWithResponses) StartQARunWithResponse(ctx context.Context, params *StartQARunParams, body StartQARunJSONRequestBody, reqEditors ...RequestEditorFn) (*StartQARunResponse, error) {
+	rsp, err := c.StartQARun(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartQARunResponse(rsp)
 }
 
 // ListQueuesWithResponse Every queue with its depth, oldest waiting case and cases past SLA.
@@ -23269,6 +25624,90 @@ func ParseStreamEventsResponse(rsp *http.Response) (*StreamEventsResponse, error
 	return response, nil
 }
 
+// ParseListExceptionsResponse parses an HTTP response from a ListExceptionsWithResponse call
+func ParseListExceptionsResponse(rsp *http.Response) (*ListExceptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListExceptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ExceptionPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListExceptionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseAcceptInvitationResponse parses an HTTP response from a AcceptInvitationWithResponse call
 func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -24494,6 +26933,516 @@ func ParseUndoMergeResponse(rsp *http.Response) (*UndoMergeResponse, error) {
 	switch {
 	case rsp.StatusCode == 429:
 		var headers UndoMergeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListQAPlansResponse parses an HTTP response from a ListQAPlansWithResponse call
+func ParseListQAPlansResponse(rsp *http.Response) (*ListQAPlansResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListQAPlansResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QAPlanList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListQAPlansResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePublishQAPlanResponse parses an HTTP response from a PublishQAPlanWithResponse call
+func ParsePublishQAPlanResponse(rsp *http.Response) (*PublishQAPlanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PublishQAPlanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest QAPlan
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PublishQAPlanResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetQAReportResponse parses an HTTP response from a GetQAReportWithResponse call
+func ParseGetQAReportResponse(rsp *http.Response) (*GetQAReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetQAReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QAReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetQAReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListQAReviewsResponse parses an HTTP response from a ListQAReviewsWithResponse call
+func ParseListQAReviewsResponse(rsp *http.Response) (*ListQAReviewsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListQAReviewsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QAReviewList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListQAReviewsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRecordQAOutcomeResponse parses an HTTP response from a RecordQAOutcomeWithResponse call
+func ParseRecordQAOutcomeResponse(rsp *http.Response) (*RecordQAOutcomeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordQAOutcomeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QAReview
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RecordQAOutcomeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStartQARunResponse parses an HTTP response from a StartQARunWithResponse call
+func ParseStartQARunResponse(rsp *http.Response) (*StartQARunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartQARunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest QARun
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers StartQARunResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

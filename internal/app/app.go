@@ -22,6 +22,7 @@ import (
 	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/config"
 	"github.com/council/contacthub/internal/customer"
+	"github.com/council/contacthub/internal/exceptions"
 	"github.com/council/contacthub/internal/httpapi"
 	"github.com/council/contacthub/internal/idempotency"
 	"github.com/council/contacthub/internal/identifier"
@@ -30,6 +31,7 @@ import (
 	"github.com/council/contacthub/internal/kv"
 	"github.com/council/contacthub/internal/landlord"
 	"github.com/council/contacthub/internal/outbox"
+	"github.com/council/contacthub/internal/qa"
 	"github.com/council/contacthub/internal/referral"
 	"github.com/council/contacthub/internal/report"
 	"github.com/council/contacthub/internal/routing"
@@ -38,6 +40,7 @@ import (
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/stream"
 	"github.com/council/contacthub/internal/webhook"
+	"github.com/council/contacthub/internal/workcal"
 )
 
 // App is a wired hub.
@@ -54,6 +57,7 @@ type App struct {
 	Referrals *referral.Referrals
 	Webhooks  *webhook.Subscriptions
 	Router    *routing.Router
+	QA        *qa.Service // compliance (issue 17)
 	Ratings   *satisfaction.Ratings
 	Surveys   *satisfaction.Surveys
 	rules     *identifier.Rules
@@ -111,13 +115,19 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.Close()
 		return nil, fmt.Errorf("CONTACTHUB_CATALOGUE_FILE: %w", err)
 	}
-	a.Router = routing.NewRouter(db, cfg.TimeZone, log)
+	cal, err := workingCalendar(cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Router = routing.NewRouter(db, cal, log)
 	if err := a.Router.Load(ctx); err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.Customers = customer.NewService(db, rules)
 	a.Cases = casework.New(db, a.Catalogue, a.Router)
+	a.QA = qa.New(db, a.Cases, a.Catalogue, cfg.TimeZone)
 	a.Contacts = intake.New(db, a.Customers, a.Cases, a.Catalogue, a.Router)
 	a.Referrals = referral.New(db, a.Cases, a.Catalogue)
 	a.Webhooks = webhook.NewSubscriptions(db, a.Catalogue, a.Router, cfg.WebhookAllowPrivate)
@@ -227,6 +237,9 @@ func (a *App) buildHandler(ctx context.Context) error {
 		MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,
 		Idempotency: a.keys, Webhooks: a.Webhooks,
 		Streams: httpapi.Streams{Live: a.Streams, Replay: stream.NewOutbox(a.DB), Heartbeat: a.cfg.StreamHeartbeat},
+		// Compliance (issue 17).
+		Exceptions: exceptions.New(a.DB, a.Router.Calendar()),
+		QA:         a.QA,
 	}
 	if a.Sender.Metrics, err = webhook.NewMetrics(reg); err != nil {
 		return fmt.Errorf("metrics: %w", err)
@@ -327,6 +340,7 @@ func (a *App) Start(ctx context.Context) {
 	go a.Router.Watch(ctx, a.Bus.Subscribe(ctx), a.cfg.RulesPoll)
 	go a.sweep(ctx)
 	go a.Surveys.Run(ctx, a.cfg.SurveyPoll)
+	go a.sampleDaily(ctx)
 	// Live streams end with ctx, before the server's graceful shutdown waits on them.
 	go a.Streams.Run(ctx, a.Bus.Subscribe(ctx))
 }
@@ -351,6 +365,27 @@ func (a *App) servePprof(ctx context.Context) {
 
 // Profiles is the handler the profiles listener serves.
 func (a *App) Profiles() http.Handler { return httpapi.Profiles(a.verifier, a.log) }
+
+// sampleDaily draws each working day's QA sample of the previous working day's resolved
+// cases, checking hourly (any replica may; the first draws it).
+func (a *App) sampleDaily(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		ran, err := a.QA.RunDaily(ctx, a.Router.Calendar(), time.Now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Warn("daily QA sample", slog.String("error", err.Error()))
+		case ran:
+			a.log.Info("daily QA sample drawn")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
 
 // sweep hourly deletes what is kept only for a while: published outbox messages, the
 // log of finished webhook deliveries, and expired idempotency keys.
@@ -386,4 +421,19 @@ func (a *App) Close() {
 	if a.DB != nil {
 		_ = a.DB.Close()
 	}
+}
+
+// workingCalendar is the council's working time: its region's bank holidays and the
+// closure days of its closures file, read once at start (a change applies from the next
+// start, to cases routed after it).
+func workingCalendar(cfg config.Config) (*workcal.Calendar, error) {
+	closures, err := workcal.LoadClosures(cfg.ClosuresFile)
+	if err != nil {
+		return nil, fmt.Errorf("CONTACTHUB_CLOSURES: %w", err)
+	}
+	cal, err := workcal.New(cfg.TimeZone, cfg.BankHolidayRegion, closures)
+	if err != nil {
+		return nil, fmt.Errorf("CONTACTHUB_CLOSURES: %w", err)
+	}
+	return cal, nil
 }

@@ -13,12 +13,15 @@ const (
 	Supervisor  Role = "supervisor"
 	Admin       Role = "admin"
 	Integration Role = "integration"
+	// QA is the compliance and control team: it samples and reviews resolved work and
+	// reads exception reports; it is not an agent and works no cases.
+	QA Role = "qa"
 )
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
 	switch r {
-	case Citizen, Landlord, Agent, Supervisor, Admin, Integration:
+	case Citizen, Landlord, Agent, Supervisor, Admin, Integration, QA:
 		return true
 	}
 	return false
@@ -35,7 +38,7 @@ type Principal struct {
 
 // implies lists, for each staff role, the roles it includes: staff roles nest.
 var implies = map[Role][]Role{
-	Admin:      {Admin, Supervisor, Agent},
+	Admin:      {Admin, Supervisor, Agent, QA},
 	Supervisor: {Supervisor, Agent},
 }
 
@@ -68,7 +71,7 @@ func (p Principal) HasAny(roles ...Role) bool {
 func (p Principal) IsStaff() bool { return p.Has(Agent) }
 
 // precedence orders roles from most to least privileged, for Kind.
-var precedence = []Role{Admin, Supervisor, Agent, Integration, Landlord, Citizen}
+var precedence = []Role{Admin, Supervisor, QA, Agent, Integration, Landlord, Citizen}
 
 // Kind names p's most privileged role, for logs and timelines ("" for none). It never
 // carries personal data.

@@ -34,6 +34,9 @@ type Catalogue struct {
 	Centres             []Entry   `json:"centres"`
 	Partners            []Entry   `json:"partners"`
 	HandoffReasons      []string  `json:"handoffReasons"`
+	// QAErrorCategories are what a quality review may find wrong (DefaultQAErrorCategories
+	// when the file lists none).
+	QAErrorCategories []string `json:"qaErrorCategories,omitempty"`
 	// IVRMenu maps the caller's menu choice to the service it is about.
 	IVRMenu map[string]int `json:"ivrMenu"`
 	// IVRDefaultService is the service of a call whose choice is unknown.
@@ -110,14 +113,27 @@ func Parse(raw []byte) (*Catalogue, error) {
 	if len(c.Services) == 0 {
 		errs = append(errs, errors.New("the catalogue lists no services"))
 	}
+	if len(c.QAErrorCategories) == 0 {
+		c.QAErrorCategories = DefaultQAErrorCategories
+	}
 	return &c, errors.Join(errs...)
 }
+
+// DefaultQAErrorCategories are the error categories of quality reviews when the
+// catalogue lists none.
+var DefaultQAErrorCategories = []string{"wrong_decision", "wrong_amount", "missing_evidence", "wrong_resolution_code", "poor_communication"}
 
 // Service returns the service with an LGSL code.
 func (c *Catalogue) Service(lgsl int) (Service, bool) {
 	s, ok := c.services[lgsl]
 	return s, ok
 }
+
+// HasService reports whether lgsl is one of the council's services.
+func (c *Catalogue) HasService(lgsl int) bool { _, ok := c.services[lgsl]; return ok }
+
+// ErrorCategories are what a quality review may find wrong.
+func (c *Catalogue) ErrorCategories() []string { return c.QAErrorCategories }
 
 // HasCentre reports whether id is one of the council's centres.
 func (c *Catalogue) HasCentre(id string) bool { return c.centres[id] }

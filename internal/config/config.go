@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/council/contacthub/internal/workcal"
 )
 
 // Config is every setting of the hub. README.md documents each variable.
@@ -43,6 +45,8 @@ type Config struct {
 	CatalogueFile        string         // CONTACTHUB_CATALOGUE_FILE
 	TimeZone             *time.Location // CONTACTHUB_TIMEZONE
 	RulesPoll            time.Duration  // CONTACTHUB_RULES_POLL
+	BankHolidayRegion    workcal.Region // CONTACTHUB_BANK_HOLIDAY_REGION: england-and-wales, scotland, northern-ireland or none
+	ClosuresFile         string         // CONTACTHUB_CLOSURES: the council's own closure days, one "YYYY-MM-DD name" a line
 
 	RatingMin, RatingMax int // CONTACTHUB_RATING_SCALE, e.g. 1-5
 	CSATSatisfied        int // CONTACTHUB_CSAT_SATISFIED: least score counted as satisfied
@@ -122,6 +126,8 @@ func (r *reader) server(c *Config) {
 	c.ReferencePatterns = r.str("CONTACTHUB_REFERENCE_PATTERNS", "")
 	c.CatalogueFile = r.str("CONTACTHUB_CATALOGUE_FILE", "")
 	c.RulesPoll = r.duration("CONTACTHUB_RULES_POLL", 10*time.Second)
+	c.BankHolidayRegion = r.region("CONTACTHUB_BANK_HOLIDAY_REGION", string(workcal.EnglandAndWales))
+	c.ClosuresFile = r.str("CONTACTHUB_CLOSURES", "")
 	c.IVRToken = r.str("CONTACTHUB_IVR_TOKEN", "")
 	if c.IVRToken != "" && len(c.IVRToken) < 16 {
 		r.fail("CONTACTHUB_IVR_TOKEN", "must be at least 16 characters")
@@ -333,6 +339,21 @@ func (r *reader) location(name, def string) *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// region reads a division of the UK whose bank holidays the working calendar keeps;
+// "none" keeps none (weekends only).
+func (r *reader) region(name, def string) workcal.Region {
+	v := r.str(name, def)
+	if strings.EqualFold(v, "none") {
+		return ""
+	}
+	reg, err := workcal.ParseRegion(v)
+	if err != nil {
+		r.fail(name, "must be england-and-wales, scotland, northern-ireland or none")
+		return workcal.EnglandAndWales
+	}
+	return reg
 }
 
 func (r *reader) cidrs(name string) []*net.IPNet {

@@ -35,13 +35,14 @@ const (
 	supervisorRole
 	adminRole
 	integrationRole
+	qaRole // the compliance and control team (issue 17)
 	roleCount
 )
 
-var roleNames = [roleCount]string{"none", "citizen", "landlord", "agent1", "agent3", "supervisor", "admin", "integration"}
+var roleNames = [roleCount]string{"none", "citizen", "landlord", "agent1", "agent3", "supervisor", "admin", "integration", "qa"}
 
 // subjects are the table's callers' token subjects.
-var subjects = [roleCount]string{"", "citizen-a", "landlord-user-a", "agent-tier1", "agent-tier3", "supervisor-s", "admin-a", "integration-i"}
+var subjects = [roleCount]string{"", "citizen-a", "landlord-user-a", "agent-tier1", "agent-tier3", "supervisor-s", "admin-a", "integration-i", "qa-q"}
 
 // resource is which record a cell's request names.
 type resource int
@@ -162,6 +163,7 @@ func newWorld(t *testing.T, h *hub) *world {
 		supervisorRole:  h.token(auth.Claims{Subject: subjects[supervisorRole], Roles: []auth.Role{auth.Supervisor}}),
 		adminRole:       h.token(auth.Claims{Subject: subjects[adminRole], Roles: []auth.Role{auth.Admin}}),
 		integrationRole: h.token(auth.Claims{Subject: subjects[integrationRole], Roles: []auth.Role{auth.Integration}}),
+		qaRole:          h.token(auth.Claims{Subject: subjects[qaRole], Roles: []auth.Role{auth.QA}}),
 	}
 	if c := w.call(t, w.admin, "GET", "/v1/cases/"+w.caseA, nil, http.StatusOK); c["tier"] != 1.0 {
 		t.Fatalf("citizen A's case should be tier 1: %v", c)

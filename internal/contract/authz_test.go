@@ -43,129 +43,143 @@ import (
 // success; "-" is not tried. A "*" marks a cell the hub is known to answer otherwise (none
 // today): the test fails on it like on any other cell. Rows "operation+variant" try an operation a second way.
 const authzPolicy = `
-operation                     none           citizen      landlord       agent1        agent3        supervisor    admin         integration
+operation                     none           citizen      landlord       agent1        agent3        supervisor    admin         integration    qa
 # Platform: anyone.
-getHealth                     200            200          200            200           200           200           200           200
-getReadiness                  200            200          200            200           200           200           200           200
-getOpenAPI                    200            200          200            200           200           200           200           200
+getHealth                     200            200          200            200           200           200           200           200            200
+getReadiness                  200            200          200            200           200           200           200           200            200
+getOpenAPI                    200            200          200            200           200           200           200           200            200
 
 # Customers: staff and integrations. Citizens use /v1/me, never the staff routes.
-createCustomer                401            403          403            201           201           201           201           201
-searchCustomers               401            403          403            200           200           200           200           200
-matchCustomer                 401            403          403            200           200           200           200           200
-getCustomer                   401            403         403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
-updateCustomer                401            403         403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
-addCustomerIdentifier         401            403          403            201/201/404   201/201/404   201/201/404   201/201/404   201/201/404
-removeCustomerIdentifier      401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
-mergeCustomer                 401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   403
-getMerge                      401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   403
-undoMerge                     401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   403
-getCustomerTimeline           401            403         403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
+createCustomer                401            403          403            201           201           201           201           201            403
+searchCustomers               401            403          403            200           200           200           200           200            403
+matchCustomer                 401            403          403            200           200           200           200           200            403
+getCustomer                   401            403         403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404     403
+updateCustomer                401            403         403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404     403
+addCustomerIdentifier         401            403          403            201/201/404   201/201/404   201/201/404   201/201/404   201/201/404    403
+removeCustomerIdentifier      401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404    403
+mergeCustomer                 401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   403            403
+getMerge                      401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   403            403
+undoMerge                     401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   403            403
+getCustomerTimeline           401            403         403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404     403
 
 # Contacts and cases. Every agent reads; changing a case needs the case's tier or its
 # claim (own: tier 1; other: tier 3, held by nobody; +held: tier 3, held by the caller).
-recordContact                 401            403          403            201           201           201           201           201
-listContacts                  401            403          403            200           200           200           200           200
-getContact                    401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
-updateContact                 401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
-openCase                      401            403          403            201           201           201           201           201
-listCases                     401            403          403            200           200           200           200           200
-getCase                       401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
-updateCase                    401            403          403            200/403/404  200/200/404   200/200/404   200/200/404   403
-updateCase+held               -              -            -              200           200           200           200           -
-addCaseNote                   401            403          403            201/403/404  201/201/404   201/201/404   201/201/404   403
-addCaseNote+held              -              -            -              201           201           201           201           -
-resolveCase                   401            403          403            200/403/404  200/200/404   200/200/404   200/200/404   403
-resolveCase+held              -              -            -              200           200           200           200           -
-reopenCase                    401            403          403            200/403/404  200/200/404   200/200/404   200/200/404   403
-getCaseTimeline               401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
-referCase                     401            403          403            201/201/404   201/201/404   201/201/404   201/201/404   403
-listCaseReferrals             401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
-updateReferral                401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
-getCatalogue                  401            403          403            200           200           200           200           200
-listEventTypes                401            403          403            200           200           200           200           200
-streamEvents                  401            403          403            200           200           200           200           200
+recordContact                 401            403          403            201           201           201           201           201            403
+listContacts                  401            403          403            200           200           200           200           200            403
+getContact                    401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404    403
+updateContact                 401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404    403
+openCase                      401            403          403            201           201           201           201           201            403
+listCases                     401            403          403            200           200           200           200           200            403
+getCase                       401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404    403
+updateCase                    401            403          403            200/403/404  200/200/404   200/200/404   200/200/404   403             403
+updateCase+held               -              -            -              200           200           200           200           -              -
+addCaseNote                   401            403          403            201/403/404  201/201/404   201/201/404   201/201/404   403             403
+addCaseNote+held              -              -            -              201           201           201           201           -              -
+resolveCase                   401            403          403            200/403/404  200/200/404   200/200/404   200/200/404   403             403
+resolveCase+held              -              -            -              200           200           200           200           -              -
+reopenCase                    401            403          403            200/403/404  200/200/404   200/200/404   200/200/404   403             403
+getCaseTimeline               401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404    403
+referCase                     401            403          403            201/201/404   201/201/404   201/201/404   201/201/404   403            403
+listCaseReferrals             401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404    403
+updateReferral                401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404    403
+getCatalogue                  401            403          403            200           200           200           200           200            403
+listEventTypes                401            403          403            200           200           200           200           200            403
+streamEvents                  401            403          403            200           200           200           200           200            403
 
 # Routing and queues. Rules are published and activated by supervisors.
 # getRuleSet, activateRuleSet: own is version 1, other a later one. claimNextCase: own
 # is a tier 1 queue, other a tier 3 queue. releaseCase: own is a case the caller holds,
 # other a tier 3 case another agent holds, which only a supervisor may take off them.
-listRuleSets                  401            403          403            200           200           200           200           200
-publishRuleSet                401            403          403            403           403           201           201           403
-getRuleSet                    401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404
-activateRuleSet               401            403          403            403           403           200/200/404   200/200/404   403
-decideRouting                 401            403          403            200           200           200           200           200
-simulateRouting               401            403          403            403           403           200           200           403
-handOffCase                   401            403          403            201/403/404  201/201/404   201/201/404   201/201/404   403
-handOffCase+held              -              -            -              201           201           201           201           -
-releaseCase                   401            403          403            200/403/404   200/403/404   200/200/404   200/200/404   403
-listQueues                    401            403          403            200           200           200           200           403
-claimNextCase                 401            403          403            2xx/403/404   2xx/2xx/404   2xx/2xx/404   2xx/2xx/404   403
-getRoutingReport              401            403          403            403           403           200           200           403
+listRuleSets                  401            403          403            200           200           200           200           200            403
+publishRuleSet                401            403          403            403           403           201           201           403            403
+getRuleSet                    401            403          403            200/200/404   200/200/404   200/200/404   200/200/404   200/200/404    403
+activateRuleSet               401            403          403            403           403           200/200/404   200/200/404   403            403
+decideRouting                 401            403          403            200           200           200           200           200            403
+simulateRouting               401            403          403            403           403           200           200           403            403
+handOffCase                   401            403          403            201/403/404  201/201/404   201/201/404   201/201/404   403             403
+handOffCase+held              -              -            -              201           201           201           201           -              -
+releaseCase                   401            403          403            200/403/404   200/403/404   200/200/404   200/200/404   403            403
+listQueues                    401            403          403            200           200           200           200           403            403
+claimNextCase                 401            403          403            2xx/403/404   2xx/2xx/404   2xx/2xx/404   2xx/2xx/404   403            403
+getRoutingReport              401            403          403            403           403           200           200           403            403
 
 # Satisfaction. Anyone rates a web page; naming a contact or case is refused to anonymous
 # callers (403 naming the field), citizens (they rate through /v1/me) and landlords.
 # A kiosk score comes from an integration (or staff); an agent_recorded one from staff.
-recordRating                  201            201          201            201           201           201           201           201
-recordRating+contactId        403/403/403    403          403           201/201/422   201/201/422   201/201/422   201/201/422   201/201/422
-recordRating+caseId           403/403/403    403          403           201/201/422   201/201/422   201/201/422   201/201/422   201/201/422
-recordRating+kiosk            401            403          403            201           201           201           201           201
-recordRating+agentRecorded    401            403          403            201/201/422   201/201/422   201/201/422   201/201/422   403
-getSatisfactionReport         401            403          403            403           403           200           200           403
+# qa (issue 17): a compliance officer's token is not among the route's x-roles, so it is refused.
+recordRating                  201            201          201            201           201           201           201           201            403
+recordRating+contactId        403/403/403    403          403           201/201/422   201/201/422   201/201/422   201/201/422   201/201/422     403
+recordRating+caseId           403/403/403    403          403           201/201/422   201/201/422   201/201/422   201/201/422   201/201/422     403
+recordRating+kiosk            401            403          403            201           201           201           201           201            403
+recordRating+agentRecorded    401            403          403            201/201/422   201/201/422   201/201/422   201/201/422   403            403
+getSatisfactionReport         401            403          403            403           403           200           200           403            403
 
 # Provider callbacks authenticate the provider: a user's token is not the Notify
 # callback token and no user signs as Twilio. +token, +signature: the provider's own.
-notifyReceivedText            401            401          401            401           401           401           401           401
-notifyReceivedText+token      204            -            -              -             -             -             -             -
-notifyDeliveryStatus          401            401          401            401           401           401           401           401
-notifyDeliveryStatus+token    204            -            -              -             -             -             -             -
-twilioInboundSMS              403            403          403            403           403           403           403           403
-twilioInboundSMS+signature    204            -            -              -             -             -             -             -
-twilioMessageStatus           403            403          403            403           403           403           403           403
-twilioMessageStatus+signature 204            -            -              -             -             -             -             -
-postIVREvent                  401            403          403            403           403           403           403           200
-postIVREvent+ivrToken         200            -            -              -             -             -             -             -
+notifyReceivedText            401            401          401            401           401           401           401           401            401
+notifyReceivedText+token      204            -            -              -             -             -             -             -              -
+notifyDeliveryStatus          401            401          401            401           401           401           401           401            401
+notifyDeliveryStatus+token    204            -            -              -             -             -             -             -              -
+twilioInboundSMS              403            403          403            403           403           403           403           403            403
+twilioInboundSMS+signature    204            -            -              -             -             -             -             -              -
+twilioMessageStatus           403            403          403            403           403           403           403           403            403
+twilioMessageStatus+signature 204            -            -              -             -             -             -             -              -
+postIVREvent                  401            403          403            403           403           403           403           200            403
+postIVREvent+ivrToken         200            -            -              -             -             -             -             -              -
 
 # My Account: citizens, on their own record and cases only.
-getMe                         401            200          403            403           403           403           403           403
-updateMe                      401            200          403            403           403           403           403           403
-listMyCases                   401            200          403            403           403           403           403           403
-getMyCase                     401            200/404/404  403            403           403           403           403           403
-contactFromMyAccount          401            201          403            403           403           403           403           403
-contactFromMyAccount+caseId   401            201/404/404  403            403           403           403           403           403
-rateFromMyAccount             401            201/404/404  403            403           403           403           403           403
-streamMyEvents                401            200          403            403           403           403           403           403
+getMe                         401            200          403            403           403           403           403           403            403
+updateMe                      401            200          403            403           403           403           403           403            403
+listMyCases                   401            200          403            403           403           403           403           403            403
+getMyCase                     401            200/404/404  403            403           403           403           403           403            403
+contactFromMyAccount          401            201          403            403           403           403           403           403            403
+contactFromMyAccount+caseId   401            201/404/404  403            403           403           403           403           403            403
+rateFromMyAccount             401            201/404/404  403            403           403           403           403           403            403
+streamMyEvents                401            200          403            403           403           403           403           403            403
 
 # Landlords: staff set them up; a landlord user acts for its own organisation, on its
 # current tenancies, and sees only the cases it raised. An invitation is good once:
 # +used was accepted by another user already; +race is sixteen new users at once.
 # addTenancy answers a property that is not the path's landlord's with 422 (its spec has
 # no 404), also when that landlord does not exist.
-createLandlord                401            403          403            201           201           201           201           403
-addLandlordProperty           401            403          403            201/201/404   201/201/404   201/201/404   201/201/404   403
-addTenancy                    401            403          403            201/201/422   201/201/422   201/201/422   201/201/422   403
-inviteLandlordUser            401            403          403            201/201/404   201/201/404   201/201/404   201/201/404   403
-acceptInvitation              401            403          200/403/404    403           403           403           403           403
-acceptInvitation+used         401            403          409            403           403           403           403           403
-acceptInvitation+race         -              -            409           -             -             -             -             -
-listMyProperties              401            403          200            403           403           403           403           403
-landlordContact               401            403          201/404/404   403           403           403           403           403
-landlordContact+endedTenancy  401            403          422           403           403           403           403           403
-listLandlordCases             401            403          200           403           403           403           403           403
-getLandlordTakeUp             401            403          403            403           403           200           200           403
+createLandlord                401            403          403            201           201           201           201           403            403
+addLandlordProperty           401            403          403            201/201/404   201/201/404   201/201/404   201/201/404   403            403
+addTenancy                    401            403          403            201/201/422   201/201/422   201/201/422   201/201/422   403            403
+inviteLandlordUser            401            403          403            201/201/404   201/201/404   201/201/404   201/201/404   403            403
+acceptInvitation              401            403          200/403/404    403           403           403           403           403            403
+acceptInvitation+used         401            403          409            403           403           403           403           403            403
+acceptInvitation+race         -              -            409           -             -             -             -             -               -
+listMyProperties              401            403          200            403           403           403           403           403            403
+landlordContact               401            403          201/404/404   403           403           403           403           403             403
+landlordContact+endedTenancy  401            403          422           403           403           403           403           403             403
+listLandlordCases             401            403          200           403           403           403           403           403             403
+getLandlordTakeUp             401            403          403            403           403           200           200           403            403
 
 # Webhooks: admins manage any subscription, an integration its own (own: made with the
 # caller's subject; other: another integration's, which an integration cannot tell from
 # one that does not exist).
-createWebhook                 401            403          403            403           403           403           201           201
-listWebhooks                  401            403          403            403           403           403           200           200
-getWebhook                    401            403          403            403           403           403           200/200/404   200/404/404
-updateWebhook                 401            403          403            403           403           403           200/200/404   200/404/404
-deleteWebhook                 401            403          403            403           403           403           204/204/404   204/404/404
-rotateWebhookSecret           401            403          403            403           403           403           200/200/404   200/404/404
-listWebhookDeliveries         401            403          403            403           403           403           200/200/404   200/404/404
-retryWebhookDelivery          401            403          403            403           403           403           200/200/404   200/404/404
-replayWebhook                 401            403          403            403           403           403           202/202/404   202/404/404
+createWebhook                 401            403          403            403           403           403           201           201            403
+listWebhooks                  401            403          403            403           403           403           200           200            403
+getWebhook                    401            403          403            403           403           403           200/200/404   200/404/404    403
+updateWebhook                 401            403          403            403           403           403           200/200/404   200/404/404    403
+deleteWebhook                 401            403          403            403           403           403           204/204/404   204/404/404    403
+rotateWebhookSecret           401            403          403            403           403           403           200/200/404   200/404/404    403
+listWebhookDeliveries         401            403          403            403           403           403           200/200/404   200/404/404    403
+retryWebhookDelivery          401            403          403            403           403           403           200/200/404   200/404/404    403
+replayWebhook                 401            403          403            403           403           403           202/202/404   202/404/404    403
+
+# Compliance (issue 17): exception reports for supervisors and the compliance team (qa);
+# QA plans, runs and outcomes for the compliance team (admins include it); any officer
+# lists reviews, seeing only those of their own work. +badParameter: a threshold the kind
+# does not read. recordQAOutcome: own is a pending review, other one already reviewed.
+listExceptions                401            403          403            403           403           200           200           403            200
+listExceptions+badParameter   401            403          403            403           403           422           422           403            422
+listQAPlans                   401            403          403            403           403           200           200           403            200
+publishQAPlan                 401            403          403            403           403           403           201           403            201
+startQARun                    401            403          403            403           403           403           201           403            201
+listQAReviews                 401            403          403            200           200           200           200           403            200
+recordQAOutcome               401            403          403            403           403           403           200/409/404   403            200/409/404
+getQAReport                   401            403          403            403           403           200           200           403            200
 `
 
 // authzRow is one line of the table.
@@ -579,6 +593,28 @@ func authzTries() map[string]authzTry {
 		}},
 		"listLandlordCases": {req: fixed(get("/v1/landlord/cases")), check: onlyCasesRaisedByA},
 		"getLandlordTakeUp": {req: fixed(get("/v1/reports/landlord-takeup"))},
+
+		// Compliance (issue 17).
+		"listExceptions":              {req: fixed(get("/v1/exceptions/sla-breaches?days=7"))},
+		"listExceptions+badParameter": {field: "hours", req: fixed(get("/v1/exceptions/idle-cases?hours=3"))},
+		"listQAPlans":                 {req: fixed(get("/v1/qa/plans"))},
+		"publishQAPlan":               {req: fixed(post("/v1/qa/plans", js{"baseRate": 1, "serviceRates": js{"58": 0.5}}))},
+		"startQARun": {req: func(t *testing.T, w *world, _ role, _ resource) cellReq {
+			w.publishQAPlan(t)
+			return post("/v1/qa/runs", js{"from": day.Add(-24 * time.Hour), "to": day.Add(time.Hour), "seed": 7, "dryRun": true})
+		}},
+		"listQAReviews": {req: fixed(get("/v1/qa/reviews?status=pending"))},
+		"recordQAOutcome": {req: func(t *testing.T, w *world, _ role, res resource) cellReq {
+			id := uuid.NewString()
+			switch res {
+			case ownResource:
+				id = w.pendingReview(t)
+			case otherResource:
+				id = w.reviewedReview(t)
+			}
+			return post("/v1/qa/reviews/"+id+"/outcome", js{"outcome": "pass"})
+		}},
+		"getQAReport": {req: fixed(get("/v1/qa/report" + period))},
 	}
 }
 
@@ -866,7 +902,7 @@ func specOperations(t *testing.T) map[string]specOp {
 // roleGrants are the roles each column's token holds.
 var roleGrants = [roleCount][]auth.Role{
 	citizenRole: {auth.Citizen}, landlordRole: {auth.Landlord}, agentTier1: {auth.Agent}, agentTier3: {auth.Agent},
-	supervisorRole: {auth.Supervisor}, adminRole: {auth.Admin}, integrationRole: {auth.Integration},
+	supervisorRole: {auth.Supervisor}, adminRole: {auth.Admin}, integrationRole: {auth.Integration}, qaRole: {auth.QA},
 }
 
 // difference is one cell where the hub's answer is not the table's.

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -66,6 +67,13 @@ func eventTries() map[string]func(t *testing.T, w *world) (role, cellReq) {
 				"customerId": w.newCustomer(t, "Claimable")}, http.StatusCreated)
 			queue, _ := c["case"].(map[string]any)["queue"].(string)
 			return adminRole, post("/v1/queues/"+queue+"/claim", nil)
+		},
+		// Compliance (issue 17): the authorisation try is a dry run; this one samples a
+		// freshly resolved case.
+		"startQARun": func(t *testing.T, w *world) (role, cellReq) {
+			w.resolvedCase(t, ownResource)
+			w.publishQAPlan(t)
+			return qaRole, post("/v1/qa/runs", js{"from": time.Now().Add(-time.Minute).UTC(), "to": time.Now().Add(time.Minute).UTC()})
 		},
 	}
 }

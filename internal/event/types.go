@@ -50,6 +50,11 @@ var (
 	RulesPublished          = register(Type{Name: "routing.rules_published", Version: 1, Schema: "RulesPublishedEvent", About: "a new rule set version was published (activated or not)", OutboxOnly: true})
 	WebhookEndpointDisabled = register(Type{Name: "webhook.endpoint_disabled", Version: 1, Schema: "WebhookEndpointDisabledEvent", About: "the hub disabled a webhook subscription whose endpoint kept failing", OutboxOnly: true})
 	RulesActivated          = register(Type{Name: "routing.rules_activated", Version: 1, Schema: "RulesActivatedEvent", About: "a rule set version became the one routing uses", OutboxOnly: true})
+
+	// Compliance (issue 17).
+	QAPlanPublished  = register(Type{Name: "qa.plan_published", Version: 1, Schema: "QAPlanPublishedEvent", About: "a new version of the QA sampling plan was published", OutboxOnly: true})
+	QASampleDrawn    = register(Type{Name: "qa.sample_drawn", Version: 1, Schema: "QASampleDrawnEvent", About: "a QA sampling run picked resolved cases for review", OutboxOnly: true})
+	QAReviewRecorded = register(Type{Name: "qa.review_recorded", Version: 1, Schema: "QAReviewRecordedEvent", About: "a sampled case was reviewed by the compliance team (staff only)"})
 )
 
 // catalogue is every type, in the order declared above: each is registered once, where
@@ -379,3 +384,34 @@ type WebhookEndpointDisabledData struct {
 }
 
 func (WebhookEndpointDisabledData) EventType() Type { return WebhookEndpointDisabled }
+
+// Compliance (issue 17).
+
+type QAPlanPublishedData struct {
+	Version int `json:"version"`
+}
+
+func (QAPlanPublishedData) EventType() Type { return QAPlanPublished }
+
+type QASampleDrawnData struct {
+	RunID       string    `json:"runId"`
+	PlanVersion int       `json:"planVersion"`
+	Seed        int64     `json:"seed"`
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	Considered  int       `json:"considered"`
+	Sampled     int       `json:"sampled"`
+}
+
+func (QASampleDrawnData) EventType() Type { return QASampleDrawn }
+
+type QAReviewRecordedData struct {
+	ReviewID             string   `json:"reviewId"`
+	Outcome              string   `json:"outcome"`
+	Officer              string   `json:"officer"`
+	ErrorCategories      []string `json:"errorCategories,omitempty"`
+	FinancialImpactPence *int     `json:"financialImpactPence,omitempty"`
+	Reopened             bool     `json:"reopened,omitempty"`
+}
+
+func (QAReviewRecordedData) EventType() Type { return QAReviewRecorded }

@@ -64,6 +64,12 @@ var examples = func() map[string]event.Payload {
 		"routing.rules_published":      event.RulesPublishedData{Version: 3},
 		"routing.rules_activated":      event.RulesActivatedData{Version: 3},
 		"webhook.endpoint_disabled":    event.WebhookEndpointDisabledData{SubscriptionID: id1, Owner: "integration-crm", Reason: "failing", FailingSince: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)},
+		// Compliance (issue 17).
+		"qa.plan_published": event.QAPlanPublishedData{Version: 2},
+		"qa.sample_drawn": event.QASampleDrawnData{RunID: id1, PlanVersion: 2, Seed: 42, From: at.Add(-24 * time.Hour), To: at,
+			Considered: 120, Sampled: 7},
+		"qa.review_recorded": event.QAReviewRecordedData{ReviewID: id1, Outcome: "fail", Officer: "officer-a",
+			ErrorCategories: []string{"wrong_amount"}, FinancialImpactPence: &score, Reopened: true},
 	}
 }()
 

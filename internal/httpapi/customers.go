@@ -47,6 +47,10 @@ type handlers struct {
 	calls               Calls
 	landlords           Landlords
 	webhooks            Webhooks
+
+	// Compliance (issue 17).
+	exceptions Exceptions
+	qa         QA
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)

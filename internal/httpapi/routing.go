@@ -13,12 +13,14 @@ import (
 	"github.com/council/contacthub/internal/intake"
 	"github.com/council/contacthub/internal/report"
 	"github.com/council/contacthub/internal/routing"
+	"github.com/council/contacthub/internal/workcal"
 )
 
 // Router is what the handlers need of the rule sets.
 type Router interface {
 	Active() *routing.Compiled
 	Location() *time.Location
+	Calendar() *workcal.Calendar
 	Versions(ctx context.Context) ([]routing.Version, error)
 	Get(ctx context.Context, version int) (routing.Version, error)
 	Publish(ctx context.Context, by routing.Actor, doc []byte, activate bool) (routing.Version, []routing.Problem, error)
@@ -107,7 +109,7 @@ func (h *handlers) candidate(rs *api.RuleSet) (*routing.Compiled, error) {
 	if err != nil {
 		return nil, prefixFields(err, "rules.")
 	}
-	return routing.Compile(0, set, h.router.Location())
+	return routing.Compile(0, set, h.router.Calendar())
 }
 
 func (h *handlers) DecideRouting(ctx context.Context, req api.DecideRoutingRequestObject) (api.DecideRoutingResponseObject, error) {

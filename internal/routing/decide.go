@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/council/contacthub/internal/workcal"
 )
 
 // Facts are what the router knows about an enquiry.
@@ -41,6 +43,7 @@ type Compiled struct {
 	rules   []compiledRule
 	queues  map[string]Queue
 	loc     *time.Location
+	cal     *workcal.Calendar
 }
 
 type compiledRule struct {
@@ -48,12 +51,13 @@ type compiledRule struct {
 	when *Condition // nil: always
 }
 
-// Compile prepares a valid rule set for deciding.
-func Compile(version int, rs RuleSet, loc *time.Location) (*Compiled, error) {
+// Compile prepares a valid rule set for deciding; its clocks read the calendar's time
+// zone and its service levels count the calendar's working hours.
+func Compile(version int, rs RuleSet, cal *workcal.Calendar) (*Compiled, error) {
 	if ps := Validate(rs); len(ps) > 0 {
 		return nil, fmt.Errorf("rule set is not valid: %s: %s", ps[0].Path, ps[0].Message)
 	}
-	c := &Compiled{Version: version, Set: rs, queues: map[string]Queue{}, loc: loc}
+	c := &Compiled{Version: version, Set: rs, queues: map[string]Queue{}, loc: cal.Location(), cal: cal}
 	for _, q := range rs.Queues {
 		c.queues[q.Name] = q
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/store"
+	"github.com/council/contacthub/internal/workcal"
 )
 
 // TopicActivated is the outbox topic (the event type's name) that tells every replica
@@ -39,18 +40,22 @@ type Version struct {
 // keeps it in step with the database on every replica.
 type Router struct {
 	db     *store.DB
-	loc    *time.Location
+	cal    *workcal.Calendar
 	log    *slog.Logger
 	active atomic.Pointer[Compiled]
 }
 
-// NewRouter returns a router; Load must run before it decides.
-func NewRouter(db *store.DB, loc *time.Location, log *slog.Logger) *Router {
-	return &Router{db: db, loc: loc, log: log}
+// NewRouter returns a router deciding by the council's working calendar; Load must run
+// before it decides.
+func NewRouter(db *store.DB, cal *workcal.Calendar, log *slog.Logger) *Router {
+	return &Router{db: db, cal: cal, log: log}
 }
 
 // Location is the council's time zone, in which rules read clocks.
-func (r *Router) Location() *time.Location { return r.loc }
+func (r *Router) Location() *time.Location { return r.cal.Location() }
+
+// Calendar is the council's working calendar, by which service levels are counted.
+func (r *Router) Calendar() *workcal.Calendar { return r.cal }
 
 // Active is the rule set in force.
 func (r *Router) Active() *Compiled { return r.active.Load() }
@@ -109,7 +114,7 @@ func (r *Router) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c, err := Compile(v.Number, v.Set, r.loc)
+	c, err := Compile(v.Number, v.Set, r.cal)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ func TestWatch_AnActivationOnAnotherReplicaReloadsItsRules(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			db := storetest.Open(t, b)
-			first, second := NewRouter(db, london, quiet), NewRouter(db, london, quiet)
+			first, second := NewRouter(db, plainWeek, quiet), NewRouter(db, plainWeek, quiet)
 			if err := first.Load(ctx); err != nil {
 				t.Fatal(err)
 			}

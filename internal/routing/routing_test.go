@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/council/contacthub/internal/workcal"
 )
 
 var london = func() *time.Location {
@@ -16,13 +18,16 @@ var london = func() *time.Location {
 	return l
 }()
 
+// plainWeek is a calendar without holidays, so the tables below read plainly.
+var plainWeek = workcal.Weekdays(london)
+
 func defaultSet(t testing.TB) *Compiled {
 	t.Helper()
 	rs, err := Parse(DefaultJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Compile(1, rs, london)
+	c, err := Compile(1, rs, plainWeek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +123,7 @@ func TestConditions_TimeDayLanguageAndCombinators(t *testing.T) {
 		},
 		Default: Result{Tier: 1, Queue: "q1", Priority: 3, SLA: SLA{Hours: 1}},
 	}
-	c, err := Compile(1, rs, london)
+	c, err := Compile(1, rs, plainWeek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,9 +158,35 @@ func TestAddBusinessHours_SkipsNightsAndWeekends(t *testing.T) {
 		{time.Date(2026, 11, 23, 7, 0, 0, 0, london), 3, time.Date(2026, 11, 23, 12, 0, 0, 0, london)},
 		{time.Date(2026, 11, 23, 19, 0, 0, 0, london), 16, time.Date(2026, 11, 25, 17, 0, 0, 0, london)},
 	} {
-		if got := addBusinessHours(tc.from, tc.hours); !got.Equal(tc.want) {
+		if got := plainWeek.AddWorkingHours(tc.from, tc.hours); !got.Equal(tc.want) {
 			t.Errorf("%v + %dh = %v, want %v", tc.from, tc.hours, got, tc.want)
 		}
+	}
+}
+
+// The service level of a case opened before Christmas runs past the bank holidays of
+// the council's calendar, not through them.
+func TestDue_BusinessHoursSkipBankHolidays(t *testing.T) {
+	rs, err := Parse(DefaultJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ew, err := workcal.New(london, workcal.EnglandAndWales, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(1, rs, ew)
+	if err != nil {
+		t.Fatal(err)
+	}
+	christmasEve := time.Date(2026, 12, 24, 16, 0, 0, 0, london)
+	r := &Result{SLA: SLA{BusinessHours: 8}}
+	want := time.Date(2026, 12, 29, 16, 0, 0, 0, london)
+	if got := c.Due(r, christmasEve); !got.Equal(want) {
+		t.Errorf("8 business hours from Christmas Eve 16:00 = %v, want %v (Christmas Day and the Boxing Day substitute skipped)", got.In(london), want)
+	}
+	if got := defaultSet(t).Due(r, christmasEve); !got.Equal(time.Date(2026, 12, 25, 16, 0, 0, 0, london)) {
+		t.Errorf("without a calendar the clock runs on Christmas Day: got %v", got.In(london))
 	}
 }
 
@@ -217,7 +248,7 @@ func FuzzParseAndValidate(f *testing.F) {
 		if len(Validate(rs)) > 0 {
 			return
 		}
-		c, err := Compile(1, rs, london)
+		c, err := Compile(1, rs, plainWeek)
 		if err != nil {
 			t.Fatalf("a valid rule set did not compile: %v", err)
 		}
@@ -247,7 +278,7 @@ func fiftyRules(t testing.TB) *Compiled {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Compile(7, rs, london)
+	c, err := Compile(7, rs, plainWeek)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,8 @@ type Result struct {
 	SelfService []Link   `json:"selfService,omitempty"`
 }
 
-// SLA is a service level: calendar hours, or working hours (Monday to Friday, 09:00–17:00).
+// SLA is a service level: calendar hours, or working hours (09:00–17:00 on the working
+// days of the council's calendar: weekdays less bank holidays and closures).
 type SLA struct {
 	Hours         int `json:"hours,omitempty"`
 	BusinessHours int `json:"businessHours,omitempty"`
