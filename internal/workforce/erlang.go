@@ -48,10 +48,10 @@ func (l Load) Traffic() float64 { return l.Volume * l.HandlingSeconds / l.Interv
 
 // Staffing is the answer for one interval.
 type Staffing struct {
-	Model       Model
-	Traffic     float64
-	Agents      int // on the phones (or at the desk) in the interval
-	Positions   int // rostered, after shrinkage
+	Model        Model
+	Traffic      float64
+	Agents       int // on the phones (or at the desk) in the interval
+	Positions    int // rostered, after shrinkage
 	ServiceLevel float64
 	// ASASeconds is the average speed of answer over all contacts (those not waiting count 0).
 	ASASeconds         float64
