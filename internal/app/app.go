@@ -38,6 +38,7 @@ import (
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/stream"
 	"github.com/council/contacthub/internal/webhook"
+	"github.com/council/contacthub/internal/workforce"
 )
 
 // App is a wired hub.
@@ -226,6 +227,8 @@ func (a *App) buildHandler(ctx context.Context) error {
 		MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,
 		Idempotency: a.keys, Webhooks: a.Webhooks,
 		Streams: httpapi.Streams{Live: a.Streams, Replay: stream.NewOutbox(a.DB), Heartbeat: a.cfg.StreamHeartbeat},
+		// Workforce (issue 16): no bank-holiday calendar wired yet (the seam is workforce.Holidays).
+		Workforce: workforce.New(a.DB, a.cfg.TimeZone, nil),
 	}
 	if a.Sender.Metrics, err = webhook.NewMetrics(reg); err != nil {
 		return fmt.Errorf("metrics: %w", err)

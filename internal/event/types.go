@@ -50,6 +50,10 @@ var (
 	RulesPublished          = register(Type{Name: "routing.rules_published", Version: 1, Schema: "RulesPublishedEvent", About: "a new rule set version was published (activated or not)", OutboxOnly: true})
 	WebhookEndpointDisabled = register(Type{Name: "webhook.endpoint_disabled", Version: 1, Schema: "WebhookEndpointDisabledEvent", About: "the hub disabled a webhook subscription whose endpoint kept failing", OutboxOnly: true})
 	RulesActivated          = register(Type{Name: "routing.rules_activated", Version: 1, Schema: "RulesActivatedEvent", About: "a rule set version became the one routing uses", OutboxOnly: true})
+
+	// Workforce (issue 16).
+	CalendarEntryAdded   = register(Type{Name: "workforce.calendar_entry_added", Version: 1, Schema: "CalendarEntryEvent", About: "a supervisor marked days that change demand for the forecast", OutboxOnly: true})
+	CalendarEntryRemoved = register(Type{Name: "workforce.calendar_entry_removed", Version: 1, Schema: "CalendarEntryEvent", About: "a forecast calendar entry was removed", OutboxOnly: true})
 )
 
 // catalogue is every type, in the order declared above: each is registered once, where
@@ -379,3 +383,22 @@ type WebhookEndpointDisabledData struct {
 }
 
 func (WebhookEndpointDisabledData) EventType() Type { return WebhookEndpointDisabled }
+
+// Workforce (issue 16).
+
+// CalendarEntryData: days a supervisor expects to change demand, with the uplift.
+type CalendarEntryData struct {
+	EntryID string  `json:"entryId"`
+	Name    string  `json:"name"`
+	Channel string  `json:"channel,omitempty"`
+	From    string  `json:"from"`
+	To      string  `json:"to"`
+	Uplift  float64 `json:"uplift"`
+}
+
+func (CalendarEntryData) EventType() Type { return CalendarEntryAdded }
+
+// CalendarEntryRemovedData is the entry as it was when removed.
+type CalendarEntryRemovedData CalendarEntryData
+
+func (CalendarEntryRemovedData) EventType() Type { return CalendarEntryRemoved }

@@ -64,6 +64,9 @@ var examples = func() map[string]event.Payload {
 		"routing.rules_published":      event.RulesPublishedData{Version: 3},
 		"routing.rules_activated":      event.RulesActivatedData{Version: 3},
 		"webhook.endpoint_disabled":    event.WebhookEndpointDisabledData{SubscriptionID: id1, Owner: "integration-crm", Reason: "failing", FailingSince: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)},
+		// Workforce (issue 16).
+		"workforce.calendar_entry_added":   event.CalendarEntryData{EntryID: id1, Name: "Annual billing", Channel: "phone", From: "2027-03-01", To: "2027-03-19", Uplift: 0.6},
+		"workforce.calendar_entry_removed": event.CalendarEntryRemovedData{EntryID: id1, Name: "Letter run", Channel: "phone", From: "2027-01-11", To: "2027-01-12", Uplift: 0.3},
 	}
 }()
 

@@ -47,6 +47,8 @@ type handlers struct {
 	calls               Calls
 	landlords           Landlords
 	webhooks            Webhooks
+	// Workforce (issue 16).
+	workforce Workforce
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)

@@ -54,6 +54,8 @@ type Deps struct {
 	Idempotency    IdempotencyStore
 	// Streams serves the live event streams.
 	Streams Streams
+	// Workforce forecasts demand and staffs it (issue 16).
+	Workforce Workforce
 	// Ready reports each dependency's health ("ok" or a short reason) for /readyz.
 	Ready    func(ctx context.Context) []Dependency
 	Registry *prometheus.Registry
@@ -105,7 +107,8 @@ func New(d Deps) (http.Handler, error) {
 		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue,
 		router: d.Router, work: d.Work, reports: d.Reports, ratings: d.Ratings, satisfactionReports: d.Reports,
 		limiter: d.Limiter, ratingLimits: d.RatingLimits, calls: d.Calls,
-		landlords: d.Landlords, streams: d.Streams, webhooks: d.Webhooks}, nil))
+		landlords: d.Landlords, streams: d.Streams, webhooks: d.Webhooks,
+		workforce: d.Workforce}, nil))
 	(&callbacks{replies: d.Replies, secrets: d.Callbacks, normalise: d.NormalisePhone}).register(e)
 	return e, nil
 }
