@@ -36,13 +36,13 @@ type Row struct {
 // Total sums a day or a week: staff hours needed and rostered, and the intervals under
 // and over.
 type Total struct {
-	Start           time.Time // local midnight (a week starts on Monday)
-	Volume          float64
-	AgentHours      float64 // on contacts
-	PositionHours   float64 // rostered hours needed after shrinkage (FTE hours)
-	RosteredHours   float64
-	IntervalsUnder  int
-	IntervalsOver   int
+	Start            time.Time // local midnight (a week starts on Monday)
+	Volume           float64
+	AgentHours       float64 // on contacts
+	PositionHours    float64 // rostered hours needed after shrinkage (FTE hours)
+	RosteredHours    float64
+	IntervalsUnder   int
+	IntervalsOver    int
 	IntervalsStaffed int
 }
 
@@ -148,7 +148,9 @@ func StaffPlan(in PlanInput, loc *time.Location) (Plan, error) {
 	return p, nil
 }
 
-func dayOf(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location()) }
+func dayOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+}
 
 func weekOf(t time.Time) time.Time {
 	d := dayOf(t)

@@ -118,7 +118,7 @@ func (s *Service) Forecast(ctx context.Context, q ForecastQuery) (Forecast, erro
 	if err != nil {
 		return Forecast{}, err
 	}
-	history := forecast.Series{Start: histStart, Step: q.Interval, Counts: series.Counts[:steps]}
+	history := s.trimmed(forecast.Series{Start: histStart, Step: q.Interval, Counts: series.Counts[:steps]})
 	entries, events, err := s.events(ctx, q.Channel, histStart, q.To)
 	if err != nil {
 		return Forecast{}, err
@@ -139,6 +139,20 @@ func (s *Service) Forecast(ctx context.Context, q ForecastQuery) (Forecast, erro
 		out.Points = append(out.Points, fp)
 	}
 	return out, nil
+}
+
+// trimmed drops the history before the local day of its first contact: the weeks before
+// the hub held any are not weeks without demand, and must not be averaged in as zeros.
+func (s *Service) trimmed(h forecast.Series) forecast.Series {
+	first := slices.IndexFunc(h.Counts, func(n float64) bool { return n > 0 })
+	if first < 0 {
+		return forecast.Series{Start: h.End(), Step: h.Step}
+	}
+	at := h.At(first).In(s.loc)
+	midnight := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, s.loc)
+	back := int(math.Ceil(float64(at.Sub(midnight)) / float64(h.Step)))
+	first = max(0, first-back)
+	return forecast.Series{Start: h.At(first), Step: h.Step, Counts: h.Counts[first:]}
 }
 
 // series counts the contacts matching q in [from, to) per q.Interval from `from`. The
@@ -312,6 +326,7 @@ func (s *Service) Accuracy(ctx context.Context, weeks int, interval time.Duratio
 		if total(series.Counts) == 0 {
 			continue
 		}
+		series = s.trimmed(series)
 		_, events, err := s.events(ctx, ch, from, end)
 		if err != nil {
 			return nil, err
