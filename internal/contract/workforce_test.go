@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -181,8 +180,8 @@ func TestWorkforceStaffing_StaffsAForecastWithTheMeasuredHandlingTimeAndTheRoste
 
 func TestWorkforceStaffing_CallCentreHelpersWorkedExampleAsCSV(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *hub) {
-		body := fmt.Sprintf(`{"intervals":[{"start":"2026-12-07T09:00:00Z","volume":100,"handlingTimeSeconds":180,"rostered":18}],
- "intervalMinutes":30,"serviceLevel":{"target":0.8,"answerWithinSeconds":20},"shrinkage":0.3,"maxOccupancy":0.85}`)
+		body := `{"intervals":[{"start":"2026-12-07T09:00:00Z","volume":100,"handlingTimeSeconds":180,"rostered":18}],
+ "intervalMinutes":30,"serviceLevel":{"target":0.8,"answerWithinSeconds":20},"shrinkage":0.3,"maxOccupancy":0.85}`
 		resp, out := h.raw("POST", "/v1/workforce/staffing", supervisorToken(h), "application/json", []byte(body), "Accept", "text/csv")
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 		if resp.StatusCode != http.StatusOK || len(lines) != 2 {
