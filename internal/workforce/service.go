@@ -114,7 +114,7 @@ func (s *Service) Forecast(ctx context.Context, q ForecastQuery) (Forecast, erro
 	if actualTo.After(countsTo) {
 		countsTo = actualTo
 	}
-	series, err := s.series(ctx, q, histStart, countsTo)
+	series, err := s.windows(ctx, q, histStart, origin, countsTo)
 	if err != nil {
 		return Forecast{}, err
 	}
@@ -137,6 +137,48 @@ func (s *Service) Forecast(ctx context.Context, q ForecastQuery) (Forecast, erro
 			fp.Actual = &v
 		}
 		out.Points = append(out.Points, fp)
+	}
+	return out, nil
+}
+
+// recentSpan is the history the forecast reads in full before its origin: the 12 weeks its
+// trend is fitted to (and the 6 of its profile), and a margin.
+const recentSpan = 13 * 7 * 24 * time.Hour
+
+// windows counts [histStart, countsTo) where the model looks and leaves the rest unknown
+// (NaN, which every average skips): the recent weeks in full, and the same stretch a year
+// before — the weeks the profile was drawn from and the weeks forecast, less 364 days, for
+// the time-of-year factor. Reading only those (about 165 days for a 4-week forecast rather
+// than 400) is what keeps a forecast from two years of a busy line quick.
+func (s *Service) windows(ctx context.Context, q ForecastQuery, histStart, origin, countsTo time.Time) (forecast.Series, error) {
+	n := int(countsTo.Sub(histStart)/q.Interval) + 1
+	out := forecast.Series{Start: histStart, Step: q.Interval, Counts: make([]float64, n)}
+	for i := range out.Counts {
+		out.Counts[i] = math.NaN()
+	}
+	recent := origin.Add(-recentSpan)
+	const day = 24 * time.Hour
+	profile := time.Duration(forecast.Default(s.loc).ProfileWeeks) * 7 * day
+	yearAgo, yearAgoEnd := origin.Add(-364*day-profile-day), q.To.Add(-360*day+day)
+	if yearAgoEnd.After(recent) {
+		yearAgoEnd = recent
+	}
+	for _, w := range [][2]time.Time{{yearAgo, yearAgoEnd}, {recent, countsTo}} {
+		from, to := w[0], w[1]
+		if from.Before(histStart) {
+			from = histStart
+		}
+		// Start on the interval grid, so the counts land in whole intervals.
+		from = histStart.Add(from.Sub(histStart).Truncate(q.Interval))
+		if !to.After(from) {
+			continue
+		}
+		part, err := s.series(ctx, q, from, to)
+		if err != nil {
+			return forecast.Series{}, err
+		}
+		at := int(from.Sub(histStart) / q.Interval)
+		copy(out.Counts[at:min(n, at+len(part.Counts)-1)], part.Counts)
 	}
 	return out, nil
 }
