@@ -14513,6 +14513,26 @@ func (response GetWorkforceForecast200JSONResponse) VisitGetWorkforceForecastRes
 	return err
 }
 
+type GetWorkforceForecast200ImagesvgXmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetWorkforceForecast200ImagesvgXmlResponse) VisitGetWorkforceForecastResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/svg+xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type GetWorkforceForecast200TextcsvResponse struct {
 	Body          io.Reader
 	ContentLength int64
@@ -14794,6 +14814,26 @@ func (response PlanStaffing200JSONResponse) VisitPlanStaffingResponse(w http.Res
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanStaffing200ImagesvgXmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response PlanStaffing200ImagesvgXmlResponse) VisitPlanStaffingResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/svg+xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 

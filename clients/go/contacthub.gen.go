@@ -5370,7 +5370,8 @@ type ClientInterface interface {
 	// `seasonal_profile_trend_yearly`). Under two weeks of history it answers the seasonal
 	// averages it has (`method` `seasonal_average`), never an error; `historyDays` says how
 	// much it had. Intervals already past carry `actual`. Days and weeks turn at midnight
-	// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, or CSV with `Accept: text/csv`.
+	// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, CSV with `Accept: text/csv`, or
+	// a chart of the forecast and its bands against the actuals with `Accept: image/svg+xml`.
 	// A range over a year, or `to` not after `from`, is `422` naming the field.
 	//
 	// Corresponds with GET /v1/workforce/forecast (the `GetWorkforceForecast` operationId).
@@ -5402,7 +5403,8 @@ type ClientInterface interface {
 	// the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
 	// a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
 	// a range over a year) are `422` naming the field. Computes only; writes nothing.
-	// JSON, or CSV of the rows with `Accept: text/csv`.
+	// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+	// those rostered with `Accept: image/svg+xml`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5424,7 +5426,8 @@ type ClientInterface interface {
 	// the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
 	// a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
 	// a range over a year) are `422` naming the field. Computes only; writes nothing.
-	// JSON, or CSV of the rows with `Accept: text/csv`.
+	// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+	// those rostered with `Accept: image/svg+xml`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -7624,7 +7627,8 @@ func (c *Client) DeleteCalendarEntry(ctx context.Context, entryId openapi_types.
 // `seasonal_profile_trend_yearly`). Under two weeks of history it answers the seasonal
 // averages it has (`method` `seasonal_average`), never an error; `historyDays` says how
 // much it had. Intervals already past carry `actual`. Days and weeks turn at midnight
-// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, or CSV with `Accept: text/csv`.
+// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, CSV with `Accept: text/csv`, or
+// a chart of the forecast and its bands against the actuals with `Accept: image/svg+xml`.
 // A range over a year, or `to` not after `from`, is `422` naming the field.
 //
 // Corresponds with GET /v1/workforce/forecast (the `GetWorkforceForecast` operationId).
@@ -7676,7 +7680,8 @@ func (c *Client) GetForecastAccuracy(ctx context.Context, params *GetForecastAcc
 // the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
 // a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
 // a range over a year) are `422` naming the field. Computes only; writes nothing.
-// JSON, or CSV of the rows with `Accept: text/csv`.
+// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+// those rostered with `Accept: image/svg+xml`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7708,7 +7713,8 @@ func (c *Client) PlanStaffingWithBody(ctx context.Context, contentType string, b
 // the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
 // a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
 // a range over a year) are `422` naming the field. Computes only; writes nothing.
-// JSON, or CSV of the rows with `Accept: text/csv`.
+// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+// those rostered with `Accept: image/svg+xml`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -13124,7 +13130,8 @@ type ClientWithResponsesInterface interface {
 	// `seasonal_profile_trend_yearly`). Under two weeks of history it answers the seasonal
 	// averages it has (`method` `seasonal_average`), never an error; `historyDays` says how
 	// much it had. Intervals already past carry `actual`. Days and weeks turn at midnight
-	// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, or CSV with `Accept: text/csv`.
+	// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, CSV with `Accept: text/csv`, or
+	// a chart of the forecast and its bands against the actuals with `Accept: image/svg+xml`.
 	// A range over a year, or `to` not after `from`, is `422` naming the field.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -13160,7 +13167,8 @@ type ClientWithResponsesInterface interface {
 	// the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
 	// a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
 	// a range over a year) are `422` naming the field. Computes only; writes nothing.
-	// JSON, or CSV of the rows with `Accept: text/csv`.
+	// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+	// those rostered with `Accept: image/svg+xml`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13182,7 +13190,8 @@ type ClientWithResponsesInterface interface {
 	// the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
 	// a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
 	// a range over a year) are `422` naming the field. Computes only; writes nothing.
-	// JSON, or CSV of the rows with `Accept: text/csv`.
+	// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+	// those rostered with `Accept: image/svg+xml`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22165,7 +22174,8 @@ func (c *ClientWithResponses) DeleteCalendarEntryWithResponse(ctx context.Contex
 // `seasonal_profile_trend_yearly`). Under two weeks of history it answers the seasonal
 // averages it has (`method` `seasonal_average`), never an error; `historyDays` says how
 // much it had. Intervals already past carry `actual`. Days and weeks turn at midnight
-// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, or CSV with `Accept: text/csv`.
+// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, CSV with `Accept: text/csv`, or
+// a chart of the forecast and its bands against the actuals with `Accept: image/svg+xml`.
 // A range over a year, or `to` not after `from`, is `422` naming the field.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -22213,7 +22223,8 @@ func (c *ClientWithResponses) GetForecastAccuracyWithResponse(ctx context.Contex
 // the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
 // a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
 // a range over a year) are `422` naming the field. Computes only; writes nothing.
-// JSON, or CSV of the rows with `Accept: text/csv`.
+// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+// those rostered with `Accept: image/svg+xml`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -22241,7 +22252,8 @@ func (c *ClientWithResponses) PlanStaffingWithBodyWithResponse(ctx context.Conte
 // the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
 // a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
 // a range over a year) are `422` naming the field. Computes only; writes nothing.
-// JSON, or CSV of the rows with `Accept: text/csv`.
+// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+// those rostered with `Accept: image/svg+xml`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -8,10 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+
 	"github.com/council/contacthub/internal/auth"
 )
 
 // Workforce (issue 16): forecasts and staffing from contacts the test records.
+
+// The harness validates responses against the spec; SVG charts are text to it.
+func init() { openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter.FileBodyDecoder) }
 
 func supervisorToken(h *hub) string {
 	return h.token(auth.Claims{Subject: "sup-wfm", Roles: []auth.Role{auth.Supervisor}})
@@ -123,6 +128,13 @@ func TestWorkforceForecast_ForecastsTheWeekFromTheContactsRecordedAndReportsItsA
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || len(lines) != 8 ||
 			lines[0] != "start,expected,lower80,upper80,lower95,upper95,actual" || !strings.HasSuffix(lines[1], ",2") {
 			t.Errorf("CSV %d %s:\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+
+		// And as a chart: the bands, the expected line and the actuals.
+		resp, body = h.raw("GET", "/v1/workforce/forecast?"+q.Encode(), sup, "", nil, "Accept", "image/svg+xml")
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/svg+xml") ||
+			!strings.HasPrefix(string(body), "<svg") || strings.Count(string(body), "<polygon") != 2 {
+			t.Errorf("SVG %d %s: %.200s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
 
 		// A week after the first contact there is too little history: seasonal averages, said so.

@@ -48,6 +48,10 @@ func (h *handlers) GetWorkforceForecast(ctx context.Context, req api.GetWorkforc
 	if err != nil {
 		return nil, err
 	}
+	if wantsSVG(ctx) {
+		body := workforce.ForecastChart(f, forecastTitle(f), h.workforce.Location())
+		return api.GetWorkforceForecast200ImagesvgXmlResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}, nil
+	}
 	if wantsCSV(ctx) {
 		body := forecastCSV(f)
 		return api.GetWorkforceForecast200TextcsvResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}, nil
@@ -56,6 +60,23 @@ func (h *handlers) GetWorkforceForecast(ctx context.Context, req api.GetWorkforc
 }
 
 func wantsCSV(ctx context.Context) bool { return strings.Contains(accepts(ctx), "text/csv") }
+
+func wantsSVG(ctx context.Context) bool { return strings.Contains(accepts(ctx), "image/svg+xml") }
+
+// forecastTitle names what was forecast, in staff's words.
+func forecastTitle(f workforce.Forecast) string {
+	what := "All contacts"
+	if f.Channel != "" {
+		what = f.Channel.Props().Label
+	}
+	if f.Service != 0 {
+		what += ", service " + strconv.Itoa(f.Service)
+	}
+	if f.Centre != "" {
+		what += ", " + f.Centre
+	}
+	return what + ": forecast contacts per interval"
+}
 
 func toForecast(f workforce.Forecast, interval string, loc *time.Location) api.WorkforceForecast {
 	out := api.WorkforceForecast{From: f.From, To: f.To, Interval: api.WorkforceForecastInterval(interval),
@@ -149,6 +170,10 @@ func (h *handlers) PlanStaffing(ctx context.Context, req api.PlanStaffingRequest
 	}
 	if err != nil {
 		return nil, err
+	}
+	if wantsSVG(ctx) {
+		body := workforce.StaffingChart(plan, plan.Channel.Props().Label+": positions needed and rostered", h.workforce.Location())
+		return api.PlanStaffing200ImagesvgXmlResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}, nil
 	}
 	if wantsCSV(ctx) {
 		body := staffingCSV(plan)

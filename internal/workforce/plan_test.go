@@ -1,7 +1,10 @@
 package workforce
 
 import (
+	"bytes"
+	"encoding/xml"
 	"errors"
+	"io"
 	"math"
 	"slices"
 	"testing"
@@ -9,6 +12,7 @@ import (
 
 	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/workforce/forecast"
 )
 
 var london = func() *time.Location {
@@ -130,4 +134,44 @@ func TestTrimmedMean_LeavesOutOutliers(t *testing.T) {
 	if _, ok := TrimmedMean([]float64{0, -1}, 0.05); ok {
 		t.Fatal("no usable durations must say so")
 	}
+}
+
+// The charts are well-formed SVG with the bands, the lines and their legend, and escape
+// what they print.
+func TestCharts_AreWellFormedSVG(t *testing.T) {
+	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	two := 2.0
+	f := Forecast{Points: []ForecastPoint{
+		{Point: forecastPoint(start, 3), Actual: &two},
+		{Point: forecastPoint(start.Add(30*time.Minute), 5)},
+	}}
+	for name, svg := range map[string][]byte{
+		"forecast": ForecastChart(f, "Phone <& letters>", london),
+		"staffing": StaffingChart(Plan{Rows: []Row{{Demand: Demand{Start: start, Rostered: intp(3)}, Staffing: Staffing{Positions: 4}}}}, "Phone", london),
+	} {
+		d := xml.NewDecoder(bytes.NewReader(svg))
+		elements := map[string]int{}
+		for {
+			tok, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: not well-formed: %v\n%s", name, err, svg)
+			}
+			if se, ok := tok.(xml.StartElement); ok {
+				elements[se.Name.Local]++
+			}
+		}
+		if elements["svg"] != 1 || elements["path"] < 2 || elements["title"] != 1 {
+			t.Errorf("%s: elements %v", name, elements)
+		}
+		if name == "forecast" && (elements["polygon"] != 2 || !bytes.Contains(svg, []byte("Phone &lt;&amp; letters&gt;"))) {
+			t.Errorf("forecast: %d bands, title escaped: %v", elements["polygon"], bytes.Contains(svg, []byte("&lt;&amp;")))
+		}
+	}
+}
+
+func forecastPoint(at time.Time, mu float64) forecast.Point {
+	return forecast.Point{Start: at, Expected: mu, Lower80: mu - 1, Upper80: mu + 1, Lower95: math.Max(0, mu-2), Upper95: mu + 2}
 }
