@@ -61,7 +61,8 @@ func loadContacts(db *store.DB, n int, start, end time.Time) error {
  $1::timestamptz + (i * $2) * interval '1 second', 58, 'resolved', 1, $3, $3 FROM generate_series(0, $4 - 1) AS i`,
 			start, step, now, n)
 		if err == nil {
-			_, err = db.Exec(`ANALYZE contacts`)
+			// As autovacuum would: the visibility map lets the count read the index alone.
+			_, err = db.Exec(`VACUUM ANALYZE contacts`)
 		}
 		return err
 	}
