@@ -128,6 +128,17 @@ func (s *Service) Forecast(ctx context.Context, q ForecastQuery) (Forecast, erro
 	n := int(q.To.Sub(origin) / q.Interval)
 	res := forecast.Forecast(history, n, events, forecast.Default(s.loc))
 	out := Forecast{ForecastQuery: q, Method: res.Method, HistoryDays: res.HistoryDays, Events: inRange(entries, q.From, q.To, s.loc)}
+	// The model reads only some windows of the history; the days the hub has held are
+	// counted from the first contact it can see, up to what a forecast reads.
+	if res.Method == forecast.ProfileTrendYearly {
+		first, err := s.firstContact(ctx, q, histStart, origin)
+		if err != nil {
+			return Forecast{}, err
+		}
+		if first.Valid {
+			out.HistoryDays = max(out.HistoryDays, int(origin.Sub(first.Time)/(24*time.Hour)))
+		}
+	}
 	for _, p := range res.Points {
 		if p.Start.Before(q.From) {
 			continue
@@ -214,6 +225,35 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
+// firstContact is the earliest contact matching q in [from, to).
+func (s *Service) firstContact(ctx context.Context, q ForecastQuery, from, to time.Time) (store.NullTime, error) {
+	sql := `SELECT MIN(started_at) FROM contacts WHERE started_at >= ? AND started_at < ?`
+	args := []any{from, to}
+	sql, args = filtered(sql, args, q)
+	var first store.NullTime
+	if err := s.db.GetContext(ctx, &first, s.db.Rebind(sql), args...); err != nil {
+		return store.NullTime{}, fmt.Errorf("first contact: %w", store.MapError(err))
+	}
+	return first, nil
+}
+
+// filtered adds q's channel, service and centre to a query of contacts.
+func filtered(sql string, args []any, q ForecastQuery) (string, []any) {
+	if q.Channel != "" {
+		sql += ` AND channel = ?`
+		args = append(args, string(q.Channel))
+	}
+	if q.Service != 0 {
+		sql += ` AND service_lgsl = ?`
+		args = append(args, q.Service)
+	}
+	if q.Centre != "" {
+		sql += ` AND centre = ?`
+		args = append(args, q.Centre)
+	}
+	return sql, args
+}
+
 // trimmed drops the history before the local day of its first contact: the weeks before
 // the hub held any are not weeks without demand, and must not be averaged in as zeros.
 func (s *Service) trimmed(h forecast.Series) forecast.Series {
@@ -239,19 +279,7 @@ func (s *Service) series(ctx context.Context, q ForecastQuery, from, to time.Tim
 	} else {
 		sql = `SELECT CAST(strftime('%s', started_at) AS INTEGER) / 900 AS b, COUNT(*) AS n FROM contacts WHERE started_at >= ? AND started_at < ?`
 	}
-	args := []any{from, to}
-	if q.Channel != "" {
-		sql += ` AND channel = ?`
-		args = append(args, string(q.Channel))
-	}
-	if q.Service != 0 {
-		sql += ` AND service_lgsl = ?`
-		args = append(args, q.Service)
-	}
-	if q.Centre != "" {
-		sql += ` AND centre = ?`
-		args = append(args, q.Centre)
-	}
+	sql, args := filtered(sql, []any{from, to}, q)
 	sql += ` GROUP BY b`
 	var rows []struct {
 		B int64 `db:"b"`
