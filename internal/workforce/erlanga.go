@@ -109,7 +109,15 @@ func staffErlangA(l Load, a float64, tg Target) (Staffing, error) {
 	}
 	lambda := l.Volume / l.IntervalSeconds
 	mu, theta := 1/l.HandlingSeconds, 1/tg.PatienceSeconds
-	at := func(n int) aMeasures { return erlangAMeasures(n, lambda, mu, theta, tg.AnswerWithinSeconds) }
+	seen := map[int]aMeasures{} // the search asks some levels twice
+	at := func(n int) aMeasures {
+		m, ok := seen[n]
+		if !ok {
+			m = erlangAMeasures(n, lambda, mu, theta, tg.AnswerWithinSeconds)
+			seen[n] = m
+		}
+		return m
+	}
 	hi := upper.Agents
 	for at(hi).sl < tg.ServiceLevel {
 		if hi >= maxAgents {
