@@ -164,11 +164,6 @@ const recentSpan = 13 * 7 * 24 * time.Hour
 // the time-of-year factor. Reading only those (about 165 days for a 4-week forecast rather
 // than 400) is what keeps a forecast from two years of a busy line quick.
 func (s *Service) windows(ctx context.Context, q ForecastQuery, histStart, origin, countsTo time.Time) (forecast.Series, error) {
-	n := int(countsTo.Sub(histStart)/q.Interval) + 1
-	out := forecast.Series{Start: histStart, Step: q.Interval, Counts: make([]float64, n)}
-	for i := range out.Counts {
-		out.Counts[i] = math.NaN()
-	}
 	recent := origin.Add(-recentSpan)
 	const day = 24 * time.Hour
 	profile := time.Duration(forecast.Default(s.loc).ProfileWeeks) * 7 * day
@@ -176,8 +171,19 @@ func (s *Service) windows(ctx context.Context, q ForecastQuery, histStart, origi
 	if yearAgoEnd.After(recent) {
 		yearAgoEnd = recent
 	}
+	return s.counted(ctx, q, histStart, countsTo, [][2]time.Time{{yearAgo, yearAgoEnd}, {recent, countsTo}})
+}
+
+// counted counts the contacts matching q per interval over [histStart, countsTo), in the
+// given windows only; the intervals outside them are unknown (NaN).
+func (s *Service) counted(ctx context.Context, q ForecastQuery, histStart, countsTo time.Time, windows [][2]time.Time) (forecast.Series, error) {
+	n := int(countsTo.Sub(histStart)/q.Interval) + 1
+	out := forecast.Series{Start: histStart, Step: q.Interval, Counts: make([]float64, n)}
+	for i := range out.Counts {
+		out.Counts[i] = math.NaN()
+	}
 	var chunks [][2]time.Time
-	for _, w := range [][2]time.Time{{yearAgo, yearAgoEnd}, {recent, countsTo}} {
+	for _, w := range windows {
 		from, to := w[0], w[1]
 		if from.Before(histStart) {
 			from = histStart
@@ -419,7 +425,7 @@ func (s *Service) Accuracy(ctx context.Context, weeks int, interval time.Duratio
 	out := []ChannelAccuracy{}
 	for _, ch := range channel.Names() {
 		q := ForecastQuery{Channel: ch, Interval: interval}
-		series, err := s.series(ctx, q, from, end)
+		series, err := s.counted(ctx, q, from, end, [][2]time.Time{{from, end}})
 		if err != nil {
 			return nil, err
 		}
