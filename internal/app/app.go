@@ -228,7 +228,8 @@ func (a *App) buildHandler(ctx context.Context) error {
 		Idempotency: a.keys, Webhooks: a.Webhooks,
 		Streams: httpapi.Streams{Live: a.Streams, Replay: stream.NewOutbox(a.DB), Heartbeat: a.cfg.StreamHeartbeat},
 		// Workforce (issue 16): no bank-holiday calendar wired yet (the seam is workforce.Holidays).
-		Workforce: workforce.New(a.DB, a.cfg.TimeZone, nil),
+		Workforce: workforce.New(a.DB, a.cfg.TimeZone, nil,
+			workforce.Fallbacks{Live: a.cfg.WorkforceLiveAHT, Written: a.cfg.WorkforceWrittenAHT}),
 	}
 	if a.Sender.Metrics, err = webhook.NewMetrics(reg); err != nil {
 		return fmt.Errorf("metrics: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -29,13 +30,25 @@ type Service struct {
 	db       *store.DB
 	loc      *time.Location
 	holidays Holidays
+	fallback map[channel.Handling]float64 // handling seconds assumed until measured
 	now      func() time.Time
 }
 
+// Fallbacks are the handling times assumed for a channel until enough of its contacts
+// have ended to measure one; zero keeps DefaultHandlingSeconds.
+type Fallbacks struct{ Live, Written time.Duration }
+
 // New returns the service; loc is the council's clock (days and weeks turn at its
 // midnight); holidays may be nil.
-func New(db *store.DB, loc *time.Location, holidays Holidays) *Service {
-	return &Service{db: db, loc: loc, holidays: holidays, now: func() time.Time { return time.Now().UTC() }}
+func New(db *store.DB, loc *time.Location, holidays Holidays, fb Fallbacks) *Service {
+	fallback := maps.Clone(DefaultHandlingSeconds)
+	if fb.Live > 0 {
+		fallback[channel.Live] = fb.Live.Seconds()
+	}
+	if fb.Written > 0 {
+		fallback[channel.Written] = fb.Written.Seconds()
+	}
+	return &Service{db: db, loc: loc, holidays: holidays, fallback: fallback, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // Location is the council's clock.
@@ -347,9 +360,9 @@ const (
 	ahtMinSample = 20
 )
 
-// DefaultHandlingSeconds is the handling time assumed when too few contacts have an end:
-// six minutes for a conversation, eight for a piece of written work (the council papers'
-// figures are per contact type; these are the hub's stand-ins until the data is there).
+// DefaultHandlingSeconds is the handling time assumed when too few contacts have an end
+// and none is configured (CONTACTHUB_WORKFORCE_LIVE_AHT, _WRITTEN_AHT): six minutes for a
+// conversation, eight for a piece of written work — stand-ins until the data is there.
 var DefaultHandlingSeconds = map[channel.Handling]float64{channel.Live: 360, channel.Written: 480}
 
 // HandlingTime answers the average handling time of a channel (and service, when not 0):
@@ -375,7 +388,7 @@ func (s *Service) HandlingTime(ctx context.Context, ch channel.Channel, service 
 	if m, ok := TrimmedMean(secs, 0.05); ok && len(secs) >= ahtMinSample {
 		return m, "measured", nil
 	}
-	return DefaultHandlingSeconds[ch.Props().Handling], "default", nil
+	return s.fallback[ch.Props().Handling], "default", nil
 }
 
 // TrimmedMean is the mean of the positive durations under four hours, less the share

@@ -36,7 +36,7 @@ func BenchmarkForecast_FourWeeksFromTwoYearsOfContacts(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Logf("%s: %d contacts loaded in %s", be.Name, n, time.Since(loaded).Round(time.Second))
-			s := New(db, london, nil)
+			s := New(db, london, nil, Fallbacks{})
 			s.now = func() time.Time { return end }
 			q := ForecastQuery{Channel: channel.Phone, From: end, To: end.AddDate(0, 0, 28), Interval: 30 * time.Minute}
 			for b.Loop() {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/council/contacthub/internal/channel"
+	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/store/storetest"
 )
 
@@ -21,7 +22,7 @@ func TestForecast_FromTwoYearsOfContactsKeepsTheLevelAndCountsItsDays(t *testing
 			if err := loadContacts(db, 20_000, end.AddDate(-2, 0, 0), end); err != nil {
 				t.Fatal(err)
 			}
-			s := New(db, london, nil)
+			s := New(db, london, nil, Fallbacks{})
 			s.now = func() time.Time { return end.Add(time.Hour) }
 			f, err := s.Forecast(context.Background(), ForecastQuery{Channel: channel.Phone, From: end, To: end.AddDate(0, 0, 28), Interval: 24 * time.Hour})
 			if err != nil {
@@ -39,5 +40,29 @@ func TestForecast_FromTwoYearsOfContactsKeepsTheLevelAndCountsItsDays(t *testing
 				t.Fatalf("%.2f a day forecast, %.2f a day recorded", got, perDay)
 			}
 		})
+	}
+}
+
+// With too few ended contacts the handling time is the configured one for how the channel
+// is handled; with enough, the measured one.
+func TestHandlingTime_ConfiguredUntilMeasured(t *testing.T) {
+	db := storetest.Open(t, storetest.Backend{Name: "sqlite"})
+	s := New(db, london, nil, Fallbacks{Written: 11 * time.Minute})
+	ctx := context.Background()
+	for ch, want := range map[channel.Channel]float64{channel.Email: 660, channel.Phone: 360} {
+		if got, src, err := s.HandlingTime(ctx, ch, 0); err != nil || got != want || src != "default" {
+			t.Fatalf("%s: %v %s %v, want %v default", ch, got, src, err, want)
+		}
+	}
+	start := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	for i := range 25 {
+		at := start.Add(time.Duration(i) * time.Hour)
+		if _, err := db.Exec(db.Rebind(`INSERT INTO contacts (id, channel, direction, started_at, ended_at, service_lgsl, outcome, version, created_at, updated_at)
+ VALUES (?, 'phone', 'inbound', ?, ?, 58, 'resolved', 1, ?, ?)`), store.NewID(), at, at.Add(200*time.Second), at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, src, err := s.HandlingTime(ctx, channel.Phone, 0); err != nil || math.Abs(got-200) > 1e-3 || src != "measured" {
+		t.Fatalf("measured: %v %s %v", got, src, err)
 	}
 }
