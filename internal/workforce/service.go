@@ -113,6 +113,22 @@ func (s *Service) Forecast(ctx context.Context, q ForecastQuery) (Forecast, erro
 		return Forecast{}, err
 	}
 	q.From, q.To = q.From.UTC(), q.To.UTC()
+	if q.Interval == 24*time.Hour {
+		return s.forecastDays(ctx, q)
+	}
+	f, err := s.forecastOn(ctx, q)
+	return f.Forecast, err
+}
+
+// modelled is a forecast with what sums of its points need.
+type modelled struct {
+	Forecast
+	dispersion float64
+	origin     time.Time
+}
+
+// forecastOn forecasts q on its own grid of intervals.
+func (s *Service) forecastOn(ctx context.Context, q ForecastQuery) (modelled, error) {
 	now := s.now()
 	// The history ends at From, or at the last interval boundary (on From's grid) before now.
 	origin := q.From
@@ -131,12 +147,12 @@ func (s *Service) Forecast(ctx context.Context, q ForecastQuery) (Forecast, erro
 	}
 	series, err := s.windows(ctx, q, histStart, origin, countsTo)
 	if err != nil {
-		return Forecast{}, err
+		return modelled{}, err
 	}
 	history := s.trimmed(forecast.Series{Start: histStart, Step: q.Interval, Counts: series.Counts[:steps]})
 	entries, events, err := s.events(ctx, q.Channel, histStart, q.To)
 	if err != nil {
-		return Forecast{}, err
+		return modelled{}, err
 	}
 	n := int(q.To.Sub(origin) / q.Interval)
 	res := forecast.Forecast(history, n, events, forecast.Default(s.loc))
@@ -146,7 +162,7 @@ func (s *Service) Forecast(ctx context.Context, q ForecastQuery) (Forecast, erro
 	if res.Method == forecast.ProfileTrendYearly {
 		first, err := s.firstContact(ctx, q, histStart, origin)
 		if err != nil {
-			return Forecast{}, err
+			return modelled{}, err
 		}
 		if first.Valid {
 			out.HistoryDays = max(out.HistoryDays, int(origin.Sub(first.Time)/(24*time.Hour)))
@@ -164,8 +180,48 @@ func (s *Service) Forecast(ctx context.Context, q ForecastQuery) (Forecast, erro
 		}
 		out.Points = append(out.Points, fp)
 	}
+	return modelled{Forecast: out, dispersion: res.Dispersion, origin: origin}, nil
+}
+
+// forecastDays forecasts by the hour and sums the hours of each local day: a day on the
+// council's clock is 23 or 25 hours when the clocks change, which a fixed 24-hour step
+// would cut an hour off. A day's band treats its total as over-dispersed like its hours;
+// its actual is given once the whole day has passed.
+func (s *Service) forecastDays(ctx context.Context, q ForecastQuery) (Forecast, error) {
+	hourly := q
+	hourly.Interval = time.Hour
+	h, err := s.forecastOn(ctx, hourly)
+	if err != nil {
+		return Forecast{}, err
+	}
+	out := h.Forecast
+	out.Interval = q.Interval
+	out.Points = nil
+	for i := 0; i < len(h.Points); {
+		first := h.Points[i]
+		day := dayKeyOf(first.Start.In(s.loc))
+		var mu, actual float64
+		complete := true
+		j := i
+		for ; j < len(h.Points) && dayKeyOf(h.Points[j].Start.In(s.loc)) == day; j++ {
+			mu += h.Points[j].Expected
+			if h.Points[j].Actual == nil {
+				complete = false
+			} else {
+				actual += *h.Points[j].Actual
+			}
+		}
+		p := ForecastPoint{Point: forecast.Around(first.Start, mu, h.dispersion, first.Start.Sub(h.origin).Hours()/(7*24))}
+		if complete {
+			p.Actual = &actual
+		}
+		out.Points = append(out.Points, p)
+		i = j
+	}
 	return out, nil
 }
+
+func dayKeyOf(t time.Time) int { return t.Year()*10000 + int(t.Month())*100 + t.Day() }
 
 // recentSpan is the history the forecast reads in full before its origin: the 12 weeks its
 // trend is fitted to (and the 6 of its profile), and a margin.

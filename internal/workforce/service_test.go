@@ -66,3 +66,32 @@ func TestHandlingTime_ConfiguredUntilMeasured(t *testing.T) {
 		t.Fatalf("measured: %v %s %v", got, src, err)
 	}
 }
+
+// Daily intervals are the council's days: across the clocks going forward (29 March 2026,
+// 23 hours) each point starts at a London midnight and the short day forecasts less.
+func TestForecast_DaysFollowTheCouncilsClockAcrossAChangeOfClocks(t *testing.T) {
+	db := storetest.Open(t, storetest.Backend{Name: "sqlite"})
+	end := time.Date(2026, 3, 23, 0, 0, 0, 0, london)
+	if err := loadContacts(db, 20_000, end.AddDate(0, 0, -70), end); err != nil {
+		t.Fatal(err)
+	}
+	s := New(db, london, nil, Fallbacks{})
+	s.now = func() time.Time { return end }
+	f, err := s.Forecast(context.Background(), ForecastQuery{Channel: channel.Phone, From: end, To: end.AddDate(0, 0, 8), Interval: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Points) != 8 {
+		t.Fatalf("%d days", len(f.Points))
+	}
+	for i, p := range f.Points {
+		l := p.Start.In(london)
+		if l.Hour() != 0 || l.Minute() != 0 || l.Day() != 23+i {
+			t.Fatalf("day %d starts %v", i, l)
+		}
+	}
+	short, usual := f.Points[6].Expected, f.Points[7].Expected // Sunday 29th (23 h), Monday 30th
+	if !(short < usual*0.97 && short > usual*0.93) {
+		t.Fatalf("the 23-hour day forecasts %.1f against %.1f for a whole one", short, usual)
+	}
+}

@@ -71,6 +71,8 @@ type Result struct {
 	Method      Method
 	HistoryDays int
 	Points      []Point
+	// Dispersion is κ of the counts' variance μ + κμ², for bands of sums of points.
+	Dispersion float64
 }
 
 // Config tunes the method; Default is what the hub uses.
@@ -96,7 +98,7 @@ const (
 // Forecast predicts n intervals after history's end.
 func Forecast(history Series, n int, events []Event, cfg Config) Result {
 	m := newModel(history, events, cfg)
-	res := Result{Method: m.method, HistoryDays: m.historyDays, Points: make([]Point, n)}
+	res := Result{Method: m.method, HistoryDays: m.historyDays, Points: make([]Point, n), Dispersion: m.kappa}
 	for i := range n {
 		at := history.At(len(history.Counts) + i)
 		mu := m.expected(at)
@@ -396,8 +398,13 @@ func (m *model) expected(t time.Time) float64 {
 // point puts the prediction intervals round mu; lead is the interval's distance from the
 // origin, widening the band by 1 % of the mean per week ahead for the level's uncertainty.
 func (m *model) point(at time.Time, mu float64, lead int) Point {
-	weeks := float64(lead) / float64(m.perWeek)
-	rel := m.kappa + math.Pow(0.01*weeks, 2)
+	return Around(at, mu, m.kappa, float64(lead)/float64(m.perWeek))
+}
+
+// Around is the point at `at` with mean mu: bands from the variance μ + (κ + (0.01·w)²)μ²,
+// w the weeks ahead of the origin.
+func Around(at time.Time, mu, kappa, weeksAhead float64) Point {
+	rel := kappa + math.Pow(0.01*weeksAhead, 2)
 	sd := math.Sqrt(mu + rel*mu*mu)
 	lo := func(z float64) float64 { return math.Max(0, mu-z*sd) }
 	return Point{Start: at, Expected: mu, Lower80: lo(z80), Upper80: mu + z80*sd, Lower95: lo(z95), Upper95: mu + z95*sd}
