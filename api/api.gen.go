@@ -2041,6 +2041,9 @@ type StaffingRequest struct {
 
 	// Shrinkage Paid time off contacts, 0 or more and below 1 (0.3).
 	Shrinkage *float64 `json:"shrinkage,omitempty"`
+
+	// WrittenWithinHours Written channels only: how long the work may wait (its SLA, clock hours). Each interval then staffs the mean workload of that many hours up to it (work before the first interval counts as none: start where the backlog does), so a burst is cleared within the SLA rather than in its own interval.
+	WrittenWithinHours *float64 `json:"writtenWithinHours,omitempty"`
 }
 
 // StaffingRow defines model for StaffingRow.

@@ -2436,6 +2436,9 @@ type StaffingRequest struct {
 
 	// Shrinkage Paid time off contacts, 0 or more and below 1 (0.3).
 	Shrinkage *float64 `json:"shrinkage,omitempty"`
+
+	// WrittenWithinHours Written channels only: how long the work may wait (its SLA, clock hours). Each interval then staffs the mean workload of that many hours up to it (work before the first interval counts as none: start where the backlog does), so a burst is cleared within the SLA rather than in its own interval.
+	WrittenWithinHours *float64 `json:"writtenWithinHours,omitempty"`
 }
 
 // StaffingRow defines model for StaffingRow.
@@ -5396,7 +5399,8 @@ type ClientInterface interface {
 	// channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
 	// patience) is given; each row says which in `model`. Written channels (web forms, email,
 	// letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
-	// time ÷ productive time); self-service channels need no staff (`422`). A
+	// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+	// channels need no staff (`422`). A
 	// `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
 	// With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
 	// (rostered − positions, negative is under-staffed), and the day and week totals count
@@ -5419,7 +5423,8 @@ type ClientInterface interface {
 	// channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
 	// patience) is given; each row says which in `model`. Written channels (web forms, email,
 	// letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
-	// time ÷ productive time); self-service channels need no staff (`422`). A
+	// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+	// channels need no staff (`422`). A
 	// `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
 	// With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
 	// (rostered − positions, negative is under-staffed), and the day and week totals count
@@ -7673,7 +7678,8 @@ func (c *Client) GetForecastAccuracy(ctx context.Context, params *GetForecastAcc
 // channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
 // patience) is given; each row says which in `model`. Written channels (web forms, email,
 // letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
-// time ÷ productive time); self-service channels need no staff (`422`). A
+// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+// channels need no staff (`422`). A
 // `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
 // With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
 // (rostered − positions, negative is under-staffed), and the day and week totals count
@@ -7706,7 +7712,8 @@ func (c *Client) PlanStaffingWithBody(ctx context.Context, contentType string, b
 // channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
 // patience) is given; each row says which in `model`. Written channels (web forms, email,
 // letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
-// time ÷ productive time); self-service channels need no staff (`422`). A
+// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+// channels need no staff (`422`). A
 // `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
 // With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
 // (rostered − positions, negative is under-staffed), and the day and week totals count
@@ -13160,7 +13167,8 @@ type ClientWithResponsesInterface interface {
 	// channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
 	// patience) is given; each row says which in `model`. Written channels (web forms, email,
 	// letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
-	// time ÷ productive time); self-service channels need no staff (`422`). A
+	// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+	// channels need no staff (`422`). A
 	// `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
 	// With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
 	// (rostered − positions, negative is under-staffed), and the day and week totals count
@@ -13183,7 +13191,8 @@ type ClientWithResponsesInterface interface {
 	// channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
 	// patience) is given; each row says which in `model`. Written channels (web forms, email,
 	// letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
-	// time ÷ productive time); self-service channels need no staff (`422`). A
+	// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+	// channels need no staff (`422`). A
 	// `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
 	// With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
 	// (rostered − positions, negative is under-staffed), and the day and week totals count
@@ -22216,7 +22225,8 @@ func (c *ClientWithResponses) GetForecastAccuracyWithResponse(ctx context.Contex
 // channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
 // patience) is given; each row says which in `model`. Written channels (web forms, email,
 // letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
-// time ÷ productive time); self-service channels need no staff (`422`). A
+// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+// channels need no staff (`422`). A
 // `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
 // With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
 // (rostered − positions, negative is under-staffed), and the day and week totals count
@@ -22245,7 +22255,8 @@ func (c *ClientWithResponses) PlanStaffingWithBodyWithResponse(ctx context.Conte
 // channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
 // patience) is given; each row says which in `model`. Written channels (web forms, email,
 // letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
-// time ÷ productive time); self-service channels need no staff (`422`). A
+// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+// channels need no staff (`422`). A
 // `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
 // With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
 // (rostered − positions, negative is under-staffed), and the day and week totals count

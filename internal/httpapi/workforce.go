@@ -211,6 +211,12 @@ func fromStaffingRequest(b api.StaffingRequest) (workforce.PlanInput, *workforce
 			return in, nil, nil, fault.Field("patienceSeconds", "must be above 0 (leave it out for Erlang C)")
 		}
 	}
+	if b.WrittenWithinHours != nil {
+		in.WrittenWithin = time.Duration(*b.WrittenWithinHours * float64(time.Hour))
+		if in.WrittenWithin <= 0 {
+			return in, nil, nil, fault.Field("writtenWithinHours", "must be above 0")
+		}
+	}
 	switch {
 	case (b.Intervals == nil) == (b.Forecast == nil):
 		return in, nil, nil, fault.Field("intervals", "give intervals or a forecast, not both or neither")

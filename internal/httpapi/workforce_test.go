@@ -27,14 +27,14 @@ func TestFromStaffingRequest_MapsEachFieldAndRefusesWhatCannotBeStaffed(t *testi
 	ch := api.ChannelEmail
 	body := api.StaffingRequest{Channel: &ch, IntervalMinutes: 30, HandlingTimeSeconds: f64(240),
 		ServiceLevel: api.ServiceLevelTarget{Target: 0.9, AnswerWithinSeconds: 15}, Shrinkage: f64(0.25),
-		MaxOccupancy: f64(0.8), PatienceSeconds: f64(90),
+		MaxOccupancy: f64(0.8), PatienceSeconds: f64(90), WrittenWithinHours: f64(4),
 		Intervals: &[]api.StaffingInterval{{Start: at, Volume: 12, HandlingTimeSeconds: f64(300), Rostered: staffingInt(4)}, {Start: at.Add(time.Hour), Volume: 3}}}
 	in, fq, _, err := fromStaffingRequest(body)
 	if err != nil || fq != nil {
 		t.Fatalf("%v, forecast %v", err, fq)
 	}
 	want := workforce.Target{ServiceLevel: 0.9, AnswerWithinSeconds: 15, Shrinkage: 0.25, MaxOccupancy: 0.8, PatienceSeconds: 90}
-	if in.Channel != channel.Email || in.IntervalMinutes != 30 || in.HandlingSeconds != 240 || in.Target != want {
+	if in.Channel != channel.Email || in.IntervalMinutes != 30 || in.HandlingSeconds != 240 || in.Target != want || in.WrittenWithin != 4*time.Hour {
 		t.Fatalf("input %+v", in)
 	}
 	if len(in.Intervals) != 2 || in.Intervals[0].HandlingSeconds != 300 || *in.Intervals[0].Rostered != 4 ||
@@ -53,6 +53,7 @@ func TestFromStaffingRequest_MapsEachFieldAndRefusesWhatCannotBeStaffed(t *testi
 		{"handlingTimeSeconds", func(b *api.StaffingRequest) { b.HandlingTimeSeconds = f64(0) }},
 		{"maxOccupancy", func(b *api.StaffingRequest) { b.MaxOccupancy = f64(0) }},
 		{"patienceSeconds", func(b *api.StaffingRequest) { b.PatienceSeconds = f64(-1) }},
+		{"writtenWithinHours", func(b *api.StaffingRequest) { b.WrittenWithinHours = f64(0) }},
 	}
 	for _, r := range refused {
 		b := body

@@ -24,6 +24,9 @@ type PlanInput struct {
 	HandlingSeconds float64 // for intervals that give none
 	Target          Target
 	Intervals       []Demand
+	// WrittenWithin is how long written work may wait (its SLA, in clock time); 0 means
+	// each interval's work is done in the interval. Only for written channels.
+	WrittenWithin time.Duration
 }
 
 // Row is one interval's staffing and its gap to the roster.
@@ -103,6 +106,13 @@ func StaffPlan(in PlanInput, loc *time.Location) (Plan, error) {
 	if in.HandlingSeconds < 0 {
 		fs.Add("handlingTimeSeconds", "must be above 0")
 	}
+	switch w := in.WrittenWithin; {
+	case w == 0:
+	case in.Channel.Props().Handling != channel.Written:
+		fs.Add("writtenWithinHours", "is for written channels; live ones are staffed by their service level")
+	case w < time.Duration(in.IntervalMinutes)*time.Minute || w > 31*24*time.Hour:
+		fs.Add("writtenWithinHours", "must be at least one interval and at most 31 days")
+	}
 	for i, d := range in.Intervals {
 		if !(d.Volume >= 0) {
 			fs.Add(fmt.Sprintf("intervals[%d].volume", i), "must be 0 or more")
@@ -120,6 +130,11 @@ func StaffPlan(in PlanInput, loc *time.Location) (Plan, error) {
 	p := Plan{Channel: in.Channel, IntervalMinutes: in.IntervalMinutes, Rows: make([]Row, len(in.Intervals))}
 	secs := float64(in.IntervalMinutes * 60)
 	written := in.Channel.Props().Handling == channel.Written
+	// Written work within an SLA: each interval staffs the mean workload of the intervals
+	// in the SLA before it (its own included). A burst is then cleared in the SLA — it
+	// stays in the mean for exactly that long — instead of being staffed all at once.
+	window := max(1, int(in.WrittenWithin/(time.Duration(in.IntervalMinutes)*time.Minute)))
+	var work []float64
 	for i, d := range in.Intervals {
 		if d.HandlingSeconds == 0 {
 			d.HandlingSeconds = in.HandlingSeconds
@@ -127,7 +142,11 @@ func StaffPlan(in PlanInput, loc *time.Location) (Plan, error) {
 		l := Load{Volume: d.Volume, HandlingSeconds: d.HandlingSeconds, IntervalSeconds: secs}
 		var s Staffing
 		if written {
-			s = StaffWorkload(l, in.Target)
+			work = append(work, l.Volume*l.HandlingSeconds)
+			spread := l
+			spread.Volume, spread.HandlingSeconds = meanOfLast(work, window), 1
+			s = StaffWorkload(spread, in.Target)
+			s.Traffic = l.Traffic()
 		} else {
 			var err error
 			if s, err = Staff(l, in.Target); errors.Is(err, ErrTooMuchTraffic) {
@@ -146,6 +165,16 @@ func StaffPlan(in PlanInput, loc *time.Location) (Plan, error) {
 	p.Days = totals(p.Rows, secs, loc, dayOf)
 	p.Weeks = totals(p.Rows, secs, loc, weekOf)
 	return p, nil
+}
+
+// meanOfLast is the sum of the last k values over k: work before the plan's first
+// interval counts as none, so a plan should start where the backlog does.
+func meanOfLast(xs []float64, k int) float64 {
+	var sum float64
+	for _, x := range xs[max(0, len(xs)-k):] {
+		sum += x
+	}
+	return sum / float64(k)
 }
 
 func dayOf(t time.Time) time.Time {

@@ -175,3 +175,42 @@ func TestCharts_AreWellFormedSVG(t *testing.T) {
 func forecastPoint(at time.Time, mu float64) forecast.Point {
 	return forecast.Point{Start: at, Expected: mu, Lower80: mu - 1, Upper80: mu + 1, Lower95: math.Max(0, mu-2), Upper95: mu + 2}
 }
+
+// Written work with an SLA is staffed by the mean workload over the SLA, not interval by
+// interval: a Monday-morning burst of 120 forms (10 h of work at 300 s) in one hour, then
+// nothing, needs 10 people for that hour alone, but with 4 hours to clear it, 3 (ceil of
+// 10 h ÷ 4 h) in each of the four hours, and none after.
+func TestStaffPlan_WrittenWorkWithinItsSLASpreadsABurst(t *testing.T) {
+	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	in := PlanInput{Channel: channel.WebForm, IntervalMinutes: 60, HandlingSeconds: 300, Target: Target{ServiceLevel: 0.8}}
+	for i := range 6 {
+		v := 0.0
+		if i == 0 {
+			v = 120
+		}
+		in.Intervals = append(in.Intervals, Demand{Start: start.Add(time.Duration(i) * time.Hour), Volume: v})
+	}
+	p, err := StaffPlan(in, london)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Rows[0].Agents != 10 || p.Rows[1].Agents != 0 {
+		t.Fatalf("no SLA: %d then %d, want 10 then 0", p.Rows[0].Agents, p.Rows[1].Agents)
+	}
+	in.WrittenWithin = 4 * time.Hour
+	p, err = StaffPlan(in, london)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, r := range p.Rows {
+		got = append(got, r.Agents)
+	}
+	if !slices.Equal(got, []int{3, 3, 3, 3, 0, 0}) {
+		t.Fatalf("agents %v", got)
+	}
+	in.Channel = channel.Phone
+	if _, err := StaffPlan(in, london); !namesField(err, "writtenWithinHours") {
+		t.Fatalf("an SLA on a live channel: %v", err)
+	}
+}
