@@ -169,6 +169,30 @@ func (e ContactCreateDirection) Valid() bool {
 	}
 }
 
+// Defines values for ForecastAccuracyInterval.
+const (
+	ForecastAccuracyIntervalN15m ForecastAccuracyInterval = "15m"
+	ForecastAccuracyIntervalN1d  ForecastAccuracyInterval = "1d"
+	ForecastAccuracyIntervalN30m ForecastAccuracyInterval = "30m"
+	ForecastAccuracyIntervalN60m ForecastAccuracyInterval = "60m"
+)
+
+// Valid indicates whether the value is a known member of the ForecastAccuracyInterval enum.
+func (e ForecastAccuracyInterval) Valid() bool {
+	switch e {
+	case ForecastAccuracyIntervalN15m:
+		return true
+	case ForecastAccuracyIntervalN1d:
+		return true
+	case ForecastAccuracyIntervalN30m:
+		return true
+	case ForecastAccuracyIntervalN60m:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IVRAnswerState.
 const (
 	Answered IVRAnswerState = "answered"
@@ -574,6 +598,48 @@ func (e RoutingConditionDayOfWeek) Valid() bool {
 	}
 }
 
+// Defines values for StaffingPlanHandlingTimeSource.
+const (
+	Default  StaffingPlanHandlingTimeSource = "default"
+	Measured StaffingPlanHandlingTimeSource = "measured"
+	Request  StaffingPlanHandlingTimeSource = "request"
+)
+
+// Valid indicates whether the value is a known member of the StaffingPlanHandlingTimeSource enum.
+func (e StaffingPlanHandlingTimeSource) Valid() bool {
+	switch e {
+	case Default:
+		return true
+	case Measured:
+		return true
+	case Request:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StaffingRowModel.
+const (
+	ErlangA  StaffingRowModel = "erlang_a"
+	ErlangC  StaffingRowModel = "erlang_c"
+	Workload StaffingRowModel = "workload"
+)
+
+// Valid indicates whether the value is a known member of the StaffingRowModel enum.
+func (e StaffingRowModel) Valid() bool {
+	switch e {
+	case ErlangA:
+		return true
+	case ErlangC:
+		return true
+	case Workload:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WebhookDeliveryStatus.
 const (
 	Dead      WebhookDeliveryStatus = "dead"
@@ -592,6 +658,48 @@ func (e WebhookDeliveryStatus) Valid() bool {
 	case Pending:
 		return true
 	case Succeeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WorkforceForecastInterval.
+const (
+	WorkforceForecastIntervalN15m WorkforceForecastInterval = "15m"
+	WorkforceForecastIntervalN1d  WorkforceForecastInterval = "1d"
+	WorkforceForecastIntervalN30m WorkforceForecastInterval = "30m"
+	WorkforceForecastIntervalN60m WorkforceForecastInterval = "60m"
+)
+
+// Valid indicates whether the value is a known member of the WorkforceForecastInterval enum.
+func (e WorkforceForecastInterval) Valid() bool {
+	switch e {
+	case WorkforceForecastIntervalN15m:
+		return true
+	case WorkforceForecastIntervalN1d:
+		return true
+	case WorkforceForecastIntervalN30m:
+		return true
+	case WorkforceForecastIntervalN60m:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WorkforceForecastMethod.
+const (
+	SeasonalAverage            WorkforceForecastMethod = "seasonal_average"
+	SeasonalProfileTrendYearly WorkforceForecastMethod = "seasonal_profile_trend_yearly"
+)
+
+// Valid indicates whether the value is a known member of the WorkforceForecastMethod enum.
+func (e WorkforceForecastMethod) Valid() bool {
+	switch e {
+	case SeasonalAverage:
+		return true
+	case SeasonalProfileTrendYearly:
 		return true
 	default:
 		return false
@@ -730,6 +838,54 @@ func (e GetSatisfactionReportParamsGroupBy) Valid() bool {
 	}
 }
 
+// Defines values for GetWorkforceForecastParamsInterval.
+const (
+	GetWorkforceForecastParamsIntervalN15m GetWorkforceForecastParamsInterval = "15m"
+	GetWorkforceForecastParamsIntervalN1d  GetWorkforceForecastParamsInterval = "1d"
+	GetWorkforceForecastParamsIntervalN30m GetWorkforceForecastParamsInterval = "30m"
+	GetWorkforceForecastParamsIntervalN60m GetWorkforceForecastParamsInterval = "60m"
+)
+
+// Valid indicates whether the value is a known member of the GetWorkforceForecastParamsInterval enum.
+func (e GetWorkforceForecastParamsInterval) Valid() bool {
+	switch e {
+	case GetWorkforceForecastParamsIntervalN15m:
+		return true
+	case GetWorkforceForecastParamsIntervalN1d:
+		return true
+	case GetWorkforceForecastParamsIntervalN30m:
+		return true
+	case GetWorkforceForecastParamsIntervalN60m:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetForecastAccuracyParamsInterval.
+const (
+	GetForecastAccuracyParamsIntervalN15m GetForecastAccuracyParamsInterval = "15m"
+	GetForecastAccuracyParamsIntervalN1d  GetForecastAccuracyParamsInterval = "1d"
+	GetForecastAccuracyParamsIntervalN30m GetForecastAccuracyParamsInterval = "30m"
+	GetForecastAccuracyParamsIntervalN60m GetForecastAccuracyParamsInterval = "60m"
+)
+
+// Valid indicates whether the value is a known member of the GetForecastAccuracyParamsInterval enum.
+func (e GetForecastAccuracyParamsInterval) Valid() bool {
+	switch e {
+	case GetForecastAccuracyParamsIntervalN15m:
+		return true
+	case GetForecastAccuracyParamsIntervalN1d:
+		return true
+	case GetForecastAccuracyParamsIntervalN30m:
+		return true
+	case GetForecastAccuracyParamsIntervalN60m:
+		return true
+	default:
+		return false
+	}
+}
+
 // Actor defines model for Actor.
 type Actor struct {
 	Role    string `json:"role"`
@@ -758,6 +914,38 @@ type Avoidable struct {
 // `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
 // that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
 type AvoidableReason string
+
+// CalendarEntry defines model for CalendarEntry.
+type CalendarEntry struct {
+	Channel   *Channel           `json:"channel,omitempty"`
+	CreatedAt time.Time          `json:"createdAt"`
+	CreatedBy string             `json:"createdBy"`
+	From      openapi_types.Date `json:"from"`
+	Id        openapi_types.UUID `json:"id"`
+	Name      string             `json:"name"`
+	To        openapi_types.Date `json:"to"`
+	Uplift    float64            `json:"uplift"`
+}
+
+// CalendarEntryCreate defines model for CalendarEntryCreate.
+type CalendarEntryCreate struct {
+	Channel *Channel `json:"channel,omitempty"`
+
+	// From The first local day.
+	From openapi_types.Date `json:"from"`
+	Name string             `json:"name"`
+
+	// To The last local day (inclusive; at most 93 days after `from`).
+	To openapi_types.Date `json:"to"`
+
+	// Uplift Expected change: 0.6 is 60 % more contacts, −1 a closure; −1 to 10.
+	Uplift float64 `json:"uplift"`
+}
+
+// CalendarEntryList defines model for CalendarEntryList.
+type CalendarEntryList struct {
+	Items []CalendarEntry `json:"items"`
+}
 
 // Case defines model for Case.
 type Case struct {
@@ -855,6 +1043,23 @@ type CatalogueService struct {
 
 // Channel defines model for Channel.
 type Channel string
+
+// ChannelAccuracy defines model for ChannelAccuracy.
+type ChannelAccuracy struct {
+	// Actual Contacts over the tested intervals.
+	Actual     float64 `json:"actual"`
+	Bias       float64 `json:"bias"`
+	Channel    Channel `json:"channel"`
+	Coverage80 float64 `json:"coverage80"`
+
+	// Improvement 1 − wape ÷ naiveWape: the share of the baseline's error the forecast removes.
+	Improvement float64 `json:"improvement"`
+	Intervals   int     `json:"intervals"`
+	NaiveBias   float64 `json:"naiveBias"`
+	NaiveWape   float64 `json:"naiveWape"`
+	Origins     int     `json:"origins"`
+	Wape        float64 `json:"wape"`
+}
 
 // CitizenCase A case as its customer sees it (no queue, tier, owner or internal detail).
 type CitizenCase struct {
@@ -1173,6 +1378,28 @@ type FieldError struct {
 	// Field Where the problem is: a JSON path like `identifiers[0].value`, or a parameter name.
 	Field   string `json:"field"`
 	Message string `json:"message"`
+}
+
+// ForecastAccuracy defines model for ForecastAccuracy.
+type ForecastAccuracy struct {
+	Channels []ChannelAccuracy        `json:"channels"`
+	Interval ForecastAccuracyInterval `json:"interval"`
+	Weeks    int                      `json:"weeks"`
+}
+
+// ForecastAccuracyInterval defines model for ForecastAccuracy.Interval.
+type ForecastAccuracyInterval string
+
+// ForecastPoint defines model for ForecastPoint.
+type ForecastPoint struct {
+	// Actual The contacts that arrived, once the interval has passed.
+	Actual   *float64  `json:"actual,omitempty"`
+	Expected float64   `json:"expected"`
+	Lower80  float64   `json:"lower80"`
+	Lower95  float64   `json:"lower95"`
+	Start    time.Time `json:"start"`
+	Upper80  float64   `json:"upper80"`
+	Upper95  float64   `json:"upper95"`
 }
 
 // HandoffRequest defines model for HandoffRequest.
@@ -1875,6 +2102,12 @@ type ResolveRequest struct {
 	ResolutionCode string  `json:"resolutionCode"`
 }
 
+// RosteredInterval defines model for RosteredInterval.
+type RosteredInterval struct {
+	Rostered int       `json:"rostered"`
+	Start    time.Time `json:"start"`
+}
+
 // RoutingCondition Exactly one member. `all`, `any` and `not` combine conditions of this same shape
 // (checked in depth by the hub, which names the path of each problem). `need` is
 // `vulnerable`, `assistedDigital` or `interpreter` (a preferred language other than
@@ -2066,6 +2299,15 @@ type Service struct {
 	Lgsl int `json:"lgsl"`
 }
 
+// ServiceLevelTarget defines model for ServiceLevelTarget.
+type ServiceLevelTarget struct {
+	// AnswerWithinSeconds The threshold, 0 or more (20).
+	AnswerWithinSeconds float64 `json:"answerWithinSeconds"`
+
+	// Target The share answered within the time, above 0 and below 1 (0.8).
+	Target float64 `json:"target"`
+}
+
 // SimulationRequest defines model for SimulationRequest.
 type SimulationRequest struct {
 	From time.Time `json:"from"`
@@ -2086,6 +2328,122 @@ type SimulationResult struct {
 	// Contacts Contacts with a case in the period that were replayed.
 	Contacts int `json:"contacts"`
 	Recorded Mix `json:"recorded"`
+}
+
+// StaffingForecastSource defines model for StaffingForecastSource.
+type StaffingForecastSource struct {
+	Centre  *string   `json:"centre,omitempty"`
+	Channel Channel   `json:"channel"`
+	From    time.Time `json:"from"`
+	Service *int      `json:"service,omitempty"`
+	To      time.Time `json:"to"`
+}
+
+// StaffingInterval defines model for StaffingInterval.
+type StaffingInterval struct {
+	// HandlingTimeSeconds Average handling time, above 0; the request's when left out.
+	HandlingTimeSeconds *float64 `json:"handlingTimeSeconds,omitempty"`
+
+	// Rostered Positions rostered for the interval, for the gap.
+	Rostered *int      `json:"rostered,omitempty"`
+	Start    time.Time `json:"start"`
+
+	// Volume Contacts expected in the interval, 0 or more.
+	Volume float64 `json:"volume"`
+}
+
+// StaffingPlan defines model for StaffingPlan.
+type StaffingPlan struct {
+	Channel Channel         `json:"channel"`
+	Days    []StaffingTotal `json:"days"`
+
+	// HandlingTimeSource Where a forecast's handling time came from.
+	HandlingTimeSource StaffingPlanHandlingTimeSource `json:"handlingTimeSource"`
+	IntervalMinutes    int                            `json:"intervalMinutes"`
+	Rows               []StaffingRow                  `json:"rows"`
+	Weeks              []StaffingTotal                `json:"weeks"`
+}
+
+// StaffingPlanHandlingTimeSource Where a forecast's handling time came from.
+type StaffingPlanHandlingTimeSource string
+
+// StaffingRequest defines model for StaffingRequest.
+type StaffingRequest struct {
+	Channel  *Channel                `json:"channel,omitempty"`
+	Forecast *StaffingForecastSource `json:"forecast,omitempty"`
+
+	// HandlingTimeSeconds For intervals that give none; for a forecast, instead of the measured one.
+	HandlingTimeSeconds *float64 `json:"handlingTimeSeconds,omitempty"`
+
+	// IntervalMinutes Must divide a day: 15, 30, 60 …
+	IntervalMinutes int `json:"intervalMinutes"`
+
+	// Intervals Give these or `forecast`.
+	Intervals *[]StaffingInterval `json:"intervals,omitempty"`
+
+	// MaxOccupancy The busiest an agent may be, above 0 and at most 1 (0.85).
+	MaxOccupancy *float64 `json:"maxOccupancy,omitempty"`
+
+	// PatienceSeconds Callers' mean patience before hanging up; staffs by Erlang A.
+	PatienceSeconds *float64 `json:"patienceSeconds,omitempty"`
+
+	// Roster Rostered positions by interval, for a `forecast`.
+	Roster       *[]RosteredInterval `json:"roster,omitempty"`
+	ServiceLevel ServiceLevelTarget  `json:"serviceLevel"`
+
+	// Shrinkage Paid time off contacts, 0 or more and below 1 (0.3).
+	Shrinkage *float64 `json:"shrinkage,omitempty"`
+
+	// WrittenWithinHours Written channels only: how long the work may wait (its SLA, clock hours). Each interval then staffs the mean workload of that many hours up to it (work before the first interval counts as none: start where the backlog does), so a burst is cleared within the SLA rather than in its own interval.
+	WrittenWithinHours *float64 `json:"writtenWithinHours,omitempty"`
+}
+
+// StaffingRow defines model for StaffingRow.
+type StaffingRow struct {
+	// Agents On contacts in the interval.
+	Agents                      int     `json:"agents"`
+	AverageSpeedOfAnswerSeconds float64 `json:"averageSpeedOfAnswerSeconds"`
+
+	// Gap rostered − positions: below 0 is under-staffed.
+	Gap                 *int             `json:"gap,omitempty"`
+	HandlingTimeSeconds float64          `json:"handlingTimeSeconds"`
+	Model               StaffingRowModel `json:"model"`
+	Occupancy           float64          `json:"occupancy"`
+
+	// Positions Rostered after shrinkage.
+	Positions int `json:"positions"`
+
+	// ProbabilityOfAbandoning Erlang A only.
+	ProbabilityOfAbandoning *float64 `json:"probabilityOfAbandoning,omitempty"`
+	ProbabilityOfWaiting    float64  `json:"probabilityOfWaiting"`
+	Rostered                *int     `json:"rostered,omitempty"`
+
+	// ServiceLevel The share answered within the threshold with these agents (1 for workload).
+	ServiceLevel float64   `json:"serviceLevel"`
+	Start        time.Time `json:"start"`
+
+	// Traffic Erlangs offered (volume × handling time ÷ interval).
+	Traffic float64 `json:"traffic"`
+	Volume  float64 `json:"volume"`
+}
+
+// StaffingRowModel defines model for StaffingRow.Model.
+type StaffingRowModel string
+
+// StaffingTotal defines model for StaffingTotal.
+type StaffingTotal struct {
+	// AgentHours Hours on contacts.
+	AgentHours     float64 `json:"agentHours"`
+	IntervalsOver  int     `json:"intervalsOver"`
+	IntervalsUnder int     `json:"intervalsUnder"`
+
+	// PositionHours Rostered hours needed after shrinkage (FTE hours).
+	PositionHours float64 `json:"positionHours"`
+	RosteredHours float64 `json:"rosteredHours"`
+
+	// Start The local day, or the Monday of the week.
+	Start  openapi_types.Date `json:"start"`
+	Volume float64            `json:"volume"`
 }
 
 // Tenancy defines model for Tenancy.
@@ -2285,6 +2643,32 @@ type WebhookWithSecret struct {
 	Url       string    `json:"url"`
 	Version   int       `json:"version"`
 }
+
+// WorkforceForecast defines model for WorkforceForecast.
+type WorkforceForecast struct {
+	Centre  *string  `json:"centre,omitempty"`
+	Channel *Channel `json:"channel,omitempty"`
+
+	// Events The calendar entries applied.
+	Events []CalendarEntry `json:"events"`
+	From   time.Time       `json:"from"`
+
+	// HistoryDays Days of history the forecast had (at most 400 are read).
+	HistoryDays int                       `json:"historyDays"`
+	Interval    WorkforceForecastInterval `json:"interval"`
+
+	// Method `seasonal_average` with under two weeks of history.
+	Method  WorkforceForecastMethod `json:"method"`
+	Points  []ForecastPoint         `json:"points"`
+	Service *int                    `json:"service,omitempty"`
+	To      time.Time               `json:"to"`
+}
+
+// WorkforceForecastInterval defines model for WorkforceForecast.Interval.
+type WorkforceForecastInterval string
+
+// WorkforceForecastMethod `seasonal_average` with under two weeks of history.
+type WorkforceForecastMethod string
 
 // CaseId defines model for CaseId.
 type CaseId = openapi_types.UUID
@@ -2748,6 +3132,47 @@ type ListWebhookDeliveriesParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListCalendarEntriesParams defines parameters for ListCalendarEntries.
+type ListCalendarEntriesParams struct {
+	From openapi_types.Date `form:"from" json:"from"`
+	To   openapi_types.Date `form:"to" json:"to"`
+}
+
+// CreateCalendarEntryParams defines parameters for CreateCalendarEntry.
+type CreateCalendarEntryParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetWorkforceForecastParams defines parameters for GetWorkforceForecast.
+type GetWorkforceForecastParams struct {
+	// Channel One channel; all when left out.
+	Channel *Channel `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Service One LGSL service; all when left out.
+	Service *int `form:"service,omitempty" json:"service,omitempty"`
+
+	// Centre One centre; all when left out.
+	Centre   *string                             `form:"centre,omitempty" json:"centre,omitempty"`
+	From     time.Time                           `form:"from" json:"from"`
+	To       time.Time                           `form:"to" json:"to"`
+	Interval *GetWorkforceForecastParamsInterval `form:"interval,omitempty" json:"interval,omitempty"`
+}
+
+// GetWorkforceForecastParamsInterval defines parameters for GetWorkforceForecast.
+type GetWorkforceForecastParamsInterval string
+
+// GetForecastAccuracyParams defines parameters for GetForecastAccuracy.
+type GetForecastAccuracyParams struct {
+	// Weeks Origins, 1 to 52.
+	Weeks    *int                               `form:"weeks,omitempty" json:"weeks,omitempty"`
+	Interval *GetForecastAccuracyParamsInterval `form:"interval,omitempty" json:"interval,omitempty"`
+}
+
+// GetForecastAccuracyParamsInterval defines parameters for GetForecastAccuracy.
+type GetForecastAccuracyParamsInterval string
+
 // OpenCaseJSONRequestBody defines body for OpenCase for application/json ContentType.
 type OpenCaseJSONRequestBody = CaseCreate
 
@@ -2855,6 +3280,12 @@ type ReplayWebhookJSONRequestBody = WebhookReplay
 
 // RotateWebhookSecretJSONRequestBody defines body for RotateWebhookSecret for application/json ContentType.
 type RotateWebhookSecretJSONRequestBody = WebhookRotation
+
+// CreateCalendarEntryJSONRequestBody defines body for CreateCalendarEntry for application/json ContentType.
+type CreateCalendarEntryJSONRequestBody = CalendarEntryCreate
+
+// PlanStaffingJSONRequestBody defines body for PlanStaffing for application/json ContentType.
+type PlanStaffingJSONRequestBody = StaffingRequest
 
 // AsIVRAnswer returns the union data inside the PostIVREvent200JSONResponseBody as a IVRAnswer
 func (t PostIVREvent200JSONResponseBody) AsIVRAnswer() (IVRAnswer, error) {
@@ -3207,6 +3638,24 @@ type ServerInterface interface {
 	// RotateWebhookSecret Give a subscription a new secret, shown this once.
 	// (POST /v1/webhooks/{webhookId}/rotate-secret)
 	RotateWebhookSecret(ctx echo.Context, webhookId WebhookId) error
+	// ListCalendarEntries The calendar entries touching the days from `from` to `to`.
+	// (GET /v1/workforce/calendar)
+	ListCalendarEntries(ctx echo.Context, params ListCalendarEntriesParams) error
+	// CreateCalendarEntry Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+	// (POST /v1/workforce/calendar)
+	CreateCalendarEntry(ctx echo.Context, params CreateCalendarEntryParams) error
+	// DeleteCalendarEntry Remove a calendar entry.
+	// (DELETE /v1/workforce/calendar/{entryId})
+	DeleteCalendarEntry(ctx echo.Context, entryId openapi_types.UUID) error
+	// GetWorkforceForecast Expected contacts per interval, with 80 % and 95 % prediction intervals, from recorded contacts.
+	// (GET /v1/workforce/forecast)
+	GetWorkforceForecast(ctx echo.Context, params GetWorkforceForecastParams) error
+	// GetForecastAccuracy A rolling-origin backtest of the forecast on the hub's own history, per channel, against seasonal naive.
+	// (GET /v1/workforce/forecast/accuracy)
+	GetForecastAccuracy(ctx echo.Context, params GetForecastAccuracyParams) error
+	// PlanStaffing The agents and rostered positions each interval needs to meet a service level (Erlang C or A; workload for written channels).
+	// (POST /v1/workforce/staffing)
+	PlanStaffing(ctx echo.Context) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -5183,6 +5632,163 @@ func (w *ServerInterfaceWrapper) RotateWebhookSecret(ctx echo.Context) error {
 	return err
 }
 
+// ListCalendarEntries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCalendarEntries(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCalendarEntriesParams
+	// ------------- Required query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Required query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCalendarEntries(ctx, params)
+	return err
+}
+
+// CreateCalendarEntry converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCalendarEntry(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCalendarEntryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCalendarEntry(ctx, params)
+	return err
+}
+
+// DeleteCalendarEntry converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCalendarEntry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "entryId" -------------
+	var entryId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "entryId", ctx.Param("entryId"), &entryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter entryId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCalendarEntry(ctx, entryId)
+	return err
+}
+
+// GetWorkforceForecast converts echo context to params.
+func (w *ServerInterfaceWrapper) GetWorkforceForecast(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetWorkforceForecastParams
+	// ------------- Optional query parameter "channel" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "channel", ctx.QueryParams(), &params.Channel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter channel: %s", err))
+	}
+
+	// ------------- Optional query parameter "service" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "service", ctx.QueryParams(), &params.Service, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter service: %s", err))
+	}
+
+	// ------------- Optional query parameter "centre" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "centre", ctx.QueryParams(), &params.Centre, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter centre: %s", err))
+	}
+
+	// ------------- Required query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Required query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "interval" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "interval", ctx.QueryParams(), &params.Interval, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interval: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetWorkforceForecast(ctx, params)
+	return err
+}
+
+// GetForecastAccuracy converts echo context to params.
+func (w *ServerInterfaceWrapper) GetForecastAccuracy(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetForecastAccuracyParams
+	// ------------- Optional query parameter "weeks" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "weeks", ctx.QueryParams(), &params.Weeks, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter weeks: %s", err))
+	}
+
+	// ------------- Optional query parameter "interval" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "interval", ctx.QueryParams(), &params.Interval, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter interval: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetForecastAccuracy(ctx, params)
+	return err
+}
+
+// PlanStaffing converts echo context to params.
+func (w *ServerInterfaceWrapper) PlanStaffing(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PlanStaffing(ctx)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -5286,6 +5892,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/landlord/contacts", wrapper.LandlordContact, options.OperationMiddlewares["landlordContact"]...)
 	router.GET(options.BaseURL+"/v1/landlord/cases", wrapper.ListLandlordCases, options.OperationMiddlewares["listLandlordCases"]...)
 	router.GET(options.BaseURL+"/v1/reports/landlord-takeup", wrapper.GetLandlordTakeUp, options.OperationMiddlewares["getLandlordTakeUp"]...)
+	router.GET(options.BaseURL+"/v1/workforce/forecast", wrapper.GetWorkforceForecast, options.OperationMiddlewares["getWorkforceForecast"]...)
+	router.GET(options.BaseURL+"/v1/workforce/forecast/accuracy", wrapper.GetForecastAccuracy, options.OperationMiddlewares["getForecastAccuracy"]...)
+	router.POST(options.BaseURL+"/v1/workforce/staffing", wrapper.PlanStaffing, options.OperationMiddlewares["planStaffing"]...)
+	router.GET(options.BaseURL+"/v1/workforce/calendar", wrapper.ListCalendarEntries, options.OperationMiddlewares["listCalendarEntries"]...)
+	router.POST(options.BaseURL+"/v1/workforce/calendar", wrapper.CreateCalendarEntry, options.OperationMiddlewares["createCalendarEntry"]...)
+	router.DELETE(options.BaseURL+"/v1/workforce/calendar/:entryId", wrapper.DeleteCalendarEntry, options.OperationMiddlewares["deleteCalendarEntry"]...)
 	router.GET(options.BaseURL+"/v1/event-types", wrapper.ListEventTypes, options.OperationMiddlewares["listEventTypes"]...)
 	router.GET(options.BaseURL+"/v1/events/stream", wrapper.StreamEvents, options.OperationMiddlewares["streamEvents"]...)
 	router.GET(options.BaseURL+"/v1/me/events/stream", wrapper.StreamMyEvents, options.OperationMiddlewares["streamMyEvents"]...)
@@ -15223,6 +15835,817 @@ func (response RotateWebhookSecretdefaultApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
+type ListCalendarEntriesRequestObject struct {
+	Params ListCalendarEntriesParams
+}
+
+type ListCalendarEntriesResponseObject interface {
+	VisitListCalendarEntriesResponse(w http.ResponseWriter) error
+}
+
+type ListCalendarEntries200JSONResponse CalendarEntryList
+
+func (response ListCalendarEntries200JSONResponse) VisitListCalendarEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalendarEntries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCalendarEntries400ApplicationProblemPlusJSONResponse) VisitListCalendarEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalendarEntries401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCalendarEntries401ApplicationProblemPlusJSONResponse) VisitListCalendarEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalendarEntries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCalendarEntries403ApplicationProblemPlusJSONResponse) VisitListCalendarEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalendarEntries429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListCalendarEntries429ApplicationProblemPlusJSONResponse) VisitListCalendarEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalendarEntriesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListCalendarEntriesdefaultApplicationProblemPlusJSONResponse) VisitListCalendarEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCalendarEntryRequestObject struct {
+	Params CreateCalendarEntryParams
+	Body   *CreateCalendarEntryJSONRequestBody
+}
+
+type CreateCalendarEntryResponseObject interface {
+	VisitCreateCalendarEntryResponse(w http.ResponseWriter) error
+}
+
+type CreateCalendarEntry201JSONResponse CalendarEntry
+
+func (response CreateCalendarEntry201JSONResponse) VisitCreateCalendarEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCalendarEntry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCalendarEntry400ApplicationProblemPlusJSONResponse) VisitCreateCalendarEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCalendarEntry401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCalendarEntry401ApplicationProblemPlusJSONResponse) VisitCreateCalendarEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCalendarEntry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCalendarEntry403ApplicationProblemPlusJSONResponse) VisitCreateCalendarEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCalendarEntry422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCalendarEntry422ApplicationProblemPlusJSONResponse) VisitCreateCalendarEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCalendarEntry429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCalendarEntry429ApplicationProblemPlusJSONResponse) VisitCreateCalendarEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCalendarEntrydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateCalendarEntrydefaultApplicationProblemPlusJSONResponse) VisitCreateCalendarEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCalendarEntryRequestObject struct {
+	EntryId openapi_types.UUID `json:"entryId"`
+}
+
+type DeleteCalendarEntryResponseObject interface {
+	VisitDeleteCalendarEntryResponse(w http.ResponseWriter) error
+}
+
+type DeleteCalendarEntry204Response struct {
+}
+
+func (response DeleteCalendarEntry204Response) VisitDeleteCalendarEntryResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCalendarEntry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCalendarEntry400ApplicationProblemPlusJSONResponse) VisitDeleteCalendarEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCalendarEntry401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCalendarEntry401ApplicationProblemPlusJSONResponse) VisitDeleteCalendarEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCalendarEntry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCalendarEntry403ApplicationProblemPlusJSONResponse) VisitDeleteCalendarEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCalendarEntry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCalendarEntry404ApplicationProblemPlusJSONResponse) VisitDeleteCalendarEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCalendarEntry429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCalendarEntry429ApplicationProblemPlusJSONResponse) VisitDeleteCalendarEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCalendarEntrydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteCalendarEntrydefaultApplicationProblemPlusJSONResponse) VisitDeleteCalendarEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkforceForecastRequestObject struct {
+	Params GetWorkforceForecastParams
+}
+
+type GetWorkforceForecastResponseObject interface {
+	VisitGetWorkforceForecastResponse(w http.ResponseWriter) error
+}
+
+type GetWorkforceForecast200JSONResponse WorkforceForecast
+
+func (response GetWorkforceForecast200JSONResponse) VisitGetWorkforceForecastResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkforceForecast200ImagesvgXmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetWorkforceForecast200ImagesvgXmlResponse) VisitGetWorkforceForecastResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/svg+xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetWorkforceForecast200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetWorkforceForecast200TextcsvResponse) VisitGetWorkforceForecastResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetWorkforceForecast400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetWorkforceForecast400ApplicationProblemPlusJSONResponse) VisitGetWorkforceForecastResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkforceForecast401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetWorkforceForecast401ApplicationProblemPlusJSONResponse) VisitGetWorkforceForecastResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkforceForecast403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetWorkforceForecast403ApplicationProblemPlusJSONResponse) VisitGetWorkforceForecastResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkforceForecast422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetWorkforceForecast422ApplicationProblemPlusJSONResponse) VisitGetWorkforceForecastResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkforceForecast429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetWorkforceForecast429ApplicationProblemPlusJSONResponse) VisitGetWorkforceForecastResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWorkforceForecastdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetWorkforceForecastdefaultApplicationProblemPlusJSONResponse) VisitGetWorkforceForecastResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetForecastAccuracyRequestObject struct {
+	Params GetForecastAccuracyParams
+}
+
+type GetForecastAccuracyResponseObject interface {
+	VisitGetForecastAccuracyResponse(w http.ResponseWriter) error
+}
+
+type GetForecastAccuracy200JSONResponse ForecastAccuracy
+
+func (response GetForecastAccuracy200JSONResponse) VisitGetForecastAccuracyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetForecastAccuracy200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetForecastAccuracy200TextcsvResponse) VisitGetForecastAccuracyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetForecastAccuracy400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetForecastAccuracy400ApplicationProblemPlusJSONResponse) VisitGetForecastAccuracyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetForecastAccuracy401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetForecastAccuracy401ApplicationProblemPlusJSONResponse) VisitGetForecastAccuracyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetForecastAccuracy403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetForecastAccuracy403ApplicationProblemPlusJSONResponse) VisitGetForecastAccuracyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetForecastAccuracy422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetForecastAccuracy422ApplicationProblemPlusJSONResponse) VisitGetForecastAccuracyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetForecastAccuracy429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetForecastAccuracy429ApplicationProblemPlusJSONResponse) VisitGetForecastAccuracyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetForecastAccuracydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetForecastAccuracydefaultApplicationProblemPlusJSONResponse) VisitGetForecastAccuracyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanStaffingRequestObject struct {
+	Body *PlanStaffingJSONRequestBody
+}
+
+type PlanStaffingResponseObject interface {
+	VisitPlanStaffingResponse(w http.ResponseWriter) error
+}
+
+type PlanStaffing200JSONResponse StaffingPlan
+
+func (response PlanStaffing200JSONResponse) VisitPlanStaffingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanStaffing200ImagesvgXmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response PlanStaffing200ImagesvgXmlResponse) VisitPlanStaffingResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/svg+xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type PlanStaffing200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response PlanStaffing200TextcsvResponse) VisitPlanStaffingResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type PlanStaffing400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PlanStaffing400ApplicationProblemPlusJSONResponse) VisitPlanStaffingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanStaffing401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PlanStaffing401ApplicationProblemPlusJSONResponse) VisitPlanStaffingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanStaffing403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PlanStaffing403ApplicationProblemPlusJSONResponse) VisitPlanStaffingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanStaffing422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response PlanStaffing422ApplicationProblemPlusJSONResponse) VisitPlanStaffingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanStaffing429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response PlanStaffing429ApplicationProblemPlusJSONResponse) VisitPlanStaffingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanStaffingdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PlanStaffingdefaultApplicationProblemPlusJSONResponse) VisitPlanStaffingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListCases Cases, newest first, filtered.
@@ -15450,6 +16873,24 @@ type StrictServerInterface interface {
 	// RotateWebhookSecret Give a subscription a new secret, shown this once.
 	// (POST /v1/webhooks/{webhookId}/rotate-secret)
 	RotateWebhookSecret(ctx context.Context, request RotateWebhookSecretRequestObject) (RotateWebhookSecretResponseObject, error)
+	// ListCalendarEntries The calendar entries touching the days from `from` to `to`.
+	// (GET /v1/workforce/calendar)
+	ListCalendarEntries(ctx context.Context, request ListCalendarEntriesRequestObject) (ListCalendarEntriesResponseObject, error)
+	// CreateCalendarEntry Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+	// (POST /v1/workforce/calendar)
+	CreateCalendarEntry(ctx context.Context, request CreateCalendarEntryRequestObject) (CreateCalendarEntryResponseObject, error)
+	// DeleteCalendarEntry Remove a calendar entry.
+	// (DELETE /v1/workforce/calendar/{entryId})
+	DeleteCalendarEntry(ctx context.Context, request DeleteCalendarEntryRequestObject) (DeleteCalendarEntryResponseObject, error)
+	// GetWorkforceForecast Expected contacts per interval, with 80 % and 95 % prediction intervals, from recorded contacts.
+	// (GET /v1/workforce/forecast)
+	GetWorkforceForecast(ctx context.Context, request GetWorkforceForecastRequestObject) (GetWorkforceForecastResponseObject, error)
+	// GetForecastAccuracy A rolling-origin backtest of the forecast on the hub's own history, per channel, against seasonal naive.
+	// (GET /v1/workforce/forecast/accuracy)
+	GetForecastAccuracy(ctx context.Context, request GetForecastAccuracyRequestObject) (GetForecastAccuracyResponseObject, error)
+	// PlanStaffing The agents and rostered positions each interval needs to meet a service level (Erlang C or A; workload for written channels).
+	// (POST /v1/workforce/staffing)
+	PlanStaffing(ctx context.Context, request PlanStaffingRequestObject) (PlanStaffingResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -18159,6 +19600,200 @@ func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, webhookId Webhook
 		return err
 	} else if validResponse, ok := response.(RotateWebhookSecretResponseObject); ok {
 		return validResponse.VisitRotateWebhookSecretResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCalendarEntries operation middleware
+func (sh *strictHandler) ListCalendarEntries(ctx echo.Context, params ListCalendarEntriesParams) error {
+	var request ListCalendarEntriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCalendarEntries(ctx.Request().Context(), request.(ListCalendarEntriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCalendarEntries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCalendarEntriesResponseObject); ok {
+		return validResponse.VisitListCalendarEntriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCalendarEntry operation middleware
+func (sh *strictHandler) CreateCalendarEntry(ctx echo.Context, params CreateCalendarEntryParams) error {
+	var request CreateCalendarEntryRequestObject
+
+	request.Params = params
+
+	var body CreateCalendarEntryJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCalendarEntry(ctx.Request().Context(), request.(CreateCalendarEntryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCalendarEntry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCalendarEntryResponseObject); ok {
+		return validResponse.VisitCreateCalendarEntryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteCalendarEntry operation middleware
+func (sh *strictHandler) DeleteCalendarEntry(ctx echo.Context, entryId openapi_types.UUID) error {
+	var request DeleteCalendarEntryRequestObject
+
+	request.EntryId = entryId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCalendarEntry(ctx.Request().Context(), request.(DeleteCalendarEntryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCalendarEntry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCalendarEntryResponseObject); ok {
+		return validResponse.VisitDeleteCalendarEntryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetWorkforceForecast operation middleware
+func (sh *strictHandler) GetWorkforceForecast(ctx echo.Context, params GetWorkforceForecastParams) error {
+	var request GetWorkforceForecastRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWorkforceForecast(ctx.Request().Context(), request.(GetWorkforceForecastRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWorkforceForecast")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetWorkforceForecastResponseObject); ok {
+		return validResponse.VisitGetWorkforceForecastResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetForecastAccuracy operation middleware
+func (sh *strictHandler) GetForecastAccuracy(ctx echo.Context, params GetForecastAccuracyParams) error {
+	var request GetForecastAccuracyRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetForecastAccuracy(ctx.Request().Context(), request.(GetForecastAccuracyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetForecastAccuracy")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetForecastAccuracyResponseObject); ok {
+		return validResponse.VisitGetForecastAccuracyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PlanStaffing operation middleware
+func (sh *strictHandler) PlanStaffing(ctx echo.Context) error {
+	var request PlanStaffingRequestObject
+
+	var body PlanStaffingJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PlanStaffing(ctx.Request().Context(), request.(PlanStaffingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PlanStaffing")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PlanStaffingResponseObject); ok {
+		return validResponse.VisitPlanStaffingResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -171,6 +171,30 @@ func (e ContactCreateDirection) Valid() bool {
 	}
 }
 
+// Defines values for ForecastAccuracyInterval.
+const (
+	ForecastAccuracyIntervalN15m ForecastAccuracyInterval = "15m"
+	ForecastAccuracyIntervalN1d  ForecastAccuracyInterval = "1d"
+	ForecastAccuracyIntervalN30m ForecastAccuracyInterval = "30m"
+	ForecastAccuracyIntervalN60m ForecastAccuracyInterval = "60m"
+)
+
+// Valid indicates whether the value is a known member of the ForecastAccuracyInterval enum.
+func (e ForecastAccuracyInterval) Valid() bool {
+	switch e {
+	case ForecastAccuracyIntervalN15m:
+		return true
+	case ForecastAccuracyIntervalN1d:
+		return true
+	case ForecastAccuracyIntervalN30m:
+		return true
+	case ForecastAccuracyIntervalN60m:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Degraded    HealthStatus = "degraded"
@@ -627,6 +651,48 @@ func (e RoutingConditionDayOfWeek) Valid() bool {
 	}
 }
 
+// Defines values for StaffingPlanHandlingTimeSource.
+const (
+	Default  StaffingPlanHandlingTimeSource = "default"
+	Measured StaffingPlanHandlingTimeSource = "measured"
+	Request  StaffingPlanHandlingTimeSource = "request"
+)
+
+// Valid indicates whether the value is a known member of the StaffingPlanHandlingTimeSource enum.
+func (e StaffingPlanHandlingTimeSource) Valid() bool {
+	switch e {
+	case Default:
+		return true
+	case Measured:
+		return true
+	case Request:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StaffingRowModel.
+const (
+	ErlangA  StaffingRowModel = "erlang_a"
+	ErlangC  StaffingRowModel = "erlang_c"
+	Workload StaffingRowModel = "workload"
+)
+
+// Valid indicates whether the value is a known member of the StaffingRowModel enum.
+func (e StaffingRowModel) Valid() bool {
+	switch e {
+	case ErlangA:
+		return true
+	case ErlangC:
+		return true
+	case Workload:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WebhookDeliveryStatus.
 const (
 	Dead      WebhookDeliveryStatus = "dead"
@@ -645,6 +711,48 @@ func (e WebhookDeliveryStatus) Valid() bool {
 	case Pending:
 		return true
 	case Succeeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WorkforceForecastInterval.
+const (
+	WorkforceForecastIntervalN15m WorkforceForecastInterval = "15m"
+	WorkforceForecastIntervalN1d  WorkforceForecastInterval = "1d"
+	WorkforceForecastIntervalN30m WorkforceForecastInterval = "30m"
+	WorkforceForecastIntervalN60m WorkforceForecastInterval = "60m"
+)
+
+// Valid indicates whether the value is a known member of the WorkforceForecastInterval enum.
+func (e WorkforceForecastInterval) Valid() bool {
+	switch e {
+	case WorkforceForecastIntervalN15m:
+		return true
+	case WorkforceForecastIntervalN1d:
+		return true
+	case WorkforceForecastIntervalN30m:
+		return true
+	case WorkforceForecastIntervalN60m:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WorkforceForecastMethod.
+const (
+	SeasonalAverage            WorkforceForecastMethod = "seasonal_average"
+	SeasonalProfileTrendYearly WorkforceForecastMethod = "seasonal_profile_trend_yearly"
+)
+
+// Valid indicates whether the value is a known member of the WorkforceForecastMethod enum.
+func (e WorkforceForecastMethod) Valid() bool {
+	switch e {
+	case SeasonalAverage:
+		return true
+	case SeasonalProfileTrendYearly:
 		return true
 	default:
 		return false
@@ -783,6 +891,54 @@ func (e GetSatisfactionReportParamsGroupBy) Valid() bool {
 	}
 }
 
+// Defines values for GetWorkforceForecastParamsInterval.
+const (
+	GetWorkforceForecastParamsIntervalN15m GetWorkforceForecastParamsInterval = "15m"
+	GetWorkforceForecastParamsIntervalN1d  GetWorkforceForecastParamsInterval = "1d"
+	GetWorkforceForecastParamsIntervalN30m GetWorkforceForecastParamsInterval = "30m"
+	GetWorkforceForecastParamsIntervalN60m GetWorkforceForecastParamsInterval = "60m"
+)
+
+// Valid indicates whether the value is a known member of the GetWorkforceForecastParamsInterval enum.
+func (e GetWorkforceForecastParamsInterval) Valid() bool {
+	switch e {
+	case GetWorkforceForecastParamsIntervalN15m:
+		return true
+	case GetWorkforceForecastParamsIntervalN1d:
+		return true
+	case GetWorkforceForecastParamsIntervalN30m:
+		return true
+	case GetWorkforceForecastParamsIntervalN60m:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetForecastAccuracyParamsInterval.
+const (
+	GetForecastAccuracyParamsIntervalN15m GetForecastAccuracyParamsInterval = "15m"
+	GetForecastAccuracyParamsIntervalN1d  GetForecastAccuracyParamsInterval = "1d"
+	GetForecastAccuracyParamsIntervalN30m GetForecastAccuracyParamsInterval = "30m"
+	GetForecastAccuracyParamsIntervalN60m GetForecastAccuracyParamsInterval = "60m"
+)
+
+// Valid indicates whether the value is a known member of the GetForecastAccuracyParamsInterval enum.
+func (e GetForecastAccuracyParamsInterval) Valid() bool {
+	switch e {
+	case GetForecastAccuracyParamsIntervalN15m:
+		return true
+	case GetForecastAccuracyParamsIntervalN1d:
+		return true
+	case GetForecastAccuracyParamsIntervalN30m:
+		return true
+	case GetForecastAccuracyParamsIntervalN60m:
+		return true
+	default:
+		return false
+	}
+}
+
 // Actor defines model for Actor.
 type Actor struct {
 	Role    string `json:"role"`
@@ -811,6 +967,48 @@ type Avoidable struct {
 // `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
 // that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
 type AvoidableReason string
+
+// CalendarEntry defines model for CalendarEntry.
+type CalendarEntry struct {
+	Channel   *Channel           `json:"channel,omitempty"`
+	CreatedAt time.Time          `json:"createdAt"`
+	CreatedBy string             `json:"createdBy"`
+	From      openapi_types.Date `json:"from"`
+	Id        openapi_types.UUID `json:"id"`
+	Name      string             `json:"name"`
+	To        openapi_types.Date `json:"to"`
+	Uplift    float64            `json:"uplift"`
+}
+
+// CalendarEntryCreate defines model for CalendarEntryCreate.
+type CalendarEntryCreate struct {
+	Channel *Channel `json:"channel,omitempty"`
+
+	// From The first local day.
+	From openapi_types.Date `json:"from"`
+	Name string             `json:"name"`
+
+	// To The last local day (inclusive; at most 93 days after `from`).
+	To openapi_types.Date `json:"to"`
+
+	// Uplift Expected change: 0.6 is 60 % more contacts, −1 a closure; −1 to 10.
+	Uplift float64 `json:"uplift"`
+}
+
+// CalendarEntryEvent `workforce.calendar_entry_added` / `workforce.calendar_entry_removed`: days a supervisor marked as changing demand (outbox only).
+type CalendarEntryEvent struct {
+	Channel *Channel           `json:"channel,omitempty"`
+	EntryId openapi_types.UUID `json:"entryId"`
+	From    openapi_types.Date `json:"from"`
+	Name    string             `json:"name"`
+	To      openapi_types.Date `json:"to"`
+	Uplift  float64            `json:"uplift"`
+}
+
+// CalendarEntryList defines model for CalendarEntryList.
+type CalendarEntryList struct {
+	Items []CalendarEntry `json:"items"`
+}
 
 // Case defines model for Case.
 type Case struct {
@@ -1002,6 +1200,23 @@ type CatalogueService struct {
 
 // Channel defines model for Channel.
 type Channel string
+
+// ChannelAccuracy defines model for ChannelAccuracy.
+type ChannelAccuracy struct {
+	// Actual Contacts over the tested intervals.
+	Actual     float64 `json:"actual"`
+	Bias       float64 `json:"bias"`
+	Channel    Channel `json:"channel"`
+	Coverage80 float64 `json:"coverage80"`
+
+	// Improvement 1 − wape ÷ naiveWape: the share of the baseline's error the forecast removes.
+	Improvement float64 `json:"improvement"`
+	Intervals   int     `json:"intervals"`
+	NaiveBias   float64 `json:"naiveBias"`
+	NaiveWape   float64 `json:"naiveWape"`
+	Origins     int     `json:"origins"`
+	Wape        float64 `json:"wape"`
+}
 
 // CitizenCase A case as its customer sees it (no queue, tier, owner or internal detail).
 type CitizenCase struct {
@@ -1455,6 +1670,28 @@ type FieldError struct {
 	// Field Where the problem is: a JSON path like `identifiers[0].value`, or a parameter name.
 	Field   string `json:"field"`
 	Message string `json:"message"`
+}
+
+// ForecastAccuracy defines model for ForecastAccuracy.
+type ForecastAccuracy struct {
+	Channels []ChannelAccuracy        `json:"channels"`
+	Interval ForecastAccuracyInterval `json:"interval"`
+	Weeks    int                      `json:"weeks"`
+}
+
+// ForecastAccuracyInterval defines model for ForecastAccuracy.Interval.
+type ForecastAccuracyInterval string
+
+// ForecastPoint defines model for ForecastPoint.
+type ForecastPoint struct {
+	// Actual The contacts that arrived, once the interval has passed.
+	Actual   *float64  `json:"actual,omitempty"`
+	Expected float64   `json:"expected"`
+	Lower80  float64   `json:"lower80"`
+	Lower95  float64   `json:"lower95"`
+	Start    time.Time `json:"start"`
+	Upper80  float64   `json:"upper80"`
+	Upper95  float64   `json:"upper95"`
 }
 
 // HandoffRequest defines model for HandoffRequest.
@@ -2276,6 +2513,12 @@ type ResolveRequest struct {
 	ResolutionCode string  `json:"resolutionCode"`
 }
 
+// RosteredInterval defines model for RosteredInterval.
+type RosteredInterval struct {
+	Rostered int       `json:"rostered"`
+	Start    time.Time `json:"start"`
+}
+
 // RoutingCondition Exactly one member. `all`, `any` and `not` combine conditions of this same shape
 // (checked in depth by the hub, which names the path of each problem). `need` is
 // `vulnerable`, `assistedDigital` or `interpreter` (a preferred language other than
@@ -2477,6 +2720,15 @@ type Service struct {
 	Lgsl int `json:"lgsl"`
 }
 
+// ServiceLevelTarget defines model for ServiceLevelTarget.
+type ServiceLevelTarget struct {
+	// AnswerWithinSeconds The threshold, 0 or more (20).
+	AnswerWithinSeconds float64 `json:"answerWithinSeconds"`
+
+	// Target The share answered within the time, above 0 and below 1 (0.8).
+	Target float64 `json:"target"`
+}
+
 // SimulationRequest defines model for SimulationRequest.
 type SimulationRequest struct {
 	From time.Time `json:"from"`
@@ -2497,6 +2749,122 @@ type SimulationResult struct {
 	// Contacts Contacts with a case in the period that were replayed.
 	Contacts int `json:"contacts"`
 	Recorded Mix `json:"recorded"`
+}
+
+// StaffingForecastSource defines model for StaffingForecastSource.
+type StaffingForecastSource struct {
+	Centre  *string   `json:"centre,omitempty"`
+	Channel Channel   `json:"channel"`
+	From    time.Time `json:"from"`
+	Service *int      `json:"service,omitempty"`
+	To      time.Time `json:"to"`
+}
+
+// StaffingInterval defines model for StaffingInterval.
+type StaffingInterval struct {
+	// HandlingTimeSeconds Average handling time, above 0; the request's when left out.
+	HandlingTimeSeconds *float64 `json:"handlingTimeSeconds,omitempty"`
+
+	// Rostered Positions rostered for the interval, for the gap.
+	Rostered *int      `json:"rostered,omitempty"`
+	Start    time.Time `json:"start"`
+
+	// Volume Contacts expected in the interval, 0 or more.
+	Volume float64 `json:"volume"`
+}
+
+// StaffingPlan defines model for StaffingPlan.
+type StaffingPlan struct {
+	Channel Channel         `json:"channel"`
+	Days    []StaffingTotal `json:"days"`
+
+	// HandlingTimeSource Where a forecast's handling time came from.
+	HandlingTimeSource StaffingPlanHandlingTimeSource `json:"handlingTimeSource"`
+	IntervalMinutes    int                            `json:"intervalMinutes"`
+	Rows               []StaffingRow                  `json:"rows"`
+	Weeks              []StaffingTotal                `json:"weeks"`
+}
+
+// StaffingPlanHandlingTimeSource Where a forecast's handling time came from.
+type StaffingPlanHandlingTimeSource string
+
+// StaffingRequest defines model for StaffingRequest.
+type StaffingRequest struct {
+	Channel  *Channel                `json:"channel,omitempty"`
+	Forecast *StaffingForecastSource `json:"forecast,omitempty"`
+
+	// HandlingTimeSeconds For intervals that give none; for a forecast, instead of the measured one.
+	HandlingTimeSeconds *float64 `json:"handlingTimeSeconds,omitempty"`
+
+	// IntervalMinutes Must divide a day: 15, 30, 60 …
+	IntervalMinutes int `json:"intervalMinutes"`
+
+	// Intervals Give these or `forecast`.
+	Intervals *[]StaffingInterval `json:"intervals,omitempty"`
+
+	// MaxOccupancy The busiest an agent may be, above 0 and at most 1 (0.85).
+	MaxOccupancy *float64 `json:"maxOccupancy,omitempty"`
+
+	// PatienceSeconds Callers' mean patience before hanging up; staffs by Erlang A.
+	PatienceSeconds *float64 `json:"patienceSeconds,omitempty"`
+
+	// Roster Rostered positions by interval, for a `forecast`.
+	Roster       *[]RosteredInterval `json:"roster,omitempty"`
+	ServiceLevel ServiceLevelTarget  `json:"serviceLevel"`
+
+	// Shrinkage Paid time off contacts, 0 or more and below 1 (0.3).
+	Shrinkage *float64 `json:"shrinkage,omitempty"`
+
+	// WrittenWithinHours Written channels only: how long the work may wait (its SLA, clock hours). Each interval then staffs the mean workload of that many hours up to it (work before the first interval counts as none: start where the backlog does), so a burst is cleared within the SLA rather than in its own interval.
+	WrittenWithinHours *float64 `json:"writtenWithinHours,omitempty"`
+}
+
+// StaffingRow defines model for StaffingRow.
+type StaffingRow struct {
+	// Agents On contacts in the interval.
+	Agents                      int     `json:"agents"`
+	AverageSpeedOfAnswerSeconds float64 `json:"averageSpeedOfAnswerSeconds"`
+
+	// Gap rostered − positions: below 0 is under-staffed.
+	Gap                 *int             `json:"gap,omitempty"`
+	HandlingTimeSeconds float64          `json:"handlingTimeSeconds"`
+	Model               StaffingRowModel `json:"model"`
+	Occupancy           float64          `json:"occupancy"`
+
+	// Positions Rostered after shrinkage.
+	Positions int `json:"positions"`
+
+	// ProbabilityOfAbandoning Erlang A only.
+	ProbabilityOfAbandoning *float64 `json:"probabilityOfAbandoning,omitempty"`
+	ProbabilityOfWaiting    float64  `json:"probabilityOfWaiting"`
+	Rostered                *int     `json:"rostered,omitempty"`
+
+	// ServiceLevel The share answered within the threshold with these agents (1 for workload).
+	ServiceLevel float64   `json:"serviceLevel"`
+	Start        time.Time `json:"start"`
+
+	// Traffic Erlangs offered (volume × handling time ÷ interval).
+	Traffic float64 `json:"traffic"`
+	Volume  float64 `json:"volume"`
+}
+
+// StaffingRowModel defines model for StaffingRow.Model.
+type StaffingRowModel string
+
+// StaffingTotal defines model for StaffingTotal.
+type StaffingTotal struct {
+	// AgentHours Hours on contacts.
+	AgentHours     float64 `json:"agentHours"`
+	IntervalsOver  int     `json:"intervalsOver"`
+	IntervalsUnder int     `json:"intervalsUnder"`
+
+	// PositionHours Rostered hours needed after shrinkage (FTE hours).
+	PositionHours float64 `json:"positionHours"`
+	RosteredHours float64 `json:"rosteredHours"`
+
+	// Start The local day, or the Monday of the week.
+	Start  openapi_types.Date `json:"start"`
+	Volume float64            `json:"volume"`
 }
 
 // SurveyScheduledEvent `survey.scheduled`: an SMS survey will be sent after a contact.
@@ -2736,6 +3104,32 @@ type WebhookWithSecret struct {
 	Url       string    `json:"url"`
 	Version   int       `json:"version"`
 }
+
+// WorkforceForecast defines model for WorkforceForecast.
+type WorkforceForecast struct {
+	Centre  *string  `json:"centre,omitempty"`
+	Channel *Channel `json:"channel,omitempty"`
+
+	// Events The calendar entries applied.
+	Events []CalendarEntry `json:"events"`
+	From   time.Time       `json:"from"`
+
+	// HistoryDays Days of history the forecast had (at most 400 are read).
+	HistoryDays int                       `json:"historyDays"`
+	Interval    WorkforceForecastInterval `json:"interval"`
+
+	// Method `seasonal_average` with under two weeks of history.
+	Method  WorkforceForecastMethod `json:"method"`
+	Points  []ForecastPoint         `json:"points"`
+	Service *int                    `json:"service,omitempty"`
+	To      time.Time               `json:"to"`
+}
+
+// WorkforceForecastInterval defines model for WorkforceForecast.Interval.
+type WorkforceForecastInterval string
+
+// WorkforceForecastMethod `seasonal_average` with under two weeks of history.
+type WorkforceForecastMethod string
 
 // CaseId defines model for CaseId.
 type CaseId = openapi_types.UUID
@@ -3207,6 +3601,47 @@ type ListWebhookDeliveriesParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListCalendarEntriesParams defines parameters for ListCalendarEntries.
+type ListCalendarEntriesParams struct {
+	From openapi_types.Date `form:"from" json:"from"`
+	To   openapi_types.Date `form:"to" json:"to"`
+}
+
+// CreateCalendarEntryParams defines parameters for CreateCalendarEntry.
+type CreateCalendarEntryParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetWorkforceForecastParams defines parameters for GetWorkforceForecast.
+type GetWorkforceForecastParams struct {
+	// Channel One channel; all when left out.
+	Channel *Channel `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Service One LGSL service; all when left out.
+	Service *int `form:"service,omitempty" json:"service,omitempty"`
+
+	// Centre One centre; all when left out.
+	Centre   *string                             `form:"centre,omitempty" json:"centre,omitempty"`
+	From     time.Time                           `form:"from" json:"from"`
+	To       time.Time                           `form:"to" json:"to"`
+	Interval *GetWorkforceForecastParamsInterval `form:"interval,omitempty" json:"interval,omitempty"`
+}
+
+// GetWorkforceForecastParamsInterval defines parameters for GetWorkforceForecast.
+type GetWorkforceForecastParamsInterval string
+
+// GetForecastAccuracyParams defines parameters for GetForecastAccuracy.
+type GetForecastAccuracyParams struct {
+	// Weeks Origins, 1 to 52.
+	Weeks    *int                               `form:"weeks,omitempty" json:"weeks,omitempty"`
+	Interval *GetForecastAccuracyParamsInterval `form:"interval,omitempty" json:"interval,omitempty"`
+}
+
+// GetForecastAccuracyParamsInterval defines parameters for GetForecastAccuracy.
+type GetForecastAccuracyParamsInterval string
+
 // NotifyDeliveryStatusJSONRequestBody defines body for NotifyDeliveryStatus for application/json ContentType.
 type NotifyDeliveryStatusJSONRequestBody = NotifyDeliveryReceipt
 
@@ -3326,6 +3761,12 @@ type ReplayWebhookJSONRequestBody = WebhookReplay
 
 // RotateWebhookSecretJSONRequestBody defines body for RotateWebhookSecret for application/json ContentType.
 type RotateWebhookSecretJSONRequestBody = WebhookRotation
+
+// CreateCalendarEntryJSONRequestBody defines body for CreateCalendarEntry for application/json ContentType.
+type CreateCalendarEntryJSONRequestBody = CalendarEntryCreate
+
+// PlanStaffingJSONRequestBody defines body for PlanStaffing for application/json ContentType.
+type PlanStaffingJSONRequestBody = StaffingRequest
 
 // AsCustomerCreatedEvent returns the union data inside the EventMessage_Data as a CustomerCreatedEvent
 func (t EventMessage_Data) AsCustomerCreatedEvent() (CustomerCreatedEvent, error) {
@@ -4201,6 +4642,32 @@ func (t *EventMessage_Data) FromQAReviewRecordedEvent(v QAReviewRecordedEvent) e
 
 // MergeQAReviewRecordedEvent performs a merge with any union data inside the EventMessage_Data, using the provided QAReviewRecordedEvent
 func (t *EventMessage_Data) MergeQAReviewRecordedEvent(v QAReviewRecordedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCalendarEntryEvent returns the union data inside the EventMessage_Data as a CalendarEntryEvent
+func (t EventMessage_Data) AsCalendarEntryEvent() (CalendarEntryEvent, error) {
+	var body CalendarEntryEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCalendarEntryEvent overwrites any union data inside the EventMessage_Data as the provided CalendarEntryEvent
+func (t *EventMessage_Data) FromCalendarEntryEvent(v CalendarEntryEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCalendarEntryEvent performs a merge with any union data inside the EventMessage_Data, using the provided CalendarEntryEvent
+func (t *EventMessage_Data) MergeCalendarEntryEvent(v CalendarEntryEvent) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -5532,6 +5999,113 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, webhookId WebhookId, body RotateWebhookSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCalendarEntries The calendar entries touching the days from `from` to `to`.
+	//
+	// Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
+	ListCalendarEntries(ctx context.Context, params *ListCalendarEntriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCalendarEntryWithBody Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+	//
+	// The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
+	// 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
+	// averages. Without `channel`, every channel.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/workforce/calendar (the `CreateCalendarEntry` operationId).
+	CreateCalendarEntryWithBody(ctx context.Context, params *CreateCalendarEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCalendarEntry Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+	//
+	// The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
+	// 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
+	// averages. Without `channel`, every channel.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/workforce/calendar (the `CreateCalendarEntry` operationId).
+	CreateCalendarEntry(ctx context.Context, params *CreateCalendarEntryParams, body CreateCalendarEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteCalendarEntry Remove a calendar entry.
+	//
+	// Corresponds with DELETE /v1/workforce/calendar/{entryId} (the `DeleteCalendarEntry` operationId).
+	DeleteCalendarEntry(ctx context.Context, entryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWorkforceForecast Expected contacts per interval, with 80 % and 95 % prediction intervals, from recorded contacts.
+	//
+	// Counts contacts by arrival time (merged customers do not matter here) and forecasts
+	// `[from, to)`: a seasonal profile of the week (the mean of the same interval over
+	// the last 6 weeks) × a trend fitted to the last 12 weeks × how much busier the same
+	// days were last year × the calendar entries covering each day (`method`
+	// `seasonal_profile_trend_yearly`). Under two weeks of history it answers the seasonal
+	// averages it has (`method` `seasonal_average`), never an error; `historyDays` says how
+	// much it had. Intervals already past carry `actual`. Days and weeks turn at midnight
+	// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, CSV with `Accept: text/csv`, or
+	// a chart of the forecast and its bands against the actuals with `Accept: image/svg+xml`.
+	// A range over a year, or `to` not after `from`, is `422` naming the field.
+	//
+	// Corresponds with GET /v1/workforce/forecast (the `GetWorkforceForecast` operationId).
+	GetWorkforceForecast(ctx context.Context, params *GetWorkforceForecastParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetForecastAccuracy A rolling-origin backtest of the forecast on the hub's own history, per channel, against seasonal naive.
+	//
+	// For each channel with contacts: `weeks` origins, one a week up to today, each
+	// forecasting the week after it from the history before it. WAPE is Σ|actual −
+	// forecast| ÷ Σ actual; bias is Σ(forecast − actual) ÷ Σ actual (positive
+	// over-forecasts). The baseline is seasonal naive: the same interval last week.
+	// `coverage80` is the share of open intervals whose actual fell in the 80 % band.
+	//
+	// Corresponds with GET /v1/workforce/forecast/accuracy (the `GetForecastAccuracy` operationId).
+	GetForecastAccuracy(ctx context.Context, params *GetForecastAccuracyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PlanStaffingWithBody The agents and rostered positions each interval needs to meet a service level (Erlang C or A; workload for written channels).
+	//
+	// Give `intervals` (volumes and handling times) or `forecast` (the hub forecasts the
+	// channel and measures its handling time from contacts, `endedAt − startedAt` with the
+	// shortest and longest 5 % left out, unless `handlingTimeSeconds` is given). Live
+	// channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
+	// patience) is given; each row says which in `model`. Written channels (web forms, email,
+	// letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
+	// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+	// channels need no staff (`422`). A
+	// `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
+	// With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
+	// (rostered − positions, negative is under-staffed), and the day and week totals count
+	// the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
+	// a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
+	// a range over a year) are `422` naming the field. Computes only; writes nothing.
+	// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+	// those rostered with `Accept: image/svg+xml`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/workforce/staffing (the `PlanStaffing` operationId).
+	PlanStaffingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PlanStaffing The agents and rostered positions each interval needs to meet a service level (Erlang C or A; workload for written channels).
+	//
+	// Give `intervals` (volumes and handling times) or `forecast` (the hub forecasts the
+	// channel and measures its handling time from contacts, `endedAt − startedAt` with the
+	// shortest and longest 5 % left out, unless `handlingTimeSeconds` is given). Live
+	// channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
+	// patience) is given; each row says which in `model`. Written channels (web forms, email,
+	// letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
+	// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+	// channels need no staff (`422`). A
+	// `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
+	// With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
+	// (rostered − positions, negative is under-staffed), and the day and week totals count
+	// the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
+	// a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
+	// a range over a year) are `422` naming the field. Computes only; writes nothing.
+	// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+	// those rostered with `Accept: image/svg+xml`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/workforce/staffing (the `PlanStaffing` operationId).
+	PlanStaffing(ctx context.Context, body PlanStaffingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetHealth The process is up.
@@ -7858,6 +8432,193 @@ func (c *Client) RotateWebhookSecretWithBody(ctx context.Context, webhookId Webh
 // Corresponds with POST /v1/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 func (c *Client) RotateWebhookSecret(ctx context.Context, webhookId WebhookId, body RotateWebhookSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateWebhookSecretRequest(c.Server, webhookId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCalendarEntries The calendar entries touching the days from `from` to `to`.
+//
+// Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
+func (c *Client) ListCalendarEntries(ctx context.Context, params *ListCalendarEntriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCalendarEntriesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCalendarEntryWithBody Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+//
+// The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
+// 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
+// averages. Without `channel`, every channel.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/workforce/calendar (the `CreateCalendarEntry` operationId).
+func (c *Client) CreateCalendarEntryWithBody(ctx context.Context, params *CreateCalendarEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCalendarEntryRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCalendarEntry Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+//
+// The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
+// 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
+// averages. Without `channel`, every channel.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/workforce/calendar (the `CreateCalendarEntry` operationId).
+func (c *Client) CreateCalendarEntry(ctx context.Context, params *CreateCalendarEntryParams, body CreateCalendarEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCalendarEntryRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCalendarEntry Remove a calendar entry.
+//
+// Corresponds with DELETE /v1/workforce/calendar/{entryId} (the `DeleteCalendarEntry` operationId).
+func (c *Client) DeleteCalendarEntry(ctx context.Context, entryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCalendarEntryRequest(c.Server, entryId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWorkforceForecast Expected contacts per interval, with 80 % and 95 % prediction intervals, from recorded contacts.
+//
+// Counts contacts by arrival time (merged customers do not matter here) and forecasts
+// `[from, to)`: a seasonal profile of the week (the mean of the same interval over
+// the last 6 weeks) × a trend fitted to the last 12 weeks × how much busier the same
+// days were last year × the calendar entries covering each day (`method`
+// `seasonal_profile_trend_yearly`). Under two weeks of history it answers the seasonal
+// averages it has (`method` `seasonal_average`), never an error; `historyDays` says how
+// much it had. Intervals already past carry `actual`. Days and weeks turn at midnight
+// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, CSV with `Accept: text/csv`, or
+// a chart of the forecast and its bands against the actuals with `Accept: image/svg+xml`.
+// A range over a year, or `to` not after `from`, is `422` naming the field.
+//
+// Corresponds with GET /v1/workforce/forecast (the `GetWorkforceForecast` operationId).
+func (c *Client) GetWorkforceForecast(ctx context.Context, params *GetWorkforceForecastParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWorkforceForecastRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetForecastAccuracy A rolling-origin backtest of the forecast on the hub's own history, per channel, against seasonal naive.
+//
+// For each channel with contacts: `weeks` origins, one a week up to today, each
+// forecasting the week after it from the history before it. WAPE is Σ|actual −
+// forecast| ÷ Σ actual; bias is Σ(forecast − actual) ÷ Σ actual (positive
+// over-forecasts). The baseline is seasonal naive: the same interval last week.
+// `coverage80` is the share of open intervals whose actual fell in the 80 % band.
+//
+// Corresponds with GET /v1/workforce/forecast/accuracy (the `GetForecastAccuracy` operationId).
+func (c *Client) GetForecastAccuracy(ctx context.Context, params *GetForecastAccuracyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetForecastAccuracyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PlanStaffingWithBody The agents and rostered positions each interval needs to meet a service level (Erlang C or A; workload for written channels).
+//
+// Give `intervals` (volumes and handling times) or `forecast` (the hub forecasts the
+// channel and measures its handling time from contacts, `endedAt − startedAt` with the
+// shortest and longest 5 % left out, unless `handlingTimeSeconds` is given). Live
+// channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
+// patience) is given; each row says which in `model`. Written channels (web forms, email,
+// letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
+// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+// channels need no staff (`422`). A
+// `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
+// With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
+// (rostered − positions, negative is under-staffed), and the day and week totals count
+// the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
+// a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
+// a range over a year) are `422` naming the field. Computes only; writes nothing.
+// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+// those rostered with `Accept: image/svg+xml`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/workforce/staffing (the `PlanStaffing` operationId).
+func (c *Client) PlanStaffingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPlanStaffingRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PlanStaffing The agents and rostered positions each interval needs to meet a service level (Erlang C or A; workload for written channels).
+//
+// Give `intervals` (volumes and handling times) or `forecast` (the hub forecasts the
+// channel and measures its handling time from contacts, `endedAt − startedAt` with the
+// shortest and longest 5 % left out, unless `handlingTimeSeconds` is given). Live
+// channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
+// patience) is given; each row says which in `model`. Written channels (web forms, email,
+// letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
+// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+// channels need no staff (`422`). A
+// `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
+// With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
+// (rostered − positions, negative is under-staffed), and the day and week totals count
+// the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
+// a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
+// a range over a year) are `422` naming the field. Computes only; writes nothing.
+// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+// those rostered with `Accept: image/svg+xml`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/workforce/staffing (the `PlanStaffing` operationId).
+func (c *Client) PlanStaffing(ctx context.Context, body PlanStaffingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPlanStaffingRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -12271,6 +13032,365 @@ func NewRotateWebhookSecretRequestWithBody(server string, webhookId WebhookId, c
 	return req, nil
 }
 
+// NewListCalendarEntriesRequest constructs an http.Request for the ListCalendarEntries method
+func NewListCalendarEntriesRequest(server string, params *ListCalendarEntriesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/workforce/calendar")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCalendarEntryRequest calls the generic CreateCalendarEntry builder with application/json body
+func NewCreateCalendarEntryRequest(server string, params *CreateCalendarEntryParams, body CreateCalendarEntryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCalendarEntryRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateCalendarEntryRequestWithBody constructs an http.Request for the CreateCalendarEntry method, with any body, and a specified content type
+func NewCreateCalendarEntryRequestWithBody(server string, params *CreateCalendarEntryParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/workforce/calendar")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteCalendarEntryRequest constructs an http.Request for the DeleteCalendarEntry method
+func NewDeleteCalendarEntryRequest(server string, entryId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "entryId", entryId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/workforce/calendar/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetWorkforceForecastRequest constructs an http.Request for the GetWorkforceForecast method
+func NewGetWorkforceForecastRequest(server string, params *GetWorkforceForecastParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/workforce/forecast")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Channel != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "channel", *params.Channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Service != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "service", *params.Service, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Centre != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "centre", *params.Centre, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Interval != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "interval", *params.Interval, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetForecastAccuracyRequest constructs an http.Request for the GetForecastAccuracy method
+func NewGetForecastAccuracyRequest(server string, params *GetForecastAccuracyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/workforce/forecast/accuracy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Weeks != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "weeks", *params.Weeks, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Interval != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "interval", *params.Interval, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPlanStaffingRequest calls the generic PlanStaffing builder with application/json body
+func NewPlanStaffingRequest(server string, body PlanStaffingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPlanStaffingRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPlanStaffingRequestWithBody constructs an http.Request for the PlanStaffing method, with any body, and a specified content type
+func NewPlanStaffingRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/workforce/staffing")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -13512,6 +14632,121 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecretWithResponse(ctx context.Context, webhookId WebhookId, body RotateWebhookSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error)
+
+	// ListCalendarEntriesWithResponse The calendar entries touching the days from `from` to `to`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
+	ListCalendarEntriesWithResponse(ctx context.Context, params *ListCalendarEntriesParams, reqEditors ...RequestEditorFn) (*ListCalendarEntriesResponse, error)
+
+	// CreateCalendarEntryWithBodyWithResponse Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+	//
+	// The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
+	// 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
+	// averages. Without `channel`, every channel.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/workforce/calendar (the `CreateCalendarEntry` operationId).
+	CreateCalendarEntryWithBodyWithResponse(ctx context.Context, params *CreateCalendarEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCalendarEntryResponse, error)
+
+	// CreateCalendarEntryWithResponse Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+	//
+	// The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
+	// 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
+	// averages. Without `channel`, every channel.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/workforce/calendar (the `CreateCalendarEntry` operationId).
+	CreateCalendarEntryWithResponse(ctx context.Context, params *CreateCalendarEntryParams, body CreateCalendarEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCalendarEntryResponse, error)
+
+	// DeleteCalendarEntryWithResponse Remove a calendar entry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/workforce/calendar/{entryId} (the `DeleteCalendarEntry` operationId).
+	DeleteCalendarEntryWithResponse(ctx context.Context, entryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteCalendarEntryResponse, error)
+
+	// GetWorkforceForecastWithResponse Expected contacts per interval, with 80 % and 95 % prediction intervals, from recorded contacts.
+	//
+	// Counts contacts by arrival time (merged customers do not matter here) and forecasts
+	// `[from, to)`: a seasonal profile of the week (the mean of the same interval over
+	// the last 6 weeks) × a trend fitted to the last 12 weeks × how much busier the same
+	// days were last year × the calendar entries covering each day (`method`
+	// `seasonal_profile_trend_yearly`). Under two weeks of history it answers the seasonal
+	// averages it has (`method` `seasonal_average`), never an error; `historyDays` says how
+	// much it had. Intervals already past carry `actual`. Days and weeks turn at midnight
+	// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, CSV with `Accept: text/csv`, or
+	// a chart of the forecast and its bands against the actuals with `Accept: image/svg+xml`.
+	// A range over a year, or `to` not after `from`, is `422` naming the field.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/workforce/forecast (the `GetWorkforceForecast` operationId).
+	GetWorkforceForecastWithResponse(ctx context.Context, params *GetWorkforceForecastParams, reqEditors ...RequestEditorFn) (*GetWorkforceForecastResponse, error)
+
+	// GetForecastAccuracyWithResponse A rolling-origin backtest of the forecast on the hub's own history, per channel, against seasonal naive.
+	//
+	// For each channel with contacts: `weeks` origins, one a week up to today, each
+	// forecasting the week after it from the history before it. WAPE is Σ|actual −
+	// forecast| ÷ Σ actual; bias is Σ(forecast − actual) ÷ Σ actual (positive
+	// over-forecasts). The baseline is seasonal naive: the same interval last week.
+	// `coverage80` is the share of open intervals whose actual fell in the 80 % band.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/workforce/forecast/accuracy (the `GetForecastAccuracy` operationId).
+	GetForecastAccuracyWithResponse(ctx context.Context, params *GetForecastAccuracyParams, reqEditors ...RequestEditorFn) (*GetForecastAccuracyResponse, error)
+
+	// PlanStaffingWithBodyWithResponse The agents and rostered positions each interval needs to meet a service level (Erlang C or A; workload for written channels).
+	//
+	// Give `intervals` (volumes and handling times) or `forecast` (the hub forecasts the
+	// channel and measures its handling time from contacts, `endedAt − startedAt` with the
+	// shortest and longest 5 % left out, unless `handlingTimeSeconds` is given). Live
+	// channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
+	// patience) is given; each row says which in `model`. Written channels (web forms, email,
+	// letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
+	// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+	// channels need no staff (`422`). A
+	// `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
+	// With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
+	// (rostered − positions, negative is under-staffed), and the day and week totals count
+	// the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
+	// a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
+	// a range over a year) are `422` naming the field. Computes only; writes nothing.
+	// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+	// those rostered with `Accept: image/svg+xml`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/workforce/staffing (the `PlanStaffing` operationId).
+	PlanStaffingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlanStaffingResponse, error)
+
+	// PlanStaffingWithResponse The agents and rostered positions each interval needs to meet a service level (Erlang C or A; workload for written channels).
+	//
+	// Give `intervals` (volumes and handling times) or `forecast` (the hub forecasts the
+	// channel and measures its handling time from contacts, `endedAt − startedAt` with the
+	// shortest and longest 5 % left out, unless `handlingTimeSeconds` is given). Live
+	// channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
+	// patience) is given; each row says which in `model`. Written channels (web forms, email,
+	// letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
+	// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+	// channels need no staff (`422`). A
+	// `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
+	// With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
+	// (rostered − positions, negative is under-staffed), and the day and week totals count
+	// the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
+	// a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
+	// a range over a year) are `422` naming the field. Computes only; writes nothing.
+	// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+	// those rostered with `Accept: image/svg+xml`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/workforce/staffing (the `PlanStaffing` operationId).
+	PlanStaffingWithResponse(ctx context.Context, body PlanStaffingJSONRequestBody, reqEditors ...RequestEditorFn) (*PlanStaffingResponse, error)
 }
 
 type GetHealthResponse struct {
@@ -20806,6 +22041,532 @@ func (r RotateWebhookSecretResponse) ContentType() string {
 	return ""
 }
 
+// ListCalendarEntriesResponse429Headers the declared response headers of an HTTP 429 response for ListCalendarEntries
+type ListCalendarEntriesResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListCalendarEntriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CalendarEntryList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListCalendarEntriesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCalendarEntriesResponse) GetJSON200() *CalendarEntryList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCalendarEntriesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCalendarEntriesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCalendarEntriesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListCalendarEntriesResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListCalendarEntriesResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCalendarEntriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCalendarEntriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCalendarEntriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCalendarEntriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateCalendarEntryResponse429Headers the declared response headers of an HTTP 429 response for CreateCalendarEntry
+type CreateCalendarEntryResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CreateCalendarEntryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CalendarEntry
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateCalendarEntryResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCalendarEntryResponse) GetJSON201() *CalendarEntry {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateCalendarEntryResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateCalendarEntryResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateCalendarEntryResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateCalendarEntryResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateCalendarEntryResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateCalendarEntryResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCalendarEntryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCalendarEntryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCalendarEntryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCalendarEntryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteCalendarEntryResponse429Headers the declared response headers of an HTTP 429 response for DeleteCalendarEntry
+type DeleteCalendarEntryResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteCalendarEntryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteCalendarEntryResponse429Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteCalendarEntryResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteCalendarEntryResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteCalendarEntryResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteCalendarEntryResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteCalendarEntryResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteCalendarEntryResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCalendarEntryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCalendarEntryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCalendarEntryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCalendarEntryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetWorkforceForecastResponse429Headers the declared response headers of an HTTP 429 response for GetWorkforceForecast
+type GetWorkforceForecastResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetWorkforceForecastResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WorkforceForecast
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetWorkforceForecastResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWorkforceForecastResponse) GetJSON200() *WorkforceForecast {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetWorkforceForecastResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetWorkforceForecastResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetWorkforceForecastResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetWorkforceForecastResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetWorkforceForecastResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetWorkforceForecastResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWorkforceForecastResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWorkforceForecastResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWorkforceForecastResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWorkforceForecastResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetForecastAccuracyResponse429Headers the declared response headers of an HTTP 429 response for GetForecastAccuracy
+type GetForecastAccuracyResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetForecastAccuracyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ForecastAccuracy
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetForecastAccuracyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetForecastAccuracyResponse) GetJSON200() *ForecastAccuracy {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetForecastAccuracyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetForecastAccuracyResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetForecastAccuracyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetForecastAccuracyResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetForecastAccuracyResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetForecastAccuracyResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetForecastAccuracyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetForecastAccuracyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetForecastAccuracyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetForecastAccuracyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PlanStaffingResponse429Headers the declared response headers of an HTTP 429 response for PlanStaffing
+type PlanStaffingResponse429Headers struct {
+	RetryAfter *int
+}
+
+type PlanStaffingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StaffingPlan
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PlanStaffingResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PlanStaffingResponse) GetJSON200() *StaffingPlan {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PlanStaffingResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PlanStaffingResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PlanStaffingResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PlanStaffingResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PlanStaffingResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r PlanStaffingResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PlanStaffingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PlanStaffingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PlanStaffingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PlanStaffingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetHealthWithResponse The process is up.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -22734,6 +24495,169 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseRotateWebhookSecretResponse(rsp)
+}
+
+// ListCalendarEntriesWithResponse The calendar entries touching the days from `from` to `to`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
+func (c *ClientWithResponses) ListCalendarEntriesWithResponse(ctx context.Context, params *ListCalendarEntriesParams, reqEditors ...RequestEditorFn) (*ListCalendarEntriesResponse, error) {
+	rsp, err := c.ListCalendarEntries(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCalendarEntriesResponse(rsp)
+}
+
+// CreateCalendarEntryWithBodyWithResponse Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+//
+// The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
+// 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
+// averages. Without `channel`, every channel.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/workforce/calendar (the `CreateCalendarEntry` operationId).
+func (c *ClientWithResponses) CreateCalendarEntryWithBodyWithResponse(ctx context.Context, params *CreateCalendarEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCalendarEntryResponse, error) {
+	rsp, err := c.CreateCalendarEntryWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCalendarEntryResponse(rsp)
+}
+
+// CreateCalendarEntryWithResponse Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+//
+// The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
+// 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
+// averages. Without `channel`, every channel.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/workforce/calendar (the `CreateCalendarEntry` operationId).
+func (c *ClientWithResponses) CreateCalendarEntryWithResponse(ctx context.Context, params *CreateCalendarEntryParams, body CreateCalendarEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCalendarEntryResponse, error) {
+	rsp, err := c.CreateCalendarEntry(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCalendarEntryResponse(rsp)
+}
+
+// DeleteCalendarEntryWithResponse Remove a calendar entry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/workforce/calendar/{entryId} (the `DeleteCalendarEntry` operationId).
+func (c *ClientWithResponses) DeleteCalendarEntryWithResponse(ctx context.Context, entryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteCalendarEntryResponse, error) {
+	rsp, err := c.DeleteCalendarEntry(ctx, entryId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCalendarEntryResponse(rsp)
+}
+
+// GetWorkforceForecastWithResponse Expected contacts per interval, with 80 % and 95 % prediction intervals, from recorded contacts.
+//
+// Counts contacts by arrival time (merged customers do not matter here) and forecasts
+// `[from, to)`: a seasonal profile of the week (the mean of the same interval over
+// the last 6 weeks) × a trend fitted to the last 12 weeks × how much busier the same
+// days were last year × the calendar entries covering each day (`method`
+// `seasonal_profile_trend_yearly`). Under two weeks of history it answers the seasonal
+// averages it has (`method` `seasonal_average`), never an error; `historyDays` says how
+// much it had. Intervals already past carry `actual`. Days and weeks turn at midnight
+// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, CSV with `Accept: text/csv`, or
+// a chart of the forecast and its bands against the actuals with `Accept: image/svg+xml`.
+// A range over a year, or `to` not after `from`, is `422` naming the field.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/workforce/forecast (the `GetWorkforceForecast` operationId).
+func (c *ClientWithResponses) GetWorkforceForecastWithResponse(ctx context.Context, params *GetWorkforceForecastParams, reqEditors ...RequestEditorFn) (*GetWorkforceForecastResponse, error) {
+	rsp, err := c.GetWorkforceForecast(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWorkforceForecastResponse(rsp)
+}
+
+// GetForecastAccuracyWithResponse A rolling-origin backtest of the forecast on the hub's own history, per channel, against seasonal naive.
+//
+// For each channel with contacts: `weeks` origins, one a week up to today, each
+// forecasting the week after it from the history before it. WAPE is Σ|actual −
+// forecast| ÷ Σ actual; bias is Σ(forecast − actual) ÷ Σ actual (positive
+// over-forecasts). The baseline is seasonal naive: the same interval last week.
+// `coverage80` is the share of open intervals whose actual fell in the 80 % band.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/workforce/forecast/accuracy (the `GetForecastAccuracy` operationId).
+func (c *ClientWithResponses) GetForecastAccuracyWithResponse(ctx context.Context, params *GetForecastAccuracyParams, reqEditors ...RequestEditorFn) (*GetForecastAccuracyResponse, error) {
+	rsp, err := c.GetForecastAccuracy(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetForecastAccuracyResponse(rsp)
+}
+
+// PlanStaffingWithBodyWithResponse The agents and rostered positions each interval needs to meet a service level (Erlang C or A; workload for written channels).
+//
+// Give `intervals` (volumes and handling times) or `forecast` (the hub forecasts the
+// channel and measures its handling time from contacts, `endedAt − startedAt` with the
+// shortest and longest 5 % left out, unless `handlingTimeSeconds` is given). Live
+// channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
+// patience) is given; each row says which in `model`. Written channels (web forms, email,
+// letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
+// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+// channels need no staff (`422`). A
+// `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
+// With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
+// (rostered − positions, negative is under-staffed), and the day and week totals count
+// the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
+// a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
+// a range over a year) are `422` naming the field. Computes only; writes nothing.
+// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+// those rostered with `Accept: image/svg+xml`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/workforce/staffing (the `PlanStaffing` operationId).
+func (c *ClientWithResponses) PlanStaffingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlanStaffingResponse, error) {
+	rsp, err := c.PlanStaffingWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePlanStaffingResponse(rsp)
+}
+
+// PlanStaffingWithResponse The agents and rostered positions each interval needs to meet a service level (Erlang C or A; workload for written channels).
+//
+// Give `intervals` (volumes and handling times) or `forecast` (the hub forecasts the
+// channel and measures its handling time from contacts, `endedAt − startedAt` with the
+// shortest and longest 5 % left out, unless `handlingTimeSeconds` is given). Live
+// channels are staffed by Erlang C — or Erlang A when `patienceSeconds` (callers' mean
+// patience) is given; each row says which in `model`. Written channels (web forms, email,
+// letters, the portal, SMS) are staffed by workload (`model` `workload`: volume × handling
+// time ÷ productive time, spread over `writtenWithinHours` when given); self-service
+// channels need no staff (`422`). A
+// `maxOccupancy` may raise agents; `positions` = ceil(agents ÷ (1 − shrinkage)).
+// With `rostered` per interval (or `roster` for a forecast) each row has its `gap`
+// (rostered − positions, negative is under-staffed), and the day and week totals count
+// the under- and over-staffed intervals. Bad figures (a service level outside (0, 1),
+// a handling time of 0 or less, shrinkage of 1 or more, an interval not dividing a day,
+// a range over a year) are `422` naming the field. Computes only; writes nothing.
+// JSON, CSV of the rows with `Accept: text/csv`, or a chart of the positions needed against
+// those rostered with `Accept: image/svg+xml`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/workforce/staffing (the `PlanStaffing` operationId).
+func (c *ClientWithResponses) PlanStaffingWithResponse(ctx context.Context, body PlanStaffingJSONRequestBody, reqEditors ...RequestEditorFn) (*PlanStaffingResponse, error) {
+	rsp, err := c.PlanStaffing(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePlanStaffingResponse(rsp)
 }
 
 // ParseGetHealthResponse parses an HTTP response from a GetHealthWithResponse call
@@ -29262,6 +31186,490 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers RotateWebhookSecretResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCalendarEntriesResponse parses an HTTP response from a ListCalendarEntriesWithResponse call
+func ParseListCalendarEntriesResponse(rsp *http.Response) (*ListCalendarEntriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCalendarEntriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CalendarEntryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListCalendarEntriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateCalendarEntryResponse parses an HTTP response from a CreateCalendarEntryWithResponse call
+func ParseCreateCalendarEntryResponse(rsp *http.Response) (*CreateCalendarEntryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCalendarEntryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CalendarEntry
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateCalendarEntryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteCalendarEntryResponse parses an HTTP response from a DeleteCalendarEntryWithResponse call
+func ParseDeleteCalendarEntryResponse(rsp *http.Response) (*DeleteCalendarEntryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCalendarEntryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteCalendarEntryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetWorkforceForecastResponse parses an HTTP response from a GetWorkforceForecastWithResponse call
+func ParseGetWorkforceForecastResponse(rsp *http.Response) (*GetWorkforceForecastResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWorkforceForecastResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WorkforceForecast
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetWorkforceForecastResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetForecastAccuracyResponse parses an HTTP response from a GetForecastAccuracyWithResponse call
+func ParseGetForecastAccuracyResponse(rsp *http.Response) (*GetForecastAccuracyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetForecastAccuracyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ForecastAccuracy
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetForecastAccuracyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePlanStaffingResponse parses an HTTP response from a PlanStaffingWithResponse call
+func ParsePlanStaffingResponse(rsp *http.Response) (*PlanStaffingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PlanStaffingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StaffingPlan
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PlanStaffingResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -41,6 +41,7 @@ import (
 	"github.com/council/contacthub/internal/stream"
 	"github.com/council/contacthub/internal/webhook"
 	"github.com/council/contacthub/internal/workcal"
+	"github.com/council/contacthub/internal/workforce"
 )
 
 // App is a wired hub.
@@ -240,6 +241,9 @@ func (a *App) buildHandler(ctx context.Context) error {
 		// Compliance (issue 17).
 		Exceptions: exceptions.New(a.DB, a.Router.Calendar()),
 		QA:         a.QA,
+		// Workforce (issue 16): no bank-holiday calendar wired yet (the seam is workforce.Holidays).
+		Workforce: workforce.New(a.DB, a.cfg.TimeZone, nil,
+			workforce.Fallbacks{Live: a.cfg.WorkforceLiveAHT, Written: a.cfg.WorkforceWrittenAHT}),
 	}
 	if a.Sender.Metrics, err = webhook.NewMetrics(reg); err != nil {
 		return fmt.Errorf("metrics: %w", err)

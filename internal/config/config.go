@@ -81,6 +81,11 @@ type Config struct {
 
 	PprofAddr  string // CONTACTHUB_PPROF_ADDR: a separate listener for profiles, off when empty
 	DBMaxConns int    // CONTACTHUB_DB_MAX_CONNS: PostgreSQL pool size (0: twice the CPUs, at least 4)
+
+	// Workforce (issue 16): handling times assumed when fewer than 20 contacts of a
+	// channel have ended (the measured one is used once they have).
+	WorkforceLiveAHT    time.Duration // CONTACTHUB_WORKFORCE_LIVE_AHT: a conversation (phone, face to face)
+	WorkforceWrittenAHT time.Duration // CONTACTHUB_WORKFORCE_WRITTEN_AHT: a piece of written work
 }
 
 // DevKeyPath is where the development signing key lives.
@@ -110,6 +115,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	r.satisfaction(&c)
 	r.webhooks(&c)
 	r.sms(&c) // after server: Twilio's signatures need the public URL
+	r.workforce(&c)
 	return c, errors.Join(r.errs...)
 }
 
@@ -250,6 +256,17 @@ func (r *reader) webhooks(c *Config) {
 	// delivery the first is still waiting on.
 	if c.WebhookLease = r.duration("CONTACTHUB_WEBHOOK_LEASE", 30*time.Second); c.WebhookLease < 15*time.Second {
 		r.fail("CONTACTHUB_WEBHOOK_LEASE", "must be at least 15s (an attempt may take 10s)")
+	}
+}
+
+// workforce: what staffing assumes until the hub has measured it (issue 16).
+func (r *reader) workforce(c *Config) {
+	c.WorkforceLiveAHT = r.duration("CONTACTHUB_WORKFORCE_LIVE_AHT", 6*time.Minute)
+	c.WorkforceWrittenAHT = r.duration("CONTACTHUB_WORKFORCE_WRITTEN_AHT", 8*time.Minute)
+	for name, d := range map[string]time.Duration{"CONTACTHUB_WORKFORCE_LIVE_AHT": c.WorkforceLiveAHT, "CONTACTHUB_WORKFORCE_WRITTEN_AHT": c.WorkforceWrittenAHT} {
+		if d <= 0 {
+			r.fail(name, "must be above 0")
+		}
 	}
 }
 

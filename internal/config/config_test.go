@@ -59,3 +59,15 @@ func TestFromEnv_DevKeyOffWithoutOtherKeysIsRefused(t *testing.T) {
 		t.Fatal("a hub that can verify no token must refuse to start")
 	}
 }
+
+// Workforce (issue 16): the handling times staffing assumes until it can measure them.
+func TestFromEnv_WorkforceHandlingTimesDefaultAndMustBePositive(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"CONTACTHUB_WORKFORCE_WRITTEN_AHT": "12m"}))
+	if err != nil || c.WorkforceLiveAHT != 6*time.Minute || c.WorkforceWrittenAHT != 12*time.Minute {
+		t.Fatalf("%v %v %v", c.WorkforceLiveAHT, c.WorkforceWrittenAHT, err)
+	}
+	if _, err := FromEnv(env(map[string]string{"CONTACTHUB_WORKFORCE_LIVE_AHT": "0s"})); err == nil ||
+		!strings.Contains(err.Error(), "CONTACTHUB_WORKFORCE_LIVE_AHT") {
+		t.Fatalf("a zero handling time: %v", err)
+	}
+}

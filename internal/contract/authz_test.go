@@ -180,6 +180,17 @@ startQARun                    401            403          403            403    
 listQAReviews                 401            403          403            200           200           200           200           403            200
 recordQAOutcome               401            403          403            403           403           403           200/409/404   403            200/409/404
 getQAReport                   401            403          403            403           403           200           200           403            200
+
+# Workforce (issue 16): supervisors forecast demand and staff it. Calendar entries are the
+# council's, not one supervisor's: own and other are both entries, none is no such entry.
+# +serviceLevel asks for a service level of 1.2 (422 naming serviceLevel.target).
+getWorkforceForecast          401            403          403            403           403           200           200           403            403
+getForecastAccuracy           401            403          403            403           403           200           200           403            403
+planStaffing                  401            403          403            403           403           200           200           403            403
+planStaffing+serviceLevel     401            403          403            403           403           422           422           403            403
+createCalendarEntry           401            403          403            403           403           201           201           403            403
+listCalendarEntries           401            403          403            403           403           200           200           403            403
+deleteCalendarEntry           401            403          403            403           403           204/204/404   204/204/404   403            403
 `
 
 // authzRow is one line of the table.
@@ -392,6 +403,22 @@ func authzTries() map[string]authzTry {
 		}},
 		"rotateWebhookSecret": {req: func(t *testing.T, w *world, r role, res resource) cellReq {
 			return post("/v1/webhooks/"+w.webhook(t, r, res)+"/rotate-secret", js{"overlapSeconds": 60})
+		}},
+
+		// Workforce (issue 16).
+		"getWorkforceForecast":      {req: fixed(get("/v1/workforce/forecast?channel=phone&" + period[1:]))},
+		"getForecastAccuracy":       {req: fixed(get("/v1/workforce/forecast/accuracy?weeks=2"))},
+		"planStaffing":              {req: fixed(post("/v1/workforce/staffing", authzStaffing(0.8)))},
+		"planStaffing+serviceLevel": {field: "serviceLevel.target", req: fixed(post("/v1/workforce/staffing", authzStaffing(1.2)))},
+		"createCalendarEntry":       {req: fixed(post("/v1/workforce/calendar", js{"name": "Letter run", "channel": "phone", "from": "2027-01-11", "to": "2027-01-12", "uplift": 0.3}))},
+		"listCalendarEntries":       {req: fixed(get("/v1/workforce/calendar?from=2027-01-01&to=2027-12-31"))},
+		"deleteCalendarEntry": {req: func(t *testing.T, w *world, _ role, res resource) cellReq {
+			id := uuid.NewString()
+			if res != missingResource {
+				id = w.call(t, w.admin, "POST", "/v1/workforce/calendar", js{"name": "Bank holiday", "from": "2027-05-03", "to": "2027-05-03", "uplift": -0.9},
+					http.StatusCreated)["id"].(string)
+			}
+			return cellReq{method: "DELETE", path: "/v1/workforce/calendar/" + id}
 		}},
 
 		// Routing and queues.
@@ -1145,4 +1172,10 @@ func diffTable(diffs []difference) string {
 		fmt.Fprintf(&b, "and %d cells answer 401 without WWW-Authenticate: Bearer, on %s\n", n, strings.Join(bare, ", "))
 	}
 	return b.String()
+}
+
+// authzStaffing is a staffing request of one half hour at the given service level.
+func authzStaffing(target float64) js {
+	return js{"intervals": []js{{"start": "2026-12-07T09:00:00Z", "volume": 100, "handlingTimeSeconds": 180, "rostered": 18}},
+		"intervalMinutes": 30, "serviceLevel": js{"target": target, "answerWithinSeconds": 20}, "shrinkage": 0.3, "maxOccupancy": 0.85}
 }

@@ -32,6 +32,7 @@ var recordsNothing = map[string]string{
 	"matchCustomer":   "scores candidate records for the details given; writes nothing",
 	"decideRouting":   "where an enquiry would go, and why; writes nothing",
 	"simulateRouting": "what candidate rules would do to past contacts; writes nothing",
+	"planStaffing":    "the staff the figures given (or the forecast) need; writes nothing",
 	// Delivery receipts change a survey's delivery status, the hub's own bookkeeping of a
 	// send, which the catalogue does not tell (the send itself is survey.sent).
 	"notifyDeliveryStatus": "a delivery receipt: bookkeeping of a send, not an event of the catalogue",

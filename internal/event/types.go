@@ -55,6 +55,9 @@ var (
 	QAPlanPublished  = register(Type{Name: "qa.plan_published", Version: 1, Schema: "QAPlanPublishedEvent", About: "a new version of the QA sampling plan was published", OutboxOnly: true})
 	QASampleDrawn    = register(Type{Name: "qa.sample_drawn", Version: 1, Schema: "QASampleDrawnEvent", About: "a QA sampling run picked resolved cases for review", OutboxOnly: true})
 	QAReviewRecorded = register(Type{Name: "qa.review_recorded", Version: 1, Schema: "QAReviewRecordedEvent", About: "a sampled case was reviewed by the compliance team (staff only)"})
+	// Workforce (issue 16).
+	CalendarEntryAdded   = register(Type{Name: "workforce.calendar_entry_added", Version: 1, Schema: "CalendarEntryEvent", About: "a supervisor marked days that change demand for the forecast", OutboxOnly: true})
+	CalendarEntryRemoved = register(Type{Name: "workforce.calendar_entry_removed", Version: 1, Schema: "CalendarEntryEvent", About: "a forecast calendar entry was removed", OutboxOnly: true})
 )
 
 // catalogue is every type, in the order declared above: each is registered once, where
@@ -415,3 +418,22 @@ type QAReviewRecordedData struct {
 }
 
 func (QAReviewRecordedData) EventType() Type { return QAReviewRecorded }
+
+// Workforce (issue 16).
+
+// CalendarEntryData: days a supervisor expects to change demand, with the uplift.
+type CalendarEntryData struct {
+	EntryID string  `json:"entryId"`
+	Name    string  `json:"name"`
+	Channel string  `json:"channel,omitempty"`
+	From    string  `json:"from"`
+	To      string  `json:"to"`
+	Uplift  float64 `json:"uplift"`
+}
+
+func (CalendarEntryData) EventType() Type { return CalendarEntryAdded }
+
+// CalendarEntryRemovedData is the entry as it was when removed.
+type CalendarEntryRemovedData CalendarEntryData
+
+func (CalendarEntryRemovedData) EventType() Type { return CalendarEntryRemoved }

@@ -70,6 +70,9 @@ var examples = func() map[string]event.Payload {
 			Considered: 120, Sampled: 7},
 		"qa.review_recorded": event.QAReviewRecordedData{ReviewID: id1, Outcome: "fail", Officer: "officer-a",
 			ErrorCategories: []string{"wrong_amount"}, FinancialImpactPence: &score, Reopened: true},
+		// Workforce (issue 16).
+		"workforce.calendar_entry_added":   event.CalendarEntryData{EntryID: id1, Name: "Annual billing", Channel: "phone", From: "2027-03-01", To: "2027-03-19", Uplift: 0.6},
+		"workforce.calendar_entry_removed": event.CalendarEntryRemovedData{EntryID: id1, Name: "Letter run", Channel: "phone", From: "2027-01-11", To: "2027-01-12", Uplift: 0.3},
 	}
 }()
 

@@ -51,6 +51,8 @@ type handlers struct {
 	// Compliance (issue 17).
 	exceptions Exceptions
 	qa         QA
+	// Workforce (issue 16).
+	workforce Workforce
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)

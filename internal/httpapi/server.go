@@ -57,6 +57,8 @@ type Deps struct {
 	// Compliance (issue 17): exception reports and quality assurance.
 	Exceptions Exceptions
 	QA         QA
+	// Workforce forecasts demand and staffs it (issue 16).
+	Workforce Workforce
 	// Ready reports each dependency's health ("ok" or a short reason) for /readyz.
 	Ready    func(ctx context.Context) []Dependency
 	Registry *prometheus.Registry
@@ -109,7 +111,7 @@ func New(d Deps) (http.Handler, error) {
 		router: d.Router, work: d.Work, reports: d.Reports, ratings: d.Ratings, satisfactionReports: d.Reports,
 		limiter: d.Limiter, ratingLimits: d.RatingLimits, calls: d.Calls,
 		landlords: d.Landlords, streams: d.Streams, webhooks: d.Webhooks,
-		exceptions: d.Exceptions, qa: d.QA}, nil))
+		exceptions: d.Exceptions, qa: d.QA, workforce: d.Workforce}, nil))
 	(&callbacks{replies: d.Replies, secrets: d.Callbacks, normalise: d.NormalisePhone}).register(e)
 	return e, nil
 }
