@@ -19,6 +19,30 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AuditEntryAction.
+const (
+	Erase  AuditEntryAction = "erase"
+	Export AuditEntryAction = "export"
+	Read   AuditEntryAction = "read"
+	Write  AuditEntryAction = "write"
+)
+
+// Valid indicates whether the value is a known member of the AuditEntryAction enum.
+func (e AuditEntryAction) Valid() bool {
+	switch e {
+	case Erase:
+		return true
+	case Export:
+		return true
+	case Read:
+		return true
+	case Write:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AvoidableReason.
 const (
 	ChasingResponse AvoidableReason = "chasing_response"
@@ -163,6 +187,24 @@ func (e ContactCreateDirection) Valid() bool {
 	case ContactCreateDirectionInbound:
 		return true
 	case ContactCreateDirectionOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportNoteVisibility.
+const (
+	Internal ExportNoteVisibility = "internal"
+	Resident ExportNoteVisibility = "resident"
+)
+
+// Valid indicates whether the value is a known member of the ExportNoteVisibility enum.
+func (e ExportNoteVisibility) Valid() bool {
+	switch e {
+	case Internal:
+		return true
+	case Resident:
 		return true
 	default:
 		return false
@@ -605,6 +647,39 @@ type Address struct {
 	Town     *string `json:"town,omitempty"`
 }
 
+// AuditEntry defines model for AuditEntry.
+type AuditEntry struct {
+	Action AuditEntryAction `json:"action"`
+	At     time.Time        `json:"at"`
+
+	// CustomerIds The people whose data it read or changed.
+	CustomerIds []string           `json:"customerIds"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Operation The operation (`operationId`), e.g. `getCustomer`.
+	Operation string `json:"operation"`
+
+	// Purpose The caller's `X-Purpose`; for an erasure, its reason.
+	Purpose   *string `json:"purpose,omitempty"`
+	RequestId *string `json:"requestId,omitempty"`
+
+	// Resource The path requested (never its query string).
+	Resource string   `json:"resource"`
+	Roles    []string `json:"roles"`
+
+	// Subject The token subject that made the request.
+	Subject string `json:"subject"`
+}
+
+// AuditEntryAction defines model for AuditEntry.Action.
+type AuditEntryAction string
+
+// AuditPage defines model for AuditPage.
+type AuditPage struct {
+	Items      []AuditEntry `json:"items"`
+	NextCursor *string      `json:"nextCursor,omitempty"`
+}
+
 // Avoidable defines model for Avoidable.
 type Avoidable struct {
 	// Reason `repeat`: the customer contacted about the same open case within the window;
@@ -958,6 +1033,26 @@ type DecisionResult struct {
 	Explanation []ExplanationStep `json:"explanation"`
 }
 
+// ErasureRequest defines model for ErasureRequest.
+type ErasureRequest struct {
+	// Override Erase despite a legal hold.
+	Override *bool `json:"override,omitempty"`
+
+	// Reason Required: the grounds for erasure (and for any override). Kept in the audit; do not name the person.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// ErasureResult defines model for ErasureResult.
+type ErasureResult struct {
+	Cases      []openapi_types.UUID `json:"cases"`
+	CustomerId openapi_types.UUID   `json:"customerId"`
+	ErasedAt   time.Time            `json:"erasedAt"`
+
+	// Overrode The legal holds overridden; empty when none applied.
+	Overrode []string             `json:"overrode"`
+	Records  []openapi_types.UUID `json:"records"`
+}
+
 // EventType One kind of event, as the catalogue (`GET /v1/event-types`) lists it.
 type EventType struct {
 	// About Example: a case was resolved
@@ -991,6 +1086,42 @@ type ExplanationStep struct {
 	Matched bool   `json:"matched"`
 	Reason  string `json:"reason"`
 	Rule    string `json:"rule"`
+}
+
+// ExportCase defines model for ExportCase.
+type ExportCase struct {
+	Case      Case            `json:"case"`
+	Notes     []ExportNote    `json:"notes"`
+	Referrals []Referral      `json:"referrals"`
+	Timeline  []TimelineEvent `json:"timeline"`
+}
+
+// ExportNote defines model for ExportNote.
+type ExportNote struct {
+	At     time.Time          `json:"at"`
+	Author Actor              `json:"author"`
+	Id     openapi_types.UUID `json:"id"`
+	Text   string             `json:"text"`
+
+	// Visibility `internal` notes are never shown to the resident in My Account.
+	Visibility ExportNoteVisibility `json:"visibility"`
+}
+
+// ExportNoteVisibility `internal` notes are never shown to the resident in My Account.
+type ExportNoteVisibility string
+
+// ExportSurvey defines model for ExportSurvey.
+type ExportSurvey struct {
+	AnsweredAt *time.Time         `json:"answeredAt,omitempty"`
+	ContactId  openapi_types.UUID `json:"contactId"`
+	CreatedAt  time.Time          `json:"createdAt"`
+	Id         openapi_types.UUID `json:"id"`
+
+	// Phone Empty once the person is erased.
+	Phone   string     `json:"phone"`
+	SentAt  *time.Time `json:"sentAt,omitempty"`
+	Service int        `json:"service"`
+	Status  string     `json:"status"`
 }
 
 // FieldError defines model for FieldError.
@@ -1256,6 +1387,35 @@ type MyContactRecorded struct {
 	Case        CitizenCase        `json:"case"`
 	ContactId   openapi_types.UUID `json:"contactId"`
 	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
+}
+
+// MyExport What a resident may see of what the hub holds about them (no internal notes, no staff names).
+type MyExport struct {
+	Cases       []MyExportCase    `json:"cases"`
+	Contacts    []MyExportContact `json:"contacts"`
+	GeneratedAt time.Time         `json:"generatedAt"`
+	Ratings     []MyRating        `json:"ratings"`
+
+	// Record A resident's own record as My Account shows it: what they told the council and may
+	// change. It has no place for the council's own assessments (vulnerability,
+	// assisted-digital need) or for record keeping (merges).
+	Record MyRecord `json:"record"`
+}
+
+// MyExportCase defines model for MyExportCase.
+type MyExportCase struct {
+	// Case A case as its customer sees it (no queue, tier, owner or internal detail).
+	Case   CitizenCase    `json:"case"`
+	Events []CitizenEvent `json:"events"`
+}
+
+// MyExportContact defines model for MyExportContact.
+type MyExportContact struct {
+	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
+	Channel   string              `json:"channel"`
+	Id        openapi_types.UUID  `json:"id"`
+	Service   int                 `json:"service"`
+	StartedAt time.Time           `json:"startedAt"`
 }
 
 // MyProperty A property as its landlord sees it on the portal. Its tenancies carry no
@@ -1736,6 +1896,27 @@ type SimulationResult struct {
 	Recorded Mix `json:"recorded"`
 }
 
+// SubjectAccessExport Everything the hub holds about one person.
+type SubjectAccessExport struct {
+	Audit    []AuditEntry `json:"audit"`
+	Cases    []ExportCase `json:"cases"`
+	Contacts []Contact    `json:"contacts"`
+
+	// CustomerId The record in use (the survivor of any merges).
+	CustomerId  openapi_types.UUID `json:"customerId"`
+	GeneratedAt time.Time          `json:"generatedAt"`
+	Ratings     []Rating           `json:"ratings"`
+
+	// Records The record in use first
+	Records []Customer `json:"records"`
+
+	// SmsReplies The ratings that came as SMS replies (also in `ratings`).
+	SmsReplies []Rating        `json:"smsReplies"`
+	Surveys    []ExportSurvey  `json:"surveys"`
+	Tenancies  []Tenancy       `json:"tenancies"`
+	Timeline   []TimelineEvent `json:"timeline"`
+}
+
 // Tenancy defines model for Tenancy.
 type Tenancy struct {
 	CustomerId openapi_types.UUID  `json:"customerId"`
@@ -1967,6 +2148,9 @@ type Limit = int
 // MergeId defines model for MergeId.
 type MergeId = openapi_types.UUID
 
+// Purpose defines model for Purpose.
+type Purpose = string
+
 // WebhookId defines model for WebhookId.
 type WebhookId = openapi_types.UUID
 
@@ -2003,6 +2187,23 @@ type Unauthorized = Problem
 // Unprocessable RFC 9457 problem details.
 type Unprocessable = Problem
 
+// ListAuditParams defines parameters for ListAudit.
+type ListAuditParams struct {
+	// CustomerId Entries about this person (their merged records included).
+	CustomerId *openapi_types.UUID `form:"customerId,omitempty" json:"customerId,omitempty"`
+
+	// Subject Entries made by this token subject.
+	Subject *string    `form:"subject,omitempty" json:"subject,omitempty"`
+	From    *time.Time `form:"from,omitempty" json:"from,omitempty"`
+	To      *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// Limit Page size (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, as given.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListCasesParams defines parameters for ListCases.
 type ListCasesParams struct {
 	CustomerId *openapi_types.UUID `form:"customerId,omitempty" json:"customerId,omitempty"`
@@ -2031,6 +2232,12 @@ type OpenCaseParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// GetCaseParams defines parameters for GetCase.
+type GetCaseParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
 // UpdateCaseParams defines parameters for UpdateCase.
 type UpdateCaseParams struct {
 	// IfMatch The `ETag` of the version being changed, or `*`.
@@ -2049,6 +2256,9 @@ type HandOffCaseParams struct {
 
 // AddCaseNoteParams defines parameters for AddCaseNote.
 type AddCaseNoteParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
@@ -2088,6 +2298,9 @@ type GetCaseTimelineParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // ListContactsParams defines parameters for ListContacts.
@@ -2101,6 +2314,9 @@ type ListContactsParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // RecordContactParams defines parameters for RecordContact.
@@ -2108,6 +2324,12 @@ type RecordContactParams struct {
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetContactParams defines parameters for GetContact.
+type GetContactParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // UpdateContactParams defines parameters for UpdateContact.
@@ -2132,6 +2354,9 @@ type SearchCustomersParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // CreateCustomerParams defines parameters for CreateCustomer.
@@ -2141,21 +2366,64 @@ type CreateCustomerParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// MatchCustomerParams defines parameters for MatchCustomer.
+type MatchCustomerParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
+// GetCustomerParams defines parameters for GetCustomer.
+type GetCustomerParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
 // UpdateCustomerParams defines parameters for UpdateCustomer.
 type UpdateCustomerParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+
 	// IfMatch The `ETag` of the version being changed, or `*`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// EraseCustomerParams defines parameters for EraseCustomer.
+type EraseCustomerParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
+// ExportCustomerParams defines parameters for ExportCustomer.
+type ExportCustomerParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
 // AddCustomerIdentifierParams defines parameters for AddCustomerIdentifier.
 type AddCustomerIdentifierParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// RemoveCustomerIdentifierParams defines parameters for RemoveCustomerIdentifier.
+type RemoveCustomerIdentifierParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
 // MergeCustomerParams defines parameters for MergeCustomer.
 type MergeCustomerParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
@@ -2168,6 +2436,9 @@ type GetCustomerTimelineParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // StreamEventsParams defines parameters for StreamEvents.
@@ -2351,6 +2622,9 @@ type MatchCustomerJSONRequestBody = MatchRequest
 
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = CustomerPatch
+
+// EraseCustomerJSONRequestBody defines body for EraseCustomer for application/json ContentType.
+type EraseCustomerJSONRequestBody = ErasureRequest
 
 // AddCustomerIdentifierJSONRequestBody defines body for AddCustomerIdentifier for application/json ContentType.
 type AddCustomerIdentifierJSONRequestBody = IdentifierInput
@@ -2541,6 +2815,9 @@ func (t *RecordRating201JSONResponseBody) UnmarshalJSON(b []byte) error {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListAudit Who read or changed personal data, newest first.
+	// (GET /v1/audit)
+	ListAudit(ctx echo.Context, params ListAuditParams) error
 	// ListCases Cases, newest first, filtered.
 	// (GET /v1/cases)
 	ListCases(ctx echo.Context, params ListCasesParams) error
@@ -2549,7 +2826,7 @@ type ServerInterface interface {
 	OpenCase(ctx echo.Context, params OpenCaseParams) error
 	// GetCase Read a case.
 	// (GET /v1/cases/{caseId})
-	GetCase(ctx echo.Context, caseId CaseId) error
+	GetCase(ctx echo.Context, caseId CaseId, params GetCaseParams) error
 	// UpdateCase Change a case's status, priority, assignee, SLA or summary.
 	// (PATCH /v1/cases/{caseId})
 	UpdateCase(ctx echo.Context, caseId CaseId, params UpdateCaseParams) error
@@ -2588,7 +2865,7 @@ type ServerInterface interface {
 	RecordContact(ctx echo.Context, params RecordContactParams) error
 	// GetContact Read a contact.
 	// (GET /v1/contacts/{contactId})
-	GetContact(ctx echo.Context, contactId ContactId) error
+	GetContact(ctx echo.Context, contactId ContactId, params GetContactParams) error
 	// UpdateContact Record when a contact ended and how.
 	// (PATCH /v1/contacts/{contactId})
 	UpdateContact(ctx echo.Context, contactId ContactId, params UpdateContactParams) error
@@ -2600,19 +2877,25 @@ type ServerInterface interface {
 	CreateCustomer(ctx echo.Context, params CreateCustomerParams) error
 	// MatchCustomer Match identifiers and personal details to a customer, or propose candidates.
 	// (POST /v1/customers/match)
-	MatchCustomer(ctx echo.Context) error
+	MatchCustomer(ctx echo.Context, params MatchCustomerParams) error
 	// GetCustomer Read a customer record.
 	// (GET /v1/customers/{customerId})
-	GetCustomer(ctx echo.Context, customerId CustomerId) error
+	GetCustomer(ctx echo.Context, customerId CustomerId, params GetCustomerParams) error
 	// UpdateCustomer Change names, date of birth, address, needs or consents.
 	// (PATCH /v1/customers/{customerId})
 	UpdateCustomer(ctx echo.Context, customerId CustomerId, params UpdateCustomerParams) error
+	// EraseCustomer Anonymise a person, keeping the council's figures (UK GDPR article 17).
+	// (POST /v1/customers/{customerId}/erasure)
+	EraseCustomer(ctx echo.Context, customerId CustomerId, params EraseCustomerParams) error
+	// ExportCustomer Everything the hub holds about a person (a subject access request).
+	// (GET /v1/customers/{customerId}/export)
+	ExportCustomer(ctx echo.Context, customerId CustomerId, params ExportCustomerParams) error
 	// AddCustomerIdentifier Add an identifier to a customer.
 	// (POST /v1/customers/{customerId}/identifiers)
 	AddCustomerIdentifier(ctx echo.Context, customerId CustomerId, params AddCustomerIdentifierParams) error
 	// RemoveCustomerIdentifier Remove an identifier from a customer.
 	// (DELETE /v1/customers/{customerId}/identifiers/{identifierId})
-	RemoveCustomerIdentifier(ctx echo.Context, customerId CustomerId, identifierId openapi_types.UUID) error
+	RemoveCustomerIdentifier(ctx echo.Context, customerId CustomerId, identifierId openapi_types.UUID, params RemoveCustomerIdentifierParams) error
 	// MergeCustomer Merge a duplicate record into this one (the survivor).
 	// (POST /v1/customers/{customerId}/merge)
 	MergeCustomer(ctx echo.Context, customerId CustomerId, params MergeCustomerParams) error
@@ -2670,6 +2953,9 @@ type ServerInterface interface {
 	// StreamMyEvents A live stream of what happens on your cases (Server-Sent Events).
 	// (GET /v1/me/events/stream)
 	StreamMyEvents(ctx echo.Context, params StreamMyEventsParams) error
+	// ExportMe Everything about you that the council's contact hub holds, as you may see it.
+	// (GET /v1/me/export)
+	ExportMe(ctx echo.Context) error
 	// RateFromMyAccount Rate one of your cases or contacts.
 	// (POST /v1/me/ratings)
 	RateFromMyAccount(ctx echo.Context) error
@@ -2750,6 +3036,59 @@ type ServerInterface interface {
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// ListAudit converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAudit(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAuditParams
+	// ------------- Optional query parameter "customerId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "customerId", ctx.QueryParams(), &params.CustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// ------------- Optional query parameter "subject" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subject", ctx.QueryParams(), &params.Subject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter subject: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAudit(ctx, params)
+	return err
 }
 
 // ListCases converts echo context to params.
@@ -2866,8 +3205,28 @@ func (w *ServerInterfaceWrapper) GetCase(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter caseId: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCaseParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetCase(ctx, caseId)
+	err = w.Handler.GetCase(ctx, caseId, params)
 	return err
 }
 
@@ -2973,6 +3332,21 @@ func (w *ServerInterfaceWrapper) AddCaseNote(ctx echo.Context) error {
 	var params AddCaseNoteParams
 
 	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
 	// ------------- Optional header parameter "Idempotency-Key" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
 		var IdempotencyKey IdempotencyKey
@@ -3191,6 +3565,23 @@ func (w *ServerInterfaceWrapper) GetCaseTimeline(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetCaseTimeline(ctx, caseId, params)
 	return err
@@ -3246,6 +3637,23 @@ func (w *ServerInterfaceWrapper) ListContacts(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListContacts(ctx, params)
 	return err
@@ -3291,8 +3699,28 @@ func (w *ServerInterfaceWrapper) GetContact(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contactId: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetContactParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetContact(ctx, contactId)
+	err = w.Handler.GetContact(ctx, contactId, params)
 	return err
 }
 
@@ -3394,6 +3822,23 @@ func (w *ServerInterfaceWrapper) SearchCustomers(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.SearchCustomers(ctx, params)
 	return err
@@ -3432,8 +3877,28 @@ func (w *ServerInterfaceWrapper) CreateCustomer(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) MatchCustomer(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MatchCustomerParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.MatchCustomer(ctx)
+	err = w.Handler.MatchCustomer(ctx, params)
 	return err
 }
 
@@ -3448,8 +3913,28 @@ func (w *ServerInterfaceWrapper) GetCustomer(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCustomerParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetCustomer(ctx, customerId)
+	err = w.Handler.GetCustomer(ctx, customerId, params)
 	return err
 }
 
@@ -3468,6 +3953,21 @@ func (w *ServerInterfaceWrapper) UpdateCustomer(ctx echo.Context) error {
 	var params UpdateCustomerParams
 
 	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
 	// ------------- Optional header parameter "If-Match" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
 		var IfMatch IfMatch
@@ -3489,6 +3989,93 @@ func (w *ServerInterfaceWrapper) UpdateCustomer(ctx echo.Context) error {
 	return err
 }
 
+// EraseCustomer converts echo context to params.
+func (w *ServerInterfaceWrapper) EraseCustomer(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerId CustomerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EraseCustomerParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EraseCustomer(ctx, customerId, params)
+	return err
+}
+
+// ExportCustomer converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportCustomer(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerId CustomerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportCustomerParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportCustomer(ctx, customerId, params)
+	return err
+}
+
 // AddCustomerIdentifier converts echo context to params.
 func (w *ServerInterfaceWrapper) AddCustomerIdentifier(ctx echo.Context) error {
 	var err error
@@ -3504,6 +4091,21 @@ func (w *ServerInterfaceWrapper) AddCustomerIdentifier(ctx echo.Context) error {
 	var params AddCustomerIdentifierParams
 
 	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
 	// ------------- Optional header parameter "Idempotency-Key" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
 		var IdempotencyKey IdempotencyKey
@@ -3544,8 +4146,28 @@ func (w *ServerInterfaceWrapper) RemoveCustomerIdentifier(ctx echo.Context) erro
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter identifierId: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RemoveCustomerIdentifierParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.RemoveCustomerIdentifier(ctx, customerId, identifierId)
+	err = w.Handler.RemoveCustomerIdentifier(ctx, customerId, identifierId, params)
 	return err
 }
 
@@ -3564,6 +4186,21 @@ func (w *ServerInterfaceWrapper) MergeCustomer(ctx echo.Context) error {
 	var params MergeCustomerParams
 
 	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
 	// ------------- Optional header parameter "Idempotency-Key" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
 		var IdempotencyKey IdempotencyKey
@@ -3610,6 +4247,23 @@ func (w *ServerInterfaceWrapper) GetCustomerTimeline(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -3987,6 +4641,15 @@ func (w *ServerInterfaceWrapper) StreamMyEvents(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.StreamMyEvents(ctx, params)
+	return err
+}
+
+// ExportMe converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportMe(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportMe(ctx)
 	return err
 }
 
@@ -4586,6 +5249,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/webhooks/:webhookId/deliveries", wrapper.ListWebhookDeliveries, options.OperationMiddlewares["listWebhookDeliveries"]...)
 	router.POST(options.BaseURL+"/v1/webhooks/:webhookId/deliveries/:deliveryId/retry", wrapper.RetryWebhookDelivery, options.OperationMiddlewares["retryWebhookDelivery"]...)
 	router.POST(options.BaseURL+"/v1/webhooks/:webhookId/replay", wrapper.ReplayWebhook, options.OperationMiddlewares["replayWebhook"]...)
+	router.GET(options.BaseURL+"/v1/audit", wrapper.ListAudit, options.OperationMiddlewares["listAudit"]...)
+	router.GET(options.BaseURL+"/v1/customers/:customerId/export", wrapper.ExportCustomer, options.OperationMiddlewares["exportCustomer"]...)
+	router.POST(options.BaseURL+"/v1/customers/:customerId/erasure", wrapper.EraseCustomer, options.OperationMiddlewares["eraseCustomer"]...)
+	router.GET(options.BaseURL+"/v1/me/export", wrapper.ExportMe, options.OperationMiddlewares["exportMe"]...)
 
 }
 
@@ -4617,6 +5284,128 @@ type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
+
+type ListAuditRequestObject struct {
+	Params ListAuditParams
+}
+
+type ListAuditResponseObject interface {
+	VisitListAuditResponse(w http.ResponseWriter) error
+}
+
+type ListAudit200JSONResponse AuditPage
+
+func (response ListAudit200JSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAudit400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAudit400ApplicationProblemPlusJSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAudit401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAudit401ApplicationProblemPlusJSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAudit403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAudit403ApplicationProblemPlusJSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAudit422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAudit422ApplicationProblemPlusJSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAudit429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListAudit429ApplicationProblemPlusJSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAuditdefaultApplicationProblemPlusJSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type ListCasesRequestObject struct {
 	Params ListCasesParams
@@ -4879,6 +5668,7 @@ func (response OpenCasedefaultApplicationProblemPlusJSONResponse) VisitOpenCaseR
 
 type GetCaseRequestObject struct {
 	CaseId CaseId `json:"caseId"`
+	Params GetCaseParams
 }
 
 type GetCaseResponseObject interface {
@@ -6798,6 +7588,7 @@ func (response RecordContactdefaultApplicationProblemPlusJSONResponse) VisitReco
 
 type GetContactRequestObject struct {
 	ContactId ContactId `json:"contactId"`
+	Params    GetContactParams
 }
 
 type GetContactResponseObject interface {
@@ -7418,7 +8209,8 @@ func (response CreateCustomerdefaultApplicationProblemPlusJSONResponse) VisitCre
 }
 
 type MatchCustomerRequestObject struct {
-	Body *MatchCustomerJSONRequestBody
+	Params MatchCustomerParams
+	Body   *MatchCustomerJSONRequestBody
 }
 
 type MatchCustomerResponseObject interface {
@@ -7541,6 +8333,7 @@ func (response MatchCustomerdefaultApplicationProblemPlusJSONResponse) VisitMatc
 
 type GetCustomerRequestObject struct {
 	CustomerId CustomerId `json:"customerId"`
+	Params     GetCustomerParams
 }
 
 type GetCustomerResponseObject interface {
@@ -7869,6 +8662,305 @@ func (response UpdateCustomerdefaultApplicationProblemPlusJSONResponse) VisitUpd
 	return err
 }
 
+type EraseCustomerRequestObject struct {
+	CustomerId CustomerId `json:"customerId"`
+	Params     EraseCustomerParams
+	Body       *EraseCustomerJSONRequestBody
+}
+
+type EraseCustomerResponseObject interface {
+	VisitEraseCustomerResponse(w http.ResponseWriter) error
+}
+
+type EraseCustomer200JSONResponse ErasureResult
+
+func (response EraseCustomer200JSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer400ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer401ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer403ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer404ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer409ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer422ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer429ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response EraseCustomerdefaultApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomerRequestObject struct {
+	CustomerId CustomerId `json:"customerId"`
+	Params     ExportCustomerParams
+}
+
+type ExportCustomerResponseObject interface {
+	VisitExportCustomerResponse(w http.ResponseWriter) error
+}
+
+type ExportCustomer200JSONResponse SubjectAccessExport
+
+func (response ExportCustomer200JSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer200ApplicationzipResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ExportCustomer200ApplicationzipResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/zip")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportCustomer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer400ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer401ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer403ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer404ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer429ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ExportCustomerdefaultApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AddCustomerIdentifierRequestObject struct {
 	CustomerId CustomerId `json:"customerId"`
 	Params     AddCustomerIdentifierParams
@@ -8038,6 +9130,7 @@ func (response AddCustomerIdentifierdefaultApplicationProblemPlusJSONResponse) V
 type RemoveCustomerIdentifierRequestObject struct {
 	CustomerId   CustomerId         `json:"customerId"`
 	IdentifierId openapi_types.UUID `json:"identifierId"`
+	Params       RemoveCustomerIdentifierParams
 }
 
 type RemoveCustomerIdentifierResponseObject interface {
@@ -10364,6 +11457,111 @@ type StreamMyEventsdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response StreamMyEventsdefaultApplicationProblemPlusJSONResponse) VisitStreamMyEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMeRequestObject struct {
+}
+
+type ExportMeResponseObject interface {
+	VisitExportMeResponse(w http.ResponseWriter) error
+}
+
+type ExportMe200JSONResponse MyExport
+
+func (response ExportMe200JSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe401ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe403ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMe404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe404ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMe429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe429ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ExportMedefaultApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -13539,6 +14737,9 @@ func (response RotateWebhookSecretdefaultApplicationProblemPlusJSONResponse) Vis
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListAudit Who read or changed personal data, newest first.
+	// (GET /v1/audit)
+	ListAudit(ctx context.Context, request ListAuditRequestObject) (ListAuditResponseObject, error)
 	// ListCases Cases, newest first, filtered.
 	// (GET /v1/cases)
 	ListCases(ctx context.Context, request ListCasesRequestObject) (ListCasesResponseObject, error)
@@ -13605,6 +14806,12 @@ type StrictServerInterface interface {
 	// UpdateCustomer Change names, date of birth, address, needs or consents.
 	// (PATCH /v1/customers/{customerId})
 	UpdateCustomer(ctx context.Context, request UpdateCustomerRequestObject) (UpdateCustomerResponseObject, error)
+	// EraseCustomer Anonymise a person, keeping the council's figures (UK GDPR article 17).
+	// (POST /v1/customers/{customerId}/erasure)
+	EraseCustomer(ctx context.Context, request EraseCustomerRequestObject) (EraseCustomerResponseObject, error)
+	// ExportCustomer Everything the hub holds about a person (a subject access request).
+	// (GET /v1/customers/{customerId}/export)
+	ExportCustomer(ctx context.Context, request ExportCustomerRequestObject) (ExportCustomerResponseObject, error)
 	// AddCustomerIdentifier Add an identifier to a customer.
 	// (POST /v1/customers/{customerId}/identifiers)
 	AddCustomerIdentifier(ctx context.Context, request AddCustomerIdentifierRequestObject) (AddCustomerIdentifierResponseObject, error)
@@ -13668,6 +14875,9 @@ type StrictServerInterface interface {
 	// StreamMyEvents A live stream of what happens on your cases (Server-Sent Events).
 	// (GET /v1/me/events/stream)
 	StreamMyEvents(ctx context.Context, request StreamMyEventsRequestObject) (StreamMyEventsResponseObject, error)
+	// ExportMe Everything about you that the council's contact hub holds, as you may see it.
+	// (GET /v1/me/export)
+	ExportMe(ctx context.Context, request ExportMeRequestObject) (ExportMeResponseObject, error)
 	// RateFromMyAccount Rate one of your cases or contacts.
 	// (POST /v1/me/ratings)
 	RateFromMyAccount(ctx context.Context, request RateFromMyAccountRequestObject) (RateFromMyAccountResponseObject, error)
@@ -13757,6 +14967,31 @@ type strictHandler struct {
 	middlewares []StrictMiddlewareFunc
 }
 
+// ListAudit operation middleware
+func (sh *strictHandler) ListAudit(ctx echo.Context, params ListAuditParams) error {
+	var request ListAuditRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAudit(ctx.Request().Context(), request.(ListAuditRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAudit")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAuditResponseObject); ok {
+		return validResponse.VisitListAuditResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListCases operation middleware
 func (sh *strictHandler) ListCases(ctx echo.Context, params ListCasesParams) error {
 	var request ListCasesRequestObject
@@ -13831,10 +15066,11 @@ func (sh *strictHandler) OpenCase(ctx echo.Context, params OpenCaseParams) error
 }
 
 // GetCase operation middleware
-func (sh *strictHandler) GetCase(ctx echo.Context, caseId CaseId) error {
+func (sh *strictHandler) GetCase(ctx echo.Context, caseId CaseId, params GetCaseParams) error {
 	var request GetCaseRequestObject
 
 	request.CaseId = caseId
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetCase(ctx.Request().Context(), request.(GetCaseRequestObject))
@@ -14322,10 +15558,11 @@ func (sh *strictHandler) RecordContact(ctx echo.Context, params RecordContactPar
 }
 
 // GetContact operation middleware
-func (sh *strictHandler) GetContact(ctx echo.Context, contactId ContactId) error {
+func (sh *strictHandler) GetContact(ctx echo.Context, contactId ContactId, params GetContactParams) error {
 	var request GetContactRequestObject
 
 	request.ContactId = contactId
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetContact(ctx.Request().Context(), request.(GetContactRequestObject))
@@ -14469,8 +15706,10 @@ func (sh *strictHandler) CreateCustomer(ctx echo.Context, params CreateCustomerP
 }
 
 // MatchCustomer operation middleware
-func (sh *strictHandler) MatchCustomer(ctx echo.Context) error {
+func (sh *strictHandler) MatchCustomer(ctx echo.Context, params MatchCustomerParams) error {
 	var request MatchCustomerRequestObject
+
+	request.Params = params
 
 	var body MatchCustomerJSONRequestBody
 	var err error
@@ -14515,10 +15754,11 @@ func (sh *strictHandler) MatchCustomer(ctx echo.Context) error {
 }
 
 // GetCustomer operation middleware
-func (sh *strictHandler) GetCustomer(ctx echo.Context, customerId CustomerId) error {
+func (sh *strictHandler) GetCustomer(ctx echo.Context, customerId CustomerId, params GetCustomerParams) error {
 	var request GetCustomerRequestObject
 
 	request.CustomerId = customerId
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetCustomer(ctx.Request().Context(), request.(GetCustomerRequestObject))
@@ -14588,6 +15828,81 @@ func (sh *strictHandler) UpdateCustomer(ctx echo.Context, customerId CustomerId,
 	return nil
 }
 
+// EraseCustomer operation middleware
+func (sh *strictHandler) EraseCustomer(ctx echo.Context, customerId CustomerId, params EraseCustomerParams) error {
+	var request EraseCustomerRequestObject
+
+	request.CustomerId = customerId
+	request.Params = params
+
+	var body EraseCustomerJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.EraseCustomer(ctx.Request().Context(), request.(EraseCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EraseCustomer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EraseCustomerResponseObject); ok {
+		return validResponse.VisitEraseCustomerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportCustomer operation middleware
+func (sh *strictHandler) ExportCustomer(ctx echo.Context, customerId CustomerId, params ExportCustomerParams) error {
+	var request ExportCustomerRequestObject
+
+	request.CustomerId = customerId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportCustomer(ctx.Request().Context(), request.(ExportCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportCustomer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportCustomerResponseObject); ok {
+		return validResponse.VisitExportCustomerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // AddCustomerIdentifier operation middleware
 func (sh *strictHandler) AddCustomerIdentifier(ctx echo.Context, customerId CustomerId, params AddCustomerIdentifierParams) error {
 	var request AddCustomerIdentifierRequestObject
@@ -14638,11 +15953,12 @@ func (sh *strictHandler) AddCustomerIdentifier(ctx echo.Context, customerId Cust
 }
 
 // RemoveCustomerIdentifier operation middleware
-func (sh *strictHandler) RemoveCustomerIdentifier(ctx echo.Context, customerId CustomerId, identifierId openapi_types.UUID) error {
+func (sh *strictHandler) RemoveCustomerIdentifier(ctx echo.Context, customerId CustomerId, identifierId openapi_types.UUID, params RemoveCustomerIdentifierParams) error {
 	var request RemoveCustomerIdentifierRequestObject
 
 	request.CustomerId = customerId
 	request.IdentifierId = identifierId
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.RemoveCustomerIdentifier(ctx.Request().Context(), request.(RemoveCustomerIdentifierRequestObject))
@@ -15333,6 +16649,29 @@ func (sh *strictHandler) StreamMyEvents(ctx echo.Context, params StreamMyEventsP
 		return err
 	} else if validResponse, ok := response.(StreamMyEventsResponseObject); ok {
 		return validResponse.VisitStreamMyEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportMe operation middleware
+func (sh *strictHandler) ExportMe(ctx echo.Context) error {
+	var request ExportMeRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportMe(ctx.Request().Context(), request.(ExportMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportMe")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportMeResponseObject); ok {
+		return validResponse.VisitExportMeResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

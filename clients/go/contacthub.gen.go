@@ -21,6 +21,30 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AuditEntryAction.
+const (
+	Erase  AuditEntryAction = "erase"
+	Export AuditEntryAction = "export"
+	Read   AuditEntryAction = "read"
+	Write  AuditEntryAction = "write"
+)
+
+// Valid indicates whether the value is a known member of the AuditEntryAction enum.
+func (e AuditEntryAction) Valid() bool {
+	switch e {
+	case Erase:
+		return true
+	case Export:
+		return true
+	case Read:
+		return true
+	case Write:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AvoidableReason.
 const (
 	ChasingResponse AvoidableReason = "chasing_response"
@@ -165,6 +189,24 @@ func (e ContactCreateDirection) Valid() bool {
 	case ContactCreateDirectionInbound:
 		return true
 	case ContactCreateDirectionOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportNoteVisibility.
+const (
+	Internal ExportNoteVisibility = "internal"
+	Resident ExportNoteVisibility = "resident"
+)
+
+// Valid indicates whether the value is a known member of the ExportNoteVisibility enum.
+func (e ExportNoteVisibility) Valid() bool {
+	switch e {
+	case Internal:
+		return true
+	case Resident:
 		return true
 	default:
 		return false
@@ -658,6 +700,39 @@ type Address struct {
 	Town     *string `json:"town,omitempty"`
 }
 
+// AuditEntry defines model for AuditEntry.
+type AuditEntry struct {
+	Action AuditEntryAction `json:"action"`
+	At     time.Time        `json:"at"`
+
+	// CustomerIds The people whose data it read or changed.
+	CustomerIds []string           `json:"customerIds"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Operation The operation (`operationId`), e.g. `getCustomer`.
+	Operation string `json:"operation"`
+
+	// Purpose The caller's `X-Purpose`; for an erasure, its reason.
+	Purpose   *string `json:"purpose,omitempty"`
+	RequestId *string `json:"requestId,omitempty"`
+
+	// Resource The path requested (never its query string).
+	Resource string   `json:"resource"`
+	Roles    []string `json:"roles"`
+
+	// Subject The token subject that made the request.
+	Subject string `json:"subject"`
+}
+
+// AuditEntryAction defines model for AuditEntry.Action.
+type AuditEntryAction string
+
+// AuditPage defines model for AuditPage.
+type AuditPage struct {
+	Items      []AuditEntry `json:"items"`
+	NextCursor *string      `json:"nextCursor,omitempty"`
+}
+
 // Avoidable defines model for Avoidable.
 type Avoidable struct {
 	// Reason `repeat`: the customer contacted about the same open case within the window;
@@ -1099,6 +1174,17 @@ type CustomerCreatedEvent struct {
 	IdentifierKinds []IdentifierKind `json:"identifierKinds"`
 }
 
+// CustomerErasedEvent `customer.erased`: a person was anonymised; erase them in your systems too. Ids only: no personal data.
+type CustomerErasedEvent struct {
+	Cases []openapi_types.UUID `json:"cases"`
+
+	// Override A legal hold was overridden.
+	Override bool `json:"override"`
+
+	// Records Every record of the person (merged ones included).
+	Records []openapi_types.UUID `json:"records"`
+}
+
 // CustomerIdentifierEvent `customer.identifier_added`, `customer.identifier_removed`.
 type CustomerIdentifierEvent struct {
 	IdentifierId openapi_types.UUID `json:"identifierId"`
@@ -1182,6 +1268,26 @@ type DecisionResult struct {
 
 	// Explanation Each rule tried, in order, up to the one that decided.
 	Explanation []ExplanationStep `json:"explanation"`
+}
+
+// ErasureRequest defines model for ErasureRequest.
+type ErasureRequest struct {
+	// Override Erase despite a legal hold.
+	Override *bool `json:"override,omitempty"`
+
+	// Reason Required: the grounds for erasure (and for any override). Kept in the audit; do not name the person.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// ErasureResult defines model for ErasureResult.
+type ErasureResult struct {
+	Cases      []openapi_types.UUID `json:"cases"`
+	CustomerId openapi_types.UUID   `json:"customerId"`
+	ErasedAt   time.Time            `json:"erasedAt"`
+
+	// Overrode The legal holds overridden; empty when none applied.
+	Overrode []string             `json:"overrode"`
+	Records  []openapi_types.UUID `json:"records"`
 }
 
 // EventMessage One change, as other systems receive it (webhooks and the live stream carry these
@@ -1273,6 +1379,42 @@ type ExplanationStep struct {
 	Matched bool   `json:"matched"`
 	Reason  string `json:"reason"`
 	Rule    string `json:"rule"`
+}
+
+// ExportCase defines model for ExportCase.
+type ExportCase struct {
+	Case      Case            `json:"case"`
+	Notes     []ExportNote    `json:"notes"`
+	Referrals []Referral      `json:"referrals"`
+	Timeline  []TimelineEvent `json:"timeline"`
+}
+
+// ExportNote defines model for ExportNote.
+type ExportNote struct {
+	At     time.Time          `json:"at"`
+	Author Actor              `json:"author"`
+	Id     openapi_types.UUID `json:"id"`
+	Text   string             `json:"text"`
+
+	// Visibility `internal` notes are never shown to the resident in My Account.
+	Visibility ExportNoteVisibility `json:"visibility"`
+}
+
+// ExportNoteVisibility `internal` notes are never shown to the resident in My Account.
+type ExportNoteVisibility string
+
+// ExportSurvey defines model for ExportSurvey.
+type ExportSurvey struct {
+	AnsweredAt *time.Time         `json:"answeredAt,omitempty"`
+	ContactId  openapi_types.UUID `json:"contactId"`
+	CreatedAt  time.Time          `json:"createdAt"`
+	Id         openapi_types.UUID `json:"id"`
+
+	// Phone Empty once the person is erased.
+	Phone   string     `json:"phone"`
+	SentAt  *time.Time `json:"sentAt,omitempty"`
+	Service int        `json:"service"`
+	Status  string     `json:"status"`
 }
 
 // FieldError defines model for FieldError.
@@ -1566,6 +1708,35 @@ type MyContactRecorded struct {
 	Case        CitizenCase        `json:"case"`
 	ContactId   openapi_types.UUID `json:"contactId"`
 	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
+}
+
+// MyExport What a resident may see of what the hub holds about them (no internal notes, no staff names).
+type MyExport struct {
+	Cases       []MyExportCase    `json:"cases"`
+	Contacts    []MyExportContact `json:"contacts"`
+	GeneratedAt time.Time         `json:"generatedAt"`
+	Ratings     []MyRating        `json:"ratings"`
+
+	// Record A resident's own record as My Account shows it: what they told the council and may
+	// change. It has no place for the council's own assessments (vulnerability,
+	// assisted-digital need) or for record keeping (merges).
+	Record MyRecord `json:"record"`
+}
+
+// MyExportCase defines model for MyExportCase.
+type MyExportCase struct {
+	// Case A case as its customer sees it (no queue, tier, owner or internal detail).
+	Case   CitizenCase    `json:"case"`
+	Events []CitizenEvent `json:"events"`
+}
+
+// MyExportContact defines model for MyExportContact.
+type MyExportContact struct {
+	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
+	Channel   string              `json:"channel"`
+	Id        openapi_types.UUID  `json:"id"`
+	Service   int                 `json:"service"`
+	StartedAt time.Time           `json:"startedAt"`
 }
 
 // MyProperty A property as its landlord sees it on the portal. Its tenancies carry no
@@ -2121,6 +2292,27 @@ type SimulationResult struct {
 	Recorded Mix `json:"recorded"`
 }
 
+// SubjectAccessExport Everything the hub holds about one person.
+type SubjectAccessExport struct {
+	Audit    []AuditEntry `json:"audit"`
+	Cases    []ExportCase `json:"cases"`
+	Contacts []Contact    `json:"contacts"`
+
+	// CustomerId The record in use (the survivor of any merges).
+	CustomerId  openapi_types.UUID `json:"customerId"`
+	GeneratedAt time.Time          `json:"generatedAt"`
+	Ratings     []Rating           `json:"ratings"`
+
+	// Records The record in use first
+	Records []Customer `json:"records"`
+
+	// SmsReplies The ratings that came as SMS replies (also in `ratings`).
+	SmsReplies []Rating        `json:"smsReplies"`
+	Surveys    []ExportSurvey  `json:"surveys"`
+	Tenancies  []Tenancy       `json:"tenancies"`
+	Timeline   []TimelineEvent `json:"timeline"`
+}
+
 // SurveyScheduledEvent `survey.scheduled`: an SMS survey will be sent after a contact.
 type SurveyScheduledEvent struct {
 	ContactId openapi_types.UUID `json:"contactId"`
@@ -2392,6 +2584,9 @@ type Limit = int
 // MergeId defines model for MergeId.
 type MergeId = openapi_types.UUID
 
+// Purpose defines model for Purpose.
+type Purpose = string
+
 // WebhookId defines model for WebhookId.
 type WebhookId = openapi_types.UUID
 
@@ -2427,6 +2622,23 @@ type Unauthorized = Problem
 
 // Unprocessable RFC 9457 problem details.
 type Unprocessable = Problem
+
+// ListAuditParams defines parameters for ListAudit.
+type ListAuditParams struct {
+	// CustomerId Entries about this person (their merged records included).
+	CustomerId *openapi_types.UUID `form:"customerId,omitempty" json:"customerId,omitempty"`
+
+	// Subject Entries made by this token subject.
+	Subject *string    `form:"subject,omitempty" json:"subject,omitempty"`
+	From    *time.Time `form:"from,omitempty" json:"from,omitempty"`
+	To      *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// Limit Page size (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, as given.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
 
 // TwilioInboundSMSFormdataBody defines parameters for TwilioInboundSMS.
 type TwilioInboundSMSFormdataBody struct {
@@ -2464,6 +2676,12 @@ type OpenCaseParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// GetCaseParams defines parameters for GetCase.
+type GetCaseParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
 // UpdateCaseParams defines parameters for UpdateCase.
 type UpdateCaseParams struct {
 	// IfMatch The `ETag` of the version being changed, or `*`.
@@ -2482,6 +2700,9 @@ type HandOffCaseParams struct {
 
 // AddCaseNoteParams defines parameters for AddCaseNote.
 type AddCaseNoteParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
@@ -2521,6 +2742,9 @@ type GetCaseTimelineParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // ListContactsParams defines parameters for ListContacts.
@@ -2534,6 +2758,9 @@ type ListContactsParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // RecordContactParams defines parameters for RecordContact.
@@ -2541,6 +2768,12 @@ type RecordContactParams struct {
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetContactParams defines parameters for GetContact.
+type GetContactParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // UpdateContactParams defines parameters for UpdateContact.
@@ -2565,6 +2798,9 @@ type SearchCustomersParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // CreateCustomerParams defines parameters for CreateCustomer.
@@ -2574,21 +2810,64 @@ type CreateCustomerParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// MatchCustomerParams defines parameters for MatchCustomer.
+type MatchCustomerParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
+// GetCustomerParams defines parameters for GetCustomer.
+type GetCustomerParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
 // UpdateCustomerParams defines parameters for UpdateCustomer.
 type UpdateCustomerParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+
 	// IfMatch The `ETag` of the version being changed, or `*`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// EraseCustomerParams defines parameters for EraseCustomer.
+type EraseCustomerParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
+// ExportCustomerParams defines parameters for ExportCustomer.
+type ExportCustomerParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
 // AddCustomerIdentifierParams defines parameters for AddCustomerIdentifier.
 type AddCustomerIdentifierParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// RemoveCustomerIdentifierParams defines parameters for RemoveCustomerIdentifier.
+type RemoveCustomerIdentifierParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
 // MergeCustomerParams defines parameters for MergeCustomer.
 type MergeCustomerParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
@@ -2601,6 +2880,9 @@ type GetCustomerTimelineParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // StreamEventsParams defines parameters for StreamEvents.
@@ -2796,6 +3078,9 @@ type MatchCustomerJSONRequestBody = MatchRequest
 
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = CustomerPatch
+
+// EraseCustomerJSONRequestBody defines body for EraseCustomer for application/json ContentType.
+type EraseCustomerJSONRequestBody = ErasureRequest
 
 // AddCustomerIdentifierJSONRequestBody defines body for AddCustomerIdentifier for application/json ContentType.
 type AddCustomerIdentifierJSONRequestBody = IdentifierInput
@@ -3892,6 +4177,19 @@ type ClientInterface interface {
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAudit Who read or changed personal data, newest first.
+	//
+	// Every read and write of a customer's personal data (record, identifiers,
+	// timelines, cases with notes, search and match results that return people,
+	// exports, erasures) is an entry: who (subject and roles), when, what (operation,
+	// path, customers), why (the caller's `X-Purpose`) and the request id. Entries are
+	// written within a second of the request, off its path; they are kept for
+	// `CONTACTHUB_AUDIT_RETENTION` (default 6 years) and no API changes them. A `from`
+	// before the retention is `422`, as is an unknown `customerId`.
+	//
+	// Corresponds with GET /v1/audit (the `ListAudit` operationId).
+	ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// NotifyDeliveryStatusWithBody GOV.UK Notify posts a delivery receipt.
 	//
 	// Takes any type of body and a specified content type.
@@ -3978,7 +4276,7 @@ type ClientInterface interface {
 	// GetCase Read a case.
 	//
 	// Corresponds with GET /v1/cases/{caseId} (the `GetCase` operationId).
-	GetCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCase(ctx context.Context, caseId CaseId, params *GetCaseParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCaseWithBody Change a case's status, priority, assignee, SLA or summary.
 	//
@@ -4154,7 +4452,7 @@ type ClientInterface interface {
 	// GetContact Read a contact.
 	//
 	// Corresponds with GET /v1/contacts/{contactId} (the `GetContact` operationId).
-	GetContact(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetContact(ctx context.Context, contactId ContactId, params *GetContactParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateContactWithBody Record when a contact ended and how.
 	//
@@ -4221,7 +4519,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-	MatchCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MatchCustomerWithBody(ctx context.Context, params *MatchCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MatchCustomer Match identifiers and personal details to a customer, or propose candidates.
 	//
@@ -4234,14 +4532,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-	MatchCustomer(ctx context.Context, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MatchCustomer(ctx context.Context, params *MatchCustomerParams, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCustomer Read a customer record.
 	//
 	// A record merged into another answers `200` with `mergedInto` set.
 	//
 	// Corresponds with GET /v1/customers/{customerId} (the `GetCustomer` operationId).
-	GetCustomer(ctx context.Context, customerId CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCustomer(ctx context.Context, customerId CustomerId, params *GetCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCustomerWithBody Change names, date of birth, address, needs or consents.
 	//
@@ -4262,6 +4560,53 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v1/customers/{customerId} (the `UpdateCustomer` operationId).
 	UpdateCustomer(ctx context.Context, customerId CustomerId, params *UpdateCustomerParams, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EraseCustomerWithBody Anonymise a person, keeping the council's figures (UK GDPR article 17).
+	//
+	// Removes or replaces names, date of birth, address, identifiers, free-text
+	// summaries, notes, comments, written reasons and survey phone numbers, on every
+	// record of the person and in their timelines and undelivered messages; keeps
+	// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+	// do not change. No former identifier finds the person afterwards. A legal hold (a
+	// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+	// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+	// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+	// the person. Records one `customer.erased` event, whose payload holds ids only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+	EraseCustomerWithBody(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EraseCustomer Anonymise a person, keeping the council's figures (UK GDPR article 17).
+	//
+	// Removes or replaces names, date of birth, address, identifiers, free-text
+	// summaries, notes, comments, written reasons and survey phone numbers, on every
+	// record of the person and in their timelines and undelivered messages; keeps
+	// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+	// do not change. No former identifier finds the person afterwards. A legal hold (a
+	// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+	// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+	// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+	// the person. Records one `customer.erased` event, whose payload holds ids only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+	EraseCustomer(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, body EraseCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportCustomer Everything the hub holds about a person (a subject access request).
+	//
+	// The record in use and every record merged into it, their identifiers, contacts,
+	// cases with their timelines (notes marked internal or resident-visible) and
+	// referrals, ratings (SMS replies are ratings with source `sms`), SMS surveys,
+	// tenancies, and the audit entries of who read or changed the person's data. A
+	// record merged into another exports the person it now belongs to. JSON by default;
+	// `Accept: application/zip` answers a zip of `export.json` and one CSV per kind of
+	// record. The export is itself audited.
+	//
+	// Corresponds with GET /v1/customers/{customerId}/export (the `ExportCustomer` operationId).
+	ExportCustomer(ctx context.Context, customerId CustomerId, params *ExportCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddCustomerIdentifierWithBody Add an identifier to a customer.
 	//
@@ -4284,7 +4629,7 @@ type ClientInterface interface {
 	// RemoveCustomerIdentifier Remove an identifier from a customer.
 	//
 	// Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
-	RemoveCustomerIdentifier(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RemoveCustomerIdentifier(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, params *RemoveCustomerIdentifierParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MergeCustomerWithBody Merge a duplicate record into this one (the survivor).
 	//
@@ -4549,6 +4894,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/me/events/stream (the `StreamMyEvents` operationId).
 	StreamMyEvents(ctx context.Context, params *StreamMyEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportMe Everything about you that the council's contact hub holds, as you may see it.
+	//
+	// Your record, your cases with the events you can see, your contacts and your
+	// ratings. It carries no internal notes and no staff names; ask the council for a
+	// full subject access request to see everything. The export is audited.
+	//
+	// Corresponds with GET /v1/me/export (the `ExportMe` operationId).
+	ExportMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RateFromMyAccountWithBody Rate one of your cases or contacts.
 	//
@@ -4914,6 +5268,29 @@ func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn
 	return c.Client.Do(req)
 }
 
+// ListAudit Who read or changed personal data, newest first.
+//
+// Every read and write of a customer's personal data (record, identifiers,
+// timelines, cases with notes, search and match results that return people,
+// exports, erasures) is an entry: who (subject and roles), when, what (operation,
+// path, customers), why (the caller's `X-Purpose`) and the request id. Entries are
+// written within a second of the request, off its path; they are kept for
+// `CONTACTHUB_AUDIT_RETENTION` (default 6 years) and no API changes them. A `from`
+// before the retention is `422`, as is an unknown `customerId`.
+//
+// Corresponds with GET /v1/audit (the `ListAudit` operationId).
+func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAuditRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NotifyDeliveryStatusWithBody GOV.UK Notify posts a delivery receipt.
 //
 // Takes any type of body and a specified content type.
@@ -5110,8 +5487,8 @@ func (c *Client) OpenCase(ctx context.Context, params *OpenCaseParams, body Open
 // GetCase Read a case.
 //
 // Corresponds with GET /v1/cases/{caseId} (the `GetCase` operationId).
-func (c *Client) GetCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCaseRequest(c.Server, caseId)
+func (c *Client) GetCase(ctx context.Context, caseId CaseId, params *GetCaseParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCaseRequest(c.Server, caseId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5486,8 +5863,8 @@ func (c *Client) RecordContact(ctx context.Context, params *RecordContactParams,
 // GetContact Read a contact.
 //
 // Corresponds with GET /v1/contacts/{contactId} (the `GetContact` operationId).
-func (c *Client) GetContact(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetContactRequest(c.Server, contactId)
+func (c *Client) GetContact(ctx context.Context, contactId ContactId, params *GetContactParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetContactRequest(c.Server, contactId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5613,8 +5990,8 @@ func (c *Client) CreateCustomer(ctx context.Context, params *CreateCustomerParam
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-func (c *Client) MatchCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMatchCustomerRequestWithBody(c.Server, contentType, body)
+func (c *Client) MatchCustomerWithBody(ctx context.Context, params *MatchCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMatchCustomerRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5636,8 +6013,8 @@ func (c *Client) MatchCustomerWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-func (c *Client) MatchCustomer(ctx context.Context, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMatchCustomerRequest(c.Server, body)
+func (c *Client) MatchCustomer(ctx context.Context, params *MatchCustomerParams, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMatchCustomerRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5653,8 +6030,8 @@ func (c *Client) MatchCustomer(ctx context.Context, body MatchCustomerJSONReques
 // A record merged into another answers `200` with `mergedInto` set.
 //
 // Corresponds with GET /v1/customers/{customerId} (the `GetCustomer` operationId).
-func (c *Client) GetCustomer(ctx context.Context, customerId CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCustomerRequest(c.Server, customerId)
+func (c *Client) GetCustomer(ctx context.Context, customerId CustomerId, params *GetCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerRequest(c.Server, customerId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5695,6 +6072,83 @@ func (c *Client) UpdateCustomerWithBody(ctx context.Context, customerId Customer
 // Corresponds with PATCH /v1/customers/{customerId} (the `UpdateCustomer` operationId).
 func (c *Client) UpdateCustomer(ctx context.Context, customerId CustomerId, params *UpdateCustomerParams, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCustomerRequest(c.Server, customerId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EraseCustomerWithBody Anonymise a person, keeping the council's figures (UK GDPR article 17).
+//
+// Removes or replaces names, date of birth, address, identifiers, free-text
+// summaries, notes, comments, written reasons and survey phone numbers, on every
+// record of the person and in their timelines and undelivered messages; keeps
+// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+// do not change. No former identifier finds the person afterwards. A legal hold (a
+// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+// the person. Records one `customer.erased` event, whose payload holds ids only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+func (c *Client) EraseCustomerWithBody(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEraseCustomerRequestWithBody(c.Server, customerId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EraseCustomer Anonymise a person, keeping the council's figures (UK GDPR article 17).
+//
+// Removes or replaces names, date of birth, address, identifiers, free-text
+// summaries, notes, comments, written reasons and survey phone numbers, on every
+// record of the person and in their timelines and undelivered messages; keeps
+// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+// do not change. No former identifier finds the person afterwards. A legal hold (a
+// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+// the person. Records one `customer.erased` event, whose payload holds ids only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+func (c *Client) EraseCustomer(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, body EraseCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEraseCustomerRequest(c.Server, customerId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportCustomer Everything the hub holds about a person (a subject access request).
+//
+// The record in use and every record merged into it, their identifiers, contacts,
+// cases with their timelines (notes marked internal or resident-visible) and
+// referrals, ratings (SMS replies are ratings with source `sms`), SMS surveys,
+// tenancies, and the audit entries of who read or changed the person's data. A
+// record merged into another exports the person it now belongs to. JSON by default;
+// `Accept: application/zip` answers a zip of `export.json` and one CSV per kind of
+// record. The export is itself audited.
+//
+// Corresponds with GET /v1/customers/{customerId}/export (the `ExportCustomer` operationId).
+func (c *Client) ExportCustomer(ctx context.Context, customerId CustomerId, params *ExportCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportCustomerRequest(c.Server, customerId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5746,8 +6200,8 @@ func (c *Client) AddCustomerIdentifier(ctx context.Context, customerId CustomerI
 // RemoveCustomerIdentifier Remove an identifier from a customer.
 //
 // Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
-func (c *Client) RemoveCustomerIdentifier(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRemoveCustomerIdentifierRequest(c.Server, customerId, identifierId)
+func (c *Client) RemoveCustomerIdentifier(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, params *RemoveCustomerIdentifierParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveCustomerIdentifierRequest(c.Server, customerId, identifierId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6292,6 +6746,25 @@ func (c *Client) ContactFromMyAccount(ctx context.Context, params *ContactFromMy
 // Corresponds with GET /v1/me/events/stream (the `StreamMyEvents` operationId).
 func (c *Client) StreamMyEvents(ctx context.Context, params *StreamMyEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStreamMyEventsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportMe Everything about you that the council's contact hub holds, as you may see it.
+//
+// Your record, your cases with the events you can see, your contacts and your
+// ratings. It carries no internal notes and no staff names; ask the council for a
+// full subject access request to see everything. The export is audited.
+//
+// Corresponds with GET /v1/me/export (the `ExportMe` operationId).
+func (c *Client) ExportMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportMeRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -7058,6 +7531,120 @@ func NewGetReadinessRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListAuditRequest constructs an http.Request for the ListAudit method
+func NewListAuditRequest(server string, params *ListAuditParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/audit")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.CustomerId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customerId", *params.CustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Subject != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "subject", *params.Subject, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewNotifyDeliveryStatusRequest calls the generic NotifyDeliveryStatus builder with application/json body
 func NewNotifyDeliveryStatusRequest(server string, body NotifyDeliveryStatusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -7424,7 +8011,7 @@ func NewOpenCaseRequestWithBody(server string, params *OpenCaseParams, contentTy
 }
 
 // NewGetCaseRequest constructs an http.Request for the GetCase method
-func NewGetCaseRequest(server string, caseId CaseId) (*http.Request, error) {
+func NewGetCaseRequest(server string, caseId CaseId, params *GetCaseParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -7452,6 +8039,21 @@ func NewGetCaseRequest(server string, caseId CaseId) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XPurpose != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -7638,15 +8240,26 @@ func NewAddCaseNoteRequestWithBody(server string, caseId CaseId, params *AddCase
 
 	if params != nil {
 
-		if params.IdempotencyKey != nil {
+		if params.XPurpose != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Idempotency-Key", headerParam0)
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
 		}
 
 	}
@@ -8000,6 +8613,21 @@ func NewGetCaseTimelineRequest(server string, caseId CaseId, params *GetCaseTime
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.XPurpose != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -8129,6 +8757,21 @@ func NewListContactsRequest(server string, params *ListContactsParams) (*http.Re
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.XPurpose != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -8188,7 +8831,7 @@ func NewRecordContactRequestWithBody(server string, params *RecordContactParams,
 }
 
 // NewGetContactRequest constructs an http.Request for the GetContact method
-func NewGetContactRequest(server string, contactId ContactId) (*http.Request, error) {
+func NewGetContactRequest(server string, contactId ContactId, params *GetContactParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -8216,6 +8859,21 @@ func NewGetContactRequest(server string, contactId ContactId) (*http.Request, er
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XPurpose != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -8418,6 +9076,21 @@ func NewSearchCustomersRequest(server string, params *SearchCustomersParams) (*h
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.XPurpose != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -8477,18 +9150,18 @@ func NewCreateCustomerRequestWithBody(server string, params *CreateCustomerParam
 }
 
 // NewMatchCustomerRequest calls the generic MatchCustomer builder with application/json body
-func NewMatchCustomerRequest(server string, body MatchCustomerJSONRequestBody) (*http.Request, error) {
+func NewMatchCustomerRequest(server string, params *MatchCustomerParams, body MatchCustomerJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewMatchCustomerRequestWithBody(server, "application/json", bodyReader)
+	return NewMatchCustomerRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewMatchCustomerRequestWithBody constructs an http.Request for the MatchCustomer method, with any body, and a specified content type
-func NewMatchCustomerRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewMatchCustomerRequestWithBody(server string, params *MatchCustomerParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -8513,11 +9186,26 @@ func NewMatchCustomerRequestWithBody(server string, contentType string, body io.
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.XPurpose != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewGetCustomerRequest constructs an http.Request for the GetCustomer method
-func NewGetCustomerRequest(server string, customerId CustomerId) (*http.Request, error) {
+func NewGetCustomerRequest(server string, customerId CustomerId, params *GetCustomerParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -8545,6 +9233,21 @@ func NewGetCustomerRequest(server string, customerId CustomerId) (*http.Request,
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XPurpose != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -8596,15 +9299,148 @@ func NewUpdateCustomerRequestWithBody(server string, customerId CustomerId, para
 
 	if params != nil {
 
-		if params.IfMatch != nil {
+		if params.XPurpose != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-Match", headerParam0)
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEraseCustomerRequest calls the generic EraseCustomer builder with application/json body
+func NewEraseCustomerRequest(server string, customerId CustomerId, params *EraseCustomerParams, body EraseCustomerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEraseCustomerRequestWithBody(server, customerId, params, "application/json", bodyReader)
+}
+
+// NewEraseCustomerRequestWithBody constructs an http.Request for the EraseCustomer method, with any body, and a specified content type
+func NewEraseCustomerRequestWithBody(server string, customerId CustomerId, params *EraseCustomerParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/erasure", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XPurpose != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Purpose", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewExportCustomerRequest constructs an http.Request for the ExportCustomer method
+func NewExportCustomerRequest(server string, customerId CustomerId, params *ExportCustomerParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/export", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XPurpose != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Purpose", headerParam0)
 		}
 
 	}
@@ -8658,15 +9494,26 @@ func NewAddCustomerIdentifierRequestWithBody(server string, customerId CustomerI
 
 	if params != nil {
 
-		if params.IdempotencyKey != nil {
+		if params.XPurpose != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Idempotency-Key", headerParam0)
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
 		}
 
 	}
@@ -8675,7 +9522,7 @@ func NewAddCustomerIdentifierRequestWithBody(server string, customerId CustomerI
 }
 
 // NewRemoveCustomerIdentifierRequest constructs an http.Request for the RemoveCustomerIdentifier method
-func NewRemoveCustomerIdentifierRequest(server string, customerId CustomerId, identifierId openapi_types.UUID) (*http.Request, error) {
+func NewRemoveCustomerIdentifierRequest(server string, customerId CustomerId, identifierId openapi_types.UUID, params *RemoveCustomerIdentifierParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -8710,6 +9557,21 @@ func NewRemoveCustomerIdentifierRequest(server string, customerId CustomerId, id
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XPurpose != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -8761,15 +9623,26 @@ func NewMergeCustomerRequestWithBody(server string, customerId CustomerId, param
 
 	if params != nil {
 
-		if params.IdempotencyKey != nil {
+		if params.XPurpose != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Idempotency-Key", headerParam0)
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
 		}
 
 	}
@@ -8845,6 +9718,21 @@ func NewGetCustomerTimelineRequest(server string, customerId CustomerId, params 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XPurpose != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -9701,6 +10589,33 @@ func NewStreamMyEventsRequest(server string, params *StreamMyEventsParams) (*htt
 			req.Header.Set("Last-Event-ID", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewExportMeRequest constructs an http.Request for the ExportMe method
+func NewExportMeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -10929,6 +11844,21 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
 
+	// ListAuditWithResponse Who read or changed personal data, newest first.
+	//
+	// Every read and write of a customer's personal data (record, identifiers,
+	// timelines, cases with notes, search and match results that return people,
+	// exports, erasures) is an entry: who (subject and roles), when, what (operation,
+	// path, customers), why (the caller's `X-Purpose`) and the request id. Entries are
+	// written within a second of the request, off its path; they are kept for
+	// `CONTACTHUB_AUDIT_RETENTION` (default 6 years) and no API changes them. A `from`
+	// before the retention is `422`, as is an unknown `customerId`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/audit (the `ListAudit` operationId).
+	ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error)
+
 	// NotifyDeliveryStatusWithBodyWithResponse GOV.UK Notify posts a delivery receipt.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -11019,7 +11949,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/cases/{caseId} (the `GetCase` operationId).
-	GetCaseWithResponse(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*GetCaseResponse, error)
+	GetCaseWithResponse(ctx context.Context, caseId CaseId, params *GetCaseParams, reqEditors ...RequestEditorFn) (*GetCaseResponse, error)
 
 	// UpdateCaseWithBodyWithResponse Change a case's status, priority, assignee, SLA or summary.
 	//
@@ -11207,7 +12137,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/contacts/{contactId} (the `GetContact` operationId).
-	GetContactWithResponse(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*GetContactResponse, error)
+	GetContactWithResponse(ctx context.Context, contactId ContactId, params *GetContactParams, reqEditors ...RequestEditorFn) (*GetContactResponse, error)
 
 	// UpdateContactWithBodyWithResponse Record when a contact ended and how.
 	//
@@ -11276,7 +12206,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-	MatchCustomerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error)
+	MatchCustomerWithBodyWithResponse(ctx context.Context, params *MatchCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error)
 
 	// MatchCustomerWithResponse Match identifiers and personal details to a customer, or propose candidates.
 	//
@@ -11289,7 +12219,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-	MatchCustomerWithResponse(ctx context.Context, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error)
+	MatchCustomerWithResponse(ctx context.Context, params *MatchCustomerParams, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error)
 
 	// GetCustomerWithResponse Read a customer record.
 	//
@@ -11298,7 +12228,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/customers/{customerId} (the `GetCustomer` operationId).
-	GetCustomerWithResponse(ctx context.Context, customerId CustomerId, reqEditors ...RequestEditorFn) (*GetCustomerResponse, error)
+	GetCustomerWithResponse(ctx context.Context, customerId CustomerId, params *GetCustomerParams, reqEditors ...RequestEditorFn) (*GetCustomerResponse, error)
 
 	// UpdateCustomerWithBodyWithResponse Change names, date of birth, address, needs or consents.
 	//
@@ -11319,6 +12249,55 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v1/customers/{customerId} (the `UpdateCustomer` operationId).
 	UpdateCustomerWithResponse(ctx context.Context, customerId CustomerId, params *UpdateCustomerParams, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
+
+	// EraseCustomerWithBodyWithResponse Anonymise a person, keeping the council's figures (UK GDPR article 17).
+	//
+	// Removes or replaces names, date of birth, address, identifiers, free-text
+	// summaries, notes, comments, written reasons and survey phone numbers, on every
+	// record of the person and in their timelines and undelivered messages; keeps
+	// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+	// do not change. No former identifier finds the person afterwards. A legal hold (a
+	// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+	// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+	// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+	// the person. Records one `customer.erased` event, whose payload holds ids only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+	EraseCustomerWithBodyWithResponse(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EraseCustomerResponse, error)
+
+	// EraseCustomerWithResponse Anonymise a person, keeping the council's figures (UK GDPR article 17).
+	//
+	// Removes or replaces names, date of birth, address, identifiers, free-text
+	// summaries, notes, comments, written reasons and survey phone numbers, on every
+	// record of the person and in their timelines and undelivered messages; keeps
+	// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+	// do not change. No former identifier finds the person afterwards. A legal hold (a
+	// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+	// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+	// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+	// the person. Records one `customer.erased` event, whose payload holds ids only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+	EraseCustomerWithResponse(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, body EraseCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*EraseCustomerResponse, error)
+
+	// ExportCustomerWithResponse Everything the hub holds about a person (a subject access request).
+	//
+	// The record in use and every record merged into it, their identifiers, contacts,
+	// cases with their timelines (notes marked internal or resident-visible) and
+	// referrals, ratings (SMS replies are ratings with source `sms`), SMS surveys,
+	// tenancies, and the audit entries of who read or changed the person's data. A
+	// record merged into another exports the person it now belongs to. JSON by default;
+	// `Accept: application/zip` answers a zip of `export.json` and one CSV per kind of
+	// record. The export is itself audited.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/customers/{customerId}/export (the `ExportCustomer` operationId).
+	ExportCustomerWithResponse(ctx context.Context, customerId CustomerId, params *ExportCustomerParams, reqEditors ...RequestEditorFn) (*ExportCustomerResponse, error)
 
 	// AddCustomerIdentifierWithBodyWithResponse Add an identifier to a customer.
 	//
@@ -11343,7 +12322,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
-	RemoveCustomerIdentifierWithResponse(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RemoveCustomerIdentifierResponse, error)
+	RemoveCustomerIdentifierWithResponse(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, params *RemoveCustomerIdentifierParams, reqEditors ...RequestEditorFn) (*RemoveCustomerIdentifierResponse, error)
 
 	// MergeCustomerWithBodyWithResponse Merge a duplicate record into this one (the survivor).
 	//
@@ -11628,6 +12607,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/me/events/stream (the `StreamMyEvents` operationId).
 	StreamMyEventsWithResponse(ctx context.Context, params *StreamMyEventsParams, reqEditors ...RequestEditorFn) (*StreamMyEventsResponse, error)
+
+	// ExportMeWithResponse Everything about you that the council's contact hub holds, as you may see it.
+	//
+	// Your record, your cases with the events you can see, your contacts and your
+	// ratings. It carries no internal notes and no staff names; ask the council for a
+	// full subject access request to see everything. The export is audited.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/export (the `ExportMe` operationId).
+	ExportMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportMeResponse, error)
 
 	// RateFromMyAccountWithBodyWithResponse Rate one of your cases or contacts.
 	//
@@ -12097,6 +13087,96 @@ func (r GetReadinessResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetReadinessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAuditResponse429Headers the declared response headers of an HTTP 429 response for ListAudit
+type ListAuditResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListAuditResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuditPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAuditResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAuditResponse) GetJSON200() *AuditPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAuditResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAuditResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAuditResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAuditResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14578,6 +15658,200 @@ func (r UpdateCustomerResponse) ContentType() string {
 	return ""
 }
 
+// EraseCustomerResponse429Headers the declared response headers of an HTTP 429 response for EraseCustomer
+type EraseCustomerResponse429Headers struct {
+	RetryAfter *int
+}
+
+type EraseCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ErasureResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *EraseCustomerResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EraseCustomerResponse) GetJSON200() *ErasureResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EraseCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EraseCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EraseCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EraseCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExportCustomerResponse429Headers the declared response headers of an HTTP 429 response for ExportCustomer
+type ExportCustomerResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ExportCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubjectAccessExport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ExportCustomerResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExportCustomerResponse) GetJSON200() *SubjectAccessExport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // AddCustomerIdentifierResponse201Headers the declared response headers of an HTTP 201 response for AddCustomerIdentifier
 type AddCustomerIdentifierResponse201Headers struct {
 	ETag *string
@@ -16336,6 +17610,89 @@ func (r StreamMyEventsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r StreamMyEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExportMeResponse429Headers the declared response headers of an HTTP 429 response for ExportMe
+type ExportMeResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ExportMeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MyExport
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ExportMeResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExportMeResponse) GetJSON200() *MyExport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportMeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportMeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportMeResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18656,6 +20013,27 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 	return ParseGetReadinessResponse(rsp)
 }
 
+// ListAuditWithResponse Who read or changed personal data, newest first.
+//
+// Every read and write of a customer's personal data (record, identifiers,
+// timelines, cases with notes, search and match results that return people,
+// exports, erasures) is an entry: who (subject and roles), when, what (operation,
+// path, customers), why (the caller's `X-Purpose`) and the request id. Entries are
+// written within a second of the request, off its path; they are kept for
+// `CONTACTHUB_AUDIT_RETENTION` (default 6 years) and no API changes them. A `from`
+// before the retention is `422`, as is an unknown `customerId`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/audit (the `ListAudit` operationId).
+func (c *ClientWithResponses) ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error) {
+	rsp, err := c.ListAudit(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAuditResponse(rsp)
+}
+
 // NotifyDeliveryStatusWithBodyWithResponse GOV.UK Notify posts a delivery receipt.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -18812,8 +20190,8 @@ func (c *ClientWithResponses) OpenCaseWithResponse(ctx context.Context, params *
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/cases/{caseId} (the `GetCase` operationId).
-func (c *ClientWithResponses) GetCaseWithResponse(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*GetCaseResponse, error) {
-	rsp, err := c.GetCase(ctx, caseId, reqEditors...)
+func (c *ClientWithResponses) GetCaseWithResponse(ctx context.Context, caseId CaseId, params *GetCaseParams, reqEditors ...RequestEditorFn) (*GetCaseResponse, error) {
+	rsp, err := c.GetCase(ctx, caseId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -19120,8 +20498,8 @@ func (c *ClientWithResponses) RecordContactWithResponse(ctx context.Context, par
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/contacts/{contactId} (the `GetContact` operationId).
-func (c *ClientWithResponses) GetContactWithResponse(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*GetContactResponse, error) {
-	rsp, err := c.GetContact(ctx, contactId, reqEditors...)
+func (c *ClientWithResponses) GetContactWithResponse(ctx context.Context, contactId ContactId, params *GetContactParams, reqEditors ...RequestEditorFn) (*GetContactResponse, error) {
+	rsp, err := c.GetContact(ctx, contactId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -19225,8 +20603,8 @@ func (c *ClientWithResponses) CreateCustomerWithResponse(ctx context.Context, pa
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-func (c *ClientWithResponses) MatchCustomerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error) {
-	rsp, err := c.MatchCustomerWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) MatchCustomerWithBodyWithResponse(ctx context.Context, params *MatchCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error) {
+	rsp, err := c.MatchCustomerWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -19244,8 +20622,8 @@ func (c *ClientWithResponses) MatchCustomerWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-func (c *ClientWithResponses) MatchCustomerWithResponse(ctx context.Context, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error) {
-	rsp, err := c.MatchCustomer(ctx, body, reqEditors...)
+func (c *ClientWithResponses) MatchCustomerWithResponse(ctx context.Context, params *MatchCustomerParams, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error) {
+	rsp, err := c.MatchCustomer(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -19259,8 +20637,8 @@ func (c *ClientWithResponses) MatchCustomerWithResponse(ctx context.Context, bod
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/customers/{customerId} (the `GetCustomer` operationId).
-func (c *ClientWithResponses) GetCustomerWithResponse(ctx context.Context, customerId CustomerId, reqEditors ...RequestEditorFn) (*GetCustomerResponse, error) {
-	rsp, err := c.GetCustomer(ctx, customerId, reqEditors...)
+func (c *ClientWithResponses) GetCustomerWithResponse(ctx context.Context, customerId CustomerId, params *GetCustomerParams, reqEditors ...RequestEditorFn) (*GetCustomerResponse, error) {
+	rsp, err := c.GetCustomer(ctx, customerId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -19299,6 +20677,73 @@ func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, cu
 	return ParseUpdateCustomerResponse(rsp)
 }
 
+// EraseCustomerWithBodyWithResponse Anonymise a person, keeping the council's figures (UK GDPR article 17).
+//
+// Removes or replaces names, date of birth, address, identifiers, free-text
+// summaries, notes, comments, written reasons and survey phone numbers, on every
+// record of the person and in their timelines and undelivered messages; keeps
+// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+// do not change. No former identifier finds the person afterwards. A legal hold (a
+// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+// the person. Records one `customer.erased` event, whose payload holds ids only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+func (c *ClientWithResponses) EraseCustomerWithBodyWithResponse(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EraseCustomerResponse, error) {
+	rsp, err := c.EraseCustomerWithBody(ctx, customerId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEraseCustomerResponse(rsp)
+}
+
+// EraseCustomerWithResponse Anonymise a person, keeping the council's figures (UK GDPR article 17).
+//
+// Removes or replaces names, date of birth, address, identifiers, free-text
+// summaries, notes, comments, written reasons and survey phone numbers, on every
+// record of the person and in their timelines and undelivered messages; keeps
+// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+// do not change. No former identifier finds the person afterwards. A legal hold (a
+// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+// the person. Records one `customer.erased` event, whose payload holds ids only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+func (c *ClientWithResponses) EraseCustomerWithResponse(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, body EraseCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*EraseCustomerResponse, error) {
+	rsp, err := c.EraseCustomer(ctx, customerId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEraseCustomerResponse(rsp)
+}
+
+// ExportCustomerWithResponse Everything the hub holds about a person (a subject access request).
+//
+// The record in use and every record merged into it, their identifiers, contacts,
+// cases with their timelines (notes marked internal or resident-visible) and
+// referrals, ratings (SMS replies are ratings with source `sms`), SMS surveys,
+// tenancies, and the audit entries of who read or changed the person's data. A
+// record merged into another exports the person it now belongs to. JSON by default;
+// `Accept: application/zip` answers a zip of `export.json` and one CSV per kind of
+// record. The export is itself audited.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/customers/{customerId}/export (the `ExportCustomer` operationId).
+func (c *ClientWithResponses) ExportCustomerWithResponse(ctx context.Context, customerId CustomerId, params *ExportCustomerParams, reqEditors ...RequestEditorFn) (*ExportCustomerResponse, error) {
+	rsp, err := c.ExportCustomer(ctx, customerId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportCustomerResponse(rsp)
+}
+
 // AddCustomerIdentifierWithBodyWithResponse Add an identifier to a customer.
 //
 // An identifier another live customer holds is `409` naming that customer.
@@ -19334,8 +20779,8 @@ func (c *ClientWithResponses) AddCustomerIdentifierWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
-func (c *ClientWithResponses) RemoveCustomerIdentifierWithResponse(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RemoveCustomerIdentifierResponse, error) {
-	rsp, err := c.RemoveCustomerIdentifier(ctx, customerId, identifierId, reqEditors...)
+func (c *ClientWithResponses) RemoveCustomerIdentifierWithResponse(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, params *RemoveCustomerIdentifierParams, reqEditors ...RequestEditorFn) (*RemoveCustomerIdentifierResponse, error) {
+	rsp, err := c.RemoveCustomerIdentifier(ctx, customerId, identifierId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -19792,6 +21237,23 @@ func (c *ClientWithResponses) StreamMyEventsWithResponse(ctx context.Context, pa
 		return nil, err
 	}
 	return ParseStreamMyEventsResponse(rsp)
+}
+
+// ExportMeWithResponse Everything about you that the council's contact hub holds, as you may see it.
+//
+// Your record, your cases with the events you can see, your contacts and your
+// ratings. It carries no internal notes and no staff names; ask the council for a
+// full subject access request to see everything. The export is audited.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/export (the `ExportMe` operationId).
+func (c *ClientWithResponses) ExportMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportMeResponse, error) {
+	rsp, err := c.ExportMe(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportMeResponse(rsp)
 }
 
 // RateFromMyAccountWithBodyWithResponse Rate one of your cases or contacts.
@@ -20433,6 +21895,87 @@ func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error
 		}
 		response.JSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseListAuditResponse parses an HTTP response from a ListAuditWithResponse call
+func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAuditResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListAuditResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -22721,6 +24264,185 @@ func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, e
 	return response, nil
 }
 
+// ParseEraseCustomerResponse parses an HTTP response from a EraseCustomerWithResponse call
+func ParseEraseCustomerResponse(rsp *http.Response) (*EraseCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EraseCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ErasureResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers EraseCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportCustomerResponse parses an HTTP response from a ExportCustomerWithResponse call
+func ParseExportCustomerResponse(rsp *http.Response) (*ExportCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubjectAccessExport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (application/zip) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ExportCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseAddCustomerIdentifierResponse parses an HTTP response from a AddCustomerIdentifierWithResponse call
 func ParseAddCustomerIdentifierResponse(rsp *http.Response) (*AddCustomerIdentifierResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -24229,6 +25951,80 @@ func ParseStreamMyEventsResponse(rsp *http.Response) (*StreamMyEventsResponse, e
 	switch {
 	case rsp.StatusCode == 429:
 		var headers StreamMyEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportMeResponse parses an HTTP response from a ExportMeWithResponse call
+func ParseExportMeResponse(rsp *http.Response) (*ExportMeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportMeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MyExport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ExportMeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/catalogue"
@@ -30,6 +31,7 @@ import (
 	"github.com/council/contacthub/internal/kv"
 	"github.com/council/contacthub/internal/landlord"
 	"github.com/council/contacthub/internal/outbox"
+	"github.com/council/contacthub/internal/privacy"
 	"github.com/council/contacthub/internal/referral"
 	"github.com/council/contacthub/internal/report"
 	"github.com/council/contacthub/internal/routing"
@@ -68,6 +70,11 @@ type App struct {
 	// FanOut and Sender deliver the outbox to webhook subscriptions.
 	FanOut *webhook.FanOut
 	Sender *webhook.Sender
+
+	// Privacy (issue 14): the audit of personal data (written in batches by its own
+	// goroutine from Open until Close), subject access exports and erasure.
+	Audit   *audit.Log
+	Privacy *privacy.Privacy
 }
 
 // Bus publishes outbox messages and lets parts of the hub listen to them.
@@ -146,6 +153,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Sender = webhook.NewSender(db, webhook.NewClient(cfg.WebhookAllowPrivate), log)
 	a.Sender.First = cfg.WebhookRetryFirst
 	a.keys = idempotency.New(db, cfg.IdempotencyTTL, idempotencyWait)
+	a.Audit = audit.Open(db, log, audit.Settings{BufferSize: cfg.AuditBufferSize, FlushEvery: cfg.AuditFlush})
+	a.Privacy = privacy.New(db, a.Customers, a.Contacts, a.Cases, a.Referrals, a.Audit, cfg.ErasureHoldDays)
 	return a, nil
 }
 
@@ -226,6 +235,7 @@ func (a *App) buildHandler(ctx context.Context) error {
 		MaxInFlight: a.cfg.MaxInFlight, AdmissionWait: a.cfg.AdmissionWait,
 		Idempotency: a.keys, Webhooks: a.Webhooks,
 		Streams: httpapi.Streams{Live: a.Streams, Replay: stream.NewOutbox(a.DB), Heartbeat: a.cfg.StreamHeartbeat},
+		Audit:   a.Audit, Privacy: a.Privacy, AuditRetention: a.cfg.AuditRetention,
 	}
 	if a.Sender.Metrics, err = webhook.NewMetrics(reg); err != nil {
 		return fmt.Errorf("metrics: %w", err)
@@ -311,6 +321,8 @@ func (a *App) Serve(ctx context.Context) error {
 	if err := srv.Shutdown(shutdown); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// Every request has been answered: write the audit entries still buffered.
+	a.Audit.Close()
 	if err := <-errs; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -371,6 +383,9 @@ func (a *App) sweep(ctx context.Context) {
 		if err := a.keys.Sweep(ctx); err != nil {
 			a.log.Warn("sweep idempotency keys", slog.String("error", err.Error()))
 		}
+		if _, err := a.Audit.Purge(ctx, a.cfg.AuditRetention); err != nil {
+			a.log.Warn("purge audit entries", slog.String("error", err.Error()))
+		}
 	}
 }
 
@@ -381,6 +396,9 @@ func (a *App) Close() {
 	}
 	if a.redis != nil {
 		_ = a.redis.Close()
+	}
+	if a.Audit != nil {
+		a.Audit.Close() // before the database closes: it writes what is buffered
 	}
 	if a.DB != nil {
 		_ = a.DB.Close()

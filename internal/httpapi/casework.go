@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/catalogue"
@@ -57,6 +58,7 @@ func (h *handlers) RecordContact(ctx context.Context, req api.RecordContactReque
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, res.Contact.CustomerID)
 	loc := "/v1/contacts/" + res.Contact.ID
 	return api.RecordContact201JSONResponse{Body: toContactRecorded(res), Headers: api.RecordContact201ResponseHeaders{Location: &loc}}, nil
 }
@@ -66,6 +68,7 @@ func (h *handlers) GetContact(ctx context.Context, req api.GetContactRequestObje
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, c.CustomerID)
 	return api.GetContact200JSONResponse{Body: toContact(c), Headers: api.GetContact200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -100,6 +103,7 @@ func (h *handlers) ListContacts(ctx context.Context, req api.ListContactsRequest
 	out := api.ListContacts200JSONResponse{Items: make([]api.Contact, 0, len(page.Items)), NextCursor: optString(page.NextCursor)}
 	for _, c := range page.Items {
 		out.Items = append(out.Items, toContact(c))
+		seen(ctx, audit.Read, c.CustomerID)
 	}
 	return out, nil
 }
@@ -123,6 +127,7 @@ func (h *handlers) GetCase(ctx context.Context, req api.GetCaseRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, c.CustomerID)
 	return api.GetCase200JSONResponse{Body: toCase(c), Headers: api.GetCase200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -139,6 +144,7 @@ func (h *handlers) UpdateCase(ctx context.Context, req api.UpdateCaseRequestObje
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.CustomerID)
 	return api.UpdateCase200JSONResponse{Body: toCase(c), Headers: api.UpdateCase200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -151,6 +157,7 @@ func (h *handlers) AddCaseNote(ctx context.Context, req api.AddCaseNoteRequestOb
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, ev.CustomerID)
 	return api.AddCaseNote201JSONResponse(toEvent(ev)), nil
 }
 
@@ -163,6 +170,7 @@ func (h *handlers) ResolveCase(ctx context.Context, req api.ResolveCaseRequestOb
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.CustomerID)
 	return api.ResolveCase200JSONResponse{Body: toCase(c), Headers: api.ResolveCase200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -175,6 +183,7 @@ func (h *handlers) ReopenCase(ctx context.Context, req api.ReopenCaseRequestObje
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.CustomerID)
 	return api.ReopenCase200JSONResponse{Body: toCase(c), Headers: api.ReopenCase200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -192,6 +201,7 @@ func (h *handlers) ListCases(ctx context.Context, req api.ListCasesRequestObject
 	out := api.ListCases200JSONResponse{Items: make([]api.Case, 0, len(page.Items)), NextCursor: optString(page.NextCursor)}
 	for _, c := range page.Items {
 		out.Items = append(out.Items, toCase(c))
+		seen(ctx, audit.Read, c.CustomerID)
 	}
 	return out, nil
 }
@@ -200,6 +210,9 @@ func (h *handlers) GetCaseTimeline(ctx context.Context, req api.GetCaseTimelineR
 	page, err := h.cases.Timeline(ctx, req.CaseId.String(), limitOf(req.Params.Limit), deref(req.Params.Cursor))
 	if err != nil {
 		return nil, err
+	}
+	for _, ev := range page.Items {
+		seen(ctx, audit.Read, ev.CustomerID)
 	}
 	return toTimelineWire(page)
 }

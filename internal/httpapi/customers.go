@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"time"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/fault"
@@ -47,6 +49,11 @@ type handlers struct {
 	calls               Calls
 	landlords           Landlords
 	webhooks            Webhooks
+
+	// Privacy (issue 14).
+	audit          AuditLog
+	privacy        Privacy
+	auditRetention time.Duration
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)
@@ -65,6 +72,7 @@ func (h *handlers) CreateCustomer(ctx context.Context, req api.CreateCustomerReq
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.ID)
 	loc := "/v1/customers/" + c.ID
 	return api.CreateCustomer201JSONResponse{Body: toCustomer(c),
 		Headers: api.CreateCustomer201ResponseHeaders{ETag: etag(c.Version), Location: &loc}}, nil
@@ -76,6 +84,7 @@ func (h *handlers) GetCustomer(ctx context.Context, req api.GetCustomerRequestOb
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, c.ID)
 	return api.GetCustomer200JSONResponse{Body: toCustomer(c), Headers: api.GetCustomer200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -96,6 +105,7 @@ func (h *handlers) UpdateCustomer(ctx context.Context, req api.UpdateCustomerReq
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.ID)
 	return api.UpdateCustomer200JSONResponse{Body: toCustomer(c), Headers: api.UpdateCustomer200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -108,6 +118,9 @@ func (h *handlers) SearchCustomers(ctx context.Context, req api.SearchCustomersR
 	if err != nil {
 		return nil, err
 	}
+	for _, c := range page.Items {
+		seen(ctx, audit.Read, c.ID)
+	}
 	return api.SearchCustomers200JSONResponse{Items: toCustomers(page.Items), NextCursor: optString(page.NextCursor)}, nil
 }
 
@@ -115,6 +128,12 @@ func (h *handlers) MatchCustomer(ctx context.Context, req api.MatchCustomerReque
 	r, err := h.customers.Match(ctx, fromMatchRequest(*req.Body))
 	if err != nil {
 		return nil, err
+	}
+	if r.Match != nil {
+		seen(ctx, audit.Read, r.Match.ID)
+	}
+	for _, c := range r.Candidates {
+		seen(ctx, audit.Read, c.Customer.ID)
 	}
 	return api.MatchCustomer200JSONResponse(toMatchResult(r)), nil
 }
@@ -125,6 +144,7 @@ func (h *handlers) AddCustomerIdentifier(ctx context.Context, req api.AddCustome
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.ID)
 	return api.AddCustomerIdentifier201JSONResponse{Body: toCustomer(c), Headers: api.AddCustomerIdentifier201ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -133,6 +153,7 @@ func (h *handlers) RemoveCustomerIdentifier(ctx context.Context, req api.RemoveC
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.ID)
 	return api.RemoveCustomerIdentifier200JSONResponse{Body: toCustomer(c), Headers: api.RemoveCustomerIdentifier200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -141,6 +162,7 @@ func (h *handlers) MergeCustomer(ctx context.Context, req api.MergeCustomerReque
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, survivor.ID, req.Body.DuplicateId.String())
 	return api.MergeCustomer200JSONResponse{MergeId: mustUUID(mergeID), Survivor: toCustomer(survivor)}, nil
 }
 
@@ -161,6 +183,7 @@ func (h *handlers) UndoMerge(ctx context.Context, req api.UndoMergeRequestObject
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, survivor.ID, duplicate.ID)
 	return api.UndoMerge200JSONResponse{MergeId: req.MergeId, Survivor: toCustomer(survivor), Duplicate: toCustomer(duplicate)}, nil
 }
 
@@ -170,6 +193,7 @@ func (h *handlers) GetCustomerTimeline(ctx context.Context, req api.GetCustomerT
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, id)
 	return toTimelineWire(page)
 }
 

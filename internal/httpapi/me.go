@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/fault"
@@ -38,6 +39,7 @@ func (h *handlers) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.Get
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, c.ID)
 	return api.GetMe200JSONResponse{Body: toMyRecord(c), Headers: api.GetMe200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 

@@ -1,0 +1,127 @@
+package httpapi
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+
+	"github.com/council/contacthub/internal/audit"
+)
+
+// AuditLog is where the audit of personal data goes.
+type AuditLog interface {
+	Append(ctx context.Context, e audit.Entry)
+	List(ctx context.Context, q audit.Query, retention time.Duration) (audit.Page, error)
+}
+
+// access is what a request did with personal data, as its handler noted it.
+type access struct {
+	mu        sync.Mutex
+	action    audit.Action
+	customers []string
+	purpose   string // stated by the handler (an erasure's reason), over X-Purpose
+}
+
+type accessKey struct{}
+
+// seen notes, in a handler, that the request read or changed the personal data of
+// customers; the audit middleware records one entry for the request once it has been
+// answered. The strongest action noted wins (an export that also reads is an export).
+func seen(ctx context.Context, action audit.Action, customerIDs ...string) {
+	a, ok := ctx.Value(accessKey{}).(*access)
+	if !ok {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if weight[action] > weight[a.action] {
+		a.action = action
+	}
+	for _, id := range customerIDs {
+		if id != "" {
+			a.customers = append(a.customers, id)
+		}
+	}
+}
+
+var weight = map[audit.Action]int{audit.Read: 1, audit.Write: 2, audit.Export: 3, audit.Erase: 4}
+
+// purposeHeader is why the caller reads or changes the data (declared in openapi.yaml).
+const purposeHeader = "X-Purpose"
+
+// maxPurpose bounds what is kept of a stated purpose.
+const maxPurpose = 200
+
+// auditAccess records an audit entry for each request whose handler noted personal
+// data (see seen): who from the token, what from the route and the noted customers,
+// why from X-Purpose, and the request id. Appending does not wait for the database.
+func auditAccess(log AuditLog, operations map[string]string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			a := &access{}
+			req := c.Request()
+			ctx := context.WithValue(req.Context(), accessKey{}, a)
+			c.SetRequest(req.WithContext(ctx))
+			err := next(c)
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			if a.action == "" || log == nil {
+				return err
+			}
+			p := principalFrom(ctx)
+			roles := make([]string, 0, len(p.Roles))
+			for _, r := range p.Roles {
+				roles = append(roles, string(r))
+			}
+			route := c.Request().Method + " " + c.Path()
+			purpose := strings.TrimSpace(req.Header.Get(purposeHeader))
+			if len(purpose) > maxPurpose {
+				purpose = purpose[:maxPurpose]
+				for !utf8.ValidString(purpose) {
+					purpose = purpose[:len(purpose)-1]
+				}
+			}
+			if a.purpose != "" {
+				purpose = a.purpose
+			}
+			log.Append(context.WithoutCancel(ctx), audit.Entry{Subject: p.Subject, Roles: roles, Action: a.action,
+				Operation: operations[route], Resource: req.URL.Path, CustomerIDs: a.customers, Purpose: purpose,
+				RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
+			return err
+		}
+	}
+}
+
+// statePurpose makes purpose the audit entry's purpose instead of X-Purpose.
+func statePurpose(ctx context.Context, purpose string) {
+	if a, ok := ctx.Value(accessKey{}).(*access); ok {
+		a.mu.Lock()
+		a.purpose = purpose
+		a.mu.Unlock()
+	}
+}
+
+// operationIDs maps "METHOD /echo/:path" to the spec's operationId, for audit entries.
+func operationIDs(doc *openapi3.T) map[string]string {
+	out := map[string]string{}
+	for path, item := range doc.Paths.Map() {
+		route := path
+		for strings.Contains(route, "{") {
+			start := strings.Index(route, "{")
+			end := strings.Index(route[start:], "}")
+			if end < 0 {
+				break
+			}
+			route = route[:start] + ":" + route[start+1:start+end] + route[start+end+1:]
+		}
+		for method, op := range item.Operations() {
+			out[method+" "+route] = op.OperationID
+		}
+	}
+	return out
+}
