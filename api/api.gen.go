@@ -1907,7 +1907,7 @@ type SubjectAccessExport struct {
 	GeneratedAt time.Time          `json:"generatedAt"`
 	Ratings     []Rating           `json:"ratings"`
 
-	// Records The record in use first
+	// Records The record in use first, then every record merged into it.
 	Records []Customer `json:"records"`
 
 	// SmsReplies The ratings that came as SMS replies (also in `ratings`).
@@ -2232,12 +2232,6 @@ type OpenCaseParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
-// GetCaseParams defines parameters for GetCase.
-type GetCaseParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-}
-
 // UpdateCaseParams defines parameters for UpdateCase.
 type UpdateCaseParams struct {
 	// IfMatch The `ETag` of the version being changed, or `*`.
@@ -2256,9 +2250,6 @@ type HandOffCaseParams struct {
 
 // AddCaseNoteParams defines parameters for AddCaseNote.
 type AddCaseNoteParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
@@ -2298,9 +2289,6 @@ type GetCaseTimelineParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // ListContactsParams defines parameters for ListContacts.
@@ -2314,9 +2302,6 @@ type ListContactsParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // RecordContactParams defines parameters for RecordContact.
@@ -2324,12 +2309,6 @@ type RecordContactParams struct {
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
-}
-
-// GetContactParams defines parameters for GetContact.
-type GetContactParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // UpdateContactParams defines parameters for UpdateContact.
@@ -2354,9 +2333,6 @@ type SearchCustomersParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // CreateCustomerParams defines parameters for CreateCustomer.
@@ -2366,23 +2342,8 @@ type CreateCustomerParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
-// MatchCustomerParams defines parameters for MatchCustomer.
-type MatchCustomerParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-}
-
-// GetCustomerParams defines parameters for GetCustomer.
-type GetCustomerParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-}
-
 // UpdateCustomerParams defines parameters for UpdateCustomer.
 type UpdateCustomerParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-
 	// IfMatch The `ETag` of the version being changed, or `*`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
@@ -2405,25 +2366,13 @@ type ExportCustomerParams struct {
 
 // AddCustomerIdentifierParams defines parameters for AddCustomerIdentifier.
 type AddCustomerIdentifierParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
-// RemoveCustomerIdentifierParams defines parameters for RemoveCustomerIdentifier.
-type RemoveCustomerIdentifierParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-}
-
 // MergeCustomerParams defines parameters for MergeCustomer.
 type MergeCustomerParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
@@ -2436,9 +2385,6 @@ type GetCustomerTimelineParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // StreamEventsParams defines parameters for StreamEvents.
@@ -2826,7 +2772,7 @@ type ServerInterface interface {
 	OpenCase(ctx echo.Context, params OpenCaseParams) error
 	// GetCase Read a case.
 	// (GET /v1/cases/{caseId})
-	GetCase(ctx echo.Context, caseId CaseId, params GetCaseParams) error
+	GetCase(ctx echo.Context, caseId CaseId) error
 	// UpdateCase Change a case's status, priority, assignee, SLA or summary.
 	// (PATCH /v1/cases/{caseId})
 	UpdateCase(ctx echo.Context, caseId CaseId, params UpdateCaseParams) error
@@ -2865,7 +2811,7 @@ type ServerInterface interface {
 	RecordContact(ctx echo.Context, params RecordContactParams) error
 	// GetContact Read a contact.
 	// (GET /v1/contacts/{contactId})
-	GetContact(ctx echo.Context, contactId ContactId, params GetContactParams) error
+	GetContact(ctx echo.Context, contactId ContactId) error
 	// UpdateContact Record when a contact ended and how.
 	// (PATCH /v1/contacts/{contactId})
 	UpdateContact(ctx echo.Context, contactId ContactId, params UpdateContactParams) error
@@ -2877,10 +2823,10 @@ type ServerInterface interface {
 	CreateCustomer(ctx echo.Context, params CreateCustomerParams) error
 	// MatchCustomer Match identifiers and personal details to a customer, or propose candidates.
 	// (POST /v1/customers/match)
-	MatchCustomer(ctx echo.Context, params MatchCustomerParams) error
+	MatchCustomer(ctx echo.Context) error
 	// GetCustomer Read a customer record.
 	// (GET /v1/customers/{customerId})
-	GetCustomer(ctx echo.Context, customerId CustomerId, params GetCustomerParams) error
+	GetCustomer(ctx echo.Context, customerId CustomerId) error
 	// UpdateCustomer Change names, date of birth, address, needs or consents.
 	// (PATCH /v1/customers/{customerId})
 	UpdateCustomer(ctx echo.Context, customerId CustomerId, params UpdateCustomerParams) error
@@ -2895,7 +2841,7 @@ type ServerInterface interface {
 	AddCustomerIdentifier(ctx echo.Context, customerId CustomerId, params AddCustomerIdentifierParams) error
 	// RemoveCustomerIdentifier Remove an identifier from a customer.
 	// (DELETE /v1/customers/{customerId}/identifiers/{identifierId})
-	RemoveCustomerIdentifier(ctx echo.Context, customerId CustomerId, identifierId openapi_types.UUID, params RemoveCustomerIdentifierParams) error
+	RemoveCustomerIdentifier(ctx echo.Context, customerId CustomerId, identifierId openapi_types.UUID) error
 	// MergeCustomer Merge a duplicate record into this one (the survivor).
 	// (POST /v1/customers/{customerId}/merge)
 	MergeCustomer(ctx echo.Context, customerId CustomerId, params MergeCustomerParams) error
@@ -3205,28 +3151,8 @@ func (w *ServerInterfaceWrapper) GetCase(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter caseId: %s", err))
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params GetCaseParams
-
-	headers := ctx.Request().Header
-	// ------------- Optional header parameter "X-Purpose" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
-		var XPurpose Purpose
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
-		}
-
-		params.XPurpose = &XPurpose
-	}
-
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetCase(ctx, caseId, params)
+	err = w.Handler.GetCase(ctx, caseId)
 	return err
 }
 
@@ -3332,21 +3258,6 @@ func (w *ServerInterfaceWrapper) AddCaseNote(ctx echo.Context) error {
 	var params AddCaseNoteParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "X-Purpose" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
-		var XPurpose Purpose
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
-		}
-
-		params.XPurpose = &XPurpose
-	}
 	// ------------- Optional header parameter "Idempotency-Key" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
 		var IdempotencyKey IdempotencyKey
@@ -3565,23 +3476,6 @@ func (w *ServerInterfaceWrapper) GetCaseTimeline(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
-	headers := ctx.Request().Header
-	// ------------- Optional header parameter "X-Purpose" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
-		var XPurpose Purpose
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
-		}
-
-		params.XPurpose = &XPurpose
-	}
-
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetCaseTimeline(ctx, caseId, params)
 	return err
@@ -3637,23 +3531,6 @@ func (w *ServerInterfaceWrapper) ListContacts(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
-	headers := ctx.Request().Header
-	// ------------- Optional header parameter "X-Purpose" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
-		var XPurpose Purpose
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
-		}
-
-		params.XPurpose = &XPurpose
-	}
-
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListContacts(ctx, params)
 	return err
@@ -3699,28 +3576,8 @@ func (w *ServerInterfaceWrapper) GetContact(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contactId: %s", err))
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params GetContactParams
-
-	headers := ctx.Request().Header
-	// ------------- Optional header parameter "X-Purpose" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
-		var XPurpose Purpose
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
-		}
-
-		params.XPurpose = &XPurpose
-	}
-
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetContact(ctx, contactId, params)
+	err = w.Handler.GetContact(ctx, contactId)
 	return err
 }
 
@@ -3822,23 +3679,6 @@ func (w *ServerInterfaceWrapper) SearchCustomers(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
-	headers := ctx.Request().Header
-	// ------------- Optional header parameter "X-Purpose" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
-		var XPurpose Purpose
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
-		}
-
-		params.XPurpose = &XPurpose
-	}
-
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.SearchCustomers(ctx, params)
 	return err
@@ -3877,28 +3717,8 @@ func (w *ServerInterfaceWrapper) CreateCustomer(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) MatchCustomer(ctx echo.Context) error {
 	var err error
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params MatchCustomerParams
-
-	headers := ctx.Request().Header
-	// ------------- Optional header parameter "X-Purpose" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
-		var XPurpose Purpose
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
-		}
-
-		params.XPurpose = &XPurpose
-	}
-
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.MatchCustomer(ctx, params)
+	err = w.Handler.MatchCustomer(ctx)
 	return err
 }
 
@@ -3913,28 +3733,8 @@ func (w *ServerInterfaceWrapper) GetCustomer(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params GetCustomerParams
-
-	headers := ctx.Request().Header
-	// ------------- Optional header parameter "X-Purpose" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
-		var XPurpose Purpose
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
-		}
-
-		params.XPurpose = &XPurpose
-	}
-
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetCustomer(ctx, customerId, params)
+	err = w.Handler.GetCustomer(ctx, customerId)
 	return err
 }
 
@@ -3953,21 +3753,6 @@ func (w *ServerInterfaceWrapper) UpdateCustomer(ctx echo.Context) error {
 	var params UpdateCustomerParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "X-Purpose" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
-		var XPurpose Purpose
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
-		}
-
-		params.XPurpose = &XPurpose
-	}
 	// ------------- Optional header parameter "If-Match" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
 		var IfMatch IfMatch
@@ -4091,21 +3876,6 @@ func (w *ServerInterfaceWrapper) AddCustomerIdentifier(ctx echo.Context) error {
 	var params AddCustomerIdentifierParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "X-Purpose" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
-		var XPurpose Purpose
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
-		}
-
-		params.XPurpose = &XPurpose
-	}
 	// ------------- Optional header parameter "Idempotency-Key" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
 		var IdempotencyKey IdempotencyKey
@@ -4146,28 +3916,8 @@ func (w *ServerInterfaceWrapper) RemoveCustomerIdentifier(ctx echo.Context) erro
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter identifierId: %s", err))
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params RemoveCustomerIdentifierParams
-
-	headers := ctx.Request().Header
-	// ------------- Optional header parameter "X-Purpose" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
-		var XPurpose Purpose
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
-		}
-
-		params.XPurpose = &XPurpose
-	}
-
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.RemoveCustomerIdentifier(ctx, customerId, identifierId, params)
+	err = w.Handler.RemoveCustomerIdentifier(ctx, customerId, identifierId)
 	return err
 }
 
@@ -4186,21 +3936,6 @@ func (w *ServerInterfaceWrapper) MergeCustomer(ctx echo.Context) error {
 	var params MergeCustomerParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "X-Purpose" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
-		var XPurpose Purpose
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
-		}
-
-		params.XPurpose = &XPurpose
-	}
 	// ------------- Optional header parameter "Idempotency-Key" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
 		var IdempotencyKey IdempotencyKey
@@ -4247,23 +3982,6 @@ func (w *ServerInterfaceWrapper) GetCustomerTimeline(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
-	}
-
-	headers := ctx.Request().Header
-	// ------------- Optional header parameter "X-Purpose" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
-		var XPurpose Purpose
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
-		}
-
-		params.XPurpose = &XPurpose
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -5668,7 +5386,6 @@ func (response OpenCasedefaultApplicationProblemPlusJSONResponse) VisitOpenCaseR
 
 type GetCaseRequestObject struct {
 	CaseId CaseId `json:"caseId"`
-	Params GetCaseParams
 }
 
 type GetCaseResponseObject interface {
@@ -7588,7 +7305,6 @@ func (response RecordContactdefaultApplicationProblemPlusJSONResponse) VisitReco
 
 type GetContactRequestObject struct {
 	ContactId ContactId `json:"contactId"`
-	Params    GetContactParams
 }
 
 type GetContactResponseObject interface {
@@ -8209,8 +7925,7 @@ func (response CreateCustomerdefaultApplicationProblemPlusJSONResponse) VisitCre
 }
 
 type MatchCustomerRequestObject struct {
-	Params MatchCustomerParams
-	Body   *MatchCustomerJSONRequestBody
+	Body *MatchCustomerJSONRequestBody
 }
 
 type MatchCustomerResponseObject interface {
@@ -8333,7 +8048,6 @@ func (response MatchCustomerdefaultApplicationProblemPlusJSONResponse) VisitMatc
 
 type GetCustomerRequestObject struct {
 	CustomerId CustomerId `json:"customerId"`
-	Params     GetCustomerParams
 }
 
 type GetCustomerResponseObject interface {
@@ -9130,7 +8844,6 @@ func (response AddCustomerIdentifierdefaultApplicationProblemPlusJSONResponse) V
 type RemoveCustomerIdentifierRequestObject struct {
 	CustomerId   CustomerId         `json:"customerId"`
 	IdentifierId openapi_types.UUID `json:"identifierId"`
-	Params       RemoveCustomerIdentifierParams
 }
 
 type RemoveCustomerIdentifierResponseObject interface {
@@ -15066,11 +14779,10 @@ func (sh *strictHandler) OpenCase(ctx echo.Context, params OpenCaseParams) error
 }
 
 // GetCase operation middleware
-func (sh *strictHandler) GetCase(ctx echo.Context, caseId CaseId, params GetCaseParams) error {
+func (sh *strictHandler) GetCase(ctx echo.Context, caseId CaseId) error {
 	var request GetCaseRequestObject
 
 	request.CaseId = caseId
-	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetCase(ctx.Request().Context(), request.(GetCaseRequestObject))
@@ -15558,11 +15270,10 @@ func (sh *strictHandler) RecordContact(ctx echo.Context, params RecordContactPar
 }
 
 // GetContact operation middleware
-func (sh *strictHandler) GetContact(ctx echo.Context, contactId ContactId, params GetContactParams) error {
+func (sh *strictHandler) GetContact(ctx echo.Context, contactId ContactId) error {
 	var request GetContactRequestObject
 
 	request.ContactId = contactId
-	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetContact(ctx.Request().Context(), request.(GetContactRequestObject))
@@ -15706,10 +15417,8 @@ func (sh *strictHandler) CreateCustomer(ctx echo.Context, params CreateCustomerP
 }
 
 // MatchCustomer operation middleware
-func (sh *strictHandler) MatchCustomer(ctx echo.Context, params MatchCustomerParams) error {
+func (sh *strictHandler) MatchCustomer(ctx echo.Context) error {
 	var request MatchCustomerRequestObject
-
-	request.Params = params
 
 	var body MatchCustomerJSONRequestBody
 	var err error
@@ -15754,11 +15463,10 @@ func (sh *strictHandler) MatchCustomer(ctx echo.Context, params MatchCustomerPar
 }
 
 // GetCustomer operation middleware
-func (sh *strictHandler) GetCustomer(ctx echo.Context, customerId CustomerId, params GetCustomerParams) error {
+func (sh *strictHandler) GetCustomer(ctx echo.Context, customerId CustomerId) error {
 	var request GetCustomerRequestObject
 
 	request.CustomerId = customerId
-	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetCustomer(ctx.Request().Context(), request.(GetCustomerRequestObject))
@@ -15953,12 +15661,11 @@ func (sh *strictHandler) AddCustomerIdentifier(ctx echo.Context, customerId Cust
 }
 
 // RemoveCustomerIdentifier operation middleware
-func (sh *strictHandler) RemoveCustomerIdentifier(ctx echo.Context, customerId CustomerId, identifierId openapi_types.UUID, params RemoveCustomerIdentifierParams) error {
+func (sh *strictHandler) RemoveCustomerIdentifier(ctx echo.Context, customerId CustomerId, identifierId openapi_types.UUID) error {
 	var request RemoveCustomerIdentifierRequestObject
 
 	request.CustomerId = customerId
 	request.IdentifierId = identifierId
-	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.RemoveCustomerIdentifier(ctx.Request().Context(), request.(RemoveCustomerIdentifierRequestObject))

@@ -2303,7 +2303,7 @@ type SubjectAccessExport struct {
 	GeneratedAt time.Time          `json:"generatedAt"`
 	Ratings     []Rating           `json:"ratings"`
 
-	// Records The record in use first
+	// Records The record in use first, then every record merged into it.
 	Records []Customer `json:"records"`
 
 	// SmsReplies The ratings that came as SMS replies (also in `ratings`).
@@ -2676,12 +2676,6 @@ type OpenCaseParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
-// GetCaseParams defines parameters for GetCase.
-type GetCaseParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-}
-
 // UpdateCaseParams defines parameters for UpdateCase.
 type UpdateCaseParams struct {
 	// IfMatch The `ETag` of the version being changed, or `*`.
@@ -2700,9 +2694,6 @@ type HandOffCaseParams struct {
 
 // AddCaseNoteParams defines parameters for AddCaseNote.
 type AddCaseNoteParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
@@ -2742,9 +2733,6 @@ type GetCaseTimelineParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // ListContactsParams defines parameters for ListContacts.
@@ -2758,9 +2746,6 @@ type ListContactsParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // RecordContactParams defines parameters for RecordContact.
@@ -2768,12 +2753,6 @@ type RecordContactParams struct {
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
-}
-
-// GetContactParams defines parameters for GetContact.
-type GetContactParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // UpdateContactParams defines parameters for UpdateContact.
@@ -2798,9 +2777,6 @@ type SearchCustomersParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // CreateCustomerParams defines parameters for CreateCustomer.
@@ -2810,23 +2786,8 @@ type CreateCustomerParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
-// MatchCustomerParams defines parameters for MatchCustomer.
-type MatchCustomerParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-}
-
-// GetCustomerParams defines parameters for GetCustomer.
-type GetCustomerParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-}
-
 // UpdateCustomerParams defines parameters for UpdateCustomer.
 type UpdateCustomerParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-
 	// IfMatch The `ETag` of the version being changed, or `*`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
@@ -2849,25 +2810,13 @@ type ExportCustomerParams struct {
 
 // AddCustomerIdentifierParams defines parameters for AddCustomerIdentifier.
 type AddCustomerIdentifierParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
-// RemoveCustomerIdentifierParams defines parameters for RemoveCustomerIdentifier.
-type RemoveCustomerIdentifierParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-}
-
 // MergeCustomerParams defines parameters for MergeCustomer.
 type MergeCustomerParams struct {
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
-
 	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
 	// is replayed for 24 hours to the same caller sending the same body.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
@@ -2880,9 +2829,6 @@ type GetCustomerTimelineParams struct {
 
 	// Cursor The `nextCursor` of the previous page, as given.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-
-	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
-	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // StreamEventsParams defines parameters for StreamEvents.
@@ -3317,6 +3263,32 @@ func (t *EventMessage_Data) FromCustomerConsentChangedEvent(v CustomerConsentCha
 
 // MergeCustomerConsentChangedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CustomerConsentChangedEvent
 func (t *EventMessage_Data) MergeCustomerConsentChangedEvent(v CustomerConsentChangedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCustomerErasedEvent returns the union data inside the EventMessage_Data as a CustomerErasedEvent
+func (t EventMessage_Data) AsCustomerErasedEvent() (CustomerErasedEvent, error) {
+	var body CustomerErasedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCustomerErasedEvent overwrites any union data inside the EventMessage_Data as the provided CustomerErasedEvent
+func (t *EventMessage_Data) FromCustomerErasedEvent(v CustomerErasedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCustomerErasedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CustomerErasedEvent
+func (t *EventMessage_Data) MergeCustomerErasedEvent(v CustomerErasedEvent) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -4276,7 +4248,7 @@ type ClientInterface interface {
 	// GetCase Read a case.
 	//
 	// Corresponds with GET /v1/cases/{caseId} (the `GetCase` operationId).
-	GetCase(ctx context.Context, caseId CaseId, params *GetCaseParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCaseWithBody Change a case's status, priority, assignee, SLA or summary.
 	//
@@ -4452,7 +4424,7 @@ type ClientInterface interface {
 	// GetContact Read a contact.
 	//
 	// Corresponds with GET /v1/contacts/{contactId} (the `GetContact` operationId).
-	GetContact(ctx context.Context, contactId ContactId, params *GetContactParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetContact(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateContactWithBody Record when a contact ended and how.
 	//
@@ -4519,7 +4491,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-	MatchCustomerWithBody(ctx context.Context, params *MatchCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MatchCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MatchCustomer Match identifiers and personal details to a customer, or propose candidates.
 	//
@@ -4532,14 +4504,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-	MatchCustomer(ctx context.Context, params *MatchCustomerParams, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MatchCustomer(ctx context.Context, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCustomer Read a customer record.
 	//
 	// A record merged into another answers `200` with `mergedInto` set.
 	//
 	// Corresponds with GET /v1/customers/{customerId} (the `GetCustomer` operationId).
-	GetCustomer(ctx context.Context, customerId CustomerId, params *GetCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCustomer(ctx context.Context, customerId CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCustomerWithBody Change names, date of birth, address, needs or consents.
 	//
@@ -4629,7 +4601,7 @@ type ClientInterface interface {
 	// RemoveCustomerIdentifier Remove an identifier from a customer.
 	//
 	// Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
-	RemoveCustomerIdentifier(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, params *RemoveCustomerIdentifierParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RemoveCustomerIdentifier(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MergeCustomerWithBody Merge a duplicate record into this one (the survivor).
 	//
@@ -5487,8 +5459,8 @@ func (c *Client) OpenCase(ctx context.Context, params *OpenCaseParams, body Open
 // GetCase Read a case.
 //
 // Corresponds with GET /v1/cases/{caseId} (the `GetCase` operationId).
-func (c *Client) GetCase(ctx context.Context, caseId CaseId, params *GetCaseParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCaseRequest(c.Server, caseId, params)
+func (c *Client) GetCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCaseRequest(c.Server, caseId)
 	if err != nil {
 		return nil, err
 	}
@@ -5863,8 +5835,8 @@ func (c *Client) RecordContact(ctx context.Context, params *RecordContactParams,
 // GetContact Read a contact.
 //
 // Corresponds with GET /v1/contacts/{contactId} (the `GetContact` operationId).
-func (c *Client) GetContact(ctx context.Context, contactId ContactId, params *GetContactParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetContactRequest(c.Server, contactId, params)
+func (c *Client) GetContact(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetContactRequest(c.Server, contactId)
 	if err != nil {
 		return nil, err
 	}
@@ -5990,8 +5962,8 @@ func (c *Client) CreateCustomer(ctx context.Context, params *CreateCustomerParam
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-func (c *Client) MatchCustomerWithBody(ctx context.Context, params *MatchCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMatchCustomerRequestWithBody(c.Server, params, contentType, body)
+func (c *Client) MatchCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMatchCustomerRequestWithBody(c.Server, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6013,8 +5985,8 @@ func (c *Client) MatchCustomerWithBody(ctx context.Context, params *MatchCustome
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-func (c *Client) MatchCustomer(ctx context.Context, params *MatchCustomerParams, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMatchCustomerRequest(c.Server, params, body)
+func (c *Client) MatchCustomer(ctx context.Context, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMatchCustomerRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6030,8 +6002,8 @@ func (c *Client) MatchCustomer(ctx context.Context, params *MatchCustomerParams,
 // A record merged into another answers `200` with `mergedInto` set.
 //
 // Corresponds with GET /v1/customers/{customerId} (the `GetCustomer` operationId).
-func (c *Client) GetCustomer(ctx context.Context, customerId CustomerId, params *GetCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCustomerRequest(c.Server, customerId, params)
+func (c *Client) GetCustomer(ctx context.Context, customerId CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerRequest(c.Server, customerId)
 	if err != nil {
 		return nil, err
 	}
@@ -6200,8 +6172,8 @@ func (c *Client) AddCustomerIdentifier(ctx context.Context, customerId CustomerI
 // RemoveCustomerIdentifier Remove an identifier from a customer.
 //
 // Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
-func (c *Client) RemoveCustomerIdentifier(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, params *RemoveCustomerIdentifierParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRemoveCustomerIdentifierRequest(c.Server, customerId, identifierId, params)
+func (c *Client) RemoveCustomerIdentifier(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveCustomerIdentifierRequest(c.Server, customerId, identifierId)
 	if err != nil {
 		return nil, err
 	}
@@ -8011,7 +7983,7 @@ func NewOpenCaseRequestWithBody(server string, params *OpenCaseParams, contentTy
 }
 
 // NewGetCaseRequest constructs an http.Request for the GetCase method
-func NewGetCaseRequest(server string, caseId CaseId, params *GetCaseParams) (*http.Request, error) {
+func NewGetCaseRequest(server string, caseId CaseId) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -8039,21 +8011,6 @@ func NewGetCaseRequest(server string, caseId CaseId, params *GetCaseParams) (*ht
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
-	}
-
-	if params != nil {
-
-		if params.XPurpose != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("X-Purpose", headerParam0)
-		}
-
 	}
 
 	return req, nil
@@ -8240,26 +8197,15 @@ func NewAddCaseNoteRequestWithBody(server string, caseId CaseId, params *AddCase
 
 	if params != nil {
 
-		if params.XPurpose != nil {
+		if params.IdempotencyKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("X-Purpose", headerParam0)
-		}
-
-		if params.IdempotencyKey != nil {
-			var headerParam1 string
-
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("Idempotency-Key", headerParam1)
+			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
 	}
@@ -8613,21 +8559,6 @@ func NewGetCaseTimelineRequest(server string, caseId CaseId, params *GetCaseTime
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.XPurpose != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("X-Purpose", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
@@ -8757,21 +8688,6 @@ func NewListContactsRequest(server string, params *ListContactsParams) (*http.Re
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.XPurpose != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("X-Purpose", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
@@ -8831,7 +8747,7 @@ func NewRecordContactRequestWithBody(server string, params *RecordContactParams,
 }
 
 // NewGetContactRequest constructs an http.Request for the GetContact method
-func NewGetContactRequest(server string, contactId ContactId, params *GetContactParams) (*http.Request, error) {
+func NewGetContactRequest(server string, contactId ContactId) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -8859,21 +8775,6 @@ func NewGetContactRequest(server string, contactId ContactId, params *GetContact
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
-	}
-
-	if params != nil {
-
-		if params.XPurpose != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("X-Purpose", headerParam0)
-		}
-
 	}
 
 	return req, nil
@@ -9076,21 +8977,6 @@ func NewSearchCustomersRequest(server string, params *SearchCustomersParams) (*h
 		return nil, err
 	}
 
-	if params != nil {
-
-		if params.XPurpose != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("X-Purpose", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
@@ -9150,18 +9036,18 @@ func NewCreateCustomerRequestWithBody(server string, params *CreateCustomerParam
 }
 
 // NewMatchCustomerRequest calls the generic MatchCustomer builder with application/json body
-func NewMatchCustomerRequest(server string, params *MatchCustomerParams, body MatchCustomerJSONRequestBody) (*http.Request, error) {
+func NewMatchCustomerRequest(server string, body MatchCustomerJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewMatchCustomerRequestWithBody(server, params, "application/json", bodyReader)
+	return NewMatchCustomerRequestWithBody(server, "application/json", bodyReader)
 }
 
 // NewMatchCustomerRequestWithBody constructs an http.Request for the MatchCustomer method, with any body, and a specified content type
-func NewMatchCustomerRequestWithBody(server string, params *MatchCustomerParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewMatchCustomerRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9186,26 +9072,11 @@ func NewMatchCustomerRequestWithBody(server string, params *MatchCustomerParams,
 
 	req.Header.Add("Content-Type", contentType)
 
-	if params != nil {
-
-		if params.XPurpose != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("X-Purpose", headerParam0)
-		}
-
-	}
-
 	return req, nil
 }
 
 // NewGetCustomerRequest constructs an http.Request for the GetCustomer method
-func NewGetCustomerRequest(server string, customerId CustomerId, params *GetCustomerParams) (*http.Request, error) {
+func NewGetCustomerRequest(server string, customerId CustomerId) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9233,21 +9104,6 @@ func NewGetCustomerRequest(server string, customerId CustomerId, params *GetCust
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
-	}
-
-	if params != nil {
-
-		if params.XPurpose != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("X-Purpose", headerParam0)
-		}
-
 	}
 
 	return req, nil
@@ -9299,26 +9155,15 @@ func NewUpdateCustomerRequestWithBody(server string, customerId CustomerId, para
 
 	if params != nil {
 
-		if params.XPurpose != nil {
+		if params.IfMatch != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("X-Purpose", headerParam0)
-		}
-
-		if params.IfMatch != nil {
-			var headerParam1 string
-
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam1)
+			req.Header.Set("If-Match", headerParam0)
 		}
 
 	}
@@ -9494,26 +9339,15 @@ func NewAddCustomerIdentifierRequestWithBody(server string, customerId CustomerI
 
 	if params != nil {
 
-		if params.XPurpose != nil {
+		if params.IdempotencyKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("X-Purpose", headerParam0)
-		}
-
-		if params.IdempotencyKey != nil {
-			var headerParam1 string
-
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("Idempotency-Key", headerParam1)
+			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
 	}
@@ -9522,7 +9356,7 @@ func NewAddCustomerIdentifierRequestWithBody(server string, customerId CustomerI
 }
 
 // NewRemoveCustomerIdentifierRequest constructs an http.Request for the RemoveCustomerIdentifier method
-func NewRemoveCustomerIdentifierRequest(server string, customerId CustomerId, identifierId openapi_types.UUID, params *RemoveCustomerIdentifierParams) (*http.Request, error) {
+func NewRemoveCustomerIdentifierRequest(server string, customerId CustomerId, identifierId openapi_types.UUID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9557,21 +9391,6 @@ func NewRemoveCustomerIdentifierRequest(server string, customerId CustomerId, id
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
-	}
-
-	if params != nil {
-
-		if params.XPurpose != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("X-Purpose", headerParam0)
-		}
-
 	}
 
 	return req, nil
@@ -9623,26 +9442,15 @@ func NewMergeCustomerRequestWithBody(server string, customerId CustomerId, param
 
 	if params != nil {
 
-		if params.XPurpose != nil {
+		if params.IdempotencyKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("X-Purpose", headerParam0)
-		}
-
-		if params.IdempotencyKey != nil {
-			var headerParam1 string
-
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("Idempotency-Key", headerParam1)
+			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
 	}
@@ -9718,21 +9526,6 @@ func NewGetCustomerTimelineRequest(server string, customerId CustomerId, params 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
-	}
-
-	if params != nil {
-
-		if params.XPurpose != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("X-Purpose", headerParam0)
-		}
-
 	}
 
 	return req, nil
@@ -11949,7 +11742,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/cases/{caseId} (the `GetCase` operationId).
-	GetCaseWithResponse(ctx context.Context, caseId CaseId, params *GetCaseParams, reqEditors ...RequestEditorFn) (*GetCaseResponse, error)
+	GetCaseWithResponse(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*GetCaseResponse, error)
 
 	// UpdateCaseWithBodyWithResponse Change a case's status, priority, assignee, SLA or summary.
 	//
@@ -12137,7 +11930,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/contacts/{contactId} (the `GetContact` operationId).
-	GetContactWithResponse(ctx context.Context, contactId ContactId, params *GetContactParams, reqEditors ...RequestEditorFn) (*GetContactResponse, error)
+	GetContactWithResponse(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*GetContactResponse, error)
 
 	// UpdateContactWithBodyWithResponse Record when a contact ended and how.
 	//
@@ -12206,7 +11999,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-	MatchCustomerWithBodyWithResponse(ctx context.Context, params *MatchCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error)
+	MatchCustomerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error)
 
 	// MatchCustomerWithResponse Match identifiers and personal details to a customer, or propose candidates.
 	//
@@ -12219,7 +12012,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-	MatchCustomerWithResponse(ctx context.Context, params *MatchCustomerParams, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error)
+	MatchCustomerWithResponse(ctx context.Context, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error)
 
 	// GetCustomerWithResponse Read a customer record.
 	//
@@ -12228,7 +12021,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/customers/{customerId} (the `GetCustomer` operationId).
-	GetCustomerWithResponse(ctx context.Context, customerId CustomerId, params *GetCustomerParams, reqEditors ...RequestEditorFn) (*GetCustomerResponse, error)
+	GetCustomerWithResponse(ctx context.Context, customerId CustomerId, reqEditors ...RequestEditorFn) (*GetCustomerResponse, error)
 
 	// UpdateCustomerWithBodyWithResponse Change names, date of birth, address, needs or consents.
 	//
@@ -12322,7 +12115,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
-	RemoveCustomerIdentifierWithResponse(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, params *RemoveCustomerIdentifierParams, reqEditors ...RequestEditorFn) (*RemoveCustomerIdentifierResponse, error)
+	RemoveCustomerIdentifierWithResponse(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RemoveCustomerIdentifierResponse, error)
 
 	// MergeCustomerWithBodyWithResponse Merge a duplicate record into this one (the survivor).
 	//
@@ -20190,8 +19983,8 @@ func (c *ClientWithResponses) OpenCaseWithResponse(ctx context.Context, params *
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/cases/{caseId} (the `GetCase` operationId).
-func (c *ClientWithResponses) GetCaseWithResponse(ctx context.Context, caseId CaseId, params *GetCaseParams, reqEditors ...RequestEditorFn) (*GetCaseResponse, error) {
-	rsp, err := c.GetCase(ctx, caseId, params, reqEditors...)
+func (c *ClientWithResponses) GetCaseWithResponse(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*GetCaseResponse, error) {
+	rsp, err := c.GetCase(ctx, caseId, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20498,8 +20291,8 @@ func (c *ClientWithResponses) RecordContactWithResponse(ctx context.Context, par
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/contacts/{contactId} (the `GetContact` operationId).
-func (c *ClientWithResponses) GetContactWithResponse(ctx context.Context, contactId ContactId, params *GetContactParams, reqEditors ...RequestEditorFn) (*GetContactResponse, error) {
-	rsp, err := c.GetContact(ctx, contactId, params, reqEditors...)
+func (c *ClientWithResponses) GetContactWithResponse(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*GetContactResponse, error) {
+	rsp, err := c.GetContact(ctx, contactId, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20603,8 +20396,8 @@ func (c *ClientWithResponses) CreateCustomerWithResponse(ctx context.Context, pa
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-func (c *ClientWithResponses) MatchCustomerWithBodyWithResponse(ctx context.Context, params *MatchCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error) {
-	rsp, err := c.MatchCustomerWithBody(ctx, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) MatchCustomerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error) {
+	rsp, err := c.MatchCustomerWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20622,8 +20415,8 @@ func (c *ClientWithResponses) MatchCustomerWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customers/match (the `MatchCustomer` operationId).
-func (c *ClientWithResponses) MatchCustomerWithResponse(ctx context.Context, params *MatchCustomerParams, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error) {
-	rsp, err := c.MatchCustomer(ctx, params, body, reqEditors...)
+func (c *ClientWithResponses) MatchCustomerWithResponse(ctx context.Context, body MatchCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*MatchCustomerResponse, error) {
+	rsp, err := c.MatchCustomer(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20637,8 +20430,8 @@ func (c *ClientWithResponses) MatchCustomerWithResponse(ctx context.Context, par
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/customers/{customerId} (the `GetCustomer` operationId).
-func (c *ClientWithResponses) GetCustomerWithResponse(ctx context.Context, customerId CustomerId, params *GetCustomerParams, reqEditors ...RequestEditorFn) (*GetCustomerResponse, error) {
-	rsp, err := c.GetCustomer(ctx, customerId, params, reqEditors...)
+func (c *ClientWithResponses) GetCustomerWithResponse(ctx context.Context, customerId CustomerId, reqEditors ...RequestEditorFn) (*GetCustomerResponse, error) {
+	rsp, err := c.GetCustomer(ctx, customerId, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20779,8 +20572,8 @@ func (c *ClientWithResponses) AddCustomerIdentifierWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
-func (c *ClientWithResponses) RemoveCustomerIdentifierWithResponse(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, params *RemoveCustomerIdentifierParams, reqEditors ...RequestEditorFn) (*RemoveCustomerIdentifierResponse, error) {
-	rsp, err := c.RemoveCustomerIdentifier(ctx, customerId, identifierId, params, reqEditors...)
+func (c *ClientWithResponses) RemoveCustomerIdentifierWithResponse(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RemoveCustomerIdentifierResponse, error) {
+	rsp, err := c.RemoveCustomerIdentifier(ctx, customerId, identifierId, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
