@@ -61,7 +61,11 @@ func (p *Privacy) Erase(ctx context.Context, actor timeline.Actor, id string, re
 			return err
 		}
 		if len(holds) > 0 && !req.Override {
-			return fault.New(fault.Conflict, "a legal hold applies: %s; an admin may override it with a stated reason", holds[0].Why)
+			why := make([]string, len(holds))
+			for i, h := range holds {
+				why[i] = h.Why
+			}
+			return fault.New(fault.Conflict, "a legal hold applies: %s; an admin may override it with a stated reason", strings.Join(why, "; "))
 		}
 		out.Cases = cases
 		for _, h := range holds {
