@@ -86,7 +86,9 @@ func toNotes(evs []timeline.Event) []api.ExportNote {
 }
 
 // acceptsZip reports whether the caller asked for the zip form.
-func acceptsZip(accept string) bool { return strings.Contains(strings.ToLower(accept), "application/zip") }
+func acceptsZip(accept string) bool {
+	return strings.Contains(strings.ToLower(accept), "application/zip")
+}
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
