@@ -141,6 +141,14 @@ func TestPrivacy_ReadsAndWritesOfPersonalDataAreAudited(t *testing.T) {
 			t.Fatalf("the other customer's entries: %v", operations(w.auditOf(t, "customerId="+other)))
 		}
 
+		// The IVR's answer shows the caller's record: that is a read of it too.
+		caller := call(t, h, w.agent, "POST", "/v1/customers", js{"familyName": "Caller",
+			"identifiers": []js{{"kind": "phone", "value": "07700 900777"}}}, http.StatusCreated)["id"].(string)
+		call(t, h, w.system, "POST", "/v1/ivr/events", js{"event": "newCall", "callId": "privacy-call-1", "from": "07700900777"}, http.StatusOK)
+		if got := operations(w.auditOf(t, "customerId="+caller)); !slices.Equal(got, []string{"createCustomer", "postIVREvent"}) {
+			t.Fatalf("the caller's audit = %v", got)
+		}
+
 		// Bad input names the field; the audit has no way to change it.
 		old := url.QueryEscape(time.Now().AddDate(-7, 0, 0).UTC().Format(time.RFC3339))
 		resp, body := h.raw("GET", "/v1/audit?from="+old, w.admin, "", nil)

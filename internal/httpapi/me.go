@@ -67,6 +67,7 @@ func (h *handlers) UpdateMe(ctx context.Context, req api.UpdateMeRequestObject) 
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.ID)
 	return api.UpdateMe200JSONResponse{Body: toMyRecord(c), Headers: api.UpdateMe200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -79,6 +80,7 @@ func (h *handlers) ListMyCases(ctx context.Context, req api.ListMyCasesRequestOb
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, me.ID)
 	out := api.ListMyCases200JSONResponse{Items: make([]api.CitizenCase, 0, len(page.Items)), NextCursor: optString(page.NextCursor)}
 	for _, c := range page.Items {
 		out.Items = append(out.Items, h.toCitizenCase(c))
@@ -111,6 +113,7 @@ func (h *handlers) GetMyCase(ctx context.Context, req api.GetMyCaseRequestObject
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, c.CustomerID)
 	out := api.GetMyCase200JSONResponse{Case: h.toCitizenCase(c), Events: []api.CitizenEvent{}}
 	for _, ev := range page.Items {
 		if summary, ok := timeline.ForResident(ev, residentViews...); ok {
