@@ -39,12 +39,13 @@ func seen(ctx context.Context, action audit.Action, customerIDs ...string) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if weight[action] > weight[a.action] {
-		a.action = action
-	}
 	for _, id := range customerIDs {
-		if id != "" {
-			a.customers = append(a.customers, id)
+		if id == "" { // a contact from an unknown caller: nobody's data was shown
+			continue
+		}
+		a.customers = append(a.customers, id)
+		if weight[action] > weight[a.action] {
+			a.action = action
 		}
 	}
 }
