@@ -67,7 +67,7 @@ func (p *Privacy) Erase(ctx context.Context, actor timeline.Actor, id string, re
 			}
 			return fault.New(fault.Conflict, "a legal hold applies: %s; an admin may override it with a stated reason", strings.Join(why, "; "))
 		}
-		out.Cases = cases
+		out.Cases, out.Overrode = cases, nil // InTx may run this again after contention
 		for _, h := range holds {
 			out.Overrode = append(out.Overrode, h.Why)
 		}
