@@ -79,10 +79,18 @@ func BenchmarkAuditCost_GetCustomer(b *testing.B) {
 
 // benchHub opens a hub on a fresh database with one customer, its audit on or off.
 func benchHub(b *testing.B, be storetest.Backend, audited bool) (*App, string, string) {
+	return benchHubWith(b, be, audited, nil)
+}
+
+// benchHubWith is benchHub with the configuration adjusted by tweak (nil: none).
+func benchHubWith(b testing.TB, be storetest.Backend, audited bool, tweak func(*config.Config)) (*App, string, string) {
 	b.Helper()
 	cfg, err := config.FromEnv(func(string) string { return "" })
 	if err != nil {
 		b.Fatal(err)
+	}
+	if tweak != nil {
+		tweak(&cfg)
 	}
 	cfg.DataDir = b.TempDir()
 	cfg.DatabaseURL = storetest.FreshURL(b, be)
