@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/council/contacthub/internal/auth"
+	"github.com/council/contacthub/internal/config"
 )
 
 // Privacy (issue 14): the audit of personal data, subject access exports and erasure.
@@ -441,4 +442,59 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+func TestPrivacy_SMSSurveysAndRepliesAreExportedThenErased(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			notify := newFakeNotify(t)
+			h := surveyHub(t, b, func(c *config.Config) {
+				c.SMSProvider, c.NotifyAPIKey, c.NotifyBaseURL, c.NotifyTemplateID = "notify", notifyKey, notify.server.URL, "f33517ff-2a88-4f6e-b855-c550268ce08a"
+				c.NotifyCallbackToken = notifyToken
+			})
+			w := newPrivacyWorld(h)
+			id := call(t, h, w.agent, "POST", "/v1/customers", js{"familyName": "Dlamini", "consents": js{"smsSurveys": true},
+				"identifiers": []js{{"kind": "phone", "value": "07700 900321"}}}, http.StatusCreated)["id"].(string)
+			contact := call(t, h, w.agent, "POST", "/v1/contacts", js{"channel": "ivr", "service": js{"lgsl": 58}, "customerId": id}, http.StatusCreated)
+			contactID := contact["contact"].(map[string]any)["id"].(string)
+			call(t, h, w.agent, "PATCH", "/v1/contacts/"+contactID, js{"endedAt": time.Now().UTC().Format(time.RFC3339Nano)}, http.StatusOK, "If-Match", "*")
+			waitFor(t, "the survey to be sent", func() bool { return h.surveysSent() == 1 })
+			reply := func(id, text string) {
+				body, _ := json.Marshal(map[string]any{"id": id, "source_number": "447700900321", "destination_number": "07700900000",
+					"message": text, "date_received": "2026-11-30T10:00:00.000000Z"})
+				if resp, out := h.raw("POST", "/v1/callbacks/notify/received-text", notifyToken, "application/json", body); resp.StatusCode != http.StatusNoContent {
+					t.Fatalf("reply: %d %s", resp.StatusCode, out)
+				}
+			}
+			reply("in-1", "4 - the lady on the phone was kind")
+
+			_, body := h.raw("GET", "/v1/customers/"+id+"/export", w.admin, "", nil)
+			var x struct {
+				SmsReplies []map[string]any `json:"smsReplies"`
+				Surveys    []map[string]any `json:"surveys"`
+			}
+			if err := json.Unmarshal(body, &x); err != nil {
+				t.Fatal(err)
+			}
+			if len(x.SmsReplies) != 1 || x.SmsReplies[0]["comment"] != "the lady on the phone was kind" || x.SmsReplies[0]["score"] != float64(4) {
+				t.Fatalf("sms replies in the export: %v", x.SmsReplies)
+			}
+			if len(x.Surveys) != 1 || x.Surveys[0]["phone"] != "+447700900321" || x.Surveys[0]["contactId"] != contactID {
+				t.Fatalf("surveys in the export: %v", x.Surveys)
+			}
+
+			call(t, h, w.admin, "POST", "/v1/customers/"+id+"/erasure", js{"reason": "article 17", "override": true}, http.StatusOK)
+			_, body = h.raw("GET", "/v1/customers/"+id+"/export", w.admin, "", nil)
+			if bytes.Contains(body, []byte("7700900321")) || bytes.Contains(body, []byte("lady on the phone")) {
+				t.Fatalf("the phone or the reply survives: %s", body)
+			}
+			// A later text from the former number answers no survey: nothing is written.
+			ratings := h.count("ratings")
+			reply("in-2", "5")
+			if h.count("ratings") != ratings {
+				t.Fatal("a text from the erased number was taken as the person's rating")
+			}
+		})
+	}
 }
