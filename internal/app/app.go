@@ -243,6 +243,11 @@ func (a *App) buildHandler(ctx context.Context) error {
 	if a.Sender.Metrics, err = webhook.NewMetrics(reg); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
+	if a.Audit != nil {
+		if err := a.Audit.Register(reg); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+	}
 	if a.redis != nil {
 		if deps.Limiter, err = kv.NewFallbackLimiter(kv.NewRedisLimiter(a.redis, a.cfg.RedisPrefix), a.log, reg); err != nil {
 			return fmt.Errorf("metrics: %w", err)

@@ -18,7 +18,10 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/council/contacthub/internal/store"
 )
@@ -79,6 +82,8 @@ type Log struct {
 	entries chan Entry
 	flushes chan chan error
 	done    chan struct{}
+
+	written, lostN atomic.Int64 // entries, for the metrics
 }
 
 // Open starts the writer; Close stops it after writing everything buffered.
@@ -218,6 +223,7 @@ func (l *Log) writeAll(batch []Entry) error {
 }
 
 func (l *Log) lost(n int, err error) {
+	l.lostN.Add(int64(n))
 	l.log.Error("audit entries could not be written", slog.Int("entries", n), slog.String("error", err.Error()))
 }
 
@@ -264,6 +270,26 @@ func (l *Log) write(ctx context.Context, entries []Entry) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit audit entries: %w", err)
+	}
+	l.written.Add(int64(len(entries)))
+	return nil
+}
+
+// Register exposes the log's counts on reg: entries written, entries lost (a batch the
+// database refused three times), and entries waiting in memory now — what a crash
+// would lose.
+func (l *Log) Register(reg prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "contacthub_audit_entries_written_total",
+			Help: "Audit entries of personal data written to the database."}, func() float64 { return float64(l.written.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "contacthub_audit_entries_lost_total",
+			Help: "Audit entries the database refused three times and that were dropped."}, func() float64 { return float64(l.lostN.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "contacthub_audit_entries_buffered",
+			Help: "Audit entries waiting in memory to be written (what a crash would lose)."}, func() float64 { return float64(len(l.entries)) }),
+	} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -30,8 +30,8 @@ func TestLog_CloseWritesEverythingBuffered(t *testing.T) {
 			if err := db.Get(&n, "SELECT count(*) FROM audit_entries"); err != nil {
 				t.Fatal(err)
 			}
-			if n != 700 {
-				t.Fatalf("after Close: %d entries written, want 700", n)
+			if n != 700 || l.written.Load() != 700 || l.lostN.Load() != 0 {
+				t.Fatalf("after Close: %d entries written (counted %d, lost %d), want 700", n, l.written.Load(), l.lostN.Load())
 			}
 			// Appends after Close are written at once rather than lost.
 			l.Append(context.Background(), Entry{Subject: "late", Action: Read, Operation: "getCustomer", Resource: "/"})
@@ -147,5 +147,21 @@ func TestCheckPeriod(t *testing.T) {
 func TestRows(t *testing.T) {
 	if got := rows(2, 3); got != "(?, ?, ?), (?, ?, ?)" {
 		t.Fatalf("rows(2, 3) = %q", got)
+	}
+}
+
+func TestLog_AnUnwritableBatchIsCountedAsLostNotHidden(t *testing.T) {
+	db := storetest.Open(t, storetest.Backends(t)[0])
+	l := Open(db, quiet(), Settings{FlushEvery: time.Hour})
+	defer l.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l.Append(context.Background(), Entry{Subject: "a", Action: Read, Operation: "getCustomer", Resource: "/", CustomerIDs: []string{"x"}})
+	if err := l.Flush(context.Background()); err == nil {
+		t.Fatal("a flush to a closed database reported success")
+	}
+	if l.lostN.Load() != 1 || l.written.Load() != 0 {
+		t.Fatalf("lost %d, written %d; want 1 and 0", l.lostN.Load(), l.written.Load())
 	}
 }
