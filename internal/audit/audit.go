@@ -191,35 +191,34 @@ func (l *Log) run() {
 	}
 }
 
-// writeBatch writes batch, retrying a failed write a few times (the database may be
-// restarting), and returns it emptied. What cannot be written is logged as lost, with
-// its size only: an audit entry is personal data too.
+// writeBatch writes batch and returns it emptied.
 func (l *Log) writeBatch(batch []Entry) []Entry {
-	if len(batch) == 0 {
-		return batch
-	}
-	var err error
-	for attempt := range 3 {
-		if attempt > 0 {
-			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
-		}
-		if err = l.write(context.Background(), batch); err == nil {
-			return batch[:0]
-		}
-	}
-	l.lost(len(batch), err)
+	_ = l.writeAll(batch) // a failure is counted and logged as lost by writeAll
 	return batch[:0]
 }
 
-func (l *Log) writeAll(batch []Entry) error {
-	for start := 0; start < len(batch); start += l.settings.BatchSize {
-		end := min(start+l.settings.BatchSize, len(batch))
-		if err := l.write(context.Background(), batch[start:end]); err != nil {
-			l.lost(end-start, err)
-			return err
+// writeAll writes entries in batches of at most BatchSize, retrying a failed write a
+// few times (the database may be restarting). What cannot be written is logged as lost,
+// with its size only: an audit entry is personal data too.
+func (l *Log) writeAll(entries []Entry) error {
+	var failed error
+	for start := 0; start < len(entries); start += l.settings.BatchSize {
+		part := entries[start:min(start+l.settings.BatchSize, len(entries))]
+		var err error
+		for attempt := range 3 {
+			if attempt > 0 {
+				time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+			}
+			if err = l.write(context.Background(), part); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			l.lost(len(part), err)
+			failed = err
 		}
 	}
-	return nil
+	return failed
 }
 
 func (l *Log) lost(n int, err error) {
