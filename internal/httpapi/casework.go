@@ -87,6 +87,7 @@ func (h *handlers) UpdateContact(ctx context.Context, req api.UpdateContactReque
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.CustomerID)
 	return api.UpdateContact200JSONResponse{Body: toContact(c), Headers: api.UpdateContact200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 

@@ -171,6 +171,7 @@ func (h *handlers) GetMerge(ctx context.Context, req api.GetMergeRequestObject) 
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, m.SurvivorID, m.DuplicateID)
 	return api.GetMerge200JSONResponse(toMerge(m)), nil
 }
 
