@@ -10,7 +10,6 @@ import (
 	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/privacy"
-	"github.com/council/contacthub/internal/satisfaction"
 	"github.com/council/contacthub/internal/timeline"
 )
 
@@ -107,33 +106,25 @@ func (h *handlers) ExportMe(ctx context.Context, _ api.ExportMeRequestObject) (a
 		return nil, err
 	}
 	seen(ctx, audit.Export, x.CustomerIDs()...)
-	out := api.ExportMe200JSONResponse{GeneratedAt: x.GeneratedAt, Record: toMyRecord(me), Cases: []api.MyExportCase{},
+	mine := privacy.ForResident(x, residentViews...)
+	out := api.ExportMe200JSONResponse{GeneratedAt: mine.GeneratedAt, Record: toMyRecord(me), Cases: []api.MyExportCase{},
 		Contacts: []api.MyExportContact{}, Ratings: []api.MyRating{}}
-	for _, c := range x.Cases {
+	for _, c := range mine.Cases {
 		mc := api.MyExportCase{Case: h.toCitizenCase(c.Case), Events: []api.CitizenEvent{}}
-		for _, ev := range c.Timeline {
-			if summary, ok := timeline.ForResident(ev, residentViews...); ok {
-				mc.Events = append(mc.Events, api.CitizenEvent{Kind: ev.Kind, OccurredAt: ev.OccurredAt, Summary: summary})
-			}
+		for _, ev := range c.Events {
+			mc.Events = append(mc.Events, api.CitizenEvent{Kind: ev.Kind, OccurredAt: ev.OccurredAt, Summary: ev.Summary})
 		}
 		out.Cases = append(out.Cases, mc)
 	}
-	for _, c := range x.Contacts {
-		out.Contacts = append(out.Contacts, api.MyExportContact{Id: uuid.MustParse(c.ID), Channel: string(c.Channel),
-			StartedAt: c.StartedAt, Service: c.Service.LGSL, CaseId: optUUID(c.CaseID)})
+	for _, c := range mine.Contacts {
+		out.Contacts = append(out.Contacts, api.MyExportContact{Id: uuid.MustParse(c.ID), Channel: c.Channel,
+			StartedAt: c.StartedAt, Service: c.LGSL, CaseId: optUUID(c.CaseID)})
 	}
-	for _, r := range x.Ratings {
-		if residentRating(r) {
-			out.Ratings = append(out.Ratings, toMyRating(r))
-		}
+	for _, r := range mine.Ratings {
+		out.Ratings = append(out.Ratings, api.MyRating{Id: uuid.MustParse(r.ID), Score: r.Score, Comment: optString(r.Comment),
+			CaseId: optUUID(r.CaseID), ContactId: optUUID(r.ContactID), CreatedAt: r.CreatedAt})
 	}
 	return out, nil
-}
-
-// residentRating: a rating the resident gave, with a score (what MyRating shows).
-// Ratings an agent recorded for them are the council's notes, not the resident's words.
-func residentRating(r satisfaction.Rating) bool {
-	return r.Score != nil && r.Source != satisfaction.AgentRecorded
 }
 
 func toUUIDs(ids []string) []uuid.UUID {
