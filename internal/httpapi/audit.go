@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/council/contacthub/internal/audit"
+	"github.com/council/contacthub/internal/auth"
 )
 
 // AuditLog is where the audit of personal data goes.
@@ -75,27 +77,37 @@ func auditAccess(log AuditLog, operations map[string]string) echo.MiddlewareFunc
 				return err
 			}
 			p := principalFrom(ctx)
-			roles := make([]string, 0, len(p.Roles))
-			for _, r := range p.Roles {
-				roles = append(roles, string(r))
-			}
 			route := c.Request().Method + " " + c.Path()
-			purpose := strings.TrimSpace(req.Header.Get(purposeHeader))
-			if len(purpose) > maxPurpose {
-				purpose = purpose[:maxPurpose]
-				for !utf8.ValidString(purpose) {
-					purpose = purpose[:len(purpose)-1]
-				}
-			}
-			if a.purpose != "" {
-				purpose = a.purpose
-			}
-			log.Append(context.WithoutCancel(ctx), audit.Entry{Subject: p.Subject, Roles: roles, Action: a.action,
-				Operation: operations[route], Resource: req.URL.Path, CustomerIDs: a.customers, Purpose: purpose,
+			log.Append(context.WithoutCancel(ctx), audit.Entry{Subject: p.Subject, Roles: principalRoles(p), Action: a.action,
+				Operation: operations[route], Resource: req.URL.Path, CustomerIDs: a.customers, Purpose: a.purposeOr(req),
 				RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
 			return err
 		}
 	}
+}
+
+func principalRoles(p auth.Principal) []string {
+	out := make([]string, 0, len(p.Roles))
+	for _, r := range p.Roles {
+		out = append(out, string(r))
+	}
+	return out
+}
+
+// purposeOr is the purpose the handler stated, else the request's X-Purpose, cut to
+// maxPurpose bytes on a character boundary.
+func (a *access) purposeOr(req *http.Request) string {
+	if a.purpose != "" {
+		return a.purpose
+	}
+	purpose := strings.TrimSpace(req.Header.Get(purposeHeader))
+	if len(purpose) > maxPurpose {
+		purpose = purpose[:maxPurpose]
+		for !utf8.ValidString(purpose) {
+			purpose = purpose[:len(purpose)-1]
+		}
+	}
+	return purpose
 }
 
 // statePurpose makes purpose the audit entry's purpose instead of X-Purpose.

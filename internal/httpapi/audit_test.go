@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -67,5 +70,17 @@ func TestToNotes_MarksEachNoteInternalOrResident(t *testing.T) {
 	}
 	if notes[1].Text != "We have your form." || notes[1].Visibility != "resident" || notes[1].Id.String() != evs[2].ID {
 		t.Fatalf("second note %+v", notes[1])
+	}
+}
+
+func TestPurposeOr_StatedFirstThenTheHeaderCutOnACharacter(t *testing.T) {
+	req, _ := http.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set(purposeHeader, "  "+strings.Repeat("é", 150)+"  ") // 300 bytes
+	got := (&access{}).purposeOr(req)
+	if len(got) > maxPurpose || !utf8.ValidString(got) || got != strings.Repeat("é", 100) {
+		t.Fatalf("purpose %q (%d bytes)", got, len(got))
+	}
+	if got := (&access{purpose: "article 17"}).purposeOr(req); got != "article 17" {
+		t.Fatalf("stated purpose lost: %q", got)
 	}
 }
