@@ -183,6 +183,7 @@ func TestPrivacy_ExportHoldsEverythingAboutThePersonFollowingMerges(t *testing.T
 		call(t, h, w.agent, "POST", "/v1/cases/"+caseID+"/notes", js{"text": "We have your form, thank you.", "internal": false}, http.StatusCreated)
 		call(t, h, w.agent, "POST", "/v1/cases/"+caseID+"/referrals", js{"partner": "citizens-advice", "reason": "debt advice for rent arrears"}, http.StatusCreated)
 		call(t, h, w.agent, "POST", "/v1/ratings", js{"source": "agent_recorded", "score": 4, "comment": "helpful advisor", "caseId": caseID}, http.StatusCreated)
+		call(t, h, w.agent, "POST", "/v1/ratings", js{"source": "web_page", "score": 2, "pageUrl": "https://council.example/tax"}, http.StatusCreated)
 		landlord := call(t, h, w.admin, "POST", "/v1/landlords", js{"name": "Homes Ltd"}, http.StatusCreated)["id"].(string)
 		property := call(t, h, w.admin, "POST", "/v1/landlords/"+landlord+"/properties", js{"uprn": "100023336956"}, http.StatusCreated)["id"].(string)
 		call(t, h, w.admin, "POST", "/v1/landlords/"+landlord+"/tenancies", js{"propertyId": property, "customerId": person, "startsOn": "2026-01-01"}, http.StatusCreated)
@@ -252,7 +253,8 @@ func TestPrivacy_ExportHoldsEverythingAboutThePersonFollowingMerges(t *testing.T
 		if !mergedOnTimeline {
 			t.Fatalf("the merged record's timeline is missing")
 		}
-		if ops := operations(x.Audit); !slices.Contains(ops, "createCustomer") || !slices.Contains(ops, "mergeCustomer") {
+		if ops := operations(x.Audit); !slices.Contains(ops, "createCustomer") || !slices.Contains(ops, "mergeCustomer") ||
+			!slices.Contains(ops, "recordRating") {
 			t.Fatalf("the export's audit = %v", ops)
 		}
 

@@ -184,6 +184,7 @@ func (h *handlers) RateFromMyAccount(ctx context.Context, req api.RateFromMyAcco
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, saved.CustomerID)
 	return api.RateFromMyAccount201JSONResponse(toMyRating(saved)), nil
 }
 
