@@ -254,7 +254,7 @@ func TestPrivacy_ExportHoldsEverythingAboutThePersonFollowingMerges(t *testing.T
 			t.Fatalf("the merged record's timeline is missing")
 		}
 		if ops := operations(x.Audit); !slices.Contains(ops, "createCustomer") || !slices.Contains(ops, "mergeCustomer") ||
-			!slices.Contains(ops, "recordRating") {
+			!slices.Contains(ops, "recordRating") || !slices.Contains(ops, "referCase") {
 			t.Fatalf("the export's audit = %v", ops)
 		}
 

@@ -219,18 +219,28 @@ func (h *handlers) GetCaseTimeline(ctx context.Context, req api.GetCaseTimelineR
 }
 
 func (h *handlers) ReferCase(ctx context.Context, req api.ReferCaseRequestObject) (api.ReferCaseResponseObject, error) {
-	r, err := h.referrals.Refer(ctx, actorFrom(ctx), req.CaseId.String(), req.Body.Partner, req.Body.Reason)
+	c, err := h.cases.Get(ctx, req.CaseId.String()) // whose case, for the audit (read first: a 404 stays a 404)
 	if err != nil {
 		return nil, err
 	}
+	r, err := h.referrals.Refer(ctx, actorFrom(ctx), c.ID, req.Body.Partner, req.Body.Reason)
+	if err != nil {
+		return nil, err
+	}
+	seen(ctx, audit.Write, c.CustomerID)
 	return api.ReferCase201JSONResponse{Body: toReferral(r), Headers: api.ReferCase201ResponseHeaders{ETag: etag(r.Version)}}, nil
 }
 
 func (h *handlers) ListCaseReferrals(ctx context.Context, req api.ListCaseReferralsRequestObject) (api.ListCaseReferralsResponseObject, error) {
-	rs, err := h.referrals.ForCase(ctx, req.CaseId.String())
+	c, err := h.cases.Get(ctx, req.CaseId.String()) // whose case, for the audit
 	if err != nil {
 		return nil, err
 	}
+	rs, err := h.referrals.ForCase(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	seen(ctx, audit.Read, c.CustomerID)
 	out := api.ListCaseReferrals200JSONResponse{Items: make([]api.Referral, 0, len(rs))}
 	for _, r := range rs {
 		out.Items = append(out.Items, toReferral(r))
