@@ -8,9 +8,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 
+	"github.com/council/contacthub/api"
 	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/auth"
 )
@@ -60,30 +60,43 @@ const purposeHeader = "X-Purpose"
 // maxPurpose bounds what is kept of a stated purpose.
 const maxPurpose = 200
 
-// auditAccess records an audit entry for each request whose handler noted personal
-// data (see seen): who from the token, what from the route and the noted customers,
-// why from X-Purpose, and the request id. Appending does not wait for the database.
-func auditAccess(log AuditLog, operations map[string]string) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
+// auditAccess records an audit entry for each operation whose handler noted personal
+// data (see seen): who from the token, what from the operation and the noted customers,
+// why from X-Purpose, and the request id. It wraps the handler inside the strict
+// server, so the entry is in the audit's buffer before the answer is written: a client
+// that has its answer can count on its entry being written within the flush interval.
+// Appending does not wait for the database.
+func auditAccess(log AuditLog) api.StrictMiddlewareFunc {
+	return func(next api.StrictHandlerFunc, operation string) api.StrictHandlerFunc {
+		operation = operationID(operation)
+		return func(c echo.Context, request any) (any, error) {
 			a := &access{}
 			req := c.Request()
 			ctx := context.WithValue(req.Context(), accessKey{}, a)
 			c.SetRequest(req.WithContext(ctx))
-			err := next(c)
+			defer c.SetRequest(req)
+			resp, err := next(c, request)
 			a.mu.Lock()
 			defer a.mu.Unlock()
-			if a.action == "" || log == nil {
-				return err
+			if err != nil || a.action == "" || log == nil {
+				return resp, err
 			}
 			p := principalFrom(ctx)
-			route := c.Request().Method + " " + c.Path()
 			log.Append(context.WithoutCancel(ctx), audit.Entry{Subject: p.Subject, Roles: principalRoles(p), Action: a.action,
-				Operation: operations[route], Resource: req.URL.Path, CustomerIDs: a.customers, Purpose: a.purposeOr(req),
+				Operation: operation, Resource: req.URL.Path, CustomerIDs: a.customers, Purpose: a.purposeOr(req),
 				RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
-			return err
+			return resp, nil
 		}
 	}
+}
+
+// operationID is the spec's operationId of a generated Go operation name
+// ("GetCustomer" -> "getCustomer", "PostIVREvent" -> "postIVREvent").
+func operationID(goName string) string {
+	if goName == "" {
+		return ""
+	}
+	return strings.ToLower(goName[:1]) + goName[1:]
 }
 
 func principalRoles(p auth.Principal) []string {
@@ -117,24 +130,4 @@ func statePurpose(ctx context.Context, purpose string) {
 		a.purpose = purpose
 		a.mu.Unlock()
 	}
-}
-
-// operationIDs maps "METHOD /echo/:path" to the spec's operationId, for audit entries.
-func operationIDs(doc *openapi3.T) map[string]string {
-	out := map[string]string{}
-	for path, item := range doc.Paths.Map() {
-		route := path
-		for strings.Contains(route, "{") {
-			start := strings.Index(route, "{")
-			end := strings.Index(route[start:], "}")
-			if end < 0 {
-				break
-			}
-			route = route[:start] + ":" + route[start+1:start+end] + route[start+end+1:]
-		}
-		for method, op := range item.Operations() {
-			out[method+" "+route] = op.OperationID
-		}
-	}
-	return out
 }

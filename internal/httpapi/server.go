@@ -104,14 +104,15 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	v1 := e.Group("", admit(d.MaxInFlight, d.AdmissionWait), hashBody, c.middleware, auditAccess(d.Audit, operationIDs(d.Spec)),
-		limitBy(d.Limiter, d.RateLimitPerMinute, byPrincipal), finishWrites, idempotent(d.Idempotency))
+	v1 := e.Group("", admit(d.MaxInFlight, d.AdmissionWait), hashBody, c.middleware, limitBy(d.Limiter, d.RateLimitPerMinute, byPrincipal),
+		finishWrites, idempotent(d.Idempotency))
 	api.RegisterHandlers(v1, api.NewStrictHandler(&handlers{customers: d.Customers,
 		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue,
 		router: d.Router, work: d.Work, reports: d.Reports, ratings: d.Ratings, satisfactionReports: d.Reports,
 		limiter: d.Limiter, ratingLimits: d.RatingLimits, calls: d.Calls,
 		landlords: d.Landlords, streams: d.Streams, webhooks: d.Webhooks,
-		audit: d.Audit, privacy: d.Privacy, auditRetention: d.AuditRetention}, nil))
+		audit: d.Audit, privacy: d.Privacy, auditRetention: d.AuditRetention},
+		[]api.StrictMiddlewareFunc{auditAccess(d.Audit)})) // Privacy (issue 14)
 	(&callbacks{replies: d.Replies, secrets: d.Callbacks, normalise: d.NormalisePhone}).register(e)
 	return e, nil
 }
