@@ -19,6 +19,30 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AuditEntryAction.
+const (
+	Erase  AuditEntryAction = "erase"
+	Export AuditEntryAction = "export"
+	Read   AuditEntryAction = "read"
+	Write  AuditEntryAction = "write"
+)
+
+// Valid indicates whether the value is a known member of the AuditEntryAction enum.
+func (e AuditEntryAction) Valid() bool {
+	switch e {
+	case Erase:
+		return true
+	case Export:
+		return true
+	case Read:
+		return true
+	case Write:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AvoidableReason.
 const (
 	ChasingResponse AvoidableReason = "chasing_response"
@@ -163,6 +187,24 @@ func (e ContactCreateDirection) Valid() bool {
 	case ContactCreateDirectionInbound:
 		return true
 	case ContactCreateDirectionOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportNoteVisibility.
+const (
+	Internal ExportNoteVisibility = "internal"
+	Resident ExportNoteVisibility = "resident"
+)
+
+// Valid indicates whether the value is a known member of the ExportNoteVisibility enum.
+func (e ExportNoteVisibility) Valid() bool {
+	switch e {
+	case Internal:
+		return true
+	case Resident:
 		return true
 	default:
 		return false
@@ -902,6 +944,39 @@ type Address struct {
 	Town     *string `json:"town,omitempty"`
 }
 
+// AuditEntry defines model for AuditEntry.
+type AuditEntry struct {
+	Action AuditEntryAction `json:"action"`
+	At     time.Time        `json:"at"`
+
+	// CustomerIds The people whose data it read or changed.
+	CustomerIds []string           `json:"customerIds"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Operation The operation (`operationId`), e.g. `getCustomer`.
+	Operation string `json:"operation"`
+
+	// Purpose The caller's `X-Purpose`; for an erasure, its reason.
+	Purpose   *string `json:"purpose,omitempty"`
+	RequestId *string `json:"requestId,omitempty"`
+
+	// Resource The path requested (never its query string).
+	Resource string   `json:"resource"`
+	Roles    []string `json:"roles"`
+
+	// Subject The token subject that made the request.
+	Subject string `json:"subject"`
+}
+
+// AuditEntryAction defines model for AuditEntry.Action.
+type AuditEntryAction string
+
+// AuditPage defines model for AuditPage.
+type AuditPage struct {
+	Items      []AuditEntry `json:"items"`
+	NextCursor *string      `json:"nextCursor,omitempty"`
+}
+
 // Avoidable defines model for Avoidable.
 type Avoidable struct {
 	// Reason `repeat`: the customer contacted about the same open case within the window;
@@ -1304,6 +1379,26 @@ type DecisionResult struct {
 	Explanation []ExplanationStep `json:"explanation"`
 }
 
+// ErasureRequest defines model for ErasureRequest.
+type ErasureRequest struct {
+	// Override Erase despite a legal hold.
+	Override *bool `json:"override,omitempty"`
+
+	// Reason Required: the grounds for erasure (and for any override). Kept in the audit; do not name the person.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// ErasureResult defines model for ErasureResult.
+type ErasureResult struct {
+	Cases      []openapi_types.UUID `json:"cases"`
+	CustomerId openapi_types.UUID   `json:"customerId"`
+	ErasedAt   time.Time            `json:"erasedAt"`
+
+	// Overrode The legal holds overridden; empty when none applied.
+	Overrode []string             `json:"overrode"`
+	Records  []openapi_types.UUID `json:"records"`
+}
+
 // EventType One kind of event, as the catalogue (`GET /v1/event-types`) lists it.
 type EventType struct {
 	// About Example: a case was resolved
@@ -1371,6 +1466,42 @@ type ExplanationStep struct {
 	Matched bool   `json:"matched"`
 	Reason  string `json:"reason"`
 	Rule    string `json:"rule"`
+}
+
+// ExportCase defines model for ExportCase.
+type ExportCase struct {
+	Case      Case            `json:"case"`
+	Notes     []ExportNote    `json:"notes"`
+	Referrals []Referral      `json:"referrals"`
+	Timeline  []TimelineEvent `json:"timeline"`
+}
+
+// ExportNote defines model for ExportNote.
+type ExportNote struct {
+	At     time.Time          `json:"at"`
+	Author Actor              `json:"author"`
+	Id     openapi_types.UUID `json:"id"`
+	Text   string             `json:"text"`
+
+	// Visibility `internal` notes are never shown to the resident in My Account.
+	Visibility ExportNoteVisibility `json:"visibility"`
+}
+
+// ExportNoteVisibility `internal` notes are never shown to the resident in My Account.
+type ExportNoteVisibility string
+
+// ExportSurvey defines model for ExportSurvey.
+type ExportSurvey struct {
+	AnsweredAt *time.Time         `json:"answeredAt,omitempty"`
+	ContactId  openapi_types.UUID `json:"contactId"`
+	CreatedAt  time.Time          `json:"createdAt"`
+	Id         openapi_types.UUID `json:"id"`
+
+	// Phone Empty once the person is erased.
+	Phone   string     `json:"phone"`
+	SentAt  *time.Time `json:"sentAt,omitempty"`
+	Service int        `json:"service"`
+	Status  string     `json:"status"`
 }
 
 // FieldError defines model for FieldError.
@@ -1658,6 +1789,35 @@ type MyContactRecorded struct {
 	Case        CitizenCase        `json:"case"`
 	ContactId   openapi_types.UUID `json:"contactId"`
 	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
+}
+
+// MyExport What a resident may see of what the hub holds about them (no internal notes, no staff names).
+type MyExport struct {
+	Cases       []MyExportCase    `json:"cases"`
+	Contacts    []MyExportContact `json:"contacts"`
+	GeneratedAt time.Time         `json:"generatedAt"`
+	Ratings     []MyRating        `json:"ratings"`
+
+	// Record A resident's own record as My Account shows it: what they told the council and may
+	// change. It has no place for the council's own assessments (vulnerability,
+	// assisted-digital need) or for record keeping (merges).
+	Record MyRecord `json:"record"`
+}
+
+// MyExportCase defines model for MyExportCase.
+type MyExportCase struct {
+	// Case A case as its customer sees it (no queue, tier, owner or internal detail).
+	Case   CitizenCase    `json:"case"`
+	Events []CitizenEvent `json:"events"`
+}
+
+// MyExportContact defines model for MyExportContact.
+type MyExportContact struct {
+	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
+	Channel   string              `json:"channel"`
+	Id        openapi_types.UUID  `json:"id"`
+	Service   int                 `json:"service"`
+	StartedAt time.Time           `json:"startedAt"`
 }
 
 // MyProperty A property as its landlord sees it on the portal. Its tenancies carry no
@@ -2446,6 +2606,27 @@ type StaffingTotal struct {
 	Volume float64            `json:"volume"`
 }
 
+// SubjectAccessExport Everything the hub holds about one person.
+type SubjectAccessExport struct {
+	Audit    []AuditEntry `json:"audit"`
+	Cases    []ExportCase `json:"cases"`
+	Contacts []Contact    `json:"contacts"`
+
+	// CustomerId The record in use (the survivor of any merges).
+	CustomerId  openapi_types.UUID `json:"customerId"`
+	GeneratedAt time.Time          `json:"generatedAt"`
+	Ratings     []Rating           `json:"ratings"`
+
+	// Records The record in use first, then every record merged into it.
+	Records []Customer `json:"records"`
+
+	// SmsReplies The ratings that came as SMS replies (also in `ratings`).
+	SmsReplies []Rating        `json:"smsReplies"`
+	Surveys    []ExportSurvey  `json:"surveys"`
+	Tenancies  []Tenancy       `json:"tenancies"`
+	Timeline   []TimelineEvent `json:"timeline"`
+}
+
 // Tenancy defines model for Tenancy.
 type Tenancy struct {
 	CustomerId openapi_types.UUID  `json:"customerId"`
@@ -2703,6 +2884,9 @@ type Limit = int
 // MergeId defines model for MergeId.
 type MergeId = openapi_types.UUID
 
+// Purpose defines model for Purpose.
+type Purpose = string
+
 // WebhookId defines model for WebhookId.
 type WebhookId = openapi_types.UUID
 
@@ -2738,6 +2922,23 @@ type Unauthorized = Problem
 
 // Unprocessable RFC 9457 problem details.
 type Unprocessable = Problem
+
+// ListAuditParams defines parameters for ListAudit.
+type ListAuditParams struct {
+	// CustomerId Entries about this person (their merged records included).
+	CustomerId *openapi_types.UUID `form:"customerId,omitempty" json:"customerId,omitempty"`
+
+	// Subject Entries made by this token subject.
+	Subject *string    `form:"subject,omitempty" json:"subject,omitempty"`
+	From    *time.Time `form:"from,omitempty" json:"from,omitempty"`
+	To      *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// Limit Page size (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, as given.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
 
 // ListCasesParams defines parameters for ListCases.
 type ListCasesParams struct {
@@ -2881,6 +3082,22 @@ type CreateCustomerParams struct {
 type UpdateCustomerParams struct {
 	// IfMatch The `ETag` of the version being changed, or `*`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// EraseCustomerParams defines parameters for EraseCustomer.
+type EraseCustomerParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
+// ExportCustomerParams defines parameters for ExportCustomer.
+type ExportCustomerParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // AddCustomerIdentifierParams defines parameters for AddCustomerIdentifier.
@@ -3209,6 +3426,9 @@ type MatchCustomerJSONRequestBody = MatchRequest
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = CustomerPatch
 
+// EraseCustomerJSONRequestBody defines body for EraseCustomer for application/json ContentType.
+type EraseCustomerJSONRequestBody = ErasureRequest
+
 // AddCustomerIdentifierJSONRequestBody defines body for AddCustomerIdentifier for application/json ContentType.
 type AddCustomerIdentifierJSONRequestBody = IdentifierInput
 
@@ -3413,6 +3633,9 @@ func (t *RecordRating201JSONResponseBody) UnmarshalJSON(b []byte) error {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListAudit Who read or changed personal data, newest first.
+	// (GET /v1/audit)
+	ListAudit(ctx echo.Context, params ListAuditParams) error
 	// ListCases Cases, newest first, filtered.
 	// (GET /v1/cases)
 	ListCases(ctx echo.Context, params ListCasesParams) error
@@ -3479,6 +3702,12 @@ type ServerInterface interface {
 	// UpdateCustomer Change names, date of birth, address, needs or consents.
 	// (PATCH /v1/customers/{customerId})
 	UpdateCustomer(ctx echo.Context, customerId CustomerId, params UpdateCustomerParams) error
+	// EraseCustomer Anonymise a person, keeping the council's figures (UK GDPR article 17).
+	// (POST /v1/customers/{customerId}/erasure)
+	EraseCustomer(ctx echo.Context, customerId CustomerId, params EraseCustomerParams) error
+	// ExportCustomer Everything the hub holds about a person (a subject access request).
+	// (GET /v1/customers/{customerId}/export)
+	ExportCustomer(ctx echo.Context, customerId CustomerId, params ExportCustomerParams) error
 	// AddCustomerIdentifier Add an identifier to a customer.
 	// (POST /v1/customers/{customerId}/identifiers)
 	AddCustomerIdentifier(ctx echo.Context, customerId CustomerId, params AddCustomerIdentifierParams) error
@@ -3545,6 +3774,9 @@ type ServerInterface interface {
 	// StreamMyEvents A live stream of what happens on your cases (Server-Sent Events).
 	// (GET /v1/me/events/stream)
 	StreamMyEvents(ctx echo.Context, params StreamMyEventsParams) error
+	// ExportMe Everything about you that the council's contact hub holds, as you may see it.
+	// (GET /v1/me/export)
+	ExportMe(ctx echo.Context) error
 	// RateFromMyAccount Rate one of your cases or contacts.
 	// (POST /v1/me/ratings)
 	RateFromMyAccount(ctx echo.Context) error
@@ -3661,6 +3893,59 @@ type ServerInterface interface {
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// ListAudit converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAudit(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAuditParams
+	// ------------- Optional query parameter "customerId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "customerId", ctx.QueryParams(), &params.CustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// ------------- Optional query parameter "subject" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subject", ctx.QueryParams(), &params.Subject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter subject: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAudit(ctx, params)
+	return err
 }
 
 // ListCases converts echo context to params.
@@ -4400,6 +4685,93 @@ func (w *ServerInterfaceWrapper) UpdateCustomer(ctx echo.Context) error {
 	return err
 }
 
+// EraseCustomer converts echo context to params.
+func (w *ServerInterfaceWrapper) EraseCustomer(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerId CustomerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EraseCustomerParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EraseCustomer(ctx, customerId, params)
+	return err
+}
+
+// ExportCustomer converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportCustomer(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerId CustomerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportCustomerParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "X-Purpose" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Purpose")]; found {
+		var XPurpose Purpose
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Purpose, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Purpose", valueList[0], &XPurpose, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Purpose: %s", err))
+		}
+
+		params.XPurpose = &XPurpose
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportCustomer(ctx, customerId, params)
+	return err
+}
+
 // AddCustomerIdentifier converts echo context to params.
 func (w *ServerInterfaceWrapper) AddCustomerIdentifier(ctx echo.Context) error {
 	var err error
@@ -4951,6 +5323,15 @@ func (w *ServerInterfaceWrapper) StreamMyEvents(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.StreamMyEvents(ctx, params)
+	return err
+}
+
+// ExportMe converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportMe(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportMe(ctx)
 	return err
 }
 
@@ -5917,6 +6298,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/qa/reviews", wrapper.ListQAReviews, options.OperationMiddlewares["listQAReviews"]...)
 	router.POST(options.BaseURL+"/v1/qa/reviews/:reviewId/outcome", wrapper.RecordQAOutcome, options.OperationMiddlewares["recordQAOutcome"]...)
 	router.GET(options.BaseURL+"/v1/qa/report", wrapper.GetQAReport, options.OperationMiddlewares["getQAReport"]...)
+	router.GET(options.BaseURL+"/v1/audit", wrapper.ListAudit, options.OperationMiddlewares["listAudit"]...)
+	router.GET(options.BaseURL+"/v1/customers/:customerId/export", wrapper.ExportCustomer, options.OperationMiddlewares["exportCustomer"]...)
+	router.POST(options.BaseURL+"/v1/customers/:customerId/erasure", wrapper.EraseCustomer, options.OperationMiddlewares["eraseCustomer"]...)
+	router.GET(options.BaseURL+"/v1/me/export", wrapper.ExportMe, options.OperationMiddlewares["exportMe"]...)
 
 }
 
@@ -5948,6 +6333,128 @@ type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
+
+type ListAuditRequestObject struct {
+	Params ListAuditParams
+}
+
+type ListAuditResponseObject interface {
+	VisitListAuditResponse(w http.ResponseWriter) error
+}
+
+type ListAudit200JSONResponse AuditPage
+
+func (response ListAudit200JSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAudit400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAudit400ApplicationProblemPlusJSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAudit401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAudit401ApplicationProblemPlusJSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAudit403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAudit403ApplicationProblemPlusJSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAudit422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAudit422ApplicationProblemPlusJSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAudit429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListAudit429ApplicationProblemPlusJSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAuditdefaultApplicationProblemPlusJSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type ListCasesRequestObject struct {
 	Params ListCasesParams
@@ -9200,6 +9707,305 @@ func (response UpdateCustomerdefaultApplicationProblemPlusJSONResponse) VisitUpd
 	return err
 }
 
+type EraseCustomerRequestObject struct {
+	CustomerId CustomerId `json:"customerId"`
+	Params     EraseCustomerParams
+	Body       *EraseCustomerJSONRequestBody
+}
+
+type EraseCustomerResponseObject interface {
+	VisitEraseCustomerResponse(w http.ResponseWriter) error
+}
+
+type EraseCustomer200JSONResponse ErasureResult
+
+func (response EraseCustomer200JSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer400ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer401ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer403ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer404ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer409ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer422ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer429ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response EraseCustomerdefaultApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomerRequestObject struct {
+	CustomerId CustomerId `json:"customerId"`
+	Params     ExportCustomerParams
+}
+
+type ExportCustomerResponseObject interface {
+	VisitExportCustomerResponse(w http.ResponseWriter) error
+}
+
+type ExportCustomer200JSONResponse SubjectAccessExport
+
+func (response ExportCustomer200JSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer200ApplicationzipResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ExportCustomer200ApplicationzipResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/zip")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportCustomer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer400ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer401ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer403ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer404ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer429ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ExportCustomerdefaultApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AddCustomerIdentifierRequestObject struct {
 	CustomerId CustomerId `json:"customerId"`
 	Params     AddCustomerIdentifierParams
@@ -11838,6 +12644,111 @@ type StreamMyEventsdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response StreamMyEventsdefaultApplicationProblemPlusJSONResponse) VisitStreamMyEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMeRequestObject struct {
+}
+
+type ExportMeResponseObject interface {
+	VisitExportMeResponse(w http.ResponseWriter) error
+}
+
+type ExportMe200JSONResponse MyExport
+
+func (response ExportMe200JSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe401ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe403ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMe404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe404ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMe429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe429ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ExportMedefaultApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -16648,6 +17559,9 @@ func (response PlanStaffingdefaultApplicationProblemPlusJSONResponse) VisitPlanS
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListAudit Who read or changed personal data, newest first.
+	// (GET /v1/audit)
+	ListAudit(ctx context.Context, request ListAuditRequestObject) (ListAuditResponseObject, error)
 	// ListCases Cases, newest first, filtered.
 	// (GET /v1/cases)
 	ListCases(ctx context.Context, request ListCasesRequestObject) (ListCasesResponseObject, error)
@@ -16714,6 +17628,12 @@ type StrictServerInterface interface {
 	// UpdateCustomer Change names, date of birth, address, needs or consents.
 	// (PATCH /v1/customers/{customerId})
 	UpdateCustomer(ctx context.Context, request UpdateCustomerRequestObject) (UpdateCustomerResponseObject, error)
+	// EraseCustomer Anonymise a person, keeping the council's figures (UK GDPR article 17).
+	// (POST /v1/customers/{customerId}/erasure)
+	EraseCustomer(ctx context.Context, request EraseCustomerRequestObject) (EraseCustomerResponseObject, error)
+	// ExportCustomer Everything the hub holds about a person (a subject access request).
+	// (GET /v1/customers/{customerId}/export)
+	ExportCustomer(ctx context.Context, request ExportCustomerRequestObject) (ExportCustomerResponseObject, error)
 	// AddCustomerIdentifier Add an identifier to a customer.
 	// (POST /v1/customers/{customerId}/identifiers)
 	AddCustomerIdentifier(ctx context.Context, request AddCustomerIdentifierRequestObject) (AddCustomerIdentifierResponseObject, error)
@@ -16780,6 +17700,9 @@ type StrictServerInterface interface {
 	// StreamMyEvents A live stream of what happens on your cases (Server-Sent Events).
 	// (GET /v1/me/events/stream)
 	StreamMyEvents(ctx context.Context, request StreamMyEventsRequestObject) (StreamMyEventsResponseObject, error)
+	// ExportMe Everything about you that the council's contact hub holds, as you may see it.
+	// (GET /v1/me/export)
+	ExportMe(ctx context.Context, request ExportMeRequestObject) (ExportMeResponseObject, error)
 	// RateFromMyAccount Rate one of your cases or contacts.
 	// (POST /v1/me/ratings)
 	RateFromMyAccount(ctx context.Context, request RateFromMyAccountRequestObject) (RateFromMyAccountResponseObject, error)
@@ -16903,6 +17826,31 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// ListAudit operation middleware
+func (sh *strictHandler) ListAudit(ctx echo.Context, params ListAuditParams) error {
+	var request ListAuditRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAudit(ctx.Request().Context(), request.(ListAuditRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAudit")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAuditResponseObject); ok {
+		return validResponse.VisitListAuditResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
 }
 
 // ListCases operation middleware
@@ -17736,6 +18684,81 @@ func (sh *strictHandler) UpdateCustomer(ctx echo.Context, customerId CustomerId,
 	return nil
 }
 
+// EraseCustomer operation middleware
+func (sh *strictHandler) EraseCustomer(ctx echo.Context, customerId CustomerId, params EraseCustomerParams) error {
+	var request EraseCustomerRequestObject
+
+	request.CustomerId = customerId
+	request.Params = params
+
+	var body EraseCustomerJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.EraseCustomer(ctx.Request().Context(), request.(EraseCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EraseCustomer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EraseCustomerResponseObject); ok {
+		return validResponse.VisitEraseCustomerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportCustomer operation middleware
+func (sh *strictHandler) ExportCustomer(ctx echo.Context, customerId CustomerId, params ExportCustomerParams) error {
+	var request ExportCustomerRequestObject
+
+	request.CustomerId = customerId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportCustomer(ctx.Request().Context(), request.(ExportCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportCustomer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportCustomerResponseObject); ok {
+		return validResponse.VisitExportCustomerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // AddCustomerIdentifier operation middleware
 func (sh *strictHandler) AddCustomerIdentifier(ctx echo.Context, customerId CustomerId, params AddCustomerIdentifierParams) error {
 	var request AddCustomerIdentifierRequestObject
@@ -18507,6 +19530,29 @@ func (sh *strictHandler) StreamMyEvents(ctx echo.Context, params StreamMyEventsP
 		return err
 	} else if validResponse, ok := response.(StreamMyEventsResponseObject); ok {
 		return validResponse.VisitStreamMyEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportMe operation middleware
+func (sh *strictHandler) ExportMe(ctx echo.Context) error {
+	var request ExportMeRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportMe(ctx.Request().Context(), request.(ExportMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportMe")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportMeResponseObject); ok {
+		return validResponse.VisitExportMeResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -21,6 +21,30 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AuditEntryAction.
+const (
+	Erase  AuditEntryAction = "erase"
+	Export AuditEntryAction = "export"
+	Read   AuditEntryAction = "read"
+	Write  AuditEntryAction = "write"
+)
+
+// Valid indicates whether the value is a known member of the AuditEntryAction enum.
+func (e AuditEntryAction) Valid() bool {
+	switch e {
+	case Erase:
+		return true
+	case Export:
+		return true
+	case Read:
+		return true
+	case Write:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AvoidableReason.
 const (
 	ChasingResponse AvoidableReason = "chasing_response"
@@ -165,6 +189,24 @@ func (e ContactCreateDirection) Valid() bool {
 	case ContactCreateDirectionInbound:
 		return true
 	case ContactCreateDirectionOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportNoteVisibility.
+const (
+	Internal ExportNoteVisibility = "internal"
+	Resident ExportNoteVisibility = "resident"
+)
+
+// Valid indicates whether the value is a known member of the ExportNoteVisibility enum.
+func (e ExportNoteVisibility) Valid() bool {
+	switch e {
+	case Internal:
+		return true
+	case Resident:
 		return true
 	default:
 		return false
@@ -955,6 +997,39 @@ type Address struct {
 	Town     *string `json:"town,omitempty"`
 }
 
+// AuditEntry defines model for AuditEntry.
+type AuditEntry struct {
+	Action AuditEntryAction `json:"action"`
+	At     time.Time        `json:"at"`
+
+	// CustomerIds The people whose data it read or changed.
+	CustomerIds []string           `json:"customerIds"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Operation The operation (`operationId`), e.g. `getCustomer`.
+	Operation string `json:"operation"`
+
+	// Purpose The caller's `X-Purpose`; for an erasure, its reason.
+	Purpose   *string `json:"purpose,omitempty"`
+	RequestId *string `json:"requestId,omitempty"`
+
+	// Resource The path requested (never its query string).
+	Resource string   `json:"resource"`
+	Roles    []string `json:"roles"`
+
+	// Subject The token subject that made the request.
+	Subject string `json:"subject"`
+}
+
+// AuditEntryAction defines model for AuditEntry.Action.
+type AuditEntryAction string
+
+// AuditPage defines model for AuditPage.
+type AuditPage struct {
+	Items      []AuditEntry `json:"items"`
+	NextCursor *string      `json:"nextCursor,omitempty"`
+}
+
 // Avoidable defines model for Avoidable.
 type Avoidable struct {
 	// Reason `repeat`: the customer contacted about the same open case within the window;
@@ -1455,6 +1530,17 @@ type CustomerCreatedEvent struct {
 	IdentifierKinds []IdentifierKind `json:"identifierKinds"`
 }
 
+// CustomerErasedEvent `customer.erased`: a person was anonymised; erase them in your systems too. Ids only: no personal data.
+type CustomerErasedEvent struct {
+	Cases []openapi_types.UUID `json:"cases"`
+
+	// Override A legal hold was overridden.
+	Override bool `json:"override"`
+
+	// Records Every record of the person (merged ones included).
+	Records []openapi_types.UUID `json:"records"`
+}
+
 // CustomerIdentifierEvent `customer.identifier_added`, `customer.identifier_removed`.
 type CustomerIdentifierEvent struct {
 	IdentifierId openapi_types.UUID `json:"identifierId"`
@@ -1538,6 +1624,26 @@ type DecisionResult struct {
 
 	// Explanation Each rule tried, in order, up to the one that decided.
 	Explanation []ExplanationStep `json:"explanation"`
+}
+
+// ErasureRequest defines model for ErasureRequest.
+type ErasureRequest struct {
+	// Override Erase despite a legal hold.
+	Override *bool `json:"override,omitempty"`
+
+	// Reason Required: the grounds for erasure (and for any override). Kept in the audit; do not name the person.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// ErasureResult defines model for ErasureResult.
+type ErasureResult struct {
+	Cases      []openapi_types.UUID `json:"cases"`
+	CustomerId openapi_types.UUID   `json:"customerId"`
+	ErasedAt   time.Time            `json:"erasedAt"`
+
+	// Overrode The legal holds overridden; empty when none applied.
+	Overrode []string             `json:"overrode"`
+	Records  []openapi_types.UUID `json:"records"`
 }
 
 // EventMessage One change, as other systems receive it (webhooks and the live stream carry these
@@ -1663,6 +1769,42 @@ type ExplanationStep struct {
 	Matched bool   `json:"matched"`
 	Reason  string `json:"reason"`
 	Rule    string `json:"rule"`
+}
+
+// ExportCase defines model for ExportCase.
+type ExportCase struct {
+	Case      Case            `json:"case"`
+	Notes     []ExportNote    `json:"notes"`
+	Referrals []Referral      `json:"referrals"`
+	Timeline  []TimelineEvent `json:"timeline"`
+}
+
+// ExportNote defines model for ExportNote.
+type ExportNote struct {
+	At     time.Time          `json:"at"`
+	Author Actor              `json:"author"`
+	Id     openapi_types.UUID `json:"id"`
+	Text   string             `json:"text"`
+
+	// Visibility `internal` notes are never shown to the resident in My Account.
+	Visibility ExportNoteVisibility `json:"visibility"`
+}
+
+// ExportNoteVisibility `internal` notes are never shown to the resident in My Account.
+type ExportNoteVisibility string
+
+// ExportSurvey defines model for ExportSurvey.
+type ExportSurvey struct {
+	AnsweredAt *time.Time         `json:"answeredAt,omitempty"`
+	ContactId  openapi_types.UUID `json:"contactId"`
+	CreatedAt  time.Time          `json:"createdAt"`
+	Id         openapi_types.UUID `json:"id"`
+
+	// Phone Empty once the person is erased.
+	Phone   string     `json:"phone"`
+	SentAt  *time.Time `json:"sentAt,omitempty"`
+	Service int        `json:"service"`
+	Status  string     `json:"status"`
 }
 
 // FieldError defines model for FieldError.
@@ -1978,6 +2120,35 @@ type MyContactRecorded struct {
 	Case        CitizenCase        `json:"case"`
 	ContactId   openapi_types.UUID `json:"contactId"`
 	SelfService *[]SelfServiceLink `json:"selfService,omitempty"`
+}
+
+// MyExport What a resident may see of what the hub holds about them (no internal notes, no staff names).
+type MyExport struct {
+	Cases       []MyExportCase    `json:"cases"`
+	Contacts    []MyExportContact `json:"contacts"`
+	GeneratedAt time.Time         `json:"generatedAt"`
+	Ratings     []MyRating        `json:"ratings"`
+
+	// Record A resident's own record as My Account shows it: what they told the council and may
+	// change. It has no place for the council's own assessments (vulnerability,
+	// assisted-digital need) or for record keeping (merges).
+	Record MyRecord `json:"record"`
+}
+
+// MyExportCase defines model for MyExportCase.
+type MyExportCase struct {
+	// Case A case as its customer sees it (no queue, tier, owner or internal detail).
+	Case   CitizenCase    `json:"case"`
+	Events []CitizenEvent `json:"events"`
+}
+
+// MyExportContact defines model for MyExportContact.
+type MyExportContact struct {
+	CaseId    *openapi_types.UUID `json:"caseId,omitempty"`
+	Channel   string              `json:"channel"`
+	Id        openapi_types.UUID  `json:"id"`
+	Service   int                 `json:"service"`
+	StartedAt time.Time           `json:"startedAt"`
 }
 
 // MyProperty A property as its landlord sees it on the portal. Its tenancies carry no
@@ -2867,6 +3038,27 @@ type StaffingTotal struct {
 	Volume float64            `json:"volume"`
 }
 
+// SubjectAccessExport Everything the hub holds about one person.
+type SubjectAccessExport struct {
+	Audit    []AuditEntry `json:"audit"`
+	Cases    []ExportCase `json:"cases"`
+	Contacts []Contact    `json:"contacts"`
+
+	// CustomerId The record in use (the survivor of any merges).
+	CustomerId  openapi_types.UUID `json:"customerId"`
+	GeneratedAt time.Time          `json:"generatedAt"`
+	Ratings     []Rating           `json:"ratings"`
+
+	// Records The record in use first, then every record merged into it.
+	Records []Customer `json:"records"`
+
+	// SmsReplies The ratings that came as SMS replies (also in `ratings`).
+	SmsReplies []Rating        `json:"smsReplies"`
+	Surveys    []ExportSurvey  `json:"surveys"`
+	Tenancies  []Tenancy       `json:"tenancies"`
+	Timeline   []TimelineEvent `json:"timeline"`
+}
+
 // SurveyScheduledEvent `survey.scheduled`: an SMS survey will be sent after a contact.
 type SurveyScheduledEvent struct {
 	ContactId openapi_types.UUID `json:"contactId"`
@@ -3164,6 +3356,9 @@ type Limit = int
 // MergeId defines model for MergeId.
 type MergeId = openapi_types.UUID
 
+// Purpose defines model for Purpose.
+type Purpose = string
+
 // WebhookId defines model for WebhookId.
 type WebhookId = openapi_types.UUID
 
@@ -3199,6 +3394,23 @@ type Unauthorized = Problem
 
 // Unprocessable RFC 9457 problem details.
 type Unprocessable = Problem
+
+// ListAuditParams defines parameters for ListAudit.
+type ListAuditParams struct {
+	// CustomerId Entries about this person (their merged records included).
+	CustomerId *openapi_types.UUID `form:"customerId,omitempty" json:"customerId,omitempty"`
+
+	// Subject Entries made by this token subject.
+	Subject *string    `form:"subject,omitempty" json:"subject,omitempty"`
+	From    *time.Time `form:"from,omitempty" json:"from,omitempty"`
+	To      *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// Limit Page size (default 50).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, as given.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
 
 // TwilioInboundSMSFormdataBody defines parameters for TwilioInboundSMS.
 type TwilioInboundSMSFormdataBody struct {
@@ -3350,6 +3562,22 @@ type CreateCustomerParams struct {
 type UpdateCustomerParams struct {
 	// IfMatch The `ETag` of the version being changed, or `*`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// EraseCustomerParams defines parameters for EraseCustomer.
+type EraseCustomerParams struct {
+	// IdempotencyKey A client-chosen unique key (8–128 visible characters). The first response to a key
+	// is replayed for 24 hours to the same caller sending the same body.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
+}
+
+// ExportCustomerParams defines parameters for ExportCustomer.
+type ExportCustomerParams struct {
+	// XPurpose Why the caller reads or changes this personal data (e.g. a case reference); kept in the audit.
+	XPurpose *Purpose `json:"X-Purpose,omitempty"`
 }
 
 // AddCustomerIdentifierParams defines parameters for AddCustomerIdentifier.
@@ -3690,6 +3918,9 @@ type MatchCustomerJSONRequestBody = MatchRequest
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = CustomerPatch
 
+// EraseCustomerJSONRequestBody defines body for EraseCustomer for application/json ContentType.
+type EraseCustomerJSONRequestBody = ErasureRequest
+
 // AddCustomerIdentifierJSONRequestBody defines body for AddCustomerIdentifier for application/json ContentType.
 type AddCustomerIdentifierJSONRequestBody = IdentifierInput
 
@@ -3940,6 +4171,32 @@ func (t *EventMessage_Data) FromCustomerConsentChangedEvent(v CustomerConsentCha
 
 // MergeCustomerConsentChangedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CustomerConsentChangedEvent
 func (t *EventMessage_Data) MergeCustomerConsentChangedEvent(v CustomerConsentChangedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCustomerErasedEvent returns the union data inside the EventMessage_Data as a CustomerErasedEvent
+func (t EventMessage_Data) AsCustomerErasedEvent() (CustomerErasedEvent, error) {
+	var body CustomerErasedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCustomerErasedEvent overwrites any union data inside the EventMessage_Data as the provided CustomerErasedEvent
+func (t *EventMessage_Data) FromCustomerErasedEvent(v CustomerErasedEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCustomerErasedEvent performs a merge with any union data inside the EventMessage_Data, using the provided CustomerErasedEvent
+func (t *EventMessage_Data) MergeCustomerErasedEvent(v CustomerErasedEvent) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -4904,6 +5161,19 @@ type ClientInterface interface {
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAudit Who read or changed personal data, newest first.
+	//
+	// Every read and write of a customer's personal data (record, identifiers,
+	// timelines, cases with notes, search and match results that return people,
+	// exports, erasures) is an entry: who (subject and roles), when, what (operation,
+	// path, customers), why (the caller's `X-Purpose`) and the request id. Entries are
+	// written within a second of the request, off its path; they are kept for
+	// `CONTACTHUB_AUDIT_RETENTION` (default 6 years) and no API changes them. A `from`
+	// before the retention is `422`, as is an unknown `customerId`.
+	//
+	// Corresponds with GET /v1/audit (the `ListAudit` operationId).
+	ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// NotifyDeliveryStatusWithBody GOV.UK Notify posts a delivery receipt.
 	//
 	// Takes any type of body and a specified content type.
@@ -5275,6 +5545,53 @@ type ClientInterface interface {
 	// Corresponds with PATCH /v1/customers/{customerId} (the `UpdateCustomer` operationId).
 	UpdateCustomer(ctx context.Context, customerId CustomerId, params *UpdateCustomerParams, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// EraseCustomerWithBody Anonymise a person, keeping the council's figures (UK GDPR article 17).
+	//
+	// Removes or replaces names, date of birth, address, identifiers, free-text
+	// summaries, notes, comments, written reasons and survey phone numbers, on every
+	// record of the person and in their timelines and undelivered messages; keeps
+	// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+	// do not change. No former identifier finds the person afterwards. A legal hold (a
+	// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+	// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+	// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+	// the person. Records one `customer.erased` event, whose payload holds ids only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+	EraseCustomerWithBody(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EraseCustomer Anonymise a person, keeping the council's figures (UK GDPR article 17).
+	//
+	// Removes or replaces names, date of birth, address, identifiers, free-text
+	// summaries, notes, comments, written reasons and survey phone numbers, on every
+	// record of the person and in their timelines and undelivered messages; keeps
+	// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+	// do not change. No former identifier finds the person afterwards. A legal hold (a
+	// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+	// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+	// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+	// the person. Records one `customer.erased` event, whose payload holds ids only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+	EraseCustomer(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, body EraseCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportCustomer Everything the hub holds about a person (a subject access request).
+	//
+	// The record in use and every record merged into it, their identifiers, contacts,
+	// cases with their timelines (notes marked internal or resident-visible) and
+	// referrals, ratings (SMS replies are ratings with source `sms`), SMS surveys,
+	// tenancies, and the audit entries of who read or changed the person's data. A
+	// record merged into another exports the person it now belongs to. JSON by default;
+	// `Accept: application/zip` answers a zip of `export.json` and one CSV per kind of
+	// record. The export is itself audited.
+	//
+	// Corresponds with GET /v1/customers/{customerId}/export (the `ExportCustomer` operationId).
+	ExportCustomer(ctx context.Context, customerId CustomerId, params *ExportCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AddCustomerIdentifierWithBody Add an identifier to a customer.
 	//
 	// An identifier another live customer holds is `409` naming that customer.
@@ -5584,6 +5901,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/me/events/stream (the `StreamMyEvents` operationId).
 	StreamMyEvents(ctx context.Context, params *StreamMyEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportMe Everything about you that the council's contact hub holds, as you may see it.
+	//
+	// Your record, your cases with the events you can see, your contacts and your
+	// ratings. It carries no internal notes and no staff names; ask the council for a
+	// full subject access request to see everything. The export is audited.
+	//
+	// Corresponds with GET /v1/me/export (the `ExportMe` operationId).
+	ExportMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RateFromMyAccountWithBody Rate one of your cases or contacts.
 	//
@@ -6146,6 +6472,29 @@ func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) 
 // Corresponds with GET /readyz (the `GetReadiness` operationId).
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetReadinessRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAudit Who read or changed personal data, newest first.
+//
+// Every read and write of a customer's personal data (record, identifiers,
+// timelines, cases with notes, search and match results that return people,
+// exports, erasures) is an entry: who (subject and roles), when, what (operation,
+// path, customers), why (the caller's `X-Purpose`) and the request id. Entries are
+// written within a second of the request, off its path; they are kept for
+// `CONTACTHUB_AUDIT_RETENTION` (default 6 years) and no API changes them. A `from`
+// before the retention is `422`, as is an unknown `customerId`.
+//
+// Corresponds with GET /v1/audit (the `ListAudit` operationId).
+func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAuditRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6947,6 +7296,83 @@ func (c *Client) UpdateCustomer(ctx context.Context, customerId CustomerId, para
 	return c.Client.Do(req)
 }
 
+// EraseCustomerWithBody Anonymise a person, keeping the council's figures (UK GDPR article 17).
+//
+// Removes or replaces names, date of birth, address, identifiers, free-text
+// summaries, notes, comments, written reasons and survey phone numbers, on every
+// record of the person and in their timelines and undelivered messages; keeps
+// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+// do not change. No former identifier finds the person afterwards. A legal hold (a
+// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+// the person. Records one `customer.erased` event, whose payload holds ids only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+func (c *Client) EraseCustomerWithBody(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEraseCustomerRequestWithBody(c.Server, customerId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EraseCustomer Anonymise a person, keeping the council's figures (UK GDPR article 17).
+//
+// Removes or replaces names, date of birth, address, identifiers, free-text
+// summaries, notes, comments, written reasons and survey phone numbers, on every
+// record of the person and in their timelines and undelivered messages; keeps
+// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+// do not change. No former identifier finds the person afterwards. A legal hold (a
+// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+// the person. Records one `customer.erased` event, whose payload holds ids only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+func (c *Client) EraseCustomer(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, body EraseCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEraseCustomerRequest(c.Server, customerId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportCustomer Everything the hub holds about a person (a subject access request).
+//
+// The record in use and every record merged into it, their identifiers, contacts,
+// cases with their timelines (notes marked internal or resident-visible) and
+// referrals, ratings (SMS replies are ratings with source `sms`), SMS surveys,
+// tenancies, and the audit entries of who read or changed the person's data. A
+// record merged into another exports the person it now belongs to. JSON by default;
+// `Accept: application/zip` answers a zip of `export.json` and one CSV per kind of
+// record. The export is itself audited.
+//
+// Corresponds with GET /v1/customers/{customerId}/export (the `ExportCustomer` operationId).
+func (c *Client) ExportCustomer(ctx context.Context, customerId CustomerId, params *ExportCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportCustomerRequest(c.Server, customerId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AddCustomerIdentifierWithBody Add an identifier to a customer.
 //
 // An identifier another live customer holds is `409` naming that customer.
@@ -7567,6 +7993,25 @@ func (c *Client) ContactFromMyAccount(ctx context.Context, params *ContactFromMy
 // Corresponds with GET /v1/me/events/stream (the `StreamMyEvents` operationId).
 func (c *Client) StreamMyEvents(ctx context.Context, params *StreamMyEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStreamMyEventsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportMe Everything about you that the council's contact hub holds, as you may see it.
+//
+// Your record, your cases with the events you can see, your contacts and your
+// ratings. It carries no internal notes and no staff names; ask the council for a
+// full subject access request to see everything. The export is audited.
+//
+// Corresponds with GET /v1/me/export (the `ExportMe` operationId).
+func (c *Client) ExportMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportMeRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -8700,6 +9145,120 @@ func NewGetReadinessRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAuditRequest constructs an http.Request for the ListAudit method
+func NewListAuditRequest(server string, params *ListAuditParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/audit")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.CustomerId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customerId", *params.CustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Subject != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "subject", *params.Subject, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -10264,6 +10823,128 @@ func NewUpdateCustomerRequestWithBody(server string, customerId CustomerId, para
 	return req, nil
 }
 
+// NewEraseCustomerRequest calls the generic EraseCustomer builder with application/json body
+func NewEraseCustomerRequest(server string, customerId CustomerId, params *EraseCustomerParams, body EraseCustomerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEraseCustomerRequestWithBody(server, customerId, params, "application/json", bodyReader)
+}
+
+// NewEraseCustomerRequestWithBody constructs an http.Request for the EraseCustomer method, with any body, and a specified content type
+func NewEraseCustomerRequestWithBody(server string, customerId CustomerId, params *EraseCustomerParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/erasure", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XPurpose != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Purpose", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewExportCustomerRequest constructs an http.Request for the ExportCustomer method
+func NewExportCustomerRequest(server string, customerId CustomerId, params *ExportCustomerParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/export", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XPurpose != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Purpose", *params.XPurpose, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Purpose", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewAddCustomerIdentifierRequest calls the generic AddCustomerIdentifier builder with application/json body
 func NewAddCustomerIdentifierRequest(server string, customerId CustomerId, params *AddCustomerIdentifierParams, body AddCustomerIdentifierJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -11462,6 +12143,33 @@ func NewStreamMyEventsRequest(server string, params *StreamMyEventsParams) (*htt
 			req.Header.Set("Last-Event-ID", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewExportMeRequest constructs an http.Request for the ExportMe method
+func NewExportMeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -13459,6 +14167,21 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
 
+	// ListAuditWithResponse Who read or changed personal data, newest first.
+	//
+	// Every read and write of a customer's personal data (record, identifiers,
+	// timelines, cases with notes, search and match results that return people,
+	// exports, erasures) is an entry: who (subject and roles), when, what (operation,
+	// path, customers), why (the caller's `X-Purpose`) and the request id. Entries are
+	// written within a second of the request, off its path; they are kept for
+	// `CONTACTHUB_AUDIT_RETENTION` (default 6 years) and no API changes them. A `from`
+	// before the retention is `422`, as is an unknown `customerId`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/audit (the `ListAudit` operationId).
+	ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error)
+
 	// NotifyDeliveryStatusWithBodyWithResponse GOV.UK Notify posts a delivery receipt.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -13850,6 +14573,55 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /v1/customers/{customerId} (the `UpdateCustomer` operationId).
 	UpdateCustomerWithResponse(ctx context.Context, customerId CustomerId, params *UpdateCustomerParams, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
 
+	// EraseCustomerWithBodyWithResponse Anonymise a person, keeping the council's figures (UK GDPR article 17).
+	//
+	// Removes or replaces names, date of birth, address, identifiers, free-text
+	// summaries, notes, comments, written reasons and survey phone numbers, on every
+	// record of the person and in their timelines and undelivered messages; keeps
+	// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+	// do not change. No former identifier finds the person afterwards. A legal hold (a
+	// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+	// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+	// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+	// the person. Records one `customer.erased` event, whose payload holds ids only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+	EraseCustomerWithBodyWithResponse(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EraseCustomerResponse, error)
+
+	// EraseCustomerWithResponse Anonymise a person, keeping the council's figures (UK GDPR article 17).
+	//
+	// Removes or replaces names, date of birth, address, identifiers, free-text
+	// summaries, notes, comments, written reasons and survey phone numbers, on every
+	// record of the person and in their timelines and undelivered messages; keeps
+	// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+	// do not change. No former identifier finds the person afterwards. A legal hold (a
+	// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+	// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+	// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+	// the person. Records one `customer.erased` event, whose payload holds ids only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+	EraseCustomerWithResponse(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, body EraseCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*EraseCustomerResponse, error)
+
+	// ExportCustomerWithResponse Everything the hub holds about a person (a subject access request).
+	//
+	// The record in use and every record merged into it, their identifiers, contacts,
+	// cases with their timelines (notes marked internal or resident-visible) and
+	// referrals, ratings (SMS replies are ratings with source `sms`), SMS surveys,
+	// tenancies, and the audit entries of who read or changed the person's data. A
+	// record merged into another exports the person it now belongs to. JSON by default;
+	// `Accept: application/zip` answers a zip of `export.json` and one CSV per kind of
+	// record. The export is itself audited.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/customers/{customerId}/export (the `ExportCustomer` operationId).
+	ExportCustomerWithResponse(ctx context.Context, customerId CustomerId, params *ExportCustomerParams, reqEditors ...RequestEditorFn) (*ExportCustomerResponse, error)
+
 	// AddCustomerIdentifierWithBodyWithResponse Add an identifier to a customer.
 	//
 	// An identifier another live customer holds is `409` naming that customer.
@@ -14183,6 +14955,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/me/events/stream (the `StreamMyEvents` operationId).
 	StreamMyEventsWithResponse(ctx context.Context, params *StreamMyEventsParams, reqEditors ...RequestEditorFn) (*StreamMyEventsResponse, error)
+
+	// ExportMeWithResponse Everything about you that the council's contact hub holds, as you may see it.
+	//
+	// Your record, your cases with the events you can see, your contacts and your
+	// ratings. It carries no internal notes and no staff names; ask the council for a
+	// full subject access request to see everything. The export is audited.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/export (the `ExportMe` operationId).
+	ExportMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportMeResponse, error)
 
 	// RateFromMyAccountWithBodyWithResponse Rate one of your cases or contacts.
 	//
@@ -14873,6 +15656,96 @@ func (r GetReadinessResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetReadinessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAuditResponse429Headers the declared response headers of an HTTP 429 response for ListAudit
+type ListAuditResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListAuditResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuditPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAuditResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAuditResponse) GetJSON200() *AuditPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAuditResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAuditResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAuditResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAuditResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17354,6 +18227,200 @@ func (r UpdateCustomerResponse) ContentType() string {
 	return ""
 }
 
+// EraseCustomerResponse429Headers the declared response headers of an HTTP 429 response for EraseCustomer
+type EraseCustomerResponse429Headers struct {
+	RetryAfter *int
+}
+
+type EraseCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ErasureResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *EraseCustomerResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EraseCustomerResponse) GetJSON200() *ErasureResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EraseCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EraseCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EraseCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EraseCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExportCustomerResponse429Headers the declared response headers of an HTTP 429 response for ExportCustomer
+type ExportCustomerResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ExportCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubjectAccessExport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ExportCustomerResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExportCustomerResponse) GetJSON200() *SubjectAccessExport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // AddCustomerIdentifierResponse201Headers the declared response headers of an HTTP 201 response for AddCustomerIdentifier
 type AddCustomerIdentifierResponse201Headers struct {
 	ETag *string
@@ -19202,6 +20269,89 @@ func (r StreamMyEventsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r StreamMyEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExportMeResponse429Headers the declared response headers of an HTTP 429 response for ExportMe
+type ExportMeResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ExportMeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MyExport
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ExportMeResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExportMeResponse) GetJSON200() *MyExport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportMeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportMeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportMeResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22609,6 +23759,27 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 	return ParseGetReadinessResponse(rsp)
 }
 
+// ListAuditWithResponse Who read or changed personal data, newest first.
+//
+// Every read and write of a customer's personal data (record, identifiers,
+// timelines, cases with notes, search and match results that return people,
+// exports, erasures) is an entry: who (subject and roles), when, what (operation,
+// path, customers), why (the caller's `X-Purpose`) and the request id. Entries are
+// written within a second of the request, off its path; they are kept for
+// `CONTACTHUB_AUDIT_RETENTION` (default 6 years) and no API changes them. A `from`
+// before the retention is `422`, as is an unknown `customerId`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/audit (the `ListAudit` operationId).
+func (c *ClientWithResponses) ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error) {
+	rsp, err := c.ListAudit(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAuditResponse(rsp)
+}
+
 // NotifyDeliveryStatusWithBodyWithResponse GOV.UK Notify posts a delivery receipt.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -23252,6 +24423,73 @@ func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, cu
 	return ParseUpdateCustomerResponse(rsp)
 }
 
+// EraseCustomerWithBodyWithResponse Anonymise a person, keeping the council's figures (UK GDPR article 17).
+//
+// Removes or replaces names, date of birth, address, identifiers, free-text
+// summaries, notes, comments, written reasons and survey phone numbers, on every
+// record of the person and in their timelines and undelivered messages; keeps
+// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+// do not change. No former identifier finds the person afterwards. A legal hold (a
+// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+// the person. Records one `customer.erased` event, whose payload holds ids only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+func (c *ClientWithResponses) EraseCustomerWithBodyWithResponse(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EraseCustomerResponse, error) {
+	rsp, err := c.EraseCustomerWithBody(ctx, customerId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEraseCustomerResponse(rsp)
+}
+
+// EraseCustomerWithResponse Anonymise a person, keeping the council's figures (UK GDPR article 17).
+//
+// Removes or replaces names, date of birth, address, identifiers, free-text
+// summaries, notes, comments, written reasons and survey phone numbers, on every
+// record of the person and in their timelines and undelivered messages; keeps
+// channels, services, times, tiers, queues, outcomes, codes and scores, so reports
+// do not change. No former identifier finds the person afterwards. A legal hold (a
+// case open, or closed less than `CONTACTHUB_ERASURE_HOLD_DAYS` ago) refuses it with
+// `409` saying which case, unless `override` is true. A missing or blank `reason` is
+// `422` naming `reason`; the reason is kept in the audit only, so it must not name
+// the person. Records one `customer.erased` event, whose payload holds ids only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{customerId}/erasure (the `EraseCustomer` operationId).
+func (c *ClientWithResponses) EraseCustomerWithResponse(ctx context.Context, customerId CustomerId, params *EraseCustomerParams, body EraseCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*EraseCustomerResponse, error) {
+	rsp, err := c.EraseCustomer(ctx, customerId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEraseCustomerResponse(rsp)
+}
+
+// ExportCustomerWithResponse Everything the hub holds about a person (a subject access request).
+//
+// The record in use and every record merged into it, their identifiers, contacts,
+// cases with their timelines (notes marked internal or resident-visible) and
+// referrals, ratings (SMS replies are ratings with source `sms`), SMS surveys,
+// tenancies, and the audit entries of who read or changed the person's data. A
+// record merged into another exports the person it now belongs to. JSON by default;
+// `Accept: application/zip` answers a zip of `export.json` and one CSV per kind of
+// record. The export is itself audited.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/customers/{customerId}/export (the `ExportCustomer` operationId).
+func (c *ClientWithResponses) ExportCustomerWithResponse(ctx context.Context, customerId CustomerId, params *ExportCustomerParams, reqEditors ...RequestEditorFn) (*ExportCustomerResponse, error) {
+	rsp, err := c.ExportCustomer(ctx, customerId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportCustomerResponse(rsp)
+}
+
 // AddCustomerIdentifierWithBodyWithResponse Add an identifier to a customer.
 //
 // An identifier another live customer holds is `409` naming that customer.
@@ -23776,6 +25014,23 @@ func (c *ClientWithResponses) StreamMyEventsWithResponse(ctx context.Context, pa
 		return nil, err
 	}
 	return ParseStreamMyEventsResponse(rsp)
+}
+
+// ExportMeWithResponse Everything about you that the council's contact hub holds, as you may see it.
+//
+// Your record, your cases with the events you can see, your contacts and your
+// ratings. It carries no internal notes and no staff names; ask the council for a
+// full subject access request to see everything. The export is audited.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/export (the `ExportMe` operationId).
+func (c *ClientWithResponses) ExportMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportMeResponse, error) {
+	rsp, err := c.ExportMe(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportMeResponse(rsp)
 }
 
 // RateFromMyAccountWithBodyWithResponse Rate one of your cases or contacts.
@@ -24740,6 +25995,87 @@ func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error
 		}
 		response.JSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseListAuditResponse parses an HTTP response from a ListAuditWithResponse call
+func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAuditResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListAuditResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -27028,6 +28364,185 @@ func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, e
 	return response, nil
 }
 
+// ParseEraseCustomerResponse parses an HTTP response from a EraseCustomerWithResponse call
+func ParseEraseCustomerResponse(rsp *http.Response) (*EraseCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EraseCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ErasureResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers EraseCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportCustomerResponse parses an HTTP response from a ExportCustomerWithResponse call
+func ParseExportCustomerResponse(rsp *http.Response) (*ExportCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubjectAccessExport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (application/zip) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ExportCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseAddCustomerIdentifierResponse parses an HTTP response from a AddCustomerIdentifierWithResponse call
 func ParseAddCustomerIdentifierResponse(rsp *http.Response) (*AddCustomerIdentifierResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -28620,6 +30135,80 @@ func ParseStreamMyEventsResponse(rsp *http.Response) (*StreamMyEventsResponse, e
 	switch {
 	case rsp.StatusCode == 429:
 		var headers StreamMyEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportMeResponse parses an HTTP response from a ExportMeWithResponse call
+func ParseExportMeResponse(rsp *http.Response) (*ExportMeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportMeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MyExport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ExportMeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/catalogue"
@@ -31,6 +32,7 @@ import (
 	"github.com/council/contacthub/internal/kv"
 	"github.com/council/contacthub/internal/landlord"
 	"github.com/council/contacthub/internal/outbox"
+	"github.com/council/contacthub/internal/privacy"
 	"github.com/council/contacthub/internal/qa"
 	"github.com/council/contacthub/internal/referral"
 	"github.com/council/contacthub/internal/report"
@@ -73,6 +75,11 @@ type App struct {
 	// FanOut and Sender deliver the outbox to webhook subscriptions.
 	FanOut *webhook.FanOut
 	Sender *webhook.Sender
+
+	// Privacy (issue 14): the audit of personal data (written in batches by its own
+	// goroutine from Open until Close), subject access exports and erasure.
+	Audit   *audit.Log
+	Privacy *privacy.Privacy
 }
 
 // Bus publishes outbox messages and lets parts of the hub listen to them.
@@ -158,6 +165,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Sender.First = cfg.WebhookRetryFirst
 	a.Sender.Lease = cfg.WebhookLease
 	a.keys = idempotency.New(db, cfg.IdempotencyTTL, idempotencyWait)
+	a.Audit = audit.Open(db, log, audit.Settings{BufferSize: cfg.AuditBufferSize, FlushEvery: cfg.AuditFlush})
+	a.Privacy = privacy.New(db, a.Customers, a.Contacts, a.Cases, a.Referrals, a.Audit, cfg.ErasureHoldDays)
 	return a, nil
 }
 
@@ -244,9 +253,18 @@ func (a *App) buildHandler(ctx context.Context) error {
 		// Workforce (issue 16): no bank-holiday calendar wired yet (the seam is workforce.Holidays).
 		Workforce: workforce.New(a.DB, a.cfg.TimeZone, nil,
 			workforce.Fallbacks{Live: a.cfg.WorkforceLiveAHT, Written: a.cfg.WorkforceWrittenAHT}),
+		Privacy: a.Privacy, AuditRetention: a.cfg.AuditRetention,
+	}
+	if a.Audit != nil { // nil only in the benchmark that measures what the audit costs
+		deps.Audit = a.Audit
 	}
 	if a.Sender.Metrics, err = webhook.NewMetrics(reg); err != nil {
 		return fmt.Errorf("metrics: %w", err)
+	}
+	if a.Audit != nil {
+		if err := a.Audit.Register(reg); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
 	}
 	if a.redis != nil {
 		if deps.Limiter, err = kv.NewFallbackLimiter(kv.NewRedisLimiter(a.redis, a.cfg.RedisPrefix), a.log, reg); err != nil {
@@ -329,6 +347,8 @@ func (a *App) Serve(ctx context.Context) error {
 	if err := srv.Shutdown(shutdown); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// Every request has been answered: write the audit entries still buffered.
+	a.Audit.Close()
 	if err := <-errs; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -411,6 +431,9 @@ func (a *App) sweep(ctx context.Context) {
 		if err := a.keys.Sweep(ctx); err != nil {
 			a.log.Warn("sweep idempotency keys", slog.String("error", err.Error()))
 		}
+		if _, err := a.Audit.Purge(ctx, a.cfg.AuditRetention); err != nil {
+			a.log.Warn("purge audit entries", slog.String("error", err.Error()))
+		}
 	}
 }
 
@@ -421,6 +444,9 @@ func (a *App) Close() {
 	}
 	if a.redis != nil {
 		_ = a.redis.Close()
+	}
+	if a.Audit != nil {
+		a.Audit.Close() // before the database closes: it writes what is buffered
 	}
 	if a.DB != nil {
 		_ = a.DB.Close()

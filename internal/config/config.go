@@ -86,6 +86,11 @@ type Config struct {
 	// channel have ended (the measured one is used once they have).
 	WorkforceLiveAHT    time.Duration // CONTACTHUB_WORKFORCE_LIVE_AHT: a conversation (phone, face to face)
 	WorkforceWrittenAHT time.Duration // CONTACTHUB_WORKFORCE_WRITTEN_AHT: a piece of written work
+	// Privacy (issue 14).
+	AuditRetention  time.Duration // CONTACTHUB_AUDIT_RETENTION: how long audit entries are kept (default 6 years)
+	AuditFlush      time.Duration // CONTACTHUB_AUDIT_FLUSH: longest an audit entry waits in memory before it is written
+	ErasureHoldDays int           // CONTACTHUB_ERASURE_HOLD_DAYS: a case closed fewer days ago than this holds erasure
+	AuditBufferSize int           // CONTACTHUB_AUDIT_BUFFER: audit entries held in memory at most
 }
 
 // DevKeyPath is where the development signing key lives.
@@ -116,6 +121,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	r.webhooks(&c)
 	r.sms(&c) // after server: Twilio's signatures need the public URL
 	r.workforce(&c)
+	r.privacy(&c)
 	return c, errors.Join(r.errs...)
 }
 
@@ -268,6 +274,46 @@ func (r *reader) workforce(c *Config) {
 			r.fail(name, "must be above 0")
 		}
 	}
+}
+
+// privacy: how long the audit is kept, how it is written, and the legal hold on erasure.
+func (r *reader) privacy(c *Config) {
+	c.AuditRetention = r.period("CONTACTHUB_AUDIT_RETENTION", 6*year)
+	c.AuditFlush = r.duration("CONTACTHUB_AUDIT_FLUSH", 500*time.Millisecond)
+	c.AuditBufferSize = r.integer("CONTACTHUB_AUDIT_BUFFER", 4096)
+	// 90 days: the time a resident has to complain or ask for a review after a case is
+	// closed; the council needs the record until then.
+	c.ErasureHoldDays = r.integer("CONTACTHUB_ERASURE_HOLD_DAYS", 90)
+	if c.AuditBufferSize < 1 {
+		r.fail("CONTACTHUB_AUDIT_BUFFER", "must be 1 or more")
+	}
+	if c.ErasureHoldDays < 0 {
+		r.fail("CONTACTHUB_ERASURE_HOLD_DAYS", "must be 0 or more")
+	}
+}
+
+const year = 365 * 24 * time.Hour
+
+// period reads a long duration: "6y", "400d", or a Go duration like "8760h".
+func (r *reader) period(name string, def time.Duration) time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	for suffix, unit := range map[string]time.Duration{"y": year, "d": 24 * time.Hour} {
+		if n, err := strconv.Atoi(strings.TrimSuffix(v, suffix)); strings.HasSuffix(v, suffix) && err == nil {
+			if n <= 0 {
+				break
+			}
+			return time.Duration(n) * unit
+		}
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(name, "must be a positive period like 6y, 400d or 8760h")
+		return def
+	}
+	return d
 }
 
 func (r *reader) fail(name, msg string) { r.errs = append(r.errs, fmt.Errorf("%s %s", name, msg)) }

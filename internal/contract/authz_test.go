@@ -192,6 +192,17 @@ planStaffing+serviceLevel     401            403          403            403    
 createCalendarEntry           401            403          403            403           403           201           201           403            403
 listCalendarEntries           401            403          403            403           403           200           200           403            403
 deleteCalendarEntry           401            403          403            403           403           204/204/404   204/204/404   403            403
+
+# Privacy (issue 14): the audit, subject access exports and erasure are the admin's; a
+# citizen exports their own record through /v1/me. +customerId: own is A, other B, and
+# one that does not exist is 422 naming customerId. eraseCustomer erases a new customer
+# with no case (own and other alike); +noReason sends no reason (422 naming reason).
+listAudit                     401            403          403            403           403           403           200           403            403
+listAudit+customerId          401            403          403            403           403           403           200/200/422   403            403
+exportCustomer                401            403          403            403           403           403           200/200/404   403            403
+eraseCustomer                 401            403          403            403           403           403           200/200/404   403            403
+eraseCustomer+noReason        401            403          403            403           403           403           422           403            403
+exportMe                      401            200          403            403           403           403           403           403            403
 `
 
 // authzRow is one line of the table.
@@ -421,6 +432,25 @@ func authzTries() map[string]authzTry {
 			}
 			return cellReq{method: "DELETE", path: "/v1/workforce/calendar/" + id}
 		}},
+		// Privacy (issue 14).
+		"listAudit": {req: fixed(get("/v1/audit" + period))},
+		"listAudit+customerId": {req: func(_ *testing.T, w *world, _ role, res resource) cellReq {
+			return get("/v1/audit?customerId=" + own(res, w.custA, w.custB))
+		}, field: "customerId"},
+		"exportCustomer": {req: func(_ *testing.T, w *world, _ role, res resource) cellReq {
+			return get("/v1/customers/" + own(res, w.custA, w.custB) + "/export")
+		}},
+		"eraseCustomer": {req: func(t *testing.T, w *world, _ role, res resource) cellReq {
+			id := uuid.NewString()
+			if res != missingResource {
+				id = w.newCustomer(t, "To-Erase")
+			}
+			return post("/v1/customers/"+id+"/erasure", js{"reason": "article 17 request"})
+		}},
+		"eraseCustomer+noReason": {req: func(t *testing.T, w *world, _ role, _ resource) cellReq {
+			return post("/v1/customers/"+w.newCustomer(t, "To-Erase")+"/erasure", js{"override": false})
+		}, field: "reason"},
+		"exportMe": {req: fixed(get("/v1/me/export"))},
 
 		// Routing and queues.
 		"listRuleSets": {req: fixed(get("/v1/routing/rules"))},

@@ -17,6 +17,8 @@ var (
 	CustomerMergedInto        = register(Type{Name: "customer.merged_into", Version: 1, Schema: "CustomerMergedIntoEvent", About: "this record was merged into another"})
 	CustomerUnmerged          = register(Type{Name: "customer.unmerged", Version: 1, Schema: "CustomerUnmergedEvent", About: "a merge was undone"})
 	CustomerConsentChanged    = register(Type{Name: "customer.consent_changed", Version: 1, Schema: "CustomerConsentChangedEvent", About: "a customer gave or withdrew a consent"})
+	// Privacy (issue 14).
+	CustomerErased = register(Type{Name: "customer.erased", Version: 1, Schema: "CustomerErasedEvent", About: "a person was anonymised (UK GDPR article 17): erase them in your systems too"})
 
 	ContactRecorded = register(Type{Name: "contact.recorded", Version: 1, Schema: "ContactRecordedEvent", About: "a contact arrived on a channel"})
 	ContactUpdated  = register(Type{Name: "contact.updated", Version: 1, Schema: "ContactUpdatedEvent", About: "a contact ended or its outcome changed"})
@@ -137,6 +139,17 @@ type CustomerConsentChangedData struct {
 }
 
 func (CustomerConsentChangedData) EventType() Type { return CustomerConsentChanged }
+
+// CustomerErasedData names the records and cases of an erased person: ids only, never
+// what was erased nor the stated reason (which stays in the audit), so the event keeps
+// no personal data.
+type CustomerErasedData struct {
+	Records  []string `json:"records"`  // every record of the person (merged ones included)
+	Cases    []string `json:"cases"`    // their cases, anonymised but kept for the figures
+	Override bool     `json:"override"` // a legal hold was overridden
+}
+
+func (CustomerErasedData) EventType() Type { return CustomerErased }
 
 // The consents a customer gives or withdraws (CustomerConsentChangedData.Consent).
 const ConsentSMSSurveys = "smsSurveys"

@@ -33,6 +33,7 @@ var examples = func() map[string]event.Payload {
 		"customer.merged_into":     event.CustomerMergedIntoData{MergeID: id1, SurvivorID: id2},
 		"customer.unmerged":        event.CustomerUnmergedData{MergeID: id1, SurvivorID: id2, DuplicateID: id3},
 		"customer.consent_changed": event.CustomerConsentChangedData{Consent: "smsSurveys", Given: false, Via: "sms_reply"},
+		"customer.erased":          event.CustomerErasedData{Records: []string{id1, id2}, Cases: []string{id3}, Override: false},
 		"contact.recorded": event.ContactRecordedData{ContactID: id1, Channel: "face_to_face", Service: 58, Outcome: "in_progress",
 			Avoidable: "repeat", Centre: "civic-centre"},
 		"contact.updated": event.ContactUpdatedData{ContactID: id1, Fields: []string{"endedAt"}, Outcome: "resolved_first_contact"},

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/catalogue"
@@ -58,6 +59,7 @@ func (h *handlers) RecordContact(ctx context.Context, req api.RecordContactReque
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, res.Contact.CustomerID)
 	loc := "/v1/contacts/" + res.Contact.ID
 	return api.RecordContact201JSONResponse{Body: toContactRecorded(res), Headers: api.RecordContact201ResponseHeaders{Location: &loc}}, nil
 }
@@ -67,6 +69,7 @@ func (h *handlers) GetContact(ctx context.Context, req api.GetContactRequestObje
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, c.CustomerID)
 	return api.GetContact200JSONResponse{Body: toContact(c), Headers: api.GetContact200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -85,6 +88,7 @@ func (h *handlers) UpdateContact(ctx context.Context, req api.UpdateContactReque
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.CustomerID)
 	return api.UpdateContact200JSONResponse{Body: toContact(c), Headers: api.UpdateContact200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -101,6 +105,7 @@ func (h *handlers) ListContacts(ctx context.Context, req api.ListContactsRequest
 	out := api.ListContacts200JSONResponse{Items: make([]api.Contact, 0, len(page.Items)), NextCursor: optString(page.NextCursor)}
 	for _, c := range page.Items {
 		out.Items = append(out.Items, toContact(c))
+		seen(ctx, audit.Read, c.CustomerID)
 	}
 	return out, nil
 }
@@ -124,6 +129,7 @@ func (h *handlers) GetCase(ctx context.Context, req api.GetCaseRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, c.CustomerID)
 	return api.GetCase200JSONResponse{Body: toCase(c), Headers: api.GetCase200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -140,6 +146,7 @@ func (h *handlers) UpdateCase(ctx context.Context, req api.UpdateCaseRequestObje
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.CustomerID)
 	return api.UpdateCase200JSONResponse{Body: toCase(c), Headers: api.UpdateCase200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -152,6 +159,7 @@ func (h *handlers) AddCaseNote(ctx context.Context, req api.AddCaseNoteRequestOb
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, ev.CustomerID)
 	return api.AddCaseNote201JSONResponse(toEvent(ev)), nil
 }
 
@@ -164,6 +172,7 @@ func (h *handlers) ResolveCase(ctx context.Context, req api.ResolveCaseRequestOb
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.CustomerID)
 	return api.ResolveCase200JSONResponse{Body: toCase(c), Headers: api.ResolveCase200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -176,6 +185,7 @@ func (h *handlers) ReopenCase(ctx context.Context, req api.ReopenCaseRequestObje
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.CustomerID)
 	return api.ReopenCase200JSONResponse{Body: toCase(c), Headers: api.ReopenCase200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -193,6 +203,7 @@ func (h *handlers) ListCases(ctx context.Context, req api.ListCasesRequestObject
 	out := api.ListCases200JSONResponse{Items: make([]api.Case, 0, len(page.Items)), NextCursor: optString(page.NextCursor)}
 	for _, c := range page.Items {
 		out.Items = append(out.Items, toCase(c))
+		seen(ctx, audit.Read, c.CustomerID)
 	}
 	return out, nil
 }
@@ -202,22 +213,35 @@ func (h *handlers) GetCaseTimeline(ctx context.Context, req api.GetCaseTimelineR
 	if err != nil {
 		return nil, err
 	}
+	for _, ev := range page.Items {
+		seen(ctx, audit.Read, ev.CustomerID)
+	}
 	return toTimelineWire(page)
 }
 
 func (h *handlers) ReferCase(ctx context.Context, req api.ReferCaseRequestObject) (api.ReferCaseResponseObject, error) {
-	r, err := h.referrals.Refer(ctx, actorFrom(ctx), req.CaseId.String(), req.Body.Partner, req.Body.Reason)
+	c, err := h.cases.Get(ctx, req.CaseId.String()) // whose case, for the audit (read first: a 404 stays a 404)
 	if err != nil {
 		return nil, err
 	}
+	r, err := h.referrals.Refer(ctx, actorFrom(ctx), c.ID, req.Body.Partner, req.Body.Reason)
+	if err != nil {
+		return nil, err
+	}
+	seen(ctx, audit.Write, c.CustomerID)
 	return api.ReferCase201JSONResponse{Body: toReferral(r), Headers: api.ReferCase201ResponseHeaders{ETag: etag(r.Version)}}, nil
 }
 
 func (h *handlers) ListCaseReferrals(ctx context.Context, req api.ListCaseReferralsRequestObject) (api.ListCaseReferralsResponseObject, error) {
-	rs, err := h.referrals.ForCase(ctx, req.CaseId.String())
+	c, err := h.cases.Get(ctx, req.CaseId.String()) // whose case, for the audit
 	if err != nil {
 		return nil, err
 	}
+	rs, err := h.referrals.ForCase(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	seen(ctx, audit.Read, c.CustomerID)
 	out := api.ListCaseReferrals200JSONResponse{Items: make([]api.Referral, 0, len(rs))}
 	for _, r := range rs {
 		out.Items = append(out.Items, toReferral(r))

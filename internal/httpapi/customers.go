@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"time"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/fault"
@@ -53,6 +55,10 @@ type handlers struct {
 	qa         QA
 	// Workforce (issue 16).
 	workforce Workforce
+	// Privacy (issue 14).
+	audit          AuditLog
+	privacy        Privacy
+	auditRetention time.Duration
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)
@@ -71,6 +77,7 @@ func (h *handlers) CreateCustomer(ctx context.Context, req api.CreateCustomerReq
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.ID)
 	loc := "/v1/customers/" + c.ID
 	return api.CreateCustomer201JSONResponse{Body: toCustomer(c),
 		Headers: api.CreateCustomer201ResponseHeaders{ETag: etag(c.Version), Location: &loc}}, nil
@@ -82,6 +89,7 @@ func (h *handlers) GetCustomer(ctx context.Context, req api.GetCustomerRequestOb
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, c.ID)
 	return api.GetCustomer200JSONResponse{Body: toCustomer(c), Headers: api.GetCustomer200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -102,6 +110,7 @@ func (h *handlers) UpdateCustomer(ctx context.Context, req api.UpdateCustomerReq
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.ID)
 	return api.UpdateCustomer200JSONResponse{Body: toCustomer(c), Headers: api.UpdateCustomer200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -114,6 +123,9 @@ func (h *handlers) SearchCustomers(ctx context.Context, req api.SearchCustomersR
 	if err != nil {
 		return nil, err
 	}
+	for _, c := range page.Items {
+		seen(ctx, audit.Read, c.ID)
+	}
 	return api.SearchCustomers200JSONResponse{Items: toCustomers(page.Items), NextCursor: optString(page.NextCursor)}, nil
 }
 
@@ -121,6 +133,12 @@ func (h *handlers) MatchCustomer(ctx context.Context, req api.MatchCustomerReque
 	r, err := h.customers.Match(ctx, fromMatchRequest(*req.Body))
 	if err != nil {
 		return nil, err
+	}
+	if r.Match != nil {
+		seen(ctx, audit.Read, r.Match.ID)
+	}
+	for _, c := range r.Candidates {
+		seen(ctx, audit.Read, c.Customer.ID)
 	}
 	return api.MatchCustomer200JSONResponse(toMatchResult(r)), nil
 }
@@ -131,6 +149,7 @@ func (h *handlers) AddCustomerIdentifier(ctx context.Context, req api.AddCustome
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.ID)
 	return api.AddCustomerIdentifier201JSONResponse{Body: toCustomer(c), Headers: api.AddCustomerIdentifier201ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -139,6 +158,7 @@ func (h *handlers) RemoveCustomerIdentifier(ctx context.Context, req api.RemoveC
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.ID)
 	return api.RemoveCustomerIdentifier200JSONResponse{Body: toCustomer(c), Headers: api.RemoveCustomerIdentifier200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -147,6 +167,7 @@ func (h *handlers) MergeCustomer(ctx context.Context, req api.MergeCustomerReque
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, survivor.ID, req.Body.DuplicateId.String())
 	return api.MergeCustomer200JSONResponse{MergeId: mustUUID(mergeID), Survivor: toCustomer(survivor)}, nil
 }
 
@@ -155,6 +176,7 @@ func (h *handlers) GetMerge(ctx context.Context, req api.GetMergeRequestObject) 
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, m.SurvivorID, m.DuplicateID)
 	return api.GetMerge200JSONResponse(toMerge(m)), nil
 }
 
@@ -167,6 +189,7 @@ func (h *handlers) UndoMerge(ctx context.Context, req api.UndoMergeRequestObject
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, survivor.ID, duplicate.ID)
 	return api.UndoMerge200JSONResponse{MergeId: req.MergeId, Survivor: toCustomer(survivor), Duplicate: toCustomer(duplicate)}, nil
 }
 
@@ -176,6 +199,7 @@ func (h *handlers) GetCustomerTimeline(ctx context.Context, req api.GetCustomerT
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, id)
 	return toTimelineWire(page)
 }
 

@@ -8,6 +8,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/ivr"
 	"github.com/council/contacthub/internal/timeline"
 )
@@ -38,6 +39,13 @@ func (h *handlers) PostIVREvent(ctx context.Context, req api.PostIVREventRequest
 	a, err := h.calls.Handle(ctx, actorFrom(ctx), e)
 	if err != nil {
 		return nil, err
+	}
+	// The answer shows the caller's record and the candidates' names to the IVR.
+	if a.Customer != nil {
+		seen(ctx, audit.Read, a.Customer.ID)
+	}
+	for _, c := range a.Candidates {
+		seen(ctx, audit.Read, c.Customer.ID)
 	}
 	var out api.PostIVREvent200JSONResponse
 	if req.Params.Format != nil && *req.Params.Format == api.Flat {

@@ -8,6 +8,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/intake"
 	"github.com/council/contacthub/internal/landlord"
@@ -108,6 +109,7 @@ func (h *handlers) LandlordContact(ctx context.Context, req api.LandlordContactR
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, res.Contact.CustomerID)
 	out := api.LandlordContact201JSONResponse{ContactId: uuid.MustParse(res.Contact.ID)}
 	out.Case.SetNull()
 	if res.Case != nil {
@@ -128,6 +130,7 @@ func (h *handlers) ListLandlordCases(ctx context.Context, _ api.ListLandlordCase
 	out := api.ListLandlordCases200JSONResponse{Items: make([]api.CitizenCase, 0, len(cases))}
 	for _, c := range cases {
 		out.Items = append(out.Items, h.toCitizenCase(c))
+		seen(ctx, audit.Read, c.CustomerID)
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/customer"
@@ -39,6 +40,7 @@ func (h *handlers) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.Get
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, c.ID)
 	return api.GetMe200JSONResponse{Body: toMyRecord(c), Headers: api.GetMe200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -66,6 +68,7 @@ func (h *handlers) UpdateMe(ctx context.Context, req api.UpdateMeRequestObject) 
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.ID)
 	return api.UpdateMe200JSONResponse{Body: toMyRecord(c), Headers: api.UpdateMe200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -78,6 +81,7 @@ func (h *handlers) ListMyCases(ctx context.Context, req api.ListMyCasesRequestOb
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, me.ID)
 	out := api.ListMyCases200JSONResponse{Items: make([]api.CitizenCase, 0, len(page.Items)), NextCursor: optString(page.NextCursor)}
 	for _, c := range page.Items {
 		out.Items = append(out.Items, h.toCitizenCase(c))
@@ -110,6 +114,7 @@ func (h *handlers) GetMyCase(ctx context.Context, req api.GetMyCaseRequestObject
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, c.CustomerID)
 	out := api.GetMyCase200JSONResponse{Case: h.toCitizenCase(c), Events: []api.CitizenEvent{}}
 	for _, ev := range page.Items {
 		if summary, ok := timeline.ForResident(ev, residentViews...); ok {
@@ -180,6 +185,7 @@ func (h *handlers) RateFromMyAccount(ctx context.Context, req api.RateFromMyAcco
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, saved.CustomerID)
 	return api.RateFromMyAccount201JSONResponse(toMyRating(saved)), nil
 }
 

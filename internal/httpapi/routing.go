@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/customer"
@@ -162,6 +163,7 @@ func (h *handlers) HandOffCase(ctx context.Context, req api.HandOffCaseRequestOb
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.CustomerID)
 	return api.HandOffCase201JSONResponse{Body: toCase(c), Headers: api.HandOffCase201ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -170,6 +172,7 @@ func (h *handlers) ReleaseCase(ctx context.Context, req api.ReleaseCaseRequestOb
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.CustomerID)
 	return api.ReleaseCase200JSONResponse{Body: toCase(c), Headers: api.ReleaseCase200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
@@ -194,6 +197,7 @@ func (h *handlers) ClaimNextCase(ctx context.Context, req api.ClaimNextCaseReque
 	if !found {
 		return api.ClaimNextCase204Response{}, nil
 	}
+	seen(ctx, audit.Read, c.CustomerID)
 	return api.ClaimNextCase200JSONResponse{Body: toCase(c), Headers: api.ClaimNextCase200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/kv"
 	"github.com/council/contacthub/internal/report"
@@ -60,6 +61,7 @@ func (h *handlers) RecordRating(ctx context.Context, req api.RecordRatingRequest
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, r.CustomerID) // a rating of a contact or case is the person's; a page's is nobody's
 	var out api.RecordRating201JSONResponse
 	if rater.SeesAttachment() {
 		err = out.FromRating(toRating(r))

@@ -72,6 +72,11 @@ type Deps struct {
 	TrustedProxies       []*net.IPNet
 	MaxInFlight          int           // API requests served at once; 0: 64 per CPU
 	AdmissionWait        time.Duration // how long a request may wait for a place
+
+	// Privacy (issue 14): the audit of personal data, subject access and erasure.
+	Audit          AuditLog
+	Privacy        Privacy
+	AuditRetention time.Duration
 }
 
 // New builds the hub's HTTP handler.
@@ -111,7 +116,9 @@ func New(d Deps) (http.Handler, error) {
 		router: d.Router, work: d.Work, reports: d.Reports, ratings: d.Ratings, satisfactionReports: d.Reports,
 		limiter: d.Limiter, ratingLimits: d.RatingLimits, calls: d.Calls,
 		landlords: d.Landlords, streams: d.Streams, webhooks: d.Webhooks,
-		exceptions: d.Exceptions, qa: d.QA, workforce: d.Workforce}, nil))
+		exceptions: d.Exceptions, qa: d.QA, workforce: d.Workforce,
+		audit: d.Audit, privacy: d.Privacy, auditRetention: d.AuditRetention},
+		[]api.StrictMiddlewareFunc{auditAccess(d.Audit)})) // Privacy (issue 14)
 	(&callbacks{replies: d.Replies, secrets: d.Callbacks, normalise: d.NormalisePhone}).register(e)
 	return e, nil
 }

@@ -1,0 +1,167 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/store"
+	"github.com/council/contacthub/internal/store/storetest"
+)
+
+func quiet() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }
+
+func TestLog_CloseWritesEverythingBuffered(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := storetest.Open(t, b)
+			// A flush interval far longer than the test: only Close can write these.
+			l := Open(db, quiet(), Settings{FlushEvery: time.Hour, BatchSize: 1000})
+			for i := range 700 {
+				l.Append(context.Background(), Entry{Subject: "agent-alice", Roles: []string{"agent"}, Action: Read,
+					Operation: "getCustomer", Resource: "/v1/customers/x", CustomerIDs: []string{fmt.Sprintf("c-%d", i%7)}})
+			}
+			l.Close()
+			var n int
+			if err := db.Get(&n, "SELECT count(*) FROM audit_entries"); err != nil {
+				t.Fatal(err)
+			}
+			if n != 700 || l.written.Load() != 700 || l.lostN.Load() != 0 {
+				t.Fatalf("after Close: %d entries written (counted %d, lost %d), want 700", n, l.written.Load(), l.lostN.Load())
+			}
+			// Appends after Close are written at once rather than lost.
+			l.Append(context.Background(), Entry{Subject: "late", Action: Read, Operation: "getCustomer", Resource: "/"})
+			if err := db.Get(&n, "SELECT count(*) FROM audit_entries"); err != nil || n != 701 {
+				t.Fatalf("after a late append: %d entries (%v), want 701", n, err)
+			}
+		})
+	}
+}
+
+func TestLog_ListFiltersByCustomerAndSubjectAndPages(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := storetest.Open(t, b)
+			l := Open(db, quiet(), Settings{FlushEvery: time.Hour, BatchSize: 2})
+			defer l.Close()
+			ctx := context.Background()
+			base := store.Now().Add(-time.Hour)
+			for i := range 5 {
+				l.Append(ctx, Entry{At: base.Add(time.Duration(i) * time.Minute), Subject: "agent-alice", Roles: []string{"agent"},
+					Action: Read, Operation: "searchCustomers", Resource: "/v1/customers", CustomerIDs: []string{"a", "b", "a"}})
+			}
+			l.Append(ctx, Entry{At: base.Add(10 * time.Minute), Subject: "agent-bob", Action: Write, Operation: "updateCustomer",
+				Resource: "/v1/customers/c", CustomerIDs: []string{"c"}, Purpose: "council tax enquiry", RequestID: "r-1"})
+			if err := l.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			page, err := l.List(ctx, Query{CustomerIDs: []string{"b"}, Limit: 3}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Items) != 3 || page.NextCursor == "" {
+				t.Fatalf("first page: %d items, cursor %q; want 3 and a cursor", len(page.Items), page.NextCursor)
+			}
+			if got := page.Items[0].CustomerIDs; len(got) != 2 || got[0] != "a" || got[1] != "b" {
+				t.Fatalf("customers of an entry = %v, want [a b] (each once)", got)
+			}
+			next, err := l.List(ctx, Query{CustomerIDs: []string{"b"}, Limit: 3, After: page.NextCursor}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(next.Items) != 2 || next.NextCursor != "" {
+				t.Fatalf("second page: %d items, cursor %q; want 2 and none", len(next.Items), next.NextCursor)
+			}
+			if !next.Items[0].At.Before(page.Items[2].At) {
+				t.Fatalf("pages overlap or are out of order")
+			}
+			bob, err := l.List(ctx, Query{Subject: "agent-bob"}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(bob.Items) != 1 || bob.Items[0].Purpose != "council tax enquiry" || bob.Items[0].RequestID != "r-1" || bob.Items[0].Action != Write {
+				t.Fatalf("bob's entries = %+v", bob.Items)
+			}
+		})
+	}
+}
+
+func TestLog_PurgeDropsOnlyWhatIsOlderThanTheRetention(t *testing.T) {
+	db := storetest.Open(t, storetest.Backends(t)[0])
+	l := Open(db, quiet(), Settings{})
+	defer l.Close()
+	ctx := context.Background()
+	now := store.Now()
+	l.Append(ctx, Entry{At: now.Add(-48 * time.Hour), Subject: "old", Action: Read, Operation: "getCustomer", Resource: "/", CustomerIDs: []string{"x"}})
+	l.Append(ctx, Entry{At: now.Add(-time.Hour), Subject: "new", Action: Read, Operation: "getCustomer", Resource: "/", CustomerIDs: []string{"x"}})
+	if err := l.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := l.Purge(ctx, 24*time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d (%v), want 1", n, err)
+	}
+	page, err := l.List(ctx, Query{CustomerIDs: []string{"x"}}, 0)
+	if err != nil || len(page.Items) != 1 || page.Items[0].Subject != "new" {
+		t.Fatalf("left %+v (%v), want only the new entry", page.Items, err)
+	}
+	var links int
+	if err := db.Get(&links, "SELECT count(*) FROM audit_entry_customers"); err != nil || links != 1 {
+		t.Fatalf("customer links left: %d (%v), want 1", links, err)
+	}
+}
+
+func TestCheckPeriod(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	year := 365 * 24 * time.Hour
+	for _, tc := range []struct {
+		name  string
+		q     Query
+		field string
+	}{
+		{"no period", Query{}, ""},
+		{"within retention", Query{From: now.Add(-year), To: now}, ""},
+		{"over retention", Query{From: now.Add(-7 * year)}, "from"},
+		{"to before from", Query{From: now.Add(-time.Hour), To: now.Add(-2 * time.Hour)}, "to"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkPeriod(tc.q, 6*year, now)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			fe, ok := fault.As(err)
+			if !ok || fe.Kind != fault.Invalid || len(fe.Fields) != 1 || fe.Fields[0].Field != tc.field {
+				t.Fatalf("err = %v, want Invalid naming %s", err, tc.field)
+			}
+		})
+	}
+}
+
+func TestRows(t *testing.T) {
+	if got := rows(2, 3); got != "(?, ?, ?), (?, ?, ?)" {
+		t.Fatalf("rows(2, 3) = %q", got)
+	}
+}
+
+func TestLog_AnUnwritableBatchIsCountedAsLostNotHidden(t *testing.T) {
+	db := storetest.Open(t, storetest.Backends(t)[0])
+	l := Open(db, quiet(), Settings{FlushEvery: time.Hour})
+	defer l.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l.Append(context.Background(), Entry{Subject: "a", Action: Read, Operation: "getCustomer", Resource: "/", CustomerIDs: []string{"x"}})
+	if err := l.Flush(context.Background()); err == nil {
+		t.Fatal("a flush to a closed database reported success")
+	}
+	if l.lostN.Load() != 1 || l.written.Load() != 0 {
+		t.Fatalf("lost %d, written %d; want 1 and 0", l.lostN.Load(), l.written.Load())
+	}
+}
