@@ -4874,6 +4874,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, webhookId WebhookId, body RotateWebhookSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPageRatingWidget The "Is this page useful?" widget any council page can embed.
+	//
+	// A dependency-free custom element, `<contacthub-page-rating>`, that posts to
+	// `POST /v1/ratings` (`source: web_page`) from pages of the origins in
+	// `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
+	// `ETag` for revalidation; served to any origin without credentials, so a
+	// `<script integrity crossorigin>` can check its hash.
+	//
+	// Corresponds with GET /widget/v1/page-rating.js (the `GetPageRatingWidget` operationId).
+	GetPageRatingWidget(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetHealth The process is up.
@@ -6983,6 +6994,27 @@ func (c *Client) RotateWebhookSecretWithBody(ctx context.Context, webhookId Webh
 // Corresponds with POST /v1/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 func (c *Client) RotateWebhookSecret(ctx context.Context, webhookId WebhookId, body RotateWebhookSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateWebhookSecretRequest(c.Server, webhookId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPageRatingWidget The "Is this page useful?" widget any council page can embed.
+//
+// A dependency-free custom element, `<contacthub-page-rating>`, that posts to
+// `POST /v1/ratings` (`source: web_page`) from pages of the origins in
+// `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
+// `ETag` for revalidation; served to any origin without credentials, so a
+// `<script integrity crossorigin>` can check its hash.
+//
+// Corresponds with GET /widget/v1/page-rating.js (the `GetPageRatingWidget` operationId).
+func (c *Client) GetPageRatingWidget(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPageRatingWidgetRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -10877,6 +10909,33 @@ func NewRotateWebhookSecretRequestWithBody(server string, webhookId WebhookId, c
 	return req, nil
 }
 
+// NewGetPageRatingWidgetRequest constructs an http.Request for the GetPageRatingWidget method
+func NewGetPageRatingWidgetRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/widget/v1/page-rating.js")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -11993,6 +12052,19 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecretWithResponse(ctx context.Context, webhookId WebhookId, body RotateWebhookSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error)
+
+	// GetPageRatingWidgetWithResponse The "Is this page useful?" widget any council page can embed.
+	//
+	// A dependency-free custom element, `<contacthub-page-rating>`, that posts to
+	// `POST /v1/ratings` (`source: web_page`) from pages of the origins in
+	// `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
+	// `ETag` for revalidation; served to any origin without credentials, so a
+	// `<script integrity crossorigin>` can check its hash.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /widget/v1/page-rating.js (the `GetPageRatingWidget` operationId).
+	GetPageRatingWidgetWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPageRatingWidgetResponse, error)
 }
 
 type GetHealthResponse struct {
@@ -18636,6 +18708,47 @@ func (r RotateWebhookSecretResponse) ContentType() string {
 	return ""
 }
 
+// GetPageRatingWidgetResponse200Headers the declared response headers of an HTTP 200 response for GetPageRatingWidget
+type GetPageRatingWidgetResponse200Headers struct {
+	ETag *string
+}
+
+type GetPageRatingWidgetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetPageRatingWidgetResponse200Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPageRatingWidgetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPageRatingWidgetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPageRatingWidgetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPageRatingWidgetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetHealthWithResponse The process is up.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -20379,6 +20492,25 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseRotateWebhookSecretResponse(rsp)
+}
+
+// GetPageRatingWidgetWithResponse The "Is this page useful?" widget any council page can embed.
+//
+// A dependency-free custom element, `<contacthub-page-rating>`, that posts to
+// `POST /v1/ratings` (`source: web_page`) from pages of the origins in
+// `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
+// `ETag` for revalidation; served to any origin without credentials, so a
+// `<script integrity crossorigin>` can check its hash.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /widget/v1/page-rating.js (the `GetPageRatingWidget` operationId).
+func (c *ClientWithResponses) GetPageRatingWidgetWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPageRatingWidgetResponse, error) {
+	rsp, err := c.GetPageRatingWidget(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPageRatingWidgetResponse(rsp)
 }
 
 // ParseGetHealthResponse parses an HTTP response from a GetHealthWithResponse call
@@ -26321,6 +26453,35 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPageRatingWidgetResponse parses an HTTP response from a GetPageRatingWidgetWithResponse call
+func ParseGetPageRatingWidgetResponse(rsp *http.Response) (*GetPageRatingWidgetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPageRatingWidgetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetPageRatingWidgetResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

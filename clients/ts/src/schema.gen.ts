@@ -59,6 +59,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/widget/v1/page-rating.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The "Is this page useful?" widget any council page can embed.
+         * @description A dependency-free custom element, `<contacthub-page-rating>`, that posts to
+         *     `POST /v1/ratings` (`source: web_page`) from pages of the origins in
+         *     `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
+         *     `ETag` for revalidation; served to any origin without credentials, so a
+         *     `<script integrity crossorigin>` can check its hash.
+         */
+        get: operations["getPageRatingWidget"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers": {
         parameters: {
             query?: never;
@@ -3121,6 +3145,34 @@ export interface operations {
                 content: {
                     "application/yaml": Record<string, never>;
                 };
+            };
+        };
+    };
+    getPageRatingWidget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": unknown;
+                };
+            };
+            /** @description The copy the browser holds (`If-None-Match`) is current. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
