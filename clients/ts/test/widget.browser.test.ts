@@ -127,6 +127,7 @@ describe("the page-rating widget in Chromium", () => {
     hub = await startHub({ CONTACTHUB_CORS_ORIGINS: allowedOrigin });
     const script = Buffer.from(await (await fetch(`${hub.baseUrl}/widget/v1/page-rating.js`)).arrayBuffer());
     integrity = "sha384-" + createHash("sha384").update(script).digest("base64");
+    await councilPage(hub.baseUrl, integrity, Number(new URL(allowedOrigin).port));
   });
 
   after(async () => {
@@ -137,8 +138,7 @@ describe("the page-rating widget in Chromium", () => {
 
   it("is used with the keyboard from another origin under a strict CSP, records the answer without the query string, and passes axe in every state", async (t) => {
     if (skipReason) { t.skip(skipReason); return; }
-    const port = Number(new URL(allowedOrigin).port);
-    const pageServer = await councilPage(hub.baseUrl, integrity, port);
+    const pageServer = allowedOrigin;
     const page = await browser!.newPage({ viewport: { width: 720, height: 480 } });
     page.setDefaultTimeout(10_000);
     const cspErrors: string[] = [];
@@ -186,6 +186,21 @@ describe("the page-rating widget in Chromium", () => {
     assert.equal(events[0]!.useful, false);
     assert.equal(events[0]!.pageUrl, `${pageServer}/council-tax/discounts`, "no query string, no fragment");
     assert.match(events[0]!.comment ?? "", /single person discount[\s\S]*form link was broken/);
+    await page.close();
+  });
+
+  it("records a Yes with one click and thanks the reader", async (t) => {
+    if (skipReason) { t.skip(skipReason); return; }
+    const pageServer = allowedOrigin;
+    const page = await browser!.newPage();
+    page.setDefaultTimeout(10_000);
+    const watch = await watchRatings(hub.baseUrl, hub.token("--role", "agent", "--sub", "alice"));
+    await page.goto(`${pageServer}/bins/collection-days?postcode=N17`);
+    await page.locator("contacthub-page-rating").getByRole("button", { name: /^Yes/ }).click();
+    await page.locator("contacthub-page-rating").getByText("Thank you for your feedback.", { exact: true }).first().waitFor();
+    const events = await watch.atLeast(1);
+    await watch.stop();
+    assert.deepEqual(events.map((e) => [e.useful, e.pageUrl, e.comment]), [[true, `${pageServer}/bins/collection-days`, undefined]]);
     await page.close();
   });
 
