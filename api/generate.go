@@ -5,3 +5,4 @@ package api
 //go:generate cp ../openapi.yaml openapi.yaml
 //go:generate go tool oapi-codegen -config server.cfg.yaml openapi.yaml
 //go:generate go tool oapi-codegen -config client.cfg.yaml openapi.yaml
+//go:generate ../clients/ts/generate.sh

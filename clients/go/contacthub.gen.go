@@ -6432,6 +6432,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/workforce/staffing (the `PlanStaffing` operationId).
 	PlanStaffing(ctx context.Context, body PlanStaffingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPageRatingWidget The "Is this page useful?" widget any council page can embed.
+	//
+	// A dependency-free custom element, `<contacthub-page-rating>`, that posts to
+	// `POST /v1/ratings` (`source: web_page`) from pages of the origins in
+	// `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
+	// `ETag` for revalidation; served to any origin without credentials, so a
+	// `<script integrity crossorigin>` can check its hash.
+	//
+	// Corresponds with GET /widget/v1/page-rating.js (the `GetPageRatingWidget` operationId).
+	GetPageRatingWidget(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetHealth The process is up.
@@ -9064,6 +9075,27 @@ func (c *Client) PlanStaffingWithBody(ctx context.Context, contentType string, b
 // Corresponds with POST /v1/workforce/staffing (the `PlanStaffing` operationId).
 func (c *Client) PlanStaffing(ctx context.Context, body PlanStaffingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPlanStaffingRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPageRatingWidget The "Is this page useful?" widget any council page can embed.
+//
+// A dependency-free custom element, `<contacthub-page-rating>`, that posts to
+// `POST /v1/ratings` (`source: web_page`) from pages of the origins in
+// `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
+// `ETag` for revalidation; served to any origin without credentials, so a
+// `<script integrity crossorigin>` can check its hash.
+//
+// Corresponds with GET /widget/v1/page-rating.js (the `GetPageRatingWidget` operationId).
+func (c *Client) GetPageRatingWidget(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPageRatingWidgetRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -14099,6 +14131,33 @@ func NewPlanStaffingRequestWithBody(server string, contentType string, body io.R
 	return req, nil
 }
 
+// NewGetPageRatingWidgetRequest constructs an http.Request for the GetPageRatingWidget method
+func NewGetPageRatingWidgetRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/widget/v1/page-rating.js")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -15530,6 +15589,19 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/workforce/staffing (the `PlanStaffing` operationId).
 	PlanStaffingWithResponse(ctx context.Context, body PlanStaffingJSONRequestBody, reqEditors ...RequestEditorFn) (*PlanStaffingResponse, error)
+
+	// GetPageRatingWidgetWithResponse The "Is this page useful?" widget any council page can embed.
+	//
+	// A dependency-free custom element, `<contacthub-page-rating>`, that posts to
+	// `POST /v1/ratings` (`source: web_page`) from pages of the origins in
+	// `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
+	// `ETag` for revalidation; served to any origin without credentials, so a
+	// `<script integrity crossorigin>` can check its hash.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /widget/v1/page-rating.js (the `GetPageRatingWidget` operationId).
+	GetPageRatingWidgetWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPageRatingWidgetResponse, error)
 }
 
 type GetHealthResponse struct {
@@ -23717,6 +23789,47 @@ func (r PlanStaffingResponse) ContentType() string {
 	return ""
 }
 
+// GetPageRatingWidgetResponse200Headers the declared response headers of an HTTP 200 response for GetPageRatingWidget
+type GetPageRatingWidgetResponse200Headers struct {
+	ETag *string
+}
+
+type GetPageRatingWidgetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetPageRatingWidgetResponse200Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPageRatingWidgetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPageRatingWidgetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPageRatingWidgetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPageRatingWidgetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetHealthWithResponse The process is up.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -25913,6 +26026,25 @@ func (c *ClientWithResponses) PlanStaffingWithResponse(ctx context.Context, body
 		return nil, err
 	}
 	return ParsePlanStaffingResponse(rsp)
+}
+
+// GetPageRatingWidgetWithResponse The "Is this page useful?" widget any council page can embed.
+//
+// A dependency-free custom element, `<contacthub-page-rating>`, that posts to
+// `POST /v1/ratings` (`source: web_page`) from pages of the origins in
+// `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
+// `ETag` for revalidation; served to any origin without credentials, so a
+// `<script integrity crossorigin>` can check its hash.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /widget/v1/page-rating.js (the `GetPageRatingWidget` operationId).
+func (c *ClientWithResponses) GetPageRatingWidgetWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPageRatingWidgetResponse, error) {
+	rsp, err := c.GetPageRatingWidget(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPageRatingWidgetResponse(rsp)
 }
 
 // ParseGetHealthResponse parses an HTTP response from a GetHealthWithResponse call
@@ -33267,6 +33399,35 @@ func ParsePlanStaffingResponse(rsp *http.Response) (*PlanStaffingResponse, error
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPageRatingWidgetResponse parses an HTTP response from a GetPageRatingWidgetWithResponse call
+func ParseGetPageRatingWidgetResponse(rsp *http.Response) (*GetPageRatingWidgetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPageRatingWidgetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetPageRatingWidgetResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

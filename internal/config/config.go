@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -53,17 +54,18 @@ type Config struct {
 	RatingIPPerMinute    int // CONTACTHUB_RATING_IP_PER_MINUTE (anonymous web ratings)
 	RatingPagePerMinute  int // CONTACTHUB_RATING_PAGE_PER_MINUTE
 
-	SMSProvider         string // CONTACTHUB_SMS_PROVIDER: "", notify or twilio
-	NotifyAPIKey        string // CONTACTHUB_NOTIFY_API_KEY
-	NotifyBaseURL       string // CONTACTHUB_NOTIFY_BASE_URL
-	NotifyTemplateID    string // CONTACTHUB_NOTIFY_TEMPLATE_ID
-	NotifyCallbackToken string // CONTACTHUB_NOTIFY_CALLBACK_TOKEN
-	TwilioAccountSID    string // CONTACTHUB_TWILIO_ACCOUNT_SID
-	TwilioAuthToken     string // CONTACTHUB_TWILIO_AUTH_TOKEN
-	TwilioFrom          string // CONTACTHUB_TWILIO_FROM
-	TwilioServiceSID    string // CONTACTHUB_TWILIO_MESSAGING_SERVICE_SID
-	TwilioBaseURL       string // CONTACTHUB_TWILIO_BASE_URL
-	PublicURL           string // CONTACTHUB_PUBLIC_URL
+	SMSProvider         string   // CONTACTHUB_SMS_PROVIDER: "", notify or twilio
+	NotifyAPIKey        string   // CONTACTHUB_NOTIFY_API_KEY
+	NotifyBaseURL       string   // CONTACTHUB_NOTIFY_BASE_URL
+	NotifyTemplateID    string   // CONTACTHUB_NOTIFY_TEMPLATE_ID
+	NotifyCallbackToken string   // CONTACTHUB_NOTIFY_CALLBACK_TOKEN
+	TwilioAccountSID    string   // CONTACTHUB_TWILIO_ACCOUNT_SID
+	TwilioAuthToken     string   // CONTACTHUB_TWILIO_AUTH_TOKEN
+	TwilioFrom          string   // CONTACTHUB_TWILIO_FROM
+	TwilioServiceSID    string   // CONTACTHUB_TWILIO_MESSAGING_SERVICE_SID
+	TwilioBaseURL       string   // CONTACTHUB_TWILIO_BASE_URL
+	PublicURL           string   // CONTACTHUB_PUBLIC_URL
+	CORSOrigins         []string // CONTACTHUB_CORS_ORIGINS: web origins whose pages may post ratings
 
 	QuietFrom, QuietTo int           // CONTACTHUB_SURVEY_QUIET_HOURS, minutes after midnight
 	SurveyDelay        time.Duration // CONTACTHUB_SURVEY_DELAY
@@ -141,6 +143,7 @@ func (r *reader) server(c *Config) {
 	c.BankHolidayRegion = r.region("CONTACTHUB_BANK_HOLIDAY_REGION", string(workcal.EnglandAndWales))
 	c.ClosuresFile = r.str("CONTACTHUB_CLOSURES", "")
 	c.IVRToken = r.str("CONTACTHUB_IVR_TOKEN", "")
+	c.CORSOrigins = r.origins("CONTACTHUB_CORS_ORIGINS")
 	if c.IVRToken != "" && len(c.IVRToken) < 16 {
 		r.fail("CONTACTHUB_IVR_TOKEN", "must be at least 16 characters")
 	}
@@ -323,6 +326,20 @@ func (r *reader) str(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// origins reads scheme://host[:port] values, as a browser sends them in Origin.
+func (r *reader) origins(name string) []string {
+	out := r.list(name)
+	for i, o := range out {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			r.fail(name, "must be comma-separated origins like https://www.council.example")
+			return nil
+		}
+		out[i] = u.Scheme + "://" + strings.ToLower(u.Host)
+	}
+	return out
 }
 
 func (r *reader) list(name string) []string {

@@ -44,6 +44,7 @@ func TestFromEnv_RejectsBadValuesNamingTheVariable(t *testing.T) {
 		"CONTACTHUB_TRUSTED_PROXIES":       {map[string]string{"CONTACTHUB_TRUSTED_PROXIES": "10.0.0.1"}},
 		"CONTACTHUB_DEV_SIGNING_KEY":       {map[string]string{"CONTACTHUB_DEV_SIGNING_KEY": "maybe"}},
 		"CONTACTHUB_RATE_LIMIT_PER_MINUTE": {map[string]string{"CONTACTHUB_RATE_LIMIT_PER_MINUTE": "-1"}},
+		"CONTACTHUB_CORS_ORIGINS":          {map[string]string{"CONTACTHUB_CORS_ORIGINS": "https://www.council.example/pages"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := FromEnv(env(tc.env))
@@ -69,5 +70,21 @@ func TestFromEnv_WorkforceHandlingTimesDefaultAndMustBePositive(t *testing.T) {
 	if _, err := FromEnv(env(map[string]string{"CONTACTHUB_WORKFORCE_LIVE_AHT": "0s"})); err == nil ||
 		!strings.Contains(err.Error(), "CONTACTHUB_WORKFORCE_LIVE_AHT") {
 		t.Fatalf("a zero handling time: %v", err)
+	}
+}
+
+func TestFromEnv_CORSOriginsAreReadAsABrowserSendsThem(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"CONTACTHUB_CORS_ORIGINS": " https://WWW.Council.example , http://localhost:3000/"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"https://www.council.example", "http://localhost:3000"}
+	if strings.Join(c.CORSOrigins, " ") != strings.Join(want, " ") {
+		t.Fatalf("CORSOrigins = %q, want %q", c.CORSOrigins, want)
+	}
+	for _, bad := range []string{"*", "www.council.example", "ftp://council.example", "https://council.example?x=1"} {
+		if _, err := FromEnv(env(map[string]string{"CONTACTHUB_CORS_ORIGINS": bad})); err == nil {
+			t.Errorf("%q accepted as an origin", bad)
+		}
 	}
 }

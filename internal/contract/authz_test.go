@@ -48,6 +48,7 @@ operation                     none           citizen      landlord       agent1 
 getHealth                     200            200          200            200           200           200           200           200            200
 getReadiness                  200            200          200            200           200           200           200           200            200
 getOpenAPI                    200            200          200            200           200           200           200           200            200
+getPageRatingWidget           200            200          200            200           200           200           200           200            200
 
 # Customers: staff and integrations. Citizens use /v1/me, never the staff routes.
 createCustomer                401            403          403            201           201           201           201           201            403
@@ -291,9 +292,10 @@ func authzTries() map[string]authzTry {
 
 	return map[string]authzTry{
 		// Platform.
-		"getHealth":    {req: fixed(get("/healthz"))},
-		"getReadiness": {req: fixed(get("/readyz"))},
-		"getOpenAPI":   {req: fixed(get("/openapi.yaml"))},
+		"getHealth":           {req: fixed(get("/healthz"))},
+		"getReadiness":        {req: fixed(get("/readyz"))},
+		"getOpenAPI":          {req: fixed(get("/openapi.yaml"))},
+		"getPageRatingWidget": {req: fixed(get("/widget/v1/page-rating.js"))},
 
 		// Customers: staff and integrations; citizens use /v1/me.
 		"createCustomer": {req: func(_ *testing.T, w *world, _ role, _ resource) cellReq {

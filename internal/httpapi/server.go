@@ -20,6 +20,7 @@ import (
 
 	"github.com/council/contacthub/api"
 	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/widget"
 )
 
 // Deps is everything the HTTP layer needs, wired by the app package.
@@ -77,6 +78,7 @@ type Deps struct {
 	Audit          AuditLog
 	Privacy        Privacy
 	AuditRetention time.Duration
+	CORSOrigins    []string // origins whose pages may post ratings (the page-rating widget)
 }
 
 // New builds the hub's HTTP handler.
@@ -99,11 +101,12 @@ func New(d Deps) (http.Handler, error) {
 	}
 	https := strings.HasPrefix(strings.ToLower(d.PublicURL), "https://")
 	e.Use(requestID, secureHeaders(https), observe(d.Log, m), recoverPanics(d.Log), limitBody(d.MaxBodyBytes),
-		limitBy(d.Limiter, d.RateLimitIPPerMinute, byIPExcept(platform)))
+		limitBy(d.Limiter, d.RateLimitIPPerMinute, byIPExcept(platform)), ratingsCORS(d.CORSOrigins))
 	for path, h := range platform {
 		e.GET(path, h)
 	}
 	e.GET("/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", api.SpecYAML) })
+	e.Match([]string{http.MethodGet, http.MethodHead}, widget.Path, echo.WrapHandler(http.HandlerFunc(widget.Serve)))
 
 	c, err := newContract(d.Spec, d.Verifier, d.IVRToken)
 	if err != nil {
