@@ -112,6 +112,8 @@ func TestPrivacy_ReadsAndWritesOfPersonalDataAreAudited(t *testing.T) {
 		call(t, h, w.agent, "GET", "/v1/customers/"+id+"/timeline", nil, http.StatusOK)
 		caseID := call(t, h, w.agent, "POST", "/v1/cases", js{"customerId": id, "service": js{"lgsl": 58}}, http.StatusCreated)["id"].(string)
 		call(t, h, w.agent, "POST", "/v1/cases/"+caseID+"/notes", js{"text": "asked about single person discount"}, http.StatusCreated)
+		ref := call(t, h, w.agent, "POST", "/v1/cases/"+caseID+"/referrals", js{"partner": "citizens-advice", "reason": "debt advice"}, http.StatusCreated)
+		call(t, h, w.agent, "PATCH", "/v1/referrals/"+ref["id"].(string), js{"status": "accepted"}, http.StatusOK)
 		call(t, h, w.agent, "GET", "/v1/cases/"+caseID, nil, http.StatusOK)
 		call(t, h, w.agent, "GET", "/v1/cases/"+caseID+"/timeline", nil, http.StatusOK)
 		call(t, h, w.agent, "GET", "/v1/customers/"+other, nil, http.StatusOK)
@@ -120,7 +122,7 @@ func TestPrivacy_ReadsAndWritesOfPersonalDataAreAudited(t *testing.T) {
 
 		entries := w.auditOf(t, "customerId="+id)
 		want := []string{"createCustomer", "getCustomer", "searchCustomers", "matchCustomer", "getCustomerTimeline",
-			"addCaseNote", "getCase", "getCaseTimeline"}
+			"addCaseNote", "referCase", "updateReferral", "getCase", "getCaseTimeline"}
 		if got := operations(entries); !slices.Equal(got, want) {
 			t.Fatalf("audited operations = %v, want %v", got, want)
 		}

@@ -258,6 +258,10 @@ func (h *handlers) UpdateReferral(ctx context.Context, req api.UpdateReferralReq
 	if err != nil {
 		return nil, err
 	}
+	// The referral names no customer: its case does, for the audit.
+	if c, err := h.cases.Get(ctx, r.CaseID); err == nil {
+		seen(ctx, audit.Write, c.CustomerID)
+	}
 	return api.UpdateReferral200JSONResponse{Body: toReferral(r), Headers: api.UpdateReferral200ResponseHeaders{ETag: etag(r.Version)}}, nil
 }
 
