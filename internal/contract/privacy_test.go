@@ -122,7 +122,7 @@ func TestPrivacy_ReadsAndWritesOfPersonalDataAreAudited(t *testing.T) {
 
 		entries := w.auditOf(t, "customerId="+id)
 		want := []string{"createCustomer", "getCustomer", "searchCustomers", "matchCustomer", "getCustomerTimeline",
-			"addCaseNote", "referCase", "updateReferral", "getCase", "getCaseTimeline"}
+			"openCase", "addCaseNote", "referCase", "updateReferral", "getCase", "getCaseTimeline"}
 		if got := operations(entries); !slices.Equal(got, want) {
 			t.Fatalf("audited operations = %v, want %v", got, want)
 		}

@@ -120,6 +120,7 @@ func (h *handlers) OpenCase(ctx context.Context, req api.OpenCaseRequestObject) 
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, c.CustomerID)
 	loc := "/v1/cases/" + c.ID
 	return api.OpenCase201JSONResponse{Body: toCase(c), Headers: api.OpenCase201ResponseHeaders{ETag: etag(c.Version), Location: &loc}}, nil
 }
