@@ -48,6 +48,7 @@ type App struct {
 	redis     *redis.Client
 	verifier  *auth.Verifier
 	Catalogue *catalogue.Catalogue
+	unitCosts report.UnitCosts
 	Customers *customer.Service
 	Cases     *casework.Cases
 	Contacts  *intake.Intake
@@ -110,6 +111,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if a.Catalogue, err = catalogue.Load(cfg.CatalogueFile); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("CONTACTHUB_CATALOGUE_FILE: %w", err)
+	}
+	if a.unitCosts, err = report.ParseUnitCosts(cfg.UnitCosts); err != nil {
+		a.Close()
+		return nil, err
 	}
 	a.Router = routing.NewRouter(db, cfg.TimeZone, log)
 	if err := a.Router.Load(ctx); err != nil {
@@ -213,7 +218,7 @@ func (a *App) buildHandler(ctx context.Context) error {
 		Help: "Live event streams open on this replica."}, func() float64 { return float64(a.Streams.Open()) }))
 	deps := httpapi.Deps{
 		Spec: spec, Verifier: a.verifier, Customers: a.Customers, Contacts: a.Contacts, Cases: a.Cases,
-		Referrals: a.Referrals, Catalogue: a.Catalogue, Router: a.Router, Work: a.Cases, Reports: report.New(a.DB),
+		Referrals: a.Referrals, Catalogue: a.Catalogue, Router: a.Router, Work: a.Cases, Reports: report.New(a.DB, a.Catalogue, a.unitCosts),
 		Ratings: a.Ratings, Replies: a.Surveys, IVRToken: a.cfg.IVRToken,
 		Calls:          ivr.New(a.DB, a.Contacts, a.Cases, a.Customers, a.Ratings, a.Catalogue),
 		Landlords:      landlord.New(a.DB, a.Contacts, a.Cases, a.Customers, a.rules),

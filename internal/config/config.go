@@ -41,6 +41,7 @@ type Config struct {
 	IdempotencyTTL       time.Duration  // CONTACTHUB_IDEMPOTENCY_TTL
 	RedisPrefix          string         // CONTACTHUB_REDIS_PREFIX
 	CatalogueFile        string         // CONTACTHUB_CATALOGUE_FILE
+	UnitCosts            string         // CONTACTHUB_UNIT_COSTS (JSON; empty: the published default, see report.DefaultUnitCosts)
 	TimeZone             *time.Location // CONTACTHUB_TIMEZONE
 	RulesPoll            time.Duration  // CONTACTHUB_RULES_POLL
 
@@ -120,6 +121,7 @@ func (r *reader) server(c *Config) {
 	c.DefaultRegion = strings.ToUpper(r.str("CONTACTHUB_DEFAULT_REGION", "GB"))
 	c.ReferencePatterns = r.str("CONTACTHUB_REFERENCE_PATTERNS", "")
 	c.CatalogueFile = r.str("CONTACTHUB_CATALOGUE_FILE", "")
+	c.UnitCosts = r.str("CONTACTHUB_UNIT_COSTS", "")
 	c.RulesPoll = r.duration("CONTACTHUB_RULES_POLL", 10*time.Second)
 	c.IVRToken = r.str("CONTACTHUB_IVR_TOKEN", "")
 	if c.IVRToken != "" && len(c.IVRToken) < 16 {

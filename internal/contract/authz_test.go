@@ -154,6 +154,12 @@ landlordContact+endedTenancy  401            403          422           403     
 listLandlordCases             401            403          200           403           403           403           403           403
 getLandlordTakeUp             401            403          403            403           403           200           200           403
 
+# Reports (issue 15): channel shift, resolution, avoidable contacts, cost to serve.
+getChannelShiftReport         401            403          403            403           403           200           200           403
+getResolutionReport           401            403          403            403           403           200           200           403
+getAvoidableReport            401            403          403            403           403           200           200           403
+getCostToServeReport          401            403          403            403           403           200           200           403
+
 # Webhooks: admins manage any subscription, an integration its own (own: made with the
 # caller's subject; other: another integration's, which an integration cannot tell from
 # one that does not exist).
@@ -250,6 +256,7 @@ func fixed(r cellReq) func(*testing.T, *world, role, resource) cellReq {
 // and the field a 422 must name.
 func authzTries() map[string]authzTry {
 	day := time.Now().UTC()
+	days := "?from=" + day.AddDate(0, 0, -7).Format(time.DateOnly) + "&to=" + day.Format(time.DateOnly)
 	period := "?from=" + url.QueryEscape(day.Add(-24*time.Hour).Format(time.RFC3339)) + "&to=" + url.QueryEscape(day.Add(time.Hour).Format(time.RFC3339))
 
 	return map[string]authzTry{
@@ -579,6 +586,12 @@ func authzTries() map[string]authzTry {
 		}},
 		"listLandlordCases": {req: fixed(get("/v1/landlord/cases")), check: onlyCasesRaisedByA},
 		"getLandlordTakeUp": {req: fixed(get("/v1/reports/landlord-takeup"))},
+
+		// Reports (issue 15).
+		"getChannelShiftReport": {req: fixed(get("/v1/reports/channel-shift" + days))},
+		"getResolutionReport":   {req: fixed(get("/v1/reports/resolution" + days))},
+		"getAvoidableReport":    {req: fixed(get("/v1/reports/avoidable" + days))},
+		"getCostToServeReport":  {req: fixed(get("/v1/reports/cost-to-serve" + days))},
 	}
 }
 
