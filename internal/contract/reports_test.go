@@ -23,11 +23,10 @@ func init() { openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter
 // reportsWorld is the contacts the report tests write: two weeks (2–15 November 2026)
 // and the two weeks before them, on known channels and outcomes.
 type reportsWorld struct {
-	ag, sup            *contacthub.ClientWithResponses
-	supToken           string
-	c, d               contacthub.Customer
-	faceToFaceContact  string
-	
+	ag, sup           *contacthub.ClientWithResponses
+	supToken          string
+	c, d              contacthub.Customer
+	faceToFaceContact string
 }
 
 func at(day string, hour int) *time.Time {
