@@ -42,9 +42,12 @@ type Chart struct {
 	Categories            []string
 	Series                []Series
 	Kind                  Kind
-	// Value writes a value for the axis and the <title> of a bar or point ("1,234",
-	// "45.0%", "£1,234.50"); plain numbers when nil.
-	Value func(float64) string
+	// Value writes a value for the <title> of a bar or point ("1,234", "45.0%",
+	// "£1,234.50"); plain numbers when nil. Tick writes the axis's values (Value when nil).
+	Value, Tick func(float64) string
+	// Floor is the least top the value axis may have, so that an empty or flat chart
+	// still has a sensible scale (1 for shares, which run 0 to 1).
+	Floor float64
 }
 
 // Size is the drawing's size in CSS pixels (it scales to its container through viewBox).
@@ -73,16 +76,17 @@ func SVG(c Chart) []byte {
 	if c.Value == nil {
 		c.Value = Plain
 	}
-	legend := legendRows(c.Series)
-	labels, rotate := xLabels(c.Categories)
-	bottom := 44.0 + float64(len(legend))*legendH
-	if rotate {
-		bottom += 46
-	} else {
-		bottom += 18
+	if c.Tick == nil {
+		c.Tick = c.Value
 	}
-	p := plot{x0: left, x1: Width - right, y0: top, y1: Height - bottom, c: c}
-	p.max = niceMax(p.highest())
+	if c.Floor <= 0 {
+		c.Floor = 5
+	}
+	legend := legendRows(c.Series)
+	labels, drop := xLabels(c.Categories)
+	bottom := 44.0 + float64(len(legend))*legendH + drop
+	p := plot{x0: left, x1: Width - right, y0: top, y1: Height - bottom, c: c, drop: drop}
+	p.max = niceMax(math.Max(p.highest(), c.Floor))
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-labelledby="chart-title chart-desc" style="max-width:100%%;height:auto" %s>`+"\n",
 		Width, Height, Width, Height, font)
@@ -94,7 +98,7 @@ func SVG(c Chart) []byte {
 		subtitle = c.Description
 	}
 	fmt.Fprintf(&b, `<text x="%g" y="52" font-size="13" fill="#444444">%s</text>`+"\n", left-60, esc(subtitle))
-	p.axes(&b, labels, rotate)
+	p.axes(&b, labels)
 	switch c.Kind {
 	case StackedBars:
 		p.stacked(&b)
@@ -110,6 +114,7 @@ func SVG(c Chart) []byte {
 
 type plot struct {
 	x0, x1, y0, y1, max float64
+	drop                float64 // the height the x labels take below the axis
 	c                   Chart
 }
 
@@ -142,13 +147,14 @@ func at(s Series, i int) float64 {
 }
 
 // axes draws the grid, the tick labels and the axis titles.
-func (p plot) axes(b *strings.Builder, labels []string, rotate bool) {
+func (p plot) axes(b *strings.Builder, labels []string) {
+	rotate := p.drop > 20
 	step := p.max / 5
 	for k := 0; k <= 5; k++ {
 		v := step * float64(k)
 		y := p.y(v)
 		fmt.Fprintf(b, `<line x1="%g" y1="%.1f" x2="%g" y2="%.1f" stroke="#d9d9d9" stroke-width="1"/>`+"\n", p.x0, y, p.x1, y)
-		fmt.Fprintf(b, `<text x="%g" y="%.1f" font-size="12" fill="#333333" text-anchor="end">%s</text>`+"\n", p.x0-8, y+4, esc(p.c.Value(v)))
+		fmt.Fprintf(b, `<text x="%g" y="%.1f" font-size="12" fill="#333333" text-anchor="end">%s</text>`+"\n", p.x0-8, y+4, esc(p.c.Tick(v)))
 	}
 	fmt.Fprintf(b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="#333333" stroke-width="1.5"/>`+"\n", p.x0, p.y1, p.x1, p.y1)
 	band := p.band()
@@ -163,10 +169,7 @@ func (p plot) axes(b *strings.Builder, labels []string, rotate bool) {
 			fmt.Fprintf(b, `<text x="%.1f" y="%g" font-size="12" fill="#333333" text-anchor="middle">%s</text>`+"\n", x, p.y1+18, esc(l))
 		}
 	}
-	xTitle := p.y1 + 40
-	if rotate {
-		xTitle = p.y1 + 68
-	}
+	xTitle := p.y1 + p.drop + 22
 	fmt.Fprintf(b, `<text x="%g" y="%g" font-size="13" fill="#1a1a1a" text-anchor="middle">%s</text>`+"\n", (p.x0+p.x1)/2, xTitle, esc(p.c.XLabel))
 	mid := (p.y0 + p.y1) / 2
 	fmt.Fprintf(b, `<text x="18" y="%g" font-size="13" fill="#1a1a1a" text-anchor="middle" transform="rotate(-90 18 %g)">%s</text>`+"\n", mid, mid, esc(p.c.YLabel))
@@ -295,9 +298,9 @@ func drawLegend(b *strings.Builder, c Chart, rows [][]int, y float64) {
 	b.WriteString("</g>\n")
 }
 
-// xLabels thins the category labels to at most maxTicks and says whether they must be
-// turned to fit.
-func xLabels(cats []string) ([]string, bool) {
+// xLabels thins the category labels to at most maxTicks and says how far below the
+// axis they reach: turned 35 degrees when they do not fit side by side.
+func xLabels(cats []string) ([]string, float64) {
 	every := int(math.Ceil(float64(len(cats)) / maxTicks))
 	every = max(every, 1)
 	out := make([]string, len(cats))
@@ -309,14 +312,14 @@ func xLabels(cats []string) ([]string, bool) {
 		}
 	}
 	room := (Width - left - right) / math.Max(1, float64(len(cats))) * float64(every)
-	return out, charW*float64(longest)+8 > room
+	if width := charW * float64(longest); width+8 > room {
+		return out, 16 + width*math.Sin(35*math.Pi/180) + 6
+	}
+	return out, 20
 }
 
-// niceMax rounds v up to 5 ticks of 1, 2, 2.5 or 5 × a power of ten.
+// niceMax rounds v (above 0) up to 5 ticks of 1, 2, 2.5 or 5 × a power of ten.
 func niceMax(v float64) float64 {
-	if v <= 0 {
-		return 5
-	}
 	raw := v / 5
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
 	for _, m := range []float64{1, 2, 2.5, 5, 10} {
@@ -357,3 +360,6 @@ func Percent(v float64) string { return fmt.Sprintf("%.1f%%", v*100) }
 
 // Pounds writes pence as pounds: £1,234.50.
 func Pounds(pence float64) string { return "£" + Thousands(pence/100, 2) }
+
+// WholePounds writes pence as whole pounds, for an axis: £1,235.
+func WholePounds(pence float64) string { return "£" + Thousands(pence/100, 0) }

@@ -109,7 +109,7 @@ func (r Resolution) Chart() chart.Chart {
 		Description: fmt.Sprintf("%s. Of %s contacts: %s resolved at first contact, %s self-served, %s handed off.",
 			r.Scope, chart.Plain(float64(r.Totals.Contacts)), chart.Percent(r.Totals.FirstContactRate),
 			chart.Percent(r.Totals.SelfServedRate), chart.Percent(r.Totals.HandoffRate)),
-		XLabel: "Period (" + string(r.Span.Period) + " starting)", YLabel: "Share of contacts (%)", Value: chart.Percent}
+		XLabel: "Period (" + string(r.Span.Period) + " starting)", YLabel: "Share of contacts (%)", Value: chart.Percent, Floor: 0.1}
 	fcr, self, hand := chart.Series{Name: "Resolved at first contact"}, chart.Series{Name: "Self-served"}, chart.Series{Name: "Handed off"}
 	for _, p := range r.Periods {
 		ch.Categories = append(ch.Categories, r.Span.label(p.Start))
@@ -143,7 +143,7 @@ func (a Avoidable) Chart() chart.Chart {
 		Description: fmt.Sprintf("%s. %s of %s contacts avoidable (%s); %s customers with %d or more contacts in the last %d days.",
 			a.Scope, chart.Plain(float64(a.Avoidable)), chart.Plain(float64(a.Contacts)), chart.Percent(a.Rate),
 			chart.Plain(float64(a.Repeat.Customers)), a.Repeat.MinContacts, a.Repeat.WithinDays),
-		XLabel: "Period (" + string(a.Span.Period) + " starting)", YLabel: "Share of contacts (%)", Value: chart.Percent}
+		XLabel: "Period (" + string(a.Span.Period) + " starting)", YLabel: "Share of contacts (%)", Value: chart.Percent, Floor: 0.1}
 	all := chart.Series{Name: "All avoidable"}
 	by := make([]chart.Series, len(AvoidableReasons))
 	for i, reason := range AvoidableReasons {
@@ -179,11 +179,15 @@ func (c Cost) Chart() chart.Chart {
 		Description: fmt.Sprintf("%s. %s for %s contacts; %s at %s digital. Unit costs: %s.",
 			c.Scope, chart.Pounds(float64(c.CostPence)), chart.Plain(float64(c.Contacts)),
 			chart.Pounds(float64(c.TargetCostPence)), chart.Percent(c.TargetDigitalShare), c.UnitCosts.Source),
-		XLabel: "Channel", YLabel: "Cost (£)", Value: chart.Pounds}
+		XLabel: "Channel", YLabel: "Cost (£)", Value: chart.Pounds, Tick: chart.WholePounds}
 	now := chart.Series{Name: fmt.Sprintf("Actual (%s digital)", chart.Percent(c.DigitalShare))}
 	target := chart.Series{Name: fmt.Sprintf("Same demand at %s digital", chart.Percent(c.TargetDigitalShare))}
 	for _, x := range c.ByChannel {
-		ch.Categories = append(ch.Categories, x.Channel.Label)
+		label := x.Channel.Label
+		if !x.Priced {
+			label += " (no unit cost)"
+		}
+		ch.Categories = append(ch.Categories, label)
 		now.Values = append(now.Values, float64(x.CostPence))
 		target.Values = append(target.Values, float64(x.TargetCostPence))
 	}
