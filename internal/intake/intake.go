@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -34,6 +35,8 @@ type Intake struct {
 	surveys   Surveyor
 	// noRollup skips the daily counts: only to measure what they cost (export_test.go).
 	noRollup bool
+	upsertMu sync.Mutex
+	upsert   *sqlx.Stmt // the rollup's upsert, prepared on first use
 }
 
 // Surveyor decides whether an ended contact gets an SMS survey, in its transaction.

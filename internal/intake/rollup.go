@@ -45,15 +45,36 @@ const upsertRollup = `INSERT INTO contact_daily
  ON CONFLICT (day, channel, service_lgsl, centre, outcome, avoidable_reason, opened_tier)
  DO UPDATE SET contacts = contact_daily.contacts + excluded.contacts`
 
-// count adds n (which may be negative) to k's row.
+// count adds n (which may be negative) to k's row. The statement is prepared once per
+// connection and reused (compiling it each time was most of its cost on SQLite).
 func (in *Intake) count(ctx context.Context, tx *sqlx.Tx, k rollupKey, n int) error {
 	if in.noRollup {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(upsertRollup), k.Day, k.Channel, k.LGSL, k.Centre, k.Outcome, k.Avoidable, k.OpenedTier, n); err != nil {
+	stmt, err := in.upsertStmt(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.StmtxContext(ctx, stmt).ExecContext(ctx, k.Day, k.Channel, k.LGSL, k.Centre, k.Outcome, k.Avoidable, k.OpenedTier, n); err != nil {
 		return fmt.Errorf("count contact: %w", store.MapError(err))
 	}
 	return nil
+}
+
+// upsertStmt prepares the rollup's upsert on first use; a failed preparation is tried
+// again next time.
+func (in *Intake) upsertStmt(ctx context.Context) (*sqlx.Stmt, error) {
+	in.upsertMu.Lock()
+	defer in.upsertMu.Unlock()
+	if in.upsert != nil {
+		return in.upsert, nil
+	}
+	stmt, err := in.db.PreparexContext(ctx, in.db.Rebind(upsertRollup))
+	if err != nil {
+		return nil, fmt.Errorf("prepare the daily count: %w", store.MapError(err))
+	}
+	in.upsert = stmt
+	return stmt, nil
 }
 
 // recount moves a contact's 1 from row was to row now, locking the rows in key order.

@@ -16,7 +16,7 @@ CREATE TABLE contact_daily (
     opened_tier      INTEGER NOT NULL,
     contacts         INTEGER NOT NULL,
     PRIMARY KEY (day, channel, service_lgsl, centre, outcome, avoidable_reason, opened_tier)
-);
+) WITHOUT ROWID; -- the key is the table: one B-tree to find and update, not a table and an index
 
 -- Contacts recorded before this migration are counted once, here.
 INSERT INTO contact_daily (day, channel, service_lgsl, centre, outcome, avoidable_reason, opened_tier, contacts)
