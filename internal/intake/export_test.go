@@ -2,4 +2,4 @@ package intake
 
 // WithoutRollup stops in from keeping the daily counts, so that a benchmark can time
 // recording a contact with and without them in one run.
-func (in *Intake) WithoutRollup() { in.noRollup = true }
+func (in *Intake) WithoutRollup() { in.rollup.off = true }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,10 +32,7 @@ type Intake struct {
 	catalogue *catalogue.Catalogue
 	rules     Rules
 	surveys   Surveyor
-	// noRollup skips the daily counts: only to measure what they cost (export_test.go).
-	noRollup bool
-	upsertMu sync.Mutex
-	upsert   *sqlx.Stmt // the rollup's upsert, prepared on first use
+	rollup    rollup // the daily counts the reports read (rollup.go)
 }
 
 // Surveyor decides whether an ended contact gets an SMS survey, in its transaction.
@@ -246,7 +242,7 @@ func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result,
 		if res.CaseCreated {
 			openedTier = contact.Routed.Tier
 		}
-		return in.count(ctx, tx, rollupKeyOf(contact, openedTier), 1)
+		return in.count(ctx, tx, rollupKeyOf(contact), contactTally(contact, openedTier))
 	})
 	if err != nil {
 		return Result{}, err
@@ -562,21 +558,12 @@ func (in *Intake) UpdateTx(ctx context.Context, tx *sqlx.Tx, who casework.Caller
 }
 
 // recountOutcome moves contact c's count in the daily rollup from the outcome it had
-// (was) to the one it has now.
+// (was) to the one it has now: one row, two columns.
 func (in *Intake) recountOutcome(ctx context.Context, tx *sqlx.Tx, c Contact, was Outcome) error {
-	openedTier := 0
-	if c.CaseID != "" {
-		cs, err := in.cases.LoadTx(ctx, tx, c.CaseID)
-		if err != nil {
-			return err
-		}
-		if cs.OpenedByContactID == c.ID {
-			openedTier = c.Routed.Tier
-		}
-	}
-	before := c
-	before.Outcome = was
-	return in.recount(ctx, tx, rollupKeyOf(before, openedTier), rollupKeyOf(c, openedTier))
+	var t tally
+	t.add(string(was), -1)
+	t.add(string(c.Outcome), 1)
+	return in.count(ctx, tx, rollupKeyOf(c), t)
 }
 
 // surveyTx offers an ended contact, whose case is in queue, to the survey scheduler.

@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 
@@ -10,84 +11,117 @@ import (
 )
 
 // The daily rollup (table contact_daily) counts contacts as they are recorded, so the
-// reports read a day's counts instead of a day's contacts. Each contact adds 1 to the
-// row of its UTC day, channel, service, centre, outcome, avoidable reason and the tier
-// of the case it opened (0 when it opened none); a change of outcome moves that 1. What
-// needs the customer (repeat customers) is not rolled up: merges move contacts between
-// customers, and counting at read time follows them for free.
+// reports read a day's counts instead of a day's contacts. A row is a UTC day, channel,
+// service and centre (what the reports filter by); its columns count the contacts, each
+// outcome, each avoidable reason and the cases opened at each tier. Recording a contact
+// adds to one row; a change of outcome moves a count between two columns of that row.
+// What needs the customer (repeat customers) is not rolled up: merges move contacts
+// between customers, and counting at read time follows them for free.
 
 // rollupKey is the row of the rollup a contact counts in.
 type rollupKey struct {
-	Day        string
-	Channel    string
-	LGSL       int
-	Centre     string
-	Outcome    string
-	Avoidable  string
-	OpenedTier int
+	Day     string
+	Channel string
+	LGSL    int
+	Centre  string
 }
 
-// rollupKeyOf is c's row; openedTier is the tier of the case c opened, 0 when none.
-func rollupKeyOf(c Contact, openedTier int) rollupKey {
-	return rollupKey{Day: c.StartedAt.UTC().Format("2006-01-02"), Channel: string(c.Channel), LGSL: c.Service.LGSL,
-		Centre: c.Centre, Outcome: string(c.Outcome), Avoidable: c.AvoidableReason, OpenedTier: openedTier}
+func rollupKeyOf(c Contact) rollupKey {
+	return rollupKey{Day: c.StartedAt.UTC().Format("2006-01-02"), Channel: string(c.Channel), LGSL: c.Service.LGSL, Centre: c.Centre}
 }
 
-// less orders keys, so that two transactions moving counts between the same two rows
-// lock them in the same order and cannot deadlock.
-func (k rollupKey) less(o rollupKey) bool {
-	return fmt.Sprint(k) < fmt.Sprint(o)
+// tally is what one write adds to a row, column by column (in rollupColumns' order).
+type tally [len(rollupColumns)]int
+
+var rollupColumns = [...]string{"contacts", "in_progress", "resolved_first_contact", "self_served", "handed_off", "referred",
+	"abandoned", "avoidable_repeat", "avoidable_progress_chasing", "avoidable_chasing_response", "avoidable_misdirected",
+	"opened_tier_1", "opened_tier_2", "opened_tier_3"}
+
+var rollupColumn = func() map[string]int {
+	m := map[string]int{}
+	for i, c := range rollupColumns {
+		m[c] = i
+	}
+	return m
+}()
+
+// add counts n in the column named; a name that is not a column (an outcome or reason
+// added later without a column) counts nowhere rather than failing the contact.
+func (t *tally) add(column string, n int) {
+	if i, ok := rollupColumn[column]; ok {
+		t[i] += n
+	}
+}
+
+// contactTally is what recording c adds; openedTier is the tier of the case c opened
+// (0 when it opened none).
+func contactTally(c Contact, openedTier int) tally {
+	var t tally
+	t.add("contacts", 1)
+	t.add(string(c.Outcome), 1)
+	if c.AvoidableReason != "" {
+		t.add("avoidable_"+c.AvoidableReason, 1)
+	}
+	if openedTier > 0 {
+		t.add(fmt.Sprintf("opened_tier_%d", openedTier), 1)
+	}
+	return t
 }
 
 // One statement in both engines: ON CONFLICT … DO UPDATE is PostgreSQL's and SQLite's.
-const upsertRollup = `INSERT INTO contact_daily
- (day, channel, service_lgsl, centre, outcome, avoidable_reason, opened_tier, contacts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
- ON CONFLICT (day, channel, service_lgsl, centre, outcome, avoidable_reason, opened_tier)
- DO UPDATE SET contacts = contact_daily.contacts + excluded.contacts`
+var upsertRollup = func() string {
+	cols, marks, sets := "", "", ""
+	for i, c := range rollupColumns {
+		if i > 0 {
+			cols, sets = cols+", ", sets+", "
+		}
+		cols += c
+		marks += ", ?"
+		sets += c + " = contact_daily." + c + " + excluded." + c
+	}
+	return `INSERT INTO contact_daily (day, channel, service_lgsl, centre, ` + cols + `) VALUES (?, ?, ?, ?` + marks + `)
+ ON CONFLICT (day, channel, service_lgsl, centre) DO UPDATE SET ` + sets
+}()
 
-// count adds n (which may be negative) to k's row. The statement is prepared once per
-// connection and reused (compiling it each time was most of its cost on SQLite).
-func (in *Intake) count(ctx context.Context, tx *sqlx.Tx, k rollupKey, n int) error {
-	if in.noRollup {
+// rollup is the prepared upsert, shared by an Intake's transactions.
+type rollup struct {
+	off  bool // only to measure what the rollup costs (export_test.go)
+	mu   sync.Mutex
+	stmt *sqlx.Stmt
+}
+
+// count adds t to k's row. The statement is prepared once and reused (compiling it
+// each time was most of its cost on SQLite).
+func (in *Intake) count(ctx context.Context, tx *sqlx.Tx, k rollupKey, t tally) error {
+	if in.rollup.off {
 		return nil
 	}
 	stmt, err := in.upsertStmt(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.StmtxContext(ctx, stmt).ExecContext(ctx, k.Day, k.Channel, k.LGSL, k.Centre, k.Outcome, k.Avoidable, k.OpenedTier, n); err != nil {
+	args := make([]any, 0, 4+len(t))
+	args = append(args, k.Day, k.Channel, k.LGSL, k.Centre)
+	for _, n := range t {
+		args = append(args, n)
+	}
+	if _, err := tx.StmtxContext(ctx, stmt).ExecContext(ctx, args...); err != nil {
 		return fmt.Errorf("count contact: %w", store.MapError(err))
 	}
 	return nil
 }
 
-// upsertStmt prepares the rollup's upsert on first use; a failed preparation is tried
-// again next time.
+// upsertStmt prepares the upsert on first use; a failed preparation is tried again.
 func (in *Intake) upsertStmt(ctx context.Context) (*sqlx.Stmt, error) {
-	in.upsertMu.Lock()
-	defer in.upsertMu.Unlock()
-	if in.upsert != nil {
-		return in.upsert, nil
+	in.rollup.mu.Lock()
+	defer in.rollup.mu.Unlock()
+	if in.rollup.stmt != nil {
+		return in.rollup.stmt, nil
 	}
 	stmt, err := in.db.PreparexContext(ctx, in.db.Rebind(upsertRollup))
 	if err != nil {
 		return nil, fmt.Errorf("prepare the daily count: %w", store.MapError(err))
 	}
-	in.upsert = stmt
+	in.rollup.stmt = stmt
 	return stmt, nil
-}
-
-// recount moves a contact's 1 from row was to row now, locking the rows in key order.
-func (in *Intake) recount(ctx context.Context, tx *sqlx.Tx, was, now rollupKey) error {
-	if was == now {
-		return nil
-	}
-	first, second, n := was, now, -1
-	if now.less(was) {
-		first, second, n = now, was, 1
-	}
-	if err := in.count(ctx, tx, first, n); err != nil {
-		return err
-	}
-	return in.count(ctx, tx, second, -n)
 }

@@ -74,16 +74,12 @@ type Avoidable struct {
 // customers with minContacts or more contacts in the last withinDays days of s.
 func (r *Reports) Avoidable(ctx context.Context, s Span, f Filter, minContacts, withinDays int) (Avoidable, error) {
 	out := Avoidable{Span: s, Filter: f, Scope: s.describe(f, r)}
-	slot := map[string]int{}
-	for i, reason := range AvoidableReasons {
-		slot[reason.Key] = i
-	}
 	periods := s.Periods()
 	idx := s.index(periods)
 	for _, p := range periods {
 		out.Periods = append(out.Periods, AvoidablePeriod{Start: p, ByReason: make([]int, len(AvoidableReasons))})
 	}
-	rows, err := r.rollup(ctx, s.From, s.To, f, "day", "service_lgsl", "avoidable_reason")
+	rows, err := r.rollup(ctx, s.From, s.To, f, rollupSums, "day", "service_lgsl")
 	if err != nil {
 		return Avoidable{}, err
 	}
@@ -96,21 +92,19 @@ func (r *Reports) Avoidable(ctx context.Context, s Span, f Filter, minContacts, 
 			svc = &ServiceDemand{LGSL: row.LGSL, Name: r.serviceName(row.LGSL)}
 			services[row.LGSL] = svc
 		}
-		out.Contacts += row.N
-		svc.Contacts += row.N
+		out.Contacts += row.Contacts
+		svc.Contacts += row.Contacts
 		if i >= 0 {
-			out.Periods[i].Contacts += row.N
+			out.Periods[i].Contacts += row.Contacts
 		}
-		k, avoidable := slot[row.Avoidable]
-		if !avoidable {
-			continue
-		}
-		out.Avoidable += row.N
-		svc.Avoidable += row.N
-		reasons[k] += row.N
-		if i >= 0 {
-			out.Periods[i].Avoidable += row.N
-			out.Periods[i].ByReason[k] += row.N
+		for k, n := range row.avoidable() {
+			out.Avoidable += n
+			svc.Avoidable += n
+			reasons[k] += n
+			if i >= 0 {
+				out.Periods[i].Avoidable += n
+				out.Periods[i].ByReason[k] += n
+			}
 		}
 	}
 	out.Rate = ratio(out.Avoidable, out.Contacts)

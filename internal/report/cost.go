@@ -124,7 +124,7 @@ func (r *Reports) Cost(ctx context.Context, s Span, f Filter, target float64) (C
 	for _, p := range periods {
 		out.Periods = append(out.Periods, CostPeriod{Start: p})
 	}
-	rows, err := r.rollup(ctx, s.From, s.To, f, "day", "channel", "outcome")
+	rows, err := r.rollup(ctx, s.From, s.To, f, costSums, "day", "channel")
 	if err != nil {
 		return Cost{}, err
 	}
@@ -133,16 +133,14 @@ func (r *Reports) Cost(ctx context.Context, s Span, f Filter, target float64) (C
 		if !ok {
 			continue
 		}
-		cost := int64(row.N) * int64(out.ByChannel[c].UnitPence)
-		out.ByChannel[c].Contacts += row.N
+		cost := int64(row.Contacts) * int64(out.ByChannel[c].UnitPence)
+		out.ByChannel[c].Contacts += row.Contacts
 		out.ByChannel[c].CostPence += cost
-		out.Contacts += row.N
+		out.Contacts += row.Contacts
 		out.CostPence += cost
-		if row.Outcome == outcomeResolved || row.Outcome == outcomeSelfServed {
-			out.ResolvedContacts += row.N
-		}
+		out.ResolvedContacts += row.Resolved + row.SelfServed
 		if i := idx.of(s.Period, row.Day); i >= 0 {
-			out.Periods[i].Contacts += row.N
+			out.Periods[i].Contacts += row.Contacts
 			out.Periods[i].CostPence += cost
 		}
 	}

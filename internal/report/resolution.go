@@ -12,13 +12,6 @@ import (
 	"github.com/council/contacthub/internal/store"
 )
 
-// Contact outcomes as intake records them (the rollup's outcome column).
-const (
-	outcomeResolved   = "resolved_first_contact"
-	outcomeSelfServed = "self_served"
-	outcomeHandedOff  = "handed_off"
-)
-
 // Rates are the resolution measures of a group of contacts. Each rate is a share of
 // Contacts: a contact resolved there and then, one the resident served themselves, one
 // handed off to another tier or queue.
@@ -32,16 +25,11 @@ type Rates struct {
 	HandoffRate          float64
 }
 
-func (r *Rates) add(outcome string, n int) {
-	r.Contacts += n
-	switch outcome {
-	case outcomeResolved:
-		r.ResolvedFirstContact += n
-	case outcomeSelfServed:
-		r.SelfServed += n
-	case outcomeHandedOff:
-		r.HandedOff += n
-	}
+func (r *Rates) add(row rollupRow) {
+	r.Contacts += row.Contacts
+	r.ResolvedFirstContact += row.Resolved
+	r.SelfServed += row.SelfServed
+	r.HandedOff += row.HandedOff
 }
 
 func (r *Rates) finish() {
@@ -98,20 +86,22 @@ func (r *Reports) Resolution(ctx context.Context, s Span, f Filter) (Resolution,
 	for _, p := range periods {
 		out.Periods = append(out.Periods, RatesPeriod{Start: p})
 	}
-	rows, err := r.rollup(ctx, s.From, s.To, f, "day", "channel", "service_lgsl", "outcome", "opened_tier")
+	rows, err := r.rollup(ctx, s.From, s.To, f, rollupSums, "day", "channel", "service_lgsl")
 	if err != nil {
 		return Resolution{}, err
 	}
 	byChannel, byService := map[string]*Rates{}, map[int]*Rates{}
 	for _, row := range rows {
-		out.Totals.add(row.Outcome, row.N)
+		out.Totals.add(row)
 		if i := idx.of(s.Period, row.Day); i >= 0 {
-			out.Periods[i].add(row.Outcome, row.N)
+			out.Periods[i].add(row)
 		}
-		group(byChannel, row.Channel).add(row.Outcome, row.N)
-		group(byService, row.LGSL).add(row.Outcome, row.N)
-		if row.OpenedTier > 0 {
-			out.CasesOpenedByTier[strconv.Itoa(row.OpenedTier)] += row.N
+		group(byChannel, row.Channel).add(row)
+		group(byService, row.LGSL).add(row)
+		for tier, n := range []int{row.Tier1, row.Tier2, row.Tier3} {
+			if n > 0 {
+				out.CasesOpenedByTier[strconv.Itoa(tier+1)] += n
+			}
 		}
 	}
 	out.Totals.finish()

@@ -10,20 +10,51 @@ import (
 )
 
 // rollupRow is one group of the daily rollup (contact_daily, kept by intake as contacts
-// are recorded); a query fills only the columns it groups by.
+// are recorded): the key columns a query groups by, and every count summed.
 type rollupRow struct {
 	Day        string `db:"day"`
 	Channel    string `db:"channel"`
 	LGSL       int    `db:"service_lgsl"`
-	Outcome    string `db:"outcome"`
-	Avoidable  string `db:"avoidable_reason"`
-	OpenedTier int    `db:"opened_tier"`
-	N          int    `db:"n"`
+	Contacts   int    `db:"contacts"`
+	InProgress int    `db:"in_progress"`
+	Resolved   int    `db:"resolved_first_contact"`
+	SelfServed int    `db:"self_served"`
+	HandedOff  int    `db:"handed_off"`
+	Referred   int    `db:"referred"`
+	Abandoned  int    `db:"abandoned"`
+	// Avoidable contacts by reason, in AvoidableReasons' order.
+	Repeat          int `db:"avoidable_repeat"`
+	ProgressChasing int `db:"avoidable_progress_chasing"`
+	ChasingResponse int `db:"avoidable_chasing_response"`
+	Misdirected     int `db:"avoidable_misdirected"`
+	// Cases the contacts opened, by tier.
+	Tier1 int `db:"opened_tier_1"`
+	Tier2 int `db:"opened_tier_2"`
+	Tier3 int `db:"opened_tier_3"`
 }
 
+// avoidable is the row's avoidable contacts by reason, in AvoidableReasons' order.
+func (r rollupRow) avoidable() [4]int {
+	return [4]int{r.ProgressChasing, r.ChasingResponse, r.Repeat, r.Misdirected}
+}
+
+const rollupSums = `COALESCE(SUM(contacts), 0) AS contacts, COALESCE(SUM(in_progress), 0) AS in_progress,
+ COALESCE(SUM(resolved_first_contact), 0) AS resolved_first_contact, COALESCE(SUM(self_served), 0) AS self_served,
+ COALESCE(SUM(handed_off), 0) AS handed_off, COALESCE(SUM(referred), 0) AS referred, COALESCE(SUM(abandoned), 0) AS abandoned,
+ COALESCE(SUM(avoidable_repeat), 0) AS avoidable_repeat, COALESCE(SUM(avoidable_progress_chasing), 0) AS avoidable_progress_chasing,
+ COALESCE(SUM(avoidable_chasing_response), 0) AS avoidable_chasing_response, COALESCE(SUM(avoidable_misdirected), 0) AS avoidable_misdirected,
+ COALESCE(SUM(opened_tier_1), 0) AS opened_tier_1, COALESCE(SUM(opened_tier_2), 0) AS opened_tier_2, COALESCE(SUM(opened_tier_3), 0) AS opened_tier_3`
+
+// Narrower sums for the reports that need fewer counts (each column summed costs time).
+const (
+	contactSums = `COALESCE(SUM(contacts), 0) AS contacts`
+	costSums    = `COALESCE(SUM(contacts), 0) AS contacts, COALESCE(SUM(resolved_first_contact), 0) AS resolved_first_contact,
+ COALESCE(SUM(self_served), 0) AS self_served`
+)
+
 // rollup sums the daily counts of [from, to] (days, inclusive) that f keeps, grouped by
-// the given columns (fixed strings from this package, never caller input).
-func (r *Reports) rollup(ctx context.Context, from, to time.Time, f Filter, groupBy ...string) ([]rollupRow, error) {
+// the given key columns; sums is one of the constants above (never caller input).
+func (r *Reports) rollup(ctx context.Context, from, to time.Time, f Filter, sums string, groupBy ...string) ([]rollupRow, error) {
 	where, args := []string{"day >= ?", "day <= ?"}, []any{dayKey(from), dayKey(to)}
 	if f.Service != 0 {
 		where, args = append(where, "service_lgsl = ?"), append(args, f.Service)
@@ -35,7 +66,7 @@ func (r *Reports) rollup(ctx context.Context, from, to time.Time, f Filter, grou
 		where, args = append(where, "centre = ?"), append(args, f.Centre)
 	}
 	cols := strings.Join(groupBy, ", ")
-	sel := "COALESCE(SUM(contacts), 0) AS n"
+	sel := sums
 	if cols != "" {
 		sel = cols + ", " + sel
 	}

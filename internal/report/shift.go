@@ -63,7 +63,7 @@ func (r *Reports) ChannelShift(ctx context.Context, s Span, f Filter) (ChannelSh
 	for i, p := range periods {
 		out.Periods[i] = ShiftPeriod{Start: p, Contacts: make([]int, len(out.Channels))}
 	}
-	rows, err := r.rollup(ctx, s.From, s.To, f, "day", "channel")
+	rows, err := r.rollup(ctx, s.From, s.To, f, contactSums, "day", "channel")
 	if err != nil {
 		return ChannelShift{}, err
 	}
@@ -74,21 +74,21 @@ func (r *Reports) ChannelShift(ctx context.Context, s Span, f Filter) (ChannelSh
 		if !ok || i < 0 {
 			continue
 		}
-		out.Periods[i].Contacts[c] += row.N
-		now[c] += row.N
+		out.Periods[i].Contacts[c] += row.Contacts
+		now[c] += row.Contacts
 	}
 	for i := range out.Periods {
 		out.Periods[i].Total, out.Periods[i].DigitalShare = digital(out.Channels, out.Periods[i].Contacts)
 	}
 	prev := s.Previous()
-	rows, err = r.rollup(ctx, prev.From, prev.To, f, "channel")
+	rows, err = r.rollup(ctx, prev.From, prev.To, f, contactSums, "channel")
 	if err != nil {
 		return ChannelShift{}, err
 	}
 	before := make([]int, len(out.Channels))
 	for _, row := range rows {
 		if c, ok := slot[row.Channel]; ok {
-			before[c] += row.N
+			before[c] += row.Contacts
 		}
 	}
 	out.Total, out.DigitalShare = digital(out.Channels, now)
