@@ -90,38 +90,46 @@ type rollup struct {
 	stmt *sqlx.Stmt
 }
 
-// count adds t to k's row. The statement is prepared once and reused (compiling it
-// each time was most of its cost on SQLite).
+// count adds t to k's row, with the prepared statement when there is one (compiling
+// the statement each time was most of its cost on SQLite) and as plain text otherwise.
 func (in *Intake) count(ctx context.Context, tx *sqlx.Tx, k rollupKey, t tally) error {
 	if in.rollup.off {
 		return nil
-	}
-	stmt, err := in.upsertStmt(ctx)
-	if err != nil {
-		return err
 	}
 	args := make([]any, 0, 4+len(t))
 	args = append(args, k.Day, k.Channel, k.LGSL, k.Centre)
 	for _, n := range t {
 		args = append(args, n)
 	}
-	if _, err := tx.StmtxContext(ctx, stmt).ExecContext(ctx, args...); err != nil {
+	var err error
+	if stmt := in.prepared(); stmt != nil {
+		_, err = tx.StmtxContext(ctx, stmt).ExecContext(ctx, args...)
+	} else {
+		_, err = tx.ExecContext(ctx, tx.Rebind(upsertRollup), args...)
+	}
+	if err != nil {
 		return fmt.Errorf("count contact: %w", store.MapError(err))
 	}
 	return nil
 }
 
-// upsertStmt prepares the upsert on first use; a failed preparation is tried again.
-func (in *Intake) upsertStmt(ctx context.Context) (*sqlx.Stmt, error) {
+func (in *Intake) prepared() *sqlx.Stmt {
 	in.rollup.mu.Lock()
 	defer in.rollup.mu.Unlock()
-	if in.rollup.stmt != nil {
-		return in.rollup.stmt, nil
+	return in.rollup.stmt
+}
+
+// prepareRollup prepares the upsert once. It must run outside any transaction: it takes
+// a connection of its own from the pool, and a transaction that waited for one while
+// holding SQLite's write lock could wait on writers that wait on it. A failure is
+// only slower (count falls back to the text) and is tried again next time.
+func (in *Intake) prepareRollup(ctx context.Context) {
+	in.rollup.mu.Lock()
+	defer in.rollup.mu.Unlock()
+	if in.rollup.stmt != nil || in.rollup.off {
+		return
 	}
-	stmt, err := in.db.PreparexContext(ctx, in.db.Rebind(upsertRollup))
-	if err != nil {
-		return nil, fmt.Errorf("prepare the daily count: %w", store.MapError(err))
+	if stmt, err := in.db.PreparexContext(ctx, in.db.Rebind(upsertRollup)); err == nil {
+		in.rollup.stmt = stmt
 	}
-	in.rollup.stmt = stmt
-	return stmt, nil
 }
