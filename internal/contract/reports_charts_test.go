@@ -12,8 +12,8 @@ import (
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/customer"
-	"github.com/council/contacthub/internal/identifier"
 	hubevent "github.com/council/contacthub/internal/event"
+	"github.com/council/contacthub/internal/identifier"
 	"github.com/council/contacthub/internal/intake"
 )
 
