@@ -79,7 +79,7 @@ func (r *Reports) Avoidable(ctx context.Context, s Span, f Filter, minContacts, 
 	for _, p := range periods {
 		out.Periods = append(out.Periods, AvoidablePeriod{Start: p, ByReason: make([]int, len(AvoidableReasons))})
 	}
-	rows, err := r.rollup(ctx, s.From, s.To, f, rollupSums, "day", "service_lgsl")
+	rows, err := r.rollup(ctx, s.From, s.To, f, avoidableSums, "day", "service_lgsl")
 	if err != nil {
 		return Avoidable{}, err
 	}

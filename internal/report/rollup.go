@@ -38,17 +38,17 @@ func (r rollupRow) avoidable() [4]int {
 	return [4]int{r.ProgressChasing, r.ChasingResponse, r.Repeat, r.Misdirected}
 }
 
-const rollupSums = `COALESCE(SUM(contacts), 0) AS contacts, COALESCE(SUM(in_progress), 0) AS in_progress,
- COALESCE(SUM(resolved_first_contact), 0) AS resolved_first_contact, COALESCE(SUM(self_served), 0) AS self_served,
- COALESCE(SUM(handed_off), 0) AS handed_off, COALESCE(SUM(referred), 0) AS referred, COALESCE(SUM(abandoned), 0) AS abandoned,
+const avoidableSums = `COALESCE(SUM(contacts), 0) AS contacts,
  COALESCE(SUM(avoidable_repeat), 0) AS avoidable_repeat, COALESCE(SUM(avoidable_progress_chasing), 0) AS avoidable_progress_chasing,
- COALESCE(SUM(avoidable_chasing_response), 0) AS avoidable_chasing_response, COALESCE(SUM(avoidable_misdirected), 0) AS avoidable_misdirected,
- COALESCE(SUM(opened_tier_1), 0) AS opened_tier_1, COALESCE(SUM(opened_tier_2), 0) AS opened_tier_2, COALESCE(SUM(opened_tier_3), 0) AS opened_tier_3`
+ COALESCE(SUM(avoidable_chasing_response), 0) AS avoidable_chasing_response, COALESCE(SUM(avoidable_misdirected), 0) AS avoidable_misdirected`
 
 // Narrower sums for the reports that need fewer counts (each column summed costs time).
 const (
-	contactSums = `COALESCE(SUM(contacts), 0) AS contacts`
-	costSums    = `COALESCE(SUM(contacts), 0) AS contacts, COALESCE(SUM(resolved_first_contact), 0) AS resolved_first_contact,
+	contactSums    = `COALESCE(SUM(contacts), 0) AS contacts`
+	resolutionSums = `COALESCE(SUM(contacts), 0) AS contacts, COALESCE(SUM(resolved_first_contact), 0) AS resolved_first_contact,
+ COALESCE(SUM(self_served), 0) AS self_served, COALESCE(SUM(handed_off), 0) AS handed_off, COALESCE(SUM(opened_tier_1), 0) AS opened_tier_1,
+ COALESCE(SUM(opened_tier_2), 0) AS opened_tier_2, COALESCE(SUM(opened_tier_3), 0) AS opened_tier_3`
+	costSums = `COALESCE(SUM(contacts), 0) AS contacts, COALESCE(SUM(resolved_first_contact), 0) AS resolved_first_contact,
  COALESCE(SUM(self_served), 0) AS self_served`
 )
 
