@@ -157,23 +157,19 @@ func sortedKeys[V any](m map[int]V) []int {
 	return keys
 }
 
-// handoffs reads the span's hand-offs by reason and by tier pair. Hand-offs are far
-// fewer than contacts and indexed by time (case_handoffs_at), so they are counted here
-// rather than rolled up; the service and channel filters are the case's.
+// handoffs reads the span's hand-offs by reason and by tier pair from the daily counts
+// casework keeps with each hand-off (handoff_daily); the service and channel filters
+// are the case's.
 func (r *Reports) handoffs(ctx context.Context, s Span, f Filter, out *Resolution) error {
-	from := `case_handoffs h`
-	where, args := []string{"h.handed_at >= ?", "h.handed_at < ?"}, []any{s.From, s.end()}
-	if f.Service != 0 || f.Channel != "" {
-		from += ` JOIN cases c ON c.id = h.case_id`
-	}
+	where, args := []string{"day >= ?", "day <= ?"}, []any{dayKey(s.From), dayKey(s.To)}
 	if f.Service != 0 {
-		where, args = append(where, "c.service_lgsl = ?"), append(args, f.Service)
+		where, args = append(where, "service_lgsl = ?"), append(args, f.Service)
 	}
 	if f.Channel != "" {
-		where, args = append(where, "c.channel = ?"), append(args, string(f.Channel))
+		where, args = append(where, "channel = ?"), append(args, string(f.Channel))
 	}
-	q := `SELECT h.reason AS reason, h.from_tier AS a, h.to_tier AS b, COUNT(*) AS n FROM ` + from +
-		` WHERE ` + strings.Join(where, " AND ") + ` GROUP BY h.reason, h.from_tier, h.to_tier`
+	q := `SELECT reason, from_tier AS a, to_tier AS b, SUM(handoffs) AS n FROM handoff_daily WHERE ` +
+		strings.Join(where, " AND ") + ` GROUP BY reason, from_tier, to_tier`
 	var rows []struct {
 		Reason string `db:"reason"`
 		A      int    `db:"a"`

@@ -93,7 +93,7 @@ func date(s string) time.Time {
 }
 
 // seed writes n contacts, n/10 customers, 20,000 cases and n/5 hand-offs, then the
-// daily rollup of the contacts.
+// daily rollups of the contacts and hand-offs.
 func seed(b *testing.B, db *store.DB, n int) {
 	ctx := context.Background()
 	customers, cases := max(n/10, 1), 20_000
@@ -142,6 +142,8 @@ var seedPostgres = []string{
 	  (ARRAY['needs_evidence','complexity','specialist_decision','vulnerability','wrong_queue'])[1 + floor(random() * 5)::int], 'seed',
 	  timestamptz '2024-12-01 00:00:00+00' + (i::float8 / (%[3]d / 5)) * interval '729 days'
 	 FROM generate_series(1, %[3]d / 5) i`,
+	`INSERT INTO handoff_daily SELECT to_char(h.handed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), c.service_lgsl, c.channel, h.reason,
+	  h.from_tier, h.to_tier, COUNT(*) FROM case_handoffs h JOIN cases c ON c.id = h.case_id GROUP BY 1, 2, 3, 4, 5, 6`,
 	`INSERT INTO contact_daily SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), channel, service_lgsl, centre, COUNT(*),
 	  SUM(CASE WHEN outcome = 'in_progress' THEN 1 ELSE 0 END), SUM(CASE WHEN outcome = 'resolved_first_contact' THEN 1 ELSE 0 END),
 	  SUM(CASE WHEN outcome = 'self_served' THEN 1 ELSE 0 END), SUM(CASE WHEN outcome = 'handed_off' THEN 1 ELSE 0 END),
@@ -181,6 +183,8 @@ var seedSQLite = []string{
 	 SELECT 'h' || i, 'k' || (1 + i %% %[2]d), 1, 2 + abs(random()) %% 2, 'general', 'blt-officers',
 	  json_extract('["needs_evidence","complexity","specialist_decision","vulnerability","wrong_queue"]', '$[' || (abs(random()) %% 5) || ']'), 'seed',
 	  strftime('%%Y-%%m-%%d %%H:%%M:%%S', '2024-12-01', '+' || (i * 729.0 * 86400 / (%[3]d / 5)) || ' seconds') || '+00:00' FROM n`,
+	`INSERT INTO handoff_daily SELECT substr(h.handed_at, 1, 10), c.service_lgsl, c.channel, h.reason,
+	  h.from_tier, h.to_tier, COUNT(*) FROM case_handoffs h JOIN cases c ON c.id = h.case_id GROUP BY 1, 2, 3, 4, 5, 6`,
 	`INSERT INTO contact_daily SELECT substr(started_at, 1, 10), channel, service_lgsl, centre, COUNT(*),
 	  SUM(CASE WHEN outcome = 'in_progress' THEN 1 ELSE 0 END), SUM(CASE WHEN outcome = 'resolved_first_contact' THEN 1 ELSE 0 END),
 	  SUM(CASE WHEN outcome = 'self_served' THEN 1 ELSE 0 END), SUM(CASE WHEN outcome = 'handed_off' THEN 1 ELSE 0 END),

@@ -49,6 +49,23 @@ SELECT substr(ct.started_at, 1, 10), ct.channel, ct.service_lgsl, ct.centre, COU
 FROM contacts ct LEFT JOIN cases cs ON cs.opened_by_contact_id = ct.id
 GROUP BY 1, 2, 3, 4;
 
+-- Hand-offs counted as they happen, by UTC day, the case's service and channel, the
+-- reason and the tiers from and to; casework adds 1 in the hand-off's transaction.
+CREATE TABLE handoff_daily (
+    day          TEXT NOT NULL,
+    service_lgsl INTEGER NOT NULL,
+    channel      TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    from_tier    INTEGER NOT NULL,
+    to_tier      INTEGER NOT NULL,
+    handoffs     INTEGER NOT NULL,
+    PRIMARY KEY (day, service_lgsl, channel, reason, from_tier, to_tier)
+) WITHOUT ROWID;
+INSERT INTO handoff_daily
+SELECT substr(h.handed_at, 1, 10), c.service_lgsl, c.channel, h.reason, h.from_tier, h.to_tier, COUNT(*)
+FROM case_handoffs h JOIN cases c ON c.id = h.case_id
+GROUP BY 1, 2, 3, 4, 5, 6;
+
 -- Repeat customers (N contacts in the last M days) are counted per customer at read
 -- time, where merges are already followed; the customer beside the time makes that an
 -- index-only read of the window.
@@ -58,4 +75,5 @@ CREATE INDEX contacts_started ON contacts (started_at, customer_id);
 -- +goose Down
 DROP INDEX contacts_started;
 CREATE INDEX contacts_started ON contacts (started_at);
+DROP TABLE handoff_daily;
 DROP TABLE contact_daily;
