@@ -36,6 +36,9 @@ func BenchmarkReports_AtScale(b *testing.B) {
 			started := time.Now()
 			seed(b, db, n)
 			b.Logf("%s: seeded %d contacts in %s", be.Name, n, time.Since(started).Round(time.Second))
+			if os.Getenv("CONTACTHUB_BENCH_EXPLAIN") != "" {
+				explain(b, db)
+			}
 			r := report.New(db, catalogue.Default(), report.DefaultUnitCosts())
 			year := report.Span{From: date("2025-12-01"), To: date("2026-11-29"), Period: report.Week}
 			cases := []struct {
@@ -196,4 +199,23 @@ var seedSQLite = []string{
 	 FROM contacts GROUP BY 1, 2, 3, 4`,
 	`PRAGMA foreign_keys = ON`,
 	`ANALYZE`,
+}
+
+// explain logs the plans of the two heaviest reads (the same text the reports send)
+// on PostgreSQL, when CONTACTHUB_BENCH_EXPLAIN is set.
+func explain(b *testing.B, db *store.DB) {
+	if db.Dialect != store.Postgres {
+		return
+	}
+	for _, q := range []string{
+		`SELECT day, channel, COALESCE(SUM(contacts), 0) AS contacts FROM contact_daily WHERE day >= '2025-12-01' AND day <= '2026-11-29' GROUP BY day, channel`,
+		`SELECT COUNT(*) FROM (SELECT customer_id FROM contacts WHERE started_at >= '2026-11-02' AND started_at < '2026-11-30'
+		 AND customer_id IS NOT NULL GROUP BY customer_id HAVING COUNT(*) >= 3) repeaters`,
+	} {
+		var plan []string
+		if err := db.SelectContext(context.Background(), &plan, `EXPLAIN (ANALYZE, BUFFERS) `+q); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%s\n%s", q, strings.Join(plan, "\n"))
+	}
 }
