@@ -86,8 +86,9 @@ func (r *Reports) Resolution(ctx context.Context, s Span, f Filter) (Resolution,
 	for _, p := range periods {
 		out.Periods = append(out.Periods, RatesPeriod{Start: p})
 	}
-	// Three narrow groupings rather than one by day, channel and service: the database
-	// sums a year's rows into a few hundred instead of sending every row here.
+	// Two narrow groupings (by day; by channel and service) rather than one by day,
+	// channel and service: the database sums a year's rows into a few hundred instead of
+	// sending every row here.
 	days, err := r.rollup(ctx, s.From, s.To, f, resolutionSums, "day")
 	if err != nil {
 		return Resolution{}, err
@@ -104,18 +105,12 @@ func (r *Reports) Resolution(ctx context.Context, s Span, f Filter) (Resolution,
 		}
 	}
 	byChannel, byService := map[string]*Rates{}, map[int]*Rates{}
-	channels, err := r.rollup(ctx, s.From, s.To, f, resolutionSums, "channel")
+	groups, err := r.rollup(ctx, s.From, s.To, f, resolutionSums, "channel", "service_lgsl")
 	if err != nil {
 		return Resolution{}, err
 	}
-	for _, row := range channels {
+	for _, row := range groups {
 		group(byChannel, row.Channel).add(row)
-	}
-	services, err := r.rollup(ctx, s.From, s.To, f, resolutionSums, "service_lgsl")
-	if err != nil {
-		return Resolution{}, err
-	}
-	for _, row := range services {
 		group(byService, row.LGSL).add(row)
 	}
 	out.Totals.finish()
