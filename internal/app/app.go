@@ -124,6 +124,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Customers = customer.NewService(db, rules)
 	a.Cases = casework.New(db, a.Catalogue, a.Router)
 	a.Contacts = intake.New(db, a.Customers, a.Cases, a.Catalogue, a.Router)
+	if err := a.Contacts.PrepareRollup(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Referrals = referral.New(db, a.Cases, a.Catalogue)
 	a.Webhooks = webhook.NewSubscriptions(db, a.Catalogue, a.Router, cfg.WebhookAllowPrivate)
 	a.rules = rules

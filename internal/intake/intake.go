@@ -102,7 +102,6 @@ func (in *Intake) Record(ctx context.Context, actor Actor, req Request) (Result,
 	if err != nil {
 		return Result{}, err
 	}
-	in.prepareRollup(ctx)
 	for attempt := 0; ; attempt++ {
 		res, err := in.record(ctx, actor, req)
 		if fault.Is(err, fault.IdentifierTaken) && attempt == 0 {

@@ -119,17 +119,20 @@ func (in *Intake) prepared() *sqlx.Stmt {
 	return in.rollup.stmt
 }
 
-// prepareRollup prepares the upsert once. It must run outside any transaction: it takes
-// a connection of its own from the pool, and a transaction that waited for one while
-// holding SQLite's write lock could wait on writers that wait on it. A failure is
-// only slower (count falls back to the text) and is tried again next time.
-func (in *Intake) prepareRollup(ctx context.Context) {
+// PrepareRollup prepares the upsert once, at start. It must not run on a request's
+// path: preparing takes a connection of its own from the pool, and a request holding
+// one already (its transaction, or its Idempotency-Key's unit) that waited for another
+// could wait on requests that wait on it. Without it, count executes the text.
+func (in *Intake) PrepareRollup(ctx context.Context) error {
 	in.rollup.mu.Lock()
 	defer in.rollup.mu.Unlock()
-	if in.rollup.stmt != nil || in.rollup.off {
-		return
+	if in.rollup.stmt != nil {
+		return nil
 	}
-	if stmt, err := in.db.PreparexContext(ctx, in.db.Rebind(upsertRollup)); err == nil {
-		in.rollup.stmt = stmt
+	stmt, err := in.db.PreparexContext(ctx, in.db.Rebind(upsertRollup))
+	if err != nil {
+		return fmt.Errorf("prepare the daily count of contacts: %w", store.MapError(err))
 	}
+	in.rollup.stmt = stmt
+	return nil
 }
