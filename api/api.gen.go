@@ -688,9 +688,11 @@ const (
 	GetSatisfactionReportParamsGroupByCentre  GetSatisfactionReportParamsGroupBy = "centre"
 	GetSatisfactionReportParamsGroupByChannel GetSatisfactionReportParamsGroupBy = "channel"
 	GetSatisfactionReportParamsGroupByDay     GetSatisfactionReportParamsGroupBy = "day"
+	GetSatisfactionReportParamsGroupByMonth   GetSatisfactionReportParamsGroupBy = "month"
 	GetSatisfactionReportParamsGroupByService GetSatisfactionReportParamsGroupBy = "service"
 	GetSatisfactionReportParamsGroupBySource  GetSatisfactionReportParamsGroupBy = "source"
 	GetSatisfactionReportParamsGroupByTier    GetSatisfactionReportParamsGroupBy = "tier"
+	GetSatisfactionReportParamsGroupByWeek    GetSatisfactionReportParamsGroupBy = "week"
 )
 
 // Valid indicates whether the value is a known member of the GetSatisfactionReportParamsGroupBy enum.
@@ -704,11 +706,15 @@ func (e GetSatisfactionReportParamsGroupBy) Valid() bool {
 		return true
 	case GetSatisfactionReportParamsGroupByDay:
 		return true
+	case GetSatisfactionReportParamsGroupByMonth:
+		return true
 	case GetSatisfactionReportParamsGroupByService:
 		return true
 	case GetSatisfactionReportParamsGroupBySource:
 		return true
 	case GetSatisfactionReportParamsGroupByTier:
+		return true
+	case GetSatisfactionReportParamsGroupByWeek:
 		return true
 	default:
 		return false
@@ -2761,8 +2767,10 @@ type GetRoutingReportParams struct {
 
 // GetSatisfactionReportParams defines parameters for GetSatisfactionReport.
 type GetSatisfactionReportParams struct {
-	From    time.Time                           `form:"from" json:"from"`
-	To      time.Time                           `form:"to" json:"to"`
+	From time.Time `form:"from" json:"from"`
+	To   time.Time `form:"to" json:"to"`
+
+	// GroupBy `day`, `week` and `month` are UTC periods named by their first day (weeks start on Monday; issue 15).
 	GroupBy *GetSatisfactionReportParamsGroupBy `form:"groupBy,omitempty" json:"groupBy,omitempty"`
 }
 
@@ -3195,7 +3203,7 @@ type ServerInterface interface {
 	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
 	// (GET /v1/reports/routing)
 	GetRoutingReport(ctx echo.Context, params GetRoutingReportParams) error
-	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source, day, week or month, with survey response rates.
 	// (GET /v1/reports/satisfaction)
 	GetSatisfactionReport(ctx echo.Context, params GetSatisfactionReportParams) error
 	// DecideRouting Decide where an enquiry would go, and why, without writing anything.
@@ -15090,7 +15098,7 @@ type StrictServerInterface interface {
 	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
 	// (GET /v1/reports/routing)
 	GetRoutingReport(ctx context.Context, request GetRoutingReportRequestObject) (GetRoutingReportResponseObject, error)
-	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source, day, week or month, with survey response rates.
 	// (GET /v1/reports/satisfaction)
 	GetSatisfactionReport(ctx context.Context, request GetSatisfactionReportRequestObject) (GetSatisfactionReportResponseObject, error)
 	// DecideRouting Decide where an enquiry would go, and why, without writing anything.

@@ -741,9 +741,11 @@ const (
 	GetSatisfactionReportParamsGroupByCentre  GetSatisfactionReportParamsGroupBy = "centre"
 	GetSatisfactionReportParamsGroupByChannel GetSatisfactionReportParamsGroupBy = "channel"
 	GetSatisfactionReportParamsGroupByDay     GetSatisfactionReportParamsGroupBy = "day"
+	GetSatisfactionReportParamsGroupByMonth   GetSatisfactionReportParamsGroupBy = "month"
 	GetSatisfactionReportParamsGroupByService GetSatisfactionReportParamsGroupBy = "service"
 	GetSatisfactionReportParamsGroupBySource  GetSatisfactionReportParamsGroupBy = "source"
 	GetSatisfactionReportParamsGroupByTier    GetSatisfactionReportParamsGroupBy = "tier"
+	GetSatisfactionReportParamsGroupByWeek    GetSatisfactionReportParamsGroupBy = "week"
 )
 
 // Valid indicates whether the value is a known member of the GetSatisfactionReportParamsGroupBy enum.
@@ -757,11 +759,15 @@ func (e GetSatisfactionReportParamsGroupBy) Valid() bool {
 		return true
 	case GetSatisfactionReportParamsGroupByDay:
 		return true
+	case GetSatisfactionReportParamsGroupByMonth:
+		return true
 	case GetSatisfactionReportParamsGroupByService:
 		return true
 	case GetSatisfactionReportParamsGroupBySource:
 		return true
 	case GetSatisfactionReportParamsGroupByTier:
+		return true
+	case GetSatisfactionReportParamsGroupByWeek:
 		return true
 	default:
 		return false
@@ -3194,8 +3200,10 @@ type GetRoutingReportParams struct {
 
 // GetSatisfactionReportParams defines parameters for GetSatisfactionReport.
 type GetSatisfactionReportParams struct {
-	From    time.Time                           `form:"from" json:"from"`
-	To      time.Time                           `form:"to" json:"to"`
+	From time.Time `form:"from" json:"from"`
+	To   time.Time `form:"to" json:"to"`
+
+	// GroupBy `day`, `week` and `month` are UTC periods named by their first day (weeks start on Monday; issue 15).
 	GroupBy *GetSatisfactionReportParamsGroupBy `form:"groupBy,omitempty" json:"groupBy,omitempty"`
 }
 
@@ -5204,7 +5212,7 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
 	GetRoutingReport(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source, day, week or month, with survey response rates.
 	//
 	// JSON, or CSV with `Accept: text/csv`.
 	//
@@ -7174,7 +7182,7 @@ func (c *Client) GetRoutingReport(ctx context.Context, params *GetRoutingReportP
 	return c.Client.Do(req)
 }
 
-// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source, day, week or month, with survey response rates.
 //
 // JSON, or CSV with `Accept: text/csv`.
 //
@@ -12897,7 +12905,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
 	GetRoutingReportWithResponse(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*GetRoutingReportResponse, error)
 
-	// GetSatisfactionReportWithResponse Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+	// GetSatisfactionReportWithResponse Satisfaction by channel, tier, service, centre, agent, source, day, week or month, with survey response rates.
 	//
 	// JSON, or CSV with `Accept: text/csv`.
 	//
@@ -21580,7 +21588,7 @@ func (c *ClientWithResponses) GetRoutingReportWithResponse(ctx context.Context, 
 	return ParseGetRoutingReportResponse(rsp)
 }
 
-// GetSatisfactionReportWithResponse Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+// GetSatisfactionReportWithResponse Satisfaction by channel, tier, service, centre, agent, source, day, week or month, with survey response rates.
 //
 // JSON, or CSV with `Accept: text/csv`.
 //

@@ -354,3 +354,26 @@ func TestReports_CSVHasPlainHeadersAndNumbersAndSVGIsAnAccessibleChart(t *testin
 		}
 	})
 }
+
+func TestSatisfactionReport_GroupsByWeekAndMonth(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		for _, score := range []int{5, 3} {
+			if resp, body := h.raw("POST", "/v1/ratings", "", "application/json",
+				[]byte(`{"source":"web_page","score":`+string(rune('0'+score))+`,"pageUrl":"https://www.example.gov.uk/council-tax"}`)); resp.StatusCode != http.StatusCreated {
+				t.Fatalf("rate: %d %s", resp.StatusCode, body)
+			}
+		}
+		now := time.Now().UTC()
+		monday := now.AddDate(0, 0, -((int(now.Weekday()) + 6) % 7)).Format(time.DateOnly)
+		first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+		token := h.token(auth.Claims{Subject: "sup", Roles: []auth.Role{auth.Supervisor}})
+		for by, want := range map[string]string{"week": monday, "month": first} {
+			q := url.Values{"from": {now.Add(-time.Hour).Format(time.RFC3339)}, "to": {now.Add(time.Hour).Format(time.RFC3339)}, "groupBy": {by}}
+			resp, body := h.raw("GET", "/v1/reports/satisfaction?"+q.Encode(), token, "", nil)
+			r := decode[contacthub.SatisfactionReport](t, body)
+			if resp.StatusCode != http.StatusOK || len(r.Groups) != 1 || r.Groups[0].Key != want || r.Groups[0].Count != 2 || r.Groups[0].Mean != 4 {
+				t.Fatalf("by %s: %d %s, want one group %s", by, resp.StatusCode, body, want)
+			}
+		}
+	})
+}
