@@ -607,6 +607,27 @@ func (e ReferralStatus) Valid() bool {
 	}
 }
 
+// Defines values for ReportPeriod.
+const (
+	ReportPeriodDay   ReportPeriod = "day"
+	ReportPeriodMonth ReportPeriod = "month"
+	ReportPeriodWeek  ReportPeriod = "week"
+)
+
+// Valid indicates whether the value is a known member of the ReportPeriod enum.
+func (e ReportPeriod) Valid() bool {
+	switch e {
+	case ReportPeriodDay:
+		return true
+	case ReportPeriodMonth:
+		return true
+	case ReportPeriodWeek:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RoutingConditionDayOfWeek.
 const (
 	Fri RoutingConditionDayOfWeek = "fri"
@@ -748,36 +769,57 @@ func (e WorkforceForecastMethod) Valid() bool {
 	}
 }
 
+// Defines values for ReportPeriodQuery.
+const (
+	ReportPeriodQueryDay   ReportPeriodQuery = "day"
+	ReportPeriodQueryMonth ReportPeriodQuery = "month"
+	ReportPeriodQueryWeek  ReportPeriodQuery = "week"
+)
+
+// Valid indicates whether the value is a known member of the ReportPeriodQuery enum.
+func (e ReportPeriodQuery) Valid() bool {
+	switch e {
+	case ReportPeriodQueryDay:
+		return true
+	case ReportPeriodQueryMonth:
+		return true
+	case ReportPeriodQueryWeek:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListExceptionsParamsKind.
 const (
-	FailingSurveys         ListExceptionsParamsKind = "failing-surveys"
-	IdleCases              ListExceptionsParamsKind = "idle-cases"
-	MissingResolutionCodes ListExceptionsParamsKind = "missing-resolution-codes"
-	PingPong               ListExceptionsParamsKind = "ping-pong"
-	ReopenedCases          ListExceptionsParamsKind = "reopened-cases"
-	RepeatCustomers        ListExceptionsParamsKind = "repeat-customers"
-	SlaBreaches            ListExceptionsParamsKind = "sla-breaches"
-	StaleClaims            ListExceptionsParamsKind = "stale-claims"
+	ListExceptionsParamsKindFailingSurveys         ListExceptionsParamsKind = "failing-surveys"
+	ListExceptionsParamsKindIdleCases              ListExceptionsParamsKind = "idle-cases"
+	ListExceptionsParamsKindMissingResolutionCodes ListExceptionsParamsKind = "missing-resolution-codes"
+	ListExceptionsParamsKindPingPong               ListExceptionsParamsKind = "ping-pong"
+	ListExceptionsParamsKindReopenedCases          ListExceptionsParamsKind = "reopened-cases"
+	ListExceptionsParamsKindRepeatCustomers        ListExceptionsParamsKind = "repeat-customers"
+	ListExceptionsParamsKindSlaBreaches            ListExceptionsParamsKind = "sla-breaches"
+	ListExceptionsParamsKindStaleClaims            ListExceptionsParamsKind = "stale-claims"
 )
 
 // Valid indicates whether the value is a known member of the ListExceptionsParamsKind enum.
 func (e ListExceptionsParamsKind) Valid() bool {
 	switch e {
-	case FailingSurveys:
+	case ListExceptionsParamsKindFailingSurveys:
 		return true
-	case IdleCases:
+	case ListExceptionsParamsKindIdleCases:
 		return true
-	case MissingResolutionCodes:
+	case ListExceptionsParamsKindMissingResolutionCodes:
 		return true
-	case PingPong:
+	case ListExceptionsParamsKindPingPong:
 		return true
-	case ReopenedCases:
+	case ListExceptionsParamsKindReopenedCases:
 		return true
-	case RepeatCustomers:
+	case ListExceptionsParamsKindRepeatCustomers:
 		return true
-	case SlaBreaches:
+	case ListExceptionsParamsKindSlaBreaches:
 		return true
-	case StaleClaims:
+	case ListExceptionsParamsKindStaleClaims:
 		return true
 	default:
 		return false
@@ -847,15 +889,101 @@ func (e ListQAReviewsParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for GetAvoidableReportParamsPeriod.
+const (
+	GetAvoidableReportParamsPeriodDay   GetAvoidableReportParamsPeriod = "day"
+	GetAvoidableReportParamsPeriodMonth GetAvoidableReportParamsPeriod = "month"
+	GetAvoidableReportParamsPeriodWeek  GetAvoidableReportParamsPeriod = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetAvoidableReportParamsPeriod enum.
+func (e GetAvoidableReportParamsPeriod) Valid() bool {
+	switch e {
+	case GetAvoidableReportParamsPeriodDay:
+		return true
+	case GetAvoidableReportParamsPeriodMonth:
+		return true
+	case GetAvoidableReportParamsPeriodWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetChannelShiftReportParamsPeriod.
+const (
+	GetChannelShiftReportParamsPeriodDay   GetChannelShiftReportParamsPeriod = "day"
+	GetChannelShiftReportParamsPeriodMonth GetChannelShiftReportParamsPeriod = "month"
+	GetChannelShiftReportParamsPeriodWeek  GetChannelShiftReportParamsPeriod = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetChannelShiftReportParamsPeriod enum.
+func (e GetChannelShiftReportParamsPeriod) Valid() bool {
+	switch e {
+	case GetChannelShiftReportParamsPeriodDay:
+		return true
+	case GetChannelShiftReportParamsPeriodMonth:
+		return true
+	case GetChannelShiftReportParamsPeriodWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetCostToServeReportParamsPeriod.
+const (
+	GetCostToServeReportParamsPeriodDay   GetCostToServeReportParamsPeriod = "day"
+	GetCostToServeReportParamsPeriodMonth GetCostToServeReportParamsPeriod = "month"
+	GetCostToServeReportParamsPeriodWeek  GetCostToServeReportParamsPeriod = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetCostToServeReportParamsPeriod enum.
+func (e GetCostToServeReportParamsPeriod) Valid() bool {
+	switch e {
+	case GetCostToServeReportParamsPeriodDay:
+		return true
+	case GetCostToServeReportParamsPeriodMonth:
+		return true
+	case GetCostToServeReportParamsPeriodWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetResolutionReportParamsPeriod.
+const (
+	GetResolutionReportParamsPeriodDay   GetResolutionReportParamsPeriod = "day"
+	GetResolutionReportParamsPeriodMonth GetResolutionReportParamsPeriod = "month"
+	GetResolutionReportParamsPeriodWeek  GetResolutionReportParamsPeriod = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetResolutionReportParamsPeriod enum.
+func (e GetResolutionReportParamsPeriod) Valid() bool {
+	switch e {
+	case GetResolutionReportParamsPeriodDay:
+		return true
+	case GetResolutionReportParamsPeriodMonth:
+		return true
+	case GetResolutionReportParamsPeriodWeek:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetSatisfactionReportParamsGroupBy.
 const (
 	GetSatisfactionReportParamsGroupByAgent   GetSatisfactionReportParamsGroupBy = "agent"
 	GetSatisfactionReportParamsGroupByCentre  GetSatisfactionReportParamsGroupBy = "centre"
 	GetSatisfactionReportParamsGroupByChannel GetSatisfactionReportParamsGroupBy = "channel"
 	GetSatisfactionReportParamsGroupByDay     GetSatisfactionReportParamsGroupBy = "day"
+	GetSatisfactionReportParamsGroupByMonth   GetSatisfactionReportParamsGroupBy = "month"
 	GetSatisfactionReportParamsGroupByService GetSatisfactionReportParamsGroupBy = "service"
 	GetSatisfactionReportParamsGroupBySource  GetSatisfactionReportParamsGroupBy = "source"
 	GetSatisfactionReportParamsGroupByTier    GetSatisfactionReportParamsGroupBy = "tier"
+	GetSatisfactionReportParamsGroupByWeek    GetSatisfactionReportParamsGroupBy = "week"
 )
 
 // Valid indicates whether the value is a known member of the GetSatisfactionReportParamsGroupBy enum.
@@ -869,11 +997,15 @@ func (e GetSatisfactionReportParamsGroupBy) Valid() bool {
 		return true
 	case GetSatisfactionReportParamsGroupByDay:
 		return true
+	case GetSatisfactionReportParamsGroupByMonth:
+		return true
 	case GetSatisfactionReportParamsGroupByService:
 		return true
 	case GetSatisfactionReportParamsGroupBySource:
 		return true
 	case GetSatisfactionReportParamsGroupByTier:
+		return true
+	case GetSatisfactionReportParamsGroupByWeek:
 		return true
 	default:
 		return false
@@ -985,10 +1117,61 @@ type Avoidable struct {
 	Reason AvoidableReason `json:"reason"`
 }
 
+// AvoidablePeriod defines model for AvoidablePeriod.
+type AvoidablePeriod struct {
+	Avoidable int                `json:"avoidable"`
+	ByReason  map[string]int     `json:"byReason"`
+	Contacts  int                `json:"contacts"`
+	Rate      float32            `json:"rate"`
+	Start     openapi_types.Date `json:"start"`
+}
+
 // AvoidableReason `repeat`: the customer contacted about the same open case within the window;
 // `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
 // that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
 type AvoidableReason string
+
+// AvoidableReasonCount defines model for AvoidableReasonCount.
+type AvoidableReasonCount struct {
+	Count int    `json:"count"`
+	Label string `json:"label"`
+
+	// Rate Share of all contacts.
+	Rate float32 `json:"rate"`
+
+	// Reason `repeat`: the customer contacted about the same open case within the window;
+	// `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
+	// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+	Reason AvoidableReason `json:"reason"`
+}
+
+// AvoidableReport defines model for AvoidableReport.
+type AvoidableReport struct {
+	Avoidable int                    `json:"avoidable"`
+	ByReason  []AvoidableReasonCount `json:"byReason"`
+	Contacts  int                    `json:"contacts"`
+
+	// Filter The filters the report was asked for; absent ones did not narrow it.
+	Filter          ReportFilter       `json:"filter"`
+	From            openapi_types.Date `json:"from"`
+	Period          ReportPeriod       `json:"period"`
+	Periods         []AvoidablePeriod  `json:"periods"`
+	Rate            float32            `json:"rate"`
+	RepeatCustomers RepeatCustomers    `json:"repeatCustomers"`
+
+	// Services Every service with avoidable contacts, most avoidable contacts first.
+	Services []AvoidableService `json:"services"`
+	To       openapi_types.Date `json:"to"`
+}
+
+// AvoidableService defines model for AvoidableService.
+type AvoidableService struct {
+	Avoidable int     `json:"avoidable"`
+	Contacts  int     `json:"contacts"`
+	Name      string  `json:"name"`
+	Rate      float32 `json:"rate"`
+	Service   int     `json:"service"`
+}
 
 // CalendarEntry defines model for CalendarEntry.
 type CalendarEntry struct {
@@ -1134,6 +1317,57 @@ type ChannelAccuracy struct {
 	NaiveWape   float64 `json:"naiveWape"`
 	Origins     int     `json:"origins"`
 	Wape        float64 `json:"wape"`
+}
+
+// ChannelShiftChannel defines model for ChannelShiftChannel.
+type ChannelShiftChannel struct {
+	Change           float32 `json:"change"`
+	Channel          Channel `json:"channel"`
+	Contacts         int     `json:"contacts"`
+	Digital          bool    `json:"digital"`
+	Label            string  `json:"label"`
+	PreviousContacts int     `json:"previousContacts"`
+}
+
+// ChannelShiftPeriod defines model for ChannelShiftPeriod.
+type ChannelShiftPeriod struct {
+	// Contacts Contacts by channel.
+	Contacts     map[string]int     `json:"contacts"`
+	DigitalShare float32            `json:"digitalShare"`
+	Start        openapi_types.Date `json:"start"`
+	Total        int                `json:"total"`
+}
+
+// ChannelShiftPrevious The period of the same length that ends the day before `from`.
+type ChannelShiftPrevious struct {
+	DigitalShare float32            `json:"digitalShare"`
+	From         openapi_types.Date `json:"from"`
+	To           openapi_types.Date `json:"to"`
+	Total        int                `json:"total"`
+}
+
+// ChannelShiftReport defines model for ChannelShiftReport.
+type ChannelShiftReport struct {
+	// Channels Every channel, in the contract's order.
+	Channels []ChannelShiftChannel `json:"channels"`
+
+	// ContactsChange (total − previous.total) / previous.total; 0 when the previous period had none.
+	ContactsChange float32 `json:"contactsChange"`
+	DigitalShare   float32 `json:"digitalShare"`
+
+	// DigitalShareChange digitalShare − previous.digitalShare.
+	DigitalShareChange float32 `json:"digitalShareChange"`
+
+	// Filter The filters the report was asked for; absent ones did not narrow it.
+	Filter  ReportFilter         `json:"filter"`
+	From    openapi_types.Date   `json:"from"`
+	Period  ReportPeriod         `json:"period"`
+	Periods []ChannelShiftPeriod `json:"periods"`
+
+	// Previous The period of the same length that ends the day before `from`.
+	Previous ChannelShiftPrevious `json:"previous"`
+	To       openapi_types.Date   `json:"to"`
+	Total    int                  `json:"total"`
 }
 
 // CitizenCase A case as its customer sees it (no queue, tier, owner or internal detail).
@@ -1296,6 +1530,53 @@ type ContactRecorded struct {
 
 	// Routing Where the router sent the case, and why (absent without a case).
 	Routing *RoutingDecision `json:"routing,omitempty"`
+}
+
+// CostChannel defines model for CostChannel.
+type CostChannel struct {
+	Channel         Channel `json:"channel"`
+	Contacts        int     `json:"contacts"`
+	CostPence       int64   `json:"costPence"`
+	Digital         bool    `json:"digital"`
+	Label           string  `json:"label"`
+	Priced          bool    `json:"priced"`
+	TargetContacts  float32 `json:"targetContacts"`
+	TargetCostPence int64   `json:"targetCostPence"`
+	UnitCostPence   int     `json:"unitCostPence"`
+}
+
+// CostPeriod defines model for CostPeriod.
+type CostPeriod struct {
+	Contacts  int                `json:"contacts"`
+	CostPence int64              `json:"costPence"`
+	Start     openapi_types.Date `json:"start"`
+}
+
+// CostToServeReport defines model for CostToServeReport.
+type CostToServeReport struct {
+	Channels  []CostChannel `json:"channels"`
+	Contacts  int           `json:"contacts"`
+	CostPence int64         `json:"costPence"`
+
+	// CostPerResolvedPence costPence over resolvedContacts; 0 with none.
+	CostPerResolvedPence int64   `json:"costPerResolvedPence"`
+	DigitalShare         float32 `json:"digitalShare"`
+
+	// Filter The filters the report was asked for; absent ones did not narrow it.
+	Filter  ReportFilter       `json:"filter"`
+	From    openapi_types.Date `json:"from"`
+	Period  ReportPeriod       `json:"period"`
+	Periods []CostPeriod       `json:"periods"`
+
+	// ResolvedContacts Contacts resolved at first contact or self-served.
+	ResolvedContacts int `json:"resolvedContacts"`
+
+	// SavingPence costPence − targetCostPence (negative when the target costs more).
+	SavingPence        int64              `json:"savingPence"`
+	TargetCostPence    int64              `json:"targetCostPence"`
+	TargetDigitalShare float32            `json:"targetDigitalShare"`
+	To                 openapi_types.Date `json:"to"`
+	UnitCosts          UnitCosts          `json:"unitCosts"`
 }
 
 // Customer defines model for Customer.
@@ -1533,6 +1814,12 @@ type ForecastPoint struct {
 	Upper95  float64   `json:"upper95"`
 }
 
+// HandoffReasonCount defines model for HandoffReasonCount.
+type HandoffReasonCount struct {
+	Count  int    `json:"count"`
+	Reason string `json:"reason"`
+}
+
 // HandoffRequest defines model for HandoffRequest.
 type HandoffRequest struct {
 	Note  *string `json:"note,omitempty"`
@@ -1540,6 +1827,13 @@ type HandoffRequest struct {
 
 	// Reason One of the catalogue's `handoffReasons`.
 	Reason string `json:"reason"`
+}
+
+// HandoffTierPair defines model for HandoffTierPair.
+type HandoffTierPair struct {
+	FromTier int `json:"fromTier"`
+	Handoffs int `json:"handoffs"`
+	ToTier   int `json:"toTier"`
 }
 
 // IVRAnswer defines model for IVRAnswer.
@@ -2256,6 +2550,72 @@ type ReopenRequest struct {
 	Reason string `json:"reason"`
 }
 
+// RepeatCustomers defines model for RepeatCustomers.
+type RepeatCustomers struct {
+	Customers   int       `json:"customers"`
+	From        time.Time `json:"from"`
+	MinContacts int       `json:"minContacts"`
+
+	// To Exclusive.
+	To         time.Time `json:"to"`
+	WithinDays int       `json:"withinDays"`
+}
+
+// ReportFilter The filters the report was asked for; absent ones did not narrow it.
+type ReportFilter struct {
+	Centre  *string  `json:"centre,omitempty"`
+	Channel *Channel `json:"channel,omitempty"`
+	Service *int     `json:"service,omitempty"`
+}
+
+// ReportPeriod defines model for ReportPeriod.
+type ReportPeriod string
+
+// ResolutionGroup defines model for ResolutionGroup.
+type ResolutionGroup struct {
+	// Key The channel, or the service's LGSL code.
+	Key   string          `json:"key"`
+	Label string          `json:"label"`
+	Rates ResolutionRates `json:"rates"`
+}
+
+// ResolutionPeriod defines model for ResolutionPeriod.
+type ResolutionPeriod struct {
+	Rates ResolutionRates    `json:"rates"`
+	Start openapi_types.Date `json:"start"`
+}
+
+// ResolutionRates defines model for ResolutionRates.
+type ResolutionRates struct {
+	Contacts                   int     `json:"contacts"`
+	FirstContactResolutionRate float32 `json:"firstContactResolutionRate"`
+	HandedOff                  int     `json:"handedOff"`
+	HandoffRate                float32 `json:"handoffRate"`
+	ResolvedFirstContact       int     `json:"resolvedFirstContact"`
+	SelfServed                 int     `json:"selfServed"`
+	SelfServedRate             float32 `json:"selfServedRate"`
+}
+
+// ResolutionReport defines model for ResolutionReport.
+type ResolutionReport struct {
+	ByChannel []ResolutionGroup `json:"byChannel"`
+	ByService []ResolutionGroup `json:"byService"`
+
+	// CasesOpenedByTier Cases the contacts opened, by the tier the router gave them ("1", "2", "3").
+	CasesOpenedByTier map[string]int `json:"casesOpenedByTier"`
+
+	// Filter The filters the report was asked for; absent ones did not narrow it.
+	Filter           ReportFilter         `json:"filter"`
+	From             openapi_types.Date   `json:"from"`
+	Handoffs         int                  `json:"handoffs"`
+	HandoffsByReason []HandoffReasonCount `json:"handoffsByReason"`
+	HandoffsByTiers  []HandoffTierPair    `json:"handoffsByTiers"`
+	Period           ReportPeriod         `json:"period"`
+	Periods          []ResolutionPeriod   `json:"periods"`
+	To               openapi_types.Date   `json:"to"`
+	Totals           ResolutionRates      `json:"totals"`
+}
+
 // ResolveRequest defines model for ResolveRequest.
 type ResolveRequest struct {
 	Note           *string `json:"note,omitempty"`
@@ -2679,6 +3039,15 @@ type UndoMergeResult struct {
 	Survivor  Customer           `json:"survivor"`
 }
 
+// UnitCosts defines model for UnitCosts.
+type UnitCosts struct {
+	Pence map[string]int `json:"pence"`
+
+	// Source Where the unit costs in force come from.
+	Source   string    `json:"source"`
+	Unpriced []Channel `json:"unpriced"`
+}
+
 // Webhook defines model for Webhook.
 type Webhook struct {
 	CreatedAt   time.Time `json:"createdAt"`
@@ -2886,6 +3255,24 @@ type MergeId = openapi_types.UUID
 
 // Purpose defines model for Purpose.
 type Purpose = string
+
+// ReportCentreQuery defines model for ReportCentreQuery.
+type ReportCentreQuery = string
+
+// ReportChannelQuery defines model for ReportChannelQuery.
+type ReportChannelQuery = Channel
+
+// ReportFromQuery defines model for ReportFromQuery.
+type ReportFromQuery = openapi_types.Date
+
+// ReportPeriodQuery defines model for ReportPeriodQuery.
+type ReportPeriodQuery string
+
+// ReportServiceQuery defines model for ReportServiceQuery.
+type ReportServiceQuery = int
+
+// ReportToQuery defines model for ReportToQuery.
+type ReportToQuery = openapi_types.Date
 
 // WebhookId defines model for WebhookId.
 type WebhookId = openapi_types.UUID
@@ -3300,6 +3687,111 @@ type UpdateReferralParams struct {
 	IfMatch *IfMatchOptional `json:"If-Match,omitempty"`
 }
 
+// GetAvoidableReportParams defines parameters for GetAvoidableReport.
+type GetAvoidableReportParams struct {
+	// From The first day reported (UTC).
+	From ReportFromQuery `form:"from" json:"from"`
+
+	// To The last day reported (UTC), included; at most 5 years after `from`.
+	To ReportToQuery `form:"to" json:"to"`
+
+	// Period How the days are grouped.
+	Period *GetAvoidableReportParamsPeriod `form:"period,omitempty" json:"period,omitempty"`
+
+	// Service Only contacts about this service (LGSL code in the catalogue).
+	Service *ReportServiceQuery `form:"service,omitempty" json:"service,omitempty"`
+
+	// Channel Only contacts on this channel.
+	Channel *ReportChannelQuery `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Centre Only face-to-face contacts at this centre (an id in the catalogue).
+	Centre *ReportCentreQuery `form:"centre,omitempty" json:"centre,omitempty"`
+
+	// RepeatContacts The least number of contacts that makes a repeat customer.
+	RepeatContacts *int `form:"repeatContacts,omitempty" json:"repeatContacts,omitempty"`
+
+	// RepeatDays The days, ending with `to`, in which those contacts fall.
+	RepeatDays *int `form:"repeatDays,omitempty" json:"repeatDays,omitempty"`
+}
+
+// GetAvoidableReportParamsPeriod defines parameters for GetAvoidableReport.
+type GetAvoidableReportParamsPeriod string
+
+// GetChannelShiftReportParams defines parameters for GetChannelShiftReport.
+type GetChannelShiftReportParams struct {
+	// From The first day reported (UTC).
+	From ReportFromQuery `form:"from" json:"from"`
+
+	// To The last day reported (UTC), included; at most 5 years after `from`.
+	To ReportToQuery `form:"to" json:"to"`
+
+	// Period How the days are grouped.
+	Period *GetChannelShiftReportParamsPeriod `form:"period,omitempty" json:"period,omitempty"`
+
+	// Service Only contacts about this service (LGSL code in the catalogue).
+	Service *ReportServiceQuery `form:"service,omitempty" json:"service,omitempty"`
+
+	// Channel Only contacts on this channel.
+	Channel *ReportChannelQuery `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Centre Only face-to-face contacts at this centre (an id in the catalogue).
+	Centre *ReportCentreQuery `form:"centre,omitempty" json:"centre,omitempty"`
+}
+
+// GetChannelShiftReportParamsPeriod defines parameters for GetChannelShiftReport.
+type GetChannelShiftReportParamsPeriod string
+
+// GetCostToServeReportParams defines parameters for GetCostToServeReport.
+type GetCostToServeReportParams struct {
+	// From The first day reported (UTC).
+	From ReportFromQuery `form:"from" json:"from"`
+
+	// To The last day reported (UTC), included; at most 5 years after `from`.
+	To ReportToQuery `form:"to" json:"to"`
+
+	// Period How the days are grouped.
+	Period *GetCostToServeReportParamsPeriod `form:"period,omitempty" json:"period,omitempty"`
+
+	// Service Only contacts about this service (LGSL code in the catalogue).
+	Service *ReportServiceQuery `form:"service,omitempty" json:"service,omitempty"`
+
+	// Channel Only contacts on this channel.
+	Channel *ReportChannelQuery `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Centre Only face-to-face contacts at this centre (an id in the catalogue).
+	Centre *ReportCentreQuery `form:"centre,omitempty" json:"centre,omitempty"`
+
+	// TargetDigitalShare The digital share to price the same demand at (0 to 1).
+	TargetDigitalShare *float32 `form:"targetDigitalShare,omitempty" json:"targetDigitalShare,omitempty"`
+}
+
+// GetCostToServeReportParamsPeriod defines parameters for GetCostToServeReport.
+type GetCostToServeReportParamsPeriod string
+
+// GetResolutionReportParams defines parameters for GetResolutionReport.
+type GetResolutionReportParams struct {
+	// From The first day reported (UTC).
+	From ReportFromQuery `form:"from" json:"from"`
+
+	// To The last day reported (UTC), included; at most 5 years after `from`.
+	To ReportToQuery `form:"to" json:"to"`
+
+	// Period How the days are grouped.
+	Period *GetResolutionReportParamsPeriod `form:"period,omitempty" json:"period,omitempty"`
+
+	// Service Only contacts about this service (LGSL code in the catalogue).
+	Service *ReportServiceQuery `form:"service,omitempty" json:"service,omitempty"`
+
+	// Channel Only contacts on this channel.
+	Channel *ReportChannelQuery `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Centre Only face-to-face contacts at this centre (an id in the catalogue).
+	Centre *ReportCentreQuery `form:"centre,omitempty" json:"centre,omitempty"`
+}
+
+// GetResolutionReportParamsPeriod defines parameters for GetResolutionReport.
+type GetResolutionReportParamsPeriod string
+
 // GetRoutingReportParams defines parameters for GetRoutingReport.
 type GetRoutingReportParams struct {
 	From time.Time `form:"from" json:"from"`
@@ -3308,8 +3800,10 @@ type GetRoutingReportParams struct {
 
 // GetSatisfactionReportParams defines parameters for GetSatisfactionReport.
 type GetSatisfactionReportParams struct {
-	From    time.Time                           `form:"from" json:"from"`
-	To      time.Time                           `form:"to" json:"to"`
+	From time.Time `form:"from" json:"from"`
+	To   time.Time `form:"to" json:"to"`
+
+	// GroupBy `day`, `week` and `month` are UTC periods named by their first day (weeks start on Monday; issue 15).
 	GroupBy *GetSatisfactionReportParamsGroupBy `form:"groupBy,omitempty" json:"groupBy,omitempty"`
 }
 
@@ -3816,13 +4310,25 @@ type ServerInterface interface {
 	// UpdateReferral Record what the partner did with a referral.
 	// (PATCH /v1/referrals/{referralId})
 	UpdateReferral(ctx echo.Context, referralId openapi_types.UUID, params UpdateReferralParams) error
+	// GetAvoidableReport Avoidable contacts by reason and service, and customers contacting again and again.
+	// (GET /v1/reports/avoidable)
+	GetAvoidableReport(ctx echo.Context, params GetAvoidableReportParams) error
+	// GetChannelShiftReport Contacts by channel over time, the digital share, and the change on the previous period of the same length.
+	// (GET /v1/reports/channel-shift)
+	GetChannelShiftReport(ctx echo.Context, params GetChannelShiftReportParams) error
+	// GetCostToServeReport Contacts × unit cost per channel, in total and per resolved contact, and the same demand at a target digital share.
+	// (GET /v1/reports/cost-to-serve)
+	GetCostToServeReport(ctx echo.Context, params GetCostToServeReportParams) error
 	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
 	// (GET /v1/reports/landlord-takeup)
 	GetLandlordTakeUp(ctx echo.Context) error
+	// GetResolutionReport First-contact resolution, self-service and hand-off rates, hand-offs by reason and tier pair, and the tier mix of cases opened.
+	// (GET /v1/reports/resolution)
+	GetResolutionReport(ctx echo.Context, params GetResolutionReportParams) error
 	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
 	// (GET /v1/reports/routing)
 	GetRoutingReport(ctx echo.Context, params GetRoutingReportParams) error
-	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source, day, week or month, with survey response rates.
 	// (GET /v1/reports/satisfaction)
 	GetSatisfactionReport(ctx echo.Context, params GetSatisfactionReportParams) error
 	// DecideRouting Decide where an enquiry would go, and why, without writing anything.
@@ -5663,12 +6169,245 @@ func (w *ServerInterfaceWrapper) UpdateReferral(ctx echo.Context) error {
 	return err
 }
 
+// GetAvoidableReport converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAvoidableReport(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAvoidableReportParams
+	// ------------- Required query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Required query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "period" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "period", ctx.QueryParams(), &params.Period, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter period: %s", err))
+	}
+
+	// ------------- Optional query parameter "service" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "service", ctx.QueryParams(), &params.Service, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter service: %s", err))
+	}
+
+	// ------------- Optional query parameter "channel" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "channel", ctx.QueryParams(), &params.Channel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter channel: %s", err))
+	}
+
+	// ------------- Optional query parameter "centre" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "centre", ctx.QueryParams(), &params.Centre, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter centre: %s", err))
+	}
+
+	// ------------- Optional query parameter "repeatContacts" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "repeatContacts", ctx.QueryParams(), &params.RepeatContacts, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter repeatContacts: %s", err))
+	}
+
+	// ------------- Optional query parameter "repeatDays" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "repeatDays", ctx.QueryParams(), &params.RepeatDays, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter repeatDays: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAvoidableReport(ctx, params)
+	return err
+}
+
+// GetChannelShiftReport converts echo context to params.
+func (w *ServerInterfaceWrapper) GetChannelShiftReport(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetChannelShiftReportParams
+	// ------------- Required query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Required query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "period" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "period", ctx.QueryParams(), &params.Period, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter period: %s", err))
+	}
+
+	// ------------- Optional query parameter "service" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "service", ctx.QueryParams(), &params.Service, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter service: %s", err))
+	}
+
+	// ------------- Optional query parameter "channel" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "channel", ctx.QueryParams(), &params.Channel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter channel: %s", err))
+	}
+
+	// ------------- Optional query parameter "centre" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "centre", ctx.QueryParams(), &params.Centre, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter centre: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetChannelShiftReport(ctx, params)
+	return err
+}
+
+// GetCostToServeReport converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCostToServeReport(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCostToServeReportParams
+	// ------------- Required query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Required query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "period" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "period", ctx.QueryParams(), &params.Period, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter period: %s", err))
+	}
+
+	// ------------- Optional query parameter "service" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "service", ctx.QueryParams(), &params.Service, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter service: %s", err))
+	}
+
+	// ------------- Optional query parameter "channel" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "channel", ctx.QueryParams(), &params.Channel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter channel: %s", err))
+	}
+
+	// ------------- Optional query parameter "centre" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "centre", ctx.QueryParams(), &params.Centre, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter centre: %s", err))
+	}
+
+	// ------------- Optional query parameter "targetDigitalShare" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "targetDigitalShare", ctx.QueryParams(), &params.TargetDigitalShare, runtime.BindQueryParameterOptions{Type: "number", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter targetDigitalShare: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCostToServeReport(ctx, params)
+	return err
+}
+
 // GetLandlordTakeUp converts echo context to params.
 func (w *ServerInterfaceWrapper) GetLandlordTakeUp(ctx echo.Context) error {
 	var err error
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetLandlordTakeUp(ctx)
+	return err
+}
+
+// GetResolutionReport converts echo context to params.
+func (w *ServerInterfaceWrapper) GetResolutionReport(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetResolutionReportParams
+	// ------------- Required query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Required query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "period" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "period", ctx.QueryParams(), &params.Period, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter period: %s", err))
+	}
+
+	// ------------- Optional query parameter "service" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "service", ctx.QueryParams(), &params.Service, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter service: %s", err))
+	}
+
+	// ------------- Optional query parameter "channel" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "channel", ctx.QueryParams(), &params.Channel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter channel: %s", err))
+	}
+
+	// ------------- Optional query parameter "centre" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "centre", ctx.QueryParams(), &params.Centre, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter centre: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetResolutionReport(ctx, params)
 	return err
 }
 
@@ -6279,6 +7018,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/workforce/calendar", wrapper.ListCalendarEntries, options.OperationMiddlewares["listCalendarEntries"]...)
 	router.POST(options.BaseURL+"/v1/workforce/calendar", wrapper.CreateCalendarEntry, options.OperationMiddlewares["createCalendarEntry"]...)
 	router.DELETE(options.BaseURL+"/v1/workforce/calendar/:entryId", wrapper.DeleteCalendarEntry, options.OperationMiddlewares["deleteCalendarEntry"]...)
+	router.GET(options.BaseURL+"/v1/reports/channel-shift", wrapper.GetChannelShiftReport, options.OperationMiddlewares["getChannelShiftReport"]...)
+	router.GET(options.BaseURL+"/v1/reports/resolution", wrapper.GetResolutionReport, options.OperationMiddlewares["getResolutionReport"]...)
+	router.GET(options.BaseURL+"/v1/reports/avoidable", wrapper.GetAvoidableReport, options.OperationMiddlewares["getAvoidableReport"]...)
+	router.GET(options.BaseURL+"/v1/reports/cost-to-serve", wrapper.GetCostToServeReport, options.OperationMiddlewares["getCostToServeReport"]...)
 	router.GET(options.BaseURL+"/v1/event-types", wrapper.ListEventTypes, options.OperationMiddlewares["listEventTypes"]...)
 	router.GET(options.BaseURL+"/v1/events/stream", wrapper.StreamEvents, options.OperationMiddlewares["streamEvents"]...)
 	router.GET(options.BaseURL+"/v1/me/events/stream", wrapper.StreamMyEvents, options.OperationMiddlewares["streamMyEvents"]...)
@@ -14480,6 +15223,492 @@ func (response UpdateReferraldefaultApplicationProblemPlusJSONResponse) VisitUpd
 	return err
 }
 
+type GetAvoidableReportRequestObject struct {
+	Params GetAvoidableReportParams
+}
+
+type GetAvoidableReportResponseObject interface {
+	VisitGetAvoidableReportResponse(w http.ResponseWriter) error
+}
+
+type GetAvoidableReport200JSONResponse AvoidableReport
+
+func (response GetAvoidableReport200JSONResponse) VisitGetAvoidableReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAvoidableReport200ImagesvgXmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetAvoidableReport200ImagesvgXmlResponse) VisitGetAvoidableReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/svg+xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetAvoidableReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetAvoidableReport200TextcsvResponse) VisitGetAvoidableReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetAvoidableReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetAvoidableReport400ApplicationProblemPlusJSONResponse) VisitGetAvoidableReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAvoidableReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAvoidableReport401ApplicationProblemPlusJSONResponse) VisitGetAvoidableReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAvoidableReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAvoidableReport403ApplicationProblemPlusJSONResponse) VisitGetAvoidableReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAvoidableReport422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetAvoidableReport422ApplicationProblemPlusJSONResponse) VisitGetAvoidableReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAvoidableReport429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetAvoidableReport429ApplicationProblemPlusJSONResponse) VisitGetAvoidableReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAvoidableReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetAvoidableReportdefaultApplicationProblemPlusJSONResponse) VisitGetAvoidableReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelShiftReportRequestObject struct {
+	Params GetChannelShiftReportParams
+}
+
+type GetChannelShiftReportResponseObject interface {
+	VisitGetChannelShiftReportResponse(w http.ResponseWriter) error
+}
+
+type GetChannelShiftReport200JSONResponse ChannelShiftReport
+
+func (response GetChannelShiftReport200JSONResponse) VisitGetChannelShiftReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelShiftReport200ImagesvgXmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetChannelShiftReport200ImagesvgXmlResponse) VisitGetChannelShiftReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/svg+xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannelShiftReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetChannelShiftReport200TextcsvResponse) VisitGetChannelShiftReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannelShiftReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetChannelShiftReport400ApplicationProblemPlusJSONResponse) VisitGetChannelShiftReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelShiftReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetChannelShiftReport401ApplicationProblemPlusJSONResponse) VisitGetChannelShiftReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelShiftReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetChannelShiftReport403ApplicationProblemPlusJSONResponse) VisitGetChannelShiftReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelShiftReport422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetChannelShiftReport422ApplicationProblemPlusJSONResponse) VisitGetChannelShiftReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelShiftReport429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetChannelShiftReport429ApplicationProblemPlusJSONResponse) VisitGetChannelShiftReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelShiftReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetChannelShiftReportdefaultApplicationProblemPlusJSONResponse) VisitGetChannelShiftReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCostToServeReportRequestObject struct {
+	Params GetCostToServeReportParams
+}
+
+type GetCostToServeReportResponseObject interface {
+	VisitGetCostToServeReportResponse(w http.ResponseWriter) error
+}
+
+type GetCostToServeReport200JSONResponse CostToServeReport
+
+func (response GetCostToServeReport200JSONResponse) VisitGetCostToServeReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCostToServeReport200ImagesvgXmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetCostToServeReport200ImagesvgXmlResponse) VisitGetCostToServeReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/svg+xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCostToServeReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetCostToServeReport200TextcsvResponse) VisitGetCostToServeReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCostToServeReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCostToServeReport400ApplicationProblemPlusJSONResponse) VisitGetCostToServeReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCostToServeReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCostToServeReport401ApplicationProblemPlusJSONResponse) VisitGetCostToServeReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCostToServeReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCostToServeReport403ApplicationProblemPlusJSONResponse) VisitGetCostToServeReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCostToServeReport422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCostToServeReport422ApplicationProblemPlusJSONResponse) VisitGetCostToServeReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCostToServeReport429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetCostToServeReport429ApplicationProblemPlusJSONResponse) VisitGetCostToServeReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCostToServeReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetCostToServeReportdefaultApplicationProblemPlusJSONResponse) VisitGetCostToServeReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetLandlordTakeUpRequestObject struct {
 }
 
@@ -14539,6 +15768,168 @@ type GetLandlordTakeUpdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetLandlordTakeUpdefaultApplicationProblemPlusJSONResponse) VisitGetLandlordTakeUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResolutionReportRequestObject struct {
+	Params GetResolutionReportParams
+}
+
+type GetResolutionReportResponseObject interface {
+	VisitGetResolutionReportResponse(w http.ResponseWriter) error
+}
+
+type GetResolutionReport200JSONResponse ResolutionReport
+
+func (response GetResolutionReport200JSONResponse) VisitGetResolutionReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResolutionReport200ImagesvgXmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetResolutionReport200ImagesvgXmlResponse) VisitGetResolutionReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/svg+xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetResolutionReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetResolutionReport200TextcsvResponse) VisitGetResolutionReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetResolutionReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetResolutionReport400ApplicationProblemPlusJSONResponse) VisitGetResolutionReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResolutionReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetResolutionReport401ApplicationProblemPlusJSONResponse) VisitGetResolutionReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResolutionReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetResolutionReport403ApplicationProblemPlusJSONResponse) VisitGetResolutionReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResolutionReport422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetResolutionReport422ApplicationProblemPlusJSONResponse) VisitGetResolutionReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResolutionReport429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetResolutionReport429ApplicationProblemPlusJSONResponse) VisitGetResolutionReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResolutionReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetResolutionReportdefaultApplicationProblemPlusJSONResponse) VisitGetResolutionReportResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -17742,13 +19133,25 @@ type StrictServerInterface interface {
 	// UpdateReferral Record what the partner did with a referral.
 	// (PATCH /v1/referrals/{referralId})
 	UpdateReferral(ctx context.Context, request UpdateReferralRequestObject) (UpdateReferralResponseObject, error)
+	// GetAvoidableReport Avoidable contacts by reason and service, and customers contacting again and again.
+	// (GET /v1/reports/avoidable)
+	GetAvoidableReport(ctx context.Context, request GetAvoidableReportRequestObject) (GetAvoidableReportResponseObject, error)
+	// GetChannelShiftReport Contacts by channel over time, the digital share, and the change on the previous period of the same length.
+	// (GET /v1/reports/channel-shift)
+	GetChannelShiftReport(ctx context.Context, request GetChannelShiftReportRequestObject) (GetChannelShiftReportResponseObject, error)
+	// GetCostToServeReport Contacts × unit cost per channel, in total and per resolved contact, and the same demand at a target digital share.
+	// (GET /v1/reports/cost-to-serve)
+	GetCostToServeReport(ctx context.Context, request GetCostToServeReportRequestObject) (GetCostToServeReportResponseObject, error)
 	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
 	// (GET /v1/reports/landlord-takeup)
 	GetLandlordTakeUp(ctx context.Context, request GetLandlordTakeUpRequestObject) (GetLandlordTakeUpResponseObject, error)
+	// GetResolutionReport First-contact resolution, self-service and hand-off rates, hand-offs by reason and tier pair, and the tier mix of cases opened.
+	// (GET /v1/reports/resolution)
+	GetResolutionReport(ctx context.Context, request GetResolutionReportRequestObject) (GetResolutionReportResponseObject, error)
 	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
 	// (GET /v1/reports/routing)
 	GetRoutingReport(ctx context.Context, request GetRoutingReportRequestObject) (GetRoutingReportResponseObject, error)
-	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source, day, week or month, with survey response rates.
 	// (GET /v1/reports/satisfaction)
 	GetSatisfactionReport(ctx context.Context, request GetSatisfactionReportRequestObject) (GetSatisfactionReportResponseObject, error)
 	// DecideRouting Decide where an enquiry would go, and why, without writing anything.
@@ -20045,6 +21448,81 @@ func (sh *strictHandler) UpdateReferral(ctx echo.Context, referralId openapi_typ
 	return nil
 }
 
+// GetAvoidableReport operation middleware
+func (sh *strictHandler) GetAvoidableReport(ctx echo.Context, params GetAvoidableReportParams) error {
+	var request GetAvoidableReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAvoidableReport(ctx.Request().Context(), request.(GetAvoidableReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAvoidableReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAvoidableReportResponseObject); ok {
+		return validResponse.VisitGetAvoidableReportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetChannelShiftReport operation middleware
+func (sh *strictHandler) GetChannelShiftReport(ctx echo.Context, params GetChannelShiftReportParams) error {
+	var request GetChannelShiftReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetChannelShiftReport(ctx.Request().Context(), request.(GetChannelShiftReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetChannelShiftReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetChannelShiftReportResponseObject); ok {
+		return validResponse.VisitGetChannelShiftReportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCostToServeReport operation middleware
+func (sh *strictHandler) GetCostToServeReport(ctx echo.Context, params GetCostToServeReportParams) error {
+	var request GetCostToServeReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCostToServeReport(ctx.Request().Context(), request.(GetCostToServeReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCostToServeReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCostToServeReportResponseObject); ok {
+		return validResponse.VisitGetCostToServeReportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetLandlordTakeUp operation middleware
 func (sh *strictHandler) GetLandlordTakeUp(ctx echo.Context) error {
 	var request GetLandlordTakeUpRequestObject
@@ -20062,6 +21540,31 @@ func (sh *strictHandler) GetLandlordTakeUp(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetLandlordTakeUpResponseObject); ok {
 		return validResponse.VisitGetLandlordTakeUpResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetResolutionReport operation middleware
+func (sh *strictHandler) GetResolutionReport(ctx echo.Context, params GetResolutionReportParams) error {
+	var request GetResolutionReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetResolutionReport(ctx.Request().Context(), request.(GetResolutionReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetResolutionReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetResolutionReportResponseObject); ok {
+		return validResponse.VisitGetResolutionReportResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -660,6 +660,27 @@ func (e ReferralStatus) Valid() bool {
 	}
 }
 
+// Defines values for ReportPeriod.
+const (
+	ReportPeriodDay   ReportPeriod = "day"
+	ReportPeriodMonth ReportPeriod = "month"
+	ReportPeriodWeek  ReportPeriod = "week"
+)
+
+// Valid indicates whether the value is a known member of the ReportPeriod enum.
+func (e ReportPeriod) Valid() bool {
+	switch e {
+	case ReportPeriodDay:
+		return true
+	case ReportPeriodMonth:
+		return true
+	case ReportPeriodWeek:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RoutingConditionDayOfWeek.
 const (
 	Fri RoutingConditionDayOfWeek = "fri"
@@ -801,36 +822,57 @@ func (e WorkforceForecastMethod) Valid() bool {
 	}
 }
 
+// Defines values for ReportPeriodQuery.
+const (
+	ReportPeriodQueryDay   ReportPeriodQuery = "day"
+	ReportPeriodQueryMonth ReportPeriodQuery = "month"
+	ReportPeriodQueryWeek  ReportPeriodQuery = "week"
+)
+
+// Valid indicates whether the value is a known member of the ReportPeriodQuery enum.
+func (e ReportPeriodQuery) Valid() bool {
+	switch e {
+	case ReportPeriodQueryDay:
+		return true
+	case ReportPeriodQueryMonth:
+		return true
+	case ReportPeriodQueryWeek:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListExceptionsParamsKind.
 const (
-	FailingSurveys         ListExceptionsParamsKind = "failing-surveys"
-	IdleCases              ListExceptionsParamsKind = "idle-cases"
-	MissingResolutionCodes ListExceptionsParamsKind = "missing-resolution-codes"
-	PingPong               ListExceptionsParamsKind = "ping-pong"
-	ReopenedCases          ListExceptionsParamsKind = "reopened-cases"
-	RepeatCustomers        ListExceptionsParamsKind = "repeat-customers"
-	SlaBreaches            ListExceptionsParamsKind = "sla-breaches"
-	StaleClaims            ListExceptionsParamsKind = "stale-claims"
+	ListExceptionsParamsKindFailingSurveys         ListExceptionsParamsKind = "failing-surveys"
+	ListExceptionsParamsKindIdleCases              ListExceptionsParamsKind = "idle-cases"
+	ListExceptionsParamsKindMissingResolutionCodes ListExceptionsParamsKind = "missing-resolution-codes"
+	ListExceptionsParamsKindPingPong               ListExceptionsParamsKind = "ping-pong"
+	ListExceptionsParamsKindReopenedCases          ListExceptionsParamsKind = "reopened-cases"
+	ListExceptionsParamsKindRepeatCustomers        ListExceptionsParamsKind = "repeat-customers"
+	ListExceptionsParamsKindSlaBreaches            ListExceptionsParamsKind = "sla-breaches"
+	ListExceptionsParamsKindStaleClaims            ListExceptionsParamsKind = "stale-claims"
 )
 
 // Valid indicates whether the value is a known member of the ListExceptionsParamsKind enum.
 func (e ListExceptionsParamsKind) Valid() bool {
 	switch e {
-	case FailingSurveys:
+	case ListExceptionsParamsKindFailingSurveys:
 		return true
-	case IdleCases:
+	case ListExceptionsParamsKindIdleCases:
 		return true
-	case MissingResolutionCodes:
+	case ListExceptionsParamsKindMissingResolutionCodes:
 		return true
-	case PingPong:
+	case ListExceptionsParamsKindPingPong:
 		return true
-	case ReopenedCases:
+	case ListExceptionsParamsKindReopenedCases:
 		return true
-	case RepeatCustomers:
+	case ListExceptionsParamsKindRepeatCustomers:
 		return true
-	case SlaBreaches:
+	case ListExceptionsParamsKindSlaBreaches:
 		return true
-	case StaleClaims:
+	case ListExceptionsParamsKindStaleClaims:
 		return true
 	default:
 		return false
@@ -900,15 +942,101 @@ func (e ListQAReviewsParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for GetAvoidableReportParamsPeriod.
+const (
+	GetAvoidableReportParamsPeriodDay   GetAvoidableReportParamsPeriod = "day"
+	GetAvoidableReportParamsPeriodMonth GetAvoidableReportParamsPeriod = "month"
+	GetAvoidableReportParamsPeriodWeek  GetAvoidableReportParamsPeriod = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetAvoidableReportParamsPeriod enum.
+func (e GetAvoidableReportParamsPeriod) Valid() bool {
+	switch e {
+	case GetAvoidableReportParamsPeriodDay:
+		return true
+	case GetAvoidableReportParamsPeriodMonth:
+		return true
+	case GetAvoidableReportParamsPeriodWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetChannelShiftReportParamsPeriod.
+const (
+	GetChannelShiftReportParamsPeriodDay   GetChannelShiftReportParamsPeriod = "day"
+	GetChannelShiftReportParamsPeriodMonth GetChannelShiftReportParamsPeriod = "month"
+	GetChannelShiftReportParamsPeriodWeek  GetChannelShiftReportParamsPeriod = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetChannelShiftReportParamsPeriod enum.
+func (e GetChannelShiftReportParamsPeriod) Valid() bool {
+	switch e {
+	case GetChannelShiftReportParamsPeriodDay:
+		return true
+	case GetChannelShiftReportParamsPeriodMonth:
+		return true
+	case GetChannelShiftReportParamsPeriodWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetCostToServeReportParamsPeriod.
+const (
+	GetCostToServeReportParamsPeriodDay   GetCostToServeReportParamsPeriod = "day"
+	GetCostToServeReportParamsPeriodMonth GetCostToServeReportParamsPeriod = "month"
+	GetCostToServeReportParamsPeriodWeek  GetCostToServeReportParamsPeriod = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetCostToServeReportParamsPeriod enum.
+func (e GetCostToServeReportParamsPeriod) Valid() bool {
+	switch e {
+	case GetCostToServeReportParamsPeriodDay:
+		return true
+	case GetCostToServeReportParamsPeriodMonth:
+		return true
+	case GetCostToServeReportParamsPeriodWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetResolutionReportParamsPeriod.
+const (
+	GetResolutionReportParamsPeriodDay   GetResolutionReportParamsPeriod = "day"
+	GetResolutionReportParamsPeriodMonth GetResolutionReportParamsPeriod = "month"
+	GetResolutionReportParamsPeriodWeek  GetResolutionReportParamsPeriod = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetResolutionReportParamsPeriod enum.
+func (e GetResolutionReportParamsPeriod) Valid() bool {
+	switch e {
+	case GetResolutionReportParamsPeriodDay:
+		return true
+	case GetResolutionReportParamsPeriodMonth:
+		return true
+	case GetResolutionReportParamsPeriodWeek:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetSatisfactionReportParamsGroupBy.
 const (
 	GetSatisfactionReportParamsGroupByAgent   GetSatisfactionReportParamsGroupBy = "agent"
 	GetSatisfactionReportParamsGroupByCentre  GetSatisfactionReportParamsGroupBy = "centre"
 	GetSatisfactionReportParamsGroupByChannel GetSatisfactionReportParamsGroupBy = "channel"
 	GetSatisfactionReportParamsGroupByDay     GetSatisfactionReportParamsGroupBy = "day"
+	GetSatisfactionReportParamsGroupByMonth   GetSatisfactionReportParamsGroupBy = "month"
 	GetSatisfactionReportParamsGroupByService GetSatisfactionReportParamsGroupBy = "service"
 	GetSatisfactionReportParamsGroupBySource  GetSatisfactionReportParamsGroupBy = "source"
 	GetSatisfactionReportParamsGroupByTier    GetSatisfactionReportParamsGroupBy = "tier"
+	GetSatisfactionReportParamsGroupByWeek    GetSatisfactionReportParamsGroupBy = "week"
 )
 
 // Valid indicates whether the value is a known member of the GetSatisfactionReportParamsGroupBy enum.
@@ -922,11 +1050,15 @@ func (e GetSatisfactionReportParamsGroupBy) Valid() bool {
 		return true
 	case GetSatisfactionReportParamsGroupByDay:
 		return true
+	case GetSatisfactionReportParamsGroupByMonth:
+		return true
 	case GetSatisfactionReportParamsGroupByService:
 		return true
 	case GetSatisfactionReportParamsGroupBySource:
 		return true
 	case GetSatisfactionReportParamsGroupByTier:
+		return true
+	case GetSatisfactionReportParamsGroupByWeek:
 		return true
 	default:
 		return false
@@ -1038,10 +1170,61 @@ type Avoidable struct {
 	Reason AvoidableReason `json:"reason"`
 }
 
+// AvoidablePeriod defines model for AvoidablePeriod.
+type AvoidablePeriod struct {
+	Avoidable int                `json:"avoidable"`
+	ByReason  map[string]int     `json:"byReason"`
+	Contacts  int                `json:"contacts"`
+	Rate      float32            `json:"rate"`
+	Start     openapi_types.Date `json:"start"`
+}
+
 // AvoidableReason `repeat`: the customer contacted about the same open case within the window;
 // `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
 // that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
 type AvoidableReason string
+
+// AvoidableReasonCount defines model for AvoidableReasonCount.
+type AvoidableReasonCount struct {
+	Count int    `json:"count"`
+	Label string `json:"label"`
+
+	// Rate Share of all contacts.
+	Rate float32 `json:"rate"`
+
+	// Reason `repeat`: the customer contacted about the same open case within the window;
+	// `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
+	// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+	Reason AvoidableReason `json:"reason"`
+}
+
+// AvoidableReport defines model for AvoidableReport.
+type AvoidableReport struct {
+	Avoidable int                    `json:"avoidable"`
+	ByReason  []AvoidableReasonCount `json:"byReason"`
+	Contacts  int                    `json:"contacts"`
+
+	// Filter The filters the report was asked for; absent ones did not narrow it.
+	Filter          ReportFilter       `json:"filter"`
+	From            openapi_types.Date `json:"from"`
+	Period          ReportPeriod       `json:"period"`
+	Periods         []AvoidablePeriod  `json:"periods"`
+	Rate            float32            `json:"rate"`
+	RepeatCustomers RepeatCustomers    `json:"repeatCustomers"`
+
+	// Services Every service with avoidable contacts, most avoidable contacts first.
+	Services []AvoidableService `json:"services"`
+	To       openapi_types.Date `json:"to"`
+}
+
+// AvoidableService defines model for AvoidableService.
+type AvoidableService struct {
+	Avoidable int     `json:"avoidable"`
+	Contacts  int     `json:"contacts"`
+	Name      string  `json:"name"`
+	Rate      float32 `json:"rate"`
+	Service   int     `json:"service"`
+}
 
 // CalendarEntry defines model for CalendarEntry.
 type CalendarEntry struct {
@@ -1293,6 +1476,57 @@ type ChannelAccuracy struct {
 	Wape        float64 `json:"wape"`
 }
 
+// ChannelShiftChannel defines model for ChannelShiftChannel.
+type ChannelShiftChannel struct {
+	Change           float32 `json:"change"`
+	Channel          Channel `json:"channel"`
+	Contacts         int     `json:"contacts"`
+	Digital          bool    `json:"digital"`
+	Label            string  `json:"label"`
+	PreviousContacts int     `json:"previousContacts"`
+}
+
+// ChannelShiftPeriod defines model for ChannelShiftPeriod.
+type ChannelShiftPeriod struct {
+	// Contacts Contacts by channel.
+	Contacts     map[string]int     `json:"contacts"`
+	DigitalShare float32            `json:"digitalShare"`
+	Start        openapi_types.Date `json:"start"`
+	Total        int                `json:"total"`
+}
+
+// ChannelShiftPrevious The period of the same length that ends the day before `from`.
+type ChannelShiftPrevious struct {
+	DigitalShare float32            `json:"digitalShare"`
+	From         openapi_types.Date `json:"from"`
+	To           openapi_types.Date `json:"to"`
+	Total        int                `json:"total"`
+}
+
+// ChannelShiftReport defines model for ChannelShiftReport.
+type ChannelShiftReport struct {
+	// Channels Every channel, in the contract's order.
+	Channels []ChannelShiftChannel `json:"channels"`
+
+	// ContactsChange (total − previous.total) / previous.total; 0 when the previous period had none.
+	ContactsChange float32 `json:"contactsChange"`
+	DigitalShare   float32 `json:"digitalShare"`
+
+	// DigitalShareChange digitalShare − previous.digitalShare.
+	DigitalShareChange float32 `json:"digitalShareChange"`
+
+	// Filter The filters the report was asked for; absent ones did not narrow it.
+	Filter  ReportFilter         `json:"filter"`
+	From    openapi_types.Date   `json:"from"`
+	Period  ReportPeriod         `json:"period"`
+	Periods []ChannelShiftPeriod `json:"periods"`
+
+	// Previous The period of the same length that ends the day before `from`.
+	Previous ChannelShiftPrevious `json:"previous"`
+	To       openapi_types.Date   `json:"to"`
+	Total    int                  `json:"total"`
+}
+
 // CitizenCase A case as its customer sees it (no queue, tier, owner or internal detail).
 type CitizenCase struct {
 	// DueBy When the council aims to have resolved it.
@@ -1475,6 +1709,53 @@ type ContactUpdatedEvent struct {
 	ContactId openapi_types.UUID `json:"contactId"`
 	Fields    []string           `json:"fields"`
 	Outcome   Outcome            `json:"outcome"`
+}
+
+// CostChannel defines model for CostChannel.
+type CostChannel struct {
+	Channel         Channel `json:"channel"`
+	Contacts        int     `json:"contacts"`
+	CostPence       int64   `json:"costPence"`
+	Digital         bool    `json:"digital"`
+	Label           string  `json:"label"`
+	Priced          bool    `json:"priced"`
+	TargetContacts  float32 `json:"targetContacts"`
+	TargetCostPence int64   `json:"targetCostPence"`
+	UnitCostPence   int     `json:"unitCostPence"`
+}
+
+// CostPeriod defines model for CostPeriod.
+type CostPeriod struct {
+	Contacts  int                `json:"contacts"`
+	CostPence int64              `json:"costPence"`
+	Start     openapi_types.Date `json:"start"`
+}
+
+// CostToServeReport defines model for CostToServeReport.
+type CostToServeReport struct {
+	Channels  []CostChannel `json:"channels"`
+	Contacts  int           `json:"contacts"`
+	CostPence int64         `json:"costPence"`
+
+	// CostPerResolvedPence costPence over resolvedContacts; 0 with none.
+	CostPerResolvedPence int64   `json:"costPerResolvedPence"`
+	DigitalShare         float32 `json:"digitalShare"`
+
+	// Filter The filters the report was asked for; absent ones did not narrow it.
+	Filter  ReportFilter       `json:"filter"`
+	From    openapi_types.Date `json:"from"`
+	Period  ReportPeriod       `json:"period"`
+	Periods []CostPeriod       `json:"periods"`
+
+	// ResolvedContacts Contacts resolved at first contact or self-served.
+	ResolvedContacts int `json:"resolvedContacts"`
+
+	// SavingPence costPence − targetCostPence (negative when the target costs more).
+	SavingPence        int64              `json:"savingPence"`
+	TargetCostPence    int64              `json:"targetCostPence"`
+	TargetDigitalShare float32            `json:"targetDigitalShare"`
+	To                 openapi_types.Date `json:"to"`
+	UnitCosts          UnitCosts          `json:"unitCosts"`
 }
 
 // Customer defines model for Customer.
@@ -1836,6 +2117,12 @@ type ForecastPoint struct {
 	Upper95  float64   `json:"upper95"`
 }
 
+// HandoffReasonCount defines model for HandoffReasonCount.
+type HandoffReasonCount struct {
+	Count  int    `json:"count"`
+	Reason string `json:"reason"`
+}
+
 // HandoffRequest defines model for HandoffRequest.
 type HandoffRequest struct {
 	Note  *string `json:"note,omitempty"`
@@ -1843,6 +2130,13 @@ type HandoffRequest struct {
 
 	// Reason One of the catalogue's `handoffReasons`.
 	Reason string `json:"reason"`
+}
+
+// HandoffTierPair defines model for HandoffTierPair.
+type HandoffTierPair struct {
+	FromTier int `json:"fromTier"`
+	Handoffs int `json:"handoffs"`
+	ToTier   int `json:"toTier"`
 }
 
 // Health defines model for Health.
@@ -2678,6 +2972,72 @@ type ReopenRequest struct {
 	Reason string `json:"reason"`
 }
 
+// RepeatCustomers defines model for RepeatCustomers.
+type RepeatCustomers struct {
+	Customers   int       `json:"customers"`
+	From        time.Time `json:"from"`
+	MinContacts int       `json:"minContacts"`
+
+	// To Exclusive.
+	To         time.Time `json:"to"`
+	WithinDays int       `json:"withinDays"`
+}
+
+// ReportFilter The filters the report was asked for; absent ones did not narrow it.
+type ReportFilter struct {
+	Centre  *string  `json:"centre,omitempty"`
+	Channel *Channel `json:"channel,omitempty"`
+	Service *int     `json:"service,omitempty"`
+}
+
+// ReportPeriod defines model for ReportPeriod.
+type ReportPeriod string
+
+// ResolutionGroup defines model for ResolutionGroup.
+type ResolutionGroup struct {
+	// Key The channel, or the service's LGSL code.
+	Key   string          `json:"key"`
+	Label string          `json:"label"`
+	Rates ResolutionRates `json:"rates"`
+}
+
+// ResolutionPeriod defines model for ResolutionPeriod.
+type ResolutionPeriod struct {
+	Rates ResolutionRates    `json:"rates"`
+	Start openapi_types.Date `json:"start"`
+}
+
+// ResolutionRates defines model for ResolutionRates.
+type ResolutionRates struct {
+	Contacts                   int     `json:"contacts"`
+	FirstContactResolutionRate float32 `json:"firstContactResolutionRate"`
+	HandedOff                  int     `json:"handedOff"`
+	HandoffRate                float32 `json:"handoffRate"`
+	ResolvedFirstContact       int     `json:"resolvedFirstContact"`
+	SelfServed                 int     `json:"selfServed"`
+	SelfServedRate             float32 `json:"selfServedRate"`
+}
+
+// ResolutionReport defines model for ResolutionReport.
+type ResolutionReport struct {
+	ByChannel []ResolutionGroup `json:"byChannel"`
+	ByService []ResolutionGroup `json:"byService"`
+
+	// CasesOpenedByTier Cases the contacts opened, by the tier the router gave them ("1", "2", "3").
+	CasesOpenedByTier map[string]int `json:"casesOpenedByTier"`
+
+	// Filter The filters the report was asked for; absent ones did not narrow it.
+	Filter           ReportFilter         `json:"filter"`
+	From             openapi_types.Date   `json:"from"`
+	Handoffs         int                  `json:"handoffs"`
+	HandoffsByReason []HandoffReasonCount `json:"handoffsByReason"`
+	HandoffsByTiers  []HandoffTierPair    `json:"handoffsByTiers"`
+	Period           ReportPeriod         `json:"period"`
+	Periods          []ResolutionPeriod   `json:"periods"`
+	To               openapi_types.Date   `json:"to"`
+	Totals           ResolutionRates      `json:"totals"`
+}
+
 // ResolveRequest defines model for ResolveRequest.
 type ResolveRequest struct {
 	Note           *string `json:"note,omitempty"`
@@ -3141,6 +3501,15 @@ type UndoMergeResult struct {
 	Survivor  Customer           `json:"survivor"`
 }
 
+// UnitCosts defines model for UnitCosts.
+type UnitCosts struct {
+	Pence map[string]int `json:"pence"`
+
+	// Source Where the unit costs in force come from.
+	Source   string    `json:"source"`
+	Unpriced []Channel `json:"unpriced"`
+}
+
 // Webhook defines model for Webhook.
 type Webhook struct {
 	CreatedAt   time.Time `json:"createdAt"`
@@ -3358,6 +3727,24 @@ type MergeId = openapi_types.UUID
 
 // Purpose defines model for Purpose.
 type Purpose = string
+
+// ReportCentreQuery defines model for ReportCentreQuery.
+type ReportCentreQuery = string
+
+// ReportChannelQuery defines model for ReportChannelQuery.
+type ReportChannelQuery = Channel
+
+// ReportFromQuery defines model for ReportFromQuery.
+type ReportFromQuery = openapi_types.Date
+
+// ReportPeriodQuery defines model for ReportPeriodQuery.
+type ReportPeriodQuery string
+
+// ReportServiceQuery defines model for ReportServiceQuery.
+type ReportServiceQuery = int
+
+// ReportToQuery defines model for ReportToQuery.
+type ReportToQuery = openapi_types.Date
 
 // WebhookId defines model for WebhookId.
 type WebhookId = openapi_types.UUID
@@ -3780,6 +4167,111 @@ type UpdateReferralParams struct {
 	IfMatch *IfMatchOptional `json:"If-Match,omitempty"`
 }
 
+// GetAvoidableReportParams defines parameters for GetAvoidableReport.
+type GetAvoidableReportParams struct {
+	// From The first day reported (UTC).
+	From ReportFromQuery `form:"from" json:"from"`
+
+	// To The last day reported (UTC), included; at most 5 years after `from`.
+	To ReportToQuery `form:"to" json:"to"`
+
+	// Period How the days are grouped.
+	Period *GetAvoidableReportParamsPeriod `form:"period,omitempty" json:"period,omitempty"`
+
+	// Service Only contacts about this service (LGSL code in the catalogue).
+	Service *ReportServiceQuery `form:"service,omitempty" json:"service,omitempty"`
+
+	// Channel Only contacts on this channel.
+	Channel *ReportChannelQuery `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Centre Only face-to-face contacts at this centre (an id in the catalogue).
+	Centre *ReportCentreQuery `form:"centre,omitempty" json:"centre,omitempty"`
+
+	// RepeatContacts The least number of contacts that makes a repeat customer.
+	RepeatContacts *int `form:"repeatContacts,omitempty" json:"repeatContacts,omitempty"`
+
+	// RepeatDays The days, ending with `to`, in which those contacts fall.
+	RepeatDays *int `form:"repeatDays,omitempty" json:"repeatDays,omitempty"`
+}
+
+// GetAvoidableReportParamsPeriod defines parameters for GetAvoidableReport.
+type GetAvoidableReportParamsPeriod string
+
+// GetChannelShiftReportParams defines parameters for GetChannelShiftReport.
+type GetChannelShiftReportParams struct {
+	// From The first day reported (UTC).
+	From ReportFromQuery `form:"from" json:"from"`
+
+	// To The last day reported (UTC), included; at most 5 years after `from`.
+	To ReportToQuery `form:"to" json:"to"`
+
+	// Period How the days are grouped.
+	Period *GetChannelShiftReportParamsPeriod `form:"period,omitempty" json:"period,omitempty"`
+
+	// Service Only contacts about this service (LGSL code in the catalogue).
+	Service *ReportServiceQuery `form:"service,omitempty" json:"service,omitempty"`
+
+	// Channel Only contacts on this channel.
+	Channel *ReportChannelQuery `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Centre Only face-to-face contacts at this centre (an id in the catalogue).
+	Centre *ReportCentreQuery `form:"centre,omitempty" json:"centre,omitempty"`
+}
+
+// GetChannelShiftReportParamsPeriod defines parameters for GetChannelShiftReport.
+type GetChannelShiftReportParamsPeriod string
+
+// GetCostToServeReportParams defines parameters for GetCostToServeReport.
+type GetCostToServeReportParams struct {
+	// From The first day reported (UTC).
+	From ReportFromQuery `form:"from" json:"from"`
+
+	// To The last day reported (UTC), included; at most 5 years after `from`.
+	To ReportToQuery `form:"to" json:"to"`
+
+	// Period How the days are grouped.
+	Period *GetCostToServeReportParamsPeriod `form:"period,omitempty" json:"period,omitempty"`
+
+	// Service Only contacts about this service (LGSL code in the catalogue).
+	Service *ReportServiceQuery `form:"service,omitempty" json:"service,omitempty"`
+
+	// Channel Only contacts on this channel.
+	Channel *ReportChannelQuery `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Centre Only face-to-face contacts at this centre (an id in the catalogue).
+	Centre *ReportCentreQuery `form:"centre,omitempty" json:"centre,omitempty"`
+
+	// TargetDigitalShare The digital share to price the same demand at (0 to 1).
+	TargetDigitalShare *float32 `form:"targetDigitalShare,omitempty" json:"targetDigitalShare,omitempty"`
+}
+
+// GetCostToServeReportParamsPeriod defines parameters for GetCostToServeReport.
+type GetCostToServeReportParamsPeriod string
+
+// GetResolutionReportParams defines parameters for GetResolutionReport.
+type GetResolutionReportParams struct {
+	// From The first day reported (UTC).
+	From ReportFromQuery `form:"from" json:"from"`
+
+	// To The last day reported (UTC), included; at most 5 years after `from`.
+	To ReportToQuery `form:"to" json:"to"`
+
+	// Period How the days are grouped.
+	Period *GetResolutionReportParamsPeriod `form:"period,omitempty" json:"period,omitempty"`
+
+	// Service Only contacts about this service (LGSL code in the catalogue).
+	Service *ReportServiceQuery `form:"service,omitempty" json:"service,omitempty"`
+
+	// Channel Only contacts on this channel.
+	Channel *ReportChannelQuery `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Centre Only face-to-face contacts at this centre (an id in the catalogue).
+	Centre *ReportCentreQuery `form:"centre,omitempty" json:"centre,omitempty"`
+}
+
+// GetResolutionReportParamsPeriod defines parameters for GetResolutionReport.
+type GetResolutionReportParamsPeriod string
+
 // GetRoutingReportParams defines parameters for GetRoutingReport.
 type GetRoutingReportParams struct {
 	From time.Time `form:"from" json:"from"`
@@ -3788,8 +4280,10 @@ type GetRoutingReportParams struct {
 
 // GetSatisfactionReportParams defines parameters for GetSatisfactionReport.
 type GetSatisfactionReportParams struct {
-	From    time.Time                           `form:"from" json:"from"`
-	To      time.Time                           `form:"to" json:"to"`
+	From time.Time `form:"from" json:"from"`
+	To   time.Time `form:"to" json:"to"`
+
+	// GroupBy `day`, `week` and `month` are UTC periods named by their first day (weeks start on Monday; issue 15).
 	GroupBy *GetSatisfactionReportParamsGroupBy `form:"groupBy,omitempty" json:"groupBy,omitempty"`
 }
 
@@ -6121,17 +6615,65 @@ type ClientInterface interface {
 	// Corresponds with PATCH /v1/referrals/{referralId} (the `UpdateReferral` operationId).
 	UpdateReferral(ctx context.Context, referralId openapi_types.UUID, params *UpdateReferralParams, body UpdateReferralJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetAvoidableReport Avoidable contacts by reason and service, and customers contacting again and again.
+	//
+	// The avoidable rate and count by reason, per period; which services produce the
+	// most avoidable demand; and how many customers made `repeatContacts` or more
+	// contacts in the `repeatDays` days that end with `to`. Contacts count for the
+	// customer they now belong to: a merged customer counts once, and undoing the merge
+	// counts them apart again. JSON, CSV with `Accept: text/csv`, or rates as lines with
+	// `Accept: image/svg+xml`.
+	//
+	// Corresponds with GET /v1/reports/avoidable (the `GetAvoidableReport` operationId).
+	GetAvoidableReport(ctx context.Context, params *GetAvoidableReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetChannelShiftReport Contacts by channel over time, the digital share, and the change on the previous period of the same length.
+	//
+	// Days are UTC; `from` and `to` are both included. Periods are days, ISO weeks
+	// (Monday first) or calendar months, each named by its first day (the first and last
+	// may begin or end outside `from`–`to`; only days inside are counted). The digital
+	// share counts web self-service, web form, landlord portal, SMS and email. JSON, CSV
+	// with `Accept: text/csv` (one row per period and channel), or a stacked-bar chart
+	// with `Accept: image/svg+xml`.
+	//
+	// Corresponds with GET /v1/reports/channel-shift (the `GetChannelShiftReport` operationId).
+	GetChannelShiftReport(ctx context.Context, params *GetChannelShiftReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCostToServeReport Contacts × unit cost per channel, in total and per resolved contact, and the same demand at a target digital share.
+	//
+	// Unit costs come from `CONTACTHUB_UNIT_COSTS` or, by default, Socitm Insight's
+	// published figures (2010: face to face £7.40, phone £2.90, web £0.32; letters at the
+	// PwC study's £12.10 for post); `unitCosts.source` says which set is in force and
+	// `unitCosts.unpriced` which channels it leaves at nothing. Money is in pence. At the
+	// target mix the same number of contacts is spread so that `targetDigitalShare` of
+	// them are digital, each group keeping its own channel proportions. JSON, CSV with
+	// `Accept: text/csv`, or bars by channel with `Accept: image/svg+xml`.
+	//
+	// Corresponds with GET /v1/reports/cost-to-serve (the `GetCostToServeReport` operationId).
+	GetCostToServeReport(ctx context.Context, params *GetCostToServeReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
 	//
 	// Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
 	GetLandlordTakeUp(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetResolutionReport First-contact resolution, self-service and hand-off rates, hand-offs by reason and tier pair, and the tier mix of cases opened.
+	//
+	// Each rate is a share of the contacts: resolved at first contact, self-served,
+	// handed off (each contact's outcome as last recorded). Hand-offs are of cases,
+	// by the time they happened; the `service` and `channel` filters are the case's
+	// and `centre` does not apply to them. JSON, CSV with `Accept: text/csv`, or rates
+	// as lines with `Accept: image/svg+xml`.
+	//
+	// Corresponds with GET /v1/reports/resolution (the `GetResolutionReport` operationId).
+	GetResolutionReport(ctx context.Context, params *GetResolutionReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
 	//
 	// Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
 	GetRoutingReport(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+	// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source, day, week or month, with survey response rates.
 	//
 	// JSON, or CSV with `Accept: text/csv`.
 	//
@@ -8443,11 +8985,99 @@ func (c *Client) UpdateReferral(ctx context.Context, referralId openapi_types.UU
 	return c.Client.Do(req)
 }
 
+// GetAvoidableReport Avoidable contacts by reason and service, and customers contacting again and again.
+//
+// The avoidable rate and count by reason, per period; which services produce the
+// most avoidable demand; and how many customers made `repeatContacts` or more
+// contacts in the `repeatDays` days that end with `to`. Contacts count for the
+// customer they now belong to: a merged customer counts once, and undoing the merge
+// counts them apart again. JSON, CSV with `Accept: text/csv`, or rates as lines with
+// `Accept: image/svg+xml`.
+//
+// Corresponds with GET /v1/reports/avoidable (the `GetAvoidableReport` operationId).
+func (c *Client) GetAvoidableReport(ctx context.Context, params *GetAvoidableReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAvoidableReportRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetChannelShiftReport Contacts by channel over time, the digital share, and the change on the previous period of the same length.
+//
+// Days are UTC; `from` and `to` are both included. Periods are days, ISO weeks
+// (Monday first) or calendar months, each named by its first day (the first and last
+// may begin or end outside `from`–`to`; only days inside are counted). The digital
+// share counts web self-service, web form, landlord portal, SMS and email. JSON, CSV
+// with `Accept: text/csv` (one row per period and channel), or a stacked-bar chart
+// with `Accept: image/svg+xml`.
+//
+// Corresponds with GET /v1/reports/channel-shift (the `GetChannelShiftReport` operationId).
+func (c *Client) GetChannelShiftReport(ctx context.Context, params *GetChannelShiftReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetChannelShiftReportRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCostToServeReport Contacts × unit cost per channel, in total and per resolved contact, and the same demand at a target digital share.
+//
+// Unit costs come from `CONTACTHUB_UNIT_COSTS` or, by default, Socitm Insight's
+// published figures (2010: face to face £7.40, phone £2.90, web £0.32; letters at the
+// PwC study's £12.10 for post); `unitCosts.source` says which set is in force and
+// `unitCosts.unpriced` which channels it leaves at nothing. Money is in pence. At the
+// target mix the same number of contacts is spread so that `targetDigitalShare` of
+// them are digital, each group keeping its own channel proportions. JSON, CSV with
+// `Accept: text/csv`, or bars by channel with `Accept: image/svg+xml`.
+//
+// Corresponds with GET /v1/reports/cost-to-serve (the `GetCostToServeReport` operationId).
+func (c *Client) GetCostToServeReport(ctx context.Context, params *GetCostToServeReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCostToServeReportRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
 //
 // Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
 func (c *Client) GetLandlordTakeUp(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetLandlordTakeUpRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetResolutionReport First-contact resolution, self-service and hand-off rates, hand-offs by reason and tier pair, and the tier mix of cases opened.
+//
+// Each rate is a share of the contacts: resolved at first contact, self-served,
+// handed off (each contact's outcome as last recorded). Hand-offs are of cases,
+// by the time they happened; the `service` and `channel` filters are the case's
+// and `centre` does not apply to them. JSON, CSV with `Accept: text/csv`, or rates
+// as lines with `Accept: image/svg+xml`.
+//
+// Corresponds with GET /v1/reports/resolution (the `GetResolutionReport` operationId).
+func (c *Client) GetResolutionReport(ctx context.Context, params *GetResolutionReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetResolutionReportRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8473,7 +9103,7 @@ func (c *Client) GetRoutingReport(ctx context.Context, params *GetRoutingReportP
 	return c.Client.Do(req)
 }
 
-// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+// GetSatisfactionReport Satisfaction by channel, tier, service, centre, agent, source, day, week or month, with survey response rates.
 //
 // JSON, or CSV with `Accept: text/csv`.
 //
@@ -12916,6 +13546,360 @@ func NewUpdateReferralRequestWithBody(server string, referralId openapi_types.UU
 	return req, nil
 }
 
+// NewGetAvoidableReportRequest constructs an http.Request for the GetAvoidableReport method
+func NewGetAvoidableReportRequest(server string, params *GetAvoidableReportParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/avoidable")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Period != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "period", *params.Period, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Service != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "service", *params.Service, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Channel != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "channel", *params.Channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Centre != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "centre", *params.Centre, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RepeatContacts != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "repeatContacts", *params.RepeatContacts, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RepeatDays != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "repeatDays", *params.RepeatDays, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetChannelShiftReportRequest constructs an http.Request for the GetChannelShiftReport method
+func NewGetChannelShiftReportRequest(server string, params *GetChannelShiftReportParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/channel-shift")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Period != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "period", *params.Period, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Service != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "service", *params.Service, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Channel != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "channel", *params.Channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Centre != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "centre", *params.Centre, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCostToServeReportRequest constructs an http.Request for the GetCostToServeReport method
+func NewGetCostToServeReportRequest(server string, params *GetCostToServeReportParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/cost-to-serve")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Period != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "period", *params.Period, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Service != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "service", *params.Service, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Channel != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "channel", *params.Channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Centre != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "centre", *params.Centre, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TargetDigitalShare != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "targetDigitalShare", *params.TargetDigitalShare, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "number", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetLandlordTakeUpRequest constructs an http.Request for the GetLandlordTakeUp method
 func NewGetLandlordTakeUpRequest(server string) (*http.Request, error) {
 	var err error
@@ -12933,6 +13917,112 @@ func NewGetLandlordTakeUpRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetResolutionReportRequest constructs an http.Request for the GetResolutionReport method
+func NewGetResolutionReportRequest(server string, params *GetResolutionReportParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/resolution")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Period != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "period", *params.Period, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Service != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "service", *params.Service, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Channel != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "channel", *params.Channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Centre != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "centre", *params.Centre, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -15248,12 +16338,68 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /v1/referrals/{referralId} (the `UpdateReferral` operationId).
 	UpdateReferralWithResponse(ctx context.Context, referralId openapi_types.UUID, params *UpdateReferralParams, body UpdateReferralJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReferralResponse, error)
 
+	// GetAvoidableReportWithResponse Avoidable contacts by reason and service, and customers contacting again and again.
+	//
+	// The avoidable rate and count by reason, per period; which services produce the
+	// most avoidable demand; and how many customers made `repeatContacts` or more
+	// contacts in the `repeatDays` days that end with `to`. Contacts count for the
+	// customer they now belong to: a merged customer counts once, and undoing the merge
+	// counts them apart again. JSON, CSV with `Accept: text/csv`, or rates as lines with
+	// `Accept: image/svg+xml`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/avoidable (the `GetAvoidableReport` operationId).
+	GetAvoidableReportWithResponse(ctx context.Context, params *GetAvoidableReportParams, reqEditors ...RequestEditorFn) (*GetAvoidableReportResponse, error)
+
+	// GetChannelShiftReportWithResponse Contacts by channel over time, the digital share, and the change on the previous period of the same length.
+	//
+	// Days are UTC; `from` and `to` are both included. Periods are days, ISO weeks
+	// (Monday first) or calendar months, each named by its first day (the first and last
+	// may begin or end outside `from`–`to`; only days inside are counted). The digital
+	// share counts web self-service, web form, landlord portal, SMS and email. JSON, CSV
+	// with `Accept: text/csv` (one row per period and channel), or a stacked-bar chart
+	// with `Accept: image/svg+xml`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/channel-shift (the `GetChannelShiftReport` operationId).
+	GetChannelShiftReportWithResponse(ctx context.Context, params *GetChannelShiftReportParams, reqEditors ...RequestEditorFn) (*GetChannelShiftReportResponse, error)
+
+	// GetCostToServeReportWithResponse Contacts × unit cost per channel, in total and per resolved contact, and the same demand at a target digital share.
+	//
+	// Unit costs come from `CONTACTHUB_UNIT_COSTS` or, by default, Socitm Insight's
+	// published figures (2010: face to face £7.40, phone £2.90, web £0.32; letters at the
+	// PwC study's £12.10 for post); `unitCosts.source` says which set is in force and
+	// `unitCosts.unpriced` which channels it leaves at nothing. Money is in pence. At the
+	// target mix the same number of contacts is spread so that `targetDigitalShare` of
+	// them are digital, each group keeping its own channel proportions. JSON, CSV with
+	// `Accept: text/csv`, or bars by channel with `Accept: image/svg+xml`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/cost-to-serve (the `GetCostToServeReport` operationId).
+	GetCostToServeReportWithResponse(ctx context.Context, params *GetCostToServeReportParams, reqEditors ...RequestEditorFn) (*GetCostToServeReportResponse, error)
+
 	// GetLandlordTakeUpWithResponse Landlord portal take-up — invited, accepted, active in the last 30 days.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
 	GetLandlordTakeUpWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetLandlordTakeUpResponse, error)
+
+	// GetResolutionReportWithResponse First-contact resolution, self-service and hand-off rates, hand-offs by reason and tier pair, and the tier mix of cases opened.
+	//
+	// Each rate is a share of the contacts: resolved at first contact, self-served,
+	// handed off (each contact's outcome as last recorded). Hand-offs are of cases,
+	// by the time they happened; the `service` and `channel` filters are the case's
+	// and `centre` does not apply to them. JSON, CSV with `Accept: text/csv`, or rates
+	// as lines with `Accept: image/svg+xml`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/resolution (the `GetResolutionReport` operationId).
+	GetResolutionReportWithResponse(ctx context.Context, params *GetResolutionReportParams, reqEditors ...RequestEditorFn) (*GetResolutionReportResponse, error)
 
 	// GetRoutingReportWithResponse Tier mix, first-contact resolution and hand-offs over a period.
 	//
@@ -15262,7 +16408,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
 	GetRoutingReportWithResponse(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*GetRoutingReportResponse, error)
 
-	// GetSatisfactionReportWithResponse Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+	// GetSatisfactionReportWithResponse Satisfaction by channel, tier, service, centre, agent, source, day, week or month, with survey response rates.
 	//
 	// JSON, or CSV with `Accept: text/csv`.
 	//
@@ -21635,6 +22781,276 @@ func (r UpdateReferralResponse) ContentType() string {
 	return ""
 }
 
+// GetAvoidableReportResponse429Headers the declared response headers of an HTTP 429 response for GetAvoidableReport
+type GetAvoidableReportResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetAvoidableReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AvoidableReport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetAvoidableReportResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAvoidableReportResponse) GetJSON200() *AvoidableReport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAvoidableReportResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAvoidableReportResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAvoidableReportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetAvoidableReportResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetAvoidableReportResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetAvoidableReportResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAvoidableReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAvoidableReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAvoidableReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAvoidableReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetChannelShiftReportResponse429Headers the declared response headers of an HTTP 429 response for GetChannelShiftReport
+type GetChannelShiftReportResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetChannelShiftReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChannelShiftReport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetChannelShiftReportResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetChannelShiftReportResponse) GetJSON200() *ChannelShiftReport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetChannelShiftReportResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetChannelShiftReportResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetChannelShiftReportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetChannelShiftReportResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetChannelShiftReportResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetChannelShiftReportResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetChannelShiftReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetChannelShiftReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetChannelShiftReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetChannelShiftReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCostToServeReportResponse429Headers the declared response headers of an HTTP 429 response for GetCostToServeReport
+type GetCostToServeReportResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetCostToServeReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CostToServeReport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetCostToServeReportResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCostToServeReportResponse) GetJSON200() *CostToServeReport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetCostToServeReportResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetCostToServeReportResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetCostToServeReportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetCostToServeReportResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetCostToServeReportResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetCostToServeReportResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCostToServeReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCostToServeReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCostToServeReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCostToServeReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetLandlordTakeUpResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21691,6 +23107,96 @@ func (r GetLandlordTakeUpResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetLandlordTakeUpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetResolutionReportResponse429Headers the declared response headers of an HTTP 429 response for GetResolutionReport
+type GetResolutionReportResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetResolutionReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResolutionReport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetResolutionReportResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetResolutionReportResponse) GetJSON200() *ResolutionReport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetResolutionReportResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetResolutionReportResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetResolutionReportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetResolutionReportResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetResolutionReportResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetResolutionReportResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetResolutionReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetResolutionReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetResolutionReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetResolutionReportResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -25488,6 +26994,67 @@ func (c *ClientWithResponses) UpdateReferralWithResponse(ctx context.Context, re
 	return ParseUpdateReferralResponse(rsp)
 }
 
+// GetAvoidableReportWithResponse Avoidable contacts by reason and service, and customers contacting again and again.
+//
+// The avoidable rate and count by reason, per period; which services produce the
+// most avoidable demand; and how many customers made `repeatContacts` or more
+// contacts in the `repeatDays` days that end with `to`. Contacts count for the
+// customer they now belong to: a merged customer counts once, and undoing the merge
+// counts them apart again. JSON, CSV with `Accept: text/csv`, or rates as lines with
+// `Accept: image/svg+xml`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/avoidable (the `GetAvoidableReport` operationId).
+func (c *ClientWithResponses) GetAvoidableReportWithResponse(ctx context.Context, params *GetAvoidableReportParams, reqEditors ...RequestEditorFn) (*GetAvoidableReportResponse, error) {
+	rsp, err := c.GetAvoidableReport(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAvoidableReportResponse(rsp)
+}
+
+// GetChannelShiftReportWithResponse Contacts by channel over time, the digital share, and the change on the previous period of the same length.
+//
+// Days are UTC; `from` and `to` are both included. Periods are days, ISO weeks
+// (Monday first) or calendar months, each named by its first day (the first and last
+// may begin or end outside `from`–`to`; only days inside are counted). The digital
+// share counts web self-service, web form, landlord portal, SMS and email. JSON, CSV
+// with `Accept: text/csv` (one row per period and channel), or a stacked-bar chart
+// with `Accept: image/svg+xml`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/channel-shift (the `GetChannelShiftReport` operationId).
+func (c *ClientWithResponses) GetChannelShiftReportWithResponse(ctx context.Context, params *GetChannelShiftReportParams, reqEditors ...RequestEditorFn) (*GetChannelShiftReportResponse, error) {
+	rsp, err := c.GetChannelShiftReport(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetChannelShiftReportResponse(rsp)
+}
+
+// GetCostToServeReportWithResponse Contacts × unit cost per channel, in total and per resolved contact, and the same demand at a target digital share.
+//
+// Unit costs come from `CONTACTHUB_UNIT_COSTS` or, by default, Socitm Insight's
+// published figures (2010: face to face £7.40, phone £2.90, web £0.32; letters at the
+// PwC study's £12.10 for post); `unitCosts.source` says which set is in force and
+// `unitCosts.unpriced` which channels it leaves at nothing. Money is in pence. At the
+// target mix the same number of contacts is spread so that `targetDigitalShare` of
+// them are digital, each group keeping its own channel proportions. JSON, CSV with
+// `Accept: text/csv`, or bars by channel with `Accept: image/svg+xml`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/cost-to-serve (the `GetCostToServeReport` operationId).
+func (c *ClientWithResponses) GetCostToServeReportWithResponse(ctx context.Context, params *GetCostToServeReportParams, reqEditors ...RequestEditorFn) (*GetCostToServeReportResponse, error) {
+	rsp, err := c.GetCostToServeReport(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCostToServeReportResponse(rsp)
+}
+
 // GetLandlordTakeUpWithResponse Landlord portal take-up — invited, accepted, active in the last 30 days.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -25499,6 +27066,25 @@ func (c *ClientWithResponses) GetLandlordTakeUpWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseGetLandlordTakeUpResponse(rsp)
+}
+
+// GetResolutionReportWithResponse First-contact resolution, self-service and hand-off rates, hand-offs by reason and tier pair, and the tier mix of cases opened.
+//
+// Each rate is a share of the contacts: resolved at first contact, self-served,
+// handed off (each contact's outcome as last recorded). Hand-offs are of cases,
+// by the time they happened; the `service` and `channel` filters are the case's
+// and `centre` does not apply to them. JSON, CSV with `Accept: text/csv`, or rates
+// as lines with `Accept: image/svg+xml`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/resolution (the `GetResolutionReport` operationId).
+func (c *ClientWithResponses) GetResolutionReportWithResponse(ctx context.Context, params *GetResolutionReportParams, reqEditors ...RequestEditorFn) (*GetResolutionReportResponse, error) {
+	rsp, err := c.GetResolutionReport(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetResolutionReportResponse(rsp)
 }
 
 // GetRoutingReportWithResponse Tier mix, first-contact resolution and hand-offs over a period.
@@ -25514,7 +27100,7 @@ func (c *ClientWithResponses) GetRoutingReportWithResponse(ctx context.Context, 
 	return ParseGetRoutingReportResponse(rsp)
 }
 
-// GetSatisfactionReportWithResponse Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+// GetSatisfactionReportWithResponse Satisfaction by channel, tier, service, centre, agent, source, day, week or month, with survey response rates.
 //
 // JSON, or CSV with `Accept: text/csv`.
 //
@@ -31448,6 +33034,258 @@ func ParseUpdateReferralResponse(rsp *http.Response) (*UpdateReferralResponse, e
 	return response, nil
 }
 
+// ParseGetAvoidableReportResponse parses an HTTP response from a GetAvoidableReportWithResponse call
+func ParseGetAvoidableReportResponse(rsp *http.Response) (*GetAvoidableReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAvoidableReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AvoidableReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetAvoidableReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetChannelShiftReportResponse parses an HTTP response from a GetChannelShiftReportWithResponse call
+func ParseGetChannelShiftReportResponse(rsp *http.Response) (*GetChannelShiftReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetChannelShiftReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChannelShiftReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetChannelShiftReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCostToServeReportResponse parses an HTTP response from a GetCostToServeReportWithResponse call
+func ParseGetCostToServeReportResponse(rsp *http.Response) (*GetCostToServeReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCostToServeReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CostToServeReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetCostToServeReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetLandlordTakeUpResponse parses an HTTP response from a GetLandlordTakeUpWithResponse call
 func ParseGetLandlordTakeUpResponse(rsp *http.Response) (*GetLandlordTakeUpResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -31490,6 +33328,90 @@ func ParseGetLandlordTakeUpResponse(rsp *http.Response) (*GetLandlordTakeUpRespo
 		}
 		response.ApplicationproblemJSONDefault = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseGetResolutionReportResponse parses an HTTP response from a GetResolutionReportWithResponse call
+func ParseGetResolutionReportResponse(rsp *http.Response) (*GetResolutionReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetResolutionReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResolutionReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetResolutionReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil

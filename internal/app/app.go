@@ -54,6 +54,7 @@ type App struct {
 	redis     *redis.Client
 	verifier  *auth.Verifier
 	Catalogue *catalogue.Catalogue
+	unitCosts report.UnitCosts
 	Customers *customer.Service
 	Cases     *casework.Cases
 	Contacts  *intake.Intake
@@ -129,6 +130,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	a.Router = routing.NewRouter(db, cal, log)
+	if a.unitCosts, err = report.ParseUnitCosts(cfg.UnitCosts); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if err := a.Router.Load(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -137,6 +142,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Cases = casework.New(db, a.Catalogue, a.Router)
 	a.QA = qa.New(db, a.Cases, a.Catalogue, cfg.TimeZone)
 	a.Contacts = intake.New(db, a.Customers, a.Cases, a.Catalogue, a.Router)
+	if err := a.Contacts.PrepareRollup(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Referrals = referral.New(db, a.Cases, a.Catalogue)
 	a.Webhooks = webhook.NewSubscriptions(db, a.Catalogue, a.Router, cfg.WebhookAllowPrivate)
 	a.rules = rules
@@ -234,7 +243,7 @@ func (a *App) buildHandler(ctx context.Context) error {
 		Help: "Live event streams open on this replica."}, func() float64 { return float64(a.Streams.Open()) }))
 	deps := httpapi.Deps{
 		Spec: spec, Verifier: a.verifier, Customers: a.Customers, Contacts: a.Contacts, Cases: a.Cases,
-		Referrals: a.Referrals, Catalogue: a.Catalogue, Router: a.Router, Work: a.Cases, Reports: report.New(a.DB),
+		Referrals: a.Referrals, Catalogue: a.Catalogue, Router: a.Router, Work: a.Cases, Reports: report.New(a.DB, a.Catalogue, a.unitCosts),
 		Ratings: a.Ratings, Replies: a.Surveys, IVRToken: a.cfg.IVRToken,
 		Calls:          ivr.New(a.DB, a.Contacts, a.Cases, a.Customers, a.Ratings, a.Catalogue),
 		Landlords:      landlord.New(a.DB, a.Contacts, a.Cases, a.Customers, a.rules),

@@ -28,6 +28,12 @@ const ReasonRouting = "routing_rules"
 const insertHandoff = `INSERT INTO case_handoffs (id, case_id, from_tier, to_tier, from_queue, to_queue, reason, note, handed_by, handed_at)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
+// countHandoff adds the hand-off to the daily counts the reports read (handoff_daily),
+// in the hand-off's transaction; one upsert in both engines.
+const countHandoff = `INSERT INTO handoff_daily (day, service_lgsl, channel, reason, from_tier, to_tier, handoffs)
+ VALUES (?, ?, ?, ?, ?, ?, 1)
+ ON CONFLICT (day, service_lgsl, channel, reason, from_tier, to_tier) DO UPDATE SET handoffs = handoff_daily.handoffs + 1`
+
 // HandOff moves a case to another queue (and so, perhaps, tier) for a reason from the
 // catalogue's list. Escalation and de-escalation are both allowed; the case leaves its
 // assignee, to be claimed from the new queue.
@@ -91,6 +97,10 @@ func (s *Cases) handOffTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case,
 	if _, err := tx.ExecContext(ctx, tx.Rebind(insertHandoff), h.ID, h.CaseID, h.FromTier, h.ToTier, h.FromQueue, h.ToQueue,
 		h.Reason, h.Note, h.By, h.At); err != nil {
 		return Case{}, fmt.Errorf("record hand-off: %w", store.MapError(err))
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(countHandoff), h.At.UTC().Format(time.DateOnly), c.Service.LGSL, c.Channel,
+		h.Reason, h.FromTier, h.ToTier); err != nil {
+		return Case{}, fmt.Errorf("count hand-off: %w", store.MapError(err))
 	}
 	c.Tier, c.Queue, c.Assignee, c.ClaimedAt = tier, queue, "", time.Time{}
 	c.HandoffCount++

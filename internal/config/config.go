@@ -44,6 +44,7 @@ type Config struct {
 	IdempotencyTTL       time.Duration  // CONTACTHUB_IDEMPOTENCY_TTL
 	RedisPrefix          string         // CONTACTHUB_REDIS_PREFIX
 	CatalogueFile        string         // CONTACTHUB_CATALOGUE_FILE
+	UnitCosts            string         // CONTACTHUB_UNIT_COSTS (JSON; empty: the published default, see report.DefaultUnitCosts)
 	TimeZone             *time.Location // CONTACTHUB_TIMEZONE
 	RulesPoll            time.Duration  // CONTACTHUB_RULES_POLL
 	BankHolidayRegion    workcal.Region // CONTACTHUB_BANK_HOLIDAY_REGION: england-and-wales, scotland, northern-ireland or none
@@ -139,6 +140,7 @@ func (r *reader) server(c *Config) {
 	c.DefaultRegion = strings.ToUpper(r.str("CONTACTHUB_DEFAULT_REGION", "GB"))
 	c.ReferencePatterns = r.str("CONTACTHUB_REFERENCE_PATTERNS", "")
 	c.CatalogueFile = r.str("CONTACTHUB_CATALOGUE_FILE", "")
+	c.UnitCosts = r.str("CONTACTHUB_UNIT_COSTS", "")
 	c.RulesPoll = r.duration("CONTACTHUB_RULES_POLL", 10*time.Second)
 	c.BankHolidayRegion = r.region("CONTACTHUB_BANK_HOLIDAY_REGION", string(workcal.EnglandAndWales))
 	c.ClosuresFile = r.str("CONTACTHUB_CLOSURES", "")

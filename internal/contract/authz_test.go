@@ -103,7 +103,7 @@ handOffCase+held              -              -            -              201    
 releaseCase                   401            403          403            200/403/404   200/403/404   200/200/404   200/200/404   403            403
 listQueues                    401            403          403            200           200           200           200           403            403
 claimNextCase                 401            403          403            2xx/403/404   2xx/2xx/404   2xx/2xx/404   2xx/2xx/404   403            403
-getRoutingReport              401            403          403            403           403           200           200           403            403
+getRoutingReport              401            403          403            403           403           200           200           403            200
 
 # Satisfaction. Anyone rates a web page; naming a contact or case is refused to anonymous
 # callers (403 naming the field), citizens (they rate through /v1/me) and landlords.
@@ -114,7 +114,7 @@ recordRating+contactId        403/403/403    403          403           201/201/
 recordRating+caseId           403/403/403    403          403           201/201/422   201/201/422   201/201/422   201/201/422   201/201/422     403
 recordRating+kiosk            401            403          403            201           201           201           201           201            403
 recordRating+agentRecorded    401            403          403            201/201/422   201/201/422   201/201/422   201/201/422   403            403
-getSatisfactionReport         401            403          403            403           403           200           200           403            403
+getSatisfactionReport         401            403          403            403           403           200           200           403            200
 
 # Provider callbacks authenticate the provider: a user's token is not the Notify
 # callback token and no user signs as Twilio. +token, +signature: the provider's own.
@@ -155,7 +155,13 @@ listMyProperties              401            403          200            403    
 landlordContact               401            403          201/404/404   403           403           403           403           403             403
 landlordContact+endedTenancy  401            403          422           403           403           403           403           403             403
 listLandlordCases             401            403          200           403           403           403           403           403             403
-getLandlordTakeUp             401            403          403            403           403           200           200           403            403
+getLandlordTakeUp             401            403          403            403           403           200           200           403            200
+
+# Reports (issue 15): channel shift, resolution, avoidable contacts, cost to serve.
+getChannelShiftReport         401            403          403            403           403           200           200           403            200
+getResolutionReport           401            403          403            403           403           200           200           403            200
+getAvoidableReport            401            403          403            403           403           200           200           403            200
+getCostToServeReport          401            403          403            403           403           200           200           403            200
 
 # Webhooks: admins manage any subscription, an integration its own (own: made with the
 # caller's subject; other: another integration's, which an integration cannot tell from
@@ -288,6 +294,7 @@ func fixed(r cellReq) func(*testing.T, *world, role, resource) cellReq {
 // and the field a 422 must name.
 func authzTries() map[string]authzTry {
 	day := time.Now().UTC()
+	days := "?from=" + day.AddDate(0, 0, -7).Format(time.DateOnly) + "&to=" + day.Format(time.DateOnly)
 	period := "?from=" + url.QueryEscape(day.Add(-24*time.Hour).Format(time.RFC3339)) + "&to=" + url.QueryEscape(day.Add(time.Hour).Format(time.RFC3339))
 
 	return map[string]authzTry{
@@ -675,6 +682,11 @@ func authzTries() map[string]authzTry {
 			return post("/v1/qa/reviews/"+id+"/outcome", js{"outcome": "pass"})
 		}},
 		"getQAReport": {req: fixed(get("/v1/qa/report" + period))},
+		// Reports (issue 15).
+		"getChannelShiftReport": {req: fixed(get("/v1/reports/channel-shift" + days))},
+		"getResolutionReport":   {req: fixed(get("/v1/reports/resolution" + days))},
+		"getAvoidableReport":    {req: fixed(get("/v1/reports/avoidable" + days))},
+		"getCostToServeReport":  {req: fixed(get("/v1/reports/cost-to-serve" + days))},
 	}
 }
 

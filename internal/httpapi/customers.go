@@ -44,6 +44,7 @@ type handlers struct {
 
 	ratings             Ratings
 	satisfactionReports SatisfactionReports
+	managerReports      ManagerReports
 	limiter             RateLimiter
 	ratingLimits        RatingLimits
 	calls               Calls

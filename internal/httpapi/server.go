@@ -37,6 +37,7 @@ type Deps struct {
 	Reports interface {
 		Reports
 		SatisfactionReports
+		ManagerReports
 	}
 	Ratings      Ratings
 	Replies      Replies
@@ -116,7 +117,7 @@ func New(d Deps) (http.Handler, error) {
 		finishWrites, idempotent(d.Idempotency))
 	api.RegisterHandlers(v1, api.NewStrictHandler(&handlers{customers: d.Customers,
 		contacts: d.Contacts, cases: d.Cases, referrals: d.Referrals, catalogue: d.Catalogue,
-		router: d.Router, work: d.Work, reports: d.Reports, ratings: d.Ratings, satisfactionReports: d.Reports,
+		router: d.Router, work: d.Work, reports: d.Reports, ratings: d.Ratings, satisfactionReports: d.Reports, managerReports: d.Reports,
 		limiter: d.Limiter, ratingLimits: d.RatingLimits, calls: d.Calls,
 		landlords: d.Landlords, streams: d.Streams, webhooks: d.Webhooks,
 		exceptions: d.Exceptions, qa: d.QA, workforce: d.Workforce,

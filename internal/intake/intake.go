@@ -32,6 +32,7 @@ type Intake struct {
 	catalogue *catalogue.Catalogue
 	rules     Rules
 	surveys   Surveyor
+	rollup    rollup // the daily counts the reports read (rollup.go)
 }
 
 // Surveyor decides whether an ended contact gets an SMS survey, in its transaction.
@@ -232,56 +233,16 @@ func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result,
 		Outcome: req.Outcome, Identifiers: req.Identifiers, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
 	err = in.db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if who.create {
-			c, err := in.customers.CreateTx(ctx, tx, actor, customer.NewCustomer{
-				GivenName: req.GivenName, FamilyName: req.FamilyName, Identifiers: req.Identifiers}, now)
-			if err != nil {
-				return err
-			}
-			who.customer, res.CustomerCreated = &c, true
-		}
-		if who.customer == nil {
-			if err := in.write(ctx, tx, actor, &contact, nil, now); err != nil {
-				return err
-			}
-			return in.also(ctx, tx, req, contact)
-		}
-		contact.CustomerID = who.customer.ID
-		c, created, err := in.caseFor(ctx, tx, actor, req, who, contact, &res, now)
-		if err != nil {
+		if err := in.recordTx(ctx, tx, actor, req, &who, &contact, &res, now); err != nil {
 			return err
 		}
-		contact.CaseID, res.CaseCreated = c.ID, created
-		if d := res.Decision; d != nil {
-			contact.Routed = Routed{RulesetVersion: d.Version, Rule: d.RuleID, Tier: d.Result.Tier, Queue: d.Result.Queue}
+		// Counted last, so that the day's row (which concurrent contacts share) stays
+		// locked only from here to the commit.
+		openedTier := 0
+		if res.CaseCreated {
+			openedTier = contact.Routed.Tier
 		}
-		if created {
-			contact.AvoidableReason = avoidable(req.Intent, casework.Case{}, contact.StartedAt, 0)
-		} else {
-			contact.AvoidableReason = avoidable(req.Intent, c, contact.StartedAt, in.catalogue.AvoidableWindow())
-		}
-		if err := in.write(ctx, tx, actor, &contact, &c, now); err != nil {
-			return err
-		}
-		if c, err = in.cases.LinkContactTx(ctx, tx, actor, c, contact.ID, string(contact.Channel), contact.StartedAt, now); err != nil {
-			return err
-		}
-		if !contact.EndedAt.IsZero() {
-			if err := in.surveyTx(ctx, tx, actor, contact, c.Queue, who.customer); err != nil {
-				return err
-			}
-		}
-		if req.Outcome == ResolvedFirstContact && created {
-			code := req.ResolutionCode
-			if code == "" {
-				code = "resolved_at_first_contact"
-			}
-			if c, err = in.cases.ResolveTx(ctx, tx, actor, c, code, "", true, now); err != nil {
-				return err
-			}
-		}
-		res.Case = &c
-		return in.also(ctx, tx, req, contact)
+		return in.count(ctx, tx, rollupKeyOf(contact), contactTally(contact, openedTier))
 	})
 	if err != nil {
 		return Result{}, err
@@ -290,6 +251,60 @@ func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result,
 	// before the transaction is the one to answer with.
 	res.Contact, res.Customer = contact, who.customer
 	return res, nil
+}
+
+// recordTx writes the contact, its customer (when new) and its case inside tx.
+func (in *Intake) recordTx(ctx context.Context, tx *sqlx.Tx, actor Actor, req Request, who *whom, contact *Contact, res *Result, now time.Time) error {
+	if who.create {
+		c, err := in.customers.CreateTx(ctx, tx, actor, customer.NewCustomer{
+			GivenName: req.GivenName, FamilyName: req.FamilyName, Identifiers: req.Identifiers}, now)
+		if err != nil {
+			return err
+		}
+		who.customer, res.CustomerCreated = &c, true
+	}
+	if who.customer == nil {
+		if err := in.write(ctx, tx, actor, contact, nil, now); err != nil {
+			return err
+		}
+		return in.also(ctx, tx, req, *contact)
+	}
+	contact.CustomerID = who.customer.ID
+	c, created, err := in.caseFor(ctx, tx, actor, req, *who, *contact, res, now)
+	if err != nil {
+		return err
+	}
+	contact.CaseID, res.CaseCreated = c.ID, created
+	if d := res.Decision; d != nil {
+		contact.Routed = Routed{RulesetVersion: d.Version, Rule: d.RuleID, Tier: d.Result.Tier, Queue: d.Result.Queue}
+	}
+	if created {
+		contact.AvoidableReason = avoidable(req.Intent, casework.Case{}, contact.StartedAt, 0)
+	} else {
+		contact.AvoidableReason = avoidable(req.Intent, c, contact.StartedAt, in.catalogue.AvoidableWindow())
+	}
+	if err := in.write(ctx, tx, actor, contact, &c, now); err != nil {
+		return err
+	}
+	if c, err = in.cases.LinkContactTx(ctx, tx, actor, c, contact.ID, string(contact.Channel), contact.StartedAt, now); err != nil {
+		return err
+	}
+	if !contact.EndedAt.IsZero() {
+		if err := in.surveyTx(ctx, tx, actor, *contact, c.Queue, who.customer); err != nil {
+			return err
+		}
+	}
+	if req.Outcome == ResolvedFirstContact && created {
+		code := req.ResolutionCode
+		if code == "" {
+			code = "resolved_at_first_contact"
+		}
+		if c, err = in.cases.ResolveTx(ctx, tx, actor, c, code, "", true, now); err != nil {
+			return err
+		}
+	}
+	res.Case = &c
+	return in.also(ctx, tx, req, *contact)
 }
 
 // also runs the channel's own writes for the contact, when it has any.
@@ -501,6 +516,7 @@ func (in *Intake) UpdateTx(ctx context.Context, tx *sqlx.Tx, who casework.Caller
 	if p.ResolutionCode != nil && (p.Outcome == nil || *p.Outcome != ResolvedFirstContact) {
 		return Contact{}, fault.Field("resolutionCode", "only with outcome resolved_first_contact")
 	}
+	wasOutcome := c.Outcome
 	if p.Outcome != nil && *p.Outcome != c.Outcome {
 		c.Outcome, fields = *p.Outcome, append(fields, "outcome")
 		if err := in.resolveOpenedCase(ctx, tx, who, c, p.ResolutionCode, now); err != nil {
@@ -529,9 +545,25 @@ func (in *Intake) UpdateTx(ctx context.Context, tx *sqlx.Tx, who casework.Caller
 			return Contact{}, err
 		}
 	}
-	_, err = event.Record(ctx, tx, change(out, actor, now, queue, event.ContactUpdatedData{ContactID: out.ID,
-		Fields: fields, Outcome: string(out.Outcome)}))
-	return out, err
+	if _, err = event.Record(ctx, tx, change(out, actor, now, queue, event.ContactUpdatedData{ContactID: out.ID,
+		Fields: fields, Outcome: string(out.Outcome)})); err != nil {
+		return Contact{}, err
+	}
+	if out.Outcome != wasOutcome {
+		if err := in.recountOutcome(ctx, tx, out, wasOutcome); err != nil {
+			return Contact{}, err
+		}
+	}
+	return out, nil
+}
+
+// recountOutcome moves contact c's count in the daily rollup from the outcome it had
+// (was) to the one it has now: one row, two columns.
+func (in *Intake) recountOutcome(ctx context.Context, tx *sqlx.Tx, c Contact, was Outcome) error {
+	var t tally
+	t.add(string(was), -1)
+	t.add(string(c.Outcome), 1)
+	return in.count(ctx, tx, rollupKeyOf(c), t)
 }
 
 // surveyTx offers an ended contact, whose case is in queue, to the survey scheduler.

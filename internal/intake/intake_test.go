@@ -33,3 +33,32 @@ func TestAvoidable_ReasonsAndTheWindowEdge(t *testing.T) {
 		}
 	}
 }
+
+func TestContactTally_CountsTheContactItsOutcomeReasonAndOpenedTier(t *testing.T) {
+	c := Contact{Outcome: HandedOff, AvoidableReason: Repeat}
+	got := contactTally(c, 2)
+	want := map[string]int{"contacts": 1, "handed_off": 1, "avoidable_repeat": 1, "opened_tier_2": 1}
+	for i, col := range rollupColumns {
+		if got[i] != want[col] {
+			t.Errorf("%s = %d, want %d", col, got[i], want[col])
+		}
+	}
+	var moved tally
+	moved.add(string(InProgress), -1)
+	moved.add(string(ResolvedFirstContact), 1)
+	moved.add("not_a_column", 1)
+	if moved[rollupColumn["in_progress"]] != -1 || moved[rollupColumn["resolved_first_contact"]] != 1 || moved[rollupColumn["contacts"]] != 0 {
+		t.Fatalf("moved = %v", moved)
+	}
+	// Every outcome and avoidable reason intake records has a column.
+	for _, o := range []Outcome{InProgress, ResolvedFirstContact, SelfServed, HandedOff, Referred, Abandoned} {
+		if _, ok := rollupColumn[string(o)]; !ok {
+			t.Errorf("outcome %s has no column", o)
+		}
+	}
+	for _, r := range []string{Repeat, ProgressChasing, ChasingResponse, Misdirected} {
+		if _, ok := rollupColumn["avoidable_"+r]; !ok {
+			t.Errorf("reason %s has no column", r)
+		}
+	}
+}

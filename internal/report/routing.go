@@ -8,15 +8,33 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/store"
 )
 
 // Reports reads the measures from the hub's database (a read replica in production).
-type Reports struct{ db *store.DB }
+type Reports struct {
+	db        *store.DB
+	catalogue *catalogue.Catalogue
+	costs     UnitCosts
+}
 
-// New returns the reports.
-func New(db *store.DB) *Reports { return &Reports{db: db} }
+// New returns the reports, naming services from cat and pricing contacts at costs.
+func New(db *store.DB, cat *catalogue.Catalogue, costs UnitCosts) *Reports {
+	return &Reports{db: db, catalogue: cat, costs: costs}
+}
+
+// Catalogue is the reference data the reports check their filters against.
+func (r *Reports) Catalogue() *catalogue.Catalogue { return r.catalogue }
+
+// serviceName is the catalogue's name for a service, or its code when it has none.
+func (r *Reports) serviceName(lgsl int) string {
+	if s, ok := r.catalogue.Service(lgsl); ok {
+		return s.Name
+	}
+	return "LGSL " + strconv.Itoa(lgsl)
+}
 
 // Routing is how the router and the tiers performed over a period.
 type Routing struct {

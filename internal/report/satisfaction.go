@@ -23,6 +23,12 @@ var groupColumns = map[GroupBy]map[store.Dialect]string{
 	"agent":   {store.SQLite: "agent", store.Postgres: "agent"},
 	"source":  {store.SQLite: "source", store.Postgres: "source"},
 	"day":     {store.SQLite: "substr(created_at, 1, 10)", store.Postgres: "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"},
+	// The Monday that starts the UTC week, and the first of the UTC month, as the
+	// manager reports name their periods.
+	"week": {store.SQLite: "date(substr(created_at, 1, 10), 'weekday 0', '-6 days')",
+		store.Postgres: "to_char(date_trunc('week', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"},
+	"month": {store.SQLite: "substr(created_at, 1, 7) || '-01'",
+		store.Postgres: "to_char(date_trunc('month', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"},
 }
 
 // SatisfactionGroup is the satisfaction measures of one group.
@@ -56,7 +62,7 @@ func (r *Reports) Satisfaction(ctx context.Context, from, to time.Time, by Group
 	}
 	col, ok := groupColumns[by][r.db.Dialect]
 	if !ok {
-		return Satisfaction{}, fault.Field("groupBy", "one of channel, tier, service, centre, agent, source, day")
+		return Satisfaction{}, fault.Field("groupBy", "one of channel, tier, service, centre, agent, source, day, week, month")
 	}
 	from, to = from.UTC(), to.UTC()
 	var rows []struct {

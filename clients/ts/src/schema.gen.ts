@@ -773,7 +773,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Satisfaction by channel, tier, service, centre, agent, source or day, with survey response rates.
+         * Satisfaction by channel, tier, service, centre, agent, source, day, week or month, with survey response rates.
          * @description JSON, or CSV with `Accept: text/csv`.
          */
         get: operations["getSatisfactionReport"];
@@ -1276,6 +1276,106 @@ export interface paths {
         post?: never;
         /** Remove a calendar entry. */
         delete: operations["deleteCalendarEntry"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/channel-shift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Contacts by channel over time, the digital share, and the change on the previous period of the same length.
+         * @description Days are UTC; `from` and `to` are both included. Periods are days, ISO weeks
+         *     (Monday first) or calendar months, each named by its first day (the first and last
+         *     may begin or end outside `from`–`to`; only days inside are counted). The digital
+         *     share counts web self-service, web form, landlord portal, SMS and email. JSON, CSV
+         *     with `Accept: text/csv` (one row per period and channel), or a stacked-bar chart
+         *     with `Accept: image/svg+xml`.
+         */
+        get: operations["getChannelShiftReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/resolution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * First-contact resolution, self-service and hand-off rates, hand-offs by reason and tier pair, and the tier mix of cases opened.
+         * @description Each rate is a share of the contacts: resolved at first contact, self-served,
+         *     handed off (each contact's outcome as last recorded). Hand-offs are of cases,
+         *     by the time they happened; the `service` and `channel` filters are the case's
+         *     and `centre` does not apply to them. JSON, CSV with `Accept: text/csv`, or rates
+         *     as lines with `Accept: image/svg+xml`.
+         */
+        get: operations["getResolutionReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/avoidable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Avoidable contacts by reason and service, and customers contacting again and again.
+         * @description The avoidable rate and count by reason, per period; which services produce the
+         *     most avoidable demand; and how many customers made `repeatContacts` or more
+         *     contacts in the `repeatDays` days that end with `to`. Contacts count for the
+         *     customer they now belong to: a merged customer counts once, and undoing the merge
+         *     counts them apart again. JSON, CSV with `Accept: text/csv`, or rates as lines with
+         *     `Accept: image/svg+xml`.
+         */
+        get: operations["getAvoidableReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/cost-to-serve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Contacts × unit cost per channel, in total and per resolved contact, and the same demand at a target digital share.
+         * @description Unit costs come from `CONTACTHUB_UNIT_COSTS` or, by default, Socitm Insight's
+         *     published figures (2010: face to face £7.40, phone £2.90, web £0.32; letters at the
+         *     PwC study's £12.10 for post); `unitCosts.source` says which set is in force and
+         *     `unitCosts.unpriced` which channels it leaves at nothing. Money is in pence. At the
+         *     target mix the same number of contacts is spread so that `targetDigitalShare` of
+         *     them are digital, each group keeping its own channel proportions. JSON, CSV with
+         *     `Accept: text/csv`, or bars by channel with `Accept: image/svg+xml`.
+         */
+        get: operations["getCostToServeReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3952,6 +4052,217 @@ export interface components {
             contacts: components["schemas"]["MyExportContact"][];
             ratings: components["schemas"]["MyRating"][];
         };
+        /** @enum {string} */
+        ReportPeriod: "day" | "week" | "month";
+        /** @description The filters the report was asked for; absent ones did not narrow it. */
+        ReportFilter: {
+            service?: number;
+            channel?: components["schemas"]["Channel"];
+            centre?: string;
+        };
+        ChannelShiftReport: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            period: components["schemas"]["ReportPeriod"];
+            filter: components["schemas"]["ReportFilter"];
+            total: number;
+            digitalShare: number;
+            previous: components["schemas"]["ChannelShiftPrevious"];
+            /** @description (total − previous.total) / previous.total; 0 when the previous period had none. */
+            contactsChange: number;
+            /** @description digitalShare − previous.digitalShare. */
+            digitalShareChange: number;
+            /** @description Every channel, in the contract's order. */
+            channels: components["schemas"]["ChannelShiftChannel"][];
+            periods: components["schemas"]["ChannelShiftPeriod"][];
+        };
+        ResolutionRates: {
+            contacts: number;
+            resolvedFirstContact: number;
+            selfServed: number;
+            handedOff: number;
+            firstContactResolutionRate: number;
+            selfServedRate: number;
+            handoffRate: number;
+        };
+        ResolutionGroup: {
+            /** @description The channel, or the service's LGSL code. */
+            key: string;
+            label: string;
+            rates: components["schemas"]["ResolutionRates"];
+        };
+        ResolutionReport: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            period: components["schemas"]["ReportPeriod"];
+            filter: components["schemas"]["ReportFilter"];
+            totals: components["schemas"]["ResolutionRates"];
+            periods: components["schemas"]["ResolutionPeriod"][];
+            byChannel: components["schemas"]["ResolutionGroup"][];
+            byService: components["schemas"]["ResolutionGroup"][];
+            /** @description Cases the contacts opened, by the tier the router gave them ("1", "2", "3"). */
+            casesOpenedByTier: {
+                [key: string]: number;
+            };
+            handoffs: number;
+            handoffsByReason: components["schemas"]["HandoffReasonCount"][];
+            handoffsByTiers: components["schemas"]["HandoffTierPair"][];
+        };
+        AvoidableReport: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            period: components["schemas"]["ReportPeriod"];
+            filter: components["schemas"]["ReportFilter"];
+            contacts: number;
+            avoidable: number;
+            rate: number;
+            byReason: components["schemas"]["AvoidableReasonCount"][];
+            periods: components["schemas"]["AvoidablePeriod"][];
+            /** @description Every service with avoidable contacts, most avoidable contacts first. */
+            services: components["schemas"]["AvoidableService"][];
+            repeatCustomers: components["schemas"]["RepeatCustomers"];
+        };
+        CostToServeReport: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            period: components["schemas"]["ReportPeriod"];
+            filter: components["schemas"]["ReportFilter"];
+            unitCosts: components["schemas"]["UnitCosts"];
+            channels: components["schemas"]["CostChannel"][];
+            periods: components["schemas"]["CostPeriod"][];
+            contacts: number;
+            /** Format: int64 */
+            costPence: number;
+            /** @description Contacts resolved at first contact or self-served. */
+            resolvedContacts: number;
+            /**
+             * Format: int64
+             * @description costPence over resolvedContacts; 0 with none.
+             */
+            costPerResolvedPence: number;
+            digitalShare: number;
+            targetDigitalShare: number;
+            /** Format: int64 */
+            targetCostPence: number;
+            /**
+             * Format: int64
+             * @description costPence − targetCostPence (negative when the target costs more).
+             */
+            savingPence: number;
+        };
+        /** @description The period of the same length that ends the day before `from`. */
+        ChannelShiftPrevious: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            total: number;
+            digitalShare: number;
+        };
+        ChannelShiftChannel: {
+            channel: components["schemas"]["Channel"];
+            label: string;
+            digital: boolean;
+            contacts: number;
+            previousContacts: number;
+            change: number;
+        };
+        ChannelShiftPeriod: {
+            /** Format: date */
+            start: string;
+            /** @description Contacts by channel. */
+            contacts: {
+                [key: string]: number;
+            };
+            total: number;
+            digitalShare: number;
+        };
+        ResolutionPeriod: {
+            /** Format: date */
+            start: string;
+            rates: components["schemas"]["ResolutionRates"];
+        };
+        HandoffReasonCount: {
+            reason: string;
+            count: number;
+        };
+        HandoffTierPair: {
+            fromTier: number;
+            toTier: number;
+            handoffs: number;
+        };
+        AvoidableReasonCount: {
+            reason: components["schemas"]["AvoidableReason"];
+            label: string;
+            count: number;
+            /** @description Share of all contacts. */
+            rate: number;
+        };
+        AvoidablePeriod: {
+            /** Format: date */
+            start: string;
+            contacts: number;
+            avoidable: number;
+            rate: number;
+            byReason: {
+                [key: string]: number;
+            };
+        };
+        AvoidableService: {
+            service: number;
+            name: string;
+            contacts: number;
+            avoidable: number;
+            rate: number;
+        };
+        RepeatCustomers: {
+            minContacts: number;
+            withinDays: number;
+            /** Format: date-time */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Exclusive.
+             */
+            to: string;
+            customers: number;
+        };
+        UnitCosts: {
+            /** @description Where the unit costs in force come from. */
+            source: string;
+            pence: {
+                [key: string]: number;
+            };
+            unpriced: components["schemas"]["Channel"][];
+        };
+        CostChannel: {
+            channel: components["schemas"]["Channel"];
+            label: string;
+            digital: boolean;
+            priced: boolean;
+            unitCostPence: number;
+            contacts: number;
+            /** Format: int64 */
+            costPence: number;
+            targetContacts: number;
+            /** Format: int64 */
+            targetCostPence: number;
+        };
+        CostPeriod: {
+            /** Format: date */
+            start: string;
+            contacts: number;
+            /** Format: int64 */
+            costPence: number;
+        };
     };
     responses: {
         /** @description The request is malformed or breaks the schema (each field named in `errors`). */
@@ -4084,6 +4395,18 @@ export interface components {
         WebhookId: string;
         /** @description The `ETag` of the version being changed, or `*`. */
         IfMatch: string;
+        /** @description The first day reported (UTC). */
+        ReportFromQuery: string;
+        /** @description The last day reported (UTC), included; at most 5 years after `from`. */
+        ReportToQuery: string;
+        /** @description How the days are grouped. */
+        ReportPeriodQuery: "day" | "week" | "month";
+        /** @description Only contacts about this service (LGSL code in the catalogue). */
+        ReportServiceQuery: number;
+        /** @description Only contacts on this channel. */
+        ReportChannelQuery: components["schemas"]["Channel"];
+        /** @description Only face-to-face contacts at this centre (an id in the catalogue). */
+        ReportCentreQuery: string;
     };
     requestBodies: never;
     headers: {
@@ -5549,7 +5872,8 @@ export interface operations {
             query: {
                 from: string;
                 to: string;
-                groupBy?: "channel" | "tier" | "service" | "centre" | "agent" | "source" | "day";
+                /** @description `day`, `week` and `month` are UTC periods named by their first day (weeks start on Monday; issue 15). */
+                groupBy?: "channel" | "tier" | "service" | "centre" | "agent" | "source" | "day" | "week" | "month";
             };
             header?: never;
             path?: never;
@@ -6468,6 +6792,427 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getChannelShiftReport: {
+        parameters: {
+            query: {
+                /** @description The first day reported (UTC). */
+                from: components["parameters"]["ReportFromQuery"];
+                /** @description The last day reported (UTC), included; at most 5 years after `from`. */
+                to: components["parameters"]["ReportToQuery"];
+                /** @description How the days are grouped. */
+                period?: components["parameters"]["ReportPeriodQuery"];
+                /** @description Only contacts about this service (LGSL code in the catalogue). */
+                service?: components["parameters"]["ReportServiceQuery"];
+                /** @description Only contacts on this channel. */
+                channel?: components["parameters"]["ReportChannelQuery"];
+                /** @description Only face-to-face contacts at this centre (an id in the catalogue). */
+                centre?: components["parameters"]["ReportCentreQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "from": "2026-11-02",
+                     *       "to": "2026-11-15",
+                     *       "period": "week",
+                     *       "filter": {
+                     *         "service": 58
+                     *       },
+                     *       "total": 10,
+                     *       "digitalShare": 0.6,
+                     *       "previous": {
+                     *         "from": "2026-10-19",
+                     *         "to": "2026-11-01",
+                     *         "total": 8,
+                     *         "digitalShare": 0.5
+                     *       },
+                     *       "contactsChange": 0.25,
+                     *       "digitalShareChange": 0.1,
+                     *       "channels": [
+                     *         {
+                     *           "channel": "phone",
+                     *           "label": "Phone",
+                     *           "digital": false,
+                     *           "contacts": 4,
+                     *           "previousContacts": 4,
+                     *           "change": 0
+                     *         },
+                     *         {
+                     *           "channel": "web_form",
+                     *           "label": "Web form",
+                     *           "digital": true,
+                     *           "contacts": 6,
+                     *           "previousContacts": 4,
+                     *           "change": 0.5
+                     *         }
+                     *       ],
+                     *       "periods": [
+                     *         {
+                     *           "start": "2026-11-02",
+                     *           "contacts": {
+                     *             "phone": 3,
+                     *             "web_form": 2
+                     *           },
+                     *           "total": 5,
+                     *           "digitalShare": 0.4
+                     *         },
+                     *         {
+                     *           "start": "2026-11-09",
+                     *           "contacts": {
+                     *             "phone": 1,
+                     *             "web_form": 4
+                     *           },
+                     *           "total": 5,
+                     *           "digitalShare": 0.8
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChannelShiftReport"];
+                    /**
+                     * @example Period start,Channel,Digital,Contacts,Share of period
+                     *     2026-11-02,Phone,false,3,0.6000
+                     */
+                    "text/csv": string;
+                    "image/svg+xml": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getResolutionReport: {
+        parameters: {
+            query: {
+                /** @description The first day reported (UTC). */
+                from: components["parameters"]["ReportFromQuery"];
+                /** @description The last day reported (UTC), included; at most 5 years after `from`. */
+                to: components["parameters"]["ReportToQuery"];
+                /** @description How the days are grouped. */
+                period?: components["parameters"]["ReportPeriodQuery"];
+                /** @description Only contacts about this service (LGSL code in the catalogue). */
+                service?: components["parameters"]["ReportServiceQuery"];
+                /** @description Only contacts on this channel. */
+                channel?: components["parameters"]["ReportChannelQuery"];
+                /** @description Only face-to-face contacts at this centre (an id in the catalogue). */
+                centre?: components["parameters"]["ReportCentreQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "from": "2026-11-02",
+                     *       "to": "2026-11-02",
+                     *       "period": "day",
+                     *       "filter": {},
+                     *       "totals": {
+                     *         "contacts": 4,
+                     *         "resolvedFirstContact": 2,
+                     *         "selfServed": 1,
+                     *         "handedOff": 1,
+                     *         "firstContactResolutionRate": 0.5,
+                     *         "selfServedRate": 0.25,
+                     *         "handoffRate": 0.25
+                     *       },
+                     *       "periods": [
+                     *         {
+                     *           "start": "2026-11-02",
+                     *           "rates": {
+                     *             "contacts": 4,
+                     *             "resolvedFirstContact": 2,
+                     *             "selfServed": 1,
+                     *             "handedOff": 1,
+                     *             "firstContactResolutionRate": 0.5,
+                     *             "selfServedRate": 0.25,
+                     *             "handoffRate": 0.25
+                     *           }
+                     *         }
+                     *       ],
+                     *       "byChannel": [
+                     *         {
+                     *           "key": "phone",
+                     *           "label": "Phone",
+                     *           "rates": {
+                     *             "contacts": 4,
+                     *             "resolvedFirstContact": 2,
+                     *             "selfServed": 1,
+                     *             "handedOff": 1,
+                     *             "firstContactResolutionRate": 0.5,
+                     *             "selfServedRate": 0.25,
+                     *             "handoffRate": 0.25
+                     *           }
+                     *         }
+                     *       ],
+                     *       "byService": [
+                     *         {
+                     *           "key": "58",
+                     *           "label": "Council tax account enquiries",
+                     *           "rates": {
+                     *             "contacts": 4,
+                     *             "resolvedFirstContact": 2,
+                     *             "selfServed": 1,
+                     *             "handedOff": 1,
+                     *             "firstContactResolutionRate": 0.5,
+                     *             "selfServedRate": 0.25,
+                     *             "handoffRate": 0.25
+                     *           }
+                     *         }
+                     *       ],
+                     *       "casesOpenedByTier": {
+                     *         "1": 3
+                     *       },
+                     *       "handoffs": 1,
+                     *       "handoffsByReason": [
+                     *         {
+                     *           "reason": "needs_specialist",
+                     *           "count": 1
+                     *         }
+                     *       ],
+                     *       "handoffsByTiers": [
+                     *         {
+                     *           "fromTier": 1,
+                     *           "toTier": 2,
+                     *           "handoffs": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ResolutionReport"];
+                    "text/csv": string;
+                    "image/svg+xml": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getAvoidableReport: {
+        parameters: {
+            query: {
+                /** @description The first day reported (UTC). */
+                from: components["parameters"]["ReportFromQuery"];
+                /** @description The last day reported (UTC), included; at most 5 years after `from`. */
+                to: components["parameters"]["ReportToQuery"];
+                /** @description How the days are grouped. */
+                period?: components["parameters"]["ReportPeriodQuery"];
+                /** @description Only contacts about this service (LGSL code in the catalogue). */
+                service?: components["parameters"]["ReportServiceQuery"];
+                /** @description Only contacts on this channel. */
+                channel?: components["parameters"]["ReportChannelQuery"];
+                /** @description Only face-to-face contacts at this centre (an id in the catalogue). */
+                centre?: components["parameters"]["ReportCentreQuery"];
+                /** @description The least number of contacts that makes a repeat customer. */
+                repeatContacts?: number;
+                /** @description The days, ending with `to`, in which those contacts fall. */
+                repeatDays?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "from": "2026-11-01",
+                     *       "to": "2026-11-30",
+                     *       "period": "month",
+                     *       "filter": {},
+                     *       "contacts": 10,
+                     *       "avoidable": 3,
+                     *       "rate": 0.3,
+                     *       "byReason": [
+                     *         {
+                     *           "reason": "progress_chasing",
+                     *           "label": "Progress chasing",
+                     *           "count": 2,
+                     *           "rate": 0.2
+                     *         },
+                     *         {
+                     *           "reason": "repeat",
+                     *           "label": "Repeat within the window",
+                     *           "count": 1,
+                     *           "rate": 0.1
+                     *         }
+                     *       ],
+                     *       "periods": [
+                     *         {
+                     *           "start": "2026-11-01",
+                     *           "contacts": 10,
+                     *           "avoidable": 3,
+                     *           "rate": 0.3,
+                     *           "byReason": {
+                     *             "progress_chasing": 2,
+                     *             "repeat": 1
+                     *           }
+                     *         }
+                     *       ],
+                     *       "services": [
+                     *         {
+                     *           "service": 58,
+                     *           "name": "Council tax account enquiries",
+                     *           "contacts": 6,
+                     *           "avoidable": 3,
+                     *           "rate": 0.5
+                     *         }
+                     *       ],
+                     *       "repeatCustomers": {
+                     *         "minContacts": 3,
+                     *         "withinDays": 28,
+                     *         "from": "2026-11-03T00:00:00Z",
+                     *         "to": "2026-12-01T00:00:00Z",
+                     *         "customers": 1
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AvoidableReport"];
+                    "text/csv": string;
+                    "image/svg+xml": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getCostToServeReport: {
+        parameters: {
+            query: {
+                /** @description The first day reported (UTC). */
+                from: components["parameters"]["ReportFromQuery"];
+                /** @description The last day reported (UTC), included; at most 5 years after `from`. */
+                to: components["parameters"]["ReportToQuery"];
+                /** @description How the days are grouped. */
+                period?: components["parameters"]["ReportPeriodQuery"];
+                /** @description Only contacts about this service (LGSL code in the catalogue). */
+                service?: components["parameters"]["ReportServiceQuery"];
+                /** @description Only contacts on this channel. */
+                channel?: components["parameters"]["ReportChannelQuery"];
+                /** @description Only face-to-face contacts at this centre (an id in the catalogue). */
+                centre?: components["parameters"]["ReportCentreQuery"];
+                /** @description The digital share to price the same demand at (0 to 1). */
+                targetDigitalShare?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "from": "2026-11-01",
+                     *       "to": "2026-11-30",
+                     *       "period": "month",
+                     *       "filter": {},
+                     *       "unitCosts": {
+                     *         "source": "Socitm Insight (2010)",
+                     *         "pence": {
+                     *           "phone": 290,
+                     *           "web_form": 32
+                     *         },
+                     *         "unpriced": [
+                     *           "email",
+                     *           "sms"
+                     *         ]
+                     *       },
+                     *       "channels": [
+                     *         {
+                     *           "channel": "phone",
+                     *           "label": "Phone",
+                     *           "digital": false,
+                     *           "priced": true,
+                     *           "unitCostPence": 290,
+                     *           "contacts": 2,
+                     *           "costPence": 580,
+                     *           "targetContacts": 0.8,
+                     *           "targetCostPence": 232
+                     *         },
+                     *         {
+                     *           "channel": "web_form",
+                     *           "label": "Web form",
+                     *           "digital": true,
+                     *           "priced": true,
+                     *           "unitCostPence": 32,
+                     *           "contacts": 2,
+                     *           "costPence": 64,
+                     *           "targetContacts": 3.2,
+                     *           "targetCostPence": 102
+                     *         }
+                     *       ],
+                     *       "periods": [
+                     *         {
+                     *           "start": "2026-11-01",
+                     *           "contacts": 4,
+                     *           "costPence": 644
+                     *         }
+                     *       ],
+                     *       "contacts": 4,
+                     *       "costPence": 644,
+                     *       "resolvedContacts": 2,
+                     *       "costPerResolvedPence": 322,
+                     *       "digitalShare": 0.5,
+                     *       "targetDigitalShare": 0.8,
+                     *       "targetCostPence": 334,
+                     *       "savingPence": 310
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CostToServeReport"];
+                    "text/csv": string;
+                    "image/svg+xml": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };

@@ -1,0 +1,8 @@
+package intake
+
+// WithoutRollup stops in from keeping the daily counts, so that a benchmark can time
+// recording a contact with and without them in one run.
+func (in *Intake) WithoutRollup() { in.rollup.off = true }
+
+// RollupPrepared says whether the rollup's upsert is prepared.
+func (in *Intake) RollupPrepared() bool { return in.prepared() != nil }
