@@ -260,8 +260,8 @@ func (a *App) buildHandler(ctx context.Context) error {
 		// Compliance (issue 17).
 		Exceptions: exceptions.New(a.DB, a.Router.Calendar()),
 		QA:         a.QA,
-		// Workforce (issue 16): no bank-holiday calendar wired yet (the seam is workforce.Holidays).
-		Workforce: workforce.New(a.DB, a.cfg.TimeZone, nil,
+		// Workforce (issue 16): live channels expect nobody on bank holidays and closures.
+		Workforce: workforce.New(a.DB, a.cfg.TimeZone, workforce.Closures{Calendar: a.Router.Calendar()},
 			workforce.Fallbacks{Live: a.cfg.WorkforceLiveAHT, Written: a.cfg.WorkforceWrittenAHT}),
 		Privacy: a.Privacy, AuditRetention: a.cfg.AuditRetention,
 	}

@@ -17,12 +17,12 @@ import (
 	"github.com/council/contacthub/internal/workforce/forecast"
 )
 
-// Holidays is the seam for a working-time calendar (bank holidays, closures): the days in
-// [from, to) the council expects its demand changed, as forecast events. The hub's
-// supervisor-entered calendar entries are always used; this adds what a calendar package
-// knows (issue 17's bank holidays) once it is wired in app.
+// Holidays is the seam for a working-time calendar (bank holidays, closures): the days
+// from..to the council expects a channel's demand changed, as forecast events. The hub's
+// supervisor-entered calendar entries are always used; this adds what the working
+// calendar knows (Closures).
 type Holidays interface {
-	Events(from, to time.Time) []forecast.Event
+	Events(ch channel.Channel, from, to time.Time) []forecast.Event
 }
 
 // Service forecasts demand from recorded contacts and staffs it.
@@ -393,7 +393,7 @@ func (s *Service) events(ctx context.Context, ch channel.Channel, from, to time.
 		out = append(out, forecast.Event{From: f, To: t, Uplift: e.Uplift})
 	}
 	if s.holidays != nil {
-		out = append(out, s.holidays.Events(from, to)...)
+		out = append(out, s.holidays.Events(ch, from, to)...)
 	}
 	return mine, out, nil
 }
