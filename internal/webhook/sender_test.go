@@ -71,16 +71,7 @@ func TestSender_TwoSendersSendEachDeliveryOnceInOrderPerKey(t *testing.T) {
 					}
 				}
 			}
-			fan := webhook.NewFanOut(db)
-			for {
-				n, err := fan.Once(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n == 0 {
-					break
-				}
-			}
+			fanOutAll(t, db)
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 			var wg sync.WaitGroup
 			for range 2 {
@@ -148,19 +139,9 @@ func TestSender_ABusyCaseIsSentInOneRoundInOrder(t *testing.T) {
 			for range events {
 				id := store.NewID()
 				want = append(want, id)
-				msg := event.Message{ID: id, Type: "case.updated", Version: 1, OccurredAt: store.Now(), CaseID: "busy",
-					Actor: event.System, Data: json.RawMessage(`{"fields":["status"]}`)}
-				if err := db.InTx(ctx, func(tx *sqlx.Tx) error { return outbox.AddWithID(ctx, tx, id, msg.Type, "busy", msg) }); err != nil {
-					t.Fatal(err)
-				}
+				queueEvent(t, db, id, "busy")
 			}
-			for {
-				if n, err := webhook.NewFanOut(db).Once(ctx); err != nil {
-					t.Fatal(err)
-				} else if n == 0 {
-					break
-				}
-			}
+			fanOutAll(t, db)
 			s := webhook.NewSender(db, webhook.NewClient(true), slog.New(slog.NewTextHandler(io.Discard, nil)))
 			s.FollowOn = 25
 			n, err := s.Once(ctx)
@@ -197,20 +178,9 @@ func TestSenderRun_KeepsItsWorkersBusyWithoutWaitingForThePoll(t *testing.T) {
 			}
 			const cases = 40
 			for i := range cases {
-				id, key := store.NewID(), fmt.Sprintf("case-%d", i)
-				msg := event.Message{ID: id, Type: "case.updated", Version: 1, OccurredAt: store.Now(), CaseID: key,
-					Actor: event.System, Data: json.RawMessage(`{"fields":["status"]}`)}
-				if err := db.InTx(ctx, func(tx *sqlx.Tx) error { return outbox.AddWithID(ctx, tx, id, msg.Type, key, msg) }); err != nil {
-					t.Fatal(err)
-				}
+				queueEvent(t, db, store.NewID(), fmt.Sprintf("case-%d", i))
 			}
-			for {
-				if n, err := webhook.NewFanOut(db).Once(ctx); err != nil {
-					t.Fatal(err)
-				} else if n == 0 {
-					break
-				}
-			}
+			fanOutAll(t, db)
 			s := webhook.NewSender(db, webhook.NewClient(true), slog.New(slog.NewTextHandler(io.Discard, nil)))
 			s.Parallel = 3
 			go s.Run(ctx, time.Hour) // only its first look is on the clock
@@ -222,6 +192,31 @@ func TestSenderRun_KeepsItsWorkersBusyWithoutWaitingForThePoll(t *testing.T) {
 				t.Fatalf("%d of %d delivered in 10 s with an hour's poll: Run waited for the poll", got.Load(), cases)
 			}
 		})
+	}
+}
+
+// queueEvent writes a case.updated event of case key into the outbox under id.
+func queueEvent(t *testing.T, db *store.DB, id, key string) {
+	t.Helper()
+	ctx := context.Background()
+	msg := event.Message{ID: id, Type: "case.updated", Version: 1, OccurredAt: store.Now(), CaseID: key,
+		Actor: event.System, Data: json.RawMessage(`{"fields":["status"]}`)}
+	if err := db.InTx(ctx, func(tx *sqlx.Tx) error { return outbox.AddWithID(ctx, tx, id, msg.Type, key, msg) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fanOutAll turns every outbox message into its deliveries.
+func fanOutAll(t *testing.T, db *store.DB) {
+	t.Helper()
+	for {
+		n, err := webhook.NewFanOut(db).Once(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
 	}
 }
 
