@@ -354,11 +354,18 @@ func TestPrivacy_ErasureWaitsForTheLegalHoldThenLeavesNoTraceButTheFigures(t *te
 		call(t, h, w.agent, "POST", "/v1/ratings", js{"source": "agent_recorded", "score": 5, "comment": "Chidi was pleased", "contactId": contactID}, http.StatusCreated)
 		call(t, h, w.agent, "POST", "/v1/cases/"+caseID+"/handoffs", js{"queue": "blt-officers", "reason": "complexity", "note": "Chidi's income is complex"}, http.StatusCreated)
 		period := "?from=" + url.QueryEscape(start.Format(time.RFC3339)) + "&to=" + url.QueryEscape(time.Now().UTC().Add(time.Hour).Format(time.RFC3339))
+		today := time.Now().UTC()
+		days := "?from=" + today.AddDate(0, 0, -1).Format(time.DateOnly) + "&to=" + today.AddDate(0, 0, 1).Format(time.DateOnly)
 		reports := func() []string {
 			var out []string
 			for _, path := range []string{"/v1/reports/routing" + period, "/v1/reports/satisfaction" + period,
-				"/v1/reports/satisfaction" + period + "&groupBy=agent", "/v1/reports/satisfaction" + period + "&groupBy=service"} {
-				_, b := h.raw("GET", path, w.admin, "", nil)
+				"/v1/reports/satisfaction" + period + "&groupBy=agent", "/v1/reports/satisfaction" + period + "&groupBy=service",
+				"/v1/reports/channel-shift" + days, "/v1/reports/resolution" + days, "/v1/reports/avoidable" + days,
+				"/v1/reports/cost-to-serve" + days} {
+				resp, b := h.raw("GET", path, w.admin, "", nil)
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+				}
 				out = append(out, string(b))
 			}
 			return out
