@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/exceptions"
 	"github.com/council/contacthub/internal/qa"
@@ -40,6 +41,13 @@ func (h *handlers) ListExceptions(ctx context.Context, req api.ListExceptionsReq
 	if err != nil {
 		return nil, err
 	}
+	var people []string // rows that name a customer (repeat customers) show who they are
+	for _, r := range page.Items {
+		if r.CustomerID != "" {
+			people = append(people, r.CustomerID)
+		}
+	}
+	seen(ctx, audit.Read, people...)
 	if strings.Contains(accepts(ctx), "text/csv") {
 		body := exceptionsCSV(page)
 		return api.ListExceptions200TextcsvResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}, nil

@@ -55,6 +55,7 @@ func (h *handlers) AddTenancy(ctx context.Context, req api.AddTenancyRequestObje
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Write, b.CustomerId.String()) // where a person lives, and whose tenant they are
 	return api.AddTenancy201JSONResponse(toTenancy(t)), nil
 }
 

@@ -151,6 +151,7 @@ func (h *handlers) ContactFromMyAccount(ctx context.Context, req api.ContactFrom
 	if res.Case == nil {
 		return nil, fmt.Errorf("a My Account contact for %s opened no case", me.ID)
 	}
+	seen(ctx, audit.Write, me.ID)
 	out := api.ContactFromMyAccount201JSONResponse{ContactId: uuid.MustParse(res.Contact.ID), Case: h.toCitizenCase(*res.Case)}
 	if res.Decision != nil && len(res.Decision.Result.SelfService) > 0 {
 		links := toDecision(*res.Decision, res.Due).SelfService
