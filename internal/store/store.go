@@ -70,9 +70,12 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	// WAL lets readers run beside the one writer; immediate transactions take the write
 	// lock up front so two writers queue on busy_timeout instead of failing to upgrade.
-	// The "sqlite" time format sorts as text in time order, which cursors rely on.
+	// The "sqlite" time format sorts as text in time order, which cursors rely on. A
+	// writer waits up to 30 s for the lock: an erasure scrubs every copy of a person's
+	// text in one transaction, and on a loaded machine (CI runs the suites under -race)
+	// that held the lock past 10 s and failed the writes queued behind it with 503.
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "busy_timeout(30000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
