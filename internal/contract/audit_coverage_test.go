@@ -3,8 +3,6 @@ package contract
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"testing"
 )
 
@@ -52,43 +50,8 @@ var auditsNothing = map[string]string{
 }
 
 func TestAudit_EveryOperationOnPeopleIsAudited(t *testing.T) {
-	all := allOperations(t)
-	for op := range auditsNothing {
-		if !all[op] {
-			t.Errorf("auditsNothing lists %s, which is not an operation of openapi.yaml", op)
-		}
-	}
-	table := parsePolicy(t)
-	overrides := eventTries()
-	for _, b := range backends(t) {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			w := authzWorld(t, b)
-			var missing []string
-			for _, op := range slices.Sorted(func(yield func(string) bool) {
-				for op := range all {
-					if !yield(op) {
-						return
-					}
-				}
-			}) {
-				if _, ok := auditsNothing[op]; ok {
-					continue
-				}
-				r, req, ok := eventTry(t, w, table, overrides, op)
-				if !ok {
-					missing = append(missing, op+": not exercised (no try succeeds) and not in auditsNothing")
-					continue
-				}
-				if why := w.audits(t, r, req); why != "" {
-					missing = append(missing, op+": "+why)
-				}
-			}
-			if len(missing) > 0 {
-				t.Errorf("%d operations are neither audited nor listed in auditsNothing:\n  %s", len(missing), strings.Join(missing, "\n  "))
-			}
-		})
-	}
+	everyOperationTried(t, allOperations(t), auditsNothing, "auditsNothing",
+		"operations are neither audited nor listed in auditsNothing", (*world).audits)
 }
 
 // allOperations are the operationIds of openapi.yaml.

@@ -177,26 +177,7 @@ func newWorld(t *testing.T, h *hub) *world {
 // call sends one fixture request and fails unless it answers want; it returns the body.
 func (w *world) call(t *testing.T, token, method, path string, body any, want int, headers ...string) js {
 	t.Helper()
-	var raw []byte
-	ct := ""
-	if body != nil {
-		ct = "application/json"
-		var err error
-		if raw, err = json.Marshal(body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, out := send(t, w.h.http, method, w.h.url+path, token, ct, raw, headers...)
-	if resp.StatusCode != want {
-		t.Fatalf("fixture %s %s: %d, want %d: %s", method, path, resp.StatusCode, want, out)
-	}
-	var m js
-	if len(out) > 0 {
-		if err := json.Unmarshal(out, &m); err != nil {
-			t.Fatalf("fixture %s %s: %v", method, path, err)
-		}
-	}
-	return m
+	return call(t, w.h, token, method, path, body, want, headers...)
 }
 
 // unique returns a number not used before in this world.

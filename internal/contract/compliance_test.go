@@ -2,7 +2,6 @@ package contract
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -38,26 +37,7 @@ func newCompliance(h *hub) *compliance {
 // call sends a JSON request and fails unless it answers want; it returns the body.
 func (c *compliance) call(t *testing.T, token, method, path string, body any, want int, headers ...string) js {
 	t.Helper()
-	var raw []byte
-	ct := ""
-	if body != nil {
-		ct = "application/json"
-		var err error
-		if raw, err = json.Marshal(body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, out := send(t, c.h.http, method, c.h.url+path, token, ct, raw, headers...)
-	if resp.StatusCode != want {
-		t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, out)
-	}
-	var m js
-	if len(out) > 0 && strings.Contains(resp.Header.Get("Content-Type"), "json") {
-		if err := json.Unmarshal(out, &m); err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-	}
-	return m
+	return call(t, c.h, token, method, path, body, want, headers...)
 }
 
 func (c *compliance) customer(t *testing.T, name string) string {
