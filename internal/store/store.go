@@ -35,6 +35,9 @@ const (
 type DB struct {
 	*sqlx.DB
 	Dialect Dialect
+	// writer is SQLite's one connection for transactions (nil on PostgreSQL); see
+	// openSQLite.
+	writer *sqlx.DB
 }
 
 var (
@@ -69,19 +72,26 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	// WAL lets readers run beside the one writer; immediate transactions take the write
-	// lock up front so two writers queue on busy_timeout instead of failing to upgrade.
-	// The "sqlite" time format sorts as text in time order, which cursors rely on. A
-	// writer waits up to 30 s for the lock: an erasure scrubs every copy of a person's
-	// text in one transaction, and on a loaded machine (CI runs the suites under -race)
-	// that held the lock past 10 s and failed the writes queued behind it with 503.
+	// lock up front so a transaction never fails to upgrade a read lock. The "sqlite"
+	// time format sorts as text in time order, which cursors rely on.
+	//
+	// SQLite has one writer at a time, so transactions get a pool of their own with one
+	// connection: writers queue in Go, in order, holding nothing while they wait.
+	// When they shared the readers' pool, each waiting writer held a connection and
+	// polled SQLite's busy handler (sleeps of up to 100 ms), so a writer could lose the
+	// race for the lock for many seconds on a loaded machine (CI under -race saw writes
+	// fail with 503 after 10 s), and a transaction that needed a second connection for a
+	// read could find them all taken by writers waiting for its own lock. busy_timeout
+	// now covers only the rarer autocommit write sent outside a transaction.
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(30000)")
+	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
-	db, err := sqlx.Open("sqlite", "file:"+path+"?"+q.Encode())
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := sqlx.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -91,7 +101,42 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", filepath.Base(path), err)
 	}
-	return &DB{DB: db, Dialect: SQLite}, nil
+	writer, err := sqlx.Open("sqlite", dsn)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxIdleTime(0)
+	return &DB{DB: db, Dialect: SQLite, writer: writer}, nil
+}
+
+// BeginTxx begins a transaction; on SQLite it waits its turn for the one writer
+// connection (or until ctx ends).
+func (db *DB) BeginTxx(ctx context.Context, opts *sql.TxOptions) (*sqlx.Tx, error) {
+	if db.writer != nil {
+		return db.writer.BeginTxx(ctx, opts)
+	}
+	return db.DB.BeginTxx(ctx, opts)
+}
+
+// PreparexContext prepares a statement for use in transactions (tx.StmtxContext): on
+// SQLite it belongs to the writer pool, which every transaction comes from.
+func (db *DB) PreparexContext(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	if db.writer != nil {
+		return db.writer.PreparexContext(ctx, query)
+	}
+	return db.DB.PreparexContext(ctx, query)
+}
+
+// Close closes the database's pools.
+func (db *DB) Close() error {
+	err := db.DB.Close()
+	if db.writer != nil {
+		err = errors.Join(err, db.writer.Close())
+	}
+	return err
 }
 
 func openPostgres(ctx context.Context, dsn string, maxConns int) (*DB, error) {
