@@ -42,11 +42,12 @@ var auditsNothing = map[string]string{
 	// reply, consent withdrawn) is an event on the customer's timeline.
 	"notifyDeliveryStatus": "provider callback", "notifyReceivedText": "provider callback",
 	"twilioMessageStatus": "provider callback", "twilioInboundSMS": "provider callback",
-	// Not yet, and they should be (issue 14 left): an event a desktop receives is a
-	// read; re-sending events to an integration discloses them again; a QA outcome that
-	// reopens a case changes it.
-	"streamEvents": "NOT YET", "streamMyEvents": "NOT YET", "replayWebhook": "NOT YET",
-	"retryWebhookDelivery": "NOT YET", "recordQAOutcome": "NOT YET",
+	"retryWebhookDelivery": "audited when the event names a customer (TestWebhooks_TheLogShows…)",
+	"recordQAOutcome":      "a pass changes no case; a failure that reopens one is audited (TestQA_…: the reopening outcome)",
+	// A stream the table's try opens and closes at once shows nobody; one that shows
+	// customers records them when it ends and each minute it runs.
+	"streamEvents":   "audited when it shows someone (TestStream_WhomAStreamShowedIsAudited)",
+	"streamMyEvents": "audited when it shows the resident an event, as streamEvents is",
 }
 
 func TestAudit_EveryOperationOnPeopleIsAudited(t *testing.T) {

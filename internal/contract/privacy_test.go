@@ -502,3 +502,28 @@ func TestPrivacy_SMSSurveysAndRepliesAreExportedThenErased(t *testing.T) {
 		})
 	}
 }
+
+// An erasure keeps no copy of the person, so a merge of their records can no longer be
+// undone: the undo is refused, saying so, and changes nothing (it used to bring back
+// blank records and leave the moved contacts with the survivor).
+func TestPrivacy_AMergeOfAnErasedPersonCannotBeUndone(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		w := newPrivacyWorld(h)
+		person := call(t, h, w.agent, "POST", "/v1/customers", js{"givenName": "Ngozi", "familyName": "Adeyemi"}, http.StatusCreated)["id"].(string)
+		dup := call(t, h, w.agent, "POST", "/v1/customers", js{"givenName": "Ngozi", "familyName": "Adeyemi",
+			"identifiers": []js{{"kind": "email", "value": "ngozi@example.org"}}}, http.StatusCreated)["id"].(string)
+		mergeID := call(t, h, w.agent, "POST", "/v1/customers/"+person+"/merge", js{"duplicateId": dup, "reason": "same person"}, http.StatusOK)["mergeId"].(string)
+		call(t, h, w.admin, "POST", "/v1/customers/"+person+"/erasure", js{"reason": "article 17 request"}, http.StatusOK)
+		outbox := h.count("outbox")
+		before := call(t, h, w.admin, "GET", "/v1/customers/"+dup, nil, http.StatusOK)
+
+		resp, body := h.raw("POST", "/v1/merges/"+mergeID+"/undo", w.agent, "application/json", []byte(`{"reason":"wrong person"}`))
+		if p := wantProblem(t, http.StatusConflict, body, resp.StatusCode, "conflict"); !strings.Contains(deref(p.Detail), "erased") {
+			t.Fatalf("the refusal does not say the person was erased: %s", deref(p.Detail))
+		}
+		after := call(t, h, w.admin, "GET", "/v1/customers/"+dup, nil, http.StatusOK)
+		if after["mergedInto"] != person || after["version"] != before["version"] || h.count("outbox") != outbox {
+			t.Fatalf("a refused undo changed something: before %v, after %v", before, after)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -183,6 +184,15 @@ func TestQA_PlanRunReviewsFeedbackAndReport(t *testing.T) {
 		}
 		if !slices.Contains(kinds, "qa.review_recorded") || reopenedFor != "qa_failed" {
 			t.Errorf("timeline kinds %v, reopened for %q", kinds, reopenedFor)
+		}
+		// Reopening changed the case: the audit has the write, by the reviewer.
+		if err := h.app.Audit.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var reviewerWrites int
+		if err := h.app.DB.Get(&reviewerWrites, h.app.DB.Rebind(`SELECT count(*) FROM audit_entries
+ WHERE operation = ? AND subject = ? AND action = ?`), "recordQAOutcome", "qa-officer", "write"); err != nil || reviewerWrites != 1 {
+			t.Errorf("audit entries of the reopening outcome: %d (%v), want 1", reviewerWrites, err)
 		}
 		c.call(t, c.qa, "POST", "/v1/qa/reviews/"+failed+"/outcome", js{"outcome": "pass"}, http.StatusConflict)
 		c.call(t, c.qa, "POST", "/v1/qa/reviews/"+uuid.NewString()+"/outcome", js{"outcome": "pass"}, http.StatusNotFound)

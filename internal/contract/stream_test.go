@@ -552,3 +552,48 @@ func TestStream_OutlivesTheServersReadAndWriteTimeouts(t *testing.T) {
 	contactFor(t, h, "AfterTimeouts")
 	s.until("case.opened")
 }
+
+// An event a desktop receives is a read of that customer's data: when a stream ends (and
+// once a minute while it runs) it adds one audit entry naming each customer it showed,
+// as the request that opened it (subject, purpose, request id). A stream filtered away
+// from someone records nothing about them.
+func TestStream_WhomAStreamShowedIsAudited(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		w := newPrivacyWorld(h)
+		all := h.openStream(t, "/v1/events/stream?type=case.opened", h.agentToken(), "X-Purpose", "duty desk")
+		elsewhere := h.openStream(t, "/v1/events/stream?customerId=0193a6f0-0000-7000-8000-00000000beef", h.agentToken())
+		customerID, _ := contactFor(t, h, "Streamed")
+		all.until("case.opened")
+		elsewhere.quiet(300 * time.Millisecond)
+		all.close()
+		elsewhere.close()
+
+		var entries []map[string]any
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if entries = streamEntries(w.auditOf(t, "customerId="+customerID)); len(entries) > 0 {
+				break
+			}
+		}
+		if len(entries) != 1 {
+			t.Fatalf("audit entries of the stream about the customer: %v, want one (the filtered stream showed them nothing)", entries)
+		}
+		e := entries[0]
+		if e["subject"] != "agent-alice" || e["action"] != "read" || e["purpose"] != "duty desk" ||
+			e["resource"] != "/v1/events/stream" || e["requestId"] == "" {
+			t.Fatalf("stream audit entry %v: want agent-alice reading /v1/events/stream for the duty desk, with the request id", e)
+		}
+		if ids, _ := e["customerIds"].([]any); len(ids) != 1 || ids[0] != customerID {
+			t.Fatalf("customerIds %v, want only %s", e["customerIds"], customerID)
+		}
+	})
+}
+
+func streamEntries(entries []map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, e := range entries {
+		if e["operation"] == "streamEvents" {
+			out = append(out, e)
+		}
+	}
+	return out
+}

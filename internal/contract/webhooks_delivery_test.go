@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -374,6 +375,15 @@ func TestWebhooks_TheLogShowsEachDeliveryAndARefusedOneCanBeRetriedOrReplayed(t 
 		}
 		r.waitFor("the retry", func(got []received) bool { return len(got) == 2 })
 		h.drainWebhooks(t)
+		// Sending the event again discloses its customer again: the retry is audited.
+		if err := h.app.Audit.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var audited int
+		if err := h.app.DB.Get(&audited, h.app.DB.Rebind(`SELECT count(*) FROM audit_entries e
+ JOIN audit_entry_customers c ON c.entry_id = e.id WHERE e.operation = ? AND e.subject = ?`), "retryWebhookDelivery", "crm"); err != nil || audited != 1 {
+			t.Errorf("audit entries naming the retried event's customer: %d (%v), want 1", audited, err)
+		}
 		if status, _, raw := h.call(t, tok, "POST", "/v1/webhooks/"+sub+"/deliveries/"+id+"/retry", nil); status != http.StatusConflict {
 			t.Errorf("retry of a succeeded delivery: %d %s", status, raw)
 		}

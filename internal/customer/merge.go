@@ -267,6 +267,11 @@ func (s *Service) UndoMerge(ctx context.Context, actor Actor, mergeID, why strin
 		if err := json.Unmarshal(row.Snapshot, &snap); err != nil {
 			return fmt.Errorf("decode merge snapshot: %w", err)
 		}
+		if snap.Duplicate.ID == "" {
+			// An erasure blanked the snapshot: undoing would bring back empty records
+			// and leave the moved contacts and cases with the survivor.
+			return fault.New(fault.Conflict, "merge %s cannot be undone: the person was erased since, and the erasure kept no copy to restore", mergeID)
+		}
 		sur, err := load(ctx, tx, row.SurvivorID, s.db.ForUpdate())
 		if err != nil {
 			return err

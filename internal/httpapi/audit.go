@@ -27,6 +27,9 @@ type access struct {
 	action    audit.Action
 	customers []string
 	purpose   string // stated by the handler (an erasure's reason), over X-Purpose
+	// later records an entry, as this request, for customers shown after the handler
+	// returned (a live stream); nil where nothing is audited.
+	later func(customers []string)
 }
 
 type accessKey struct{}
@@ -73,6 +76,13 @@ func auditAccess(log AuditLog) api.StrictMiddlewareFunc {
 			a := &access{}
 			req := c.Request()
 			ctx := context.WithValue(req.Context(), accessKey{}, a)
+			if log != nil {
+				p, rid, why := principalFrom(ctx), c.Response().Header().Get(echo.HeaderXRequestID), a.purposeOr(req)
+				a.later = func(customers []string) {
+					log.Append(context.WithoutCancel(ctx), audit.Entry{Subject: p.Subject, Roles: principalRoles(p), Action: audit.Read,
+						Operation: operation, Resource: req.URL.Path, CustomerIDs: customers, Purpose: why, RequestID: rid})
+				}
+			}
 			c.SetRequest(req.WithContext(ctx))
 			defer c.SetRequest(req)
 			resp, err := next(c, request)
@@ -121,6 +131,16 @@ func (a *access) purposeOr(req *http.Request) string {
 		}
 	}
 	return purpose
+}
+
+// shownLater is, for a handler whose answer goes on after it returns (a live stream),
+// how to record the customers it shows from then on: each call adds one entry, as
+// this request. It does nothing outside an audited request.
+func shownLater(ctx context.Context) func(customers []string) {
+	if a, ok := ctx.Value(accessKey{}).(*access); ok && a.later != nil {
+		return a.later
+	}
+	return func([]string) {}
 }
 
 // statePurpose makes purpose the audit entry's purpose instead of X-Purpose.

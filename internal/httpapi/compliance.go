@@ -233,6 +233,11 @@ func (h *handlers) RecordQAOutcome(ctx context.Context, req api.RecordQAOutcomeR
 	if err != nil {
 		return nil, err
 	}
+	if rv.Reopened { // the case changed: a write of its customer's data
+		if c, err := h.cases.Get(ctx, rv.CaseID); err == nil {
+			seen(ctx, audit.Write, c.CustomerID)
+		}
+	}
 	return api.RecordQAOutcome200JSONResponse(toQAReview(rv)), nil
 }
 

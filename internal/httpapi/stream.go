@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,12 @@ type Streams struct {
 
 // longLived are the routes of streams: outside the admission bound of ordinary requests.
 var longLived = map[string]bool{"/v1/events/stream": true, "/v1/me/events/stream": true}
+
+// streamAuditEvery is how often a stream records whom it showed: an event a desktop
+// receives is a read of that customer's data, and one entry per stream per minute,
+// listing each customer once, keeps the audit the size of the people shown rather than
+// of the events.
+const streamAuditEvery = time.Minute
 
 // streamWriteWindow is how long one write to a stream may take before the client is
 // taken to be gone (it replaces the server's WriteTimeout, which would end every stream).
@@ -194,6 +201,9 @@ type sse struct {
 	reset     bool           // the resume id is no longer held (or not a number the hub gives)
 	page      []stream.Entry // the first page of the replay
 	last      int64          // the number the stream has reached
+	audit     func(customers []string)
+	shown     map[string]bool // customers shown since the last audit entry
+	audited   time.Time       // when the last audit entry was made
 }
 
 // openStream subscribes, then reads the first page missed since lastID, so that a
@@ -213,7 +223,8 @@ func (h *handlers) openStream(ctx context.Context, lastID string, framing func(s
 		p.retryAfter = time.Second
 		return nil, p
 	}
-	s := &sse{sub: sub, replay: h.streams.Replay, heartbeat: h.streams.Heartbeat, ctx: ctx, framing: framing}
+	s := &sse{sub: sub, replay: h.streams.Replay, heartbeat: h.streams.Heartbeat, ctx: ctx, framing: framing,
+		audit: shownLater(ctx), shown: map[string]bool{}, audited: time.Now()}
 	if s.heartbeat <= 0 {
 		s.heartbeat = 15 * time.Second
 	}
@@ -263,6 +274,7 @@ var resetData = []byte(`{"reason":"the last event id is older than the events th
 // serve writes the stream until the client goes, falls behind, or the hub shuts down.
 func (s *sse) serve(w http.ResponseWriter) error {
 	defer s.sub.Close()
+	defer s.recordShown()
 	rc := http.NewResponseController(w)
 	// The server's read timeout would cancel a long stream's context; it has read all
 	// the request there is.
@@ -333,12 +345,13 @@ func (s *sse) live(out *sseWriter) error {
 				continue // e was read back with the rest
 			}
 			s.last = e.Seq
-			if f, ok := s.framing(e); ok {
-				out.write(f)
-			}
+			s.show(out, e)
 		}
 		if err := out.flush(); err != nil {
 			return nil
+		}
+		if time.Since(s.audited) >= streamAuditEvery {
+			s.recordShown()
 		}
 	}
 }
@@ -347,12 +360,37 @@ func (s *sse) live(out *sseWriter) error {
 func (s *sse) send(out *sseWriter, page []stream.Entry) {
 	for _, e := range page {
 		if e.ID != "" {
-			if f, ok := s.framing(e); ok {
-				out.write(f)
-			}
+			s.show(out, e)
 		}
 		s.last = e.Seq
 	}
+}
+
+// show writes e if the stream carries it, noting whose event it showed.
+func (s *sse) show(out *sseWriter, e stream.Entry) {
+	f, ok := s.framing(e)
+	if !ok {
+		return
+	}
+	out.write(f)
+	if id := e.Message.CustomerID; id != "" {
+		s.shown[id] = true
+	}
+}
+
+// recordShown adds an audit entry for the customers shown since the last one.
+func (s *sse) recordShown() {
+	s.audited = time.Now()
+	if len(s.shown) == 0 {
+		return
+	}
+	ids := make([]string, 0, len(s.shown))
+	for id := range s.shown {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	clear(s.shown)
+	s.audit(ids)
 }
 
 // readBack sends, from the outbox, what was numbered after the stream's last through

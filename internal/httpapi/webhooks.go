@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/council/contacthub/api"
+	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/webhook"
@@ -20,7 +21,7 @@ type Webhooks interface {
 	RotateSecret(ctx context.Context, who webhook.Owner, id string, overlap time.Duration) (webhook.Subscription, webhook.Secret, error)
 	Deliveries(ctx context.Context, who webhook.Owner, subID, after string, limit int) ([]webhook.Delivery, string, error)
 	Retry(ctx context.Context, who webhook.Owner, subID, deliveryID string) (webhook.Delivery, error)
-	Replay(ctx context.Context, who webhook.Owner, subID string, from, to time.Time) (int, error)
+	Replay(ctx context.Context, who webhook.Owner, subID string, from, to time.Time) (webhook.Replayed, error)
 }
 
 // ownerFrom is the caller as the webhook rules see it.
@@ -117,15 +118,17 @@ func (h *handlers) RetryWebhookDelivery(ctx context.Context, req api.RetryWebhoo
 	if err != nil {
 		return nil, err
 	}
+	seen(ctx, audit.Read, d.CustomerID) // the event goes to the integration again: a disclosure
 	return api.RetryWebhookDelivery200JSONResponse(toWebhookDelivery(d)), nil
 }
 
 func (h *handlers) ReplayWebhook(ctx context.Context, req api.ReplayWebhookRequestObject) (api.ReplayWebhookResponseObject, error) {
-	n, err := h.webhooks.Replay(ctx, ownerFrom(ctx), req.WebhookId.String(), req.Body.From, req.Body.To)
+	r, err := h.webhooks.Replay(ctx, ownerFrom(ctx), req.WebhookId.String(), req.Body.From, req.Body.To)
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplayWebhook202JSONResponse{Queued: n}, nil
+	seen(ctx, audit.Read, r.CustomerIDs...) // their events go to the integration again
+	return api.ReplayWebhook202JSONResponse{Queued: r.Queued}, nil
 }
 
 func toWebhookDelivery(d webhook.Delivery) api.WebhookDelivery {

@@ -29,6 +29,8 @@ type Delivery struct {
 	NextAttemptAt  *time.Time // pending only
 	CreatedAt      time.Time
 	FinishedAt     *time.Time
+	// CustomerID is whose event it carries ("" for none); set by Retry, for the audit.
+	CustomerID string
 }
 
 type deliveryRow struct {
@@ -66,8 +68,9 @@ const (
  last_latency_ms, next_attempt_at, created_at, finished_at`
 	selectDeliveries = `SELECT ` + deliveryColumns + ` FROM webhook_deliveries
  WHERE subscription_id = ? AND id < ? ORDER BY id DESC LIMIT ?`
-	selectDelivery = `SELECT ` + deliveryColumns + ` FROM webhook_deliveries WHERE id = ? AND subscription_id = ?`
-	retryDelivery  = `UPDATE webhook_deliveries SET status = 'pending', retry_from = ?, next_attempt_at = ?, finished_at = NULL
+	selectDelivery     = `SELECT ` + deliveryColumns + ` FROM webhook_deliveries WHERE id = ? AND subscription_id = ?`
+	selectDeliveryBody = `SELECT body FROM webhook_deliveries WHERE id = ?`
+	retryDelivery      = `UPDATE webhook_deliveries SET status = 'pending', retry_from = ?, next_attempt_at = ?, finished_at = NULL
  WHERE id = ? AND status IN ('failed', 'dead')`
 	selectRange = `SELECT id, msg_key, payload, created_at FROM outbox WHERE created_at >= ? AND created_at < ? ORDER BY id LIMIT ?`
 	// A replayed event is delivered again: a new delivery, or a finished one made due.
@@ -134,19 +137,39 @@ func (s *Subscriptions) Retry(ctx context.Context, who Owner, subID, deliveryID 
 		}
 		r.Status, r.NextAttemptAt, r.FinishedAt = Pending, now, store.NullTime{}
 		out = r.toDelivery()
+		var body []byte
+		if err := tx.GetContext(ctx, &body, tx.Rebind(selectDeliveryBody), deliveryID); err != nil {
+			return fmt.Errorf("read delivery: %w", store.MapError(err))
+		}
+		var sent struct {
+			Data event.Message `json:"data"`
+		}
+		if json.Unmarshal(body, &sent) == nil {
+			out.CustomerID = sent.Data.CustomerID
+		}
 		return nil
 	})
 	return out, err
 }
 
+// Replayed is what a replay queued: how many deliveries, and whose events they carry
+// (each customer once), for the audit.
+type Replayed struct {
+	Queued      int
+	CustomerIDs []string
+}
+
 // Replay re-delivers to a subscription the events written in [from, to) that are still
-// in the outbox (kept a week) and that its types and filter match; it reports how many.
-func (s *Subscriptions) Replay(ctx context.Context, who Owner, subID string, from, to time.Time) (int, error) {
+// in the outbox (kept a week) and that its types and filter match; it reports how many,
+// and whose events they carry.
+func (s *Subscriptions) Replay(ctx context.Context, who Owner, subID string, from, to time.Time) (Replayed, error) {
 	if !from.Before(to) {
-		return 0, fault.Field("to", "must be after from")
+		return Replayed{}, fault.Field("to", "must be after from")
 	}
-	n := 0
+	var out Replayed
 	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
+		out = Replayed{}
+		seen := map[string]bool{}
 		r, err := s.load(ctx, tx, who, subID, "")
 		if err != nil {
 			return err
@@ -176,9 +199,13 @@ func (s *Subscriptions) Replay(ctx context.Context, who Owner, subID string, fro
 				string(body), now, now, now); err != nil {
 				return fmt.Errorf("replay delivery: %w", store.MapError(err))
 			}
-			n++
+			out.Queued++
+			if msg.CustomerID != "" && !seen[msg.CustomerID] {
+				seen[msg.CustomerID] = true
+				out.CustomerIDs = append(out.CustomerIDs, msg.CustomerID)
+			}
 		}
 		return nil
 	})
-	return n, err
+	return out, err
 }
