@@ -6429,7 +6429,8 @@ type ClientInterface interface {
 	// The duplicate gets back its fields and identifiers and loses `mergedInto`; the
 	// survivor gives back what the merge gave it (fields filled from the duplicate are
 	// cleared unless changed since). `409` when the merge was already undone, or the
-	// survivor has itself been merged away since (undo that merge first).
+	// survivor has itself been merged away since (undo that merge first), or the
+	// person was erased since (an erasure keeps no copy of the records to restore).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6441,7 +6442,8 @@ type ClientInterface interface {
 	// The duplicate gets back its fields and identifiers and loses `mergedInto`; the
 	// survivor gives back what the merge gave it (fields filled from the duplicate are
 	// cleared unless changed since). `409` when the merge was already undone, or the
-	// survivor has itself been merged away since (undo that merge first).
+	// survivor has itself been merged away since (undo that merge first), or the
+	// person was erased since (an erasure keeps no copy of the records to restore).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -8629,7 +8631,8 @@ func (c *Client) GetMerge(ctx context.Context, mergeId MergeId, reqEditors ...Re
 // The duplicate gets back its fields and identifiers and loses `mergedInto`; the
 // survivor gives back what the merge gave it (fields filled from the duplicate are
 // cleared unless changed since). `409` when the merge was already undone, or the
-// survivor has itself been merged away since (undo that merge first).
+// survivor has itself been merged away since (undo that merge first), or the
+// person was erased since (an erasure keeps no copy of the records to restore).
 //
 // Takes any type of body and a specified content type.
 //
@@ -8651,7 +8654,8 @@ func (c *Client) UndoMergeWithBody(ctx context.Context, mergeId MergeId, params 
 // The duplicate gets back its fields and identifiers and loses `mergedInto`; the
 // survivor gives back what the merge gave it (fields filled from the duplicate are
 // cleared unless changed since). `409` when the merge was already undone, or the
-// survivor has itself been merged away since (undo that merge first).
+// survivor has itself been merged away since (undo that merge first), or the
+// person was erased since (an erasure keeps no copy of the records to restore).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -16142,7 +16146,8 @@ type ClientWithResponsesInterface interface {
 	// The duplicate gets back its fields and identifiers and loses `mergedInto`; the
 	// survivor gives back what the merge gave it (fields filled from the duplicate are
 	// cleared unless changed since). `409` when the merge was already undone, or the
-	// survivor has itself been merged away since (undo that merge first).
+	// survivor has itself been merged away since (undo that merge first), or the
+	// person was erased since (an erasure keeps no copy of the records to restore).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16154,7 +16159,8 @@ type ClientWithResponsesInterface interface {
 	// The duplicate gets back its fields and identifiers and loses `mergedInto`; the
 	// survivor gives back what the merge gave it (fields filled from the duplicate are
 	// cleared unless changed since). `409` when the merge was already undone, or the
-	// survivor has itself been merged away since (undo that merge first).
+	// survivor has itself been merged away since (undo that merge first), or the
+	// person was erased since (an erasure keeps no copy of the records to restore).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -26696,7 +26702,8 @@ func (c *ClientWithResponses) GetMergeWithResponse(ctx context.Context, mergeId 
 // The duplicate gets back its fields and identifiers and loses `mergedInto`; the
 // survivor gives back what the merge gave it (fields filled from the duplicate are
 // cleared unless changed since). `409` when the merge was already undone, or the
-// survivor has itself been merged away since (undo that merge first).
+// survivor has itself been merged away since (undo that merge first), or the
+// person was erased since (an erasure keeps no copy of the records to restore).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26714,7 +26721,8 @@ func (c *ClientWithResponses) UndoMergeWithBodyWithResponse(ctx context.Context,
 // The duplicate gets back its fields and identifiers and loses `mergedInto`; the
 // survivor gives back what the merge gave it (fields filled from the duplicate are
 // cleared unless changed since). `409` when the merge was already undone, or the
-// survivor has itself been merged away since (undo that merge first).
+// survivor has itself been merged away since (undo that merge first), or the
+// person was erased since (an erasure keeps no copy of the records to restore).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

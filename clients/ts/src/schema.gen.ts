@@ -265,7 +265,8 @@ export interface paths {
          * @description The duplicate gets back its fields and identifiers and loses `mergedInto`; the
          *     survivor gives back what the merge gave it (fields filled from the duplicate are
          *     cleared unless changed since). `409` when the merge was already undone, or the
-         *     survivor has itself been merged away since (undo that merge first).
+         *     survivor has itself been merged away since (undo that merge first), or the
+         *     person was erased since (an erasure keeps no copy of the records to restore).
          */
         post: operations["undoMerge"];
         delete?: never;
