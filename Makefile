@@ -27,7 +27,7 @@ build:
 test: check-generated lint
 	.ci/services
 	CONTACTHUB_TEST_DATABASE_URL='$(TEST_DATABASE_URL)' CONTACTHUB_TEST_REDIS_URL='$(TEST_REDIS_URL)' \
-	CONTACTHUB_TEST_REQUIRE_SERVICES=1 $(GO) test -race -count=1 ./...
+	CONTACTHUB_TEST_REQUIRE_SERVICES=1 $(GO) test -race -count=1 -timeout 30m ./...
 	$(MAKE) test-ts
 	$(MAKE) test-browser
 
