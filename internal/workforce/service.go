@@ -113,11 +113,89 @@ func (s *Service) Forecast(ctx context.Context, q ForecastQuery) (Forecast, erro
 		return Forecast{}, err
 	}
 	q.From, q.To = q.From.UTC(), q.To.UTC()
+	if q.Channel == "" {
+		return s.forecastEveryChannel(ctx, q)
+	}
+	return s.forecastChannel(ctx, q)
+}
+
+func (s *Service) forecastChannel(ctx context.Context, q ForecastQuery) (Forecast, error) {
 	if q.Interval == 24*time.Hour {
 		return s.forecastDays(ctx, q)
 	}
 	f, err := s.forecastOn(ctx, q)
 	return f.Forecast, err
+}
+
+// forecastEveryChannel forecasts each channel with contacts on its own and adds them up.
+// The channels differ in what shapes them — a phone line shuts on a bank holiday and a
+// web form does not; written work has no lunchtime peak — so a forecast of their total
+// would apply a closure to all or none. Adding per-channel forecasts keeps each right;
+// the bands add as independent variances (forecast.Sum).
+func (s *Service) forecastEveryChannel(ctx context.Context, q ForecastQuery) (Forecast, error) {
+	histTo := q.From
+	if now := s.now(); histTo.After(now) {
+		histTo = now
+	}
+	var parts []Forecast
+	for _, ch := range channel.Names() {
+		one := q
+		one.Channel = ch
+		first, err := s.firstContact(ctx, one, histTo.Add(-historySpan), histTo)
+		if err != nil {
+			return Forecast{}, err
+		}
+		if !first.Valid {
+			continue
+		}
+		f, err := s.forecastChannel(ctx, one)
+		if err != nil {
+			return Forecast{}, err
+		}
+		parts = append(parts, f)
+	}
+	if len(parts) == 0 {
+		return s.forecastChannel(ctx, q) // nothing recorded: the seasonal average of nothing
+	}
+	return summed(q, parts), nil
+}
+
+// summed adds forecasts of the same intervals: points by forecast.Sum, actuals when every
+// part has one, the weakest method, the longest history and every calendar entry once.
+func summed(q ForecastQuery, parts []Forecast) Forecast {
+	out := Forecast{ForecastQuery: q, Method: forecast.ProfileTrendYearly, Events: []CalendarEntry{}}
+	seen := map[string]bool{}
+	for _, p := range parts {
+		if p.Method != forecast.ProfileTrendYearly {
+			out.Method = p.Method
+		}
+		out.HistoryDays = max(out.HistoryDays, p.HistoryDays)
+		for _, e := range p.Events {
+			if !seen[e.ID] {
+				seen[e.ID] = true
+				out.Events = append(out.Events, e)
+			}
+		}
+	}
+	slices.SortFunc(out.Events, func(a, b CalendarEntry) int { return strings.Compare(a.From+a.ID, b.From+b.ID) })
+	out.Points = make([]ForecastPoint, len(parts[0].Points))
+	for i := range out.Points {
+		ps := make([]forecast.Point, len(parts))
+		actual, complete := 0.0, true
+		for j, p := range parts {
+			ps[j] = p.Points[i].Point
+			if a := p.Points[i].Actual; a != nil {
+				actual += *a
+			} else {
+				complete = false
+			}
+		}
+		out.Points[i] = ForecastPoint{Point: forecast.Sum(parts[0].Points[i].Start, ps)}
+		if complete {
+			out.Points[i].Actual = &actual
+		}
+	}
+	return out
 }
 
 // modelled is a forecast with what sums of its points need.
