@@ -14,6 +14,7 @@ import (
 	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/workcal"
 	"github.com/council/contacthub/internal/workforce"
 )
 
@@ -23,6 +24,7 @@ type Workforce interface {
 	Forecast(ctx context.Context, q workforce.ForecastQuery) (workforce.Forecast, error)
 	Accuracy(ctx context.Context, weeks int, interval time.Duration) ([]workforce.ChannelAccuracy, error)
 	PlanFromForecast(ctx context.Context, in workforce.ForecastPlanInput) (workforce.Plan, string, error)
+	WorkingTime() *workcal.Calendar
 	AddCalendarEntry(ctx context.Context, e workforce.CalendarEntry, actor event.Actor) (workforce.CalendarEntry, error)
 	CalendarEntries(ctx context.Context, from, to string) ([]workforce.CalendarEntry, error)
 	RemoveCalendarEntry(ctx context.Context, id string, actor event.Actor) error
@@ -166,6 +168,7 @@ func (h *handlers) PlanStaffing(ctx context.Context, req api.PlanStaffingRequest
 	if fq != nil {
 		plan, source, err = h.workforce.PlanFromForecast(ctx, workforce.ForecastPlanInput{PlanInput: in, Query: *fq, Rostered: roster})
 	} else {
+		in.WorkingTime = h.workforce.WorkingTime()
 		plan, err = workforce.StaffPlan(in, h.workforce.Location())
 	}
 	if err != nil {

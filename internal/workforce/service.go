@@ -14,6 +14,7 @@ import (
 	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/store"
+	"github.com/council/contacthub/internal/workcal"
 	"github.com/council/contacthub/internal/workforce/forecast"
 )
 
@@ -53,6 +54,15 @@ func New(db *store.DB, loc *time.Location, holidays Holidays, fb Fallbacks) *Ser
 
 // Location is the council's clock.
 func (s *Service) Location() *time.Location { return s.loc }
+
+// WorkingTime is the council's working calendar, when the holidays seam is one
+// (Closures); written work's SLA counts its working hours.
+func (s *Service) WorkingTime() *workcal.Calendar {
+	if c, ok := s.holidays.(Closures); ok {
+		return c.Calendar
+	}
+	return nil
+}
 
 // historySpan is how far back a forecast reads: a year for the time-of-year factor plus
 // the weeks its profile is drawn from a year ago, and a margin.
@@ -488,6 +498,15 @@ func (s *Service) events(ctx context.Context, ch channel.Channel, from, to time.
 		f, _ := time.ParseInLocation(dateLayout, e.From, s.loc)
 		t, _ := time.ParseInLocation(dateLayout, e.To, s.loc)
 		out = append(out, forecast.Event{From: f, To: t, Uplift: e.Uplift})
+		// The days an uplift was learnt from were the same event: left out of the averages
+		// and the time-of-year factor like it, or last year's peak would count twice.
+		if e.UpliftSource == FromLastYear {
+			lf, errF := time.ParseInLocation(dateLayout, e.LearntFrom, s.loc)
+			lt, errT := time.ParseInLocation(dateLayout, e.LearntTo, s.loc)
+			if errF == nil && errT == nil {
+				out = append(out, forecast.Event{From: lf, To: lt, Uplift: e.Uplift})
+			}
+		}
 	}
 	if s.holidays != nil {
 		out = append(out, s.holidays.Events(ch, from, to)...)
@@ -653,6 +672,9 @@ func (s *Service) PlanFromForecast(ctx context.Context, in ForecastPlanInput) (P
 		return Plan{}, "", prefixed(err)
 	}
 	in.Channel = in.Query.Channel
+	if in.WorkingTime == nil {
+		in.WorkingTime = s.WorkingTime()
+	}
 	in.Intervals = make([]Demand, len(f.Points))
 	for i, p := range f.Points {
 		in.Intervals[i] = Demand{Start: p.Start, Volume: p.Expected}

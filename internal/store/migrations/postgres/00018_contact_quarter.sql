@@ -19,5 +19,15 @@ INSERT INTO contact_quarter (channel, quarter, service_lgsl, centre, contacts)
 SELECT channel, CAST(FLOOR(EXTRACT(EPOCH FROM started_at) / 900) AS BIGINT), service_lgsl, centre, COUNT(*)
 FROM contacts GROUP BY 1, 2, 3, 4;
 
+-- A calendar entry's uplift is the supervisor's, or learnt from the same days a year
+-- (52 weeks) before: then the days it was learnt from are kept, and the forecast treats
+-- them as the same event (left out of its averages and of the time-of-year factor).
+ALTER TABLE workforce_calendar ADD COLUMN uplift_source TEXT NOT NULL DEFAULT 'supervisor';
+ALTER TABLE workforce_calendar ADD COLUMN learnt_from TEXT NOT NULL DEFAULT '';
+ALTER TABLE workforce_calendar ADD COLUMN learnt_to TEXT NOT NULL DEFAULT '';
+
 -- +goose Down
+ALTER TABLE workforce_calendar DROP COLUMN learnt_to;
+ALTER TABLE workforce_calendar DROP COLUMN learnt_from;
+ALTER TABLE workforce_calendar DROP COLUMN uplift_source;
 DROP TABLE contact_quarter;
