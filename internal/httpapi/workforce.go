@@ -307,7 +307,12 @@ func staffingCSV(p workforce.Plan) []byte {
 
 func (h *handlers) CreateCalendarEntry(ctx context.Context, req api.CreateCalendarEntryRequestObject) (api.CreateCalendarEntryResponseObject, error) {
 	b := req.Body
-	e := workforce.CalendarEntry{Name: b.Name, From: b.From.Format("2006-01-02"), To: b.To.Format("2006-01-02"), Uplift: b.Uplift}
+	e := workforce.CalendarEntry{Name: b.Name, From: b.From.Format("2006-01-02"), To: b.To.Format("2006-01-02")}
+	if b.Uplift != nil {
+		e.Uplift = *b.Uplift
+	} else {
+		e.Learn = true // from the same days last year
+	}
 	if b.Channel != nil {
 		e.Channel = channel.Channel(*b.Channel)
 	}
@@ -341,7 +346,15 @@ func toCalendarEntry(e workforce.CalendarEntry, loc *time.Location) api.Calendar
 	from, _ := time.ParseInLocation("2006-01-02", e.From, loc)
 	to, _ := time.ParseInLocation("2006-01-02", e.To, loc)
 	out := api.CalendarEntry{Id: mustUUID(e.ID), Name: e.Name, From: openapi_types.Date{Time: from}, To: openapi_types.Date{Time: to},
-		Uplift: e.Uplift, CreatedBy: e.CreatedBy, CreatedAt: e.CreatedAt.UTC()}
+		Uplift: e.Uplift, UpliftSource: api.CalendarEntryUpliftSource(e.UpliftSource), CreatedBy: e.CreatedBy, CreatedAt: e.CreatedAt.UTC()}
+	if e.UpliftSource == "" {
+		out.UpliftSource = api.Supervisor
+	}
+	if e.LearntFrom != "" {
+		lf, _ := time.ParseInLocation("2006-01-02", e.LearntFrom, loc)
+		lt, _ := time.ParseInLocation("2006-01-02", e.LearntTo, loc)
+		out.LearntFrom, out.LearntTo = &openapi_types.Date{Time: lf}, &openapi_types.Date{Time: lt}
+	}
 	if e.Channel != "" {
 		ch := api.Channel(e.Channel)
 		out.Channel = &ch
