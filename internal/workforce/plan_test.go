@@ -138,8 +138,8 @@ func TestTrimmedMean_LeavesOutOutliers(t *testing.T) {
 	}
 }
 
-// The charts are well-formed SVG with the bands, the lines and their legend, and escape
-// what they print.
+// The charts (drawn by internal/chart) are well-formed SVG with a description, the bands,
+// the lines, titled numbers and their legend, and escape what they print.
 func TestCharts_AreWellFormedSVG(t *testing.T) {
 	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	two := 2.0
@@ -165,7 +165,7 @@ func TestCharts_AreWellFormedSVG(t *testing.T) {
 				elements[se.Name.Local]++
 			}
 		}
-		if elements["svg"] != 1 || elements["path"] < 2 || elements["title"] != 1 {
+		if elements["svg"] != 1 || elements["path"] < 2 || elements["desc"] != 1 || elements["title"] < 3 {
 			t.Errorf("%s: elements %v", name, elements)
 		}
 		if name == "forecast" && (elements["polygon"] != 2 || !bytes.Contains(svg, []byte("Phone &lt;&amp; letters&gt;"))) {
