@@ -378,8 +378,12 @@ func (s *Service) counted(ctx context.Context, q ForecastQuery, histStart, count
 	return out, nil
 }
 
-// countChunk is the stretch of history one counting query reads.
-const countChunk = 4 * 7 * 24 * time.Hour
+// countChunk is the stretch of history one counting query reads: 16 weeks of one
+// channel's quarter hours is about 11,000 rows of contact_quarter. (Over the contacts
+// themselves it was 4 weeks, to split the index scans between cores; over the counts
+// fewer, larger reads are quicker, most of all on PostgreSQL, where the accuracy
+// backtest's 51 four-week reads took 1.1 s and its 15 sixteen-week ones 0.3 s.)
+const countChunk = 16 * 7 * 24 * time.Hour
 
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {
