@@ -67,6 +67,24 @@ func (e AvoidableReason) Valid() bool {
 	}
 }
 
+// Defines values for CalendarEntryUpliftSource.
+const (
+	LastYear   CalendarEntryUpliftSource = "last_year"
+	Supervisor CalendarEntryUpliftSource = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the CalendarEntryUpliftSource enum.
+func (e CalendarEntryUpliftSource) Valid() bool {
+	switch e {
+	case LastYear:
+		return true
+	case Supervisor:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CasePatchStatus.
 const (
 	CasePatchStatusAwaitingBackOffice CasePatchStatus = "awaiting_back_office"
@@ -1180,10 +1198,24 @@ type CalendarEntry struct {
 	CreatedBy string             `json:"createdBy"`
 	From      openapi_types.Date `json:"from"`
 	Id        openapi_types.UUID `json:"id"`
-	Name      string             `json:"name"`
-	To        openapi_types.Date `json:"to"`
-	Uplift    float64            `json:"uplift"`
+
+	// LearntFrom The first day the uplift was learnt from (52 weeks before `from`).
+	LearntFrom *openapi_types.Date `json:"learntFrom,omitempty"`
+
+	// LearntTo The last day the uplift was learnt from.
+	LearntTo *openapi_types.Date `json:"learntTo,omitempty"`
+	Name     string              `json:"name"`
+	To       openapi_types.Date  `json:"to"`
+
+	// Uplift The uplift the forecast applies.
+	Uplift float64 `json:"uplift"`
+
+	// UpliftSource `supervisor`: given with the entry; `last_year`: learnt from `learntFrom`–`learntTo`.
+	UpliftSource CalendarEntryUpliftSource `json:"upliftSource"`
 }
+
+// CalendarEntryUpliftSource `supervisor`: given with the entry; `last_year`: learnt from `learntFrom`–`learntTo`.
+type CalendarEntryUpliftSource string
 
 // CalendarEntryCreate defines model for CalendarEntryCreate.
 type CalendarEntryCreate struct {
@@ -1196,8 +1228,8 @@ type CalendarEntryCreate struct {
 	// To The last local day (inclusive; at most 93 days after `from`).
 	To openapi_types.Date `json:"to"`
 
-	// Uplift Expected change: 0.6 is 60 % more contacts, −1 a closure; −1 to 10.
-	Uplift float64 `json:"uplift"`
+	// Uplift Expected change: 0.6 is 60 % more contacts, −1 a closure; −1 to 10. Leave it out to learn it from the same days last year.
+	Uplift *float64 `json:"uplift,omitempty"`
 }
 
 // CalendarEntryList defines model for CalendarEntryList.
@@ -2914,7 +2946,9 @@ type StaffingRequest struct {
 	// Shrinkage Paid time off contacts, 0 or more and below 1 (0.3).
 	Shrinkage *float64 `json:"shrinkage,omitempty"`
 
-	// WrittenWithinHours Written channels only: how long the work may wait (its SLA, clock hours). Each interval then staffs the mean workload of that many hours up to it (work before the first interval counts as none: start where the backlog does), so a burst is cleared within the SLA rather than in its own interval.
+	// WrittenWithinHours Written channels only: how long the work may wait (its SLA, in working hours: 09:00–17:00 on working days, less the bank holidays of CONTACTHUB_BANK_HOLIDAY_REGION and the closure days of CONTACTHUB_CLOSURES). Each interval's work is then spread evenly over the working intervals of that many hours from it on (from the next opening when it arrives out of hours), so a burst is cleared within the SLA rather than in its own interval and work that arrives on a bank holiday waits for the office; intervals out of working hours get no written-work staff. Work before the first interval counts as none: start where the backlog does.
+	//
+	// Example: 8
 	WrittenWithinHours *float64 `json:"writtenWithinHours,omitempty"`
 }
 
@@ -4379,7 +4413,7 @@ type ServerInterface interface {
 	// ListCalendarEntries The calendar entries touching the days from `from` to `to`.
 	// (GET /v1/workforce/calendar)
 	ListCalendarEntries(ctx echo.Context, params ListCalendarEntriesParams) error
-	// CreateCalendarEntry Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+	// CreateCalendarEntry Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift, or learn it from last year.
 	// (POST /v1/workforce/calendar)
 	CreateCalendarEntry(ctx echo.Context, params CreateCalendarEntryParams) error
 	// DeleteCalendarEntry Remove a calendar entry.
@@ -19202,7 +19236,7 @@ type StrictServerInterface interface {
 	// ListCalendarEntries The calendar entries touching the days from `from` to `to`.
 	// (GET /v1/workforce/calendar)
 	ListCalendarEntries(ctx context.Context, request ListCalendarEntriesRequestObject) (ListCalendarEntriesResponseObject, error)
-	// CreateCalendarEntry Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+	// CreateCalendarEntry Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift, or learn it from last year.
 	// (POST /v1/workforce/calendar)
 	CreateCalendarEntry(ctx context.Context, request CreateCalendarEntryRequestObject) (CreateCalendarEntryResponseObject, error)
 	// DeleteCalendarEntry Remove a calendar entry.

@@ -69,6 +69,24 @@ func (e AvoidableReason) Valid() bool {
 	}
 }
 
+// Defines values for CalendarEntryUpliftSource.
+const (
+	LastYear   CalendarEntryUpliftSource = "last_year"
+	Supervisor CalendarEntryUpliftSource = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the CalendarEntryUpliftSource enum.
+func (e CalendarEntryUpliftSource) Valid() bool {
+	switch e {
+	case LastYear:
+		return true
+	case Supervisor:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CasePatchStatus.
 const (
 	CasePatchStatusAwaitingBackOffice CasePatchStatus = "awaiting_back_office"
@@ -1233,10 +1251,24 @@ type CalendarEntry struct {
 	CreatedBy string             `json:"createdBy"`
 	From      openapi_types.Date `json:"from"`
 	Id        openapi_types.UUID `json:"id"`
-	Name      string             `json:"name"`
-	To        openapi_types.Date `json:"to"`
-	Uplift    float64            `json:"uplift"`
+
+	// LearntFrom The first day the uplift was learnt from (52 weeks before `from`).
+	LearntFrom *openapi_types.Date `json:"learntFrom,omitempty"`
+
+	// LearntTo The last day the uplift was learnt from.
+	LearntTo *openapi_types.Date `json:"learntTo,omitempty"`
+	Name     string              `json:"name"`
+	To       openapi_types.Date  `json:"to"`
+
+	// Uplift The uplift the forecast applies.
+	Uplift float64 `json:"uplift"`
+
+	// UpliftSource `supervisor`: given with the entry; `last_year`: learnt from `learntFrom`–`learntTo`.
+	UpliftSource CalendarEntryUpliftSource `json:"upliftSource"`
 }
+
+// CalendarEntryUpliftSource `supervisor`: given with the entry; `last_year`: learnt from `learntFrom`–`learntTo`.
+type CalendarEntryUpliftSource string
 
 // CalendarEntryCreate defines model for CalendarEntryCreate.
 type CalendarEntryCreate struct {
@@ -1249,8 +1281,8 @@ type CalendarEntryCreate struct {
 	// To The last local day (inclusive; at most 93 days after `from`).
 	To openapi_types.Date `json:"to"`
 
-	// Uplift Expected change: 0.6 is 60 % more contacts, −1 a closure; −1 to 10.
-	Uplift float64 `json:"uplift"`
+	// Uplift Expected change: 0.6 is 60 % more contacts, −1 a closure; −1 to 10. Leave it out to learn it from the same days last year.
+	Uplift *float64 `json:"uplift,omitempty"`
 }
 
 // CalendarEntryEvent `workforce.calendar_entry_added` / `workforce.calendar_entry_removed`: days a supervisor marked as changing demand (outbox only).
@@ -3346,7 +3378,9 @@ type StaffingRequest struct {
 	// Shrinkage Paid time off contacts, 0 or more and below 1 (0.3).
 	Shrinkage *float64 `json:"shrinkage,omitempty"`
 
-	// WrittenWithinHours Written channels only: how long the work may wait (its SLA, clock hours). Each interval then staffs the mean workload of that many hours up to it (work before the first interval counts as none: start where the backlog does), so a burst is cleared within the SLA rather than in its own interval.
+	// WrittenWithinHours Written channels only: how long the work may wait (its SLA, in working hours: 09:00–17:00 on working days, less the bank holidays of CONTACTHUB_BANK_HOLIDAY_REGION and the closure days of CONTACTHUB_CLOSURES). Each interval's work is then spread evenly over the working intervals of that many hours from it on (from the next opening when it arrives out of hours), so a burst is cleared within the SLA rather than in its own interval and work that arrives on a bank holiday waits for the office; intervals out of working hours get no written-work staff. Work before the first interval counts as none: start where the backlog does.
+	//
+	// Example: 8
 	WrittenWithinHours *float64 `json:"writtenWithinHours,omitempty"`
 }
 
@@ -6875,22 +6909,38 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
 	ListCalendarEntries(ctx context.Context, params *ListCalendarEntriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCalendarEntryWithBody Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+	// CreateCalendarEntryWithBody Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift, or learn it from last year.
 	//
 	// The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
 	// 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
 	// averages. Without `channel`, every channel.
+	//
+	// Without `uplift`, it is learnt from the same days 52 weeks earlier (so a Monday is
+	// compared with a Monday): their contacts against the same weekdays in the 4 weeks
+	// before them, days the channel was shut left out of both; the answer says so
+	// (`upliftSource` `last_year`, `learntFrom`, `learntTo`), and the forecast treats those
+	// days last year as the same event. With no contacts then to learn from, `422` naming
+	// `uplift`. `{ name: Letter run, from: '2027-01-11', to: '2027-01-11', uplift: 0.3 }`
+	// gives the uplift instead (`upliftSource` `supervisor`).
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/workforce/calendar (the `CreateCalendarEntry` operationId).
 	CreateCalendarEntryWithBody(ctx context.Context, params *CreateCalendarEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCalendarEntry Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+	// CreateCalendarEntry Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift, or learn it from last year.
 	//
 	// The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
 	// 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
 	// averages. Without `channel`, every channel.
+	//
+	// Without `uplift`, it is learnt from the same days 52 weeks earlier (so a Monday is
+	// compared with a Monday): their contacts against the same weekdays in the 4 weeks
+	// before them, days the channel was shut left out of both; the answer says so
+	// (`upliftSource` `last_year`, `learntFrom`, `learntTo`), and the forecast treats those
+	// days last year as the same event. With no contacts then to learn from, `422` naming
+	// `uplift`. `{ name: Letter run, from: '2027-01-11', to: '2027-01-11', uplift: 0.3 }`
+	// gives the uplift instead (`upliftSource` `supervisor`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6911,7 +6961,11 @@ type ClientInterface interface {
 	// `seasonal_profile_trend_yearly`). Under two weeks of history it answers the seasonal
 	// averages it has (`method` `seasonal_average`), never an error; `historyDays` says how
 	// much it had. Intervals already past carry `actual`. Days and weeks turn at midnight
-	// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, CSV with `Accept: text/csv`, or
+	// on the council's clock (`CONTACTHUB_TIMEZONE`). Without `channel`, each channel with
+	// contacts is forecast on its own and the forecasts added up (the bands as independent
+	// variances), so a bank holiday shuts the live channels' share and not the written
+	// channels'; `method` is then the weakest of theirs. Counts are read from the
+	// quarter-hour counts intake keeps as contacts are recorded. JSON, CSV with `Accept: text/csv`, or
 	// a chart of the forecast and its bands against the actuals with `Accept: image/svg+xml`.
 	// A range over a year, or `to` not after `from`, is `422` naming the field.
 	//
@@ -6925,6 +6979,7 @@ type ClientInterface interface {
 	// forecast| ÷ Σ actual; bias is Σ(forecast − actual) ÷ Σ actual (positive
 	// over-forecasts). The baseline is seasonal naive: the same interval last week.
 	// `coverage80` is the share of open intervals whose actual fell in the 80 % band.
+	// Read from the quarter-hour counts intake keeps, not the contacts.
 	//
 	// Corresponds with GET /v1/workforce/forecast/accuracy (the `GetForecastAccuracy` operationId).
 	GetForecastAccuracy(ctx context.Context, params *GetForecastAccuracyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -9547,11 +9602,19 @@ func (c *Client) ListCalendarEntries(ctx context.Context, params *ListCalendarEn
 	return c.Client.Do(req)
 }
 
-// CreateCalendarEntryWithBody Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+// CreateCalendarEntryWithBody Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift, or learn it from last year.
 //
 // The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
 // 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
 // averages. Without `channel`, every channel.
+//
+// Without `uplift`, it is learnt from the same days 52 weeks earlier (so a Monday is
+// compared with a Monday): their contacts against the same weekdays in the 4 weeks
+// before them, days the channel was shut left out of both; the answer says so
+// (`upliftSource` `last_year`, `learntFrom`, `learntTo`), and the forecast treats those
+// days last year as the same event. With no contacts then to learn from, `422` naming
+// `uplift`. `{ name: Letter run, from: '2027-01-11', to: '2027-01-11', uplift: 0.3 }`
+// gives the uplift instead (`upliftSource` `supervisor`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -9568,11 +9631,19 @@ func (c *Client) CreateCalendarEntryWithBody(ctx context.Context, params *Create
 	return c.Client.Do(req)
 }
 
-// CreateCalendarEntry Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+// CreateCalendarEntry Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift, or learn it from last year.
 //
 // The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
 // 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
 // averages. Without `channel`, every channel.
+//
+// Without `uplift`, it is learnt from the same days 52 weeks earlier (so a Monday is
+// compared with a Monday): their contacts against the same weekdays in the 4 weeks
+// before them, days the channel was shut left out of both; the answer says so
+// (`upliftSource` `last_year`, `learntFrom`, `learntTo`), and the forecast treats those
+// days last year as the same event. With no contacts then to learn from, `422` naming
+// `uplift`. `{ name: Letter run, from: '2027-01-11', to: '2027-01-11', uplift: 0.3 }`
+// gives the uplift instead (`upliftSource` `supervisor`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9613,7 +9684,11 @@ func (c *Client) DeleteCalendarEntry(ctx context.Context, entryId openapi_types.
 // `seasonal_profile_trend_yearly`). Under two weeks of history it answers the seasonal
 // averages it has (`method` `seasonal_average`), never an error; `historyDays` says how
 // much it had. Intervals already past carry `actual`. Days and weeks turn at midnight
-// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, CSV with `Accept: text/csv`, or
+// on the council's clock (`CONTACTHUB_TIMEZONE`). Without `channel`, each channel with
+// contacts is forecast on its own and the forecasts added up (the bands as independent
+// variances), so a bank holiday shuts the live channels' share and not the written
+// channels'; `method` is then the weakest of theirs. Counts are read from the
+// quarter-hour counts intake keeps as contacts are recorded. JSON, CSV with `Accept: text/csv`, or
 // a chart of the forecast and its bands against the actuals with `Accept: image/svg+xml`.
 // A range over a year, or `to` not after `from`, is `422` naming the field.
 //
@@ -9637,6 +9712,7 @@ func (c *Client) GetWorkforceForecast(ctx context.Context, params *GetWorkforceF
 // forecast| ÷ Σ actual; bias is Σ(forecast − actual) ÷ Σ actual (positive
 // over-forecasts). The baseline is seasonal naive: the same interval last week.
 // `coverage80` is the share of open intervals whose actual fell in the 80 % band.
+// Read from the quarter-hour counts intake keeps, not the contacts.
 //
 // Corresponds with GET /v1/workforce/forecast/accuracy (the `GetForecastAccuracy` operationId).
 func (c *Client) GetForecastAccuracy(ctx context.Context, params *GetForecastAccuracyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -16634,22 +16710,38 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
 	ListCalendarEntriesWithResponse(ctx context.Context, params *ListCalendarEntriesParams, reqEditors ...RequestEditorFn) (*ListCalendarEntriesResponse, error)
 
-	// CreateCalendarEntryWithBodyWithResponse Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+	// CreateCalendarEntryWithBodyWithResponse Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift, or learn it from last year.
 	//
 	// The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
 	// 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
 	// averages. Without `channel`, every channel.
+	//
+	// Without `uplift`, it is learnt from the same days 52 weeks earlier (so a Monday is
+	// compared with a Monday): their contacts against the same weekdays in the 4 weeks
+	// before them, days the channel was shut left out of both; the answer says so
+	// (`upliftSource` `last_year`, `learntFrom`, `learntTo`), and the forecast treats those
+	// days last year as the same event. With no contacts then to learn from, `422` naming
+	// `uplift`. `{ name: Letter run, from: '2027-01-11', to: '2027-01-11', uplift: 0.3 }`
+	// gives the uplift instead (`upliftSource` `supervisor`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/workforce/calendar (the `CreateCalendarEntry` operationId).
 	CreateCalendarEntryWithBodyWithResponse(ctx context.Context, params *CreateCalendarEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCalendarEntryResponse, error)
 
-	// CreateCalendarEntryWithResponse Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+	// CreateCalendarEntryWithResponse Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift, or learn it from last year.
 	//
 	// The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
 	// 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
 	// averages. Without `channel`, every channel.
+	//
+	// Without `uplift`, it is learnt from the same days 52 weeks earlier (so a Monday is
+	// compared with a Monday): their contacts against the same weekdays in the 4 weeks
+	// before them, days the channel was shut left out of both; the answer says so
+	// (`upliftSource` `last_year`, `learntFrom`, `learntTo`), and the forecast treats those
+	// days last year as the same event. With no contacts then to learn from, `422` naming
+	// `uplift`. `{ name: Letter run, from: '2027-01-11', to: '2027-01-11', uplift: 0.3 }`
+	// gives the uplift instead (`upliftSource` `supervisor`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16672,7 +16764,11 @@ type ClientWithResponsesInterface interface {
 	// `seasonal_profile_trend_yearly`). Under two weeks of history it answers the seasonal
 	// averages it has (`method` `seasonal_average`), never an error; `historyDays` says how
 	// much it had. Intervals already past carry `actual`. Days and weeks turn at midnight
-	// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, CSV with `Accept: text/csv`, or
+	// on the council's clock (`CONTACTHUB_TIMEZONE`). Without `channel`, each channel with
+	// contacts is forecast on its own and the forecasts added up (the bands as independent
+	// variances), so a bank holiday shuts the live channels' share and not the written
+	// channels'; `method` is then the weakest of theirs. Counts are read from the
+	// quarter-hour counts intake keeps as contacts are recorded. JSON, CSV with `Accept: text/csv`, or
 	// a chart of the forecast and its bands against the actuals with `Accept: image/svg+xml`.
 	// A range over a year, or `to` not after `from`, is `422` naming the field.
 	//
@@ -16688,6 +16784,7 @@ type ClientWithResponsesInterface interface {
 	// forecast| ÷ Σ actual; bias is Σ(forecast − actual) ÷ Σ actual (positive
 	// over-forecasts). The baseline is seasonal naive: the same interval last week.
 	// `coverage80` is the share of open intervals whose actual fell in the 80 % band.
+	// Read from the quarter-hour counts intake keeps, not the contacts.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -27472,11 +27569,19 @@ func (c *ClientWithResponses) ListCalendarEntriesWithResponse(ctx context.Contex
 	return ParseListCalendarEntriesResponse(rsp)
 }
 
-// CreateCalendarEntryWithBodyWithResponse Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+// CreateCalendarEntryWithBodyWithResponse Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift, or learn it from last year.
 //
 // The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
 // 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
 // averages. Without `channel`, every channel.
+//
+// Without `uplift`, it is learnt from the same days 52 weeks earlier (so a Monday is
+// compared with a Monday): their contacts against the same weekdays in the 4 weeks
+// before them, days the channel was shut left out of both; the answer says so
+// (`upliftSource` `last_year`, `learntFrom`, `learntTo`), and the forecast treats those
+// days last year as the same event. With no contacts then to learn from, `422` naming
+// `uplift`. `{ name: Letter run, from: '2027-01-11', to: '2027-01-11', uplift: 0.3 }`
+// gives the uplift instead (`upliftSource` `supervisor`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27489,11 +27594,19 @@ func (c *ClientWithResponses) CreateCalendarEntryWithBodyWithResponse(ctx contex
 	return ParseCreateCalendarEntryResponse(rsp)
 }
 
-// CreateCalendarEntryWithResponse Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+// CreateCalendarEntryWithResponse Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift, or learn it from last year.
 //
 // The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
 // 1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
 // averages. Without `channel`, every channel.
+//
+// Without `uplift`, it is learnt from the same days 52 weeks earlier (so a Monday is
+// compared with a Monday): their contacts against the same weekdays in the 4 weeks
+// before them, days the channel was shut left out of both; the answer says so
+// (`upliftSource` `last_year`, `learntFrom`, `learntTo`), and the forecast treats those
+// days last year as the same event. With no contacts then to learn from, `422` naming
+// `uplift`. `{ name: Letter run, from: '2027-01-11', to: '2027-01-11', uplift: 0.3 }`
+// gives the uplift instead (`upliftSource` `supervisor`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27528,7 +27641,11 @@ func (c *ClientWithResponses) DeleteCalendarEntryWithResponse(ctx context.Contex
 // `seasonal_profile_trend_yearly`). Under two weeks of history it answers the seasonal
 // averages it has (`method` `seasonal_average`), never an error; `historyDays` says how
 // much it had. Intervals already past carry `actual`. Days and weeks turn at midnight
-// on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, CSV with `Accept: text/csv`, or
+// on the council's clock (`CONTACTHUB_TIMEZONE`). Without `channel`, each channel with
+// contacts is forecast on its own and the forecasts added up (the bands as independent
+// variances), so a bank holiday shuts the live channels' share and not the written
+// channels'; `method` is then the weakest of theirs. Counts are read from the
+// quarter-hour counts intake keeps as contacts are recorded. JSON, CSV with `Accept: text/csv`, or
 // a chart of the forecast and its bands against the actuals with `Accept: image/svg+xml`.
 // A range over a year, or `to` not after `from`, is `422` naming the field.
 //
@@ -27550,6 +27667,7 @@ func (c *ClientWithResponses) GetWorkforceForecastWithResponse(ctx context.Conte
 // forecast| ÷ Σ actual; bias is Σ(forecast − actual) ÷ Σ actual (positive
 // over-forecasts). The baseline is seasonal naive: the same interval last week.
 // `coverage80` is the share of open intervals whose actual fell in the 80 % band.
+// Read from the quarter-hour counts intake keeps, not the contacts.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -146,6 +146,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.Close()
 		return nil, err
 	}
+	if err := a.Contacts.PrepareQuarterCount(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Referrals = referral.New(db, a.Cases, a.Catalogue)
 	a.Webhooks = webhook.NewSubscriptions(db, a.Catalogue, a.Router, cfg.WebhookAllowPrivate)
 	a.rules = rules

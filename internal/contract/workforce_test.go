@@ -246,6 +246,14 @@ func TestWorkforce_BadInputIsRefusedNamingTheField(t *testing.T) {
 		wantFieldProblem(t, "a forecast over a year", http.StatusUnprocessableEntity, "invalid-value", status, out, "to")
 		status, _, out = h.call(t, sup, "POST", "/v1/workforce/calendar", map[string]any{"name": "Backwards", "from": "2027-03-02", "to": "2027-03-01", "uplift": 0.2})
 		wantFieldProblem(t, "a calendar entry ending before it starts", http.StatusUnprocessableEntity, "invalid-value", status, out, "to")
+		status, _, out = h.call(t, sup, "POST", "/v1/workforce/calendar", map[string]any{"name": "Uprating", "from": "2027-04-05", "to": "2027-04-09"})
+		wantFieldProblem(t, "an uplift to learn with no contacts a year back", http.StatusUnprocessableEntity, "invalid-value", status, out, "uplift")
+		status, _, out = h.call(t, sup, "POST", "/v1/workforce/calendar", map[string]any{"name": "Huge", "from": "2027-04-05", "to": "2027-04-05", "uplift": 11})
+		wantFieldProblem(t, "an uplift over 10", http.StatusUnprocessableEntity, "invalid-value", status, out, "uplift")
+		m := base()
+		m["channel"], m["writtenWithinHours"] = "email", 0.1
+		status, _, out = h.call(t, sup, "POST", "/v1/workforce/staffing", m)
+		wantFieldProblem(t, "an SLA under one interval", http.StatusUnprocessableEntity, "invalid-value", status, out, "writtenWithinHours")
 		status, list, _ := h.call(t, sup, "GET", "/v1/workforce/calendar?from=2027-01-01&to=2027-12-31", nil)
 		if status != http.StatusOK || len(list["items"].([]any)) != 0 {
 			t.Fatalf("a refused entry was written: %v", list)
@@ -275,5 +283,84 @@ func TestWorkforceAccuracy_BacktestsEachChannelWithContacts(t *testing.T) {
 		}
 		status, _, out = h.call(t, sup, "GET", "/v1/workforce/forecast/accuracy?weeks=0", nil)
 		wantFieldProblem(t, "no weeks", http.StatusUnprocessableEntity, "invalid-value", status, out, "weeks")
+	})
+}
+
+// A calendar entry without an uplift learns it from the same weekday 52 weeks before,
+// against the same weekday in the 4 weeks before that: two phone contacts that Monday
+// against one on each of the four Mondays before is an uplift of 1 (twice the usual).
+// The answer and the forecast's events say it was learnt, and from which day.
+func TestWorkforceCalendar_LearnsTheUpliftFromTheSameDayLastYear(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		sup, agent := supervisorToken(h), h.agentToken()
+		day := lastWeeksMonday(time.Now()).AddDate(0, 0, 14) // next week's Monday
+		then := day.AddDate(0, 0, -364)
+		for w := 1; w <= 4; w++ {
+			d := then.AddDate(0, 0, -7*w)
+			recordAt(t, h, agent, "phone", time.Date(d.Year(), d.Month(), d.Day(), 11, 0, 0, 0, londonTZ))
+		}
+		for range 2 {
+			recordAt(t, h, agent, "phone", time.Date(then.Year(), then.Month(), then.Day(), 11, 0, 0, 0, londonTZ))
+		}
+		status, e, out := h.call(t, sup, "POST", "/v1/workforce/calendar", map[string]any{"name": "Annual billing", "channel": "phone",
+			"from": day.Format("2006-01-02"), "to": day.Format("2006-01-02")})
+		if status != http.StatusCreated {
+			t.Fatalf("learnt entry: %d %s", status, out)
+		}
+		if e["uplift"].(float64) != 1 || e["upliftSource"] != "last_year" || e["learntFrom"] != then.Format("2006-01-02") || e["learntTo"] != then.Format("2006-01-02") {
+			t.Fatalf("learnt entry %v: want uplift 1 learnt from %s", e, then.Format("2006-01-02"))
+		}
+		status, given, out := h.call(t, sup, "POST", "/v1/workforce/calendar", map[string]any{"name": "Letter run", "channel": "phone",
+			"from": day.Format("2006-01-02"), "to": day.Format("2006-01-02"), "uplift": 0.3})
+		if status != http.StatusCreated || given["upliftSource"] != "supervisor" || given["learntFrom"] != nil {
+			t.Fatalf("given entry: %d %s", status, out)
+		}
+		q := url.Values{"channel": {"phone"}, "from": {day.UTC().Format(time.RFC3339)}, "to": {day.AddDate(0, 0, 1).UTC().Format(time.RFC3339)}, "interval": {"1d"}}
+		status, f, out := h.call(t, sup, "GET", "/v1/workforce/forecast?"+q.Encode(), nil)
+		if status != http.StatusOK {
+			t.Fatalf("forecast: %d %s", status, out)
+		}
+		sources := map[string]bool{}
+		for _, ev := range f["events"].([]any) {
+			sources[ev.(map[string]any)["upliftSource"].(string)] = true
+		}
+		if !sources["last_year"] || !sources["supervisor"] {
+			t.Fatalf("forecast events %v", f["events"])
+		}
+	})
+}
+
+// Written work's SLA counts the council's working hours through the staffing endpoint:
+// 100 emails at 16:00 on Christmas Eve 2026 with 8 working hours are staffed that last
+// hour and on Tuesday 29 December, and nobody over Christmas Day, the weekend and the
+// Monday that stands for Boxing Day.
+func TestWorkforceStaffing_WrittenSLAWaitsOverBankHolidays(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *hub) {
+		sup := supervisorToken(h)
+		start := time.Date(2026, 12, 24, 16, 0, 0, 0, londonTZ)
+		var intervals []map[string]any
+		for i := range 5 * 48 {
+			v := 0
+			if i == 0 {
+				v = 100
+			}
+			intervals = append(intervals, map[string]any{"start": start.Add(time.Duration(i) * 30 * time.Minute).UTC().Format(time.RFC3339), "volume": v})
+		}
+		status, p, out := h.call(t, sup, "POST", "/v1/workforce/staffing", map[string]any{"channel": "email", "intervals": intervals,
+			"intervalMinutes": 30, "handlingTimeSeconds": 480, "writtenWithinHours": 8,
+			"serviceLevel": map[string]any{"target": 0.8, "answerWithinSeconds": 20}})
+		if status != http.StatusOK {
+			t.Fatalf("%d %s", status, out)
+		}
+		staffedDays := map[string]int{}
+		for _, r := range p["rows"].([]any) {
+			r := r.(map[string]any)
+			at, _ := time.Parse(time.RFC3339, r["start"].(string))
+			staffedDays[at.In(londonTZ).Format("2006-01-02")] += int(r["agents"].(float64))
+		}
+		if staffedDays["2026-12-24"] != 4 || staffedDays["2026-12-29"] != 28 || staffedDays["2026-12-25"]+staffedDays["2026-12-26"]+
+			staffedDays["2026-12-27"]+staffedDays["2026-12-28"] != 0 {
+			t.Fatalf("agent-intervals by day %v", staffedDays)
+		}
 	})
 }

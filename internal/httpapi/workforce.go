@@ -14,6 +14,7 @@ import (
 	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/workcal"
 	"github.com/council/contacthub/internal/workforce"
 )
 
@@ -23,6 +24,7 @@ type Workforce interface {
 	Forecast(ctx context.Context, q workforce.ForecastQuery) (workforce.Forecast, error)
 	Accuracy(ctx context.Context, weeks int, interval time.Duration) ([]workforce.ChannelAccuracy, error)
 	PlanFromForecast(ctx context.Context, in workforce.ForecastPlanInput) (workforce.Plan, string, error)
+	WorkingTime() *workcal.Calendar
 	AddCalendarEntry(ctx context.Context, e workforce.CalendarEntry, actor event.Actor) (workforce.CalendarEntry, error)
 	CalendarEntries(ctx context.Context, from, to string) ([]workforce.CalendarEntry, error)
 	RemoveCalendarEntry(ctx context.Context, id string, actor event.Actor) error
@@ -166,6 +168,7 @@ func (h *handlers) PlanStaffing(ctx context.Context, req api.PlanStaffingRequest
 	if fq != nil {
 		plan, source, err = h.workforce.PlanFromForecast(ctx, workforce.ForecastPlanInput{PlanInput: in, Query: *fq, Rostered: roster})
 	} else {
+		in.WorkingTime = h.workforce.WorkingTime()
 		plan, err = workforce.StaffPlan(in, h.workforce.Location())
 	}
 	if err != nil {
@@ -304,7 +307,12 @@ func staffingCSV(p workforce.Plan) []byte {
 
 func (h *handlers) CreateCalendarEntry(ctx context.Context, req api.CreateCalendarEntryRequestObject) (api.CreateCalendarEntryResponseObject, error) {
 	b := req.Body
-	e := workforce.CalendarEntry{Name: b.Name, From: b.From.Format("2006-01-02"), To: b.To.Format("2006-01-02"), Uplift: b.Uplift}
+	e := workforce.CalendarEntry{Name: b.Name, From: b.From.Format("2006-01-02"), To: b.To.Format("2006-01-02")}
+	if b.Uplift != nil {
+		e.Uplift = *b.Uplift
+	} else {
+		e.Learn = true // from the same days last year
+	}
 	if b.Channel != nil {
 		e.Channel = channel.Channel(*b.Channel)
 	}
@@ -338,7 +346,15 @@ func toCalendarEntry(e workforce.CalendarEntry, loc *time.Location) api.Calendar
 	from, _ := time.ParseInLocation("2006-01-02", e.From, loc)
 	to, _ := time.ParseInLocation("2006-01-02", e.To, loc)
 	out := api.CalendarEntry{Id: mustUUID(e.ID), Name: e.Name, From: openapi_types.Date{Time: from}, To: openapi_types.Date{Time: to},
-		Uplift: e.Uplift, CreatedBy: e.CreatedBy, CreatedAt: e.CreatedAt.UTC()}
+		Uplift: e.Uplift, UpliftSource: api.CalendarEntryUpliftSource(e.UpliftSource), CreatedBy: e.CreatedBy, CreatedAt: e.CreatedAt.UTC()}
+	if e.UpliftSource == "" {
+		out.UpliftSource = api.Supervisor
+	}
+	if e.LearntFrom != "" {
+		lf, _ := time.ParseInLocation("2006-01-02", e.LearntFrom, loc)
+		lt, _ := time.ParseInLocation("2006-01-02", e.LearntTo, loc)
+		out.LearntFrom, out.LearntTo = &openapi_types.Date{Time: lf}, &openapi_types.Date{Time: lt}
+	}
 	if e.Channel != "" {
 		ch := api.Channel(e.Channel)
 		out.Channel = &ch

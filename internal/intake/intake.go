@@ -32,7 +32,8 @@ type Intake struct {
 	catalogue *catalogue.Catalogue
 	rules     Rules
 	surveys   Surveyor
-	rollup    rollup // the daily counts the reports read (rollup.go)
+	rollup    rollup       // the daily counts the reports read (rollup.go)
+	quarters  quarterCount // the quarter-hour counts the forecast reads (quarter.go)
 }
 
 // Surveyor decides whether an ended contact gets an SMS survey, in its transaction.
@@ -242,7 +243,10 @@ func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result,
 		if res.CaseCreated {
 			openedTier = contact.Routed.Tier
 		}
-		return in.count(ctx, tx, rollupKeyOf(contact), contactTally(contact, openedTier))
+		if err := in.count(ctx, tx, rollupKeyOf(contact), contactTally(contact, openedTier)); err != nil {
+			return err
+		}
+		return in.countQuarter(ctx, tx, contact)
 	})
 	if err != nil {
 		return Result{}, err

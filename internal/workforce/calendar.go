@@ -20,15 +20,30 @@ const dateLayout = "2006-01-02"
 // (uplift −0.9), annual billing (+0.6), a letter run (+0.3). Days are local dates,
 // To inclusive; an empty Channel is every channel.
 type CalendarEntry struct {
-	ID        string          `db:"id"`
-	Name      string          `db:"name"`
-	Channel   channel.Channel `db:"channel"`
-	From      string          `db:"starts_on"`
-	To        string          `db:"ends_on"`
-	Uplift    float64         `db:"uplift"`
-	CreatedBy string          `db:"created_by"`
-	CreatedAt time.Time       `db:"created_at"`
+	ID      string          `db:"id"`
+	Name    string          `db:"name"`
+	Channel channel.Channel `db:"channel"`
+	From    string          `db:"starts_on"`
+	To      string          `db:"ends_on"`
+	Uplift  float64         `db:"uplift"`
+	// UpliftSource says where Uplift came from: the supervisor, or learnt from the same
+	// days last year (LearntFrom to LearntTo, 364 days before, so the weekdays match).
+	UpliftSource UpliftSource `db:"uplift_source"`
+	LearntFrom   string       `db:"learnt_from"`
+	LearntTo     string       `db:"learnt_to"`
+	CreatedBy    string       `db:"created_by"`
+	CreatedAt    time.Time    `db:"created_at"`
+	// Learn asks for the uplift to be learnt rather than taken from Uplift.
+	Learn bool `db:"-"`
 }
+
+// UpliftSource is where an entry's uplift came from.
+type UpliftSource string
+
+const (
+	FromSupervisor UpliftSource = "supervisor"
+	FromLastYear   UpliftSource = "last_year"
+)
 
 func (e CalendarEntry) check() error {
 	var fs fault.Fields
@@ -54,19 +69,19 @@ func (e CalendarEntry) check() error {
 			fs.Add("to", "an entry covers at most 93 days")
 		}
 	}
-	if !(e.Uplift >= -1 && e.Uplift <= 10) {
+	if !e.Learn && !(e.Uplift >= -1 && e.Uplift <= 10) {
 		fs.Add("uplift", "must be from -1 (closed) to 10 (eleven times the usual)")
 	}
 	return fs.Err()
 }
 
 const (
-	insertEntry = `INSERT INTO workforce_calendar (id, name, channel, starts_on, ends_on, uplift, created_by, created_at)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	selectEntries = `SELECT id, name, channel, starts_on, ends_on, uplift, created_by, created_at FROM workforce_calendar
- WHERE ends_on >= ? AND starts_on <= ? ORDER BY starts_on, id`
-	selectEntry = `SELECT id, name, channel, starts_on, ends_on, uplift, created_by, created_at FROM workforce_calendar WHERE id = ?`
-	deleteEntry = `DELETE FROM workforce_calendar WHERE id = ?`
+	insertEntry = `INSERT INTO workforce_calendar (id, name, channel, starts_on, ends_on, uplift, uplift_source, learnt_from, learnt_to,
+ created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	entryColumns  = `id, name, channel, starts_on, ends_on, uplift, uplift_source, learnt_from, learnt_to, created_by, created_at`
+	selectEntries = `SELECT ` + entryColumns + ` FROM workforce_calendar WHERE ends_on >= ? AND starts_on <= ? ORDER BY starts_on, id`
+	selectEntry   = `SELECT ` + entryColumns + ` FROM workforce_calendar WHERE id = ?`
+	deleteEntry   = `DELETE FROM workforce_calendar WHERE id = ?`
 )
 
 // AddCalendarEntry records an entry, and its event, in one transaction.
@@ -74,10 +89,16 @@ func (s *Service) AddCalendarEntry(ctx context.Context, e CalendarEntry, actor e
 	if err := e.check(); err != nil {
 		return CalendarEntry{}, err
 	}
+	e.UpliftSource, e.LearntFrom, e.LearntTo = FromSupervisor, "", ""
+	if e.Learn {
+		if err := s.learnUplift(ctx, &e); err != nil {
+			return CalendarEntry{}, err
+		}
+	}
 	e.ID, e.CreatedBy, e.CreatedAt = store.NewID(), actor.Subject, store.Now()
 	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(insertEntry), e.ID, e.Name, string(e.Channel), e.From, e.To, e.Uplift,
-			e.CreatedBy, e.CreatedAt); err != nil {
+			string(e.UpliftSource), e.LearntFrom, e.LearntTo, e.CreatedBy, e.CreatedAt); err != nil {
 			return fmt.Errorf("insert calendar entry: %w", store.MapError(err))
 		}
 		_, err := event.Record(ctx, tx, event.Change{Key: e.ID, Actor: actor, At: e.CreatedAt, Payload: entryEvent(e, false)})

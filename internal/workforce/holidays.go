@@ -11,9 +11,9 @@ import (
 // Closures are the council's bank holidays and closure days as the forecast sees them:
 // on those days the phone lines and the counters are shut, so a live channel expects no
 // contacts (uplift −1), in its history as in the weeks ahead. Written and self-service
-// work keeps arriving — a web form does not close for Christmas — so those channels, and
-// a forecast of every channel together (whose live share the calendar cannot know),
-// get nothing from it.
+// work keeps arriving — a web form does not close for Christmas — so those channels get
+// nothing from it. A forecast of every channel together is the sum of each channel's
+// (Service.forecastEveryChannel), so its live share shuts and the rest does not.
 type Closures struct{ Calendar *workcal.Calendar }
 
 // Events answers the closed days from..to for a live channel.

@@ -1,10 +1,13 @@
 package workforce
 
 import (
+	"context"
+	"math"
 	"testing"
 	"time"
 
 	"github.com/council/contacthub/internal/channel"
+	"github.com/council/contacthub/internal/store/storetest"
 	"github.com/council/contacthub/internal/workcal"
 )
 
@@ -39,5 +42,62 @@ func TestClosures_ShutLiveChannelsOnBankHolidaysOnly(t *testing.T) {
 	}
 	if ev := c.Events("", from, to); len(ev) != 0 {
 		t.Fatalf("all channels together got %v", ev)
+	}
+}
+
+// A forecast of every channel together over Christmas 2026 is the channels' forecasts
+// added up: on Christmas Day and on the Monday that stands for Boxing Day the phone line
+// is shut and only the web forms and emails are expected, while on Christmas Eve all
+// three are; the band of the total is wider than none and narrower than the bands laid
+// end to end.
+func TestForecast_EveryChannelTogetherShutsOnlyTheLiveShareOnBankHolidays(t *testing.T) {
+	cal, err := workcal.New(london, workcal.EnglandAndWales, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.Open(t, storetest.Backend{Name: "sqlite"})
+	from := time.Date(2026, 12, 21, 0, 0, 0, 0, london) // a Monday
+	if err := loadContacts(db, 30_000, from.AddDate(0, 0, -70), from); err != nil {
+		t.Fatal(err)
+	}
+	s := New(db, london, Closures{Calendar: cal}, Fallbacks{})
+	s.now = func() time.Time { return from }
+	ctx := context.Background()
+	q := ForecastQuery{From: from, To: from.AddDate(0, 0, 8), Interval: 24 * time.Hour}
+	all, err := s.Forecast(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byChannel := map[channel.Channel]Forecast{}
+	for _, ch := range []channel.Channel{channel.Phone, channel.WebForm, channel.Email} {
+		one := q
+		one.Channel = ch
+		if byChannel[ch], err = s.Forecast(ctx, one); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(all.Points) != 8 {
+		t.Fatalf("%d days", len(all.Points))
+	}
+	for i, p := range all.Points {
+		day := p.Start.In(london).Format(dateLayout)
+		phone := byChannel[channel.Phone].Points[i].Expected
+		written := byChannel[channel.WebForm].Points[i].Expected + byChannel[channel.Email].Points[i].Expected
+		closed := day == "2026-12-25" || day == "2026-12-28"
+		if closed && phone != 0 {
+			t.Fatalf("%s: the phone line is shut but expects %.1f", day, phone)
+		}
+		if written <= 0 || math.Abs(p.Expected-(phone+written)) > 1e-6 {
+			t.Fatalf("%s: every channel %.2f, the channels %.2f + %.2f", day, p.Expected, phone, written)
+		}
+		if !(p.Upper95 > p.Expected && p.Upper95-p.Expected < (byChannel[channel.Phone].Points[i].Upper95-phone)+
+			(byChannel[channel.WebForm].Points[i].Upper95-byChannel[channel.WebForm].Points[i].Expected)+
+			(byChannel[channel.Email].Points[i].Upper95-byChannel[channel.Email].Points[i].Expected)) {
+			t.Fatalf("%s: band %+v", day, p.Point)
+		}
+	}
+	eve, christmas := all.Points[3].Expected, all.Points[4].Expected
+	if !(christmas < eve*0.6) {
+		t.Fatalf("every channel: Christmas Eve %.1f, Christmas Day %.1f; the phone share (3 in 5) should be gone", eve, christmas)
 	}
 }

@@ -3,10 +3,13 @@ package workforce
 import (
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/workcal"
 )
 
 // Demand is one interval's expected contacts.
@@ -24,9 +27,13 @@ type PlanInput struct {
 	HandlingSeconds float64 // for intervals that give none
 	Target          Target
 	Intervals       []Demand
-	// WrittenWithin is how long written work may wait (its SLA, in clock time); 0 means
-	// each interval's work is done in the interval. Only for written channels.
+	// WrittenWithin is how long written work may wait (its SLA), in working hours of
+	// WorkingTime when it is set and in clock hours when not; 0 means each interval's work
+	// is done in the interval. Only for written channels.
 	WrittenWithin time.Duration
+	// WorkingTime is the council's working time (office hours on working days, less bank
+	// holidays and closures): with an SLA, written work is done only then.
+	WorkingTime *workcal.Calendar
 }
 
 // Row is one interval's staffing and its gap to the roster.
@@ -130,11 +137,10 @@ func StaffPlan(in PlanInput, loc *time.Location) (Plan, error) {
 	p := Plan{Channel: in.Channel, IntervalMinutes: in.IntervalMinutes, Rows: make([]Row, len(in.Intervals))}
 	secs := float64(in.IntervalMinutes * 60)
 	written := in.Channel.Props().Handling == channel.Written
-	// Written work within an SLA: each interval staffs the mean workload of the intervals
-	// in the SLA before it (its own included). A burst is then cleared in the SLA — it
-	// stays in the mean for exactly that long — instead of being staffed all at once.
-	window := max(1, int(in.WrittenWithin/(time.Duration(in.IntervalMinutes)*time.Minute)))
-	var work []float64
+	var load []float64
+	if written {
+		load = writtenLoad(in)
+	}
 	for i, d := range in.Intervals {
 		if d.HandlingSeconds == 0 {
 			d.HandlingSeconds = in.HandlingSeconds
@@ -142,9 +148,8 @@ func StaffPlan(in PlanInput, loc *time.Location) (Plan, error) {
 		l := Load{Volume: d.Volume, HandlingSeconds: d.HandlingSeconds, IntervalSeconds: secs}
 		var s Staffing
 		if written {
-			work = append(work, l.Volume*l.HandlingSeconds)
 			spread := l
-			spread.Volume, spread.HandlingSeconds = meanOfLast(work, window), 1
+			spread.Volume, spread.HandlingSeconds = load[i], 1
 			s = StaffWorkload(spread, in.Target)
 			s.Traffic = l.Traffic()
 		} else {
@@ -167,14 +172,55 @@ func StaffPlan(in PlanInput, loc *time.Location) (Plan, error) {
 	return p, nil
 }
 
-// meanOfLast is the sum of the last k values over k: work before the plan's first
-// interval counts as none, so a plan should start where the backlog does.
-func meanOfLast(xs []float64, k int) float64 {
-	var sum float64
-	for _, x := range xs[max(0, len(xs)-k):] {
-		sum += x
+// writtenLoad is the written work (seconds) each interval staffs. Without an SLA, its
+// own. With one, each interval's work is spread evenly over the intervals of working time
+// in the SLA from its own on (the next opening's, when it arrives out of hours): a burst is
+// cleared within the SLA instead of being staffed all at once, and work that arrives on a
+// bank holiday or overnight waits for the office to open, as the SLA's clock does. Work
+// before the plan's first interval counts as none, so a plan should start where the
+// backlog does; work still due after its last is left out.
+func writtenLoad(in PlanInput) []float64 {
+	n := len(in.Intervals)
+	work := make([]float64, n)
+	for i, d := range in.Intervals {
+		h := d.HandlingSeconds
+		if h == 0 {
+			h = in.HandlingSeconds
+		}
+		work[i] = d.Volume * h
 	}
-	return sum / float64(k)
+	if in.WrittenWithin <= 0 {
+		return work
+	}
+	m := max(1, int(in.WrittenWithin/(time.Duration(in.IntervalMinutes)*time.Minute)))
+	// The working intervals, in order, and for each interval the first of them at or after it.
+	var open []int
+	next := make([]int, n)
+	for i := n - 1; i >= 0; i-- {
+		if at := in.Intervals[i].Start; in.WorkingTime == nil || in.WorkingTime.AddWorkingHours(at, 0).Equal(at) {
+			open = append(open, i)
+		}
+		next[i] = len(open) // counted from the end: turned round below
+	}
+	slices.Reverse(open)
+	// A difference array over the working intervals: interval i's work adds work/m to the
+	// m working intervals from the first at or after it.
+	diff := make([]float64, len(open)+1)
+	for i, w := range work {
+		first := len(open) - next[i]
+		if w == 0 || first >= len(open) {
+			continue
+		}
+		diff[first] += w / float64(m)
+		diff[min(len(open), first+m)] -= w / float64(m)
+	}
+	out := make([]float64, n)
+	var run float64
+	for k, i := range open {
+		run += diff[k]
+		out[i] = math.Max(0, run) // never below 0 from rounding
+	}
+	return out
 }
 
 func dayOf(t time.Time) time.Time {

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/council/contacthub/internal/channel"
 	"github.com/council/contacthub/internal/fault"
+	"github.com/council/contacthub/internal/workcal"
 	"github.com/council/contacthub/internal/workforce/forecast"
 )
 
@@ -136,8 +138,8 @@ func TestTrimmedMean_LeavesOutOutliers(t *testing.T) {
 	}
 }
 
-// The charts are well-formed SVG with the bands, the lines and their legend, and escape
-// what they print.
+// The charts (drawn by internal/chart) are well-formed SVG with a description, the bands,
+// the lines, titled numbers and their legend, and escape what they print.
 func TestCharts_AreWellFormedSVG(t *testing.T) {
 	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	two := 2.0
@@ -163,7 +165,7 @@ func TestCharts_AreWellFormedSVG(t *testing.T) {
 				elements[se.Name.Local]++
 			}
 		}
-		if elements["svg"] != 1 || elements["path"] < 2 || elements["title"] != 1 {
+		if elements["svg"] != 1 || elements["path"] < 2 || elements["desc"] != 1 || elements["title"] < 3 {
 			t.Errorf("%s: elements %v", name, elements)
 		}
 		if name == "forecast" && (elements["polygon"] != 2 || !bytes.Contains(svg, []byte("Phone &lt;&amp; letters&gt;"))) {
@@ -212,5 +214,56 @@ func TestStaffPlan_WrittenWorkWithinItsSLASpreadsABurst(t *testing.T) {
 	in.Channel = channel.Phone
 	if _, err := StaffPlan(in, london); !namesField(err, "writtenWithinHours") {
 		t.Fatalf("an SLA on a live channel: %v", err)
+	}
+}
+
+// Written work's SLA counts working hours (workcal: 09:00–17:00 on working days, less
+// England and Wales' bank holidays). 100 emails (480 s each: 13⅓ hours of work) arrive at
+// 16:00 on Thursday 24 December 2026 with 8 working hours to answer them. The working
+// hours are 16:00–17:00 that Thursday, then — Christmas Day, the weekend and Monday 28th
+// (Boxing Day's substitute) being shut — 09:00–16:00 on Tuesday 29th: 16 half hours, each
+// staffing a sixteenth of the work (50 minutes: 2 agents), and nobody in between. Counted
+// in clock hours, the same work would be staffed through Christmas Eve night.
+func TestStaffPlan_WrittenSLACountsWorkingHoursOverABankHoliday(t *testing.T) {
+	cal, err := workcal.New(london, workcal.EnglandAndWales, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 12, 24, 16, 0, 0, 0, london)
+	in := PlanInput{Channel: channel.Email, IntervalMinutes: 30, HandlingSeconds: 480, Target: Target{ServiceLevel: 0.8},
+		WrittenWithin: 8 * time.Hour, WorkingTime: cal}
+	for i := range 6 * 48 {
+		v := 0.0
+		if i == 0 {
+			v = 100
+		}
+		in.Intervals = append(in.Intervals, Demand{Start: start.Add(time.Duration(i) * 30 * time.Minute), Volume: v})
+	}
+	p, err := StaffPlan(in, london)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staffed := map[string]int{}
+	var agentHours float64
+	for _, r := range p.Rows {
+		if r.Agents > 0 {
+			staffed[r.Start.In(london).Format("2006-01-02 15:04")] = r.Agents
+		}
+		agentHours += float64(r.Agents) / 2
+	}
+	want := map[string]int{"2026-12-24 16:00": 2, "2026-12-24 16:30": 2}
+	for at := time.Date(2026, 12, 29, 9, 0, 0, 0, london); at.Hour() < 16; at = at.Add(30 * time.Minute) {
+		want[at.Format("2006-01-02 15:04")] = 2
+	}
+	if !maps.Equal(staffed, want) {
+		t.Fatalf("staffed %v\nwant %v", staffed, want)
+	}
+	in.WorkingTime = nil // clock hours: the same work through the evening of Christmas Eve
+	p, err = StaffPlan(in, london)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := p.Rows[15]; last.Agents != 2 || p.Rows[16].Agents != 0 {
+		t.Fatalf("clock hours: %+v then %+v", last.Staffing, p.Rows[16].Staffing)
 	}
 }

@@ -95,3 +95,37 @@ func TestForecast_DaysFollowTheCouncilsClockAcrossAChangeOfClocks(t *testing.T) 
 		t.Fatalf("the 23-hour day forecasts %.1f against %.1f for a whole one", short, usual)
 	}
 }
+
+// Migration 00018 counts the contacts recorded before it with SQL (countQuarters is the
+// same statement); the database's arithmetic on the stored times must put each contact
+// in the quarter hour intake would (Unix seconds ÷ 900), whatever zone the time was
+// written in and with fractions of a second.
+func TestQuarterCounts_TheBackfillBucketsAsIntakeDoes(t *testing.T) {
+	for _, be := range storetest.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) {
+			db := storetest.Open(t, be)
+			times := []time.Time{
+				time.Date(2026, 6, 1, 10, 14, 59, 999_000_000, london), // BST: 09:14:59.999 UTC
+				time.Date(2026, 6, 1, 10, 15, 0, 0, london),
+				time.Date(2026, 12, 1, 23, 59, 30, 0, time.UTC),
+			}
+			for _, at := range times {
+				if _, err := db.Exec(db.Rebind(`INSERT INTO contacts (id, channel, direction, started_at, service_lgsl, outcome, version, created_at, updated_at)
+ VALUES (?, 'phone', 'inbound', ?, 58, 'resolved', 1, ?, ?)`), store.NewID(), at, at, at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := countQuarters(db); err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			if err := db.Select(&got, `SELECT quarter FROM contact_quarter ORDER BY quarter`); err != nil {
+				t.Fatal(err)
+			}
+			want := []int64{times[0].Unix() / 900, times[1].Unix() / 900, times[2].Unix() / 900}
+			if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+				t.Fatalf("quarters %v, want %v", got, want)
+			}
+		})
+	}
+}

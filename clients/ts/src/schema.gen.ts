@@ -1168,7 +1168,11 @@ export interface paths {
          *     `seasonal_profile_trend_yearly`). Under two weeks of history it answers the seasonal
          *     averages it has (`method` `seasonal_average`), never an error; `historyDays` says how
          *     much it had. Intervals already past carry `actual`. Days and weeks turn at midnight
-         *     on the council's clock (`CONTACTHUB_TIMEZONE`). JSON, CSV with `Accept: text/csv`, or
+         *     on the council's clock (`CONTACTHUB_TIMEZONE`). Without `channel`, each channel with
+         *     contacts is forecast on its own and the forecasts added up (the bands as independent
+         *     variances), so a bank holiday shuts the live channels' share and not the written
+         *     channels'; `method` is then the weakest of theirs. Counts are read from the
+         *     quarter-hour counts intake keeps as contacts are recorded. JSON, CSV with `Accept: text/csv`, or
          *     a chart of the forecast and its bands against the actuals with `Accept: image/svg+xml`.
          *     A range over a year, or `to` not after `from`, is `422` naming the field.
          */
@@ -1195,6 +1199,7 @@ export interface paths {
          *     forecast| ÷ Σ actual; bias is Σ(forecast − actual) ÷ Σ actual (positive
          *     over-forecasts). The baseline is seasonal naive: the same interval last week.
          *     `coverage80` is the share of open intervals whose actual fell in the 80 % band.
+         *     Read from the quarter-hour counts intake keeps, not the contacts.
          */
         get: operations["getForecastAccuracy"];
         put?: never;
@@ -1251,10 +1256,18 @@ export interface paths {
         get: operations["listCalendarEntries"];
         put?: never;
         /**
-         * Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift.
+         * Mark days that change demand (a bank holiday, annual billing, a letter run) with the expected uplift, or learn it from last year.
          * @description The forecast multiplies the days from `from` to `to` (local dates, inclusive) by
          *     1 + `uplift` (0.6 is 60 % more contacts, −1 a closure) and leaves them out of its
          *     averages. Without `channel`, every channel.
+         *
+         *     Without `uplift`, it is learnt from the same days 52 weeks earlier (so a Monday is
+         *     compared with a Monday): their contacts against the same weekdays in the 4 weeks
+         *     before them, days the channel was shut left out of both; the answer says so
+         *     (`upliftSource` `last_year`, `learntFrom`, `learntTo`), and the forecast treats those
+         *     days last year as the same event. With no contacts then to learn from, `422` naming
+         *     `uplift`. `{ name: Letter run, from: '2027-01-11', to: '2027-01-11', uplift: 0.3 }`
+         *     gives the uplift instead (`upliftSource` `supervisor`).
          */
         post: operations["createCalendarEntry"];
         delete?: never;
@@ -3678,9 +3691,9 @@ export interface components {
             to: string;
             /**
              * Format: double
-             * @description Expected change: 0.6 is 60 % more contacts, −1 a closure; −1 to 10.
+             * @description Expected change: 0.6 is 60 % more contacts, −1 a closure; −1 to 10. Leave it out to learn it from the same days last year.
              */
-            uplift: number;
+            uplift?: number;
         };
         CalendarEntry: {
             /** Format: uuid */
@@ -3691,8 +3704,26 @@ export interface components {
             from: string;
             /** Format: date */
             to: string;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description The uplift the forecast applies.
+             */
             uplift: number;
+            /**
+             * @description `supervisor`: given with the entry; `last_year`: learnt from `learntFrom`–`learntTo`.
+             * @enum {string}
+             */
+            upliftSource: "supervisor" | "last_year";
+            /**
+             * Format: date
+             * @description The first day the uplift was learnt from (52 weeks before `from`).
+             */
+            learntFrom?: string;
+            /**
+             * Format: date
+             * @description The last day the uplift was learnt from.
+             */
+            learntTo?: string;
             createdBy: string;
             /** Format: date-time */
             createdAt: string;
@@ -3846,7 +3877,8 @@ export interface components {
             patienceSeconds?: number;
             /**
              * Format: double
-             * @description Written channels only: how long the work may wait (its SLA, clock hours). Each interval then staffs the mean workload of that many hours up to it (work before the first interval counts as none: start where the backlog does), so a burst is cleared within the SLA rather than in its own interval.
+             * @description Written channels only: how long the work may wait (its SLA, in working hours: 09:00–17:00 on working days, less the bank holidays of CONTACTHUB_BANK_HOLIDAY_REGION and the closure days of CONTACTHUB_CLOSURES). Each interval's work is then spread evenly over the working intervals of that many hours from it on (from the next opening when it arrives out of hours), so a burst is cleared within the SLA rather than in its own interval and work that arrives on a bank holiday waits for the office; intervals out of working hours get no written-work staff. Work before the first interval counts as none: start where the backlog does.
+             * @example 8
              */
             writtenWithinHours?: number;
         };
@@ -6746,8 +6778,7 @@ export interface operations {
                  *       "name": "Annual billing",
                  *       "channel": "phone",
                  *       "from": "2027-03-01",
-                 *       "to": "2027-03-19",
-                 *       "uplift": 0.6
+                 *       "to": "2027-03-19"
                  *     }
                  */
                 "application/json": components["schemas"]["CalendarEntryCreate"];
@@ -6760,6 +6791,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5b0-7c1e-7d2a-9f4b-2c8e1d6a5b01",
+                     *       "name": "Annual billing",
+                     *       "channel": "phone",
+                     *       "from": "2027-03-01",
+                     *       "to": "2027-03-19",
+                     *       "uplift": 0.48,
+                     *       "upliftSource": "last_year",
+                     *       "learntFrom": "2026-03-02",
+                     *       "learntTo": "2026-03-20",
+                     *       "createdBy": "sup-wfm",
+                     *       "createdAt": "2026-11-30T10:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CalendarEntry"];
                 };
             };
