@@ -47,6 +47,7 @@ func (e AuditEntryAction) Valid() bool {
 const (
 	ChasingResponse AvoidableReason = "chasing_response"
 	Misdirected     AvoidableReason = "misdirected"
+	PastSla         AvoidableReason = "past_sla"
 	ProgressChasing AvoidableReason = "progress_chasing"
 	Repeat          AvoidableReason = "repeat"
 )
@@ -57,6 +58,8 @@ func (e AvoidableReason) Valid() bool {
 	case ChasingResponse:
 		return true
 	case Misdirected:
+		return true
+	case PastSla:
 		return true
 	case ProgressChasing:
 		return true
@@ -1113,7 +1116,11 @@ type AuditPage struct {
 type Avoidable struct {
 	// Reason `repeat`: the customer contacted about the same open case within the window;
 	// `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-	// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+	// (the contact's intent says so); `past_sla`: a contact about an open case already
+	// past its service level that does not say it chases a reply (the lateness made
+	// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+	// place. Contacts recorded before `past_sla` existed were sorted the same way by
+	// their intent when it was added (migration 00017).
 	Reason AvoidableReason `json:"reason"`
 }
 
@@ -1128,7 +1135,11 @@ type AvoidablePeriod struct {
 
 // AvoidableReason `repeat`: the customer contacted about the same open case within the window;
 // `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+// (the contact's intent says so); `past_sla`: a contact about an open case already
+// past its service level that does not say it chases a reply (the lateness made
+// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+// place. Contacts recorded before `past_sla` existed were sorted the same way by
+// their intent when it was added (migration 00017).
 type AvoidableReason string
 
 // AvoidableReasonCount defines model for AvoidableReasonCount.
@@ -1141,7 +1152,11 @@ type AvoidableReasonCount struct {
 
 	// Reason `repeat`: the customer contacted about the same open case within the window;
 	// `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-	// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+	// (the contact's intent says so); `past_sla`: a contact about an open case already
+	// past its service level that does not say it chases a reply (the lateness made
+	// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+	// place. Contacts recorded before `past_sla` existed were sorted the same way by
+	// their intent when it was added (migration 00017).
 	Reason AvoidableReason `json:"reason"`
 }
 

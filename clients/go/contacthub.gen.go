@@ -49,6 +49,7 @@ func (e AuditEntryAction) Valid() bool {
 const (
 	ChasingResponse AvoidableReason = "chasing_response"
 	Misdirected     AvoidableReason = "misdirected"
+	PastSla         AvoidableReason = "past_sla"
 	ProgressChasing AvoidableReason = "progress_chasing"
 	Repeat          AvoidableReason = "repeat"
 )
@@ -59,6 +60,8 @@ func (e AvoidableReason) Valid() bool {
 	case ChasingResponse:
 		return true
 	case Misdirected:
+		return true
+	case PastSla:
 		return true
 	case ProgressChasing:
 		return true
@@ -1166,7 +1169,11 @@ type AuditPage struct {
 type Avoidable struct {
 	// Reason `repeat`: the customer contacted about the same open case within the window;
 	// `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-	// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+	// (the contact's intent says so); `past_sla`: a contact about an open case already
+	// past its service level that does not say it chases a reply (the lateness made
+	// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+	// place. Contacts recorded before `past_sla` existed were sorted the same way by
+	// their intent when it was added (migration 00017).
 	Reason AvoidableReason `json:"reason"`
 }
 
@@ -1181,7 +1188,11 @@ type AvoidablePeriod struct {
 
 // AvoidableReason `repeat`: the customer contacted about the same open case within the window;
 // `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+// (the contact's intent says so); `past_sla`: a contact about an open case already
+// past its service level that does not say it chases a reply (the lateness made
+// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+// place. Contacts recorded before `past_sla` existed were sorted the same way by
+// their intent when it was added (migration 00017).
 type AvoidableReason string
 
 // AvoidableReasonCount defines model for AvoidableReasonCount.
@@ -1194,7 +1205,11 @@ type AvoidableReasonCount struct {
 
 	// Reason `repeat`: the customer contacted about the same open case within the window;
 	// `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-	// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+	// (the contact's intent says so); `past_sla`: a contact about an open case already
+	// past its service level that does not say it chases a reply (the lateness made
+	// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+	// place. Contacts recorded before `past_sla` existed were sorted the same way by
+	// their intent when it was added (migration 00017).
 	Reason AvoidableReason `json:"reason"`
 }
 
@@ -1693,7 +1708,11 @@ type ContactRecorded struct {
 type ContactRecordedEvent struct {
 	// Avoidable `repeat`: the customer contacted about the same open case within the window;
 	// `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-	// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+	// (the contact's intent says so); `past_sla`: a contact about an open case already
+	// past its service level that does not say it chases a reply (the lateness made
+	// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+	// place. Contacts recorded before `past_sla` existed were sorted the same way by
+	// their intent when it was added (migration 00017).
 	Avoidable *AvoidableReason   `json:"avoidable,omitempty"`
 	Centre    *string            `json:"centre,omitempty"`
 	Channel   Channel            `json:"channel"`
@@ -5901,8 +5920,9 @@ type ClientInterface interface {
 	// contact then joins the customer's open case for the same service (or `caseId`),
 	// or opens one. The contact is marked avoidable when it repeats a contact about the
 	// same open case within the configured window (`repeat`), chases progress
-	// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-	// or was misdirected. Everything is written in one transaction, with its timeline
+	// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+	// a case already past its service level without saying it chases a reply
+	// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 	// events and outbox messages.
 	//
 	// Takes any type of body and a specified content type.
@@ -5918,8 +5938,9 @@ type ClientInterface interface {
 	// contact then joins the customer's open case for the same service (or `caseId`),
 	// or opens one. The contact is marked avoidable when it repeats a contact about the
 	// same open case within the configured window (`repeat`), chases progress
-	// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-	// or was misdirected. Everything is written in one transaction, with its timeline
+	// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+	// a case already past its service level without saying it chases a reply
+	// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 	// events and outbox messages.
 	//
 	// Takes a body of the `application/json` content type.
@@ -7581,8 +7602,9 @@ func (c *Client) ListContacts(ctx context.Context, params *ListContactsParams, r
 // contact then joins the customer's open case for the same service (or `caseId`),
 // or opens one. The contact is marked avoidable when it repeats a contact about the
 // same open case within the configured window (`repeat`), chases progress
-// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-// or was misdirected. Everything is written in one transaction, with its timeline
+// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+// a case already past its service level without saying it chases a reply
+// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 // events and outbox messages.
 //
 // Takes any type of body and a specified content type.
@@ -7608,8 +7630,9 @@ func (c *Client) RecordContactWithBody(ctx context.Context, params *RecordContac
 // contact then joins the customer's open case for the same service (or `caseId`),
 // or opens one. The contact is marked avoidable when it repeats a contact about the
 // same open case within the configured window (`repeat`), chases progress
-// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-// or was misdirected. Everything is written in one transaction, with its timeline
+// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+// a case already past its service level without saying it chases a reply
+// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 // events and outbox messages.
 //
 // Takes a body of the `application/json` content type.
@@ -15578,8 +15601,9 @@ type ClientWithResponsesInterface interface {
 	// contact then joins the customer's open case for the same service (or `caseId`),
 	// or opens one. The contact is marked avoidable when it repeats a contact about the
 	// same open case within the configured window (`repeat`), chases progress
-	// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-	// or was misdirected. Everything is written in one transaction, with its timeline
+	// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+	// a case already past its service level without saying it chases a reply
+	// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 	// events and outbox messages.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -15595,8 +15619,9 @@ type ClientWithResponsesInterface interface {
 	// contact then joins the customer's open case for the same service (or `caseId`),
 	// or opens one. The contact is marked avoidable when it repeats a contact about the
 	// same open case within the configured window (`repeat`), chases progress
-	// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-	// or was misdirected. Everything is written in one transaction, with its timeline
+	// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+	// a case already past its service level without saying it chases a reply
+	// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 	// events and outbox messages.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -25820,8 +25845,9 @@ func (c *ClientWithResponses) ListContactsWithResponse(ctx context.Context, para
 // contact then joins the customer's open case for the same service (or `caseId`),
 // or opens one. The contact is marked avoidable when it repeats a contact about the
 // same open case within the configured window (`repeat`), chases progress
-// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-// or was misdirected. Everything is written in one transaction, with its timeline
+// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+// a case already past its service level without saying it chases a reply
+// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 // events and outbox messages.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -25843,8 +25869,9 @@ func (c *ClientWithResponses) RecordContactWithBodyWithResponse(ctx context.Cont
 // contact then joins the customer's open case for the same service (or `caseId`),
 // or opens one. The contact is marked avoidable when it repeats a contact about the
 // same open case within the configured window (`repeat`), chases progress
-// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-// or was misdirected. Everything is written in one transaction, with its timeline
+// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+// a case already past its service level without saying it chases a reply
+// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 // events and outbox messages.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).

@@ -134,7 +134,7 @@ var seedPostgres = []string{
 	 SELECT md5('t' || i)::uuid, md5('c' || (1 + floor(random() * %[1]d)::int))::uuid, ch, 'inbound', at, svc,
 	  CASE WHEN ch = 'face_to_face' THEN (ARRAY['civic-centre','north-customer-service-centre','south-customer-service-centre'])[1 + floor(random() * 3)::int] ELSE '' END,
 	  (ARRAY['resolved_first_contact','resolved_first_contact','self_served','handed_off','in_progress','referred','abandoned'])[1 + floor(random() * 7)::int],
-	  (ARRAY['','','','','','','repeat','progress_chasing','chasing_response','misdirected'])[1 + floor(random() * 10)::int],
+	  (ARRAY['','','','','','','repeat','progress_chasing','chasing_response','past_sla','misdirected'])[1 + floor(random() * 11)::int],
 	  1 + floor(random() * 3)::int, 1, at, at
 	 FROM (SELECT i, timestamptz '2024-12-01 00:00:00+00' + (i::float8 / %[3]d) * interval '729 days' AS at,
 	  (ARRAY['phone','phone','phone','phone','ivr','face_to_face','face_to_face','web_self_service','web_self_service','web_form','email','landlord_portal','sms','letter'])[1 + floor(random() * 14)::int] AS ch,
@@ -154,7 +154,8 @@ var seedPostgres = []string{
 	  SUM(CASE WHEN avoidable_reason = 'repeat' THEN 1 ELSE 0 END), SUM(CASE WHEN avoidable_reason = 'progress_chasing' THEN 1 ELSE 0 END),
 	  SUM(CASE WHEN avoidable_reason = 'chasing_response' THEN 1 ELSE 0 END), SUM(CASE WHEN avoidable_reason = 'misdirected' THEN 1 ELSE 0 END),
 	  SUM(CASE WHEN outcome <> 'in_progress' AND routed_tier = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN outcome <> 'in_progress' AND routed_tier = 2 THEN 1 ELSE 0 END),
-	  SUM(CASE WHEN outcome <> 'in_progress' AND routed_tier = 3 THEN 1 ELSE 0 END)
+	  SUM(CASE WHEN outcome <> 'in_progress' AND routed_tier = 3 THEN 1 ELSE 0 END),
+	  SUM(CASE WHEN avoidable_reason = 'past_sla' THEN 1 ELSE 0 END)
 	 FROM contacts GROUP BY 1, 2, 3, 4`,
 	`SET session_replication_role = DEFAULT`,
 	`VACUUM ANALYZE`, // as autovacuum would have by now: visibility maps let index-only scans skip the heap
@@ -179,7 +180,7 @@ var seedSQLite = []string{
 	 SELECT 't' || i, 'c' || (1 + abs(random()) %% %[1]d), ch, 'inbound', at, svc,
 	  CASE WHEN ch = 'face_to_face' THEN json_extract('["civic-centre","north-customer-service-centre","south-customer-service-centre"]', '$[' || (abs(random()) %% 3) || ']') ELSE '' END,
 	  json_extract('["resolved_first_contact","resolved_first_contact","self_served","handed_off","in_progress","referred","abandoned"]', '$[' || (abs(random()) %% 7) || ']'),
-	  json_extract('["","","","","","","repeat","progress_chasing","chasing_response","misdirected"]', '$[' || (abs(random()) %% 10) || ']'),
+	  json_extract('["","","","","","","repeat","progress_chasing","chasing_response","past_sla","misdirected"]', '$[' || (abs(random()) %% 11) || ']'),
 	  1 + abs(random()) %% 3, 1, at, at FROM g`,
 	`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %[3]d / 5)
 	 INSERT INTO case_handoffs (id, case_id, from_tier, to_tier, from_queue, to_queue, reason, handed_by, handed_at)
@@ -195,7 +196,8 @@ var seedSQLite = []string{
 	  SUM(CASE WHEN avoidable_reason = 'repeat' THEN 1 ELSE 0 END), SUM(CASE WHEN avoidable_reason = 'progress_chasing' THEN 1 ELSE 0 END),
 	  SUM(CASE WHEN avoidable_reason = 'chasing_response' THEN 1 ELSE 0 END), SUM(CASE WHEN avoidable_reason = 'misdirected' THEN 1 ELSE 0 END),
 	  SUM(CASE WHEN outcome <> 'in_progress' AND routed_tier = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN outcome <> 'in_progress' AND routed_tier = 2 THEN 1 ELSE 0 END),
-	  SUM(CASE WHEN outcome <> 'in_progress' AND routed_tier = 3 THEN 1 ELSE 0 END)
+	  SUM(CASE WHEN outcome <> 'in_progress' AND routed_tier = 3 THEN 1 ELSE 0 END),
+	  SUM(CASE WHEN avoidable_reason = 'past_sla' THEN 1 ELSE 0 END)
 	 FROM contacts GROUP BY 1, 2, 3, 4`,
 	`PRAGMA foreign_keys = ON`,
 	`ANALYZE`,

@@ -311,8 +311,9 @@ export interface paths {
          *     contact then joins the customer's open case for the same service (or `caseId`),
          *     or opens one. The contact is marked avoidable when it repeats a contact about the
          *     same open case within the configured window (`repeat`), chases progress
-         *     (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-         *     or was misdirected. Everything is written in one transaction, with its timeline
+         *     (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+         *     a case already past its service level without saying it chases a reply
+         *     (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
          *     events and outbox messages.
          */
         post: operations["recordContact"];
@@ -2100,10 +2101,14 @@ export interface components {
         /**
          * @description `repeat`: the customer contacted about the same open case within the window;
          *     `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-         *     that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+         *     (the contact's intent says so); `past_sla`: a contact about an open case already
+         *     past its service level that does not say it chases a reply (the lateness made
+         *     it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+         *     place. Contacts recorded before `past_sla` existed were sorted the same way by
+         *     their intent when it was added (migration 00017).
          * @enum {string}
          */
-        AvoidableReason: "repeat" | "progress_chasing" | "chasing_response" | "misdirected";
+        AvoidableReason: "repeat" | "progress_chasing" | "chasing_response" | "past_sla" | "misdirected";
         Service: {
             /** @description Local Government Service List code, e.g. 58 council tax account enquiries. */
             lgsl: number;
@@ -7057,8 +7062,8 @@ export interface operations {
                      *       "period": "month",
                      *       "filter": {},
                      *       "contacts": 10,
-                     *       "avoidable": 3,
-                     *       "rate": 0.3,
+                     *       "avoidable": 4,
+                     *       "rate": 0.4,
                      *       "byReason": [
                      *         {
                      *           "reason": "progress_chasing",
@@ -7067,21 +7072,42 @@ export interface operations {
                      *           "rate": 0.2
                      *         },
                      *         {
+                     *           "reason": "chasing_response",
+                     *           "label": "Chasing a reply",
+                     *           "count": 0,
+                     *           "rate": 0
+                     *         },
+                     *         {
                      *           "reason": "repeat",
                      *           "label": "Repeat within the window",
                      *           "count": 1,
                      *           "rate": 0.1
+                     *         },
+                     *         {
+                     *           "reason": "past_sla",
+                     *           "label": "Past its service level",
+                     *           "count": 1,
+                     *           "rate": 0.1
+                     *         },
+                     *         {
+                     *           "reason": "misdirected",
+                     *           "label": "Misdirected",
+                     *           "count": 0,
+                     *           "rate": 0
                      *         }
                      *       ],
                      *       "periods": [
                      *         {
                      *           "start": "2026-11-01",
                      *           "contacts": 10,
-                     *           "avoidable": 3,
-                     *           "rate": 0.3,
+                     *           "avoidable": 4,
+                     *           "rate": 0.4,
                      *           "byReason": {
                      *             "progress_chasing": 2,
-                     *             "repeat": 1
+                     *             "chasing_response": 0,
+                     *             "repeat": 1,
+                     *             "past_sla": 1,
+                     *             "misdirected": 0
                      *           }
                      *         }
                      *       ],
@@ -7090,8 +7116,8 @@ export interface operations {
                      *           "service": 58,
                      *           "name": "Council tax account enquiries",
                      *           "contacts": 6,
-                     *           "avoidable": 3,
-                     *           "rate": 0.5
+                     *           "avoidable": 4,
+                     *           "rate": 0.6667
                      *         }
                      *       ],
                      *       "repeatCustomers": {
