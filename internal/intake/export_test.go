@@ -6,3 +6,9 @@ func (in *Intake) WithoutRollup() { in.rollup.off = true }
 
 // RollupPrepared says whether the rollup's upsert is prepared.
 func (in *Intake) RollupPrepared() bool { return in.prepared() != nil }
+
+// UpsertRollup is the rollup's upsert, for the contention benchmark.
+var UpsertRollup = upsertRollup
+
+// RollupColumns is how many counts the upsert takes after its four key values.
+const RollupColumns = len(rollupColumns)
