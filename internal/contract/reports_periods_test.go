@@ -71,7 +71,7 @@ func TestReports_RoutingByPeriodSumsToItsTotals(t *testing.T) {
 			t.Fatalf("CSV = %q", body)
 		}
 		_, body = w.get(t, h, "/v1/reports/routing?from=2026-11-02T00:00:00Z&to=2026-11-16T00:00:00Z", "image/svg+xml")
-		if svg := string(body); !strings.Contains(svg, "Cases resolved at first contact and handed off") || !strings.Contains(svg, "<title>") {
+		if svg := string(body); !strings.Contains(svg, "Contacts by the tier they were routed to") || !strings.Contains(svg, "<title>") {
 			t.Fatalf("SVG = %.400s", svg)
 		}
 	})

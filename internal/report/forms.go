@@ -212,23 +212,25 @@ func (r Routing) CSV() []byte {
 	return writeCSV(rows)
 }
 
-// Chart draws the cases' first-contact resolution and hand-off rates as lines.
+// Chart stacks each period's contacts by the tier the router sent them to (the tier
+// mix); the cases' rates are in the description, the JSON and the CSV.
 func (r Routing) Chart() chart.Chart {
 	s := Span{From: midnight(r.From), Period: r.Period}
 	scope := s.scopeOf(r.From, r.To)
-	ch := chart.Chart{Kind: chart.Lines, Title: "Cases resolved at first contact and handed off",
+	ch := chart.Chart{Kind: chart.StackedBars, Title: "Contacts by the tier they were routed to",
 		Subtitle: scope,
 		Description: fmt.Sprintf("%s. Of %s cases opened: %s resolved at first contact, %s handed off at least once; %s hand-offs.",
 			scope, chart.Plain(float64(r.CasesOpened)), chart.Percent(r.FirstContactResolutionRate), chart.Percent(r.HandoffRate),
 			chart.Plain(float64(r.Handoffs))),
-		XLabel: "Period (" + string(r.Period) + " starting)", YLabel: "Share of cases opened (%)", Value: chart.Percent, Floor: 0.1}
-	fcr, hand := chart.Series{Name: "Resolved at first contact"}, chart.Series{Name: "Handed off"}
+		XLabel: "Period (" + string(r.Period) + " starting)", YLabel: "Contacts (number)", Value: chart.Plain}
+	tiers := []chart.Series{{Name: "Tier 1"}, {Name: "Tier 2"}, {Name: "Tier 3"}}
 	for _, p := range r.Periods {
 		ch.Categories = append(ch.Categories, s.label(p.Start))
-		fcr.Values = append(fcr.Values, p.FirstContactResolutionRate)
-		hand.Values = append(hand.Values, p.HandoffRate)
+		for i := range tiers {
+			tiers[i].Values = append(tiers[i].Values, float64(p.ContactsByTier[strconv.Itoa(i+1)]))
+		}
 	}
-	ch.Series = []chart.Series{fcr, hand}
+	ch.Series = tiers
 	return ch
 }
 
