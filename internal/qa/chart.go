@@ -30,4 +30,3 @@ func (r Report) Chart() chart.Chart {
 	}
 	return c
 }
-
