@@ -47,6 +47,7 @@ func (e AuditEntryAction) Valid() bool {
 const (
 	ChasingResponse AvoidableReason = "chasing_response"
 	Misdirected     AvoidableReason = "misdirected"
+	PastSla         AvoidableReason = "past_sla"
 	ProgressChasing AvoidableReason = "progress_chasing"
 	Repeat          AvoidableReason = "repeat"
 )
@@ -57,6 +58,8 @@ func (e AvoidableReason) Valid() bool {
 	case ChasingResponse:
 		return true
 	case Misdirected:
+		return true
+	case PastSla:
 		return true
 	case ProgressChasing:
 		return true
@@ -787,6 +790,27 @@ func (e WorkforceForecastMethod) Valid() bool {
 	}
 }
 
+// Defines values for ReportGroupByQuery.
+const (
+	ReportGroupByQueryDay   ReportGroupByQuery = "day"
+	ReportGroupByQueryMonth ReportGroupByQuery = "month"
+	ReportGroupByQueryWeek  ReportGroupByQuery = "week"
+)
+
+// Valid indicates whether the value is a known member of the ReportGroupByQuery enum.
+func (e ReportGroupByQuery) Valid() bool {
+	switch e {
+	case ReportGroupByQueryDay:
+		return true
+	case ReportGroupByQueryMonth:
+		return true
+	case ReportGroupByQueryWeek:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReportPeriodQuery.
 const (
 	ReportPeriodQueryDay   ReportPeriodQuery = "day"
@@ -970,6 +994,27 @@ func (e GetCostToServeReportParamsPeriod) Valid() bool {
 	}
 }
 
+// Defines values for GetLandlordTakeUpParamsGroupBy.
+const (
+	GetLandlordTakeUpParamsGroupByDay   GetLandlordTakeUpParamsGroupBy = "day"
+	GetLandlordTakeUpParamsGroupByMonth GetLandlordTakeUpParamsGroupBy = "month"
+	GetLandlordTakeUpParamsGroupByWeek  GetLandlordTakeUpParamsGroupBy = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetLandlordTakeUpParamsGroupBy enum.
+func (e GetLandlordTakeUpParamsGroupBy) Valid() bool {
+	switch e {
+	case GetLandlordTakeUpParamsGroupByDay:
+		return true
+	case GetLandlordTakeUpParamsGroupByMonth:
+		return true
+	case GetLandlordTakeUpParamsGroupByWeek:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetResolutionReportParamsPeriod.
 const (
 	GetResolutionReportParamsPeriodDay   GetResolutionReportParamsPeriod = "day"
@@ -985,6 +1030,27 @@ func (e GetResolutionReportParamsPeriod) Valid() bool {
 	case GetResolutionReportParamsPeriodMonth:
 		return true
 	case GetResolutionReportParamsPeriodWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetRoutingReportParamsGroupBy.
+const (
+	GetRoutingReportParamsGroupByDay   GetRoutingReportParamsGroupBy = "day"
+	GetRoutingReportParamsGroupByMonth GetRoutingReportParamsGroupBy = "month"
+	GetRoutingReportParamsGroupByWeek  GetRoutingReportParamsGroupBy = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetRoutingReportParamsGroupBy enum.
+func (e GetRoutingReportParamsGroupBy) Valid() bool {
+	switch e {
+	case GetRoutingReportParamsGroupByDay:
+		return true
+	case GetRoutingReportParamsGroupByMonth:
+		return true
+	case GetRoutingReportParamsGroupByWeek:
 		return true
 	default:
 		return false
@@ -1131,7 +1197,11 @@ type AuditPage struct {
 type Avoidable struct {
 	// Reason `repeat`: the customer contacted about the same open case within the window;
 	// `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-	// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+	// (the contact's intent says so); `past_sla`: a contact about an open case already
+	// past its service level that does not say it chases a reply (the lateness made
+	// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+	// place. Contacts recorded before `past_sla` existed were sorted the same way by
+	// their intent when it was added (migration 00017).
 	Reason AvoidableReason `json:"reason"`
 }
 
@@ -1146,7 +1216,11 @@ type AvoidablePeriod struct {
 
 // AvoidableReason `repeat`: the customer contacted about the same open case within the window;
 // `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+// (the contact's intent says so); `past_sla`: a contact about an open case already
+// past its service level that does not say it chases a reply (the lateness made
+// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+// place. Contacts recorded before `past_sla` existed were sorted the same way by
+// their intent when it was added (migration 00017).
 type AvoidableReason string
 
 // AvoidableReasonCount defines model for AvoidableReasonCount.
@@ -1159,7 +1233,11 @@ type AvoidableReasonCount struct {
 
 	// Reason `repeat`: the customer contacted about the same open case within the window;
 	// `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-	// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+	// (the contact's intent says so); `past_sla`: a contact about an open case already
+	// past its service level that does not say it chases a reply (the lateness made
+	// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+	// place. Contacts recorded before `past_sla` existed were sorted the same way by
+	// their intent when it was added (migration 00017).
 	Reason AvoidableReason `json:"reason"`
 }
 
@@ -2010,10 +2088,30 @@ type LandlordCreate struct {
 
 // LandlordTakeUp defines model for LandlordTakeUp.
 type LandlordTakeUp struct {
-	Accepted         int `json:"accepted"`
-	ActiveLast30Days int `json:"activeLast30Days"`
-	Invited          int `json:"invited"`
-	Landlords        int `json:"landlords"`
+	Accepted         int                    `json:"accepted"`
+	ActiveLast30Days int                    `json:"activeLast30Days"`
+	From             openapi_types.Date     `json:"from"`
+	GroupBy          ReportPeriod           `json:"groupBy"`
+	Invited          int                    `json:"invited"`
+	Landlords        int                    `json:"landlords"`
+	Periods          []LandlordTakeUpPeriod `json:"periods"`
+	To               openapi_types.Date     `json:"to"`
+}
+
+// LandlordTakeUpPeriod defines model for LandlordTakeUpPeriod.
+type LandlordTakeUpPeriod struct {
+	// Accepted Invitations accepted in the period.
+	Accepted int `json:"accepted"`
+
+	// Invited Invitations sent in the period.
+	Invited int `json:"invited"`
+
+	// LandlordsAdded Landlords registered in the period.
+	LandlordsAdded int `json:"landlordsAdded"`
+
+	// PortalContacts Contacts landlords made through the portal in the period.
+	PortalContacts int                `json:"portalContacts"`
+	Start          openapi_types.Date `json:"start"`
 }
 
 // MatchCandidate defines model for MatchCandidate.
@@ -2713,6 +2811,24 @@ type RoutingDecision struct {
 	Tier           int               `json:"tier"`
 }
 
+// RoutingPeriod defines model for RoutingPeriod.
+type RoutingPeriod struct {
+	CasesOpened int `json:"casesOpened"`
+
+	// ContactsByTier Contacts routed in the period, by tier ("1", "2", "3").
+	ContactsByTier map[string]int `json:"contactsByTier"`
+
+	// FirstContactResolutionRate Share of the period's cases opened resolved in the contact that opened them.
+	FirstContactResolutionRate float32 `json:"firstContactResolutionRate"`
+
+	// HandoffRate Share of the period's cases opened handed off at least once (so far).
+	HandoffRate float32 `json:"handoffRate"`
+
+	// Handoffs Hand-offs made in the period.
+	Handoffs int                `json:"handoffs"`
+	Start    openapi_types.Date `json:"start"`
+}
+
 // RoutingQueue defines model for RoutingQueue.
 type RoutingQueue struct {
 	Name   string    `json:"name"`
@@ -2726,8 +2842,9 @@ type RoutingReport struct {
 	ContactsByTier map[string]int `json:"contactsByTier"`
 
 	// FirstContactResolutionRate Share of cases opened in the period resolved in the contact that opened them.
-	FirstContactResolutionRate float32   `json:"firstContactResolutionRate"`
-	From                       time.Time `json:"from"`
+	FirstContactResolutionRate float32      `json:"firstContactResolutionRate"`
+	From                       time.Time    `json:"from"`
+	GroupBy                    ReportPeriod `json:"groupBy"`
 
 	// HandoffRate Share of cases opened in the period handed off at least once.
 	HandoffRate      float32        `json:"handoffRate"`
@@ -2736,7 +2853,10 @@ type RoutingReport struct {
 
 	// HandoffsByTiers Keyed "from→to", e.g. "1→2".
 	HandoffsByTiers map[string]int `json:"handoffsByTiers"`
-	Tier3Resolved   int            `json:"tier3Resolved"`
+
+	// Periods The periods `[from, to)` touches, in order, each clipped to `[from, to)`.
+	Periods       []RoutingPeriod `json:"periods"`
+	Tier3Resolved int             `json:"tier3Resolved"`
 
 	// Tier3ResolvedWithoutSpecialistAction Share of tier 3 cases resolved in the period with no note, referral or further hand-off at tier 3 — candidates for moving that enquiry down a tier.
 	Tier3ResolvedWithoutSpecialistAction float32   `json:"tier3ResolvedWithoutSpecialistAction"`
@@ -3299,6 +3419,9 @@ type ReportChannelQuery = Channel
 // ReportFromQuery defines model for ReportFromQuery.
 type ReportFromQuery = openapi_types.Date
 
+// ReportGroupByQuery defines model for ReportGroupByQuery.
+type ReportGroupByQuery string
+
 // ReportPeriodQuery defines model for ReportPeriodQuery.
 type ReportPeriodQuery string
 
@@ -3802,6 +3925,21 @@ type GetCostToServeReportParams struct {
 // GetCostToServeReportParamsPeriod defines parameters for GetCostToServeReport.
 type GetCostToServeReportParamsPeriod string
 
+// GetLandlordTakeUpParams defines parameters for GetLandlordTakeUp.
+type GetLandlordTakeUpParams struct {
+	// From The first day reported (UTC); 83 days before `to` when left out.
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To The last day reported (UTC), included; today when left out.
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+
+	// GroupBy How the days are grouped: UTC days, ISO weeks (Monday first) or calendar months, each named by its first day.
+	GroupBy *GetLandlordTakeUpParamsGroupBy `form:"groupBy,omitempty" json:"groupBy,omitempty"`
+}
+
+// GetLandlordTakeUpParamsGroupBy defines parameters for GetLandlordTakeUp.
+type GetLandlordTakeUpParamsGroupBy string
+
 // GetResolutionReportParams defines parameters for GetResolutionReport.
 type GetResolutionReportParams struct {
 	// From The first day reported (UTC).
@@ -3830,7 +3968,13 @@ type GetResolutionReportParamsPeriod string
 type GetRoutingReportParams struct {
 	From time.Time `form:"from" json:"from"`
 	To   time.Time `form:"to" json:"to"`
+
+	// GroupBy How the days are grouped: UTC days, ISO weeks (Monday first) or calendar months, each named by its first day.
+	GroupBy *GetRoutingReportParamsGroupBy `form:"groupBy,omitempty" json:"groupBy,omitempty"`
 }
+
+// GetRoutingReportParamsGroupBy defines parameters for GetRoutingReport.
+type GetRoutingReportParamsGroupBy string
 
 // GetSatisfactionReportParams defines parameters for GetSatisfactionReport.
 type GetSatisfactionReportParams struct {
@@ -4353,9 +4497,9 @@ type ServerInterface interface {
 	// GetCostToServeReport Contacts × unit cost per channel, in total and per resolved contact, and the same demand at a target digital share.
 	// (GET /v1/reports/cost-to-serve)
 	GetCostToServeReport(ctx echo.Context, params GetCostToServeReportParams) error
-	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
+	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days, and period by period.
 	// (GET /v1/reports/landlord-takeup)
-	GetLandlordTakeUp(ctx echo.Context) error
+	GetLandlordTakeUp(ctx echo.Context, params GetLandlordTakeUpParams) error
 	// GetResolutionReport First-contact resolution, self-service and hand-off rates, hand-offs by reason and tier pair, and the tier mix of cases opened.
 	// (GET /v1/reports/resolution)
 	GetResolutionReport(ctx echo.Context, params GetResolutionReportParams) error
@@ -6387,8 +6531,31 @@ func (w *ServerInterfaceWrapper) GetCostToServeReport(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) GetLandlordTakeUp(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetLandlordTakeUpParams
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "groupBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "groupBy", ctx.QueryParams(), &params.GroupBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter groupBy: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetLandlordTakeUp(ctx)
+	err = w.Handler.GetLandlordTakeUp(ctx, params)
 	return err
 }
 
@@ -6463,6 +6630,13 @@ func (w *ServerInterfaceWrapper) GetRoutingReport(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, true, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "groupBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "groupBy", ctx.QueryParams(), &params.GroupBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter groupBy: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -15744,6 +15918,7 @@ func (response GetCostToServeReportdefaultApplicationProblemPlusJSONResponse) Vi
 }
 
 type GetLandlordTakeUpRequestObject struct {
+	Params GetLandlordTakeUpParams
 }
 
 type GetLandlordTakeUpResponseObject interface {
@@ -15760,6 +15935,62 @@ func (response GetLandlordTakeUp200JSONResponse) VisitGetLandlordTakeUpResponse(
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLandlordTakeUp200ImagesvgXmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetLandlordTakeUp200ImagesvgXmlResponse) VisitGetLandlordTakeUpResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/svg+xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetLandlordTakeUp200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetLandlordTakeUp200TextcsvResponse) VisitGetLandlordTakeUpResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetLandlordTakeUp400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetLandlordTakeUp400ApplicationProblemPlusJSONResponse) VisitGetLandlordTakeUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -15792,6 +16023,41 @@ func (response GetLandlordTakeUp403ApplicationProblemPlusJSONResponse) VisitGetL
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLandlordTakeUp422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetLandlordTakeUp422ApplicationProblemPlusJSONResponse) VisitGetLandlordTakeUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLandlordTakeUp429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetLandlordTakeUp429ApplicationProblemPlusJSONResponse) VisitGetLandlordTakeUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -15994,6 +16260,46 @@ func (response GetRoutingReport200JSONResponse) VisitGetRoutingReportResponse(w 
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRoutingReport200ImagesvgXmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetRoutingReport200ImagesvgXmlResponse) VisitGetRoutingReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/svg+xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetRoutingReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetRoutingReport200TextcsvResponse) VisitGetRoutingReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -19176,7 +19482,7 @@ type StrictServerInterface interface {
 	// GetCostToServeReport Contacts × unit cost per channel, in total and per resolved contact, and the same demand at a target digital share.
 	// (GET /v1/reports/cost-to-serve)
 	GetCostToServeReport(ctx context.Context, request GetCostToServeReportRequestObject) (GetCostToServeReportResponseObject, error)
-	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
+	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days, and period by period.
 	// (GET /v1/reports/landlord-takeup)
 	GetLandlordTakeUp(ctx context.Context, request GetLandlordTakeUpRequestObject) (GetLandlordTakeUpResponseObject, error)
 	// GetResolutionReport First-contact resolution, self-service and hand-off rates, hand-offs by reason and tier pair, and the tier mix of cases opened.
@@ -21558,8 +21864,10 @@ func (sh *strictHandler) GetCostToServeReport(ctx echo.Context, params GetCostTo
 }
 
 // GetLandlordTakeUp operation middleware
-func (sh *strictHandler) GetLandlordTakeUp(ctx echo.Context) error {
+func (sh *strictHandler) GetLandlordTakeUp(ctx echo.Context, params GetLandlordTakeUpParams) error {
 	var request GetLandlordTakeUpRequestObject
+
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetLandlordTakeUp(ctx.Request().Context(), request.(GetLandlordTakeUpRequestObject))

@@ -49,6 +49,7 @@ func (e AuditEntryAction) Valid() bool {
 const (
 	ChasingResponse AvoidableReason = "chasing_response"
 	Misdirected     AvoidableReason = "misdirected"
+	PastSla         AvoidableReason = "past_sla"
 	ProgressChasing AvoidableReason = "progress_chasing"
 	Repeat          AvoidableReason = "repeat"
 )
@@ -59,6 +60,8 @@ func (e AvoidableReason) Valid() bool {
 	case ChasingResponse:
 		return true
 	case Misdirected:
+		return true
+	case PastSla:
 		return true
 	case ProgressChasing:
 		return true
@@ -840,6 +843,27 @@ func (e WorkforceForecastMethod) Valid() bool {
 	}
 }
 
+// Defines values for ReportGroupByQuery.
+const (
+	ReportGroupByQueryDay   ReportGroupByQuery = "day"
+	ReportGroupByQueryMonth ReportGroupByQuery = "month"
+	ReportGroupByQueryWeek  ReportGroupByQuery = "week"
+)
+
+// Valid indicates whether the value is a known member of the ReportGroupByQuery enum.
+func (e ReportGroupByQuery) Valid() bool {
+	switch e {
+	case ReportGroupByQueryDay:
+		return true
+	case ReportGroupByQueryMonth:
+		return true
+	case ReportGroupByQueryWeek:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReportPeriodQuery.
 const (
 	ReportPeriodQueryDay   ReportPeriodQuery = "day"
@@ -1023,6 +1047,27 @@ func (e GetCostToServeReportParamsPeriod) Valid() bool {
 	}
 }
 
+// Defines values for GetLandlordTakeUpParamsGroupBy.
+const (
+	GetLandlordTakeUpParamsGroupByDay   GetLandlordTakeUpParamsGroupBy = "day"
+	GetLandlordTakeUpParamsGroupByMonth GetLandlordTakeUpParamsGroupBy = "month"
+	GetLandlordTakeUpParamsGroupByWeek  GetLandlordTakeUpParamsGroupBy = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetLandlordTakeUpParamsGroupBy enum.
+func (e GetLandlordTakeUpParamsGroupBy) Valid() bool {
+	switch e {
+	case GetLandlordTakeUpParamsGroupByDay:
+		return true
+	case GetLandlordTakeUpParamsGroupByMonth:
+		return true
+	case GetLandlordTakeUpParamsGroupByWeek:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetResolutionReportParamsPeriod.
 const (
 	GetResolutionReportParamsPeriodDay   GetResolutionReportParamsPeriod = "day"
@@ -1038,6 +1083,27 @@ func (e GetResolutionReportParamsPeriod) Valid() bool {
 	case GetResolutionReportParamsPeriodMonth:
 		return true
 	case GetResolutionReportParamsPeriodWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetRoutingReportParamsGroupBy.
+const (
+	GetRoutingReportParamsGroupByDay   GetRoutingReportParamsGroupBy = "day"
+	GetRoutingReportParamsGroupByMonth GetRoutingReportParamsGroupBy = "month"
+	GetRoutingReportParamsGroupByWeek  GetRoutingReportParamsGroupBy = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetRoutingReportParamsGroupBy enum.
+func (e GetRoutingReportParamsGroupBy) Valid() bool {
+	switch e {
+	case GetRoutingReportParamsGroupByDay:
+		return true
+	case GetRoutingReportParamsGroupByMonth:
+		return true
+	case GetRoutingReportParamsGroupByWeek:
 		return true
 	default:
 		return false
@@ -1184,7 +1250,11 @@ type AuditPage struct {
 type Avoidable struct {
 	// Reason `repeat`: the customer contacted about the same open case within the window;
 	// `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-	// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+	// (the contact's intent says so); `past_sla`: a contact about an open case already
+	// past its service level that does not say it chases a reply (the lateness made
+	// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+	// place. Contacts recorded before `past_sla` existed were sorted the same way by
+	// their intent when it was added (migration 00017).
 	Reason AvoidableReason `json:"reason"`
 }
 
@@ -1199,7 +1269,11 @@ type AvoidablePeriod struct {
 
 // AvoidableReason `repeat`: the customer contacted about the same open case within the window;
 // `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+// (the contact's intent says so); `past_sla`: a contact about an open case already
+// past its service level that does not say it chases a reply (the lateness made
+// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+// place. Contacts recorded before `past_sla` existed were sorted the same way by
+// their intent when it was added (migration 00017).
 type AvoidableReason string
 
 // AvoidableReasonCount defines model for AvoidableReasonCount.
@@ -1212,7 +1286,11 @@ type AvoidableReasonCount struct {
 
 	// Reason `repeat`: the customer contacted about the same open case within the window;
 	// `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-	// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+	// (the contact's intent says so); `past_sla`: a contact about an open case already
+	// past its service level that does not say it chases a reply (the lateness made
+	// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+	// place. Contacts recorded before `past_sla` existed were sorted the same way by
+	// their intent when it was added (migration 00017).
 	Reason AvoidableReason `json:"reason"`
 }
 
@@ -1725,7 +1803,11 @@ type ContactRecorded struct {
 type ContactRecordedEvent struct {
 	// Avoidable `repeat`: the customer contacted about the same open case within the window;
 	// `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-	// that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+	// (the contact's intent says so); `past_sla`: a contact about an open case already
+	// past its service level that does not say it chases a reply (the lateness made
+	// it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+	// place. Contacts recorded before `past_sla` existed were sorted the same way by
+	// their intent when it was added (migration 00017).
 	Avoidable *AvoidableReason   `json:"avoidable,omitempty"`
 	Centre    *string            `json:"centre,omitempty"`
 	Channel   Channel            `json:"channel"`
@@ -2341,10 +2423,30 @@ type LandlordCreatedEvent struct {
 
 // LandlordTakeUp defines model for LandlordTakeUp.
 type LandlordTakeUp struct {
-	Accepted         int `json:"accepted"`
-	ActiveLast30Days int `json:"activeLast30Days"`
-	Invited          int `json:"invited"`
-	Landlords        int `json:"landlords"`
+	Accepted         int                    `json:"accepted"`
+	ActiveLast30Days int                    `json:"activeLast30Days"`
+	From             openapi_types.Date     `json:"from"`
+	GroupBy          ReportPeriod           `json:"groupBy"`
+	Invited          int                    `json:"invited"`
+	Landlords        int                    `json:"landlords"`
+	Periods          []LandlordTakeUpPeriod `json:"periods"`
+	To               openapi_types.Date     `json:"to"`
+}
+
+// LandlordTakeUpPeriod defines model for LandlordTakeUpPeriod.
+type LandlordTakeUpPeriod struct {
+	// Accepted Invitations accepted in the period.
+	Accepted int `json:"accepted"`
+
+	// Invited Invitations sent in the period.
+	Invited int `json:"invited"`
+
+	// LandlordsAdded Landlords registered in the period.
+	LandlordsAdded int `json:"landlordsAdded"`
+
+	// PortalContacts Contacts landlords made through the portal in the period.
+	PortalContacts int                `json:"portalContacts"`
+	Start          openapi_types.Date `json:"start"`
 }
 
 // MatchCandidate defines model for MatchCandidate.
@@ -3135,6 +3237,24 @@ type RoutingDecision struct {
 	Tier           int               `json:"tier"`
 }
 
+// RoutingPeriod defines model for RoutingPeriod.
+type RoutingPeriod struct {
+	CasesOpened int `json:"casesOpened"`
+
+	// ContactsByTier Contacts routed in the period, by tier ("1", "2", "3").
+	ContactsByTier map[string]int `json:"contactsByTier"`
+
+	// FirstContactResolutionRate Share of the period's cases opened resolved in the contact that opened them.
+	FirstContactResolutionRate float32 `json:"firstContactResolutionRate"`
+
+	// HandoffRate Share of the period's cases opened handed off at least once (so far).
+	HandoffRate float32 `json:"handoffRate"`
+
+	// Handoffs Hand-offs made in the period.
+	Handoffs int                `json:"handoffs"`
+	Start    openapi_types.Date `json:"start"`
+}
+
 // RoutingQueue defines model for RoutingQueue.
 type RoutingQueue struct {
 	Name   string    `json:"name"`
@@ -3148,8 +3268,9 @@ type RoutingReport struct {
 	ContactsByTier map[string]int `json:"contactsByTier"`
 
 	// FirstContactResolutionRate Share of cases opened in the period resolved in the contact that opened them.
-	FirstContactResolutionRate float32   `json:"firstContactResolutionRate"`
-	From                       time.Time `json:"from"`
+	FirstContactResolutionRate float32      `json:"firstContactResolutionRate"`
+	From                       time.Time    `json:"from"`
+	GroupBy                    ReportPeriod `json:"groupBy"`
 
 	// HandoffRate Share of cases opened in the period handed off at least once.
 	HandoffRate      float32        `json:"handoffRate"`
@@ -3158,7 +3279,10 @@ type RoutingReport struct {
 
 	// HandoffsByTiers Keyed "from→to", e.g. "1→2".
 	HandoffsByTiers map[string]int `json:"handoffsByTiers"`
-	Tier3Resolved   int            `json:"tier3Resolved"`
+
+	// Periods The periods `[from, to)` touches, in order, each clipped to `[from, to)`.
+	Periods       []RoutingPeriod `json:"periods"`
+	Tier3Resolved int             `json:"tier3Resolved"`
 
 	// Tier3ResolvedWithoutSpecialistAction Share of tier 3 cases resolved in the period with no note, referral or further hand-off at tier 3 — candidates for moving that enquiry down a tier.
 	Tier3ResolvedWithoutSpecialistAction float32   `json:"tier3ResolvedWithoutSpecialistAction"`
@@ -3771,6 +3895,9 @@ type ReportChannelQuery = Channel
 // ReportFromQuery defines model for ReportFromQuery.
 type ReportFromQuery = openapi_types.Date
 
+// ReportGroupByQuery defines model for ReportGroupByQuery.
+type ReportGroupByQuery string
+
 // ReportPeriodQuery defines model for ReportPeriodQuery.
 type ReportPeriodQuery string
 
@@ -4282,6 +4409,21 @@ type GetCostToServeReportParams struct {
 // GetCostToServeReportParamsPeriod defines parameters for GetCostToServeReport.
 type GetCostToServeReportParamsPeriod string
 
+// GetLandlordTakeUpParams defines parameters for GetLandlordTakeUp.
+type GetLandlordTakeUpParams struct {
+	// From The first day reported (UTC); 83 days before `to` when left out.
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To The last day reported (UTC), included; today when left out.
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+
+	// GroupBy How the days are grouped: UTC days, ISO weeks (Monday first) or calendar months, each named by its first day.
+	GroupBy *GetLandlordTakeUpParamsGroupBy `form:"groupBy,omitempty" json:"groupBy,omitempty"`
+}
+
+// GetLandlordTakeUpParamsGroupBy defines parameters for GetLandlordTakeUp.
+type GetLandlordTakeUpParamsGroupBy string
+
 // GetResolutionReportParams defines parameters for GetResolutionReport.
 type GetResolutionReportParams struct {
 	// From The first day reported (UTC).
@@ -4310,7 +4452,13 @@ type GetResolutionReportParamsPeriod string
 type GetRoutingReportParams struct {
 	From time.Time `form:"from" json:"from"`
 	To   time.Time `form:"to" json:"to"`
+
+	// GroupBy How the days are grouped: UTC days, ISO weeks (Monday first) or calendar months, each named by its first day.
+	GroupBy *GetRoutingReportParamsGroupBy `form:"groupBy,omitempty" json:"groupBy,omitempty"`
 }
+
+// GetRoutingReportParamsGroupBy defines parameters for GetRoutingReport.
+type GetRoutingReportParamsGroupBy string
 
 // GetSatisfactionReportParams defines parameters for GetSatisfactionReport.
 type GetSatisfactionReportParams struct {
@@ -5935,8 +6083,9 @@ type ClientInterface interface {
 	// contact then joins the customer's open case for the same service (or `caseId`),
 	// or opens one. The contact is marked avoidable when it repeats a contact about the
 	// same open case within the configured window (`repeat`), chases progress
-	// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-	// or was misdirected. Everything is written in one transaction, with its timeline
+	// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+	// a case already past its service level without saying it chases a reply
+	// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 	// events and outbox messages.
 	//
 	// Takes any type of body and a specified content type.
@@ -5952,8 +6101,9 @@ type ClientInterface interface {
 	// contact then joins the customer's open case for the same service (or `caseId`),
 	// or opens one. The contact is marked avoidable when it repeats a contact about the
 	// same open case within the configured window (`repeat`), chases progress
-	// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-	// or was misdirected. Everything is written in one transaction, with its timeline
+	// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+	// a case already past its service level without saying it chases a reply
+	// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 	// events and outbox messages.
 	//
 	// Takes a body of the `application/json` content type.
@@ -6688,10 +6838,18 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/reports/cost-to-serve (the `GetCostToServeReport` operationId).
 	GetCostToServeReport(ctx context.Context, params *GetCostToServeReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
+	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days, and period by period.
+	//
+	// The standing totals (every landlord and invitation so far, users active in the
+	// last 30 days) and, for the UTC days `from` to `to` (both included; by default the
+	// 12 weeks to today), each period's landlords added, invitations sent and accepted,
+	// and contacts made through the portal. Users active cannot be split by period (a
+	// user keeps only when it was last active). `to` before `from`, or more than 5 years
+	// on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period),
+	// or the periods as grouped bars with `Accept: image/svg+xml`.
 	//
 	// Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
-	GetLandlordTakeUp(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetLandlordTakeUp(ctx context.Context, params *GetLandlordTakeUpParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetResolutionReport First-contact resolution, self-service and hand-off rates, hand-offs by reason and tier pair, and the tier mix of cases opened.
 	//
@@ -6705,6 +6863,13 @@ type ClientInterface interface {
 	GetResolutionReport(ctx context.Context, params *GetResolutionReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
+	//
+	// Totals over `[from, to)` and the same measures period by period: UTC days, ISO
+	// weeks (Monday first) or calendar months (`groupBy`), each named by its first day
+	// and counting only what falls inside `[from, to)`. `to` not after `from`, or more
+	// than 5 years after it, is `422` naming `to`. JSON, CSV with `Accept: text/csv`
+	// (one row per period), or the first-contact resolution and hand-off rates as lines
+	// with `Accept: image/svg+xml`.
 	//
 	// Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
 	GetRoutingReport(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -7638,8 +7803,9 @@ func (c *Client) ListContacts(ctx context.Context, params *ListContactsParams, r
 // contact then joins the customer's open case for the same service (or `caseId`),
 // or opens one. The contact is marked avoidable when it repeats a contact about the
 // same open case within the configured window (`repeat`), chases progress
-// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-// or was misdirected. Everything is written in one transaction, with its timeline
+// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+// a case already past its service level without saying it chases a reply
+// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 // events and outbox messages.
 //
 // Takes any type of body and a specified content type.
@@ -7665,8 +7831,9 @@ func (c *Client) RecordContactWithBody(ctx context.Context, params *RecordContac
 // contact then joins the customer's open case for the same service (or `caseId`),
 // or opens one. The contact is marked avoidable when it repeats a contact about the
 // same open case within the configured window (`repeat`), chases progress
-// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-// or was misdirected. Everything is written in one transaction, with its timeline
+// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+// a case already past its service level without saying it chases a reply
+// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 // events and outbox messages.
 //
 // Takes a body of the `application/json` content type.
@@ -9111,11 +9278,19 @@ func (c *Client) GetCostToServeReport(ctx context.Context, params *GetCostToServ
 	return c.Client.Do(req)
 }
 
-// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
+// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days, and period by period.
+//
+// The standing totals (every landlord and invitation so far, users active in the
+// last 30 days) and, for the UTC days `from` to `to` (both included; by default the
+// 12 weeks to today), each period's landlords added, invitations sent and accepted,
+// and contacts made through the portal. Users active cannot be split by period (a
+// user keeps only when it was last active). `to` before `from`, or more than 5 years
+// on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period),
+// or the periods as grouped bars with `Accept: image/svg+xml`.
 //
 // Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
-func (c *Client) GetLandlordTakeUp(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetLandlordTakeUpRequest(c.Server)
+func (c *Client) GetLandlordTakeUp(ctx context.Context, params *GetLandlordTakeUpParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetLandlordTakeUpRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9148,6 +9323,13 @@ func (c *Client) GetResolutionReport(ctx context.Context, params *GetResolutionR
 }
 
 // GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
+//
+// Totals over `[from, to)` and the same measures period by period: UTC days, ISO
+// weeks (Monday first) or calendar months (`groupBy`), each named by its first day
+// and counting only what falls inside `[from, to)`. `to` not after `from`, or more
+// than 5 years after it, is `422` naming `to`. JSON, CSV with `Accept: text/csv`
+// (one row per period), or the first-contact resolution and hand-off rates as lines
+// with `Accept: image/svg+xml`.
 //
 // Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
 func (c *Client) GetRoutingReport(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -13981,7 +14163,7 @@ func NewGetCostToServeReportRequest(server string, params *GetCostToServeReportP
 }
 
 // NewGetLandlordTakeUpRequest constructs an http.Request for the GetLandlordTakeUp method
-func NewGetLandlordTakeUpRequest(server string) (*http.Request, error) {
+func NewGetLandlordTakeUpRequest(server string, params *GetLandlordTakeUpParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -13997,6 +14179,57 @@ func NewGetLandlordTakeUpRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.GroupBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "groupBy", *params.GroupBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -14155,6 +14388,18 @@ func NewGetRoutingReportRequest(server string, params *GetRoutingReportParams) (
 			for _, qp := range strings.Split(queryFrag, "&") {
 				rawQueryFragments = append(rawQueryFragments, qp)
 			}
+		}
+
+		if params.GroupBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "groupBy", *params.GroupBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
 		}
 
 		if encoded := queryValues.Encode(); encoded != "" {
@@ -15658,8 +15903,9 @@ type ClientWithResponsesInterface interface {
 	// contact then joins the customer's open case for the same service (or `caseId`),
 	// or opens one. The contact is marked avoidable when it repeats a contact about the
 	// same open case within the configured window (`repeat`), chases progress
-	// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-	// or was misdirected. Everything is written in one transaction, with its timeline
+	// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+	// a case already past its service level without saying it chases a reply
+	// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 	// events and outbox messages.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -15675,8 +15921,9 @@ type ClientWithResponsesInterface interface {
 	// contact then joins the customer's open case for the same service (or `caseId`),
 	// or opens one. The contact is marked avoidable when it repeats a contact about the
 	// same open case within the configured window (`repeat`), chases progress
-	// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-	// or was misdirected. Everything is written in one transaction, with its timeline
+	// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+	// a case already past its service level without saying it chases a reply
+	// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 	// events and outbox messages.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -16463,12 +16710,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/reports/cost-to-serve (the `GetCostToServeReport` operationId).
 	GetCostToServeReportWithResponse(ctx context.Context, params *GetCostToServeReportParams, reqEditors ...RequestEditorFn) (*GetCostToServeReportResponse, error)
 
-	// GetLandlordTakeUpWithResponse Landlord portal take-up — invited, accepted, active in the last 30 days.
+	// GetLandlordTakeUpWithResponse Landlord portal take-up — invited, accepted, active in the last 30 days, and period by period.
+	//
+	// The standing totals (every landlord and invitation so far, users active in the
+	// last 30 days) and, for the UTC days `from` to `to` (both included; by default the
+	// 12 weeks to today), each period's landlords added, invitations sent and accepted,
+	// and contacts made through the portal. Users active cannot be split by period (a
+	// user keeps only when it was last active). `to` before `from`, or more than 5 years
+	// on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period),
+	// or the periods as grouped bars with `Accept: image/svg+xml`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
-	GetLandlordTakeUpWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetLandlordTakeUpResponse, error)
+	GetLandlordTakeUpWithResponse(ctx context.Context, params *GetLandlordTakeUpParams, reqEditors ...RequestEditorFn) (*GetLandlordTakeUpResponse, error)
 
 	// GetResolutionReportWithResponse First-contact resolution, self-service and hand-off rates, hand-offs by reason and tier pair, and the tier mix of cases opened.
 	//
@@ -16484,6 +16739,13 @@ type ClientWithResponsesInterface interface {
 	GetResolutionReportWithResponse(ctx context.Context, params *GetResolutionReportParams, reqEditors ...RequestEditorFn) (*GetResolutionReportResponse, error)
 
 	// GetRoutingReportWithResponse Tier mix, first-contact resolution and hand-offs over a period.
+	//
+	// Totals over `[from, to)` and the same measures period by period: UTC days, ISO
+	// weeks (Monday first) or calendar months (`groupBy`), each named by its first day
+	// and counting only what falls inside `[from, to)`. `to` not after `from`, or more
+	// than 5 years after it, is `422` naming `to`. JSON, CSV with `Accept: text/csv`
+	// (one row per period), or the first-contact resolution and hand-off rates as lines
+	// with `Accept: image/svg+xml`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -23154,22 +23416,40 @@ func (r GetCostToServeReportResponse) ContentType() string {
 	return ""
 }
 
+// GetLandlordTakeUpResponse429Headers the declared response headers of an HTTP 429 response for GetLandlordTakeUp
+type GetLandlordTakeUpResponse429Headers struct {
+	RetryAfter *int
+}
+
 type GetLandlordTakeUpResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *LandlordTakeUp
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetLandlordTakeUpResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetLandlordTakeUpResponse) GetJSON200() *LandlordTakeUp {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetLandlordTakeUpResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -23180,6 +23460,16 @@ func (r GetLandlordTakeUpResponse) GetApplicationproblemJSON401() *Unauthorized 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r GetLandlordTakeUpResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetLandlordTakeUpResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetLandlordTakeUpResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
@@ -25923,8 +26213,9 @@ func (c *ClientWithResponses) ListContactsWithResponse(ctx context.Context, para
 // contact then joins the customer's open case for the same service (or `caseId`),
 // or opens one. The contact is marked avoidable when it repeats a contact about the
 // same open case within the configured window (`repeat`), chases progress
-// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-// or was misdirected. Everything is written in one transaction, with its timeline
+// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+// a case already past its service level without saying it chases a reply
+// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 // events and outbox messages.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -25946,8 +26237,9 @@ func (c *ClientWithResponses) RecordContactWithBodyWithResponse(ctx context.Cont
 // contact then joins the customer's open case for the same service (or `caseId`),
 // or opens one. The contact is marked avoidable when it repeats a contact about the
 // same open case within the configured window (`repeat`), chases progress
-// (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-// or was misdirected. Everything is written in one transaction, with its timeline
+// (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+// a case already past its service level without saying it chases a reply
+// (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
 // events and outbox messages.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -27160,13 +27452,21 @@ func (c *ClientWithResponses) GetCostToServeReportWithResponse(ctx context.Conte
 	return ParseGetCostToServeReportResponse(rsp)
 }
 
-// GetLandlordTakeUpWithResponse Landlord portal take-up — invited, accepted, active in the last 30 days.
+// GetLandlordTakeUpWithResponse Landlord portal take-up — invited, accepted, active in the last 30 days, and period by period.
+//
+// The standing totals (every landlord and invitation so far, users active in the
+// last 30 days) and, for the UTC days `from` to `to` (both included; by default the
+// 12 weeks to today), each period's landlords added, invitations sent and accepted,
+// and contacts made through the portal. Users active cannot be split by period (a
+// user keeps only when it was last active). `to` before `from`, or more than 5 years
+// on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period),
+// or the periods as grouped bars with `Accept: image/svg+xml`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
-func (c *ClientWithResponses) GetLandlordTakeUpWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetLandlordTakeUpResponse, error) {
-	rsp, err := c.GetLandlordTakeUp(ctx, reqEditors...)
+func (c *ClientWithResponses) GetLandlordTakeUpWithResponse(ctx context.Context, params *GetLandlordTakeUpParams, reqEditors ...RequestEditorFn) (*GetLandlordTakeUpResponse, error) {
+	rsp, err := c.GetLandlordTakeUp(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27193,6 +27493,13 @@ func (c *ClientWithResponses) GetResolutionReportWithResponse(ctx context.Contex
 }
 
 // GetRoutingReportWithResponse Tier mix, first-contact resolution and hand-offs over a period.
+//
+// Totals over `[from, to)` and the same measures period by period: UTC days, ISO
+// weeks (Monday first) or calendar months (`groupBy`), each named by its first day
+// and counting only what falls inside `[from, to)`. `to` not after `from`, or more
+// than 5 years after it, is `422` naming `to`. JSON, CSV with `Accept: text/csv`
+// (one row per period), or the first-contact resolution and hand-off rates as lines
+// with `Accept: image/svg+xml`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -33433,6 +33740,13 @@ func ParseGetLandlordTakeUpResponse(rsp *http.Response) (*GetLandlordTakeUpRespo
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33447,6 +33761,20 @@ func ParseGetLandlordTakeUpResponse(rsp *http.Response) (*GetLandlordTakeUpRespo
 		}
 		response.ApplicationproblemJSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33454,6 +33782,22 @@ func ParseGetLandlordTakeUpResponse(rsp *http.Response) (*GetLandlordTakeUpRespo
 		}
 		response.ApplicationproblemJSONDefault = &dest
 
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetLandlordTakeUpResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -33605,6 +33949,9 @@ func ParseGetRoutingReportResponse(rsp *http.Response) (*GetRoutingReportRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
 
 	}
 

@@ -11,6 +11,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	contacthub "github.com/council/contacthub/clients/go"
+	"github.com/council/contacthub/internal/auth"
 )
 
 func record(t *testing.T, c *contacthub.ClientWithResponses, in contacthub.ContactCreate) contacthub.ContactRecorded {
@@ -173,14 +174,32 @@ func TestRecordContact_AvoidableReasons(t *testing.T) {
 		if r := reason(contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: councilTax(), Identifiers: ids}); r != "" {
 			t.Fatalf("a first contact about another service is %q", r)
 		}
-		// Once the case is past its SLA, a contact about it chases an overdue reply.
+		// Once the case is past its SLA, a contact about it is past_sla (even within the
+		// repeat window), unless it says it chases a reply.
 		cs, _ := first.Case.Get()
 		past := time.Now().UTC().Add(-time.Hour)
 		if resp, _ := ag.UpdateCaseWithResponse(ctx, cs.Id, &contacthub.UpdateCaseParams{IfMatch: ptr("*")}, contacthub.CasePatch{SlaDueAt: &past}); resp.JSON200 == nil {
 			t.Fatalf("set SLA: %s", resp.Body)
 		}
-		if r := reason(contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: pcn, Identifiers: ids}); r != "chasing_response" {
-			t.Fatalf("a contact about an overdue case = %q, want chasing_response", r)
+		if r := reason(contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: pcn, Identifiers: ids}); r != "past_sla" {
+			t.Fatalf("a contact about an overdue case = %q, want past_sla", r)
+		}
+		if r := reason(contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: pcn, Identifiers: ids, Intent: ptr("chasing_response")}); r != "chasing_response" {
+			t.Fatalf("a contact chasing a reply on an overdue case = %q, want chasing_response", r)
+		}
+		// The avoidable report counts each reason in its own place.
+		sup := h.client(h.token(auth.Claims{Subject: "sup-sam", Roles: []auth.Role{auth.Supervisor}}))
+		from, to := openapi_types.Date{Time: start}, openapi_types.Date{Time: time.Now().UTC()}
+		rep, err := sup.GetAvoidableReportWithResponse(ctx, &contacthub.GetAvoidableReportParams{From: from, To: to})
+		if err != nil || rep.JSON200 == nil {
+			t.Fatalf("avoidable report: %v %s", err, rep.Body)
+		}
+		by := map[contacthub.AvoidableReason]int{}
+		for _, c := range rep.JSON200.ByReason {
+			by[c.Reason] = c.Count
+		}
+		if by["past_sla"] != 1 || by["chasing_response"] != 1 || by["repeat"] != 1 || by["progress_chasing"] != 1 || rep.JSON200.Avoidable != 4 {
+			t.Fatalf("avoidable by reason = %v (%d in all), want one each of past_sla, chasing_response, repeat, progress_chasing", by, rep.JSON200.Avoidable)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,9 +90,45 @@ func TestLandlordPortal_InviteAcceptRaiseAndSeeOnlyYourCases(t *testing.T) {
 		if cases.JSON200 == nil || len(cases.JSON200.Items) != 1 || cases.JSON200.Items[0].Id != rc.Id {
 			t.Fatalf("the landlord sees %s, want only the case it raised", cases.Body)
 		}
-		takeup, _ := supervisor(h).GetLandlordTakeUpWithResponse(ctx)
+		takeup, _ := supervisor(h).GetLandlordTakeUpWithResponse(ctx, &contacthub.GetLandlordTakeUpParams{})
 		if takeup.JSON200 == nil || takeup.JSON200.Landlords != 2 || takeup.JSON200.Invited != 2 || takeup.JSON200.Accepted != 1 || takeup.JSON200.ActiveLast30Days != 1 {
 			t.Fatalf("take-up: %s", takeup.Body)
+		}
+		// By default, the 12 weeks to today by week: everything above happened this week.
+		tu := takeup.JSON200
+		today := time.Now().UTC().Format(time.DateOnly)
+		if tu.GroupBy != contacthub.ReportPeriodWeek || tu.To.Format(time.DateOnly) != today || len(tu.Periods) < 12 || len(tu.Periods) > 13 {
+			t.Fatalf("take-up span: %s to %s by %s, %d periods", tu.From, tu.To, tu.GroupBy, len(tu.Periods))
+		}
+		if last := tu.Periods[len(tu.Periods)-1]; last.LandlordsAdded != 2 || last.Invited != 2 || last.Accepted != 1 || last.PortalContacts != 1 {
+			t.Fatalf("this week's take-up = %+v", last)
+		}
+		// Today alone, by day; and yesterday, when nothing happened.
+		day := func(d time.Time) contacthub.LandlordTakeUp {
+			on := openapi_types.Date{Time: d}
+			r, _ := supervisor(h).GetLandlordTakeUpWithResponse(ctx, &contacthub.GetLandlordTakeUpParams{From: &on, To: &on, GroupBy: ptr(contacthub.GetLandlordTakeUpParamsGroupByDay)})
+			if r.JSON200 == nil || len(r.JSON200.Periods) != 1 || r.JSON200.Periods[0].Start.Format(time.DateOnly) != d.Format(time.DateOnly) {
+				t.Fatalf("take-up on %s: %s", d.Format(time.DateOnly), r.Body)
+			}
+			return *r.JSON200
+		}
+		if p := day(time.Now().UTC()).Periods[0]; p.LandlordsAdded != 2 || p.Invited != 2 || p.Accepted != 1 || p.PortalContacts != 1 {
+			t.Fatalf("today's take-up = %+v", p)
+		}
+		if p := day(time.Now().UTC().AddDate(0, 0, -1)).Periods[0]; p != (contacthub.LandlordTakeUpPeriod{Start: p.Start}) {
+			t.Fatalf("yesterday's take-up = %+v, want zeros", p)
+		}
+		// CSV: one row per period, numbers as numbers; SVG: the titled chart.
+		tok := h.token(auth.Claims{Subject: "sup-sam", Roles: []auth.Role{auth.Supervisor}})
+		q := "/v1/reports/landlord-takeup?from=" + today + "&to=" + today + "&groupBy=month"
+		resp, body := h.raw("GET", q, tok, "", nil, "Accept", "text/csv")
+		if resp.StatusCode != http.StatusOK || string(body) != "Period start,Landlords added,Invitations sent,Invitations accepted,Contacts through the portal\n"+
+			time.Now().UTC().Format("2006-01")+"-01,2,2,1,1\n" {
+			t.Fatalf("take-up CSV: %d %q", resp.StatusCode, body)
+		}
+		resp, body = h.raw("GET", q, tok, "", nil, "Accept", "image/svg+xml")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Landlord portal take-up") || !strings.Contains(string(body), "<title>") {
+			t.Fatalf("take-up SVG: %d %.300s", resp.StatusCode, body)
 		}
 	})
 }

@@ -227,8 +227,8 @@ func TestQA_PlanRunReviewsFeedbackAndReport(t *testing.T) {
 			t.Errorf("by category: %d groups, want wrong_amount and poor_communication", n)
 		}
 		resp, body = h.raw("GET", "/v1/qa/report"+window, c.supervisor, "", nil, "Accept", "image/svg+xml")
-		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(body), "<svg") || !strings.Contains(string(body), "officer-a") ||
-			!strings.Contains(string(body), "50% of 2") {
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(body), "<svg") || !strings.Contains(string(body), `<title id="chart-title">QA accuracy by officer</title>`) ||
+			!strings.Contains(string(body), "officer-a: 50.0%</title>") || !strings.Contains(string(body), "officer-a 50.0% of 2") {
 			t.Errorf("SVG: %d %s", resp.StatusCode, body)
 		}
 		resp, body = h.raw("GET", "/v1/qa/report"+window+"&groupBy=week", c.qa, "", nil, "Accept", "text/csv")

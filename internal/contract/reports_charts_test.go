@@ -19,10 +19,12 @@ import (
 
 // chartQueries are the charts the browser test (test/browser) opens and the README shows.
 var chartQueries = map[string]string{
-	"channel-shift": "/v1/reports/channel-shift?from=2026-09-07&to=2026-11-29&period=week",
-	"resolution":    "/v1/reports/resolution?from=2026-09-07&to=2026-11-29&period=week",
-	"avoidable":     "/v1/reports/avoidable?from=2026-09-07&to=2026-11-29&period=week",
-	"cost-to-serve": "/v1/reports/cost-to-serve?from=2026-09-07&to=2026-11-29&period=week",
+	"channel-shift":   "/v1/reports/channel-shift?from=2026-09-07&to=2026-11-29&period=week",
+	"resolution":      "/v1/reports/resolution?from=2026-09-07&to=2026-11-29&period=week",
+	"avoidable":       "/v1/reports/avoidable?from=2026-09-07&to=2026-11-29&period=week",
+	"cost-to-serve":   "/v1/reports/cost-to-serve?from=2026-09-07&to=2026-11-29&period=week",
+	"routing":         "/v1/reports/routing?from=2026-09-07T00:00:00Z&to=2026-11-30T00:00:00Z&groupBy=week",
+	"landlord-takeup": "/v1/reports/landlord-takeup?from=2026-09-07&to=2026-11-29&groupBy=week",
 }
 
 // TestReports_WriteChartsForTheBrowser writes each report's chart, over twelve weeks of

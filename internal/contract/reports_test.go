@@ -197,7 +197,7 @@ func TestReports_AvoidableAndRepeatCustomersCountAMergedCustomerOnce(t *testing.
 		for _, c := range r.ByReason {
 			by[c.Reason] = c.Count
 		}
-		if by["progress_chasing"] != 1 || by["repeat"] != 1 || by["misdirected"] != 0 || len(r.ByReason) != 4 {
+		if by["progress_chasing"] != 1 || by["repeat"] != 1 || by["misdirected"] != 0 || by["past_sla"] != 0 || len(r.ByReason) != 5 {
 			t.Fatalf("by reason = %+v", r.ByReason)
 		}
 		if len(r.Services) != 1 || r.Services[0].Service != 58 || r.Services[0].Avoidable != 2 {

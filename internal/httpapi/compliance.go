@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/xml"
 	"fmt"
 	"strconv"
 	"strings"
@@ -255,8 +254,8 @@ func (h *handlers) GetQAReport(ctx context.Context, req api.GetQAReportRequestOb
 		body := qaReportCSV(r)
 		return api.GetQAReport200TextcsvResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}, nil
 	case strings.Contains(accept, "image/svg+xml"):
-		body := qaReportSVG(r)
-		return api.GetQAReport200ImagesvgXmlResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}, nil
+		body, n := svgBody(r.Chart())
+		return api.GetQAReport200ImagesvgXmlResponse{Body: body, ContentLength: n}, nil
 	}
 	out := api.GetQAReport200JSONResponse{From: r.From, To: r.To, GroupBy: string(r.GroupBy), Groups: make([]api.QAReportGroup, 0, len(r.Groups))}
 	for _, g := range r.Groups {
@@ -278,38 +277,6 @@ func qaReportCSV(r qa.Report) []byte {
 	}
 	w.Flush()
 	return buf.Bytes()
-}
-
-// qaReportSVG draws accuracy as one horizontal bar per group, labelled with the share
-// passed and the count reviewed, for a manager to look at.
-func qaReportSVG(r qa.Report) []byte {
-	const labelW, barW, rowH, top = 180, 360, 26, 40
-	height := top + rowH*max(len(r.Groups), 1) + 20
-	var b bytes.Buffer
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="13">`, labelW+barW+140, height)
-	fmt.Fprintf(&b, `<title>QA accuracy by %s, %s to %s</title>`, r.GroupBy, r.From.Format(time.DateOnly), r.To.Format(time.DateOnly))
-	fmt.Fprintf(&b, `<text x="0" y="20" font-weight="bold">Accuracy (share passed) by %s, %s to %s</text>`, r.GroupBy,
-		r.From.Format(time.DateOnly), r.To.Format(time.DateOnly))
-	if len(r.Groups) == 0 {
-		fmt.Fprintf(&b, `<text x="0" y="%d">No reviews recorded in this period.</text>`, top+16)
-	}
-	for i, g := range r.Groups {
-		y := top + i*rowH
-		w := int(g.Accuracy() * barW)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, labelW-8, y+16, xmlText(g.Key))
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="#e5e5e5"/>`, labelW, y+2, barW, rowH-6)
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="#1d70b8"/>`, labelW, y+2, w, rowH-6)
-		fmt.Fprintf(&b, `<text x="%d" y="%d">%.0f%% of %d</text>`, labelW+barW+8, y+16, 100*g.Accuracy(), g.Reviewed)
-	}
-	b.WriteString(`</svg>`)
-	return b.Bytes()
-}
-
-// xmlText escapes s for SVG text (officer subjects are the callers' words).
-func xmlText(s string) string {
-	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
 }
 
 func optInt(n int) *int {

@@ -12,6 +12,7 @@ import (
 	"github.com/council/contacthub/internal/casework"
 	"github.com/council/contacthub/internal/intake"
 	"github.com/council/contacthub/internal/landlord"
+	"github.com/council/contacthub/internal/report"
 	"github.com/council/contacthub/internal/timeline"
 )
 
@@ -26,7 +27,6 @@ type Landlords interface {
 	Properties(ctx context.Context, landlordID string) ([]landlord.Property, error)
 	RaiseContact(ctx context.Context, actor timeline.Actor, landlordID string, r landlord.ContactRequest) (intake.Result, error)
 	Cases(ctx context.Context, landlordID string) ([]casework.Case, error)
-	TakeUp(ctx context.Context) (landlord.TakeUp, error)
 }
 
 // invitationTTL is how long an invitation stays open.
@@ -136,12 +136,51 @@ func (h *handlers) ListLandlordCases(ctx context.Context, _ api.ListLandlordCase
 	return out, nil
 }
 
-func (h *handlers) GetLandlordTakeUp(ctx context.Context, _ api.GetLandlordTakeUpRequestObject) (api.GetLandlordTakeUpResponseObject, error) {
-	t, err := h.landlords.TakeUp(ctx)
+func (h *handlers) GetLandlordTakeUp(ctx context.Context, req api.GetLandlordTakeUpRequestObject) (api.GetLandlordTakeUpResponseObject, error) {
+	s, err := takeUpSpan(req.Params, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	return api.GetLandlordTakeUp200JSONResponse{Landlords: t.Landlords, Invited: t.Invited, Accepted: t.Accepted, ActiveLast30Days: t.ActiveLast30Days}, nil
+	t, err := h.reports.LandlordTakeUp(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	switch formOf(ctx) {
+	case formCSV:
+		body, n := csvBody(t.CSV())
+		return api.GetLandlordTakeUp200TextcsvResponse{Body: body, ContentLength: n}, nil
+	case formSVG:
+		body, n := svgBody(t.Chart())
+		return api.GetLandlordTakeUp200ImagesvgXmlResponse{Body: body, ContentLength: n}, nil
+	}
+	return api.GetLandlordTakeUp200JSONResponse(toTakeUp(t)), nil
+}
+
+// takeUpSpan is the take-up report's days: as asked, or the 12 weeks to today.
+func takeUpSpan(p api.GetLandlordTakeUpParams, now time.Time) (report.Span, error) {
+	s := report.Span{To: now.UTC(), Period: report.Week}
+	if p.To != nil {
+		s.To = p.To.Time
+	}
+	s.From = s.To.AddDate(0, 0, -83)
+	if p.From != nil {
+		s.From = p.From.Time
+	}
+	if p.GroupBy != nil {
+		s.Period = report.Period(*p.GroupBy)
+	}
+	return report.Check(s, report.Filter{}, nil)
+}
+
+func toTakeUp(t report.LandlordTakeUp) api.LandlordTakeUp {
+	out := api.LandlordTakeUp{Landlords: t.Landlords, Invited: t.Invited, Accepted: t.Accepted, ActiveLast30Days: t.ActiveLast30Days,
+		From: apiDate(t.Span.From), To: apiDate(t.Span.To), GroupBy: api.ReportPeriod(t.Span.Period),
+		Periods: make([]api.LandlordTakeUpPeriod, 0, len(t.Periods))}
+	for _, p := range t.Periods {
+		out.Periods = append(out.Periods, api.LandlordTakeUpPeriod{Start: apiDate(p.Start), LandlordsAdded: p.LandlordsAdded,
+			Invited: p.Invited, Accepted: p.Accepted, PortalContacts: p.PortalContacts})
+	}
+	return out
 }
 
 func toTenancy(t landlord.Tenancy) api.Tenancy {

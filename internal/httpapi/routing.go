@@ -44,7 +44,8 @@ type Previews interface {
 
 // Reports is what the handlers need of the reports.
 type Reports interface {
-	Routing(ctx context.Context, from, to time.Time) (report.Routing, error)
+	Routing(ctx context.Context, from, to time.Time, by report.Period) (report.Routing, error)
+	LandlordTakeUp(ctx context.Context, s report.Span) (report.LandlordTakeUp, error)
 }
 
 func (h *handlers) ListRuleSets(ctx context.Context, _ api.ListRuleSetsRequestObject) (api.ListRuleSetsResponseObject, error) {
@@ -202,14 +203,37 @@ func (h *handlers) ClaimNextCase(ctx context.Context, req api.ClaimNextCaseReque
 }
 
 func (h *handlers) GetRoutingReport(ctx context.Context, req api.GetRoutingReportRequestObject) (api.GetRoutingReportResponseObject, error) {
-	r, err := h.reports.Routing(ctx, req.Params.From, req.Params.To)
+	var by report.Period
+	if req.Params.GroupBy != nil {
+		by = report.Period(*req.Params.GroupBy)
+	}
+	r, err := h.reports.Routing(ctx, req.Params.From, req.Params.To, by)
 	if err != nil {
 		return nil, err
 	}
-	return api.GetRoutingReport200JSONResponse{From: r.From, To: r.To, ContactsByTier: r.ContactsByTier, CasesOpened: r.CasesOpened,
+	switch formOf(ctx) {
+	case formCSV:
+		body, n := csvBody(r.CSV())
+		return api.GetRoutingReport200TextcsvResponse{Body: body, ContentLength: n}, nil
+	case formSVG:
+		body, n := svgBody(r.Chart())
+		return api.GetRoutingReport200ImagesvgXmlResponse{Body: body, ContentLength: n}, nil
+	}
+	return api.GetRoutingReport200JSONResponse(toRouting(r)), nil
+}
+
+func toRouting(r report.Routing) api.RoutingReport {
+	out := api.RoutingReport{From: r.From, To: r.To, ContactsByTier: r.ContactsByTier, CasesOpened: r.CasesOpened,
 		FirstContactResolutionRate: float32(r.FirstContactResolutionRate), HandoffRate: float32(r.HandoffRate),
 		Handoffs: r.Handoffs, HandoffsByReason: r.HandoffsByReason, HandoffsByTiers: r.HandoffsByTiers,
-		Tier3Resolved: r.Tier3Resolved, Tier3ResolvedWithoutSpecialistAction: float32(r.Tier3ResolvedUntouched)}, nil
+		Tier3Resolved: r.Tier3Resolved, Tier3ResolvedWithoutSpecialistAction: float32(r.Tier3ResolvedUntouched),
+		GroupBy: api.ReportPeriod(r.Period), Periods: make([]api.RoutingPeriod, 0, len(r.Periods))}
+	for _, p := range r.Periods {
+		out.Periods = append(out.Periods, api.RoutingPeriod{Start: apiDate(p.Start), ContactsByTier: p.ContactsByTier,
+			CasesOpened: p.CasesOpened, FirstContactResolutionRate: float32(p.FirstContactResolutionRate),
+			HandoffRate: float32(p.HandoffRate), Handoffs: p.Handoffs})
+	}
+	return out
 }
 
 func toRuleSetVersion(v routing.Version) (api.RuleSetVersion, error) {

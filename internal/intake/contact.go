@@ -30,7 +30,10 @@ const (
 	Repeat          = "repeat"
 	ProgressChasing = "progress_chasing"
 	ChasingResponse = "chasing_response"
-	Misdirected     = "misdirected"
+	// PastSLA is a contact about a case already past its service level that did not
+	// say it chases a reply: the council's lateness made it, whatever it asks.
+	PastSLA     = "past_sla"
+	Misdirected = "misdirected"
 )
 
 // OnBehalfOf is a landlord or agent acting for a tenant or property.

@@ -17,3 +17,9 @@ func (in *Intake) QuarterCountPrepared() bool {
 	defer in.quarters.mu.Unlock()
 	return in.quarters.stmt != nil
 }
+
+// UpsertRollup is the rollup's upsert, for the contention benchmark.
+var UpsertRollup = upsertRollup
+
+// RollupColumns is how many counts the upsert takes after its four key values.
+const RollupColumns = len(rollupColumns)

@@ -404,7 +404,7 @@ func avoidable(intent string, joined casework.Case, t time.Time, window time.Dur
 		return ""
 	}
 	if joined.Overdue(t) {
-		return ChasingResponse
+		return PastSLA
 	}
 	if !joined.LastContactAt.IsZero() && t.Sub(joined.LastContactAt) <= window {
 		return Repeat

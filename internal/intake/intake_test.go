@@ -24,7 +24,9 @@ func TestAvoidable_ReasonsAndTheWindowEdge(t *testing.T) {
 		{"repeat within the window", "", open, last.Add(window - time.Microsecond), Repeat},
 		{"repeat exactly at the window", "", open, last.Add(window), Repeat},
 		{"just past the window", "", open, last.Add(window + time.Microsecond), ""},
-		{"chasing an overdue reply", "", open, open.SLADueAt.Add(time.Minute), ChasingResponse},
+		{"a contact on a case past its SLA", "", open, open.SLADueAt.Add(time.Minute), PastSLA},
+		{"chasing a reply on a case past its SLA says so", ChasingResponse, open, open.SLADueAt.Add(time.Minute), ChasingResponse},
+		{"past SLA wins over repeat", "", casework.Case{ID: "c", Status: casework.Open, SLADueAt: last.Add(time.Minute), LastContactAt: last}, last.Add(time.Hour), PastSLA},
 		{"intent wins over repeat", ChasingResponse, open, last.Add(time.Hour), ChasingResponse},
 		{"first contact on a case opened directly", "", casework.Case{ID: "c", Status: casework.Open, SLADueAt: last.Add(time.Hour)}, last, ""},
 	} {
@@ -56,7 +58,7 @@ func TestContactTally_CountsTheContactItsOutcomeReasonAndOpenedTier(t *testing.T
 			t.Errorf("outcome %s has no column", o)
 		}
 	}
-	for _, r := range []string{Repeat, ProgressChasing, ChasingResponse, Misdirected} {
+	for _, r := range []string{Repeat, ProgressChasing, ChasingResponse, PastSLA, Misdirected} {
 		if _, ok := rollupColumn["avoidable_"+r]; !ok {
 			t.Errorf("reason %s has no column", r)
 		}

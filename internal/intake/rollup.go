@@ -35,7 +35,7 @@ type tally [len(rollupColumns)]int
 
 var rollupColumns = [...]string{"contacts", "in_progress", "resolved_first_contact", "self_served", "handed_off", "referred",
 	"abandoned", "avoidable_repeat", "avoidable_progress_chasing", "avoidable_chasing_response", "avoidable_misdirected",
-	"opened_tier_1", "opened_tier_2", "opened_tier_3"}
+	"opened_tier_1", "opened_tier_2", "opened_tier_3", "avoidable_past_sla"}
 
 var rollupColumn = func() map[string]int {
 	m := map[string]int{}

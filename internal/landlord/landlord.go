@@ -406,28 +406,3 @@ func (p *Portal) RaiseContact(ctx context.Context, actor timeline.Actor, landlor
 func (p *Portal) Cases(ctx context.Context, landlordID string) ([]casework.Case, error) {
 	return p.cases.RaisedBy(ctx, landlordID)
 }
-
-// TakeUp is the portal's take-up, as the council's committee asked to see it.
-type TakeUp struct {
-	Landlords, Invited, Accepted, ActiveLast30Days int
-}
-
-const selectTakeUp = `SELECT
- (SELECT COUNT(*) FROM landlords) AS landlords,
- (SELECT COUNT(*) FROM landlord_invitations) AS invited,
- (SELECT COUNT(*) FROM landlord_invitations WHERE accepted_at IS NOT NULL) AS accepted,
- (SELECT COUNT(*) FROM landlord_users WHERE last_active_at > ?) AS active`
-
-// TakeUp counts invitations, acceptances and users active in the last 30 days.
-func (p *Portal) TakeUp(ctx context.Context) (TakeUp, error) {
-	var row struct {
-		Landlords int `db:"landlords"`
-		Invited   int `db:"invited"`
-		Accepted  int `db:"accepted"`
-		Active    int `db:"active"`
-	}
-	if err := p.db.GetContext(ctx, &row, p.db.Rebind(selectTakeUp), store.Now().Add(-30*24*time.Hour)); err != nil {
-		return TakeUp{}, fmt.Errorf("take-up: %w", store.MapError(err))
-	}
-	return TakeUp{Landlords: row.Landlords, Invited: row.Invited, Accepted: row.Accepted, ActiveLast30Days: row.Active}, nil
-}

@@ -14,8 +14,9 @@ import (
 // them, with a manager's name for each.
 var AvoidableReasons = []struct{ Key, Label string }{
 	{"progress_chasing", "Progress chasing"},
-	{"chasing_response", "Chasing a reply (or past its service level)"},
+	{"chasing_response", "Chasing a reply"},
 	{"repeat", "Repeat within the window"},
+	{"past_sla", "Past its service level"},
 	{"misdirected", "Misdirected"},
 }
 
@@ -138,16 +139,7 @@ func (r *Reports) Avoidable(ctx context.Context, s Span, f Filter, minContacts, 
 func (r *Reports) repeatCustomers(ctx context.Context, s Span, f Filter, n, days int) (RepeatCustomers, error) {
 	out := RepeatCustomers{MinContacts: n, WithinDays: days, To: s.end()}
 	out.From = out.To.AddDate(0, 0, -days)
-	where, args := []string{"started_at >= ?", "started_at < ?", "customer_id IS NOT NULL"}, []any{out.From, out.To}
-	if f.Service != 0 {
-		where, args = append(where, "service_lgsl = ?"), append(args, f.Service)
-	}
-	if f.Channel != "" {
-		where, args = append(where, "channel = ?"), append(args, string(f.Channel))
-	}
-	if f.Centre != "" {
-		where, args = append(where, "centre = ?"), append(args, f.Centre)
-	}
+	where, args := f.where([]string{"started_at >= ?", "started_at < ?", "customer_id IS NOT NULL"}, []any{out.From, out.To})
 	q := `SELECT COUNT(*) FROM (SELECT customer_id FROM contacts WHERE ` + strings.Join(where, " AND ") +
 		` GROUP BY customer_id HAVING COUNT(*) >= ?) repeaters`
 	args = append(args, n)

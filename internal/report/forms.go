@@ -194,3 +194,72 @@ func (c Cost) Chart() chart.Chart {
 	ch.Series = []chart.Series{now, target}
 	return ch
 }
+
+// scopeOf says in words what a routing or take-up report covers.
+func (s Span) scopeOf(from, to time.Time) string {
+	return fmt.Sprintf("%s to %s (UTC), by %s", from.Format("2 Jan 2006 15:04"), to.Format("2 Jan 2006 15:04"), s.Period)
+}
+
+// CSV is one row per period: contacts routed to each tier, cases opened, their
+// first-contact resolution and hand-off rates, and hand-offs made in the period.
+func (r Routing) CSV() []byte {
+	rows := [][]string{{"Period start", "Contacts routed to tier 1", "Contacts routed to tier 2", "Contacts routed to tier 3",
+		"Cases opened", "First-contact resolution rate", "Hand-off rate", "Hand-offs"}}
+	for _, p := range r.Periods {
+		rows = append(rows, []string{day(p.Start), num(p.ContactsByTier["1"]), num(p.ContactsByTier["2"]), num(p.ContactsByTier["3"]),
+			num(p.CasesOpened), rate(p.FirstContactResolutionRate), rate(p.HandoffRate), num(p.Handoffs)})
+	}
+	return writeCSV(rows)
+}
+
+// Chart stacks each period's contacts by the tier the router sent them to (the tier
+// mix); the cases' rates are in the description, the JSON and the CSV.
+func (r Routing) Chart() chart.Chart {
+	s := Span{From: midnight(r.From), Period: r.Period}
+	scope := s.scopeOf(r.From, r.To)
+	ch := chart.Chart{Kind: chart.StackedBars, Title: "Contacts by the tier they were routed to",
+		Subtitle: scope,
+		Description: fmt.Sprintf("%s. Of %s cases opened: %s resolved at first contact, %s handed off at least once; %s hand-offs.",
+			scope, chart.Plain(float64(r.CasesOpened)), chart.Percent(r.FirstContactResolutionRate), chart.Percent(r.HandoffRate),
+			chart.Plain(float64(r.Handoffs))),
+		XLabel: "Period (" + string(r.Period) + " starting)", YLabel: "Contacts (number)", Value: chart.Plain}
+	tiers := []chart.Series{{Name: "Tier 1"}, {Name: "Tier 2"}, {Name: "Tier 3"}}
+	for _, p := range r.Periods {
+		ch.Categories = append(ch.Categories, s.label(p.Start))
+		for i := range tiers {
+			tiers[i].Values = append(tiers[i].Values, float64(p.ContactsByTier[strconv.Itoa(i+1)]))
+		}
+	}
+	ch.Series = tiers
+	return ch
+}
+
+// CSV is one row per period of the portal's take-up.
+func (t LandlordTakeUp) CSV() []byte {
+	rows := [][]string{{"Period start", "Landlords added", "Invitations sent", "Invitations accepted", "Contacts through the portal"}}
+	for _, p := range t.Periods {
+		rows = append(rows, []string{day(p.Start), num(p.LandlordsAdded), num(p.Invited), num(p.Accepted), num(p.PortalContacts)})
+	}
+	return writeCSV(rows)
+}
+
+// Chart puts each period's invitations, acceptances and portal contacts side by side.
+func (t LandlordTakeUp) Chart() chart.Chart {
+	scope := fmt.Sprintf("%s to %s, by %s", t.Span.From.Format("2 Jan 2006"), t.Span.To.Format("2 Jan 2006"), t.Span.Period)
+	ch := chart.Chart{Kind: chart.GroupedBars, Title: "Landlord portal take-up",
+		Subtitle: scope,
+		Description: fmt.Sprintf("%s. %s landlords, %s invited, %s accepted, %s active in the last 30 days.",
+			scope, chart.Plain(float64(t.Landlords)), chart.Plain(float64(t.Invited)), chart.Plain(float64(t.Accepted)),
+			chart.Plain(float64(t.ActiveLast30Days))),
+		XLabel: "Period (" + string(t.Span.Period) + " starting)", YLabel: "Number", Value: chart.Plain, Floor: 1}
+	invited, accepted, contacts := chart.Series{Name: "Invitations sent"}, chart.Series{Name: "Invitations accepted"},
+		chart.Series{Name: "Contacts through the portal"}
+	for _, p := range t.Periods {
+		ch.Categories = append(ch.Categories, t.Span.label(p.Start))
+		invited.Values = append(invited.Values, float64(p.Invited))
+		accepted.Values = append(accepted.Values, float64(p.Accepted))
+		contacts.Values = append(contacts.Values, float64(p.PortalContacts))
+	}
+	ch.Series = []chart.Series{invited, accepted, contacts}
+	return ch
+}

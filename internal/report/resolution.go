@@ -86,15 +86,18 @@ func (r *Reports) Resolution(ctx context.Context, s Span, f Filter) (Resolution,
 	for _, p := range periods {
 		out.Periods = append(out.Periods, RatesPeriod{Start: p})
 	}
-	// Two narrow groupings (by day; by channel and service) rather than one by day,
-	// channel and service: the database sums a year's rows into a few hundred instead of
-	// sending every row here.
-	days, err := r.rollup(ctx, s.From, s.To, f, resolutionSums, "day")
+	// Two groupings: by day and channel, which follows the rollup's key (so the database
+	// sums as it walks it, with no sort) and gives the periods, the totals and the
+	// channels; and by service alone, a few groups. Grouping by day, channel and
+	// service would send every row here.
+	days, err := r.rollup(ctx, s.From, s.To, f, resolutionSums, "day", "channel")
 	if err != nil {
 		return Resolution{}, err
 	}
+	byChannel, byService := map[string]*Rates{}, map[int]*Rates{}
 	for _, row := range days {
 		out.Totals.add(row)
+		group(byChannel, row.Channel).add(row)
 		if i := idx.of(s.Period, row.Day); i >= 0 {
 			out.Periods[i].add(row)
 		}
@@ -104,13 +107,11 @@ func (r *Reports) Resolution(ctx context.Context, s Span, f Filter) (Resolution,
 			}
 		}
 	}
-	byChannel, byService := map[string]*Rates{}, map[int]*Rates{}
-	groups, err := r.rollup(ctx, s.From, s.To, f, resolutionSums, "channel", "service_lgsl")
+	services, err := r.rollup(ctx, s.From, s.To, f, resolutionSums, "service_lgsl")
 	if err != nil {
 		return Resolution{}, err
 	}
-	for _, row := range groups {
-		group(byChannel, row.Channel).add(row)
+	for _, row := range services {
 		group(byService, row.LGSL).add(row)
 	}
 	out.Totals.finish()

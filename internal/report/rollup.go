@@ -26,6 +26,7 @@ type rollupRow struct {
 	Repeat          int `db:"avoidable_repeat"`
 	ProgressChasing int `db:"avoidable_progress_chasing"`
 	ChasingResponse int `db:"avoidable_chasing_response"`
+	PastSLA         int `db:"avoidable_past_sla"`
 	Misdirected     int `db:"avoidable_misdirected"`
 	// Cases the contacts opened, by tier.
 	Tier1 int `db:"opened_tier_1"`
@@ -34,13 +35,14 @@ type rollupRow struct {
 }
 
 // avoidable is the row's avoidable contacts by reason, in AvoidableReasons' order.
-func (r rollupRow) avoidable() [4]int {
-	return [4]int{r.ProgressChasing, r.ChasingResponse, r.Repeat, r.Misdirected}
+func (r rollupRow) avoidable() [5]int {
+	return [5]int{r.ProgressChasing, r.ChasingResponse, r.Repeat, r.PastSLA, r.Misdirected}
 }
 
 const avoidableSums = `COALESCE(SUM(contacts), 0) AS contacts,
  COALESCE(SUM(avoidable_repeat), 0) AS avoidable_repeat, COALESCE(SUM(avoidable_progress_chasing), 0) AS avoidable_progress_chasing,
- COALESCE(SUM(avoidable_chasing_response), 0) AS avoidable_chasing_response, COALESCE(SUM(avoidable_misdirected), 0) AS avoidable_misdirected`
+ COALESCE(SUM(avoidable_chasing_response), 0) AS avoidable_chasing_response, COALESCE(SUM(avoidable_misdirected), 0) AS avoidable_misdirected,
+ COALESCE(SUM(avoidable_past_sla), 0) AS avoidable_past_sla`
 
 // Narrower sums for the reports that need fewer counts (each column summed costs time).
 const (
@@ -55,16 +57,7 @@ const (
 // rollup sums the daily counts of [from, to] (days, inclusive) that f keeps, grouped by
 // the given key columns; sums is one of the constants above (never caller input).
 func (r *Reports) rollup(ctx context.Context, from, to time.Time, f Filter, sums string, groupBy ...string) ([]rollupRow, error) {
-	where, args := []string{"day >= ?", "day <= ?"}, []any{dayKey(from), dayKey(to)}
-	if f.Service != 0 {
-		where, args = append(where, "service_lgsl = ?"), append(args, f.Service)
-	}
-	if f.Channel != "" {
-		where, args = append(where, "channel = ?"), append(args, string(f.Channel))
-	}
-	if f.Centre != "" {
-		where, args = append(where, "centre = ?"), append(args, f.Centre)
-	}
+	where, args := f.where([]string{"day >= ?", "day <= ?"}, []any{dayKey(from), dayKey(to)})
 	cols := strings.Join(groupBy, ", ")
 	sel := sums
 	if cols != "" {
@@ -79,4 +72,19 @@ func (r *Reports) rollup(ctx context.Context, from, to time.Time, f Filter, sums
 		return nil, fmt.Errorf("read daily counts: %w", store.MapError(err))
 	}
 	return rows, nil
+}
+
+// where adds f's conditions to a query's: the rollups and the contacts name service,
+// channel and centre alike, so one filter serves both.
+func (f Filter) where(where []string, args []any) ([]string, []any) {
+	if f.Service != 0 {
+		where, args = append(where, "service_lgsl = ?"), append(args, f.Service)
+	}
+	if f.Channel != "" {
+		where, args = append(where, "channel = ?"), append(args, string(f.Channel))
+	}
+	if f.Centre != "" {
+		where, args = append(where, "centre = ?"), append(args, f.Centre)
+	}
+	return where, args
 }

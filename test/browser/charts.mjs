@@ -18,6 +18,8 @@ const expected = {
   resolution: 'Resolution at first contact, self-service and hand-offs',
   avoidable: 'Avoidable contacts',
   'cost-to-serve': 'Cost to serve by channel',
+  routing: 'Contacts by the tier they were routed to',
+  'landlord-takeup': 'Landlord portal take-up',
 };
 
 // The PNG header holds the image's width and height (IHDR, bytes 16–23).

@@ -312,8 +312,9 @@ export interface paths {
          *     contact then joins the customer's open case for the same service (or `caseId`),
          *     or opens one. The contact is marked avoidable when it repeats a contact about the
          *     same open case within the configured window (`repeat`), chases progress
-         *     (`progress_chasing` intent), chases a reply that is overdue (`chasing_response`),
-         *     or was misdirected. Everything is written in one transaction, with its timeline
+         *     (`progress_chasing` intent), chases a reply (`chasing_response` intent), is about
+         *     a case already past its service level without saying it chases a reply
+         *     (`past_sla`, which wins over `repeat`), or was misdirected. Everything is written in one transaction, with its timeline
          *     events and outbox messages.
          */
         post: operations["recordContact"];
@@ -728,7 +729,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tier mix, first-contact resolution and hand-offs over a period. */
+        /**
+         * Tier mix, first-contact resolution and hand-offs over a period.
+         * @description Totals over `[from, to)` and the same measures period by period: UTC days, ISO
+         *     weeks (Monday first) or calendar months (`groupBy`), each named by its first day
+         *     and counting only what falls inside `[from, to)`. `to` not after `from`, or more
+         *     than 5 years after it, is `422` naming `to`. JSON, CSV with `Accept: text/csv`
+         *     (one row per period), or the first-contact resolution and hand-off rates as lines
+         *     with `Accept: image/svg+xml`.
+         */
         get: operations["getRoutingReport"];
         put?: never;
         post?: never;
@@ -1142,7 +1151,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Landlord portal take-up — invited, accepted, active in the last 30 days. */
+        /**
+         * Landlord portal take-up — invited, accepted, active in the last 30 days, and period by period.
+         * @description The standing totals (every landlord and invitation so far, users active in the
+         *     last 30 days) and, for the UTC days `from` to `to` (both included; by default the
+         *     12 weeks to today), each period's landlords added, invitations sent and accepted,
+         *     and contacts made through the portal. Users active cannot be split by period (a
+         *     user keeps only when it was last active). `to` before `from`, or more than 5 years
+         *     on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period),
+         *     or the periods as grouped bars with `Accept: image/svg+xml`.
+         */
         get: operations["getLandlordTakeUp"];
         put?: never;
         post?: never;
@@ -2114,10 +2132,14 @@ export interface components {
         /**
          * @description `repeat`: the customer contacted about the same open case within the window;
          *     `progress_chasing`: asking how it is going; `chasing_response`: chasing a reply
-         *     that is overdue (the case is past its SLA); `misdirected`: sent to the wrong place.
+         *     (the contact's intent says so); `past_sla`: a contact about an open case already
+         *     past its service level that does not say it chases a reply (the lateness made
+         *     it, whatever it asks; it wins over `repeat`); `misdirected`: sent to the wrong
+         *     place. Contacts recorded before `past_sla` existed were sorted the same way by
+         *     their intent when it was added (migration 00017).
          * @enum {string}
          */
-        AvoidableReason: "repeat" | "progress_chasing" | "chasing_response" | "misdirected";
+        AvoidableReason: "repeat" | "progress_chasing" | "chasing_response" | "past_sla" | "misdirected";
         Service: {
             /** @description Local Government Service List code, e.g. 58 council tax account enquiries. */
             lgsl: number;
@@ -2579,6 +2601,24 @@ export interface components {
             tier3Resolved: number;
             /** @description Share of tier 3 cases resolved in the period with no note, referral or further hand-off at tier 3 — candidates for moving that enquiry down a tier. */
             tier3ResolvedWithoutSpecialistAction: number;
+            groupBy: components["schemas"]["ReportPeriod"];
+            /** @description The periods `[from, to)` touches, in order, each clipped to `[from, to)`. */
+            periods: components["schemas"]["RoutingPeriod"][];
+        };
+        RoutingPeriod: {
+            /** Format: date */
+            start: string;
+            /** @description Contacts routed in the period, by tier ("1", "2", "3"). */
+            contactsByTier: {
+                [key: string]: number;
+            };
+            casesOpened: number;
+            /** @description Share of the period's cases opened resolved in the contact that opened them. */
+            firstContactResolutionRate: number;
+            /** @description Share of the period's cases opened handed off at least once (so far). */
+            handoffRate: number;
+            /** @description Hand-offs made in the period. */
+            handoffs: number;
         };
         RatingCreate: {
             /** @enum {string} */
@@ -2961,6 +3001,24 @@ export interface components {
             invited: number;
             accepted: number;
             activeLast30Days: number;
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            groupBy: components["schemas"]["ReportPeriod"];
+            periods: components["schemas"]["LandlordTakeUpPeriod"][];
+        };
+        LandlordTakeUpPeriod: {
+            /** Format: date */
+            start: string;
+            /** @description Landlords registered in the period. */
+            landlordsAdded: number;
+            /** @description Invitations sent in the period. */
+            invited: number;
+            /** @description Invitations accepted in the period. */
+            accepted: number;
+            /** @description Contacts landlords made through the portal in the period. */
+            portalContacts: number;
         };
         EventTypeList: {
             items: components["schemas"]["EventType"][];
@@ -4432,6 +4490,8 @@ export interface components {
         ReportFromQuery: string;
         /** @description The last day reported (UTC), included; at most 5 years after `from`. */
         ReportToQuery: string;
+        /** @description How the days are grouped: UTC days, ISO weeks (Monday first) or calendar months, each named by its first day. */
+        ReportGroupByQuery: "day" | "week" | "month";
         /** @description How the days are grouped. */
         ReportPeriodQuery: "day" | "week" | "month";
         /** @description Only contacts about this service (LGSL code in the catalogue). */
@@ -5833,6 +5893,8 @@ export interface operations {
             query: {
                 from: string;
                 to: string;
+                /** @description How the days are grouped: UTC days, ISO weeks (Monday first) or calendar months, each named by its first day. */
+                groupBy?: components["parameters"]["ReportGroupByQuery"];
             };
             header?: never;
             path?: never;
@@ -5846,7 +5908,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "from": "2026-11-02T00:00:00Z",
+                     *       "to": "2026-11-16T00:00:00Z",
+                     *       "groupBy": "week",
+                     *       "contactsByTier": {
+                     *         "1": 5,
+                     *         "2": 1
+                     *       },
+                     *       "casesOpened": 4,
+                     *       "firstContactResolutionRate": 0.25,
+                     *       "handoffRate": 0.25,
+                     *       "handoffs": 1,
+                     *       "handoffsByReason": {
+                     *         "complexity": 1
+                     *       },
+                     *       "handoffsByTiers": {
+                     *         "1→2": 1
+                     *       },
+                     *       "tier3Resolved": 0,
+                     *       "tier3ResolvedWithoutSpecialistAction": 0,
+                     *       "periods": [
+                     *         {
+                     *           "start": "2026-11-02",
+                     *           "contactsByTier": {
+                     *             "1": 3
+                     *           },
+                     *           "casesOpened": 2,
+                     *           "firstContactResolutionRate": 0.5,
+                     *           "handoffRate": 0,
+                     *           "handoffs": 0
+                     *         },
+                     *         {
+                     *           "start": "2026-11-09",
+                     *           "contactsByTier": {
+                     *             "1": 2,
+                     *             "2": 1
+                     *           },
+                     *           "casesOpened": 2,
+                     *           "firstContactResolutionRate": 0,
+                     *           "handoffRate": 0.5,
+                     *           "handoffs": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["RoutingReport"];
+                    /**
+                     * @example Period start,Contacts routed to tier 1,Contacts routed to tier 2,Contacts routed to tier 3,Cases opened,First-contact resolution rate,Hand-off rate,Hand-offs
+                     *     2026-11-02,3,0,0,2,0.5000,0.0000,0
+                     */
+                    "text/csv": string;
+                    "image/svg+xml": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6494,7 +6608,14 @@ export interface operations {
     };
     getLandlordTakeUp: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The first day reported (UTC); 83 days before `to` when left out. */
+                from?: string;
+                /** @description The last day reported (UTC), included; today when left out. */
+                to?: string;
+                /** @description How the days are grouped: UTC days, ISO weeks (Monday first) or calendar months, each named by its first day. */
+                groupBy?: components["parameters"]["ReportGroupByQuery"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6507,11 +6628,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "landlords": 2,
+                     *       "invited": 3,
+                     *       "accepted": 1,
+                     *       "activeLast30Days": 1,
+                     *       "from": "2026-11-02",
+                     *       "to": "2026-11-15",
+                     *       "groupBy": "week",
+                     *       "periods": [
+                     *         {
+                     *           "start": "2026-11-02",
+                     *           "landlordsAdded": 2,
+                     *           "invited": 3,
+                     *           "accepted": 1,
+                     *           "portalContacts": 0
+                     *         },
+                     *         {
+                     *           "start": "2026-11-09",
+                     *           "landlordsAdded": 0,
+                     *           "invited": 0,
+                     *           "accepted": 0,
+                     *           "portalContacts": 4
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["LandlordTakeUp"];
+                    /**
+                     * @example Period start,Landlords added,Invitations sent,Invitations accepted,Contacts through the portal
+                     *     2026-11-02,2,3,1,0
+                     */
+                    "text/csv": string;
+                    "image/svg+xml": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
     };
@@ -7104,8 +7261,8 @@ export interface operations {
                      *       "period": "month",
                      *       "filter": {},
                      *       "contacts": 10,
-                     *       "avoidable": 3,
-                     *       "rate": 0.3,
+                     *       "avoidable": 4,
+                     *       "rate": 0.4,
                      *       "byReason": [
                      *         {
                      *           "reason": "progress_chasing",
@@ -7114,21 +7271,42 @@ export interface operations {
                      *           "rate": 0.2
                      *         },
                      *         {
+                     *           "reason": "chasing_response",
+                     *           "label": "Chasing a reply",
+                     *           "count": 0,
+                     *           "rate": 0
+                     *         },
+                     *         {
                      *           "reason": "repeat",
                      *           "label": "Repeat within the window",
                      *           "count": 1,
                      *           "rate": 0.1
+                     *         },
+                     *         {
+                     *           "reason": "past_sla",
+                     *           "label": "Past its service level",
+                     *           "count": 1,
+                     *           "rate": 0.1
+                     *         },
+                     *         {
+                     *           "reason": "misdirected",
+                     *           "label": "Misdirected",
+                     *           "count": 0,
+                     *           "rate": 0
                      *         }
                      *       ],
                      *       "periods": [
                      *         {
                      *           "start": "2026-11-01",
                      *           "contacts": 10,
-                     *           "avoidable": 3,
-                     *           "rate": 0.3,
+                     *           "avoidable": 4,
+                     *           "rate": 0.4,
                      *           "byReason": {
                      *             "progress_chasing": 2,
-                     *             "repeat": 1
+                     *             "chasing_response": 0,
+                     *             "repeat": 1,
+                     *             "past_sla": 1,
+                     *             "misdirected": 0
                      *           }
                      *         }
                      *       ],
@@ -7137,8 +7315,8 @@ export interface operations {
                      *           "service": 58,
                      *           "name": "Council tax account enquiries",
                      *           "contacts": 6,
-                     *           "avoidable": 3,
-                     *           "rate": 0.5
+                     *           "avoidable": 4,
+                     *           "rate": 0.6667
                      *         }
                      *       ],
                      *       "repeatCustomers": {
