@@ -5639,10 +5639,18 @@ type ClientInterface interface {
 
 	// GetHealth The process is up.
 	//
+	// Answers `200` while the process runs, without touching the database or Redis: a
+	// liveness probe for the orchestrator. No token; not rate limited. Use `/readyz` to
+	// decide whether to send traffic.
+	//
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPI This document.
+	//
+	// The contract this hub enforces, as YAML text, the same file every request is
+	// validated against. No token; generate clients from it, or compare it with the one you
+	// built against.
 	//
 	// Corresponds with GET /openapi.yaml (the `GetOpenAPI` operationId).
 	GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5670,12 +5678,24 @@ type ClientInterface interface {
 
 	// NotifyDeliveryStatusWithBody GOV.UK Notify posts a delivery receipt.
 	//
+	// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+	// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+	// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+	// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+	// nothing.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
 	NotifyDeliveryStatusWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// NotifyDeliveryStatus GOV.UK Notify posts a delivery receipt.
+	//
+	// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+	// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+	// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+	// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+	// nothing.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5720,12 +5740,22 @@ type ClientInterface interface {
 
 	// TwilioMessageStatusWithBody Twilio posts a message status (`MessageSid`, `MessageStatus`).
 	//
+	// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+	// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+	// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+	// before is acknowledged with `204` and changes nothing.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
 	TwilioMessageStatusWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TwilioMessageStatusWithFormdataBody Twilio posts a message status (`MessageSid`, `MessageStatus`).
+	//
+	// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+	// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+	// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+	// before is acknowledged with `204` and changes nothing.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -5734,10 +5764,21 @@ type ClientInterface interface {
 
 	// ListCases Cases, newest first, filtered.
 	//
+	// Cases, newest first, cursor-paginated, filtered by customer, status, tier, queue,
+	// service (LGSL), assignee or whether they are past their service level. Agents and
+	// above and integrations; the compliance team reads single cases but does not list them.
+	// Audited. Agents work from `POST /v1/queues/{queue}/claim` rather than from this list.
+	//
 	// Corresponds with GET /v1/cases (the `ListCases` operationId).
 	ListCases(ctx context.Context, params *ListCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// OpenCaseWithBody Open a case for a customer directly (without a contact).
+	//
+	// Opens a case for a known customer without recording a contact (a letter scanned
+	// into the back office, a case raised by an officer); it goes on the customer's
+	// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+	// unknown customer or one merged into another (use that record). Send an
+	// `Idempotency-Key` so a retry cannot open two.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5746,12 +5787,23 @@ type ClientInterface interface {
 
 	// OpenCase Open a case for a customer directly (without a contact).
 	//
+	// Opens a case for a known customer without recording a contact (a letter scanned
+	// into the back office, a case raised by an officer); it goes on the customer's
+	// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+	// unknown customer or one merged into another (use that record). Send an
+	// `Idempotency-Key` so a retry cannot open two.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/cases (the `OpenCase` operationId).
 	OpenCase(ctx context.Context, params *OpenCaseParams, body OpenCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCase Read a case.
+	//
+	// Reads one case with its status, tier, queue, service level, assignee and the routing
+	// decision that placed it, and its `ETag` for updates. Agents and above, integrations and
+	// `qa` (who reviews cases); audited. Residents read their own cases through
+	// `/v1/me/cases/{caseId}`. `404` for an unknown case.
 	//
 	// Corresponds with GET /v1/cases/{caseId} (the `GetCase` operationId).
 	GetCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5818,10 +5870,19 @@ type ClientInterface interface {
 
 	// ListCaseReferrals The case's referrals, oldest first.
 	//
+	// Every referral made from the case, oldest first, with its partner, reason and
+	// status. Agents and above, integrations and `qa`; audited. `404` for an unknown case.
+	//
 	// Corresponds with GET /v1/cases/{caseId}/referrals (the `ListCaseReferrals` operationId).
 	ListCaseReferrals(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReferCaseWithBody Refer a case to a partner body.
+	//
+	// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+	// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+	// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+	// the case is closed; `404` for an unknown case. Move it on with
+	// `PATCH /v1/referrals/{referralId}`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5829,6 +5890,12 @@ type ClientInterface interface {
 	ReferCaseWithBody(ctx context.Context, caseId CaseId, params *ReferCaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReferCase Refer a case to a partner body.
+	//
+	// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+	// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+	// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+	// the case is closed; `404` for an unknown case. Move it on with
+	// `PATCH /v1/referrals/{referralId}`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5880,15 +5947,29 @@ type ClientInterface interface {
 
 	// GetCaseTimeline The case's events, newest first.
 	//
+	// What happened on the case — contacts linked, status changes, notes (internal ones
+	// included), hand-offs, referrals, ratings — newest first, cursor-paginated. Agents and
+	// above, integrations and `qa`; audited. `404` for an unknown case.
+	//
 	// Corresponds with GET /v1/cases/{caseId}/timeline (the `GetCaseTimeline` operationId).
 	GetCaseTimeline(ctx context.Context, caseId CaseId, params *GetCaseTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCatalogue The council's services (LGSL), centres and partner bodies.
 	//
+	// The council's catalogue in force: services by LGSL code with their names, centres,
+	// partner bodies, hand-off reasons and the IVR menu. Staff and
+	// integrations read it to fill their pick-lists; it names nobody and is not audited.
+	// Set with `CONTACTHUB_CATALOGUE_FILE`, read at start.
+	//
 	// Corresponds with GET /v1/catalogue (the `GetCatalogue` operationId).
 	GetCatalogue(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListContacts Contacts, newest first.
+	//
+	// Contacts on every channel, newest first, cursor-paginated, narrowed by customer,
+	// case or channel. Agents and above, integrations and the compliance team (`qa`) may
+	// list them; each page is audited against the customers it shows. A filter or cursor
+	// that does not fit is refused, naming it.
 	//
 	// Corresponds with GET /v1/contacts (the `ListContacts` operationId).
 	ListContacts(ctx context.Context, params *ListContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5928,6 +6009,10 @@ type ClientInterface interface {
 	RecordContact(ctx context.Context, params *RecordContactParams, body RecordContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetContact Read a contact.
+	//
+	// Reads one contact: its channel, direction, service, outcome, avoidable reason and
+	// the customer and case it landed on. Agents and above, integrations and `qa`; audited.
+	// `404` for an unknown contact. Change its outcome with `PATCH /v1/contacts/{contactId}`.
 	//
 	// Corresponds with GET /v1/contacts/{contactId} (the `GetContact` operationId).
 	GetContact(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6106,6 +6191,11 @@ type ClientInterface interface {
 
 	// RemoveCustomerIdentifier Remove an identifier from a customer.
 	//
+	// Detaches one phone number, email, UPRN or reference from the customer, so it no
+	// longer finds them; the change goes on their timeline and the record's version (its
+	// `ETag`) moves on. Agents, supervisors, admins and integrations may call it; it is
+	// audited. `404` when the customer does not hold that identifier.
+	//
 	// Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
 	RemoveCustomerIdentifier(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -6132,6 +6222,12 @@ type ClientInterface interface {
 	MergeCustomer(ctx context.Context, customerId CustomerId, params *MergeCustomerParams, body MergeCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCustomerTimeline The customer's events, newest first.
+	//
+	// Everything that happened to the customer across channels — contacts, cases opened
+	// and changed, notes, ratings, surveys, merges — newest first, cursor-paginated. Events
+	// of a record merged into this one are included. Staff and integrations only: residents
+	// read their own story through `/v1/me/cases/{caseId}`, which leaves out internal notes
+	// and staff names. Audited. `404` for an unknown customer.
 	//
 	// Corresponds with GET /v1/customers/{customerId}/timeline (the `GetCustomerTimeline` operationId).
 	GetCustomerTimeline(ctx context.Context, customerId CustomerId, params *GetCustomerTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6282,10 +6378,18 @@ type ClientInterface interface {
 
 	// ListMyProperties Your organisation's properties and tenancies.
 	//
+	// The properties the caller's landlord holds, each with its tenancies (ids and dates:
+	// the hub tells a landlord nothing about the people who hold them). Landlord tokens only, after their invitation is accepted
+	// (`403` before). A landlord never sees another's properties.
+	//
 	// Corresponds with GET /v1/landlord/properties (the `ListMyProperties` operationId).
 	ListMyProperties(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateLandlordWithBody Record a landlord organisation.
+	//
+	// Records a landlord organisation (a housing association or a letting agent) so the
+	// council can record its properties and invite its staff to the landlord portal. Agents
+	// and above. `422` names a field that does not fit.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6294,12 +6398,21 @@ type ClientInterface interface {
 
 	// CreateLandlord Record a landlord organisation.
 	//
+	// Records a landlord organisation (a housing association or a letting agent) so the
+	// council can record its properties and invite its staff to the landlord portal. Agents
+	// and above. `422` names a field that does not fit.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
 	CreateLandlord(ctx context.Context, params *CreateLandlordParams, body CreateLandlordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// InviteLandlordUserWithBody Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+	//
+	// Invites a person to act for the landlord in the portal: the answer carries a
+	// single-use token, shown only this once, valid 14 days, which the person accepts with
+	// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+	// for an unknown landlord; `422` names a field that does not fit.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6308,12 +6421,22 @@ type ClientInterface interface {
 
 	// InviteLandlordUser Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
 	//
+	// Invites a person to act for the landlord in the portal: the answer carries a
+	// single-use token, shown only this once, valid 14 days, which the person accepts with
+	// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+	// for an unknown landlord; `422` names a field that does not fit.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
 	InviteLandlordUser(ctx context.Context, landlordId openapi_types.UUID, body InviteLandlordUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddLandlordPropertyWithBody Record a property the landlord holds.
+	//
+	// Records a property the landlord holds, by UPRN and address, so its tenants can be
+	// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+	// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+	// not one.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6322,12 +6445,23 @@ type ClientInterface interface {
 
 	// AddLandlordProperty Record a property the landlord holds.
 	//
+	// Records a property the landlord holds, by UPRN and address, so its tenants can be
+	// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+	// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+	// not one.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
 	AddLandlordProperty(ctx context.Context, landlordId openapi_types.UUID, body AddLandlordPropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddTenancyWithBody Record a tenant at one of the landlord's properties.
+	//
+	// Records a customer as the tenant of one of the landlord's properties from
+	// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+	// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+	// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+	// such customer, `endsOn` when it is before `startsOn`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6336,6 +6470,12 @@ type ClientInterface interface {
 
 	// AddTenancy Record a tenant at one of the landlord's properties.
 	//
+	// Records a customer as the tenant of one of the landlord's properties from
+	// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+	// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+	// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+	// such customer, `endsOn` when it is before `startsOn`.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
@@ -6343,10 +6483,22 @@ type ClientInterface interface {
 
 	// GetMe The signed-in resident's own record.
 	//
+	// The signed-in resident's own record, as `MyRecord`: names, address, identifiers,
+	// preferences and consents, with its `ETag`. Only a citizen token, whose `customer_id`
+	// claim names the record; it carries none of the council's assessments (vulnerable,
+	// assisted digital) nor merge bookkeeping. Audited. `404` when the claim names no
+	// record the hub holds.
+	//
 	// Corresponds with GET /v1/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMeWithBody Change your address and preferences (names, date of birth and needs flags are changed by staff).
+	//
+	// Lets the resident change their address, preferred language and consents (SMS
+	// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+	// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+	// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+	// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6355,6 +6507,12 @@ type ClientInterface interface {
 
 	// UpdateMe Change your address and preferences (names, date of birth and needs flags are changed by staff).
 	//
+	// Lets the resident change their address, preferred language and consents (SMS
+	// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+	// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+	// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+	// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
@@ -6362,15 +6520,30 @@ type ClientInterface interface {
 
 	// ListMyCases Your cases, newest first.
 	//
+	// The resident's own cases, newest first, cursor-paginated, in resident words: the
+	// service's name, the status, when it is due. Citizen tokens only; never queues, tiers
+	// or staff names. Audited.
+	//
 	// Corresponds with GET /v1/me/cases (the `ListMyCases` operationId).
 	ListMyCases(ctx context.Context, params *ListMyCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMyCase One of your cases, with what has happened on it (no internal notes, no staff names).
 	//
+	// One of the resident's own cases with what has happened on it, in plain words: status
+	// changes, messages from the council (notes marked not internal) and their own
+	// contacts. Never internal notes, queues, tiers or staff names. Citizen tokens only;
+	// `404` for a case that is not theirs, exactly as for one that does not exist.
+	//
 	// Corresponds with GET /v1/me/cases/{caseId} (the `GetMyCase` operationId).
 	GetMyCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ContactFromMyAccountWithBody Raise an enquiry from the website.
+	//
+	// Records an enquiry the resident makes on the website (channel `web_form` by
+	// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+	// is routed like any other, and the answer suggests self-service links for the service.
+	// Citizen tokens only; audited. `422` names an unknown service. Send an
+	// `Idempotency-Key` so a double submit records one enquiry.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6378,6 +6551,12 @@ type ClientInterface interface {
 	ContactFromMyAccountWithBody(ctx context.Context, params *ContactFromMyAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ContactFromMyAccount Raise an enquiry from the website.
+	//
+	// Records an enquiry the resident makes on the website (channel `web_form` by
+	// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+	// is routed like any other, and the answer suggests self-service links for the service.
+	// Citizen tokens only; audited. `422` names an unknown service. Send an
+	// `Idempotency-Key` so a double submit records one enquiry.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6407,6 +6586,10 @@ type ClientInterface interface {
 
 	// RateFromMyAccountWithBody Rate one of your cases or contacts.
 	//
+	// The resident rates one of their own cases or contacts (score 1–5, an optional
+	// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+	// tokens only; audited. `404` when the case or contact named is not theirs.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
@@ -6414,12 +6597,21 @@ type ClientInterface interface {
 
 	// RateFromMyAccount Rate one of your cases or contacts.
 	//
+	// The resident rates one of their own cases or contacts (score 1–5, an optional
+	// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+	// tokens only; audited. `404` when the case or contact named is not theirs.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
 	RateFromMyAccount(ctx context.Context, body RateFromMyAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMerge Who merged which records, when and why, and whether it was undone.
+	//
+	// Reads one merge: the record kept, the duplicate folded into it, who merged them,
+	// when and why, and when it was undone if it was. Staff (agents and above) only; the
+	// `mergeId` comes from `POST /v1/customers/{customerId}/merge`. Undo it with
+	// `POST /v1/merges/{mergeId}/undo`. `404` for an unknown merge.
 	//
 	// Corresponds with GET /v1/merges/{mergeId} (the `GetMerge` operationId).
 	GetMerge(ctx context.Context, mergeId MergeId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6449,6 +6641,10 @@ type ClientInterface interface {
 	UndoMerge(ctx context.Context, mergeId MergeId, params *UndoMergeParams, body UndoMergeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListQAPlans The sampling plan's versions, newest (the one in force) first.
+	//
+	// The QA sampling plan's versions, newest first, cursor-paginated: the first is the one
+	// in force, the older ones stay on record so every review can be traced to the plan that
+	// drew it. Supervisors, admins and `qa`.
 	//
 	// Corresponds with GET /v1/qa/plans (the `ListQAPlans` operationId).
 	ListQAPlans(ctx context.Context, params *ListQAPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6549,6 +6745,10 @@ type ClientInterface interface {
 	StartQARun(ctx context.Context, params *StartQARunParams, body StartQARunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListQueues Every queue with its depth, oldest waiting case and cases past SLA.
+	//
+	// Every work queue with the cases waiting in it, the cases claimed, the oldest wait
+	// and how many are past their service level. Agents and above; an agent claims from
+	// queues of their tier or below with `POST /v1/queues/{queue}/claim`.
 	//
 	// Corresponds with GET /v1/queues (the `ListQueues` operationId).
 	ListQueues(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6654,6 +6854,10 @@ type ClientInterface interface {
 
 	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
 	//
+	// How far landlords have taken up the portal: landlords recorded, invited, with an
+	// invitation accepted, and active (a contact) in the last 30 days. Supervisors, admins
+	// and `qa`; aggregate figures only.
+	//
 	// Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
 	GetLandlordTakeUp(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -6669,6 +6873,11 @@ type ClientInterface interface {
 	GetResolutionReport(ctx context.Context, params *GetResolutionReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
+	//
+	// Over the period from `from` to `to`: the cases opened per tier and queue, the share
+	// resolved at first contact and the hand-offs by reason and tier pair. Supervisors,
+	// admins and `qa`; aggregate figures only. `422` names `from` or `to` when they do not
+	// make a period.
 	//
 	// Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
 	GetRoutingReport(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6702,6 +6911,10 @@ type ClientInterface interface {
 
 	// ListRuleSets The active rule set and every published version.
 	//
+	// The routing rule set in force and every version published, newest first, each with
+	// who published it and when. Agents and above and integrations, so a desktop can show
+	// why a case went where it did.
+	//
 	// Corresponds with GET /v1/routing/rules (the `ListRuleSets` operationId).
 	ListRuleSets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -6731,15 +6944,30 @@ type ClientInterface interface {
 
 	// GetRuleSet One published version.
 	//
+	// One published version of the routing rules, whole, as it was published (versions
+	// are never changed). Agents and above and integrations. `404` for a version never
+	// published.
+	//
 	// Corresponds with GET /v1/routing/rules/{version} (the `GetRuleSet` operationId).
 	GetRuleSet(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ActivateRuleSet Make a published version the active one (roll back or forward), on every replica.
 	//
+	// Makes a published version the one in force — a roll-back or a roll-forward — and
+	// every replica reloads it through the bus. Contacts routed from then on use it; cases
+	// already routed keep their decision. Supervisors and admins only. `404` for a version
+	// never published.
+	//
 	// Corresponds with POST /v1/routing/rules/{version}/activate (the `ActivateRuleSet` operationId).
 	ActivateRuleSet(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SimulateRoutingWithBody Replay a period's contacts under candidate rules and compare the tier and queue mix.
+	//
+	// Replays the contacts recorded between `from` and `to` under the candidate rules
+	// given and answers the tier and queue mix they would give beside the mix recorded, and
+	// how many contacts would change. Nothing is written, nothing published. Supervisors and
+	// admins. Candidate rules are validated like a publication: `422` lists every problem
+	// with its path.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6748,12 +6976,22 @@ type ClientInterface interface {
 
 	// SimulateRouting Replay a period's contacts under candidate rules and compare the tier and queue mix.
 	//
+	// Replays the contacts recorded between `from` and `to` under the candidate rules
+	// given and answers the tier and queue mix they would give beside the mix recorded, and
+	// how many contacts would change. Nothing is written, nothing published. Supervisors and
+	// admins. Candidate rules are validated like a publication: `422` lists every problem
+	// with its path.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
 	SimulateRouting(ctx context.Context, body SimulateRoutingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWebhooks The caller's subscriptions (an admin's are all of them), never their secrets.
+	//
+	// Webhook subscriptions in the order they were made, cursor-paginated, with their
+	// filters and state but never their secrets. An integration sees only its own; an
+	// admin sees every one.
 	//
 	// Corresponds with GET /v1/webhooks (the `ListWebhooks` operationId).
 	ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6783,6 +7021,10 @@ type ClientInterface interface {
 	CreateWebhook(ctx context.Context, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteWebhook Unsubscribe; the delivery log and deliveries not yet made go with it.
+	//
+	// Unsubscribes: the subscription, its delivery log and the deliveries not yet made are
+	// removed, and no further event is sent. An integration may delete only its own (`404`
+	// for another's); an admin any.
 	//
 	// Corresponds with DELETE /v1/webhooks/{webhookId} (the `DeleteWebhook` operationId).
 	DeleteWebhook(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6815,6 +7057,11 @@ type ClientInterface interface {
 	UpdateWebhook(ctx context.Context, webhookId WebhookId, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWebhookDeliveries A subscription's delivery log, newest first.
+	//
+	// The subscription's delivery attempts, newest first, cursor-paginated: the event id,
+	// status, HTTP answer, attempts and latency, never the bodies. An integration reads only
+	// its own subscriptions' (`404` for another's); an admin any. Retry a failed one with
+	// `POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry`.
 	//
 	// Corresponds with GET /v1/webhooks/{webhookId}/deliveries (the `ListWebhookDeliveries` operationId).
 	ListWebhookDeliveries(ctx context.Context, webhookId WebhookId, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6870,6 +7117,10 @@ type ClientInterface interface {
 
 	// ListCalendarEntries The calendar entries touching the days from `from` to `to`.
 	//
+	// The demand calendar entries (billing runs, campaigns, closures) that touch any day
+	// from `from` to `to`, ordered by first day, each with its channel and uplift.
+	// Supervisors and admins. `400` names `from` or `to` when it is not a date.
+	//
 	// Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
 	ListCalendarEntries(ctx context.Context, params *ListCalendarEntriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -6896,6 +7147,10 @@ type ClientInterface interface {
 	CreateCalendarEntry(ctx context.Context, params *CreateCalendarEntryParams, body CreateCalendarEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteCalendarEntry Remove a calendar entry.
+	//
+	// Removes a demand calendar entry; forecasts made after it no longer adjust for it.
+	// The removal is recorded as an event. Supervisors and admins. `404` for an unknown
+	// entry.
 	//
 	// Corresponds with DELETE /v1/workforce/calendar/{entryId} (the `DeleteCalendarEntry` operationId).
 	DeleteCalendarEntry(ctx context.Context, entryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6989,6 +7244,10 @@ type ClientInterface interface {
 
 // GetHealth The process is up.
 //
+// Answers `200` while the process runs, without touching the database or Redis: a
+// liveness probe for the orchestrator. No token; not rate limited. Use `/readyz` to
+// decide whether to send traffic.
+//
 // Corresponds with GET /healthz (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetHealthRequest(c.Server)
@@ -7003,6 +7262,10 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 }
 
 // GetOpenAPI This document.
+//
+// The contract this hub enforces, as YAML text, the same file every request is
+// validated against. No token; generate clients from it, or compare it with the one you
+// built against.
 //
 // Corresponds with GET /openapi.yaml (the `GetOpenAPI` operationId).
 func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7060,6 +7323,12 @@ func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEdit
 
 // NotifyDeliveryStatusWithBody GOV.UK Notify posts a delivery receipt.
 //
+// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+// nothing.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
@@ -7076,6 +7345,12 @@ func (c *Client) NotifyDeliveryStatusWithBody(ctx context.Context, contentType s
 }
 
 // NotifyDeliveryStatus GOV.UK Notify posts a delivery receipt.
+//
+// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+// nothing.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7170,6 +7445,11 @@ func (c *Client) TwilioInboundSMSWithFormdataBody(ctx context.Context, body Twil
 
 // TwilioMessageStatusWithBody Twilio posts a message status (`MessageSid`, `MessageStatus`).
 //
+// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+// before is acknowledged with `204` and changes nothing.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
@@ -7186,6 +7466,11 @@ func (c *Client) TwilioMessageStatusWithBody(ctx context.Context, contentType st
 }
 
 // TwilioMessageStatusWithFormdataBody Twilio posts a message status (`MessageSid`, `MessageStatus`).
+//
+// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+// before is acknowledged with `204` and changes nothing.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -7204,6 +7489,11 @@ func (c *Client) TwilioMessageStatusWithFormdataBody(ctx context.Context, body T
 
 // ListCases Cases, newest first, filtered.
 //
+// Cases, newest first, cursor-paginated, filtered by customer, status, tier, queue,
+// service (LGSL), assignee or whether they are past their service level. Agents and
+// above and integrations; the compliance team reads single cases but does not list them.
+// Audited. Agents work from `POST /v1/queues/{queue}/claim` rather than from this list.
+//
 // Corresponds with GET /v1/cases (the `ListCases` operationId).
 func (c *Client) ListCases(ctx context.Context, params *ListCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCasesRequest(c.Server, params)
@@ -7218,6 +7508,12 @@ func (c *Client) ListCases(ctx context.Context, params *ListCasesParams, reqEdit
 }
 
 // OpenCaseWithBody Open a case for a customer directly (without a contact).
+//
+// Opens a case for a known customer without recording a contact (a letter scanned
+// into the back office, a case raised by an officer); it goes on the customer's
+// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+// unknown customer or one merged into another (use that record). Send an
+// `Idempotency-Key` so a retry cannot open two.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7236,6 +7532,12 @@ func (c *Client) OpenCaseWithBody(ctx context.Context, params *OpenCaseParams, c
 
 // OpenCase Open a case for a customer directly (without a contact).
 //
+// Opens a case for a known customer without recording a contact (a letter scanned
+// into the back office, a case raised by an officer); it goes on the customer's
+// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+// unknown customer or one merged into another (use that record). Send an
+// `Idempotency-Key` so a retry cannot open two.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/cases (the `OpenCase` operationId).
@@ -7252,6 +7554,11 @@ func (c *Client) OpenCase(ctx context.Context, params *OpenCaseParams, body Open
 }
 
 // GetCase Read a case.
+//
+// Reads one case with its status, tier, queue, service level, assignee and the routing
+// decision that placed it, and its `ETag` for updates. Agents and above, integrations and
+// `qa` (who reviews cases); audited. Residents read their own cases through
+// `/v1/me/cases/{caseId}`. `404` for an unknown case.
 //
 // Corresponds with GET /v1/cases/{caseId} (the `GetCase` operationId).
 func (c *Client) GetCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7388,6 +7695,9 @@ func (c *Client) AddCaseNote(ctx context.Context, caseId CaseId, params *AddCase
 
 // ListCaseReferrals The case's referrals, oldest first.
 //
+// Every referral made from the case, oldest first, with its partner, reason and
+// status. Agents and above, integrations and `qa`; audited. `404` for an unknown case.
+//
 // Corresponds with GET /v1/cases/{caseId}/referrals (the `ListCaseReferrals` operationId).
 func (c *Client) ListCaseReferrals(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCaseReferralsRequest(c.Server, caseId)
@@ -7402,6 +7712,12 @@ func (c *Client) ListCaseReferrals(ctx context.Context, caseId CaseId, reqEditor
 }
 
 // ReferCaseWithBody Refer a case to a partner body.
+//
+// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+// the case is closed; `404` for an unknown case. Move it on with
+// `PATCH /v1/referrals/{referralId}`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7419,6 +7735,12 @@ func (c *Client) ReferCaseWithBody(ctx context.Context, caseId CaseId, params *R
 }
 
 // ReferCase Refer a case to a partner body.
+//
+// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+// the case is closed; `404` for an unknown case. Move it on with
+// `PATCH /v1/referrals/{referralId}`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7530,6 +7852,10 @@ func (c *Client) ResolveCase(ctx context.Context, caseId CaseId, params *Resolve
 
 // GetCaseTimeline The case's events, newest first.
 //
+// What happened on the case — contacts linked, status changes, notes (internal ones
+// included), hand-offs, referrals, ratings — newest first, cursor-paginated. Agents and
+// above, integrations and `qa`; audited. `404` for an unknown case.
+//
 // Corresponds with GET /v1/cases/{caseId}/timeline (the `GetCaseTimeline` operationId).
 func (c *Client) GetCaseTimeline(ctx context.Context, caseId CaseId, params *GetCaseTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCaseTimelineRequest(c.Server, caseId, params)
@@ -7545,6 +7871,11 @@ func (c *Client) GetCaseTimeline(ctx context.Context, caseId CaseId, params *Get
 
 // GetCatalogue The council's services (LGSL), centres and partner bodies.
 //
+// The council's catalogue in force: services by LGSL code with their names, centres,
+// partner bodies, hand-off reasons and the IVR menu. Staff and
+// integrations read it to fill their pick-lists; it names nobody and is not audited.
+// Set with `CONTACTHUB_CATALOGUE_FILE`, read at start.
+//
 // Corresponds with GET /v1/catalogue (the `GetCatalogue` operationId).
 func (c *Client) GetCatalogue(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCatalogueRequest(c.Server)
@@ -7559,6 +7890,11 @@ func (c *Client) GetCatalogue(ctx context.Context, reqEditors ...RequestEditorFn
 }
 
 // ListContacts Contacts, newest first.
+//
+// Contacts on every channel, newest first, cursor-paginated, narrowed by customer,
+// case or channel. Agents and above, integrations and the compliance team (`qa`) may
+// list them; each page is audited against the customers it shows. A filter or cursor
+// that does not fit is refused, naming it.
 //
 // Corresponds with GET /v1/contacts (the `ListContacts` operationId).
 func (c *Client) ListContacts(ctx context.Context, params *ListContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7628,6 +7964,10 @@ func (c *Client) RecordContact(ctx context.Context, params *RecordContactParams,
 }
 
 // GetContact Read a contact.
+//
+// Reads one contact: its channel, direction, service, outcome, avoidable reason and
+// the customer and case it landed on. Agents and above, integrations and `qa`; audited.
+// `404` for an unknown contact. Change its outcome with `PATCH /v1/contacts/{contactId}`.
 //
 // Corresponds with GET /v1/contacts/{contactId} (the `GetContact` operationId).
 func (c *Client) GetContact(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7966,6 +8306,11 @@ func (c *Client) AddCustomerIdentifier(ctx context.Context, customerId CustomerI
 
 // RemoveCustomerIdentifier Remove an identifier from a customer.
 //
+// Detaches one phone number, email, UPRN or reference from the customer, so it no
+// longer finds them; the change goes on their timeline and the record's version (its
+// `ETag`) moves on. Agents, supervisors, admins and integrations may call it; it is
+// audited. `404` when the customer does not hold that identifier.
+//
 // Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
 func (c *Client) RemoveCustomerIdentifier(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRemoveCustomerIdentifierRequest(c.Server, customerId, identifierId)
@@ -8022,6 +8367,12 @@ func (c *Client) MergeCustomer(ctx context.Context, customerId CustomerId, param
 }
 
 // GetCustomerTimeline The customer's events, newest first.
+//
+// Everything that happened to the customer across channels — contacts, cases opened
+// and changed, notes, ratings, surveys, merges — newest first, cursor-paginated. Events
+// of a record merged into this one are included. Staff and integrations only: residents
+// read their own story through `/v1/me/cases/{caseId}`, which leaves out internal notes
+// and staff names. Audited. `404` for an unknown customer.
 //
 // Corresponds with GET /v1/customers/{customerId}/timeline (the `GetCustomerTimeline` operationId).
 func (c *Client) GetCustomerTimeline(ctx context.Context, customerId CustomerId, params *GetCustomerTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8272,6 +8623,10 @@ func (c *Client) LandlordContact(ctx context.Context, params *LandlordContactPar
 
 // ListMyProperties Your organisation's properties and tenancies.
 //
+// The properties the caller's landlord holds, each with its tenancies (ids and dates:
+// the hub tells a landlord nothing about the people who hold them). Landlord tokens only, after their invitation is accepted
+// (`403` before). A landlord never sees another's properties.
+//
 // Corresponds with GET /v1/landlord/properties (the `ListMyProperties` operationId).
 func (c *Client) ListMyProperties(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListMyPropertiesRequest(c.Server)
@@ -8286,6 +8641,10 @@ func (c *Client) ListMyProperties(ctx context.Context, reqEditors ...RequestEdit
 }
 
 // CreateLandlordWithBody Record a landlord organisation.
+//
+// Records a landlord organisation (a housing association or a letting agent) so the
+// council can record its properties and invite its staff to the landlord portal. Agents
+// and above. `422` names a field that does not fit.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8304,6 +8663,10 @@ func (c *Client) CreateLandlordWithBody(ctx context.Context, params *CreateLandl
 
 // CreateLandlord Record a landlord organisation.
 //
+// Records a landlord organisation (a housing association or a letting agent) so the
+// council can record its properties and invite its staff to the landlord portal. Agents
+// and above. `422` names a field that does not fit.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
@@ -8320,6 +8683,11 @@ func (c *Client) CreateLandlord(ctx context.Context, params *CreateLandlordParam
 }
 
 // InviteLandlordUserWithBody Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+//
+// Invites a person to act for the landlord in the portal: the answer carries a
+// single-use token, shown only this once, valid 14 days, which the person accepts with
+// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+// for an unknown landlord; `422` names a field that does not fit.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8338,6 +8706,11 @@ func (c *Client) InviteLandlordUserWithBody(ctx context.Context, landlordId open
 
 // InviteLandlordUser Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
 //
+// Invites a person to act for the landlord in the portal: the answer carries a
+// single-use token, shown only this once, valid 14 days, which the person accepts with
+// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+// for an unknown landlord; `422` names a field that does not fit.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
@@ -8354,6 +8727,11 @@ func (c *Client) InviteLandlordUser(ctx context.Context, landlordId openapi_type
 }
 
 // AddLandlordPropertyWithBody Record a property the landlord holds.
+//
+// Records a property the landlord holds, by UPRN and address, so its tenants can be
+// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+// not one.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8372,6 +8750,11 @@ func (c *Client) AddLandlordPropertyWithBody(ctx context.Context, landlordId ope
 
 // AddLandlordProperty Record a property the landlord holds.
 //
+// Records a property the landlord holds, by UPRN and address, so its tenants can be
+// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+// not one.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
@@ -8388,6 +8771,12 @@ func (c *Client) AddLandlordProperty(ctx context.Context, landlordId openapi_typ
 }
 
 // AddTenancyWithBody Record a tenant at one of the landlord's properties.
+//
+// Records a customer as the tenant of one of the landlord's properties from
+// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+// such customer, `endsOn` when it is before `startsOn`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8406,6 +8795,12 @@ func (c *Client) AddTenancyWithBody(ctx context.Context, landlordId openapi_type
 
 // AddTenancy Record a tenant at one of the landlord's properties.
 //
+// Records a customer as the tenant of one of the landlord's properties from
+// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+// such customer, `endsOn` when it is before `startsOn`.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
@@ -8423,6 +8818,12 @@ func (c *Client) AddTenancy(ctx context.Context, landlordId openapi_types.UUID, 
 
 // GetMe The signed-in resident's own record.
 //
+// The signed-in resident's own record, as `MyRecord`: names, address, identifiers,
+// preferences and consents, with its `ETag`. Only a citizen token, whose `customer_id`
+// claim names the record; it carries none of the council's assessments (vulnerable,
+// assisted digital) nor merge bookkeeping. Audited. `404` when the claim names no
+// record the hub holds.
+//
 // Corresponds with GET /v1/me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMeRequest(c.Server)
@@ -8437,6 +8838,12 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 }
 
 // UpdateMeWithBody Change your address and preferences (names, date of birth and needs flags are changed by staff).
+//
+// Lets the resident change their address, preferred language and consents (SMS
+// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8455,6 +8862,12 @@ func (c *Client) UpdateMeWithBody(ctx context.Context, params *UpdateMeParams, c
 
 // UpdateMe Change your address and preferences (names, date of birth and needs flags are changed by staff).
 //
+// Lets the resident change their address, preferred language and consents (SMS
+// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
@@ -8472,6 +8885,10 @@ func (c *Client) UpdateMe(ctx context.Context, params *UpdateMeParams, body Upda
 
 // ListMyCases Your cases, newest first.
 //
+// The resident's own cases, newest first, cursor-paginated, in resident words: the
+// service's name, the status, when it is due. Citizen tokens only; never queues, tiers
+// or staff names. Audited.
+//
 // Corresponds with GET /v1/me/cases (the `ListMyCases` operationId).
 func (c *Client) ListMyCases(ctx context.Context, params *ListMyCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListMyCasesRequest(c.Server, params)
@@ -8487,6 +8904,11 @@ func (c *Client) ListMyCases(ctx context.Context, params *ListMyCasesParams, req
 
 // GetMyCase One of your cases, with what has happened on it (no internal notes, no staff names).
 //
+// One of the resident's own cases with what has happened on it, in plain words: status
+// changes, messages from the council (notes marked not internal) and their own
+// contacts. Never internal notes, queues, tiers or staff names. Citizen tokens only;
+// `404` for a case that is not theirs, exactly as for one that does not exist.
+//
 // Corresponds with GET /v1/me/cases/{caseId} (the `GetMyCase` operationId).
 func (c *Client) GetMyCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMyCaseRequest(c.Server, caseId)
@@ -8501,6 +8923,12 @@ func (c *Client) GetMyCase(ctx context.Context, caseId CaseId, reqEditors ...Req
 }
 
 // ContactFromMyAccountWithBody Raise an enquiry from the website.
+//
+// Records an enquiry the resident makes on the website (channel `web_form` by
+// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+// is routed like any other, and the answer suggests self-service links for the service.
+// Citizen tokens only; audited. `422` names an unknown service. Send an
+// `Idempotency-Key` so a double submit records one enquiry.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8518,6 +8946,12 @@ func (c *Client) ContactFromMyAccountWithBody(ctx context.Context, params *Conta
 }
 
 // ContactFromMyAccount Raise an enquiry from the website.
+//
+// Records an enquiry the resident makes on the website (channel `web_form` by
+// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+// is routed like any other, and the answer suggests self-service links for the service.
+// Citizen tokens only; audited. `422` names an unknown service. Send an
+// `Idempotency-Key` so a double submit records one enquiry.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8577,6 +9011,10 @@ func (c *Client) ExportMe(ctx context.Context, reqEditors ...RequestEditorFn) (*
 
 // RateFromMyAccountWithBody Rate one of your cases or contacts.
 //
+// The resident rates one of their own cases or contacts (score 1–5, an optional
+// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+// tokens only; audited. `404` when the case or contact named is not theirs.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
@@ -8594,6 +9032,10 @@ func (c *Client) RateFromMyAccountWithBody(ctx context.Context, contentType stri
 
 // RateFromMyAccount Rate one of your cases or contacts.
 //
+// The resident rates one of their own cases or contacts (score 1–5, an optional
+// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+// tokens only; audited. `404` when the case or contact named is not theirs.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
@@ -8610,6 +9052,11 @@ func (c *Client) RateFromMyAccount(ctx context.Context, body RateFromMyAccountJS
 }
 
 // GetMerge Who merged which records, when and why, and whether it was undone.
+//
+// Reads one merge: the record kept, the duplicate folded into it, who merged them,
+// when and why, and when it was undone if it was. Staff (agents and above) only; the
+// `mergeId` comes from `POST /v1/customers/{customerId}/merge`. Undo it with
+// `POST /v1/merges/{mergeId}/undo`. `404` for an unknown merge.
 //
 // Corresponds with GET /v1/merges/{mergeId} (the `GetMerge` operationId).
 func (c *Client) GetMerge(ctx context.Context, mergeId MergeId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8669,6 +9116,10 @@ func (c *Client) UndoMerge(ctx context.Context, mergeId MergeId, params *UndoMer
 }
 
 // ListQAPlans The sampling plan's versions, newest (the one in force) first.
+//
+// The QA sampling plan's versions, newest first, cursor-paginated: the first is the one
+// in force, the older ones stay on record so every review can be traced to the plan that
+// drew it. Supervisors, admins and `qa`.
 //
 // Corresponds with GET /v1/qa/plans (the `ListQAPlans` operationId).
 func (c *Client) ListQAPlans(ctx context.Context, params *ListQAPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8859,6 +9310,10 @@ func (c *Client) StartQARun(ctx context.Context, params *StartQARunParams, body 
 }
 
 // ListQueues Every queue with its depth, oldest waiting case and cases past SLA.
+//
+// Every work queue with the cases waiting in it, the cases claimed, the oldest wait
+// and how many are past their service level. Agents and above; an agent claims from
+// queues of their tier or below with `POST /v1/queues/{queue}/claim`.
 //
 // Corresponds with GET /v1/queues (the `ListQueues` operationId).
 func (c *Client) ListQueues(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9054,6 +9509,10 @@ func (c *Client) GetCostToServeReport(ctx context.Context, params *GetCostToServ
 
 // GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days.
 //
+// How far landlords have taken up the portal: landlords recorded, invited, with an
+// invitation accepted, and active (a contact) in the last 30 days. Supervisors, admins
+// and `qa`; aggregate figures only.
+//
 // Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
 func (c *Client) GetLandlordTakeUp(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetLandlordTakeUpRequest(c.Server)
@@ -9089,6 +9548,11 @@ func (c *Client) GetResolutionReport(ctx context.Context, params *GetResolutionR
 }
 
 // GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
+//
+// Over the period from `from` to `to`: the cases opened per tier and queue, the share
+// resolved at first contact and the hand-offs by reason and tier pair. Supervisors,
+// admins and `qa`; aggregate figures only. `422` names `from` or `to` when they do not
+// make a period.
 //
 // Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
 func (c *Client) GetRoutingReport(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9162,6 +9626,10 @@ func (c *Client) DecideRouting(ctx context.Context, body DecideRoutingJSONReques
 
 // ListRuleSets The active rule set and every published version.
 //
+// The routing rule set in force and every version published, newest first, each with
+// who published it and when. Agents and above and integrations, so a desktop can show
+// why a case went where it did.
+//
 // Corresponds with GET /v1/routing/rules (the `ListRuleSets` operationId).
 func (c *Client) ListRuleSets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRuleSetsRequest(c.Server)
@@ -9221,6 +9689,10 @@ func (c *Client) PublishRuleSet(ctx context.Context, params *PublishRuleSetParam
 
 // GetRuleSet One published version.
 //
+// One published version of the routing rules, whole, as it was published (versions
+// are never changed). Agents and above and integrations. `404` for a version never
+// published.
+//
 // Corresponds with GET /v1/routing/rules/{version} (the `GetRuleSet` operationId).
 func (c *Client) GetRuleSet(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetRuleSetRequest(c.Server, version)
@@ -9236,6 +9708,11 @@ func (c *Client) GetRuleSet(ctx context.Context, version int, reqEditors ...Requ
 
 // ActivateRuleSet Make a published version the active one (roll back or forward), on every replica.
 //
+// Makes a published version the one in force — a roll-back or a roll-forward — and
+// every replica reloads it through the bus. Contacts routed from then on use it; cases
+// already routed keep their decision. Supervisors and admins only. `404` for a version
+// never published.
+//
 // Corresponds with POST /v1/routing/rules/{version}/activate (the `ActivateRuleSet` operationId).
 func (c *Client) ActivateRuleSet(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewActivateRuleSetRequest(c.Server, version)
@@ -9250,6 +9727,12 @@ func (c *Client) ActivateRuleSet(ctx context.Context, version int, reqEditors ..
 }
 
 // SimulateRoutingWithBody Replay a period's contacts under candidate rules and compare the tier and queue mix.
+//
+// Replays the contacts recorded between `from` and `to` under the candidate rules
+// given and answers the tier and queue mix they would give beside the mix recorded, and
+// how many contacts would change. Nothing is written, nothing published. Supervisors and
+// admins. Candidate rules are validated like a publication: `422` lists every problem
+// with its path.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9268,6 +9751,12 @@ func (c *Client) SimulateRoutingWithBody(ctx context.Context, contentType string
 
 // SimulateRouting Replay a period's contacts under candidate rules and compare the tier and queue mix.
 //
+// Replays the contacts recorded between `from` and `to` under the candidate rules
+// given and answers the tier and queue mix they would give beside the mix recorded, and
+// how many contacts would change. Nothing is written, nothing published. Supervisors and
+// admins. Candidate rules are validated like a publication: `422` lists every problem
+// with its path.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
@@ -9284,6 +9773,10 @@ func (c *Client) SimulateRouting(ctx context.Context, body SimulateRoutingJSONRe
 }
 
 // ListWebhooks The caller's subscriptions (an admin's are all of them), never their secrets.
+//
+// Webhook subscriptions in the order they were made, cursor-paginated, with their
+// filters and state but never their secrets. An integration sees only its own; an
+// admin sees every one.
 //
 // Corresponds with GET /v1/webhooks (the `ListWebhooks` operationId).
 func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9343,6 +9836,10 @@ func (c *Client) CreateWebhook(ctx context.Context, body CreateWebhookJSONReques
 }
 
 // DeleteWebhook Unsubscribe; the delivery log and deliveries not yet made go with it.
+//
+// Unsubscribes: the subscription, its delivery log and the deliveries not yet made are
+// removed, and no further event is sent. An integration may delete only its own (`404`
+// for another's); an admin any.
 //
 // Corresponds with DELETE /v1/webhooks/{webhookId} (the `DeleteWebhook` operationId).
 func (c *Client) DeleteWebhook(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9415,6 +9912,11 @@ func (c *Client) UpdateWebhook(ctx context.Context, webhookId WebhookId, params 
 }
 
 // ListWebhookDeliveries A subscription's delivery log, newest first.
+//
+// The subscription's delivery attempts, newest first, cursor-paginated: the event id,
+// status, HTTP answer, attempts and latency, never the bodies. An integration reads only
+// its own subscriptions' (`404` for another's); an admin any. Retry a failed one with
+// `POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry`.
 //
 // Corresponds with GET /v1/webhooks/{webhookId}/deliveries (the `ListWebhookDeliveries` operationId).
 func (c *Client) ListWebhookDeliveries(ctx context.Context, webhookId WebhookId, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9530,6 +10032,10 @@ func (c *Client) RotateWebhookSecret(ctx context.Context, webhookId WebhookId, b
 
 // ListCalendarEntries The calendar entries touching the days from `from` to `to`.
 //
+// The demand calendar entries (billing runs, campaigns, closures) that touch any day
+// from `from` to `to`, ordered by first day, each with its channel and uplift.
+// Supervisors and admins. `400` names `from` or `to` when it is not a date.
+//
 // Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
 func (c *Client) ListCalendarEntries(ctx context.Context, params *ListCalendarEntriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCalendarEntriesRequest(c.Server, params)
@@ -9586,6 +10092,10 @@ func (c *Client) CreateCalendarEntry(ctx context.Context, params *CreateCalendar
 }
 
 // DeleteCalendarEntry Remove a calendar entry.
+//
+// Removes a demand calendar entry; forecasts made after it no longer adjust for it.
+// The removal is recorded as an event. Supervisors and admins. `404` for an unknown
+// entry.
 //
 // Corresponds with DELETE /v1/workforce/calendar/{entryId} (the `DeleteCalendarEntry` operationId).
 func (c *Client) DeleteCalendarEntry(ctx context.Context, entryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -15294,12 +15804,20 @@ type ClientWithResponsesInterface interface {
 
 	// GetHealthWithResponse The process is up.
 	//
+	// Answers `200` while the process runs, without touching the database or Redis: a
+	// liveness probe for the orchestrator. No token; not rate limited. Use `/readyz` to
+	// decide whether to send traffic.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
 
 	// GetOpenAPIWithResponse This document.
+	//
+	// The contract this hub enforces, as YAML text, the same file every request is
+	// validated against. No token; generate clients from it, or compare it with the one you
+	// built against.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15333,12 +15851,24 @@ type ClientWithResponsesInterface interface {
 
 	// NotifyDeliveryStatusWithBodyWithResponse GOV.UK Notify posts a delivery receipt.
 	//
+	// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+	// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+	// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+	// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+	// nothing.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
 	NotifyDeliveryStatusWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NotifyDeliveryStatusResponse, error)
 
 	// NotifyDeliveryStatusWithResponse GOV.UK Notify posts a delivery receipt.
+	//
+	// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+	// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+	// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+	// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+	// nothing.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -15383,12 +15913,22 @@ type ClientWithResponsesInterface interface {
 
 	// TwilioMessageStatusWithBodyWithResponse Twilio posts a message status (`MessageSid`, `MessageStatus`).
 	//
+	// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+	// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+	// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+	// before is acknowledged with `204` and changes nothing.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
 	TwilioMessageStatusWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TwilioMessageStatusResponse, error)
 
 	// TwilioMessageStatusWithFormdataBodyWithResponse Twilio posts a message status (`MessageSid`, `MessageStatus`).
+	//
+	// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+	// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+	// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+	// before is acknowledged with `204` and changes nothing.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -15397,12 +15937,23 @@ type ClientWithResponsesInterface interface {
 
 	// ListCasesWithResponse Cases, newest first, filtered.
 	//
+	// Cases, newest first, cursor-paginated, filtered by customer, status, tier, queue,
+	// service (LGSL), assignee or whether they are past their service level. Agents and
+	// above and integrations; the compliance team reads single cases but does not list them.
+	// Audited. Agents work from `POST /v1/queues/{queue}/claim` rather than from this list.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/cases (the `ListCases` operationId).
 	ListCasesWithResponse(ctx context.Context, params *ListCasesParams, reqEditors ...RequestEditorFn) (*ListCasesResponse, error)
 
 	// OpenCaseWithBodyWithResponse Open a case for a customer directly (without a contact).
+	//
+	// Opens a case for a known customer without recording a contact (a letter scanned
+	// into the back office, a case raised by an officer); it goes on the customer's
+	// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+	// unknown customer or one merged into another (use that record). Send an
+	// `Idempotency-Key` so a retry cannot open two.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -15411,12 +15962,23 @@ type ClientWithResponsesInterface interface {
 
 	// OpenCaseWithResponse Open a case for a customer directly (without a contact).
 	//
+	// Opens a case for a known customer without recording a contact (a letter scanned
+	// into the back office, a case raised by an officer); it goes on the customer's
+	// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+	// unknown customer or one merged into another (use that record). Send an
+	// `Idempotency-Key` so a retry cannot open two.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/cases (the `OpenCase` operationId).
 	OpenCaseWithResponse(ctx context.Context, params *OpenCaseParams, body OpenCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*OpenCaseResponse, error)
 
 	// GetCaseWithResponse Read a case.
+	//
+	// Reads one case with its status, tier, queue, service level, assignee and the routing
+	// decision that placed it, and its `ETag` for updates. Agents and above, integrations and
+	// `qa` (who reviews cases); audited. Residents read their own cases through
+	// `/v1/me/cases/{caseId}`. `404` for an unknown case.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15485,6 +16047,9 @@ type ClientWithResponsesInterface interface {
 
 	// ListCaseReferralsWithResponse The case's referrals, oldest first.
 	//
+	// Every referral made from the case, oldest first, with its partner, reason and
+	// status. Agents and above, integrations and `qa`; audited. `404` for an unknown case.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/cases/{caseId}/referrals (the `ListCaseReferrals` operationId).
@@ -15492,12 +16057,24 @@ type ClientWithResponsesInterface interface {
 
 	// ReferCaseWithBodyWithResponse Refer a case to a partner body.
 	//
+	// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+	// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+	// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+	// the case is closed; `404` for an unknown case. Move it on with
+	// `PATCH /v1/referrals/{referralId}`.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/cases/{caseId}/referrals (the `ReferCase` operationId).
 	ReferCaseWithBodyWithResponse(ctx context.Context, caseId CaseId, params *ReferCaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReferCaseResponse, error)
 
 	// ReferCaseWithResponse Refer a case to a partner body.
+	//
+	// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+	// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+	// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+	// the case is closed; `404` for an unknown case. Move it on with
+	// `PATCH /v1/referrals/{referralId}`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -15551,6 +16128,10 @@ type ClientWithResponsesInterface interface {
 
 	// GetCaseTimelineWithResponse The case's events, newest first.
 	//
+	// What happened on the case — contacts linked, status changes, notes (internal ones
+	// included), hand-offs, referrals, ratings — newest first, cursor-paginated. Agents and
+	// above, integrations and `qa`; audited. `404` for an unknown case.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/cases/{caseId}/timeline (the `GetCaseTimeline` operationId).
@@ -15558,12 +16139,22 @@ type ClientWithResponsesInterface interface {
 
 	// GetCatalogueWithResponse The council's services (LGSL), centres and partner bodies.
 	//
+	// The council's catalogue in force: services by LGSL code with their names, centres,
+	// partner bodies, hand-off reasons and the IVR menu. Staff and
+	// integrations read it to fill their pick-lists; it names nobody and is not audited.
+	// Set with `CONTACTHUB_CATALOGUE_FILE`, read at start.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/catalogue (the `GetCatalogue` operationId).
 	GetCatalogueWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCatalogueResponse, error)
 
 	// ListContactsWithResponse Contacts, newest first.
+	//
+	// Contacts on every channel, newest first, cursor-paginated, narrowed by customer,
+	// case or channel. Agents and above, integrations and the compliance team (`qa`) may
+	// list them; each page is audited against the customers it shows. A filter or cursor
+	// that does not fit is refused, naming it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15605,6 +16196,10 @@ type ClientWithResponsesInterface interface {
 	RecordContactWithResponse(ctx context.Context, params *RecordContactParams, body RecordContactJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordContactResponse, error)
 
 	// GetContactWithResponse Read a contact.
+	//
+	// Reads one contact: its channel, direction, service, outcome, avoidable reason and
+	// the customer and case it landed on. Agents and above, integrations and `qa`; audited.
+	// `404` for an unknown contact. Change its outcome with `PATCH /v1/contacts/{contactId}`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15791,6 +16386,11 @@ type ClientWithResponsesInterface interface {
 
 	// RemoveCustomerIdentifierWithResponse Remove an identifier from a customer.
 	//
+	// Detaches one phone number, email, UPRN or reference from the customer, so it no
+	// longer finds them; the change goes on their timeline and the record's version (its
+	// `ETag`) moves on. Agents, supervisors, admins and integrations may call it; it is
+	// audited. `404` when the customer does not hold that identifier.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
@@ -15819,6 +16419,12 @@ type ClientWithResponsesInterface interface {
 	MergeCustomerWithResponse(ctx context.Context, customerId CustomerId, params *MergeCustomerParams, body MergeCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*MergeCustomerResponse, error)
 
 	// GetCustomerTimelineWithResponse The customer's events, newest first.
+	//
+	// Everything that happened to the customer across channels — contacts, cases opened
+	// and changed, notes, ratings, surveys, merges — newest first, cursor-paginated. Events
+	// of a record merged into this one are included. Staff and integrations only: residents
+	// read their own story through `/v1/me/cases/{caseId}`, which leaves out internal notes
+	// and staff names. Audited. `404` for an unknown customer.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15981,12 +16587,20 @@ type ClientWithResponsesInterface interface {
 
 	// ListMyPropertiesWithResponse Your organisation's properties and tenancies.
 	//
+	// The properties the caller's landlord holds, each with its tenancies (ids and dates:
+	// the hub tells a landlord nothing about the people who hold them). Landlord tokens only, after their invitation is accepted
+	// (`403` before). A landlord never sees another's properties.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/landlord/properties (the `ListMyProperties` operationId).
 	ListMyPropertiesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMyPropertiesResponse, error)
 
 	// CreateLandlordWithBodyWithResponse Record a landlord organisation.
+	//
+	// Records a landlord organisation (a housing association or a letting agent) so the
+	// council can record its properties and invite its staff to the landlord portal. Agents
+	// and above. `422` names a field that does not fit.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -15995,12 +16609,21 @@ type ClientWithResponsesInterface interface {
 
 	// CreateLandlordWithResponse Record a landlord organisation.
 	//
+	// Records a landlord organisation (a housing association or a letting agent) so the
+	// council can record its properties and invite its staff to the landlord portal. Agents
+	// and above. `422` names a field that does not fit.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
 	CreateLandlordWithResponse(ctx context.Context, params *CreateLandlordParams, body CreateLandlordJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLandlordResponse, error)
 
 	// InviteLandlordUserWithBodyWithResponse Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+	//
+	// Invites a person to act for the landlord in the portal: the answer carries a
+	// single-use token, shown only this once, valid 14 days, which the person accepts with
+	// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+	// for an unknown landlord; `422` names a field that does not fit.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16009,12 +16632,22 @@ type ClientWithResponsesInterface interface {
 
 	// InviteLandlordUserWithResponse Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
 	//
+	// Invites a person to act for the landlord in the portal: the answer carries a
+	// single-use token, shown only this once, valid 14 days, which the person accepts with
+	// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+	// for an unknown landlord; `422` names a field that does not fit.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
 	InviteLandlordUserWithResponse(ctx context.Context, landlordId openapi_types.UUID, body InviteLandlordUserJSONRequestBody, reqEditors ...RequestEditorFn) (*InviteLandlordUserResponse, error)
 
 	// AddLandlordPropertyWithBodyWithResponse Record a property the landlord holds.
+	//
+	// Records a property the landlord holds, by UPRN and address, so its tenants can be
+	// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+	// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+	// not one.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16023,12 +16656,23 @@ type ClientWithResponsesInterface interface {
 
 	// AddLandlordPropertyWithResponse Record a property the landlord holds.
 	//
+	// Records a property the landlord holds, by UPRN and address, so its tenants can be
+	// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+	// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+	// not one.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
 	AddLandlordPropertyWithResponse(ctx context.Context, landlordId openapi_types.UUID, body AddLandlordPropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*AddLandlordPropertyResponse, error)
 
 	// AddTenancyWithBodyWithResponse Record a tenant at one of the landlord's properties.
+	//
+	// Records a customer as the tenant of one of the landlord's properties from
+	// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+	// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+	// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+	// such customer, `endsOn` when it is before `startsOn`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16037,12 +16681,24 @@ type ClientWithResponsesInterface interface {
 
 	// AddTenancyWithResponse Record a tenant at one of the landlord's properties.
 	//
+	// Records a customer as the tenant of one of the landlord's properties from
+	// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+	// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+	// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+	// such customer, `endsOn` when it is before `startsOn`.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
 	AddTenancyWithResponse(ctx context.Context, landlordId openapi_types.UUID, body AddTenancyJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTenancyResponse, error)
 
 	// GetMeWithResponse The signed-in resident's own record.
+	//
+	// The signed-in resident's own record, as `MyRecord`: names, address, identifiers,
+	// preferences and consents, with its `ETag`. Only a citizen token, whose `customer_id`
+	// claim names the record; it carries none of the council's assessments (vulnerable,
+	// assisted digital) nor merge bookkeeping. Audited. `404` when the claim names no
+	// record the hub holds.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16051,12 +16707,24 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateMeWithBodyWithResponse Change your address and preferences (names, date of birth and needs flags are changed by staff).
 	//
+	// Lets the resident change their address, preferred language and consents (SMS
+	// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+	// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+	// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+	// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
 	UpdateMeWithBodyWithResponse(ctx context.Context, params *UpdateMeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
 
 	// UpdateMeWithResponse Change your address and preferences (names, date of birth and needs flags are changed by staff).
+	//
+	// Lets the resident change their address, preferred language and consents (SMS
+	// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+	// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+	// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+	// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16065,12 +16733,21 @@ type ClientWithResponsesInterface interface {
 
 	// ListMyCasesWithResponse Your cases, newest first.
 	//
+	// The resident's own cases, newest first, cursor-paginated, in resident words: the
+	// service's name, the status, when it is due. Citizen tokens only; never queues, tiers
+	// or staff names. Audited.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/me/cases (the `ListMyCases` operationId).
 	ListMyCasesWithResponse(ctx context.Context, params *ListMyCasesParams, reqEditors ...RequestEditorFn) (*ListMyCasesResponse, error)
 
 	// GetMyCaseWithResponse One of your cases, with what has happened on it (no internal notes, no staff names).
+	//
+	// One of the resident's own cases with what has happened on it, in plain words: status
+	// changes, messages from the council (notes marked not internal) and their own
+	// contacts. Never internal notes, queues, tiers or staff names. Citizen tokens only;
+	// `404` for a case that is not theirs, exactly as for one that does not exist.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16079,12 +16756,24 @@ type ClientWithResponsesInterface interface {
 
 	// ContactFromMyAccountWithBodyWithResponse Raise an enquiry from the website.
 	//
+	// Records an enquiry the resident makes on the website (channel `web_form` by
+	// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+	// is routed like any other, and the answer suggests self-service links for the service.
+	// Citizen tokens only; audited. `422` names an unknown service. Send an
+	// `Idempotency-Key` so a double submit records one enquiry.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/me/contacts (the `ContactFromMyAccount` operationId).
 	ContactFromMyAccountWithBodyWithResponse(ctx context.Context, params *ContactFromMyAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ContactFromMyAccountResponse, error)
 
 	// ContactFromMyAccountWithResponse Raise an enquiry from the website.
+	//
+	// Records an enquiry the resident makes on the website (channel `web_form` by
+	// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+	// is routed like any other, and the answer suggests self-service links for the service.
+	// Citizen tokens only; audited. `422` names an unknown service. Send an
+	// `Idempotency-Key` so a double submit records one enquiry.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16118,6 +16807,10 @@ type ClientWithResponsesInterface interface {
 
 	// RateFromMyAccountWithBodyWithResponse Rate one of your cases or contacts.
 	//
+	// The resident rates one of their own cases or contacts (score 1–5, an optional
+	// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+	// tokens only; audited. `404` when the case or contact named is not theirs.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
@@ -16125,12 +16818,21 @@ type ClientWithResponsesInterface interface {
 
 	// RateFromMyAccountWithResponse Rate one of your cases or contacts.
 	//
+	// The resident rates one of their own cases or contacts (score 1–5, an optional
+	// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+	// tokens only; audited. `404` when the case or contact named is not theirs.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
 	RateFromMyAccountWithResponse(ctx context.Context, body RateFromMyAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*RateFromMyAccountResponse, error)
 
 	// GetMergeWithResponse Who merged which records, when and why, and whether it was undone.
+	//
+	// Reads one merge: the record kept, the duplicate folded into it, who merged them,
+	// when and why, and when it was undone if it was. Staff (agents and above) only; the
+	// `mergeId` comes from `POST /v1/customers/{customerId}/merge`. Undo it with
+	// `POST /v1/merges/{mergeId}/undo`. `404` for an unknown merge.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16162,6 +16864,10 @@ type ClientWithResponsesInterface interface {
 	UndoMergeWithResponse(ctx context.Context, mergeId MergeId, params *UndoMergeParams, body UndoMergeJSONRequestBody, reqEditors ...RequestEditorFn) (*UndoMergeResponse, error)
 
 	// ListQAPlansWithResponse The sampling plan's versions, newest (the one in force) first.
+	//
+	// The QA sampling plan's versions, newest first, cursor-paginated: the first is the one
+	// in force, the older ones stay on record so every review can be traced to the plan that
+	// drew it. Supervisors, admins and `qa`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16268,6 +16974,10 @@ type ClientWithResponsesInterface interface {
 	StartQARunWithResponse(ctx context.Context, params *StartQARunParams, body StartQARunJSONRequestBody, reqEditors ...RequestEditorFn) (*StartQARunResponse, error)
 
 	// ListQueuesWithResponse Every queue with its depth, oldest waiting case and cases past SLA.
+	//
+	// Every work queue with the cases waiting in it, the cases claimed, the oldest wait
+	// and how many are past their service level. Agents and above; an agent claims from
+	// queues of their tier or below with `POST /v1/queues/{queue}/claim`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16383,6 +17093,10 @@ type ClientWithResponsesInterface interface {
 
 	// GetLandlordTakeUpWithResponse Landlord portal take-up — invited, accepted, active in the last 30 days.
 	//
+	// How far landlords have taken up the portal: landlords recorded, invited, with an
+	// invitation accepted, and active (a contact) in the last 30 days. Supervisors, admins
+	// and `qa`; aggregate figures only.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
@@ -16402,6 +17116,11 @@ type ClientWithResponsesInterface interface {
 	GetResolutionReportWithResponse(ctx context.Context, params *GetResolutionReportParams, reqEditors ...RequestEditorFn) (*GetResolutionReportResponse, error)
 
 	// GetRoutingReportWithResponse Tier mix, first-contact resolution and hand-offs over a period.
+	//
+	// Over the period from `from` to `to`: the cases opened per tier and queue, the share
+	// resolved at first contact and the hand-offs by reason and tier pair. Supervisors,
+	// admins and `qa`; aggregate figures only. `422` names `from` or `to` when they do not
+	// make a period.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16439,6 +17158,10 @@ type ClientWithResponsesInterface interface {
 
 	// ListRuleSetsWithResponse The active rule set and every published version.
 	//
+	// The routing rule set in force and every version published, newest first, each with
+	// who published it and when. Agents and above and integrations, so a desktop can show
+	// why a case went where it did.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/routing/rules (the `ListRuleSets` operationId).
@@ -16470,12 +17193,21 @@ type ClientWithResponsesInterface interface {
 
 	// GetRuleSetWithResponse One published version.
 	//
+	// One published version of the routing rules, whole, as it was published (versions
+	// are never changed). Agents and above and integrations. `404` for a version never
+	// published.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/routing/rules/{version} (the `GetRuleSet` operationId).
 	GetRuleSetWithResponse(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*GetRuleSetResponse, error)
 
 	// ActivateRuleSetWithResponse Make a published version the active one (roll back or forward), on every replica.
+	//
+	// Makes a published version the one in force — a roll-back or a roll-forward — and
+	// every replica reloads it through the bus. Contacts routed from then on use it; cases
+	// already routed keep their decision. Supervisors and admins only. `404` for a version
+	// never published.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16484,6 +17216,12 @@ type ClientWithResponsesInterface interface {
 
 	// SimulateRoutingWithBodyWithResponse Replay a period's contacts under candidate rules and compare the tier and queue mix.
 	//
+	// Replays the contacts recorded between `from` and `to` under the candidate rules
+	// given and answers the tier and queue mix they would give beside the mix recorded, and
+	// how many contacts would change. Nothing is written, nothing published. Supervisors and
+	// admins. Candidate rules are validated like a publication: `422` lists every problem
+	// with its path.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
@@ -16491,12 +17229,22 @@ type ClientWithResponsesInterface interface {
 
 	// SimulateRoutingWithResponse Replay a period's contacts under candidate rules and compare the tier and queue mix.
 	//
+	// Replays the contacts recorded between `from` and `to` under the candidate rules
+	// given and answers the tier and queue mix they would give beside the mix recorded, and
+	// how many contacts would change. Nothing is written, nothing published. Supervisors and
+	// admins. Candidate rules are validated like a publication: `422` lists every problem
+	// with its path.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
 	SimulateRoutingWithResponse(ctx context.Context, body SimulateRoutingJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateRoutingResponse, error)
 
 	// ListWebhooksWithResponse The caller's subscriptions (an admin's are all of them), never their secrets.
+	//
+	// Webhook subscriptions in the order they were made, cursor-paginated, with their
+	// filters and state but never their secrets. An integration sees only its own; an
+	// admin sees every one.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16528,6 +17276,10 @@ type ClientWithResponsesInterface interface {
 	CreateWebhookWithResponse(ctx context.Context, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error)
 
 	// DeleteWebhookWithResponse Unsubscribe; the delivery log and deliveries not yet made go with it.
+	//
+	// Unsubscribes: the subscription, its delivery log and the deliveries not yet made are
+	// removed, and no further event is sent. An integration may delete only its own (`404`
+	// for another's); an admin any.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16564,6 +17316,11 @@ type ClientWithResponsesInterface interface {
 	UpdateWebhookWithResponse(ctx context.Context, webhookId WebhookId, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookResponse, error)
 
 	// ListWebhookDeliveriesWithResponse A subscription's delivery log, newest first.
+	//
+	// The subscription's delivery attempts, newest first, cursor-paginated: the event id,
+	// status, HTTP answer, attempts and latency, never the bodies. An integration reads only
+	// its own subscriptions' (`404` for another's); an admin any. Retry a failed one with
+	// `POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16623,6 +17380,10 @@ type ClientWithResponsesInterface interface {
 
 	// ListCalendarEntriesWithResponse The calendar entries touching the days from `from` to `to`.
 	//
+	// The demand calendar entries (billing runs, campaigns, closures) that touch any day
+	// from `from` to `to`, ordered by first day, each with its channel and uplift.
+	// Supervisors and admins. `400` names `from` or `to` when it is not a date.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
@@ -16651,6 +17412,10 @@ type ClientWithResponsesInterface interface {
 	CreateCalendarEntryWithResponse(ctx context.Context, params *CreateCalendarEntryParams, body CreateCalendarEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCalendarEntryResponse, error)
 
 	// DeleteCalendarEntryWithResponse Remove a calendar entry.
+	//
+	// Removes a demand calendar entry; forecasts made after it no longer adjust for it.
+	// The removal is recorded as an event. Supervisors and admins. `404` for an unknown
+	// entry.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -25338,6 +26103,10 @@ func (r GetPageRatingWidgetResponse) ContentType() string {
 
 // GetHealthWithResponse The process is up.
 //
+// Answers `200` while the process runs, without touching the database or Redis: a
+// liveness probe for the orchestrator. No token; not rate limited. Use `/readyz` to
+// decide whether to send traffic.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /healthz (the `GetHealth` operationId).
@@ -25350,6 +26119,10 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 }
 
 // GetOpenAPIWithResponse This document.
+//
+// The contract this hub enforces, as YAML text, the same file every request is
+// validated against. No token; generate clients from it, or compare it with the one you
+// built against.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25401,6 +26174,12 @@ func (c *ClientWithResponses) ListAuditWithResponse(ctx context.Context, params 
 
 // NotifyDeliveryStatusWithBodyWithResponse GOV.UK Notify posts a delivery receipt.
 //
+// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+// nothing.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
@@ -25413,6 +26192,12 @@ func (c *ClientWithResponses) NotifyDeliveryStatusWithBodyWithResponse(ctx conte
 }
 
 // NotifyDeliveryStatusWithResponse GOV.UK Notify posts a delivery receipt.
+//
+// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+// nothing.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25487,6 +26272,11 @@ func (c *ClientWithResponses) TwilioInboundSMSWithFormdataBodyWithResponse(ctx c
 
 // TwilioMessageStatusWithBodyWithResponse Twilio posts a message status (`MessageSid`, `MessageStatus`).
 //
+// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+// before is acknowledged with `204` and changes nothing.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
@@ -25499,6 +26289,11 @@ func (c *ClientWithResponses) TwilioMessageStatusWithBodyWithResponse(ctx contex
 }
 
 // TwilioMessageStatusWithFormdataBodyWithResponse Twilio posts a message status (`MessageSid`, `MessageStatus`).
+//
+// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+// before is acknowledged with `204` and changes nothing.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25513,6 +26308,11 @@ func (c *ClientWithResponses) TwilioMessageStatusWithFormdataBodyWithResponse(ct
 
 // ListCasesWithResponse Cases, newest first, filtered.
 //
+// Cases, newest first, cursor-paginated, filtered by customer, status, tier, queue,
+// service (LGSL), assignee or whether they are past their service level. Agents and
+// above and integrations; the compliance team reads single cases but does not list them.
+// Audited. Agents work from `POST /v1/queues/{queue}/claim` rather than from this list.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/cases (the `ListCases` operationId).
@@ -25525,6 +26325,12 @@ func (c *ClientWithResponses) ListCasesWithResponse(ctx context.Context, params 
 }
 
 // OpenCaseWithBodyWithResponse Open a case for a customer directly (without a contact).
+//
+// Opens a case for a known customer without recording a contact (a letter scanned
+// into the back office, a case raised by an officer); it goes on the customer's
+// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+// unknown customer or one merged into another (use that record). Send an
+// `Idempotency-Key` so a retry cannot open two.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25539,6 +26345,12 @@ func (c *ClientWithResponses) OpenCaseWithBodyWithResponse(ctx context.Context, 
 
 // OpenCaseWithResponse Open a case for a customer directly (without a contact).
 //
+// Opens a case for a known customer without recording a contact (a letter scanned
+// into the back office, a case raised by an officer); it goes on the customer's
+// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+// unknown customer or one merged into another (use that record). Send an
+// `Idempotency-Key` so a retry cannot open two.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/cases (the `OpenCase` operationId).
@@ -25551,6 +26363,11 @@ func (c *ClientWithResponses) OpenCaseWithResponse(ctx context.Context, params *
 }
 
 // GetCaseWithResponse Read a case.
+//
+// Reads one case with its status, tier, queue, service level, assignee and the routing
+// decision that placed it, and its `ETag` for updates. Agents and above, integrations and
+// `qa` (who reviews cases); audited. Residents read their own cases through
+// `/v1/me/cases/{caseId}`. `404` for an unknown case.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25661,6 +26478,9 @@ func (c *ClientWithResponses) AddCaseNoteWithResponse(ctx context.Context, caseI
 
 // ListCaseReferralsWithResponse The case's referrals, oldest first.
 //
+// Every referral made from the case, oldest first, with its partner, reason and
+// status. Agents and above, integrations and `qa`; audited. `404` for an unknown case.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/cases/{caseId}/referrals (the `ListCaseReferrals` operationId).
@@ -25674,6 +26494,12 @@ func (c *ClientWithResponses) ListCaseReferralsWithResponse(ctx context.Context,
 
 // ReferCaseWithBodyWithResponse Refer a case to a partner body.
 //
+// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+// the case is closed; `404` for an unknown case. Move it on with
+// `PATCH /v1/referrals/{referralId}`.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/cases/{caseId}/referrals (the `ReferCase` operationId).
@@ -25686,6 +26512,12 @@ func (c *ClientWithResponses) ReferCaseWithBodyWithResponse(ctx context.Context,
 }
 
 // ReferCaseWithResponse Refer a case to a partner body.
+//
+// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+// the case is closed; `404` for an unknown case. Move it on with
+// `PATCH /v1/referrals/{referralId}`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25775,6 +26607,10 @@ func (c *ClientWithResponses) ResolveCaseWithResponse(ctx context.Context, caseI
 
 // GetCaseTimelineWithResponse The case's events, newest first.
 //
+// What happened on the case — contacts linked, status changes, notes (internal ones
+// included), hand-offs, referrals, ratings — newest first, cursor-paginated. Agents and
+// above, integrations and `qa`; audited. `404` for an unknown case.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/cases/{caseId}/timeline (the `GetCaseTimeline` operationId).
@@ -25788,6 +26624,11 @@ func (c *ClientWithResponses) GetCaseTimelineWithResponse(ctx context.Context, c
 
 // GetCatalogueWithResponse The council's services (LGSL), centres and partner bodies.
 //
+// The council's catalogue in force: services by LGSL code with their names, centres,
+// partner bodies, hand-off reasons and the IVR menu. Staff and
+// integrations read it to fill their pick-lists; it names nobody and is not audited.
+// Set with `CONTACTHUB_CATALOGUE_FILE`, read at start.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/catalogue (the `GetCatalogue` operationId).
@@ -25800,6 +26641,11 @@ func (c *ClientWithResponses) GetCatalogueWithResponse(ctx context.Context, reqE
 }
 
 // ListContactsWithResponse Contacts, newest first.
+//
+// Contacts on every channel, newest first, cursor-paginated, narrowed by customer,
+// case or channel. Agents and above, integrations and the compliance team (`qa`) may
+// list them; each page is audited against the customers it shows. A filter or cursor
+// that does not fit is refused, naming it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25859,6 +26705,10 @@ func (c *ClientWithResponses) RecordContactWithResponse(ctx context.Context, par
 }
 
 // GetContactWithResponse Read a contact.
+//
+// Reads one contact: its channel, direction, service, outcome, avoidable reason and
+// the customer and case it landed on. Agents and above, integrations and `qa`; audited.
+// `404` for an unknown contact. Change its outcome with `PATCH /v1/contacts/{contactId}`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26141,6 +26991,11 @@ func (c *ClientWithResponses) AddCustomerIdentifierWithResponse(ctx context.Cont
 
 // RemoveCustomerIdentifierWithResponse Remove an identifier from a customer.
 //
+// Detaches one phone number, email, UPRN or reference from the customer, so it no
+// longer finds them; the change goes on their timeline and the record's version (its
+// `ETag`) moves on. Agents, supervisors, admins and integrations may call it; it is
+// audited. `404` when the customer does not hold that identifier.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
@@ -26187,6 +27042,12 @@ func (c *ClientWithResponses) MergeCustomerWithResponse(ctx context.Context, cus
 }
 
 // GetCustomerTimelineWithResponse The customer's events, newest first.
+//
+// Everything that happened to the customer across channels — contacts, cases opened
+// and changed, notes, ratings, surveys, merges — newest first, cursor-paginated. Events
+// of a record merged into this one are included. Staff and integrations only: residents
+// read their own story through `/v1/me/cases/{caseId}`, which leaves out internal notes
+// and staff names. Audited. `404` for an unknown customer.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26409,6 +27270,10 @@ func (c *ClientWithResponses) LandlordContactWithResponse(ctx context.Context, p
 
 // ListMyPropertiesWithResponse Your organisation's properties and tenancies.
 //
+// The properties the caller's landlord holds, each with its tenancies (ids and dates:
+// the hub tells a landlord nothing about the people who hold them). Landlord tokens only, after their invitation is accepted
+// (`403` before). A landlord never sees another's properties.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/landlord/properties (the `ListMyProperties` operationId).
@@ -26421,6 +27286,10 @@ func (c *ClientWithResponses) ListMyPropertiesWithResponse(ctx context.Context, 
 }
 
 // CreateLandlordWithBodyWithResponse Record a landlord organisation.
+//
+// Records a landlord organisation (a housing association or a letting agent) so the
+// council can record its properties and invite its staff to the landlord portal. Agents
+// and above. `422` names a field that does not fit.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26435,6 +27304,10 @@ func (c *ClientWithResponses) CreateLandlordWithBodyWithResponse(ctx context.Con
 
 // CreateLandlordWithResponse Record a landlord organisation.
 //
+// Records a landlord organisation (a housing association or a letting agent) so the
+// council can record its properties and invite its staff to the landlord portal. Agents
+// and above. `422` names a field that does not fit.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
@@ -26447,6 +27320,11 @@ func (c *ClientWithResponses) CreateLandlordWithResponse(ctx context.Context, pa
 }
 
 // InviteLandlordUserWithBodyWithResponse Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+//
+// Invites a person to act for the landlord in the portal: the answer carries a
+// single-use token, shown only this once, valid 14 days, which the person accepts with
+// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+// for an unknown landlord; `422` names a field that does not fit.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26461,6 +27339,11 @@ func (c *ClientWithResponses) InviteLandlordUserWithBodyWithResponse(ctx context
 
 // InviteLandlordUserWithResponse Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
 //
+// Invites a person to act for the landlord in the portal: the answer carries a
+// single-use token, shown only this once, valid 14 days, which the person accepts with
+// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+// for an unknown landlord; `422` names a field that does not fit.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
@@ -26473,6 +27356,11 @@ func (c *ClientWithResponses) InviteLandlordUserWithResponse(ctx context.Context
 }
 
 // AddLandlordPropertyWithBodyWithResponse Record a property the landlord holds.
+//
+// Records a property the landlord holds, by UPRN and address, so its tenants can be
+// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+// not one.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26487,6 +27375,11 @@ func (c *ClientWithResponses) AddLandlordPropertyWithBodyWithResponse(ctx contex
 
 // AddLandlordPropertyWithResponse Record a property the landlord holds.
 //
+// Records a property the landlord holds, by UPRN and address, so its tenants can be
+// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+// not one.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
@@ -26499,6 +27392,12 @@ func (c *ClientWithResponses) AddLandlordPropertyWithResponse(ctx context.Contex
 }
 
 // AddTenancyWithBodyWithResponse Record a tenant at one of the landlord's properties.
+//
+// Records a customer as the tenant of one of the landlord's properties from
+// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+// such customer, `endsOn` when it is before `startsOn`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26513,6 +27412,12 @@ func (c *ClientWithResponses) AddTenancyWithBodyWithResponse(ctx context.Context
 
 // AddTenancyWithResponse Record a tenant at one of the landlord's properties.
 //
+// Records a customer as the tenant of one of the landlord's properties from
+// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+// such customer, `endsOn` when it is before `startsOn`.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
@@ -26525,6 +27430,12 @@ func (c *ClientWithResponses) AddTenancyWithResponse(ctx context.Context, landlo
 }
 
 // GetMeWithResponse The signed-in resident's own record.
+//
+// The signed-in resident's own record, as `MyRecord`: names, address, identifiers,
+// preferences and consents, with its `ETag`. Only a citizen token, whose `customer_id`
+// claim names the record; it carries none of the council's assessments (vulnerable,
+// assisted digital) nor merge bookkeeping. Audited. `404` when the claim names no
+// record the hub holds.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26539,6 +27450,12 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 
 // UpdateMeWithBodyWithResponse Change your address and preferences (names, date of birth and needs flags are changed by staff).
 //
+// Lets the resident change their address, preferred language and consents (SMS
+// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
@@ -26551,6 +27468,12 @@ func (c *ClientWithResponses) UpdateMeWithBodyWithResponse(ctx context.Context, 
 }
 
 // UpdateMeWithResponse Change your address and preferences (names, date of birth and needs flags are changed by staff).
+//
+// Lets the resident change their address, preferred language and consents (SMS
+// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26565,6 +27488,10 @@ func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, params *
 
 // ListMyCasesWithResponse Your cases, newest first.
 //
+// The resident's own cases, newest first, cursor-paginated, in resident words: the
+// service's name, the status, when it is due. Citizen tokens only; never queues, tiers
+// or staff names. Audited.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/me/cases (the `ListMyCases` operationId).
@@ -26577,6 +27504,11 @@ func (c *ClientWithResponses) ListMyCasesWithResponse(ctx context.Context, param
 }
 
 // GetMyCaseWithResponse One of your cases, with what has happened on it (no internal notes, no staff names).
+//
+// One of the resident's own cases with what has happened on it, in plain words: status
+// changes, messages from the council (notes marked not internal) and their own
+// contacts. Never internal notes, queues, tiers or staff names. Citizen tokens only;
+// `404` for a case that is not theirs, exactly as for one that does not exist.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26591,6 +27523,12 @@ func (c *ClientWithResponses) GetMyCaseWithResponse(ctx context.Context, caseId 
 
 // ContactFromMyAccountWithBodyWithResponse Raise an enquiry from the website.
 //
+// Records an enquiry the resident makes on the website (channel `web_form` by
+// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+// is routed like any other, and the answer suggests self-service links for the service.
+// Citizen tokens only; audited. `422` names an unknown service. Send an
+// `Idempotency-Key` so a double submit records one enquiry.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/me/contacts (the `ContactFromMyAccount` operationId).
@@ -26603,6 +27541,12 @@ func (c *ClientWithResponses) ContactFromMyAccountWithBodyWithResponse(ctx conte
 }
 
 // ContactFromMyAccountWithResponse Raise an enquiry from the website.
+//
+// Records an enquiry the resident makes on the website (channel `web_form` by
+// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+// is routed like any other, and the answer suggests self-service links for the service.
+// Citizen tokens only; audited. `422` names an unknown service. Send an
+// `Idempotency-Key` so a double submit records one enquiry.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26654,6 +27598,10 @@ func (c *ClientWithResponses) ExportMeWithResponse(ctx context.Context, reqEdito
 
 // RateFromMyAccountWithBodyWithResponse Rate one of your cases or contacts.
 //
+// The resident rates one of their own cases or contacts (score 1–5, an optional
+// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+// tokens only; audited. `404` when the case or contact named is not theirs.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
@@ -26667,6 +27615,10 @@ func (c *ClientWithResponses) RateFromMyAccountWithBodyWithResponse(ctx context.
 
 // RateFromMyAccountWithResponse Rate one of your cases or contacts.
 //
+// The resident rates one of their own cases or contacts (score 1–5, an optional
+// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+// tokens only; audited. `404` when the case or contact named is not theirs.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
@@ -26679,6 +27631,11 @@ func (c *ClientWithResponses) RateFromMyAccountWithResponse(ctx context.Context,
 }
 
 // GetMergeWithResponse Who merged which records, when and why, and whether it was undone.
+//
+// Reads one merge: the record kept, the duplicate folded into it, who merged them,
+// when and why, and when it was undone if it was. Staff (agents and above) only; the
+// `mergeId` comes from `POST /v1/customers/{customerId}/merge`. Undo it with
+// `POST /v1/merges/{mergeId}/undo`. `404` for an unknown merge.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26728,6 +27685,10 @@ func (c *ClientWithResponses) UndoMergeWithResponse(ctx context.Context, mergeId
 }
 
 // ListQAPlansWithResponse The sampling plan's versions, newest (the one in force) first.
+//
+// The QA sampling plan's versions, newest first, cursor-paginated: the first is the one
+// in force, the older ones stay on record so every review can be traced to the plan that
+// drew it. Supervisors, admins and `qa`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26888,6 +27849,10 @@ func (c *ClientWithResponses) StartQARunWithResponse(ctx context.Context, params
 }
 
 // ListQueuesWithResponse Every queue with its depth, oldest waiting case and cases past SLA.
+//
+// Every work queue with the cases waiting in it, the cases claimed, the oldest wait
+// and how many are past their service level. Agents and above; an agent claims from
+// queues of their tier or below with `POST /v1/queues/{queue}/claim`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27057,6 +28022,10 @@ func (c *ClientWithResponses) GetCostToServeReportWithResponse(ctx context.Conte
 
 // GetLandlordTakeUpWithResponse Landlord portal take-up — invited, accepted, active in the last 30 days.
 //
+// How far landlords have taken up the portal: landlords recorded, invited, with an
+// invitation accepted, and active (a contact) in the last 30 days. Supervisors, admins
+// and `qa`; aggregate figures only.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
@@ -27088,6 +28057,11 @@ func (c *ClientWithResponses) GetResolutionReportWithResponse(ctx context.Contex
 }
 
 // GetRoutingReportWithResponse Tier mix, first-contact resolution and hand-offs over a period.
+//
+// Over the period from `from` to `to`: the cases opened per tier and queue, the share
+// resolved at first contact and the hand-offs by reason and tier pair. Supervisors,
+// admins and `qa`; aggregate figures only. `422` names `from` or `to` when they do not
+// make a period.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27149,6 +28123,10 @@ func (c *ClientWithResponses) DecideRoutingWithResponse(ctx context.Context, bod
 
 // ListRuleSetsWithResponse The active rule set and every published version.
 //
+// The routing rule set in force and every version published, newest first, each with
+// who published it and when. Agents and above and integrations, so a desktop can show
+// why a case went where it did.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/routing/rules (the `ListRuleSets` operationId).
@@ -27198,6 +28176,10 @@ func (c *ClientWithResponses) PublishRuleSetWithResponse(ctx context.Context, pa
 
 // GetRuleSetWithResponse One published version.
 //
+// One published version of the routing rules, whole, as it was published (versions
+// are never changed). Agents and above and integrations. `404` for a version never
+// published.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/routing/rules/{version} (the `GetRuleSet` operationId).
@@ -27210,6 +28192,11 @@ func (c *ClientWithResponses) GetRuleSetWithResponse(ctx context.Context, versio
 }
 
 // ActivateRuleSetWithResponse Make a published version the active one (roll back or forward), on every replica.
+//
+// Makes a published version the one in force — a roll-back or a roll-forward — and
+// every replica reloads it through the bus. Contacts routed from then on use it; cases
+// already routed keep their decision. Supervisors and admins only. `404` for a version
+// never published.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27224,6 +28211,12 @@ func (c *ClientWithResponses) ActivateRuleSetWithResponse(ctx context.Context, v
 
 // SimulateRoutingWithBodyWithResponse Replay a period's contacts under candidate rules and compare the tier and queue mix.
 //
+// Replays the contacts recorded between `from` and `to` under the candidate rules
+// given and answers the tier and queue mix they would give beside the mix recorded, and
+// how many contacts would change. Nothing is written, nothing published. Supervisors and
+// admins. Candidate rules are validated like a publication: `422` lists every problem
+// with its path.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
@@ -27237,6 +28230,12 @@ func (c *ClientWithResponses) SimulateRoutingWithBodyWithResponse(ctx context.Co
 
 // SimulateRoutingWithResponse Replay a period's contacts under candidate rules and compare the tier and queue mix.
 //
+// Replays the contacts recorded between `from` and `to` under the candidate rules
+// given and answers the tier and queue mix they would give beside the mix recorded, and
+// how many contacts would change. Nothing is written, nothing published. Supervisors and
+// admins. Candidate rules are validated like a publication: `422` lists every problem
+// with its path.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
@@ -27249,6 +28248,10 @@ func (c *ClientWithResponses) SimulateRoutingWithResponse(ctx context.Context, b
 }
 
 // ListWebhooksWithResponse The caller's subscriptions (an admin's are all of them), never their secrets.
+//
+// Webhook subscriptions in the order they were made, cursor-paginated, with their
+// filters and state but never their secrets. An integration sees only its own; an
+// admin sees every one.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27298,6 +28301,10 @@ func (c *ClientWithResponses) CreateWebhookWithResponse(ctx context.Context, bod
 }
 
 // DeleteWebhookWithResponse Unsubscribe; the delivery log and deliveries not yet made go with it.
+//
+// Unsubscribes: the subscription, its delivery log and the deliveries not yet made are
+// removed, and no further event is sent. An integration may delete only its own (`404`
+// for another's); an admin any.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27358,6 +28365,11 @@ func (c *ClientWithResponses) UpdateWebhookWithResponse(ctx context.Context, web
 }
 
 // ListWebhookDeliveriesWithResponse A subscription's delivery log, newest first.
+//
+// The subscription's delivery attempts, newest first, cursor-paginated: the event id,
+// status, HTTP answer, attempts and latency, never the bodies. An integration reads only
+// its own subscriptions' (`404` for another's); an admin any. Retry a failed one with
+// `POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27453,6 +28465,10 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 
 // ListCalendarEntriesWithResponse The calendar entries touching the days from `from` to `to`.
 //
+// The demand calendar entries (billing runs, campaigns, closures) that touch any day
+// from `from` to `to`, ordered by first day, each with its channel and uplift.
+// Supervisors and admins. `400` names `from` or `to` when it is not a date.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
@@ -27499,6 +28515,10 @@ func (c *ClientWithResponses) CreateCalendarEntryWithResponse(ctx context.Contex
 }
 
 // DeleteCalendarEntryWithResponse Remove a calendar entry.
+//
+// Removes a demand calendar entry; forecasts made after it no longer adjust for it.
+// The removal is recorded as an event. Supervisors and admins. `404` for an unknown
+// entry.
 //
 // Returns a wrapper object for the known response body format(s).
 //
