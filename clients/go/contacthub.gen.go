@@ -2613,11 +2613,6 @@ type PropertyCreate struct {
 	Uprn     string  `json:"uprn"`
 }
 
-// PropertyList defines model for PropertyList.
-type PropertyList struct {
-	Items []Property `json:"items"`
-}
-
 // QANewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
 type QANewOfficers struct {
 	Rate  float32 `json:"rate"`
@@ -2943,6 +2938,7 @@ type ReferralCreate struct {
 
 // ReferralEvent `referral.made`, `referral.updated`.
 type ReferralEvent struct {
+	// From The status before an update.
 	From    *ReferralStatus `json:"from,omitempty"`
 	Note    *string         `json:"note,omitempty"`
 	Partner string          `json:"partner"`
@@ -7235,8 +7231,8 @@ type ClientInterface interface {
 	// A dependency-free custom element, `<contacthub-page-rating>`, that posts to
 	// `POST /v1/ratings` (`source: web_page`) from pages of the origins in
 	// `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
-	// `ETag` for revalidation; served to any origin without credentials, so a
-	// `<script integrity crossorigin>` can check its hash.
+	// `ETag` for revalidation; served to any origin without credentials, so a script
+	// element with `integrity` and `crossorigin` can check its hash.
 	//
 	// Corresponds with GET /widget/v1/page-rating.js (the `GetPageRatingWidget` operationId).
 	GetPageRatingWidget(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -10230,8 +10226,8 @@ func (c *Client) PlanStaffing(ctx context.Context, body PlanStaffingJSONRequestB
 // A dependency-free custom element, `<contacthub-page-rating>`, that posts to
 // `POST /v1/ratings` (`source: web_page`) from pages of the origins in
 // `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
-// `ETag` for revalidation; served to any origin without credentials, so a
-// `<script integrity crossorigin>` can check its hash.
+// `ETag` for revalidation; served to any origin without credentials, so a script
+// element with `integrity` and `crossorigin` can check its hash.
 //
 // Corresponds with GET /widget/v1/page-rating.js (the `GetPageRatingWidget` operationId).
 func (c *Client) GetPageRatingWidget(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -17506,8 +17502,8 @@ type ClientWithResponsesInterface interface {
 	// A dependency-free custom element, `<contacthub-page-rating>`, that posts to
 	// `POST /v1/ratings` (`source: web_page`) from pages of the origins in
 	// `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
-	// `ETag` for revalidation; served to any origin without credentials, so a
-	// `<script integrity crossorigin>` can check its hash.
+	// `ETag` for revalidation; served to any origin without credentials, so a script
+	// element with `integrity` and `crossorigin` can check its hash.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17560,11 +17556,11 @@ type GetOpenAPIResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// YAML200 the response for an HTTP 200 `application/yaml` response
-	YAML200 *map[string]interface{}
+	YAML200 *openapi_types.File
 }
 
 // GetYAML200 returns the response for an HTTP 200 `application/yaml` response
-func (r GetOpenAPIResponse) GetYAML200() *map[string]interface{} {
+func (r GetOpenAPIResponse) GetYAML200() *openapi_types.File {
 	return r.YAML200
 }
 
@@ -28639,8 +28635,8 @@ func (c *ClientWithResponses) PlanStaffingWithResponse(ctx context.Context, body
 // A dependency-free custom element, `<contacthub-page-rating>`, that posts to
 // `POST /v1/ratings` (`source: web_page`) from pages of the origins in
 // `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
-// `ETag` for revalidation; served to any origin without credentials, so a
-// `<script integrity crossorigin>` can check its hash.
+// `ETag` for revalidation; served to any origin without credentials, so a script
+// element with `integrity` and `crossorigin` can check its hash.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -28694,7 +28690,7 @@ func ParseGetOpenAPIResponse(rsp *http.Response) (*GetOpenAPIResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "yaml") && rsp.StatusCode == 200:
-		var dest map[string]interface{}
+		var dest openapi_types.File
 		if err := yaml.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

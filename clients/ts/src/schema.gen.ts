@@ -81,8 +81,8 @@ export interface paths {
          * @description A dependency-free custom element, `<contacthub-page-rating>`, that posts to
          *     `POST /v1/ratings` (`source: web_page`) from pages of the origins in
          *     `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
-         *     `ETag` for revalidation; served to any origin without credentials, so a
-         *     `<script integrity crossorigin>` can check its hash.
+         *     `ETag` for revalidation; served to any origin without credentials, so a script
+         *     element with `integrity` and `crossorigin` can check its hash.
          */
         get: operations["getPageRatingWidget"];
         put?: never;
@@ -3101,9 +3101,6 @@ export interface components {
             postcode?: string;
             tenancies: components["schemas"]["Tenancy"][];
         };
-        PropertyList: {
-            items: components["schemas"]["Property"][];
-        };
         MyPropertyList: {
             items: components["schemas"]["MyProperty"][];
         };
@@ -4715,7 +4712,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/yaml": Record<string, never>;
+                    "application/yaml": string;
                 };
             };
         };
