@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -258,6 +259,21 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for IVRAnswerFormat.
+const (
+	IVRAnswerFormatJson IVRAnswerFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the IVRAnswerFormat enum.
+func (e IVRAnswerFormat) Valid() bool {
+	switch e {
+	case IVRAnswerFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IVRAnswerState.
 const (
 	Answered IVRAnswerState = "answered"
@@ -357,6 +373,21 @@ func (e IVREventEvent) Valid() bool {
 	}
 }
 
+// Defines values for IVRFlatAnswerFormat.
+const (
+	IVRFlatAnswerFormatFlat IVRFlatAnswerFormat = "flat"
+)
+
+// Valid indicates whether the value is a known member of the IVRFlatAnswerFormat enum.
+func (e IVRFlatAnswerFormat) Valid() bool {
+	switch e {
+	case IVRFlatAnswerFormatFlat:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IdentifierKind.
 const (
 	IdentifierKindBenefitClaim         IdentifierKind = "benefit_claim"
@@ -396,24 +427,6 @@ func (e IdentifierKind) Valid() bool {
 	}
 }
 
-// Defines values for MyContactCreateChannel.
-const (
-	MyContactCreateChannelWebForm        MyContactCreateChannel = "web_form"
-	MyContactCreateChannelWebSelfService MyContactCreateChannel = "web_self_service"
-)
-
-// Valid indicates whether the value is a known member of the MyContactCreateChannel enum.
-func (e MyContactCreateChannel) Valid() bool {
-	switch e {
-	case MyContactCreateChannelWebForm:
-		return true
-	case MyContactCreateChannelWebSelfService:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for MyContactCreateOutcome.
 const (
 	MyContactCreateOutcomeInProgress MyContactCreateOutcome = "in_progress"
@@ -426,6 +439,24 @@ func (e MyContactCreateOutcome) Valid() bool {
 	case MyContactCreateOutcomeInProgress:
 		return true
 	case MyContactCreateOutcomeSelfServed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MyContactCreateChannel.
+const (
+	MyContactCreateChannelWebForm        MyContactCreateChannel = "web_form"
+	MyContactCreateChannelWebSelfService MyContactCreateChannel = "web_self_service"
+)
+
+// Valid indicates whether the value is a known member of the MyContactCreateChannel enum.
+func (e MyContactCreateChannel) Valid() bool {
+	switch e {
+	case MyContactCreateChannelWebForm:
+		return true
+	case MyContactCreateChannelWebSelfService:
 		return true
 	default:
 		return false
@@ -522,6 +553,21 @@ func (e QAReviewStatus) Valid() bool {
 	}
 }
 
+// Defines values for RatingKind.
+const (
+	RatingKindRating RatingKind = "rating"
+)
+
+// Valid indicates whether the value is a known member of the RatingKind enum.
+func (e RatingKind) Valid() bool {
+	switch e {
+	case RatingKindRating:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RatingSource.
 const (
 	RatingSourceAgentRecorded RatingSource = "agent_recorded"
@@ -576,6 +622,21 @@ func (e RatingCreateSource) Valid() bool {
 	}
 }
 
+// Defines values for RatingDroppedKind.
+const (
+	Dropped RatingDroppedKind = "dropped"
+)
+
+// Valid indicates whether the value is a known member of the RatingDroppedKind enum.
+func (e RatingDroppedKind) Valid() bool {
+	switch e {
+	case Dropped:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RatingDroppedRecorded.
 const (
 	False RatingDroppedRecorded = false
@@ -585,6 +646,21 @@ const (
 func (e RatingDroppedRecorded) Valid() bool {
 	switch e {
 	case False:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RatingReceiptKind.
+const (
+	Receipt RatingReceiptKind = "receipt"
+)
+
+// Valid indicates whether the value is a known member of the RatingReceiptKind enum.
+func (e RatingReceiptKind) Valid() bool {
+	switch e {
+	case Receipt:
 		return true
 	default:
 		return false
@@ -881,16 +957,16 @@ func (e ListExceptionsParamsKind) Valid() bool {
 
 // Defines values for PostIVREventParamsFormat.
 const (
-	Flat PostIVREventParamsFormat = "flat"
-	Json PostIVREventParamsFormat = "json"
+	PostIVREventParamsFormatFlat PostIVREventParamsFormat = "flat"
+	PostIVREventParamsFormatJson PostIVREventParamsFormat = "json"
 )
 
 // Valid indicates whether the value is a known member of the PostIVREventParamsFormat enum.
 func (e PostIVREventParamsFormat) Valid() bool {
 	switch e {
-	case Flat:
+	case PostIVREventParamsFormatFlat:
 		return true
-	case Json:
+	case PostIVREventParamsFormatJson:
 		return true
 	default:
 		return false
@@ -1624,10 +1700,10 @@ type ContactCreate struct {
 	Channel Channel `json:"channel"`
 
 	// CreateCustomer false: never create a customer; an unmatched contact stays unlinked.
-	CreateCustomer *bool                   `json:"createCustomer,omitempty"`
-	CustomerId     *openapi_types.UUID     `json:"customerId,omitempty"`
-	Direction      *ContactCreateDirection `json:"direction,omitempty"`
-	EndedAt        *time.Time              `json:"endedAt,omitempty"`
+	CreateCustomer *CreateCustomerWhenUnmatched `json:"createCustomer,omitempty"`
+	CustomerId     *openapi_types.UUID          `json:"customerId,omitempty"`
+	Direction      *ContactCreateDirection      `json:"direction,omitempty"`
+	EndedAt        *time.Time                   `json:"endedAt,omitempty"`
 
 	// EvidenceRequired The enquiry cannot be settled without evidence from the customer (a routing fact).
 	EvidenceRequired *bool `json:"evidenceRequired,omitempty"`
@@ -1658,7 +1734,7 @@ type ContactCreate struct {
 	Summary   *string    `json:"summary,omitempty"`
 }
 
-// ContactCreateDirection defines model for ContactCreate.Direction.
+// ContactCreateDirection defines model for ContactCreateDirection.
 type ContactCreateDirection string
 
 // ContactPage defines model for ContactPage.
@@ -1757,6 +1833,9 @@ type CostToServeReport struct {
 	To                 openapi_types.Date `json:"to"`
 	UnitCosts          UnitCosts          `json:"unitCosts"`
 }
+
+// CreateCustomerWhenUnmatched false: never create a customer; an unmatched contact stays unlinked.
+type CreateCustomerWhenUnmatched = bool
 
 // Customer defines model for Customer.
 type Customer struct {
@@ -1907,10 +1986,13 @@ type DecisionResult struct {
 	Explanation []ExplanationStep `json:"explanation"`
 }
 
+// ErasureOverride Erase despite a legal hold.
+type ErasureOverride = bool
+
 // ErasureRequest defines model for ErasureRequest.
 type ErasureRequest struct {
 	// Override Erase despite a legal hold.
-	Override *bool `json:"override,omitempty"`
+	Override *ErasureOverride `json:"override,omitempty"`
 
 	// Reason Required: the grounds for erasure (and for any override). Kept in the audit; do not name the person.
 	Reason *string `json:"reason,omitempty"`
@@ -2164,12 +2246,18 @@ type IVRAnswer struct {
 	Customer  nullable.Nullable[IVRCustomer] `json:"customer,omitempty"`
 
 	// Duplicate The event had been applied before.
-	Duplicate       bool             `json:"duplicate"`
+	Duplicate bool `json:"duplicate"`
+
+	// Format The `format` asked for: tells this answer from an `IVRFlatAnswer`.
+	Format          IVRAnswerFormat  `json:"format"`
 	OpenCases       *[]IVRCase       `json:"openCases,omitempty"`
 	Routing         *RoutingDecision `json:"routing,omitempty"`
 	SelfServiceFits *bool            `json:"selfServiceFits,omitempty"`
 	State           IVRAnswerState   `json:"state"`
 }
+
+// IVRAnswerFormat The `format` asked for: tells this answer from an `IVRFlatAnswer`.
+type IVRAnswerFormat string
 
 // IVRAnswerState defines model for IVRAnswer.State.
 type IVRAnswerState string
@@ -2221,8 +2309,15 @@ type IVREventDirection string
 // IVREventEvent defines model for IVREvent.Event.
 type IVREventEvent string
 
-// IVRFlatAnswer The newCall answer as flat strings: callId, contactId, customerId, customerName, vulnerable, openCases, case1Id…, tier, queue, priority, rule, selfServiceFits, selfService1Title, selfService1Url…
-type IVRFlatAnswer map[string]string
+// IVRFlatAnswer The newCall answer as flat strings: format (`flat`), callId, contactId, customerId, customerName, vulnerable, openCases, case1Id…, tier, queue, priority, rule, selfServiceFits, selfService1Title, selfService1Url…
+type IVRFlatAnswer struct {
+	// Format The `format` asked for: tells this answer from an `IVRAnswer`.
+	Format               IVRFlatAnswerFormat `json:"format"`
+	AdditionalProperties map[string]string   `json:"-"`
+}
+
+// IVRFlatAnswerFormat The `format` asked for: tells this answer from an `IVRAnswer`.
+type IVRFlatAnswerFormat string
 
 // Identifier defines model for Identifier.
 type Identifier struct {
@@ -2402,11 +2497,11 @@ type MyContactCreate struct {
 	Summary *string                 `json:"summary,omitempty"`
 }
 
-// MyContactCreateChannel defines model for MyContactCreate.Channel.
-type MyContactCreateChannel string
-
 // MyContactCreateOutcome `self_served` when the resident finished it online.
 type MyContactCreateOutcome string
+
+// MyContactCreateChannel defines model for MyContactCreateChannel.
+type MyContactCreateChannel string
 
 // MyContactRecorded defines model for MyContactRecorded.
 type MyContactRecorded struct {
@@ -2523,9 +2618,12 @@ type Needs struct {
 // NoteCreate defines model for NoteCreate.
 type NoteCreate struct {
 	// Internal Internal notes are never shown to the customer.
-	Internal *bool  `json:"internal,omitempty"`
-	Text     string `json:"text"`
+	Internal *NoteInternal `json:"internal,omitempty"`
+	Text     string        `json:"text"`
 }
+
+// NoteInternal Internal notes are never shown to the customer.
+type NoteInternal = bool
 
 // NotifyDeliveryReceipt defines model for NotifyDeliveryReceipt.
 type NotifyDeliveryReceipt struct {
@@ -2627,11 +2725,14 @@ type QAOutcomeInput struct {
 	Outcome              QAOutcomeInputOutcome `json:"outcome"`
 
 	// Reopen On a failure, reopen the case and give it back to its officer.
-	Reopen *bool `json:"reopen,omitempty"`
+	Reopen *QAOutcomeReopen `json:"reopen,omitempty"`
 }
 
 // QAOutcomeInputOutcome defines model for QAOutcomeInput.Outcome.
 type QAOutcomeInputOutcome string
+
+// QAOutcomeReopen On a failure, reopen the case and give it back to its officer.
+type QAOutcomeReopen = bool
 
 // QAPlan defines model for QAPlan.
 type QAPlan struct {
@@ -2772,9 +2873,12 @@ type QARun struct {
 	To          time.Time           `json:"to"`
 }
 
+// QARunDryRun defines model for QARunDryRun.
+type QARunDryRun = bool
+
 // QARunInput defines model for QARunInput.
 type QARunInput struct {
-	DryRun *bool `json:"dryRun,omitempty"`
+	DryRun *QARunDryRun `json:"dryRun,omitempty"`
 
 	// From Cases resolved at or after.
 	From time.Time `json:"from"`
@@ -2845,13 +2949,19 @@ type Rating struct {
 	ContactId *openapi_types.UUID `json:"contactId,omitempty"`
 	CreatedAt time.Time           `json:"createdAt"`
 	Id        openapi_types.UUID  `json:"id"`
-	PageUrl   *string             `json:"pageUrl,omitempty"`
-	Score     *int                `json:"score,omitempty"`
-	Service   *int                `json:"service,omitempty"`
-	Source    RatingSource        `json:"source"`
-	Tier      *int                `json:"tier,omitempty"`
-	Useful    *bool               `json:"useful,omitempty"`
+
+	// Kind Tells a `Rating` from a `RatingReceipt` where either may come back.
+	Kind    RatingKind   `json:"kind"`
+	PageUrl *string      `json:"pageUrl,omitempty"`
+	Score   *int         `json:"score,omitempty"`
+	Service *int         `json:"service,omitempty"`
+	Source  RatingSource `json:"source"`
+	Tier    *int         `json:"tier,omitempty"`
+	Useful  *bool        `json:"useful,omitempty"`
 }
+
+// RatingKind Tells a `Rating` from a `RatingReceipt` where either may come back.
+type RatingKind string
 
 // RatingSource defines model for Rating.Source.
 type RatingSource string
@@ -2877,23 +2987,34 @@ type RatingCreateSource string
 
 // RatingDropped defines model for RatingDropped.
 type RatingDropped struct {
+	// Kind Tells this answer (202) from a `Rating` or `RatingReceipt` (201).
+	Kind     RatingDroppedKind     `json:"kind"`
 	Reason   string                `json:"reason"`
 	Recorded RatingDroppedRecorded `json:"recorded"`
 }
+
+// RatingDroppedKind Tells this answer (202) from a `Rating` or `RatingReceipt` (201).
+type RatingDroppedKind string
 
 // RatingDroppedRecorded defines model for RatingDropped.Recorded.
 type RatingDroppedRecorded bool
 
 // RatingReceipt What a page rater who is not staff gets back — the rating as sent, and nothing of the council's work.
 type RatingReceipt struct {
-	Comment   *string             `json:"comment,omitempty"`
-	CreatedAt time.Time           `json:"createdAt"`
-	Id        openapi_types.UUID  `json:"id"`
-	PageUrl   *string             `json:"pageUrl,omitempty"`
-	Score     *int                `json:"score,omitempty"`
-	Source    RatingReceiptSource `json:"source"`
-	Useful    *bool               `json:"useful,omitempty"`
+	Comment   *string            `json:"comment,omitempty"`
+	CreatedAt time.Time          `json:"createdAt"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// Kind Tells a `RatingReceipt` from a `Rating`.
+	Kind    RatingReceiptKind   `json:"kind"`
+	PageUrl *string             `json:"pageUrl,omitempty"`
+	Score   *int                `json:"score,omitempty"`
+	Source  RatingReceiptSource `json:"source"`
+	Useful  *bool               `json:"useful,omitempty"`
 }
+
+// RatingReceiptKind Tells a `RatingReceipt` from a `Rating`.
+type RatingReceiptKind string
 
 // RatingReceiptSource defines model for RatingReceipt.Source.
 type RatingReceiptSource string
@@ -3256,6 +3377,9 @@ type ServiceLevelTarget struct {
 	Target float64 `json:"target"`
 }
 
+// Shrinkage Paid time off contacts, 0 or more and below 1 (0.3).
+type Shrinkage = float64
+
 // SimulationRequest defines model for SimulationRequest.
 type SimulationRequest struct {
 	From time.Time `json:"from"`
@@ -3340,7 +3464,7 @@ type StaffingRequest struct {
 	ServiceLevel ServiceLevelTarget  `json:"serviceLevel"`
 
 	// Shrinkage Paid time off contacts, 0 or more and below 1 (0.3).
-	Shrinkage *float64 `json:"shrinkage,omitempty"`
+	Shrinkage *Shrinkage `json:"shrinkage,omitempty"`
 
 	// WrittenWithinHours Written channels only: how long the work may wait (its SLA, clock hours). Each interval then staffs the mean workload of that many hours up to it (work before the first interval counts as none: start where the backlog does), so a burst is cleared within the SLA rather than in its own interval.
 	WrittenWithinHours *float64 `json:"writtenWithinHours,omitempty"`
@@ -3532,8 +3656,8 @@ type Webhook struct {
 
 // WebhookCreate defines model for WebhookCreate.
 type WebhookCreate struct {
-	Description *string `json:"description,omitempty"`
-	Enabled     *bool   `json:"enabled,omitempty"`
+	Description *string         `json:"description,omitempty"`
+	Enabled     *WebhookEnabled `json:"enabled,omitempty"`
 
 	// EventTypes Names of `GET /v1/event-types`, or `["*"]` for every type.
 	EventTypes []string `json:"eventTypes"`
@@ -3578,6 +3702,9 @@ type WebhookDeliveryList struct {
 	Items      []WebhookDelivery `json:"items"`
 	NextCursor *string           `json:"nextCursor,omitempty"`
 }
+
+// WebhookEnabled defines model for WebhookEnabled.
+type WebhookEnabled = bool
 
 // WebhookEndpointDisabledEvent `webhook.endpoint_disabled`: the hub stopped delivering to a subscription whose endpoint failed for 5 days.
 type WebhookEndpointDisabledEvent struct {
@@ -3833,8 +3960,8 @@ type OpenCaseParams struct {
 
 // UpdateCaseParams defines parameters for UpdateCase.
 type UpdateCaseParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // HandOffCaseParams defines parameters for HandOffCase.
@@ -3912,8 +4039,8 @@ type RecordContactParams struct {
 
 // UpdateContactParams defines parameters for UpdateContact.
 type UpdateContactParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // SearchCustomersParams defines parameters for SearchCustomers.
@@ -3943,8 +4070,8 @@ type CreateCustomerParams struct {
 
 // UpdateCustomerParams defines parameters for UpdateCustomer.
 type UpdateCustomerParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // EraseCustomerParams defines parameters for EraseCustomer.
@@ -4054,8 +4181,8 @@ type CreateLandlordParams struct {
 
 // UpdateMeParams defines parameters for UpdateMe.
 type UpdateMeParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // ListMyCasesParams defines parameters for ListMyCases.
@@ -4306,8 +4433,8 @@ type ListWebhooksParams struct {
 
 // UpdateWebhookParams defines parameters for UpdateWebhook.
 type UpdateWebhookParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
@@ -4488,6 +4615,72 @@ type CreateCalendarEntryJSONRequestBody = CalendarEntryCreate
 
 // PlanStaffingJSONRequestBody defines body for PlanStaffing for application/json ContentType.
 type PlanStaffingJSONRequestBody = StaffingRequest
+
+// Getter for additional properties for IVRFlatAnswer. Returns the specified
+// element and whether it was found
+func (a IVRFlatAnswer) Get(fieldName string) (value string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for IVRFlatAnswer
+func (a *IVRFlatAnswer) Set(fieldName string, value string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for IVRFlatAnswer to handle AdditionalProperties
+func (a *IVRFlatAnswer) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["format"]; found {
+		err = json.Unmarshal(raw, &a.Format)
+		if err != nil {
+			return fmt.Errorf("error reading 'format': %w", err)
+		}
+		delete(object, "format")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for IVRFlatAnswer to handle AdditionalProperties
+func (a IVRFlatAnswer) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["format"], err = json.Marshal(a.Format)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'format': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // AsCustomerCreatedEvent returns the union data inside the EventMessage_Data as a CustomerCreatedEvent
 func (t EventMessage_Data) AsCustomerCreatedEvent() (CustomerCreatedEvent, error) {
@@ -5445,6 +5638,10 @@ func (t PostIVREvent200JSONResponseBody) AsIVRAnswer() (IVRAnswer, error) {
 // FromIVRAnswer overwrites any union data inside the PostIVREvent200JSONResponseBody as the provided IVRAnswer
 func (t *PostIVREvent200JSONResponseBody) FromIVRAnswer(v IVRAnswer) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"json"}`))
 	t.union = b
 	return err
 }
@@ -5452,6 +5649,10 @@ func (t *PostIVREvent200JSONResponseBody) FromIVRAnswer(v IVRAnswer) error {
 // MergeIVRAnswer performs a merge with any union data inside the PostIVREvent200JSONResponseBody, using the provided IVRAnswer
 func (t *PostIVREvent200JSONResponseBody) MergeIVRAnswer(v IVRAnswer) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"json"}`))
 	if err != nil {
 		return err
 	}
@@ -5471,6 +5672,10 @@ func (t PostIVREvent200JSONResponseBody) AsIVRFlatAnswer() (IVRFlatAnswer, error
 // FromIVRFlatAnswer overwrites any union data inside the PostIVREvent200JSONResponseBody as the provided IVRFlatAnswer
 func (t *PostIVREvent200JSONResponseBody) FromIVRFlatAnswer(v IVRFlatAnswer) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"flat"}`))
 	t.union = b
 	return err
 }
@@ -5481,10 +5686,37 @@ func (t *PostIVREvent200JSONResponseBody) MergeIVRFlatAnswer(v IVRFlatAnswer) er
 	if err != nil {
 		return err
 	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"flat"}`))
+	if err != nil {
+		return err
+	}
 
 	merged, err := runtime.JSONMerge(t.union, b)
 	t.union = merged
 	return err
+}
+
+func (t PostIVREvent200JSONResponseBody) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"format"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t PostIVREvent200JSONResponseBody) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "flat":
+		return t.AsIVRFlatAnswer()
+	case "json":
+		return t.AsIVRAnswer()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
 }
 
 func (t PostIVREvent200JSONResponseBody) MarshalJSON() ([]byte, error) {
@@ -5507,6 +5739,10 @@ func (t RecordRating201JSONResponseBody) AsRating() (Rating, error) {
 // FromRating overwrites any union data inside the RecordRating201JSONResponseBody as the provided Rating
 func (t *RecordRating201JSONResponseBody) FromRating(v Rating) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"kind":"rating"}`))
 	t.union = b
 	return err
 }
@@ -5514,6 +5750,10 @@ func (t *RecordRating201JSONResponseBody) FromRating(v Rating) error {
 // MergeRating performs a merge with any union data inside the RecordRating201JSONResponseBody, using the provided Rating
 func (t *RecordRating201JSONResponseBody) MergeRating(v Rating) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"kind":"rating"}`))
 	if err != nil {
 		return err
 	}
@@ -5533,6 +5773,10 @@ func (t RecordRating201JSONResponseBody) AsRatingReceipt() (RatingReceipt, error
 // FromRatingReceipt overwrites any union data inside the RecordRating201JSONResponseBody as the provided RatingReceipt
 func (t *RecordRating201JSONResponseBody) FromRatingReceipt(v RatingReceipt) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"kind":"receipt"}`))
 	t.union = b
 	return err
 }
@@ -5543,10 +5787,37 @@ func (t *RecordRating201JSONResponseBody) MergeRatingReceipt(v RatingReceipt) er
 	if err != nil {
 		return err
 	}
+	b, err = runtime.JSONMerge(b, []byte(`{"kind":"receipt"}`))
+	if err != nil {
+		return err
+	}
 
 	merged, err := runtime.JSONMerge(t.union, b)
 	t.union = merged
 	return err
+}
+
+func (t RecordRating201JSONResponseBody) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"kind"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t RecordRating201JSONResponseBody) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "rating":
+		return t.AsRating()
+	case "receipt":
+		return t.AsRatingReceipt()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
 }
 
 func (t RecordRating201JSONResponseBody) MarshalJSON() ([]byte, error) {
@@ -10882,16 +11153,14 @@ func NewUpdateCaseRequestWithBody(server string, caseId CaseId, params *UpdateCa
 
 	if params != nil {
 
-		if params.IfMatch != nil {
-			var headerParam0 string
+		var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
 		}
+
+		req.Header.Set("If-Match", headerParam0)
 
 	}
 
@@ -11646,16 +11915,14 @@ func NewUpdateContactRequestWithBody(server string, contactId ContactId, params 
 
 	if params != nil {
 
-		if params.IfMatch != nil {
-			var headerParam0 string
+		var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
 		}
+
+		req.Header.Set("If-Match", headerParam0)
 
 	}
 
@@ -11975,16 +12242,14 @@ func NewUpdateCustomerRequestWithBody(server string, customerId CustomerId, para
 
 	if params != nil {
 
-		if params.IfMatch != nil {
-			var headerParam0 string
+		var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
 		}
+
+		req.Header.Set("If-Match", headerParam0)
 
 	}
 
@@ -13076,16 +13341,14 @@ func NewUpdateMeRequestWithBody(server string, params *UpdateMeParams, contentTy
 
 	if params != nil {
 
-		if params.IfMatch != nil {
-			var headerParam0 string
+		var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
 		}
+
+		req.Header.Set("If-Match", headerParam0)
 
 	}
 
@@ -15144,16 +15407,14 @@ func NewUpdateWebhookRequestWithBody(server string, webhookId WebhookId, params 
 
 	if params != nil {
 
-		if params.IfMatch != nil {
-			var headerParam0 string
+		var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
 		}
+
+		req.Header.Set("If-Match", headerParam0)
 
 	}
 

@@ -2349,11 +2349,7 @@ export interface components {
         };
         ContactCreate: {
             channel: components["schemas"]["Channel"];
-            /**
-             * @default inbound
-             * @enum {string}
-             */
-            direction: "inbound" | "outbound";
+            direction?: components["schemas"]["ContactCreateDirection"];
             /**
              * Format: date-time
              * @description Defaults to now.
@@ -2372,11 +2368,7 @@ export interface components {
             givenName?: string;
             /** @description Used only when a new customer is created. */
             familyName?: string;
-            /**
-             * @description false: never create a customer; an unmatched contact stays unlinked.
-             * @default true
-             */
-            createCustomer: boolean;
+            createCustomer?: components["schemas"]["CreateCustomerWhenUnmatched"];
             /** Format: uuid */
             caseId?: string;
             /** @description Face to face: the centre id (required on that channel). */
@@ -2518,12 +2510,48 @@ export interface components {
         };
         NoteCreate: {
             text: string;
-            /**
-             * @description Internal notes are never shown to the customer.
-             * @default true
-             */
-            internal: boolean;
+            internal?: components["schemas"]["NoteInternal"];
         };
+        /**
+         * @default inbound
+         * @enum {string}
+         */
+        ContactCreateDirection: "inbound" | "outbound";
+        /**
+         * @description false: never create a customer; an unmatched contact stays unlinked.
+         * @default true
+         */
+        CreateCustomerWhenUnmatched: boolean;
+        /**
+         * @description Internal notes are never shown to the customer.
+         * @default true
+         */
+        NoteInternal: boolean;
+        /**
+         * @default web_form
+         * @enum {string}
+         */
+        MyContactCreateChannel: "web_self_service" | "web_form";
+        /** @default true */
+        WebhookEnabled: boolean;
+        /** @default false */
+        QARunDryRun: boolean;
+        /**
+         * @description On a failure, reopen the case and give it back to its officer.
+         * @default false
+         */
+        QAOutcomeReopen: boolean;
+        /**
+         * Format: double
+         * @description Paid time off contacts, 0 or more and below 1 (0.3).
+         * @default 0
+         */
+        Shrinkage: number;
+        /**
+         * @description Erase despite a legal hold.
+         * @default false
+         */
+        ErasureOverride: boolean;
         ResolveRequest: {
             resolutionCode: string;
             note?: string;
@@ -2812,6 +2840,11 @@ export interface components {
             caseId?: string;
         };
         Rating: {
+            /**
+             * @description Tells a `Rating` from a `RatingReceipt` where either may come back. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            kind: "rating";
             /** Format: uuid */
             id: string;
             /** @enum {string} */
@@ -2834,6 +2867,11 @@ export interface components {
         };
         /** @description What a page rater who is not staff gets back — the rating as sent, and nothing of the council's work. */
         RatingReceipt: {
+            /**
+             * @description Tells a `RatingReceipt` from a `Rating`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            kind: "receipt";
             /** Format: uuid */
             id: string;
             /** @enum {string} */
@@ -2859,6 +2897,11 @@ export interface components {
             createdAt: string;
         };
         RatingDropped: {
+            /**
+             * @description Tells this answer (202) from a `Rating` or `RatingReceipt` (201).
+             * @enum {string}
+             */
+            kind: "dropped";
             /** @enum {boolean} */
             recorded: false;
             reason: string;
@@ -2945,6 +2988,11 @@ export interface components {
             slaDueAt: string;
         };
         IVRAnswer: {
+            /**
+             * @description The `format` asked for: tells this answer from an `IVRFlatAnswer`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            format: "json";
             callId: string;
             /** Format: uuid */
             contactId: string;
@@ -2963,8 +3011,14 @@ export interface components {
             routing?: components["schemas"]["RoutingDecision"];
             selfServiceFits?: boolean;
         };
-        /** @description The newCall answer as flat strings: callId, contactId, customerId, customerName, vulnerable, openCases, case1Id…, tier, queue, priority, rule, selfServiceFits, selfService1Title, selfService1Url… */
+        /** @description The newCall answer as flat strings: format (`flat`), callId, contactId, customerId, customerName, vulnerable, openCases, case1Id…, tier, queue, priority, rule, selfServiceFits, selfService1Title, selfService1Url… */
         IVRFlatAnswer: {
+            /**
+             * @description The `format` asked for: tells this answer from an `IVRAnswer`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            format: "flat";
+        } & {
             [key: string]: string;
         };
         MePatch: {
@@ -3034,11 +3088,7 @@ export interface components {
             events: components["schemas"]["CitizenEvent"][];
         };
         MyContactCreate: {
-            /**
-             * @default web_form
-             * @enum {string}
-             */
-            channel: "web_self_service" | "web_form";
+            channel?: components["schemas"]["MyContactCreateChannel"];
             service: components["schemas"]["Service"];
             intent?: string;
             summary?: string;
@@ -3520,8 +3570,7 @@ export interface components {
             eventTypes: string[];
             filter?: components["schemas"]["WebhookFilter"];
             description?: string;
-            /** @default true */
-            enabled: boolean;
+            enabled?: components["schemas"]["WebhookEnabled"];
         };
         WebhookPatch: {
             url?: string;
@@ -3749,8 +3798,7 @@ export interface components {
              * @description Chosen by the hub when absent; recorded on the run.
              */
             seed?: number;
-            /** @default false */
-            dryRun: boolean;
+            dryRun?: components["schemas"]["QARunDryRun"];
         };
         QARun: {
             /**
@@ -3816,11 +3864,7 @@ export interface components {
             errorCategories?: string[];
             financialImpactPence?: number;
             notes?: string;
-            /**
-             * @description On a failure, reopen the case and give it back to its officer.
-             * @default false
-             */
-            reopen: boolean;
+            reopen?: components["schemas"]["QAOutcomeReopen"];
         };
         QAReport: {
             /** Format: date-time */
@@ -4054,12 +4098,7 @@ export interface components {
              */
             handlingTimeSeconds?: number;
             serviceLevel: components["schemas"]["ServiceLevelTarget"];
-            /**
-             * Format: double
-             * @description Paid time off contacts, 0 or more and below 1 (0.3).
-             * @default 0
-             */
-            shrinkage: number;
+            shrinkage?: components["schemas"]["Shrinkage"];
             /**
              * Format: double
              * @description The busiest an agent may be, above 0 and at most 1 (0.85).
@@ -4232,11 +4271,7 @@ export interface components {
         ErasureRequest: {
             /** @description Required: the grounds for erasure (and for any override). Kept in the audit; do not name the person. */
             reason?: string;
-            /**
-             * @description Erase despite a legal hold.
-             * @default false
-             */
-            override: boolean;
+            override?: components["schemas"]["ErasureOverride"];
         };
         ErasureResult: {
             /** Format: uuid */
@@ -4620,7 +4655,7 @@ export interface components {
          */
         IdempotencyKey: string;
         WebhookId: string;
-        /** @description The `ETag` of the version being changed, or `*`. */
+        /** @description The `ETag` of the version being changed, or `*`; without it the answer is `428`. */
         IfMatch: string;
         /** @description The first day reported (UTC). */
         ReportFromQuery: string;
@@ -4885,9 +4920,9 @@ export interface operations {
     updateCustomer: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The `ETag` of the version being changed, or `*`. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The `ETag` of the version being changed, or `*`; without it the answer is `428`. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 customerId: components["parameters"]["CustomerId"];
@@ -5239,9 +5274,9 @@ export interface operations {
     updateContact: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The `ETag` of the version being changed, or `*`. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The `ETag` of the version being changed, or `*`; without it the answer is `428`. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 contactId: components["parameters"]["ContactId"];
@@ -5386,9 +5421,9 @@ export interface operations {
     updateCase: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The `ETag` of the version being changed, or `*`. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The `ETag` of the version being changed, or `*`; without it the answer is `428`. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 caseId: components["parameters"]["CaseId"];
@@ -6291,9 +6326,9 @@ export interface operations {
     updateMe: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The `ETag` of the version being changed, or `*`. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The `ETag` of the version being changed, or `*`; without it the answer is `428`. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path?: never;
             cookie?: never;
@@ -7668,9 +7703,9 @@ export interface operations {
     updateWebhook: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The `ETag` of the version being changed, or `*`. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The `ETag` of the version being changed, or `*`; without it the answer is `428`. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 webhookId: components["parameters"]["WebhookId"];
