@@ -22,6 +22,7 @@ demo: build
 	CONTACTHUB_SURVEY_DELAY=1s CONTACTHUB_SURVEY_POLL=1s CONTACTHUB_SURVEY_QUIET_HOURS=00:00-00:00 $(BIN) serve
 
 build:
+	@echo "building $(BIN) (the first build downloads the Go modules: a minute or two)" >&2
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/contacthub
 
 test: check-generated lint
