@@ -72,7 +72,7 @@ describe("an agent recording a contact", () => {
     }
     assert.equal(new Set(seen).size, seen.length, "no case twice");
     assert.ok(seen.length >= 2 && pages >= Math.ceil(seen.length / 2), `${seen.length} cases in ${pages} pages`);
-    assert.ok(seen.includes(recorded.case!.id));
+    assert.ok(seen.includes(recorded.case.id));
   });
 
   it("sends one Idempotency-Key per write when asked, so a repeated key replays", async () => {
@@ -89,7 +89,7 @@ describe("an agent recording a contact", () => {
     assert.equal(seen[1], "", "reads carry no key");
 
     const key = "journey-key-0001";
-    const body = { familyName: "Nowak", identifiers: [{ kind: "email" as const, value: "t.nowak@example.org" }] };
+    const body: Schemas["CustomerCreate"] = { familyName: "Nowak", identifiers: [{ kind: "email", value: "t.nowak@example.org" }] };
     const first = await agent.POST("/v1/customers", { params: { header: { "Idempotency-Key": key } }, body });
     const again = await agent.POST("/v1/customers", { params: { header: { "Idempotency-Key": key } }, body });
     assert.equal(ok(again).id, ok(first).id);
@@ -151,7 +151,8 @@ describe("a citizen's My Account journey", () => {
     const theirs = ok(await agent.POST("/v1/contacts", {
       body: { channel: "phone", createCustomer: false, customerId: other.id, service: { lgsl: 59 } },
     }));
-    const peek = await me.GET("/v1/me/cases/{caseId}", { params: { path: { caseId: theirs.case!.id } } });
+    assert.ok(theirs.case, "a linked contact opens a case");
+    const peek = await me.GET("/v1/me/cases/{caseId}", { params: { path: { caseId: theirs.case.id } } });
     assert.throws(() => ok(peek), (e: unknown) => e instanceof ProblemError && e.status === 404);
   });
 });
