@@ -256,6 +256,21 @@ func (e ForecastAccuracyInterval) Valid() bool {
 	}
 }
 
+// Defines values for IVRAnswerFormat.
+const (
+	IVRAnswerFormatJson IVRAnswerFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the IVRAnswerFormat enum.
+func (e IVRAnswerFormat) Valid() bool {
+	switch e {
+	case IVRAnswerFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IVRAnswerState.
 const (
 	Answered IVRAnswerState = "answered"
@@ -355,6 +370,21 @@ func (e IVREventEvent) Valid() bool {
 	}
 }
 
+// Defines values for IVRFlatAnswerFormat.
+const (
+	IVRFlatAnswerFormatFlat IVRFlatAnswerFormat = "flat"
+)
+
+// Valid indicates whether the value is a known member of the IVRFlatAnswerFormat enum.
+func (e IVRFlatAnswerFormat) Valid() bool {
+	switch e {
+	case IVRFlatAnswerFormatFlat:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IdentifierKind.
 const (
 	IdentifierKindBenefitClaim         IdentifierKind = "benefit_claim"
@@ -394,24 +424,6 @@ func (e IdentifierKind) Valid() bool {
 	}
 }
 
-// Defines values for MyContactCreateChannel.
-const (
-	MyContactCreateChannelWebForm        MyContactCreateChannel = "web_form"
-	MyContactCreateChannelWebSelfService MyContactCreateChannel = "web_self_service"
-)
-
-// Valid indicates whether the value is a known member of the MyContactCreateChannel enum.
-func (e MyContactCreateChannel) Valid() bool {
-	switch e {
-	case MyContactCreateChannelWebForm:
-		return true
-	case MyContactCreateChannelWebSelfService:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for MyContactCreateOutcome.
 const (
 	MyContactCreateOutcomeInProgress MyContactCreateOutcome = "in_progress"
@@ -424,6 +436,24 @@ func (e MyContactCreateOutcome) Valid() bool {
 	case MyContactCreateOutcomeInProgress:
 		return true
 	case MyContactCreateOutcomeSelfServed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MyContactCreateChannel.
+const (
+	MyContactCreateChannelWebForm        MyContactCreateChannel = "web_form"
+	MyContactCreateChannelWebSelfService MyContactCreateChannel = "web_self_service"
+)
+
+// Valid indicates whether the value is a known member of the MyContactCreateChannel enum.
+func (e MyContactCreateChannel) Valid() bool {
+	switch e {
+	case MyContactCreateChannelWebForm:
+		return true
+	case MyContactCreateChannelWebSelfService:
 		return true
 	default:
 		return false
@@ -520,6 +550,21 @@ func (e QAReviewStatus) Valid() bool {
 	}
 }
 
+// Defines values for RatingKind.
+const (
+	RatingKindRating RatingKind = "rating"
+)
+
+// Valid indicates whether the value is a known member of the RatingKind enum.
+func (e RatingKind) Valid() bool {
+	switch e {
+	case RatingKindRating:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RatingSource.
 const (
 	RatingSourceAgentRecorded RatingSource = "agent_recorded"
@@ -574,6 +619,21 @@ func (e RatingCreateSource) Valid() bool {
 	}
 }
 
+// Defines values for RatingDroppedKind.
+const (
+	Dropped RatingDroppedKind = "dropped"
+)
+
+// Valid indicates whether the value is a known member of the RatingDroppedKind enum.
+func (e RatingDroppedKind) Valid() bool {
+	switch e {
+	case Dropped:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RatingDroppedRecorded.
 const (
 	False RatingDroppedRecorded = false
@@ -583,6 +643,21 @@ const (
 func (e RatingDroppedRecorded) Valid() bool {
 	switch e {
 	case False:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RatingReceiptKind.
+const (
+	Receipt RatingReceiptKind = "receipt"
+)
+
+// Valid indicates whether the value is a known member of the RatingReceiptKind enum.
+func (e RatingReceiptKind) Valid() bool {
+	switch e {
+	case Receipt:
 		return true
 	default:
 		return false
@@ -870,16 +945,16 @@ func (e ListExceptionsParamsKind) Valid() bool {
 
 // Defines values for PostIVREventParamsFormat.
 const (
-	Flat PostIVREventParamsFormat = "flat"
-	Json PostIVREventParamsFormat = "json"
+	PostIVREventParamsFormatFlat PostIVREventParamsFormat = "flat"
+	PostIVREventParamsFormatJson PostIVREventParamsFormat = "json"
 )
 
 // Valid indicates whether the value is a known member of the PostIVREventParamsFormat enum.
 func (e PostIVREventParamsFormat) Valid() bool {
 	switch e {
-	case Flat:
+	case PostIVREventParamsFormatFlat:
 		return true
-	case Json:
+	case PostIVREventParamsFormatJson:
 		return true
 	default:
 		return false
@@ -1577,10 +1652,10 @@ type ContactCreate struct {
 	Channel Channel `json:"channel"`
 
 	// CreateCustomer false: never create a customer; an unmatched contact stays unlinked.
-	CreateCustomer *bool                   `json:"createCustomer,omitempty"`
-	CustomerId     *openapi_types.UUID     `json:"customerId,omitempty"`
-	Direction      *ContactCreateDirection `json:"direction,omitempty"`
-	EndedAt        *time.Time              `json:"endedAt,omitempty"`
+	CreateCustomer *CreateCustomerWhenUnmatched `json:"createCustomer,omitempty"`
+	CustomerId     *openapi_types.UUID          `json:"customerId,omitempty"`
+	Direction      *ContactCreateDirection      `json:"direction,omitempty"`
+	EndedAt        *time.Time                   `json:"endedAt,omitempty"`
 
 	// EvidenceRequired The enquiry cannot be settled without evidence from the customer (a routing fact).
 	EvidenceRequired *bool `json:"evidenceRequired,omitempty"`
@@ -1611,7 +1686,7 @@ type ContactCreate struct {
 	Summary   *string    `json:"summary,omitempty"`
 }
 
-// ContactCreateDirection defines model for ContactCreate.Direction.
+// ContactCreateDirection defines model for ContactCreateDirection.
 type ContactCreateDirection string
 
 // ContactPage defines model for ContactPage.
@@ -1688,6 +1763,9 @@ type CostToServeReport struct {
 	To                 openapi_types.Date `json:"to"`
 	UnitCosts          UnitCosts          `json:"unitCosts"`
 }
+
+// CreateCustomerWhenUnmatched false: never create a customer; an unmatched contact stays unlinked.
+type CreateCustomerWhenUnmatched = bool
 
 // Customer defines model for Customer.
 type Customer struct {
@@ -1770,10 +1848,13 @@ type DecisionResult struct {
 	Explanation []ExplanationStep `json:"explanation"`
 }
 
+// ErasureOverride Erase despite a legal hold.
+type ErasureOverride = bool
+
 // ErasureRequest defines model for ErasureRequest.
 type ErasureRequest struct {
 	// Override Erase despite a legal hold.
-	Override *bool `json:"override,omitempty"`
+	Override *ErasureOverride `json:"override,omitempty"`
 
 	// Reason Required: the grounds for erasure (and for any override). Kept in the audit; do not name the person.
 	Reason *string `json:"reason,omitempty"`
@@ -1958,12 +2039,18 @@ type IVRAnswer struct {
 	Customer  nullable.Nullable[IVRCustomer] `json:"customer,omitempty"`
 
 	// Duplicate The event had been applied before.
-	Duplicate       bool             `json:"duplicate"`
+	Duplicate bool `json:"duplicate"`
+
+	// Format The `format` asked for: tells this answer from an `IVRFlatAnswer`.
+	Format          IVRAnswerFormat  `json:"format"`
 	OpenCases       *[]IVRCase       `json:"openCases,omitempty"`
 	Routing         *RoutingDecision `json:"routing,omitempty"`
 	SelfServiceFits *bool            `json:"selfServiceFits,omitempty"`
 	State           IVRAnswerState   `json:"state"`
 }
+
+// IVRAnswerFormat The `format` asked for: tells this answer from an `IVRFlatAnswer`.
+type IVRAnswerFormat string
 
 // IVRAnswerState defines model for IVRAnswer.State.
 type IVRAnswerState string
@@ -2015,8 +2102,15 @@ type IVREventDirection string
 // IVREventEvent defines model for IVREvent.Event.
 type IVREventEvent string
 
-// IVRFlatAnswer The newCall answer as flat strings: callId, contactId, customerId, customerName, vulnerable, openCases, case1Id…, tier, queue, priority, rule, selfServiceFits, selfService1Title, selfService1Url…
-type IVRFlatAnswer map[string]string
+// IVRFlatAnswer The newCall answer as flat strings: format (`flat`), callId, contactId, customerId, customerName, vulnerable, openCases, case1Id…, tier, queue, priority, rule, selfServiceFits, selfService1Title, selfService1Url…
+type IVRFlatAnswer struct {
+	// Format The `format` asked for: tells this answer from an `IVRAnswer`.
+	Format               IVRFlatAnswerFormat `json:"format"`
+	AdditionalProperties map[string]string   `json:"-"`
+}
+
+// IVRFlatAnswerFormat The `format` asked for: tells this answer from an `IVRAnswer`.
+type IVRFlatAnswerFormat string
 
 // Identifier defines model for Identifier.
 type Identifier struct {
@@ -2201,11 +2295,11 @@ type MyContactCreate struct {
 	Summary *string                 `json:"summary,omitempty"`
 }
 
-// MyContactCreateChannel defines model for MyContactCreate.Channel.
-type MyContactCreateChannel string
-
 // MyContactCreateOutcome `self_served` when the resident finished it online.
 type MyContactCreateOutcome string
+
+// MyContactCreateChannel defines model for MyContactCreateChannel.
+type MyContactCreateChannel string
 
 // MyContactRecorded defines model for MyContactRecorded.
 type MyContactRecorded struct {
@@ -2322,9 +2416,12 @@ type Needs struct {
 // NoteCreate defines model for NoteCreate.
 type NoteCreate struct {
 	// Internal Internal notes are never shown to the customer.
-	Internal *bool  `json:"internal,omitempty"`
-	Text     string `json:"text"`
+	Internal *NoteInternal `json:"internal,omitempty"`
+	Text     string        `json:"text"`
 }
+
+// NoteInternal Internal notes are never shown to the customer.
+type NoteInternal = bool
 
 // OnBehalfOf A landlord or agent acting for a tenant or property.
 type OnBehalfOf struct {
@@ -2396,11 +2493,14 @@ type QAOutcomeInput struct {
 	Outcome              QAOutcomeInputOutcome `json:"outcome"`
 
 	// Reopen On a failure, reopen the case and give it back to its officer.
-	Reopen *bool `json:"reopen,omitempty"`
+	Reopen *QAOutcomeReopen `json:"reopen,omitempty"`
 }
 
 // QAOutcomeInputOutcome defines model for QAOutcomeInput.Outcome.
 type QAOutcomeInputOutcome string
+
+// QAOutcomeReopen On a failure, reopen the case and give it back to its officer.
+type QAOutcomeReopen = bool
 
 // QAPlan defines model for QAPlan.
 type QAPlan struct {
@@ -2526,9 +2626,12 @@ type QARun struct {
 	To          time.Time           `json:"to"`
 }
 
+// QARunDryRun defines model for QARunDryRun.
+type QARunDryRun = bool
+
 // QARunInput defines model for QARunInput.
 type QARunInput struct {
-	DryRun *bool `json:"dryRun,omitempty"`
+	DryRun *QARunDryRun `json:"dryRun,omitempty"`
 
 	// From Cases resolved at or after.
 	From time.Time `json:"from"`
@@ -2588,13 +2691,19 @@ type Rating struct {
 	ContactId *openapi_types.UUID `json:"contactId,omitempty"`
 	CreatedAt time.Time           `json:"createdAt"`
 	Id        openapi_types.UUID  `json:"id"`
-	PageUrl   *string             `json:"pageUrl,omitempty"`
-	Score     *int                `json:"score,omitempty"`
-	Service   *int                `json:"service,omitempty"`
-	Source    RatingSource        `json:"source"`
-	Tier      *int                `json:"tier,omitempty"`
-	Useful    *bool               `json:"useful,omitempty"`
+
+	// Kind Tells a `Rating` from a `RatingReceipt` where either may come back.
+	Kind    RatingKind   `json:"kind"`
+	PageUrl *string      `json:"pageUrl,omitempty"`
+	Score   *int         `json:"score,omitempty"`
+	Service *int         `json:"service,omitempty"`
+	Source  RatingSource `json:"source"`
+	Tier    *int         `json:"tier,omitempty"`
+	Useful  *bool        `json:"useful,omitempty"`
 }
+
+// RatingKind Tells a `Rating` from a `RatingReceipt` where either may come back.
+type RatingKind string
 
 // RatingSource defines model for Rating.Source.
 type RatingSource string
@@ -2620,23 +2729,34 @@ type RatingCreateSource string
 
 // RatingDropped defines model for RatingDropped.
 type RatingDropped struct {
+	// Kind Tells this answer (202) from a `Rating` or `RatingReceipt` (201).
+	Kind     RatingDroppedKind     `json:"kind"`
 	Reason   string                `json:"reason"`
 	Recorded RatingDroppedRecorded `json:"recorded"`
 }
+
+// RatingDroppedKind Tells this answer (202) from a `Rating` or `RatingReceipt` (201).
+type RatingDroppedKind string
 
 // RatingDroppedRecorded defines model for RatingDropped.Recorded.
 type RatingDroppedRecorded bool
 
 // RatingReceipt What a page rater who is not staff gets back — the rating as sent, and nothing of the council's work.
 type RatingReceipt struct {
-	Comment   *string             `json:"comment,omitempty"`
-	CreatedAt time.Time           `json:"createdAt"`
-	Id        openapi_types.UUID  `json:"id"`
-	PageUrl   *string             `json:"pageUrl,omitempty"`
-	Score     *int                `json:"score,omitempty"`
-	Source    RatingReceiptSource `json:"source"`
-	Useful    *bool               `json:"useful,omitempty"`
+	Comment   *string            `json:"comment,omitempty"`
+	CreatedAt time.Time          `json:"createdAt"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// Kind Tells a `RatingReceipt` from a `Rating`.
+	Kind    RatingReceiptKind   `json:"kind"`
+	PageUrl *string             `json:"pageUrl,omitempty"`
+	Score   *int                `json:"score,omitempty"`
+	Source  RatingReceiptSource `json:"source"`
+	Useful  *bool               `json:"useful,omitempty"`
 }
+
+// RatingReceiptKind Tells a `RatingReceipt` from a `Rating`.
+type RatingReceiptKind string
 
 // RatingReceiptSource defines model for RatingReceipt.Source.
 type RatingReceiptSource string
@@ -2980,6 +3100,9 @@ type ServiceLevelTarget struct {
 	Target float64 `json:"target"`
 }
 
+// Shrinkage Paid time off contacts, 0 or more and below 1 (0.3).
+type Shrinkage = float64
+
 // SimulationRequest defines model for SimulationRequest.
 type SimulationRequest struct {
 	From time.Time `json:"from"`
@@ -3064,7 +3187,7 @@ type StaffingRequest struct {
 	ServiceLevel ServiceLevelTarget  `json:"serviceLevel"`
 
 	// Shrinkage Paid time off contacts, 0 or more and below 1 (0.3).
-	Shrinkage *float64 `json:"shrinkage,omitempty"`
+	Shrinkage *Shrinkage `json:"shrinkage,omitempty"`
 
 	// WrittenWithinHours Written channels only: how long the work may wait (its SLA, in working hours: 09:00–17:00 on working days, less the bank holidays of CONTACTHUB_BANK_HOLIDAY_REGION and the closure days of CONTACTHUB_CLOSURES). Each interval's work is then spread evenly over the working intervals of that many hours from it on (from the next opening when it arrives out of hours), so a burst is cleared within the SLA rather than in its own interval and work that arrives on a bank holiday waits for the office; intervals out of working hours get no written-work staff. Work before the first interval counts as none: start where the backlog does.
 	//
@@ -3228,8 +3351,8 @@ type Webhook struct {
 
 // WebhookCreate defines model for WebhookCreate.
 type WebhookCreate struct {
-	Description *string `json:"description,omitempty"`
-	Enabled     *bool   `json:"enabled,omitempty"`
+	Description *string         `json:"description,omitempty"`
+	Enabled     *WebhookEnabled `json:"enabled,omitempty"`
 
 	// EventTypes Names of `GET /v1/event-types`, or `["*"]` for every type.
 	EventTypes []string `json:"eventTypes"`
@@ -3274,6 +3397,9 @@ type WebhookDeliveryList struct {
 	Items      []WebhookDelivery `json:"items"`
 	NextCursor *string           `json:"nextCursor,omitempty"`
 }
+
+// WebhookEnabled defines model for WebhookEnabled.
+type WebhookEnabled = bool
 
 // WebhookFilter Only events of this service and/or queue (events without one do not match).
 type WebhookFilter struct {
@@ -3514,8 +3640,8 @@ type OpenCaseParams struct {
 
 // UpdateCaseParams defines parameters for UpdateCase.
 type UpdateCaseParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // HandOffCaseParams defines parameters for HandOffCase.
@@ -3593,8 +3719,8 @@ type RecordContactParams struct {
 
 // UpdateContactParams defines parameters for UpdateContact.
 type UpdateContactParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // SearchCustomersParams defines parameters for SearchCustomers.
@@ -3624,8 +3750,8 @@ type CreateCustomerParams struct {
 
 // UpdateCustomerParams defines parameters for UpdateCustomer.
 type UpdateCustomerParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // EraseCustomerParams defines parameters for EraseCustomer.
@@ -3735,8 +3861,8 @@ type CreateLandlordParams struct {
 
 // UpdateMeParams defines parameters for UpdateMe.
 type UpdateMeParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // ListMyCasesParams defines parameters for ListMyCases.
@@ -4008,8 +4134,8 @@ type ListWebhooksParams struct {
 
 // UpdateWebhookParams defines parameters for UpdateWebhook.
 type UpdateWebhookParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
@@ -4179,6 +4305,72 @@ type CreateCalendarEntryJSONRequestBody = CalendarEntryCreate
 // PlanStaffingJSONRequestBody defines body for PlanStaffing for application/json ContentType.
 type PlanStaffingJSONRequestBody = StaffingRequest
 
+// Getter for additional properties for IVRFlatAnswer. Returns the specified
+// element and whether it was found
+func (a IVRFlatAnswer) Get(fieldName string) (value string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for IVRFlatAnswer
+func (a *IVRFlatAnswer) Set(fieldName string, value string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for IVRFlatAnswer to handle AdditionalProperties
+func (a *IVRFlatAnswer) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["format"]; found {
+		err = json.Unmarshal(raw, &a.Format)
+		if err != nil {
+			return fmt.Errorf("error reading 'format': %w", err)
+		}
+		delete(object, "format")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for IVRFlatAnswer to handle AdditionalProperties
+func (a IVRFlatAnswer) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["format"], err = json.Marshal(a.Format)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'format': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
 // AsIVRAnswer returns the union data inside the PostIVREvent200JSONResponseBody as a IVRAnswer
 func (t PostIVREvent200JSONResponseBody) AsIVRAnswer() (IVRAnswer, error) {
 	var body IVRAnswer
@@ -4189,6 +4381,10 @@ func (t PostIVREvent200JSONResponseBody) AsIVRAnswer() (IVRAnswer, error) {
 // FromIVRAnswer overwrites any union data inside the PostIVREvent200JSONResponseBody as the provided IVRAnswer
 func (t *PostIVREvent200JSONResponseBody) FromIVRAnswer(v IVRAnswer) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"json"}`))
 	t.union = b
 	return err
 }
@@ -4196,6 +4392,10 @@ func (t *PostIVREvent200JSONResponseBody) FromIVRAnswer(v IVRAnswer) error {
 // MergeIVRAnswer performs a merge with any union data inside the PostIVREvent200JSONResponseBody, using the provided IVRAnswer
 func (t *PostIVREvent200JSONResponseBody) MergeIVRAnswer(v IVRAnswer) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"json"}`))
 	if err != nil {
 		return err
 	}
@@ -4215,6 +4415,10 @@ func (t PostIVREvent200JSONResponseBody) AsIVRFlatAnswer() (IVRFlatAnswer, error
 // FromIVRFlatAnswer overwrites any union data inside the PostIVREvent200JSONResponseBody as the provided IVRFlatAnswer
 func (t *PostIVREvent200JSONResponseBody) FromIVRFlatAnswer(v IVRFlatAnswer) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"flat"}`))
 	t.union = b
 	return err
 }
@@ -4225,10 +4429,37 @@ func (t *PostIVREvent200JSONResponseBody) MergeIVRFlatAnswer(v IVRFlatAnswer) er
 	if err != nil {
 		return err
 	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"flat"}`))
+	if err != nil {
+		return err
+	}
 
 	merged, err := runtime.JSONMerge(t.union, b)
 	t.union = merged
 	return err
+}
+
+func (t PostIVREvent200JSONResponseBody) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"format"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t PostIVREvent200JSONResponseBody) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "flat":
+		return t.AsIVRFlatAnswer()
+	case "json":
+		return t.AsIVRAnswer()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
 }
 
 func (t PostIVREvent200JSONResponseBody) MarshalJSON() ([]byte, error) {
@@ -4251,6 +4482,10 @@ func (t RecordRating201JSONResponseBody) AsRating() (Rating, error) {
 // FromRating overwrites any union data inside the RecordRating201JSONResponseBody as the provided Rating
 func (t *RecordRating201JSONResponseBody) FromRating(v Rating) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"kind":"rating"}`))
 	t.union = b
 	return err
 }
@@ -4258,6 +4493,10 @@ func (t *RecordRating201JSONResponseBody) FromRating(v Rating) error {
 // MergeRating performs a merge with any union data inside the RecordRating201JSONResponseBody, using the provided Rating
 func (t *RecordRating201JSONResponseBody) MergeRating(v Rating) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"kind":"rating"}`))
 	if err != nil {
 		return err
 	}
@@ -4277,6 +4516,10 @@ func (t RecordRating201JSONResponseBody) AsRatingReceipt() (RatingReceipt, error
 // FromRatingReceipt overwrites any union data inside the RecordRating201JSONResponseBody as the provided RatingReceipt
 func (t *RecordRating201JSONResponseBody) FromRatingReceipt(v RatingReceipt) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"kind":"receipt"}`))
 	t.union = b
 	return err
 }
@@ -4287,10 +4530,37 @@ func (t *RecordRating201JSONResponseBody) MergeRatingReceipt(v RatingReceipt) er
 	if err != nil {
 		return err
 	}
+	b, err = runtime.JSONMerge(b, []byte(`{"kind":"receipt"}`))
+	if err != nil {
+		return err
+	}
 
 	merged, err := runtime.JSONMerge(t.union, b)
 	t.union = merged
 	return err
+}
+
+func (t RecordRating201JSONResponseBody) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"kind"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t RecordRating201JSONResponseBody) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "rating":
+		return t.AsRating()
+	case "receipt":
+		return t.AsRatingReceipt()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
 }
 
 func (t RecordRating201JSONResponseBody) MarshalJSON() ([]byte, error) {
@@ -4766,7 +5036,7 @@ func (w *ServerInterfaceWrapper) UpdateCase(ctx echo.Context) error {
 	var params UpdateCaseParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "If-Match" -------------
+	// ------------- Required header parameter "If-Match" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
 		var IfMatch IfMatch
 		n := len(valueList)
@@ -4774,12 +5044,14 @@ func (w *ServerInterfaceWrapper) UpdateCase(ctx echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
 		}
 
-		params.IfMatch = &IfMatch
+		params.IfMatch = IfMatch
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter If-Match is required, but not found"))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -5191,7 +5463,7 @@ func (w *ServerInterfaceWrapper) UpdateContact(ctx echo.Context) error {
 	var params UpdateContactParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "If-Match" -------------
+	// ------------- Required header parameter "If-Match" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
 		var IfMatch IfMatch
 		n := len(valueList)
@@ -5199,12 +5471,14 @@ func (w *ServerInterfaceWrapper) UpdateContact(ctx echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
 		}
 
-		params.IfMatch = &IfMatch
+		params.IfMatch = IfMatch
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter If-Match is required, but not found"))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -5348,7 +5622,7 @@ func (w *ServerInterfaceWrapper) UpdateCustomer(ctx echo.Context) error {
 	var params UpdateCustomerParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "If-Match" -------------
+	// ------------- Required header parameter "If-Match" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
 		var IfMatch IfMatch
 		n := len(valueList)
@@ -5356,12 +5630,14 @@ func (w *ServerInterfaceWrapper) UpdateCustomer(ctx echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
 		}
 
-		params.IfMatch = &IfMatch
+		params.IfMatch = IfMatch
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter If-Match is required, but not found"))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -5884,7 +6160,7 @@ func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
 	var params UpdateMeParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "If-Match" -------------
+	// ------------- Required header parameter "If-Match" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
 		var IfMatch IfMatch
 		n := len(valueList)
@@ -5892,12 +6168,14 @@ func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
 		}
 
-		params.IfMatch = &IfMatch
+		params.IfMatch = IfMatch
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter If-Match is required, but not found"))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -6851,7 +7129,7 @@ func (w *ServerInterfaceWrapper) UpdateWebhook(ctx echo.Context) error {
 	var params UpdateWebhookParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "If-Match" -------------
+	// ------------- Required header parameter "If-Match" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
 		var IfMatch IfMatch
 		n := len(valueList)
@@ -6859,12 +7137,14 @@ func (w *ServerInterfaceWrapper) UpdateWebhook(ctx echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
 		}
 
-		params.IfMatch = &IfMatch
+		params.IfMatch = IfMatch
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter If-Match is required, but not found"))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -279,6 +280,21 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for IVRAnswerFormat.
+const (
+	IVRAnswerFormatJson IVRAnswerFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the IVRAnswerFormat enum.
+func (e IVRAnswerFormat) Valid() bool {
+	switch e {
+	case IVRAnswerFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IVRAnswerState.
 const (
 	Answered IVRAnswerState = "answered"
@@ -378,6 +394,21 @@ func (e IVREventEvent) Valid() bool {
 	}
 }
 
+// Defines values for IVRFlatAnswerFormat.
+const (
+	IVRFlatAnswerFormatFlat IVRFlatAnswerFormat = "flat"
+)
+
+// Valid indicates whether the value is a known member of the IVRFlatAnswerFormat enum.
+func (e IVRFlatAnswerFormat) Valid() bool {
+	switch e {
+	case IVRFlatAnswerFormatFlat:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IdentifierKind.
 const (
 	IdentifierKindBenefitClaim         IdentifierKind = "benefit_claim"
@@ -417,24 +448,6 @@ func (e IdentifierKind) Valid() bool {
 	}
 }
 
-// Defines values for MyContactCreateChannel.
-const (
-	MyContactCreateChannelWebForm        MyContactCreateChannel = "web_form"
-	MyContactCreateChannelWebSelfService MyContactCreateChannel = "web_self_service"
-)
-
-// Valid indicates whether the value is a known member of the MyContactCreateChannel enum.
-func (e MyContactCreateChannel) Valid() bool {
-	switch e {
-	case MyContactCreateChannelWebForm:
-		return true
-	case MyContactCreateChannelWebSelfService:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for MyContactCreateOutcome.
 const (
 	MyContactCreateOutcomeInProgress MyContactCreateOutcome = "in_progress"
@@ -447,6 +460,24 @@ func (e MyContactCreateOutcome) Valid() bool {
 	case MyContactCreateOutcomeInProgress:
 		return true
 	case MyContactCreateOutcomeSelfServed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MyContactCreateChannel.
+const (
+	MyContactCreateChannelWebForm        MyContactCreateChannel = "web_form"
+	MyContactCreateChannelWebSelfService MyContactCreateChannel = "web_self_service"
+)
+
+// Valid indicates whether the value is a known member of the MyContactCreateChannel enum.
+func (e MyContactCreateChannel) Valid() bool {
+	switch e {
+	case MyContactCreateChannelWebForm:
+		return true
+	case MyContactCreateChannelWebSelfService:
 		return true
 	default:
 		return false
@@ -543,6 +574,21 @@ func (e QAReviewStatus) Valid() bool {
 	}
 }
 
+// Defines values for RatingKind.
+const (
+	RatingKindRating RatingKind = "rating"
+)
+
+// Valid indicates whether the value is a known member of the RatingKind enum.
+func (e RatingKind) Valid() bool {
+	switch e {
+	case RatingKindRating:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RatingSource.
 const (
 	RatingSourceAgentRecorded RatingSource = "agent_recorded"
@@ -597,6 +643,21 @@ func (e RatingCreateSource) Valid() bool {
 	}
 }
 
+// Defines values for RatingDroppedKind.
+const (
+	Dropped RatingDroppedKind = "dropped"
+)
+
+// Valid indicates whether the value is a known member of the RatingDroppedKind enum.
+func (e RatingDroppedKind) Valid() bool {
+	switch e {
+	case Dropped:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RatingDroppedRecorded.
 const (
 	False RatingDroppedRecorded = false
@@ -606,6 +667,21 @@ const (
 func (e RatingDroppedRecorded) Valid() bool {
 	switch e {
 	case False:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RatingReceiptKind.
+const (
+	Receipt RatingReceiptKind = "receipt"
+)
+
+// Valid indicates whether the value is a known member of the RatingReceiptKind enum.
+func (e RatingReceiptKind) Valid() bool {
+	switch e {
+	case Receipt:
 		return true
 	default:
 		return false
@@ -923,16 +999,16 @@ func (e ListExceptionsParamsKind) Valid() bool {
 
 // Defines values for PostIVREventParamsFormat.
 const (
-	Flat PostIVREventParamsFormat = "flat"
-	Json PostIVREventParamsFormat = "json"
+	PostIVREventParamsFormatFlat PostIVREventParamsFormat = "flat"
+	PostIVREventParamsFormatJson PostIVREventParamsFormat = "json"
 )
 
 // Valid indicates whether the value is a known member of the PostIVREventParamsFormat enum.
 func (e PostIVREventParamsFormat) Valid() bool {
 	switch e {
-	case Flat:
+	case PostIVREventParamsFormatFlat:
 		return true
-	case Json:
+	case PostIVREventParamsFormatJson:
 		return true
 	default:
 		return false
@@ -1734,10 +1810,10 @@ type ContactCreate struct {
 	Channel Channel `json:"channel"`
 
 	// CreateCustomer false: never create a customer; an unmatched contact stays unlinked.
-	CreateCustomer *bool                   `json:"createCustomer,omitempty"`
-	CustomerId     *openapi_types.UUID     `json:"customerId,omitempty"`
-	Direction      *ContactCreateDirection `json:"direction,omitempty"`
-	EndedAt        *time.Time              `json:"endedAt,omitempty"`
+	CreateCustomer *CreateCustomerWhenUnmatched `json:"createCustomer,omitempty"`
+	CustomerId     *openapi_types.UUID          `json:"customerId,omitempty"`
+	Direction      *ContactCreateDirection      `json:"direction,omitempty"`
+	EndedAt        *time.Time                   `json:"endedAt,omitempty"`
 
 	// EvidenceRequired The enquiry cannot be settled without evidence from the customer (a routing fact).
 	EvidenceRequired *bool `json:"evidenceRequired,omitempty"`
@@ -1768,7 +1844,7 @@ type ContactCreate struct {
 	Summary   *string    `json:"summary,omitempty"`
 }
 
-// ContactCreateDirection defines model for ContactCreate.Direction.
+// ContactCreateDirection defines model for ContactCreateDirection.
 type ContactCreateDirection string
 
 // ContactPage defines model for ContactPage.
@@ -1871,6 +1947,9 @@ type CostToServeReport struct {
 	To                 openapi_types.Date `json:"to"`
 	UnitCosts          UnitCosts          `json:"unitCosts"`
 }
+
+// CreateCustomerWhenUnmatched false: never create a customer; an unmatched contact stays unlinked.
+type CreateCustomerWhenUnmatched = bool
 
 // Customer defines model for Customer.
 type Customer struct {
@@ -2021,10 +2100,13 @@ type DecisionResult struct {
 	Explanation []ExplanationStep `json:"explanation"`
 }
 
+// ErasureOverride Erase despite a legal hold.
+type ErasureOverride = bool
+
 // ErasureRequest defines model for ErasureRequest.
 type ErasureRequest struct {
 	// Override Erase despite a legal hold.
-	Override *bool `json:"override,omitempty"`
+	Override *ErasureOverride `json:"override,omitempty"`
 
 	// Reason Required: the grounds for erasure (and for any override). Kept in the audit; do not name the person.
 	Reason *string `json:"reason,omitempty"`
@@ -2278,12 +2360,18 @@ type IVRAnswer struct {
 	Customer  nullable.Nullable[IVRCustomer] `json:"customer,omitempty"`
 
 	// Duplicate The event had been applied before.
-	Duplicate       bool             `json:"duplicate"`
+	Duplicate bool `json:"duplicate"`
+
+	// Format The `format` asked for: tells this answer from an `IVRFlatAnswer`.
+	Format          IVRAnswerFormat  `json:"format"`
 	OpenCases       *[]IVRCase       `json:"openCases,omitempty"`
 	Routing         *RoutingDecision `json:"routing,omitempty"`
 	SelfServiceFits *bool            `json:"selfServiceFits,omitempty"`
 	State           IVRAnswerState   `json:"state"`
 }
+
+// IVRAnswerFormat The `format` asked for: tells this answer from an `IVRFlatAnswer`.
+type IVRAnswerFormat string
 
 // IVRAnswerState defines model for IVRAnswer.State.
 type IVRAnswerState string
@@ -2335,8 +2423,15 @@ type IVREventDirection string
 // IVREventEvent defines model for IVREvent.Event.
 type IVREventEvent string
 
-// IVRFlatAnswer The newCall answer as flat strings: callId, contactId, customerId, customerName, vulnerable, openCases, case1Id…, tier, queue, priority, rule, selfServiceFits, selfService1Title, selfService1Url…
-type IVRFlatAnswer map[string]string
+// IVRFlatAnswer The newCall answer as flat strings: format (`flat`), callId, contactId, customerId, customerName, vulnerable, openCases, case1Id…, tier, queue, priority, rule, selfServiceFits, selfService1Title, selfService1Url…
+type IVRFlatAnswer struct {
+	// Format The `format` asked for: tells this answer from an `IVRAnswer`.
+	Format               IVRFlatAnswerFormat `json:"format"`
+	AdditionalProperties map[string]string   `json:"-"`
+}
+
+// IVRFlatAnswerFormat The `format` asked for: tells this answer from an `IVRAnswer`.
+type IVRFlatAnswerFormat string
 
 // Identifier defines model for Identifier.
 type Identifier struct {
@@ -2536,11 +2631,11 @@ type MyContactCreate struct {
 	Summary *string                 `json:"summary,omitempty"`
 }
 
-// MyContactCreateChannel defines model for MyContactCreate.Channel.
-type MyContactCreateChannel string
-
 // MyContactCreateOutcome `self_served` when the resident finished it online.
 type MyContactCreateOutcome string
+
+// MyContactCreateChannel defines model for MyContactCreateChannel.
+type MyContactCreateChannel string
 
 // MyContactRecorded defines model for MyContactRecorded.
 type MyContactRecorded struct {
@@ -2657,9 +2752,12 @@ type Needs struct {
 // NoteCreate defines model for NoteCreate.
 type NoteCreate struct {
 	// Internal Internal notes are never shown to the customer.
-	Internal *bool  `json:"internal,omitempty"`
-	Text     string `json:"text"`
+	Internal *NoteInternal `json:"internal,omitempty"`
+	Text     string        `json:"text"`
 }
+
+// NoteInternal Internal notes are never shown to the customer.
+type NoteInternal = bool
 
 // NotifyDeliveryReceipt defines model for NotifyDeliveryReceipt.
 type NotifyDeliveryReceipt struct {
@@ -2747,11 +2845,6 @@ type PropertyCreate struct {
 	Uprn     string  `json:"uprn"`
 }
 
-// PropertyList defines model for PropertyList.
-type PropertyList struct {
-	Items []Property `json:"items"`
-}
-
 // QANewOfficers Officers whose first resolved case is less than `weeks` weeks before a case's resolution are sampled at `rate` (unless the plan names them in officerRates).
 type QANewOfficers struct {
 	Rate  float32 `json:"rate"`
@@ -2766,11 +2859,14 @@ type QAOutcomeInput struct {
 	Outcome              QAOutcomeInputOutcome `json:"outcome"`
 
 	// Reopen On a failure, reopen the case and give it back to its officer.
-	Reopen *bool `json:"reopen,omitempty"`
+	Reopen *QAOutcomeReopen `json:"reopen,omitempty"`
 }
 
 // QAOutcomeInputOutcome defines model for QAOutcomeInput.Outcome.
 type QAOutcomeInputOutcome string
+
+// QAOutcomeReopen On a failure, reopen the case and give it back to its officer.
+type QAOutcomeReopen = bool
 
 // QAPlan defines model for QAPlan.
 type QAPlan struct {
@@ -2911,9 +3007,12 @@ type QARun struct {
 	To          time.Time           `json:"to"`
 }
 
+// QARunDryRun defines model for QARunDryRun.
+type QARunDryRun = bool
+
 // QARunInput defines model for QARunInput.
 type QARunInput struct {
-	DryRun *bool `json:"dryRun,omitempty"`
+	DryRun *QARunDryRun `json:"dryRun,omitempty"`
 
 	// From Cases resolved at or after.
 	From time.Time `json:"from"`
@@ -2984,13 +3083,19 @@ type Rating struct {
 	ContactId *openapi_types.UUID `json:"contactId,omitempty"`
 	CreatedAt time.Time           `json:"createdAt"`
 	Id        openapi_types.UUID  `json:"id"`
-	PageUrl   *string             `json:"pageUrl,omitempty"`
-	Score     *int                `json:"score,omitempty"`
-	Service   *int                `json:"service,omitempty"`
-	Source    RatingSource        `json:"source"`
-	Tier      *int                `json:"tier,omitempty"`
-	Useful    *bool               `json:"useful,omitempty"`
+
+	// Kind Tells a `Rating` from a `RatingReceipt` where either may come back.
+	Kind    RatingKind   `json:"kind"`
+	PageUrl *string      `json:"pageUrl,omitempty"`
+	Score   *int         `json:"score,omitempty"`
+	Service *int         `json:"service,omitempty"`
+	Source  RatingSource `json:"source"`
+	Tier    *int         `json:"tier,omitempty"`
+	Useful  *bool        `json:"useful,omitempty"`
 }
+
+// RatingKind Tells a `Rating` from a `RatingReceipt` where either may come back.
+type RatingKind string
 
 // RatingSource defines model for Rating.Source.
 type RatingSource string
@@ -3016,23 +3121,34 @@ type RatingCreateSource string
 
 // RatingDropped defines model for RatingDropped.
 type RatingDropped struct {
+	// Kind Tells this answer (202) from a `Rating` or `RatingReceipt` (201).
+	Kind     RatingDroppedKind     `json:"kind"`
 	Reason   string                `json:"reason"`
 	Recorded RatingDroppedRecorded `json:"recorded"`
 }
+
+// RatingDroppedKind Tells this answer (202) from a `Rating` or `RatingReceipt` (201).
+type RatingDroppedKind string
 
 // RatingDroppedRecorded defines model for RatingDropped.Recorded.
 type RatingDroppedRecorded bool
 
 // RatingReceipt What a page rater who is not staff gets back — the rating as sent, and nothing of the council's work.
 type RatingReceipt struct {
-	Comment   *string             `json:"comment,omitempty"`
-	CreatedAt time.Time           `json:"createdAt"`
-	Id        openapi_types.UUID  `json:"id"`
-	PageUrl   *string             `json:"pageUrl,omitempty"`
-	Score     *int                `json:"score,omitempty"`
-	Source    RatingReceiptSource `json:"source"`
-	Useful    *bool               `json:"useful,omitempty"`
+	Comment   *string            `json:"comment,omitempty"`
+	CreatedAt time.Time          `json:"createdAt"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// Kind Tells a `RatingReceipt` from a `Rating`.
+	Kind    RatingReceiptKind   `json:"kind"`
+	PageUrl *string             `json:"pageUrl,omitempty"`
+	Score   *int                `json:"score,omitempty"`
+	Source  RatingReceiptSource `json:"source"`
+	Useful  *bool               `json:"useful,omitempty"`
 }
+
+// RatingReceiptKind Tells a `RatingReceipt` from a `Rating`.
+type RatingReceiptKind string
 
 // RatingReceiptSource defines model for RatingReceipt.Source.
 type RatingReceiptSource string
@@ -3077,6 +3193,7 @@ type ReferralCreate struct {
 
 // ReferralEvent `referral.made`, `referral.updated`.
 type ReferralEvent struct {
+	// From The status before an update.
 	From    *ReferralStatus `json:"from,omitempty"`
 	Note    *string         `json:"note,omitempty"`
 	Partner string          `json:"partner"`
@@ -3416,6 +3533,9 @@ type ServiceLevelTarget struct {
 	Target float64 `json:"target"`
 }
 
+// Shrinkage Paid time off contacts, 0 or more and below 1 (0.3).
+type Shrinkage = float64
+
 // SimulationRequest defines model for SimulationRequest.
 type SimulationRequest struct {
 	From time.Time `json:"from"`
@@ -3500,7 +3620,7 @@ type StaffingRequest struct {
 	ServiceLevel ServiceLevelTarget  `json:"serviceLevel"`
 
 	// Shrinkage Paid time off contacts, 0 or more and below 1 (0.3).
-	Shrinkage *float64 `json:"shrinkage,omitempty"`
+	Shrinkage *Shrinkage `json:"shrinkage,omitempty"`
 
 	// WrittenWithinHours Written channels only: how long the work may wait (its SLA, in working hours: 09:00–17:00 on working days, less the bank holidays of CONTACTHUB_BANK_HOLIDAY_REGION and the closure days of CONTACTHUB_CLOSURES). Each interval's work is then spread evenly over the working intervals of that many hours from it on (from the next opening when it arrives out of hours), so a burst is cleared within the SLA rather than in its own interval and work that arrives on a bank holiday waits for the office; intervals out of working hours get no written-work staff. Work before the first interval counts as none: start where the backlog does.
 	//
@@ -3694,8 +3814,8 @@ type Webhook struct {
 
 // WebhookCreate defines model for WebhookCreate.
 type WebhookCreate struct {
-	Description *string `json:"description,omitempty"`
-	Enabled     *bool   `json:"enabled,omitempty"`
+	Description *string         `json:"description,omitempty"`
+	Enabled     *WebhookEnabled `json:"enabled,omitempty"`
 
 	// EventTypes Names of `GET /v1/event-types`, or `["*"]` for every type.
 	EventTypes []string `json:"eventTypes"`
@@ -3740,6 +3860,9 @@ type WebhookDeliveryList struct {
 	Items      []WebhookDelivery `json:"items"`
 	NextCursor *string           `json:"nextCursor,omitempty"`
 }
+
+// WebhookEnabled defines model for WebhookEnabled.
+type WebhookEnabled = bool
 
 // WebhookEndpointDisabledEvent `webhook.endpoint_disabled`: the hub stopped delivering to a subscription whose endpoint failed for 5 days.
 type WebhookEndpointDisabledEvent struct {
@@ -3998,8 +4121,8 @@ type OpenCaseParams struct {
 
 // UpdateCaseParams defines parameters for UpdateCase.
 type UpdateCaseParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // HandOffCaseParams defines parameters for HandOffCase.
@@ -4077,8 +4200,8 @@ type RecordContactParams struct {
 
 // UpdateContactParams defines parameters for UpdateContact.
 type UpdateContactParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // SearchCustomersParams defines parameters for SearchCustomers.
@@ -4108,8 +4231,8 @@ type CreateCustomerParams struct {
 
 // UpdateCustomerParams defines parameters for UpdateCustomer.
 type UpdateCustomerParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // EraseCustomerParams defines parameters for EraseCustomer.
@@ -4219,8 +4342,8 @@ type CreateLandlordParams struct {
 
 // UpdateMeParams defines parameters for UpdateMe.
 type UpdateMeParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // ListMyCasesParams defines parameters for ListMyCases.
@@ -4492,8 +4615,8 @@ type ListWebhooksParams struct {
 
 // UpdateWebhookParams defines parameters for UpdateWebhook.
 type UpdateWebhookParams struct {
-	// IfMatch The `ETag` of the version being changed, or `*`.
-	IfMatch *IfMatch `json:"If-Match,omitempty"`
+	// IfMatch The `ETag` of the version being changed, or `*`; without it the answer is `428`.
+	IfMatch IfMatch `json:"If-Match"`
 }
 
 // ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
@@ -4674,6 +4797,72 @@ type CreateCalendarEntryJSONRequestBody = CalendarEntryCreate
 
 // PlanStaffingJSONRequestBody defines body for PlanStaffing for application/json ContentType.
 type PlanStaffingJSONRequestBody = StaffingRequest
+
+// Getter for additional properties for IVRFlatAnswer. Returns the specified
+// element and whether it was found
+func (a IVRFlatAnswer) Get(fieldName string) (value string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for IVRFlatAnswer
+func (a *IVRFlatAnswer) Set(fieldName string, value string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for IVRFlatAnswer to handle AdditionalProperties
+func (a *IVRFlatAnswer) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["format"]; found {
+		err = json.Unmarshal(raw, &a.Format)
+		if err != nil {
+			return fmt.Errorf("error reading 'format': %w", err)
+		}
+		delete(object, "format")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for IVRFlatAnswer to handle AdditionalProperties
+func (a IVRFlatAnswer) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["format"], err = json.Marshal(a.Format)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'format': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // AsCustomerCreatedEvent returns the union data inside the EventMessage_Data as a CustomerCreatedEvent
 func (t EventMessage_Data) AsCustomerCreatedEvent() (CustomerCreatedEvent, error) {
@@ -5631,6 +5820,10 @@ func (t PostIVREvent200JSONResponseBody) AsIVRAnswer() (IVRAnswer, error) {
 // FromIVRAnswer overwrites any union data inside the PostIVREvent200JSONResponseBody as the provided IVRAnswer
 func (t *PostIVREvent200JSONResponseBody) FromIVRAnswer(v IVRAnswer) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"json"}`))
 	t.union = b
 	return err
 }
@@ -5638,6 +5831,10 @@ func (t *PostIVREvent200JSONResponseBody) FromIVRAnswer(v IVRAnswer) error {
 // MergeIVRAnswer performs a merge with any union data inside the PostIVREvent200JSONResponseBody, using the provided IVRAnswer
 func (t *PostIVREvent200JSONResponseBody) MergeIVRAnswer(v IVRAnswer) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"json"}`))
 	if err != nil {
 		return err
 	}
@@ -5657,6 +5854,10 @@ func (t PostIVREvent200JSONResponseBody) AsIVRFlatAnswer() (IVRFlatAnswer, error
 // FromIVRFlatAnswer overwrites any union data inside the PostIVREvent200JSONResponseBody as the provided IVRFlatAnswer
 func (t *PostIVREvent200JSONResponseBody) FromIVRFlatAnswer(v IVRFlatAnswer) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"flat"}`))
 	t.union = b
 	return err
 }
@@ -5667,10 +5868,37 @@ func (t *PostIVREvent200JSONResponseBody) MergeIVRFlatAnswer(v IVRFlatAnswer) er
 	if err != nil {
 		return err
 	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"flat"}`))
+	if err != nil {
+		return err
+	}
 
 	merged, err := runtime.JSONMerge(t.union, b)
 	t.union = merged
 	return err
+}
+
+func (t PostIVREvent200JSONResponseBody) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"format"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t PostIVREvent200JSONResponseBody) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "flat":
+		return t.AsIVRFlatAnswer()
+	case "json":
+		return t.AsIVRAnswer()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
 }
 
 func (t PostIVREvent200JSONResponseBody) MarshalJSON() ([]byte, error) {
@@ -5693,6 +5921,10 @@ func (t RecordRating201JSONResponseBody) AsRating() (Rating, error) {
 // FromRating overwrites any union data inside the RecordRating201JSONResponseBody as the provided Rating
 func (t *RecordRating201JSONResponseBody) FromRating(v Rating) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"kind":"rating"}`))
 	t.union = b
 	return err
 }
@@ -5700,6 +5932,10 @@ func (t *RecordRating201JSONResponseBody) FromRating(v Rating) error {
 // MergeRating performs a merge with any union data inside the RecordRating201JSONResponseBody, using the provided Rating
 func (t *RecordRating201JSONResponseBody) MergeRating(v Rating) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"kind":"rating"}`))
 	if err != nil {
 		return err
 	}
@@ -5719,6 +5955,10 @@ func (t RecordRating201JSONResponseBody) AsRatingReceipt() (RatingReceipt, error
 // FromRatingReceipt overwrites any union data inside the RecordRating201JSONResponseBody as the provided RatingReceipt
 func (t *RecordRating201JSONResponseBody) FromRatingReceipt(v RatingReceipt) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"kind":"receipt"}`))
 	t.union = b
 	return err
 }
@@ -5729,10 +5969,37 @@ func (t *RecordRating201JSONResponseBody) MergeRatingReceipt(v RatingReceipt) er
 	if err != nil {
 		return err
 	}
+	b, err = runtime.JSONMerge(b, []byte(`{"kind":"receipt"}`))
+	if err != nil {
+		return err
+	}
 
 	merged, err := runtime.JSONMerge(t.union, b)
 	t.union = merged
 	return err
+}
+
+func (t RecordRating201JSONResponseBody) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"kind"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t RecordRating201JSONResponseBody) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "rating":
+		return t.AsRating()
+	case "receipt":
+		return t.AsRatingReceipt()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
 }
 
 func (t RecordRating201JSONResponseBody) MarshalJSON() ([]byte, error) {
@@ -5821,10 +6088,18 @@ type ClientInterface interface {
 
 	// GetHealth The process is up.
 	//
+	// Answers `200` while the process runs, without touching the database or Redis: a
+	// liveness probe for the orchestrator. No token; not rate limited. Use `/readyz` to
+	// decide whether to send traffic.
+	//
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPI This document.
+	//
+	// The contract this hub enforces, as YAML text, the same file every request is
+	// validated against. No token; generate clients from it, or compare it with the one you
+	// built against.
 	//
 	// Corresponds with GET /openapi.yaml (the `GetOpenAPI` operationId).
 	GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5852,12 +6127,24 @@ type ClientInterface interface {
 
 	// NotifyDeliveryStatusWithBody GOV.UK Notify posts a delivery receipt.
 	//
+	// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+	// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+	// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+	// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+	// nothing.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
 	NotifyDeliveryStatusWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// NotifyDeliveryStatus GOV.UK Notify posts a delivery receipt.
+	//
+	// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+	// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+	// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+	// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+	// nothing.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5902,12 +6189,22 @@ type ClientInterface interface {
 
 	// TwilioMessageStatusWithBody Twilio posts a message status (`MessageSid`, `MessageStatus`).
 	//
+	// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+	// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+	// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+	// before is acknowledged with `204` and changes nothing.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
 	TwilioMessageStatusWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TwilioMessageStatusWithFormdataBody Twilio posts a message status (`MessageSid`, `MessageStatus`).
+	//
+	// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+	// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+	// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+	// before is acknowledged with `204` and changes nothing.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -5916,10 +6213,21 @@ type ClientInterface interface {
 
 	// ListCases Cases, newest first, filtered.
 	//
+	// Cases, newest first, cursor-paginated, filtered by customer, status, tier, queue,
+	// service (LGSL), assignee or whether they are past their service level. Agents and
+	// above and integrations; the compliance team reads single cases but does not list them.
+	// Audited. Agents work from `POST /v1/queues/{queue}/claim` rather than from this list.
+	//
 	// Corresponds with GET /v1/cases (the `ListCases` operationId).
 	ListCases(ctx context.Context, params *ListCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// OpenCaseWithBody Open a case for a customer directly (without a contact).
+	//
+	// Opens a case for a known customer without recording a contact (a letter scanned
+	// into the back office, a case raised by an officer); it goes on the customer's
+	// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+	// unknown customer or one merged into another (use that record). Send an
+	// `Idempotency-Key` so a retry cannot open two.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5928,12 +6236,23 @@ type ClientInterface interface {
 
 	// OpenCase Open a case for a customer directly (without a contact).
 	//
+	// Opens a case for a known customer without recording a contact (a letter scanned
+	// into the back office, a case raised by an officer); it goes on the customer's
+	// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+	// unknown customer or one merged into another (use that record). Send an
+	// `Idempotency-Key` so a retry cannot open two.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/cases (the `OpenCase` operationId).
 	OpenCase(ctx context.Context, params *OpenCaseParams, body OpenCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCase Read a case.
+	//
+	// Reads one case with its status, tier, queue, service level, assignee and the routing
+	// decision that placed it, and its `ETag` for updates. Agents and above, integrations and
+	// `qa` (who reviews cases); audited. Residents read their own cases through
+	// `/v1/me/cases/{caseId}`. `404` for an unknown case.
 	//
 	// Corresponds with GET /v1/cases/{caseId} (the `GetCase` operationId).
 	GetCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6000,10 +6319,19 @@ type ClientInterface interface {
 
 	// ListCaseReferrals The case's referrals, oldest first.
 	//
+	// Every referral made from the case, oldest first, with its partner, reason and
+	// status. Agents and above, integrations and `qa`; audited. `404` for an unknown case.
+	//
 	// Corresponds with GET /v1/cases/{caseId}/referrals (the `ListCaseReferrals` operationId).
 	ListCaseReferrals(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReferCaseWithBody Refer a case to a partner body.
+	//
+	// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+	// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+	// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+	// the case is closed; `404` for an unknown case. Move it on with
+	// `PATCH /v1/referrals/{referralId}`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6011,6 +6339,12 @@ type ClientInterface interface {
 	ReferCaseWithBody(ctx context.Context, caseId CaseId, params *ReferCaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReferCase Refer a case to a partner body.
+	//
+	// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+	// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+	// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+	// the case is closed; `404` for an unknown case. Move it on with
+	// `PATCH /v1/referrals/{referralId}`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6062,15 +6396,29 @@ type ClientInterface interface {
 
 	// GetCaseTimeline The case's events, newest first.
 	//
+	// What happened on the case — contacts linked, status changes, notes (internal ones
+	// included), hand-offs, referrals, ratings — newest first, cursor-paginated. Agents and
+	// above, integrations and `qa`; audited. `404` for an unknown case.
+	//
 	// Corresponds with GET /v1/cases/{caseId}/timeline (the `GetCaseTimeline` operationId).
 	GetCaseTimeline(ctx context.Context, caseId CaseId, params *GetCaseTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCatalogue The council's services (LGSL), centres and partner bodies.
 	//
+	// The council's catalogue in force: services by LGSL code with their names, centres,
+	// partner bodies, hand-off reasons and the IVR menu. Staff and
+	// integrations read it to fill their pick-lists; it names nobody and is not audited.
+	// Set with `CONTACTHUB_CATALOGUE_FILE`, read at start.
+	//
 	// Corresponds with GET /v1/catalogue (the `GetCatalogue` operationId).
 	GetCatalogue(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListContacts Contacts, newest first.
+	//
+	// Contacts on every channel, newest first, cursor-paginated, narrowed by customer,
+	// case or channel. Agents and above, integrations and the compliance team (`qa`) may
+	// list them; each page is audited against the customers it shows. A filter or cursor
+	// that does not fit is refused, naming it.
 	//
 	// Corresponds with GET /v1/contacts (the `ListContacts` operationId).
 	ListContacts(ctx context.Context, params *ListContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6112,6 +6460,10 @@ type ClientInterface interface {
 	RecordContact(ctx context.Context, params *RecordContactParams, body RecordContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetContact Read a contact.
+	//
+	// Reads one contact: its channel, direction, service, outcome, avoidable reason and
+	// the customer and case it landed on. Agents and above, integrations and `qa`; audited.
+	// `404` for an unknown contact. Change its outcome with `PATCH /v1/contacts/{contactId}`.
 	//
 	// Corresponds with GET /v1/contacts/{contactId} (the `GetContact` operationId).
 	GetContact(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6290,6 +6642,11 @@ type ClientInterface interface {
 
 	// RemoveCustomerIdentifier Remove an identifier from a customer.
 	//
+	// Detaches one phone number, email, UPRN or reference from the customer, so it no
+	// longer finds them; the change goes on their timeline and the record's version (its
+	// `ETag`) moves on. Agents, supervisors, admins and integrations may call it; it is
+	// audited. `404` when the customer does not hold that identifier.
+	//
 	// Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
 	RemoveCustomerIdentifier(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -6316,6 +6673,12 @@ type ClientInterface interface {
 	MergeCustomer(ctx context.Context, customerId CustomerId, params *MergeCustomerParams, body MergeCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCustomerTimeline The customer's events, newest first.
+	//
+	// Everything that happened to the customer across channels — contacts, cases opened
+	// and changed, notes, ratings, surveys, merges — newest first, cursor-paginated. Events
+	// of a record merged into this one are included. Staff and integrations only: residents
+	// read their own story through `/v1/me/cases/{caseId}`, which leaves out internal notes
+	// and staff names. Audited. `404` for an unknown customer.
 	//
 	// Corresponds with GET /v1/customers/{customerId}/timeline (the `GetCustomerTimeline` operationId).
 	GetCustomerTimeline(ctx context.Context, customerId CustomerId, params *GetCustomerTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6466,10 +6829,18 @@ type ClientInterface interface {
 
 	// ListMyProperties Your organisation's properties and tenancies.
 	//
+	// The properties the caller's landlord holds, each with its tenancies (ids and dates:
+	// the hub tells a landlord nothing about the people who hold them). Landlord tokens only, after their invitation is accepted
+	// (`403` before). A landlord never sees another's properties.
+	//
 	// Corresponds with GET /v1/landlord/properties (the `ListMyProperties` operationId).
 	ListMyProperties(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateLandlordWithBody Record a landlord organisation.
+	//
+	// Records a landlord organisation (a housing association or a letting agent) so the
+	// council can record its properties and invite its staff to the landlord portal. Agents
+	// and above. `422` names a field that does not fit.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6478,12 +6849,21 @@ type ClientInterface interface {
 
 	// CreateLandlord Record a landlord organisation.
 	//
+	// Records a landlord organisation (a housing association or a letting agent) so the
+	// council can record its properties and invite its staff to the landlord portal. Agents
+	// and above. `422` names a field that does not fit.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
 	CreateLandlord(ctx context.Context, params *CreateLandlordParams, body CreateLandlordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// InviteLandlordUserWithBody Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+	//
+	// Invites a person to act for the landlord in the portal: the answer carries a
+	// single-use token, shown only this once, valid 14 days, which the person accepts with
+	// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+	// for an unknown landlord; `422` names a field that does not fit.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6492,12 +6872,22 @@ type ClientInterface interface {
 
 	// InviteLandlordUser Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
 	//
+	// Invites a person to act for the landlord in the portal: the answer carries a
+	// single-use token, shown only this once, valid 14 days, which the person accepts with
+	// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+	// for an unknown landlord; `422` names a field that does not fit.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
 	InviteLandlordUser(ctx context.Context, landlordId openapi_types.UUID, body InviteLandlordUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddLandlordPropertyWithBody Record a property the landlord holds.
+	//
+	// Records a property the landlord holds, by UPRN and address, so its tenants can be
+	// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+	// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+	// not one.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6506,12 +6896,23 @@ type ClientInterface interface {
 
 	// AddLandlordProperty Record a property the landlord holds.
 	//
+	// Records a property the landlord holds, by UPRN and address, so its tenants can be
+	// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+	// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+	// not one.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
 	AddLandlordProperty(ctx context.Context, landlordId openapi_types.UUID, body AddLandlordPropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddTenancyWithBody Record a tenant at one of the landlord's properties.
+	//
+	// Records a customer as the tenant of one of the landlord's properties from
+	// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+	// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+	// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+	// such customer, `endsOn` when it is before `startsOn`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6520,6 +6921,12 @@ type ClientInterface interface {
 
 	// AddTenancy Record a tenant at one of the landlord's properties.
 	//
+	// Records a customer as the tenant of one of the landlord's properties from
+	// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+	// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+	// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+	// such customer, `endsOn` when it is before `startsOn`.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
@@ -6527,10 +6934,22 @@ type ClientInterface interface {
 
 	// GetMe The signed-in resident's own record.
 	//
+	// The signed-in resident's own record, as `MyRecord`: names, address, identifiers,
+	// preferences and consents, with its `ETag`. Only a citizen token, whose `customer_id`
+	// claim names the record; it carries none of the council's assessments (vulnerable,
+	// assisted digital) nor merge bookkeeping. Audited. `404` when the claim names no
+	// record the hub holds.
+	//
 	// Corresponds with GET /v1/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMeWithBody Change your address and preferences (names, date of birth and needs flags are changed by staff).
+	//
+	// Lets the resident change their address, preferred language and consents (SMS
+	// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+	// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+	// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+	// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6539,6 +6958,12 @@ type ClientInterface interface {
 
 	// UpdateMe Change your address and preferences (names, date of birth and needs flags are changed by staff).
 	//
+	// Lets the resident change their address, preferred language and consents (SMS
+	// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+	// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+	// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+	// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
@@ -6546,15 +6971,30 @@ type ClientInterface interface {
 
 	// ListMyCases Your cases, newest first.
 	//
+	// The resident's own cases, newest first, cursor-paginated, in resident words: the
+	// service's name, the status, when it is due. Citizen tokens only; never queues, tiers
+	// or staff names. Audited.
+	//
 	// Corresponds with GET /v1/me/cases (the `ListMyCases` operationId).
 	ListMyCases(ctx context.Context, params *ListMyCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMyCase One of your cases, with what has happened on it (no internal notes, no staff names).
 	//
+	// One of the resident's own cases with what has happened on it, in plain words: status
+	// changes, messages from the council (notes marked not internal) and their own
+	// contacts. Never internal notes, queues, tiers or staff names. Citizen tokens only;
+	// `404` for a case that is not theirs, exactly as for one that does not exist.
+	//
 	// Corresponds with GET /v1/me/cases/{caseId} (the `GetMyCase` operationId).
 	GetMyCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ContactFromMyAccountWithBody Raise an enquiry from the website.
+	//
+	// Records an enquiry the resident makes on the website (channel `web_form` by
+	// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+	// is routed like any other, and the answer suggests self-service links for the service.
+	// Citizen tokens only; audited. `422` names an unknown service. Send an
+	// `Idempotency-Key` so a double submit records one enquiry.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6562,6 +7002,12 @@ type ClientInterface interface {
 	ContactFromMyAccountWithBody(ctx context.Context, params *ContactFromMyAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ContactFromMyAccount Raise an enquiry from the website.
+	//
+	// Records an enquiry the resident makes on the website (channel `web_form` by
+	// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+	// is routed like any other, and the answer suggests self-service links for the service.
+	// Citizen tokens only; audited. `422` names an unknown service. Send an
+	// `Idempotency-Key` so a double submit records one enquiry.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6591,6 +7037,10 @@ type ClientInterface interface {
 
 	// RateFromMyAccountWithBody Rate one of your cases or contacts.
 	//
+	// The resident rates one of their own cases or contacts (score 1–5, an optional
+	// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+	// tokens only; audited. `404` when the case or contact named is not theirs.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
@@ -6598,12 +7048,21 @@ type ClientInterface interface {
 
 	// RateFromMyAccount Rate one of your cases or contacts.
 	//
+	// The resident rates one of their own cases or contacts (score 1–5, an optional
+	// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+	// tokens only; audited. `404` when the case or contact named is not theirs.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
 	RateFromMyAccount(ctx context.Context, body RateFromMyAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMerge Who merged which records, when and why, and whether it was undone.
+	//
+	// Reads one merge: the record kept, the duplicate folded into it, who merged them,
+	// when and why, and when it was undone if it was. Staff (agents and above) only; the
+	// `mergeId` comes from `POST /v1/customers/{customerId}/merge`. Undo it with
+	// `POST /v1/merges/{mergeId}/undo`. `404` for an unknown merge.
 	//
 	// Corresponds with GET /v1/merges/{mergeId} (the `GetMerge` operationId).
 	GetMerge(ctx context.Context, mergeId MergeId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6635,6 +7094,10 @@ type ClientInterface interface {
 	UndoMerge(ctx context.Context, mergeId MergeId, params *UndoMergeParams, body UndoMergeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListQAPlans The sampling plan's versions, newest (the one in force) first.
+	//
+	// The QA sampling plan's versions, newest first, cursor-paginated: the first is the one
+	// in force, the older ones stay on record so every review can be traced to the plan that
+	// drew it. Supervisors, admins and `qa`.
 	//
 	// Corresponds with GET /v1/qa/plans (the `ListQAPlans` operationId).
 	ListQAPlans(ctx context.Context, params *ListQAPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6735,6 +7198,10 @@ type ClientInterface interface {
 	StartQARun(ctx context.Context, params *StartQARunParams, body StartQARunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListQueues Every queue with its depth, oldest waiting case and cases past SLA.
+	//
+	// Every work queue with the cases waiting in it, the cases claimed, the oldest wait
+	// and how many are past their service level. Agents and above; an agent claims from
+	// queues of their tier or below with `POST /v1/queues/{queue}/claim`.
 	//
 	// Corresponds with GET /v1/queues (the `ListQueues` operationId).
 	ListQueues(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6840,13 +7307,14 @@ type ClientInterface interface {
 
 	// GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days, and period by period.
 	//
-	// The standing totals (every landlord and invitation so far, users active in the
-	// last 30 days) and, for the UTC days `from` to `to` (both included; by default the
-	// 12 weeks to today), each period's landlords added, invitations sent and accepted,
-	// and contacts made through the portal. Users active cannot be split by period (a
-	// user keeps only when it was last active). `to` before `from`, or more than 5 years
-	// on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period),
-	// or the periods as grouped bars with `Accept: image/svg+xml`.
+	// How far landlords have taken up the portal. The standing totals (every landlord and
+	// invitation so far, users active in the last 30 days) and, for the UTC days `from` to
+	// `to` (both included; by default the 12 weeks to today), each period's landlords
+	// added, invitations sent and accepted, and contacts made through the portal. Users
+	// active cannot be split by period (a user keeps only when it was last active).
+	// Supervisors, admins and `qa`; aggregate figures only. `to` before `from`, or more
+	// than 5 years on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row
+	// per period), or the periods as grouped bars with `Accept: image/svg+xml`.
 	//
 	// Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
 	GetLandlordTakeUp(ctx context.Context, params *GetLandlordTakeUpParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6864,12 +7332,13 @@ type ClientInterface interface {
 
 	// GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
 	//
-	// Totals over `[from, to)` and the same measures period by period: UTC days, ISO
-	// weeks (Monday first) or calendar months (`groupBy`), each named by its first day
-	// and counting only what falls inside `[from, to)`. `to` not after `from`, or more
-	// than 5 years after it, is `422` naming `to`. JSON, CSV with `Accept: text/csv`
-	// (one row per period), or the first-contact resolution and hand-off rates as lines
-	// with `Accept: image/svg+xml`.
+	// Over `[from, to)`: the cases opened per tier and queue, the share resolved at first
+	// contact and the hand-offs by reason and tier pair, as totals and period by period:
+	// UTC days, ISO weeks (Monday first) or calendar months (`groupBy`), each named by its
+	// first day and counting only what falls inside `[from, to)`. Supervisors, admins and
+	// `qa`; aggregate figures only. `to` not after `from`, or more than 5 years after it,
+	// is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period), or
+	// contacts stacked by tier with `Accept: image/svg+xml`.
 	//
 	// Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
 	GetRoutingReport(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6903,6 +7372,10 @@ type ClientInterface interface {
 
 	// ListRuleSets The active rule set and every published version.
 	//
+	// The routing rule set in force and every version published, newest first, each with
+	// who published it and when. Agents and above and integrations, so a desktop can show
+	// why a case went where it did.
+	//
 	// Corresponds with GET /v1/routing/rules (the `ListRuleSets` operationId).
 	ListRuleSets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -6932,15 +7405,30 @@ type ClientInterface interface {
 
 	// GetRuleSet One published version.
 	//
+	// One published version of the routing rules, whole, as it was published (versions
+	// are never changed). Agents and above and integrations. `404` for a version never
+	// published.
+	//
 	// Corresponds with GET /v1/routing/rules/{version} (the `GetRuleSet` operationId).
 	GetRuleSet(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ActivateRuleSet Make a published version the active one (roll back or forward), on every replica.
 	//
+	// Makes a published version the one in force — a roll-back or a roll-forward — and
+	// every replica reloads it through the bus. Contacts routed from then on use it; cases
+	// already routed keep their decision. Supervisors and admins only. `404` for a version
+	// never published.
+	//
 	// Corresponds with POST /v1/routing/rules/{version}/activate (the `ActivateRuleSet` operationId).
 	ActivateRuleSet(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SimulateRoutingWithBody Replay a period's contacts under candidate rules and compare the tier and queue mix.
+	//
+	// Replays the contacts recorded between `from` and `to` under the candidate rules
+	// given and answers the tier and queue mix they would give beside the mix recorded, and
+	// how many contacts would change. Nothing is written, nothing published. Supervisors and
+	// admins. Candidate rules are validated like a publication: `422` lists every problem
+	// with its path.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6949,12 +7437,22 @@ type ClientInterface interface {
 
 	// SimulateRouting Replay a period's contacts under candidate rules and compare the tier and queue mix.
 	//
+	// Replays the contacts recorded between `from` and `to` under the candidate rules
+	// given and answers the tier and queue mix they would give beside the mix recorded, and
+	// how many contacts would change. Nothing is written, nothing published. Supervisors and
+	// admins. Candidate rules are validated like a publication: `422` lists every problem
+	// with its path.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
 	SimulateRouting(ctx context.Context, body SimulateRoutingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWebhooks The caller's subscriptions (an admin's are all of them), never their secrets.
+	//
+	// Webhook subscriptions in the order they were made, cursor-paginated, with their
+	// filters and state but never their secrets. An integration sees only its own; an
+	// admin sees every one.
 	//
 	// Corresponds with GET /v1/webhooks (the `ListWebhooks` operationId).
 	ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6984,6 +7482,10 @@ type ClientInterface interface {
 	CreateWebhook(ctx context.Context, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteWebhook Unsubscribe; the delivery log and deliveries not yet made go with it.
+	//
+	// Unsubscribes: the subscription, its delivery log and the deliveries not yet made are
+	// removed, and no further event is sent. An integration may delete only its own (`404`
+	// for another's); an admin any.
 	//
 	// Corresponds with DELETE /v1/webhooks/{webhookId} (the `DeleteWebhook` operationId).
 	DeleteWebhook(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -7016,6 +7518,11 @@ type ClientInterface interface {
 	UpdateWebhook(ctx context.Context, webhookId WebhookId, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWebhookDeliveries A subscription's delivery log, newest first.
+	//
+	// The subscription's delivery attempts, newest first, cursor-paginated: the event id,
+	// status, HTTP answer, attempts and latency, never the bodies. An integration reads only
+	// its own subscriptions' (`404` for another's); an admin any. Retry a failed one with
+	// `POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry`.
 	//
 	// Corresponds with GET /v1/webhooks/{webhookId}/deliveries (the `ListWebhookDeliveries` operationId).
 	ListWebhookDeliveries(ctx context.Context, webhookId WebhookId, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -7071,6 +7578,10 @@ type ClientInterface interface {
 
 	// ListCalendarEntries The calendar entries touching the days from `from` to `to`.
 	//
+	// The demand calendar entries (billing runs, campaigns, closures) that touch any day
+	// from `from` to `to`, ordered by first day, each with its channel and uplift.
+	// Supervisors and admins. `400` names `from` or `to` when it is not a date.
+	//
 	// Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
 	ListCalendarEntries(ctx context.Context, params *ListCalendarEntriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -7113,6 +7624,10 @@ type ClientInterface interface {
 	CreateCalendarEntry(ctx context.Context, params *CreateCalendarEntryParams, body CreateCalendarEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteCalendarEntry Remove a calendar entry.
+	//
+	// Removes a demand calendar entry; forecasts made after it no longer adjust for it.
+	// The removal is recorded as an event. Supervisors and admins. `404` for an unknown
+	// entry.
 	//
 	// Corresponds with DELETE /v1/workforce/calendar/{entryId} (the `DeleteCalendarEntry` operationId).
 	DeleteCalendarEntry(ctx context.Context, entryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -7202,14 +7717,18 @@ type ClientInterface interface {
 	// A dependency-free custom element, `<contacthub-page-rating>`, that posts to
 	// `POST /v1/ratings` (`source: web_page`) from pages of the origins in
 	// `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
-	// `ETag` for revalidation; served to any origin without credentials, so a
-	// `<script integrity crossorigin>` can check its hash.
+	// `ETag` for revalidation; served to any origin without credentials, so a script
+	// element with `integrity` and `crossorigin` can check its hash.
 	//
 	// Corresponds with GET /widget/v1/page-rating.js (the `GetPageRatingWidget` operationId).
 	GetPageRatingWidget(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetHealth The process is up.
+//
+// Answers `200` while the process runs, without touching the database or Redis: a
+// liveness probe for the orchestrator. No token; not rate limited. Use `/readyz` to
+// decide whether to send traffic.
 //
 // Corresponds with GET /healthz (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7225,6 +7744,10 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 }
 
 // GetOpenAPI This document.
+//
+// The contract this hub enforces, as YAML text, the same file every request is
+// validated against. No token; generate clients from it, or compare it with the one you
+// built against.
 //
 // Corresponds with GET /openapi.yaml (the `GetOpenAPI` operationId).
 func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7282,6 +7805,12 @@ func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEdit
 
 // NotifyDeliveryStatusWithBody GOV.UK Notify posts a delivery receipt.
 //
+// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+// nothing.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
@@ -7298,6 +7827,12 @@ func (c *Client) NotifyDeliveryStatusWithBody(ctx context.Context, contentType s
 }
 
 // NotifyDeliveryStatus GOV.UK Notify posts a delivery receipt.
+//
+// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+// nothing.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7392,6 +7927,11 @@ func (c *Client) TwilioInboundSMSWithFormdataBody(ctx context.Context, body Twil
 
 // TwilioMessageStatusWithBody Twilio posts a message status (`MessageSid`, `MessageStatus`).
 //
+// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+// before is acknowledged with `204` and changes nothing.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
@@ -7408,6 +7948,11 @@ func (c *Client) TwilioMessageStatusWithBody(ctx context.Context, contentType st
 }
 
 // TwilioMessageStatusWithFormdataBody Twilio posts a message status (`MessageSid`, `MessageStatus`).
+//
+// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+// before is acknowledged with `204` and changes nothing.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -7426,6 +7971,11 @@ func (c *Client) TwilioMessageStatusWithFormdataBody(ctx context.Context, body T
 
 // ListCases Cases, newest first, filtered.
 //
+// Cases, newest first, cursor-paginated, filtered by customer, status, tier, queue,
+// service (LGSL), assignee or whether they are past their service level. Agents and
+// above and integrations; the compliance team reads single cases but does not list them.
+// Audited. Agents work from `POST /v1/queues/{queue}/claim` rather than from this list.
+//
 // Corresponds with GET /v1/cases (the `ListCases` operationId).
 func (c *Client) ListCases(ctx context.Context, params *ListCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCasesRequest(c.Server, params)
@@ -7440,6 +7990,12 @@ func (c *Client) ListCases(ctx context.Context, params *ListCasesParams, reqEdit
 }
 
 // OpenCaseWithBody Open a case for a customer directly (without a contact).
+//
+// Opens a case for a known customer without recording a contact (a letter scanned
+// into the back office, a case raised by an officer); it goes on the customer's
+// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+// unknown customer or one merged into another (use that record). Send an
+// `Idempotency-Key` so a retry cannot open two.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7458,6 +8014,12 @@ func (c *Client) OpenCaseWithBody(ctx context.Context, params *OpenCaseParams, c
 
 // OpenCase Open a case for a customer directly (without a contact).
 //
+// Opens a case for a known customer without recording a contact (a letter scanned
+// into the back office, a case raised by an officer); it goes on the customer's
+// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+// unknown customer or one merged into another (use that record). Send an
+// `Idempotency-Key` so a retry cannot open two.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/cases (the `OpenCase` operationId).
@@ -7474,6 +8036,11 @@ func (c *Client) OpenCase(ctx context.Context, params *OpenCaseParams, body Open
 }
 
 // GetCase Read a case.
+//
+// Reads one case with its status, tier, queue, service level, assignee and the routing
+// decision that placed it, and its `ETag` for updates. Agents and above, integrations and
+// `qa` (who reviews cases); audited. Residents read their own cases through
+// `/v1/me/cases/{caseId}`. `404` for an unknown case.
 //
 // Corresponds with GET /v1/cases/{caseId} (the `GetCase` operationId).
 func (c *Client) GetCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7610,6 +8177,9 @@ func (c *Client) AddCaseNote(ctx context.Context, caseId CaseId, params *AddCase
 
 // ListCaseReferrals The case's referrals, oldest first.
 //
+// Every referral made from the case, oldest first, with its partner, reason and
+// status. Agents and above, integrations and `qa`; audited. `404` for an unknown case.
+//
 // Corresponds with GET /v1/cases/{caseId}/referrals (the `ListCaseReferrals` operationId).
 func (c *Client) ListCaseReferrals(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCaseReferralsRequest(c.Server, caseId)
@@ -7624,6 +8194,12 @@ func (c *Client) ListCaseReferrals(ctx context.Context, caseId CaseId, reqEditor
 }
 
 // ReferCaseWithBody Refer a case to a partner body.
+//
+// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+// the case is closed; `404` for an unknown case. Move it on with
+// `PATCH /v1/referrals/{referralId}`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7641,6 +8217,12 @@ func (c *Client) ReferCaseWithBody(ctx context.Context, caseId CaseId, params *R
 }
 
 // ReferCase Refer a case to a partner body.
+//
+// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+// the case is closed; `404` for an unknown case. Move it on with
+// `PATCH /v1/referrals/{referralId}`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7752,6 +8334,10 @@ func (c *Client) ResolveCase(ctx context.Context, caseId CaseId, params *Resolve
 
 // GetCaseTimeline The case's events, newest first.
 //
+// What happened on the case — contacts linked, status changes, notes (internal ones
+// included), hand-offs, referrals, ratings — newest first, cursor-paginated. Agents and
+// above, integrations and `qa`; audited. `404` for an unknown case.
+//
 // Corresponds with GET /v1/cases/{caseId}/timeline (the `GetCaseTimeline` operationId).
 func (c *Client) GetCaseTimeline(ctx context.Context, caseId CaseId, params *GetCaseTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCaseTimelineRequest(c.Server, caseId, params)
@@ -7767,6 +8353,11 @@ func (c *Client) GetCaseTimeline(ctx context.Context, caseId CaseId, params *Get
 
 // GetCatalogue The council's services (LGSL), centres and partner bodies.
 //
+// The council's catalogue in force: services by LGSL code with their names, centres,
+// partner bodies, hand-off reasons and the IVR menu. Staff and
+// integrations read it to fill their pick-lists; it names nobody and is not audited.
+// Set with `CONTACTHUB_CATALOGUE_FILE`, read at start.
+//
 // Corresponds with GET /v1/catalogue (the `GetCatalogue` operationId).
 func (c *Client) GetCatalogue(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCatalogueRequest(c.Server)
@@ -7781,6 +8372,11 @@ func (c *Client) GetCatalogue(ctx context.Context, reqEditors ...RequestEditorFn
 }
 
 // ListContacts Contacts, newest first.
+//
+// Contacts on every channel, newest first, cursor-paginated, narrowed by customer,
+// case or channel. Agents and above, integrations and the compliance team (`qa`) may
+// list them; each page is audited against the customers it shows. A filter or cursor
+// that does not fit is refused, naming it.
 //
 // Corresponds with GET /v1/contacts (the `ListContacts` operationId).
 func (c *Client) ListContacts(ctx context.Context, params *ListContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7852,6 +8448,10 @@ func (c *Client) RecordContact(ctx context.Context, params *RecordContactParams,
 }
 
 // GetContact Read a contact.
+//
+// Reads one contact: its channel, direction, service, outcome, avoidable reason and
+// the customer and case it landed on. Agents and above, integrations and `qa`; audited.
+// `404` for an unknown contact. Change its outcome with `PATCH /v1/contacts/{contactId}`.
 //
 // Corresponds with GET /v1/contacts/{contactId} (the `GetContact` operationId).
 func (c *Client) GetContact(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8190,6 +8790,11 @@ func (c *Client) AddCustomerIdentifier(ctx context.Context, customerId CustomerI
 
 // RemoveCustomerIdentifier Remove an identifier from a customer.
 //
+// Detaches one phone number, email, UPRN or reference from the customer, so it no
+// longer finds them; the change goes on their timeline and the record's version (its
+// `ETag`) moves on. Agents, supervisors, admins and integrations may call it; it is
+// audited. `404` when the customer does not hold that identifier.
+//
 // Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
 func (c *Client) RemoveCustomerIdentifier(ctx context.Context, customerId CustomerId, identifierId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRemoveCustomerIdentifierRequest(c.Server, customerId, identifierId)
@@ -8246,6 +8851,12 @@ func (c *Client) MergeCustomer(ctx context.Context, customerId CustomerId, param
 }
 
 // GetCustomerTimeline The customer's events, newest first.
+//
+// Everything that happened to the customer across channels — contacts, cases opened
+// and changed, notes, ratings, surveys, merges — newest first, cursor-paginated. Events
+// of a record merged into this one are included. Staff and integrations only: residents
+// read their own story through `/v1/me/cases/{caseId}`, which leaves out internal notes
+// and staff names. Audited. `404` for an unknown customer.
 //
 // Corresponds with GET /v1/customers/{customerId}/timeline (the `GetCustomerTimeline` operationId).
 func (c *Client) GetCustomerTimeline(ctx context.Context, customerId CustomerId, params *GetCustomerTimelineParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8496,6 +9107,10 @@ func (c *Client) LandlordContact(ctx context.Context, params *LandlordContactPar
 
 // ListMyProperties Your organisation's properties and tenancies.
 //
+// The properties the caller's landlord holds, each with its tenancies (ids and dates:
+// the hub tells a landlord nothing about the people who hold them). Landlord tokens only, after their invitation is accepted
+// (`403` before). A landlord never sees another's properties.
+//
 // Corresponds with GET /v1/landlord/properties (the `ListMyProperties` operationId).
 func (c *Client) ListMyProperties(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListMyPropertiesRequest(c.Server)
@@ -8510,6 +9125,10 @@ func (c *Client) ListMyProperties(ctx context.Context, reqEditors ...RequestEdit
 }
 
 // CreateLandlordWithBody Record a landlord organisation.
+//
+// Records a landlord organisation (a housing association or a letting agent) so the
+// council can record its properties and invite its staff to the landlord portal. Agents
+// and above. `422` names a field that does not fit.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8528,6 +9147,10 @@ func (c *Client) CreateLandlordWithBody(ctx context.Context, params *CreateLandl
 
 // CreateLandlord Record a landlord organisation.
 //
+// Records a landlord organisation (a housing association or a letting agent) so the
+// council can record its properties and invite its staff to the landlord portal. Agents
+// and above. `422` names a field that does not fit.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
@@ -8544,6 +9167,11 @@ func (c *Client) CreateLandlord(ctx context.Context, params *CreateLandlordParam
 }
 
 // InviteLandlordUserWithBody Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+//
+// Invites a person to act for the landlord in the portal: the answer carries a
+// single-use token, shown only this once, valid 14 days, which the person accepts with
+// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+// for an unknown landlord; `422` names a field that does not fit.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8562,6 +9190,11 @@ func (c *Client) InviteLandlordUserWithBody(ctx context.Context, landlordId open
 
 // InviteLandlordUser Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
 //
+// Invites a person to act for the landlord in the portal: the answer carries a
+// single-use token, shown only this once, valid 14 days, which the person accepts with
+// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+// for an unknown landlord; `422` names a field that does not fit.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
@@ -8578,6 +9211,11 @@ func (c *Client) InviteLandlordUser(ctx context.Context, landlordId openapi_type
 }
 
 // AddLandlordPropertyWithBody Record a property the landlord holds.
+//
+// Records a property the landlord holds, by UPRN and address, so its tenants can be
+// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+// not one.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8596,6 +9234,11 @@ func (c *Client) AddLandlordPropertyWithBody(ctx context.Context, landlordId ope
 
 // AddLandlordProperty Record a property the landlord holds.
 //
+// Records a property the landlord holds, by UPRN and address, so its tenants can be
+// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+// not one.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
@@ -8612,6 +9255,12 @@ func (c *Client) AddLandlordProperty(ctx context.Context, landlordId openapi_typ
 }
 
 // AddTenancyWithBody Record a tenant at one of the landlord's properties.
+//
+// Records a customer as the tenant of one of the landlord's properties from
+// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+// such customer, `endsOn` when it is before `startsOn`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8630,6 +9279,12 @@ func (c *Client) AddTenancyWithBody(ctx context.Context, landlordId openapi_type
 
 // AddTenancy Record a tenant at one of the landlord's properties.
 //
+// Records a customer as the tenant of one of the landlord's properties from
+// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+// such customer, `endsOn` when it is before `startsOn`.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
@@ -8647,6 +9302,12 @@ func (c *Client) AddTenancy(ctx context.Context, landlordId openapi_types.UUID, 
 
 // GetMe The signed-in resident's own record.
 //
+// The signed-in resident's own record, as `MyRecord`: names, address, identifiers,
+// preferences and consents, with its `ETag`. Only a citizen token, whose `customer_id`
+// claim names the record; it carries none of the council's assessments (vulnerable,
+// assisted digital) nor merge bookkeeping. Audited. `404` when the claim names no
+// record the hub holds.
+//
 // Corresponds with GET /v1/me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMeRequest(c.Server)
@@ -8661,6 +9322,12 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 }
 
 // UpdateMeWithBody Change your address and preferences (names, date of birth and needs flags are changed by staff).
+//
+// Lets the resident change their address, preferred language and consents (SMS
+// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8679,6 +9346,12 @@ func (c *Client) UpdateMeWithBody(ctx context.Context, params *UpdateMeParams, c
 
 // UpdateMe Change your address and preferences (names, date of birth and needs flags are changed by staff).
 //
+// Lets the resident change their address, preferred language and consents (SMS
+// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
@@ -8696,6 +9369,10 @@ func (c *Client) UpdateMe(ctx context.Context, params *UpdateMeParams, body Upda
 
 // ListMyCases Your cases, newest first.
 //
+// The resident's own cases, newest first, cursor-paginated, in resident words: the
+// service's name, the status, when it is due. Citizen tokens only; never queues, tiers
+// or staff names. Audited.
+//
 // Corresponds with GET /v1/me/cases (the `ListMyCases` operationId).
 func (c *Client) ListMyCases(ctx context.Context, params *ListMyCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListMyCasesRequest(c.Server, params)
@@ -8711,6 +9388,11 @@ func (c *Client) ListMyCases(ctx context.Context, params *ListMyCasesParams, req
 
 // GetMyCase One of your cases, with what has happened on it (no internal notes, no staff names).
 //
+// One of the resident's own cases with what has happened on it, in plain words: status
+// changes, messages from the council (notes marked not internal) and their own
+// contacts. Never internal notes, queues, tiers or staff names. Citizen tokens only;
+// `404` for a case that is not theirs, exactly as for one that does not exist.
+//
 // Corresponds with GET /v1/me/cases/{caseId} (the `GetMyCase` operationId).
 func (c *Client) GetMyCase(ctx context.Context, caseId CaseId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMyCaseRequest(c.Server, caseId)
@@ -8725,6 +9407,12 @@ func (c *Client) GetMyCase(ctx context.Context, caseId CaseId, reqEditors ...Req
 }
 
 // ContactFromMyAccountWithBody Raise an enquiry from the website.
+//
+// Records an enquiry the resident makes on the website (channel `web_form` by
+// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+// is routed like any other, and the answer suggests self-service links for the service.
+// Citizen tokens only; audited. `422` names an unknown service. Send an
+// `Idempotency-Key` so a double submit records one enquiry.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8742,6 +9430,12 @@ func (c *Client) ContactFromMyAccountWithBody(ctx context.Context, params *Conta
 }
 
 // ContactFromMyAccount Raise an enquiry from the website.
+//
+// Records an enquiry the resident makes on the website (channel `web_form` by
+// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+// is routed like any other, and the answer suggests self-service links for the service.
+// Citizen tokens only; audited. `422` names an unknown service. Send an
+// `Idempotency-Key` so a double submit records one enquiry.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8801,6 +9495,10 @@ func (c *Client) ExportMe(ctx context.Context, reqEditors ...RequestEditorFn) (*
 
 // RateFromMyAccountWithBody Rate one of your cases or contacts.
 //
+// The resident rates one of their own cases or contacts (score 1–5, an optional
+// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+// tokens only; audited. `404` when the case or contact named is not theirs.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
@@ -8818,6 +9516,10 @@ func (c *Client) RateFromMyAccountWithBody(ctx context.Context, contentType stri
 
 // RateFromMyAccount Rate one of your cases or contacts.
 //
+// The resident rates one of their own cases or contacts (score 1–5, an optional
+// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+// tokens only; audited. `404` when the case or contact named is not theirs.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
@@ -8834,6 +9536,11 @@ func (c *Client) RateFromMyAccount(ctx context.Context, body RateFromMyAccountJS
 }
 
 // GetMerge Who merged which records, when and why, and whether it was undone.
+//
+// Reads one merge: the record kept, the duplicate folded into it, who merged them,
+// when and why, and when it was undone if it was. Staff (agents and above) only; the
+// `mergeId` comes from `POST /v1/customers/{customerId}/merge`. Undo it with
+// `POST /v1/merges/{mergeId}/undo`. `404` for an unknown merge.
 //
 // Corresponds with GET /v1/merges/{mergeId} (the `GetMerge` operationId).
 func (c *Client) GetMerge(ctx context.Context, mergeId MergeId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8895,6 +9602,10 @@ func (c *Client) UndoMerge(ctx context.Context, mergeId MergeId, params *UndoMer
 }
 
 // ListQAPlans The sampling plan's versions, newest (the one in force) first.
+//
+// The QA sampling plan's versions, newest first, cursor-paginated: the first is the one
+// in force, the older ones stay on record so every review can be traced to the plan that
+// drew it. Supervisors, admins and `qa`.
 //
 // Corresponds with GET /v1/qa/plans (the `ListQAPlans` operationId).
 func (c *Client) ListQAPlans(ctx context.Context, params *ListQAPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9085,6 +9796,10 @@ func (c *Client) StartQARun(ctx context.Context, params *StartQARunParams, body 
 }
 
 // ListQueues Every queue with its depth, oldest waiting case and cases past SLA.
+//
+// Every work queue with the cases waiting in it, the cases claimed, the oldest wait
+// and how many are past their service level. Agents and above; an agent claims from
+// queues of their tier or below with `POST /v1/queues/{queue}/claim`.
 //
 // Corresponds with GET /v1/queues (the `ListQueues` operationId).
 func (c *Client) ListQueues(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9280,13 +9995,14 @@ func (c *Client) GetCostToServeReport(ctx context.Context, params *GetCostToServ
 
 // GetLandlordTakeUp Landlord portal take-up — invited, accepted, active in the last 30 days, and period by period.
 //
-// The standing totals (every landlord and invitation so far, users active in the
-// last 30 days) and, for the UTC days `from` to `to` (both included; by default the
-// 12 weeks to today), each period's landlords added, invitations sent and accepted,
-// and contacts made through the portal. Users active cannot be split by period (a
-// user keeps only when it was last active). `to` before `from`, or more than 5 years
-// on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period),
-// or the periods as grouped bars with `Accept: image/svg+xml`.
+// How far landlords have taken up the portal. The standing totals (every landlord and
+// invitation so far, users active in the last 30 days) and, for the UTC days `from` to
+// `to` (both included; by default the 12 weeks to today), each period's landlords
+// added, invitations sent and accepted, and contacts made through the portal. Users
+// active cannot be split by period (a user keeps only when it was last active).
+// Supervisors, admins and `qa`; aggregate figures only. `to` before `from`, or more
+// than 5 years on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row
+// per period), or the periods as grouped bars with `Accept: image/svg+xml`.
 //
 // Corresponds with GET /v1/reports/landlord-takeup (the `GetLandlordTakeUp` operationId).
 func (c *Client) GetLandlordTakeUp(ctx context.Context, params *GetLandlordTakeUpParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9324,12 +10040,13 @@ func (c *Client) GetResolutionReport(ctx context.Context, params *GetResolutionR
 
 // GetRoutingReport Tier mix, first-contact resolution and hand-offs over a period.
 //
-// Totals over `[from, to)` and the same measures period by period: UTC days, ISO
-// weeks (Monday first) or calendar months (`groupBy`), each named by its first day
-// and counting only what falls inside `[from, to)`. `to` not after `from`, or more
-// than 5 years after it, is `422` naming `to`. JSON, CSV with `Accept: text/csv`
-// (one row per period), or the first-contact resolution and hand-off rates as lines
-// with `Accept: image/svg+xml`.
+// Over `[from, to)`: the cases opened per tier and queue, the share resolved at first
+// contact and the hand-offs by reason and tier pair, as totals and period by period:
+// UTC days, ISO weeks (Monday first) or calendar months (`groupBy`), each named by its
+// first day and counting only what falls inside `[from, to)`. Supervisors, admins and
+// `qa`; aggregate figures only. `to` not after `from`, or more than 5 years after it,
+// is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period), or
+// contacts stacked by tier with `Accept: image/svg+xml`.
 //
 // Corresponds with GET /v1/reports/routing (the `GetRoutingReport` operationId).
 func (c *Client) GetRoutingReport(ctx context.Context, params *GetRoutingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9403,6 +10120,10 @@ func (c *Client) DecideRouting(ctx context.Context, body DecideRoutingJSONReques
 
 // ListRuleSets The active rule set and every published version.
 //
+// The routing rule set in force and every version published, newest first, each with
+// who published it and when. Agents and above and integrations, so a desktop can show
+// why a case went where it did.
+//
 // Corresponds with GET /v1/routing/rules (the `ListRuleSets` operationId).
 func (c *Client) ListRuleSets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRuleSetsRequest(c.Server)
@@ -9462,6 +10183,10 @@ func (c *Client) PublishRuleSet(ctx context.Context, params *PublishRuleSetParam
 
 // GetRuleSet One published version.
 //
+// One published version of the routing rules, whole, as it was published (versions
+// are never changed). Agents and above and integrations. `404` for a version never
+// published.
+//
 // Corresponds with GET /v1/routing/rules/{version} (the `GetRuleSet` operationId).
 func (c *Client) GetRuleSet(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetRuleSetRequest(c.Server, version)
@@ -9477,6 +10202,11 @@ func (c *Client) GetRuleSet(ctx context.Context, version int, reqEditors ...Requ
 
 // ActivateRuleSet Make a published version the active one (roll back or forward), on every replica.
 //
+// Makes a published version the one in force — a roll-back or a roll-forward — and
+// every replica reloads it through the bus. Contacts routed from then on use it; cases
+// already routed keep their decision. Supervisors and admins only. `404` for a version
+// never published.
+//
 // Corresponds with POST /v1/routing/rules/{version}/activate (the `ActivateRuleSet` operationId).
 func (c *Client) ActivateRuleSet(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewActivateRuleSetRequest(c.Server, version)
@@ -9491,6 +10221,12 @@ func (c *Client) ActivateRuleSet(ctx context.Context, version int, reqEditors ..
 }
 
 // SimulateRoutingWithBody Replay a period's contacts under candidate rules and compare the tier and queue mix.
+//
+// Replays the contacts recorded between `from` and `to` under the candidate rules
+// given and answers the tier and queue mix they would give beside the mix recorded, and
+// how many contacts would change. Nothing is written, nothing published. Supervisors and
+// admins. Candidate rules are validated like a publication: `422` lists every problem
+// with its path.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9509,6 +10245,12 @@ func (c *Client) SimulateRoutingWithBody(ctx context.Context, contentType string
 
 // SimulateRouting Replay a period's contacts under candidate rules and compare the tier and queue mix.
 //
+// Replays the contacts recorded between `from` and `to` under the candidate rules
+// given and answers the tier and queue mix they would give beside the mix recorded, and
+// how many contacts would change. Nothing is written, nothing published. Supervisors and
+// admins. Candidate rules are validated like a publication: `422` lists every problem
+// with its path.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
@@ -9525,6 +10267,10 @@ func (c *Client) SimulateRouting(ctx context.Context, body SimulateRoutingJSONRe
 }
 
 // ListWebhooks The caller's subscriptions (an admin's are all of them), never their secrets.
+//
+// Webhook subscriptions in the order they were made, cursor-paginated, with their
+// filters and state but never their secrets. An integration sees only its own; an
+// admin sees every one.
 //
 // Corresponds with GET /v1/webhooks (the `ListWebhooks` operationId).
 func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9584,6 +10330,10 @@ func (c *Client) CreateWebhook(ctx context.Context, body CreateWebhookJSONReques
 }
 
 // DeleteWebhook Unsubscribe; the delivery log and deliveries not yet made go with it.
+//
+// Unsubscribes: the subscription, its delivery log and the deliveries not yet made are
+// removed, and no further event is sent. An integration may delete only its own (`404`
+// for another's); an admin any.
 //
 // Corresponds with DELETE /v1/webhooks/{webhookId} (the `DeleteWebhook` operationId).
 func (c *Client) DeleteWebhook(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9656,6 +10406,11 @@ func (c *Client) UpdateWebhook(ctx context.Context, webhookId WebhookId, params 
 }
 
 // ListWebhookDeliveries A subscription's delivery log, newest first.
+//
+// The subscription's delivery attempts, newest first, cursor-paginated: the event id,
+// status, HTTP answer, attempts and latency, never the bodies. An integration reads only
+// its own subscriptions' (`404` for another's); an admin any. Retry a failed one with
+// `POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry`.
 //
 // Corresponds with GET /v1/webhooks/{webhookId}/deliveries (the `ListWebhookDeliveries` operationId).
 func (c *Client) ListWebhookDeliveries(ctx context.Context, webhookId WebhookId, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9771,6 +10526,10 @@ func (c *Client) RotateWebhookSecret(ctx context.Context, webhookId WebhookId, b
 
 // ListCalendarEntries The calendar entries touching the days from `from` to `to`.
 //
+// The demand calendar entries (billing runs, campaigns, closures) that touch any day
+// from `from` to `to`, ordered by first day, each with its channel and uplift.
+// Supervisors and admins. `400` names `from` or `to` when it is not a date.
+//
 // Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
 func (c *Client) ListCalendarEntries(ctx context.Context, params *ListCalendarEntriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCalendarEntriesRequest(c.Server, params)
@@ -9843,6 +10602,10 @@ func (c *Client) CreateCalendarEntry(ctx context.Context, params *CreateCalendar
 }
 
 // DeleteCalendarEntry Remove a calendar entry.
+//
+// Removes a demand calendar entry; forecasts made after it no longer adjust for it.
+// The removal is recorded as an event. Supervisors and admins. `404` for an unknown
+// entry.
 //
 // Corresponds with DELETE /v1/workforce/calendar/{entryId} (the `DeleteCalendarEntry` operationId).
 func (c *Client) DeleteCalendarEntry(ctx context.Context, entryId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9982,8 +10745,8 @@ func (c *Client) PlanStaffing(ctx context.Context, body PlanStaffingJSONRequestB
 // A dependency-free custom element, `<contacthub-page-rating>`, that posts to
 // `POST /v1/ratings` (`source: web_page`) from pages of the origins in
 // `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
-// `ETag` for revalidation; served to any origin without credentials, so a
-// `<script integrity crossorigin>` can check its hash.
+// `ETag` for revalidation; served to any origin without credentials, so a script
+// element with `integrity` and `crossorigin` can check its hash.
 //
 // Corresponds with GET /widget/v1/page-rating.js (the `GetPageRatingWidget` operationId).
 func (c *Client) GetPageRatingWidget(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -10638,16 +11401,14 @@ func NewUpdateCaseRequestWithBody(server string, caseId CaseId, params *UpdateCa
 
 	if params != nil {
 
-		if params.IfMatch != nil {
-			var headerParam0 string
+		var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
 		}
+
+		req.Header.Set("If-Match", headerParam0)
 
 	}
 
@@ -11402,16 +12163,14 @@ func NewUpdateContactRequestWithBody(server string, contactId ContactId, params 
 
 	if params != nil {
 
-		if params.IfMatch != nil {
-			var headerParam0 string
+		var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
 		}
+
+		req.Header.Set("If-Match", headerParam0)
 
 	}
 
@@ -11731,16 +12490,14 @@ func NewUpdateCustomerRequestWithBody(server string, customerId CustomerId, para
 
 	if params != nil {
 
-		if params.IfMatch != nil {
-			var headerParam0 string
+		var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
 		}
+
+		req.Header.Set("If-Match", headerParam0)
 
 	}
 
@@ -12832,16 +13589,14 @@ func NewUpdateMeRequestWithBody(server string, params *UpdateMeParams, contentTy
 
 	if params != nil {
 
-		if params.IfMatch != nil {
-			var headerParam0 string
+		var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
 		}
+
+		req.Header.Set("If-Match", headerParam0)
 
 	}
 
@@ -14963,16 +15718,14 @@ func NewUpdateWebhookRequestWithBody(server string, webhookId WebhookId, params 
 
 	if params != nil {
 
-		if params.IfMatch != nil {
-			var headerParam0 string
+		var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("If-Match", headerParam0)
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
 		}
+
+		req.Header.Set("If-Match", headerParam0)
 
 	}
 
@@ -15619,12 +16372,20 @@ type ClientWithResponsesInterface interface {
 
 	// GetHealthWithResponse The process is up.
 	//
+	// Answers `200` while the process runs, without touching the database or Redis: a
+	// liveness probe for the orchestrator. No token; not rate limited. Use `/readyz` to
+	// decide whether to send traffic.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
 
 	// GetOpenAPIWithResponse This document.
+	//
+	// The contract this hub enforces, as YAML text, the same file every request is
+	// validated against. No token; generate clients from it, or compare it with the one you
+	// built against.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15658,12 +16419,24 @@ type ClientWithResponsesInterface interface {
 
 	// NotifyDeliveryStatusWithBodyWithResponse GOV.UK Notify posts a delivery receipt.
 	//
+	// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+	// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+	// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+	// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+	// nothing.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
 	NotifyDeliveryStatusWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NotifyDeliveryStatusResponse, error)
 
 	// NotifyDeliveryStatusWithResponse GOV.UK Notify posts a delivery receipt.
+	//
+	// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+	// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+	// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+	// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+	// nothing.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -15708,12 +16481,22 @@ type ClientWithResponsesInterface interface {
 
 	// TwilioMessageStatusWithBodyWithResponse Twilio posts a message status (`MessageSid`, `MessageStatus`).
 	//
+	// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+	// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+	// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+	// before is acknowledged with `204` and changes nothing.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
 	TwilioMessageStatusWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TwilioMessageStatusResponse, error)
 
 	// TwilioMessageStatusWithFormdataBodyWithResponse Twilio posts a message status (`MessageSid`, `MessageStatus`).
+	//
+	// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+	// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+	// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+	// before is acknowledged with `204` and changes nothing.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -15722,12 +16505,23 @@ type ClientWithResponsesInterface interface {
 
 	// ListCasesWithResponse Cases, newest first, filtered.
 	//
+	// Cases, newest first, cursor-paginated, filtered by customer, status, tier, queue,
+	// service (LGSL), assignee or whether they are past their service level. Agents and
+	// above and integrations; the compliance team reads single cases but does not list them.
+	// Audited. Agents work from `POST /v1/queues/{queue}/claim` rather than from this list.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/cases (the `ListCases` operationId).
 	ListCasesWithResponse(ctx context.Context, params *ListCasesParams, reqEditors ...RequestEditorFn) (*ListCasesResponse, error)
 
 	// OpenCaseWithBodyWithResponse Open a case for a customer directly (without a contact).
+	//
+	// Opens a case for a known customer without recording a contact (a letter scanned
+	// into the back office, a case raised by an officer); it goes on the customer's
+	// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+	// unknown customer or one merged into another (use that record). Send an
+	// `Idempotency-Key` so a retry cannot open two.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -15736,12 +16530,23 @@ type ClientWithResponsesInterface interface {
 
 	// OpenCaseWithResponse Open a case for a customer directly (without a contact).
 	//
+	// Opens a case for a known customer without recording a contact (a letter scanned
+	// into the back office, a case raised by an officer); it goes on the customer's
+	// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+	// unknown customer or one merged into another (use that record). Send an
+	// `Idempotency-Key` so a retry cannot open two.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/cases (the `OpenCase` operationId).
 	OpenCaseWithResponse(ctx context.Context, params *OpenCaseParams, body OpenCaseJSONRequestBody, reqEditors ...RequestEditorFn) (*OpenCaseResponse, error)
 
 	// GetCaseWithResponse Read a case.
+	//
+	// Reads one case with its status, tier, queue, service level, assignee and the routing
+	// decision that placed it, and its `ETag` for updates. Agents and above, integrations and
+	// `qa` (who reviews cases); audited. Residents read their own cases through
+	// `/v1/me/cases/{caseId}`. `404` for an unknown case.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15810,6 +16615,9 @@ type ClientWithResponsesInterface interface {
 
 	// ListCaseReferralsWithResponse The case's referrals, oldest first.
 	//
+	// Every referral made from the case, oldest first, with its partner, reason and
+	// status. Agents and above, integrations and `qa`; audited. `404` for an unknown case.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/cases/{caseId}/referrals (the `ListCaseReferrals` operationId).
@@ -15817,12 +16625,24 @@ type ClientWithResponsesInterface interface {
 
 	// ReferCaseWithBodyWithResponse Refer a case to a partner body.
 	//
+	// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+	// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+	// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+	// the case is closed; `404` for an unknown case. Move it on with
+	// `PATCH /v1/referrals/{referralId}`.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/cases/{caseId}/referrals (the `ReferCase` operationId).
 	ReferCaseWithBodyWithResponse(ctx context.Context, caseId CaseId, params *ReferCaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReferCaseResponse, error)
 
 	// ReferCaseWithResponse Refer a case to a partner body.
+	//
+	// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+	// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+	// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+	// the case is closed; `404` for an unknown case. Move it on with
+	// `PATCH /v1/referrals/{referralId}`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -15876,6 +16696,10 @@ type ClientWithResponsesInterface interface {
 
 	// GetCaseTimelineWithResponse The case's events, newest first.
 	//
+	// What happened on the case — contacts linked, status changes, notes (internal ones
+	// included), hand-offs, referrals, ratings — newest first, cursor-paginated. Agents and
+	// above, integrations and `qa`; audited. `404` for an unknown case.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/cases/{caseId}/timeline (the `GetCaseTimeline` operationId).
@@ -15883,12 +16707,22 @@ type ClientWithResponsesInterface interface {
 
 	// GetCatalogueWithResponse The council's services (LGSL), centres and partner bodies.
 	//
+	// The council's catalogue in force: services by LGSL code with their names, centres,
+	// partner bodies, hand-off reasons and the IVR menu. Staff and
+	// integrations read it to fill their pick-lists; it names nobody and is not audited.
+	// Set with `CONTACTHUB_CATALOGUE_FILE`, read at start.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/catalogue (the `GetCatalogue` operationId).
 	GetCatalogueWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCatalogueResponse, error)
 
 	// ListContactsWithResponse Contacts, newest first.
+	//
+	// Contacts on every channel, newest first, cursor-paginated, narrowed by customer,
+	// case or channel. Agents and above, integrations and the compliance team (`qa`) may
+	// list them; each page is audited against the customers it shows. A filter or cursor
+	// that does not fit is refused, naming it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15932,6 +16766,10 @@ type ClientWithResponsesInterface interface {
 	RecordContactWithResponse(ctx context.Context, params *RecordContactParams, body RecordContactJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordContactResponse, error)
 
 	// GetContactWithResponse Read a contact.
+	//
+	// Reads one contact: its channel, direction, service, outcome, avoidable reason and
+	// the customer and case it landed on. Agents and above, integrations and `qa`; audited.
+	// `404` for an unknown contact. Change its outcome with `PATCH /v1/contacts/{contactId}`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16118,6 +16956,11 @@ type ClientWithResponsesInterface interface {
 
 	// RemoveCustomerIdentifierWithResponse Remove an identifier from a customer.
 	//
+	// Detaches one phone number, email, UPRN or reference from the customer, so it no
+	// longer finds them; the change goes on their timeline and the record's version (its
+	// `ETag`) moves on. Agents, supervisors, admins and integrations may call it; it is
+	// audited. `404` when the customer does not hold that identifier.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
@@ -16146,6 +16989,12 @@ type ClientWithResponsesInterface interface {
 	MergeCustomerWithResponse(ctx context.Context, customerId CustomerId, params *MergeCustomerParams, body MergeCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*MergeCustomerResponse, error)
 
 	// GetCustomerTimelineWithResponse The customer's events, newest first.
+	//
+	// Everything that happened to the customer across channels — contacts, cases opened
+	// and changed, notes, ratings, surveys, merges — newest first, cursor-paginated. Events
+	// of a record merged into this one are included. Staff and integrations only: residents
+	// read their own story through `/v1/me/cases/{caseId}`, which leaves out internal notes
+	// and staff names. Audited. `404` for an unknown customer.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16308,12 +17157,20 @@ type ClientWithResponsesInterface interface {
 
 	// ListMyPropertiesWithResponse Your organisation's properties and tenancies.
 	//
+	// The properties the caller's landlord holds, each with its tenancies (ids and dates:
+	// the hub tells a landlord nothing about the people who hold them). Landlord tokens only, after their invitation is accepted
+	// (`403` before). A landlord never sees another's properties.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/landlord/properties (the `ListMyProperties` operationId).
 	ListMyPropertiesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMyPropertiesResponse, error)
 
 	// CreateLandlordWithBodyWithResponse Record a landlord organisation.
+	//
+	// Records a landlord organisation (a housing association or a letting agent) so the
+	// council can record its properties and invite its staff to the landlord portal. Agents
+	// and above. `422` names a field that does not fit.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16322,12 +17179,21 @@ type ClientWithResponsesInterface interface {
 
 	// CreateLandlordWithResponse Record a landlord organisation.
 	//
+	// Records a landlord organisation (a housing association or a letting agent) so the
+	// council can record its properties and invite its staff to the landlord portal. Agents
+	// and above. `422` names a field that does not fit.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
 	CreateLandlordWithResponse(ctx context.Context, params *CreateLandlordParams, body CreateLandlordJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLandlordResponse, error)
 
 	// InviteLandlordUserWithBodyWithResponse Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+	//
+	// Invites a person to act for the landlord in the portal: the answer carries a
+	// single-use token, shown only this once, valid 14 days, which the person accepts with
+	// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+	// for an unknown landlord; `422` names a field that does not fit.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16336,12 +17202,22 @@ type ClientWithResponsesInterface interface {
 
 	// InviteLandlordUserWithResponse Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
 	//
+	// Invites a person to act for the landlord in the portal: the answer carries a
+	// single-use token, shown only this once, valid 14 days, which the person accepts with
+	// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+	// for an unknown landlord; `422` names a field that does not fit.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
 	InviteLandlordUserWithResponse(ctx context.Context, landlordId openapi_types.UUID, body InviteLandlordUserJSONRequestBody, reqEditors ...RequestEditorFn) (*InviteLandlordUserResponse, error)
 
 	// AddLandlordPropertyWithBodyWithResponse Record a property the landlord holds.
+	//
+	// Records a property the landlord holds, by UPRN and address, so its tenants can be
+	// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+	// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+	// not one.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16350,12 +17226,23 @@ type ClientWithResponsesInterface interface {
 
 	// AddLandlordPropertyWithResponse Record a property the landlord holds.
 	//
+	// Records a property the landlord holds, by UPRN and address, so its tenants can be
+	// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+	// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+	// not one.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
 	AddLandlordPropertyWithResponse(ctx context.Context, landlordId openapi_types.UUID, body AddLandlordPropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*AddLandlordPropertyResponse, error)
 
 	// AddTenancyWithBodyWithResponse Record a tenant at one of the landlord's properties.
+	//
+	// Records a customer as the tenant of one of the landlord's properties from
+	// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+	// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+	// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+	// such customer, `endsOn` when it is before `startsOn`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16364,12 +17251,24 @@ type ClientWithResponsesInterface interface {
 
 	// AddTenancyWithResponse Record a tenant at one of the landlord's properties.
 	//
+	// Records a customer as the tenant of one of the landlord's properties from
+	// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+	// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+	// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+	// such customer, `endsOn` when it is before `startsOn`.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
 	AddTenancyWithResponse(ctx context.Context, landlordId openapi_types.UUID, body AddTenancyJSONRequestBody, reqEditors ...RequestEditorFn) (*AddTenancyResponse, error)
 
 	// GetMeWithResponse The signed-in resident's own record.
+	//
+	// The signed-in resident's own record, as `MyRecord`: names, address, identifiers,
+	// preferences and consents, with its `ETag`. Only a citizen token, whose `customer_id`
+	// claim names the record; it carries none of the council's assessments (vulnerable,
+	// assisted digital) nor merge bookkeeping. Audited. `404` when the claim names no
+	// record the hub holds.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16378,12 +17277,24 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateMeWithBodyWithResponse Change your address and preferences (names, date of birth and needs flags are changed by staff).
 	//
+	// Lets the resident change their address, preferred language and consents (SMS
+	// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+	// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+	// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+	// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
 	UpdateMeWithBodyWithResponse(ctx context.Context, params *UpdateMeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
 
 	// UpdateMeWithResponse Change your address and preferences (names, date of birth and needs flags are changed by staff).
+	//
+	// Lets the resident change their address, preferred language and consents (SMS
+	// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+	// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+	// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+	// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16392,12 +17303,21 @@ type ClientWithResponsesInterface interface {
 
 	// ListMyCasesWithResponse Your cases, newest first.
 	//
+	// The resident's own cases, newest first, cursor-paginated, in resident words: the
+	// service's name, the status, when it is due. Citizen tokens only; never queues, tiers
+	// or staff names. Audited.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/me/cases (the `ListMyCases` operationId).
 	ListMyCasesWithResponse(ctx context.Context, params *ListMyCasesParams, reqEditors ...RequestEditorFn) (*ListMyCasesResponse, error)
 
 	// GetMyCaseWithResponse One of your cases, with what has happened on it (no internal notes, no staff names).
+	//
+	// One of the resident's own cases with what has happened on it, in plain words: status
+	// changes, messages from the council (notes marked not internal) and their own
+	// contacts. Never internal notes, queues, tiers or staff names. Citizen tokens only;
+	// `404` for a case that is not theirs, exactly as for one that does not exist.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16406,12 +17326,24 @@ type ClientWithResponsesInterface interface {
 
 	// ContactFromMyAccountWithBodyWithResponse Raise an enquiry from the website.
 	//
+	// Records an enquiry the resident makes on the website (channel `web_form` by
+	// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+	// is routed like any other, and the answer suggests self-service links for the service.
+	// Citizen tokens only; audited. `422` names an unknown service. Send an
+	// `Idempotency-Key` so a double submit records one enquiry.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/me/contacts (the `ContactFromMyAccount` operationId).
 	ContactFromMyAccountWithBodyWithResponse(ctx context.Context, params *ContactFromMyAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ContactFromMyAccountResponse, error)
 
 	// ContactFromMyAccountWithResponse Raise an enquiry from the website.
+	//
+	// Records an enquiry the resident makes on the website (channel `web_form` by
+	// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+	// is routed like any other, and the answer suggests self-service links for the service.
+	// Citizen tokens only; audited. `422` names an unknown service. Send an
+	// `Idempotency-Key` so a double submit records one enquiry.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16445,6 +17377,10 @@ type ClientWithResponsesInterface interface {
 
 	// RateFromMyAccountWithBodyWithResponse Rate one of your cases or contacts.
 	//
+	// The resident rates one of their own cases or contacts (score 1–5, an optional
+	// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+	// tokens only; audited. `404` when the case or contact named is not theirs.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
@@ -16452,12 +17388,21 @@ type ClientWithResponsesInterface interface {
 
 	// RateFromMyAccountWithResponse Rate one of your cases or contacts.
 	//
+	// The resident rates one of their own cases or contacts (score 1–5, an optional
+	// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+	// tokens only; audited. `404` when the case or contact named is not theirs.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
 	RateFromMyAccountWithResponse(ctx context.Context, body RateFromMyAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*RateFromMyAccountResponse, error)
 
 	// GetMergeWithResponse Who merged which records, when and why, and whether it was undone.
+	//
+	// Reads one merge: the record kept, the duplicate folded into it, who merged them,
+	// when and why, and when it was undone if it was. Staff (agents and above) only; the
+	// `mergeId` comes from `POST /v1/customers/{customerId}/merge`. Undo it with
+	// `POST /v1/merges/{mergeId}/undo`. `404` for an unknown merge.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16491,6 +17436,10 @@ type ClientWithResponsesInterface interface {
 	UndoMergeWithResponse(ctx context.Context, mergeId MergeId, params *UndoMergeParams, body UndoMergeJSONRequestBody, reqEditors ...RequestEditorFn) (*UndoMergeResponse, error)
 
 	// ListQAPlansWithResponse The sampling plan's versions, newest (the one in force) first.
+	//
+	// The QA sampling plan's versions, newest first, cursor-paginated: the first is the one
+	// in force, the older ones stay on record so every review can be traced to the plan that
+	// drew it. Supervisors, admins and `qa`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16597,6 +17546,10 @@ type ClientWithResponsesInterface interface {
 	StartQARunWithResponse(ctx context.Context, params *StartQARunParams, body StartQARunJSONRequestBody, reqEditors ...RequestEditorFn) (*StartQARunResponse, error)
 
 	// ListQueuesWithResponse Every queue with its depth, oldest waiting case and cases past SLA.
+	//
+	// Every work queue with the cases waiting in it, the cases claimed, the oldest wait
+	// and how many are past their service level. Agents and above; an agent claims from
+	// queues of their tier or below with `POST /v1/queues/{queue}/claim`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16712,13 +17665,14 @@ type ClientWithResponsesInterface interface {
 
 	// GetLandlordTakeUpWithResponse Landlord portal take-up — invited, accepted, active in the last 30 days, and period by period.
 	//
-	// The standing totals (every landlord and invitation so far, users active in the
-	// last 30 days) and, for the UTC days `from` to `to` (both included; by default the
-	// 12 weeks to today), each period's landlords added, invitations sent and accepted,
-	// and contacts made through the portal. Users active cannot be split by period (a
-	// user keeps only when it was last active). `to` before `from`, or more than 5 years
-	// on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period),
-	// or the periods as grouped bars with `Accept: image/svg+xml`.
+	// How far landlords have taken up the portal. The standing totals (every landlord and
+	// invitation so far, users active in the last 30 days) and, for the UTC days `from` to
+	// `to` (both included; by default the 12 weeks to today), each period's landlords
+	// added, invitations sent and accepted, and contacts made through the portal. Users
+	// active cannot be split by period (a user keeps only when it was last active).
+	// Supervisors, admins and `qa`; aggregate figures only. `to` before `from`, or more
+	// than 5 years on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row
+	// per period), or the periods as grouped bars with `Accept: image/svg+xml`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16740,12 +17694,13 @@ type ClientWithResponsesInterface interface {
 
 	// GetRoutingReportWithResponse Tier mix, first-contact resolution and hand-offs over a period.
 	//
-	// Totals over `[from, to)` and the same measures period by period: UTC days, ISO
-	// weeks (Monday first) or calendar months (`groupBy`), each named by its first day
-	// and counting only what falls inside `[from, to)`. `to` not after `from`, or more
-	// than 5 years after it, is `422` naming `to`. JSON, CSV with `Accept: text/csv`
-	// (one row per period), or the first-contact resolution and hand-off rates as lines
-	// with `Accept: image/svg+xml`.
+	// Over `[from, to)`: the cases opened per tier and queue, the share resolved at first
+	// contact and the hand-offs by reason and tier pair, as totals and period by period:
+	// UTC days, ISO weeks (Monday first) or calendar months (`groupBy`), each named by its
+	// first day and counting only what falls inside `[from, to)`. Supervisors, admins and
+	// `qa`; aggregate figures only. `to` not after `from`, or more than 5 years after it,
+	// is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period), or
+	// contacts stacked by tier with `Accept: image/svg+xml`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16783,6 +17738,10 @@ type ClientWithResponsesInterface interface {
 
 	// ListRuleSetsWithResponse The active rule set and every published version.
 	//
+	// The routing rule set in force and every version published, newest first, each with
+	// who published it and when. Agents and above and integrations, so a desktop can show
+	// why a case went where it did.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/routing/rules (the `ListRuleSets` operationId).
@@ -16814,12 +17773,21 @@ type ClientWithResponsesInterface interface {
 
 	// GetRuleSetWithResponse One published version.
 	//
+	// One published version of the routing rules, whole, as it was published (versions
+	// are never changed). Agents and above and integrations. `404` for a version never
+	// published.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/routing/rules/{version} (the `GetRuleSet` operationId).
 	GetRuleSetWithResponse(ctx context.Context, version int, reqEditors ...RequestEditorFn) (*GetRuleSetResponse, error)
 
 	// ActivateRuleSetWithResponse Make a published version the active one (roll back or forward), on every replica.
+	//
+	// Makes a published version the one in force — a roll-back or a roll-forward — and
+	// every replica reloads it through the bus. Contacts routed from then on use it; cases
+	// already routed keep their decision. Supervisors and admins only. `404` for a version
+	// never published.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16828,6 +17796,12 @@ type ClientWithResponsesInterface interface {
 
 	// SimulateRoutingWithBodyWithResponse Replay a period's contacts under candidate rules and compare the tier and queue mix.
 	//
+	// Replays the contacts recorded between `from` and `to` under the candidate rules
+	// given and answers the tier and queue mix they would give beside the mix recorded, and
+	// how many contacts would change. Nothing is written, nothing published. Supervisors and
+	// admins. Candidate rules are validated like a publication: `422` lists every problem
+	// with its path.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
@@ -16835,12 +17809,22 @@ type ClientWithResponsesInterface interface {
 
 	// SimulateRoutingWithResponse Replay a period's contacts under candidate rules and compare the tier and queue mix.
 	//
+	// Replays the contacts recorded between `from` and `to` under the candidate rules
+	// given and answers the tier and queue mix they would give beside the mix recorded, and
+	// how many contacts would change. Nothing is written, nothing published. Supervisors and
+	// admins. Candidate rules are validated like a publication: `422` lists every problem
+	// with its path.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
 	SimulateRoutingWithResponse(ctx context.Context, body SimulateRoutingJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateRoutingResponse, error)
 
 	// ListWebhooksWithResponse The caller's subscriptions (an admin's are all of them), never their secrets.
+	//
+	// Webhook subscriptions in the order they were made, cursor-paginated, with their
+	// filters and state but never their secrets. An integration sees only its own; an
+	// admin sees every one.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16872,6 +17856,10 @@ type ClientWithResponsesInterface interface {
 	CreateWebhookWithResponse(ctx context.Context, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error)
 
 	// DeleteWebhookWithResponse Unsubscribe; the delivery log and deliveries not yet made go with it.
+	//
+	// Unsubscribes: the subscription, its delivery log and the deliveries not yet made are
+	// removed, and no further event is sent. An integration may delete only its own (`404`
+	// for another's); an admin any.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16908,6 +17896,11 @@ type ClientWithResponsesInterface interface {
 	UpdateWebhookWithResponse(ctx context.Context, webhookId WebhookId, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookResponse, error)
 
 	// ListWebhookDeliveriesWithResponse A subscription's delivery log, newest first.
+	//
+	// The subscription's delivery attempts, newest first, cursor-paginated: the event id,
+	// status, HTTP answer, attempts and latency, never the bodies. An integration reads only
+	// its own subscriptions' (`404` for another's); an admin any. Retry a failed one with
+	// `POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16967,6 +17960,10 @@ type ClientWithResponsesInterface interface {
 
 	// ListCalendarEntriesWithResponse The calendar entries touching the days from `from` to `to`.
 	//
+	// The demand calendar entries (billing runs, campaigns, closures) that touch any day
+	// from `from` to `to`, ordered by first day, each with its channel and uplift.
+	// Supervisors and admins. `400` names `from` or `to` when it is not a date.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
@@ -17011,6 +18008,10 @@ type ClientWithResponsesInterface interface {
 	CreateCalendarEntryWithResponse(ctx context.Context, params *CreateCalendarEntryParams, body CreateCalendarEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCalendarEntryResponse, error)
 
 	// DeleteCalendarEntryWithResponse Remove a calendar entry.
+	//
+	// Removes a demand calendar entry; forecasts made after it no longer adjust for it.
+	// The removal is recorded as an event. Supervisors and admins. `404` for an unknown
+	// entry.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17106,8 +18107,8 @@ type ClientWithResponsesInterface interface {
 	// A dependency-free custom element, `<contacthub-page-rating>`, that posts to
 	// `POST /v1/ratings` (`source: web_page`) from pages of the origins in
 	// `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
-	// `ETag` for revalidation; served to any origin without credentials, so a
-	// `<script integrity crossorigin>` can check its hash.
+	// `ETag` for revalidation; served to any origin without credentials, so a script
+	// element with `integrity` and `crossorigin` can check its hash.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17160,11 +18161,11 @@ type GetOpenAPIResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// YAML200 the response for an HTTP 200 `application/yaml` response
-	YAML200 *map[string]interface{}
+	YAML200 *openapi_types.File
 }
 
 // GetYAML200 returns the response for an HTTP 200 `application/yaml` response
-func (r GetOpenAPIResponse) GetYAML200() *map[string]interface{} {
+func (r GetOpenAPIResponse) GetYAML200() *openapi_types.File {
 	return r.YAML200
 }
 
@@ -25731,6 +26732,10 @@ func (r GetPageRatingWidgetResponse) ContentType() string {
 
 // GetHealthWithResponse The process is up.
 //
+// Answers `200` while the process runs, without touching the database or Redis: a
+// liveness probe for the orchestrator. No token; not rate limited. Use `/readyz` to
+// decide whether to send traffic.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /healthz (the `GetHealth` operationId).
@@ -25743,6 +26748,10 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 }
 
 // GetOpenAPIWithResponse This document.
+//
+// The contract this hub enforces, as YAML text, the same file every request is
+// validated against. No token; generate clients from it, or compare it with the one you
+// built against.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25794,6 +26803,12 @@ func (c *ClientWithResponses) ListAuditWithResponse(ctx context.Context, params 
 
 // NotifyDeliveryStatusWithBodyWithResponse GOV.UK Notify posts a delivery receipt.
 //
+// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+// nothing.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/callbacks/notify/delivery-status (the `NotifyDeliveryStatus` operationId).
@@ -25806,6 +26821,12 @@ func (c *ClientWithResponses) NotifyDeliveryStatusWithBodyWithResponse(ctx conte
 }
 
 // NotifyDeliveryStatusWithResponse GOV.UK Notify posts a delivery receipt.
+//
+// GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+// or failed, and that goes on the customer's timeline. Only Notify may call it: the
+// bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+// otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+// nothing.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25880,6 +26901,11 @@ func (c *ClientWithResponses) TwilioInboundSMSWithFormdataBodyWithResponse(ctx c
 
 // TwilioMessageStatusWithBodyWithResponse Twilio posts a message status (`MessageSid`, `MessageStatus`).
 //
+// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+// before is acknowledged with `204` and changes nothing.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/callbacks/twilio/status (the `TwilioMessageStatus` operationId).
@@ -25892,6 +26918,11 @@ func (c *ClientWithResponses) TwilioMessageStatusWithBodyWithResponse(ctx contex
 }
 
 // TwilioMessageStatusWithFormdataBodyWithResponse Twilio posts a message status (`MessageSid`, `MessageStatus`).
+//
+// Twilio's status callback for a survey message (queued, sent, delivered, failed,
+// undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+// `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+// before is acknowledged with `204` and changes nothing.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25906,6 +26937,11 @@ func (c *ClientWithResponses) TwilioMessageStatusWithFormdataBodyWithResponse(ct
 
 // ListCasesWithResponse Cases, newest first, filtered.
 //
+// Cases, newest first, cursor-paginated, filtered by customer, status, tier, queue,
+// service (LGSL), assignee or whether they are past their service level. Agents and
+// above and integrations; the compliance team reads single cases but does not list them.
+// Audited. Agents work from `POST /v1/queues/{queue}/claim` rather than from this list.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/cases (the `ListCases` operationId).
@@ -25918,6 +26954,12 @@ func (c *ClientWithResponses) ListCasesWithResponse(ctx context.Context, params 
 }
 
 // OpenCaseWithBodyWithResponse Open a case for a customer directly (without a contact).
+//
+// Opens a case for a known customer without recording a contact (a letter scanned
+// into the back office, a case raised by an officer); it goes on the customer's
+// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+// unknown customer or one merged into another (use that record). Send an
+// `Idempotency-Key` so a retry cannot open two.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25932,6 +26974,12 @@ func (c *ClientWithResponses) OpenCaseWithBodyWithResponse(ctx context.Context, 
 
 // OpenCaseWithResponse Open a case for a customer directly (without a contact).
 //
+// Opens a case for a known customer without recording a contact (a letter scanned
+// into the back office, a case raised by an officer); it goes on the customer's
+// timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+// unknown customer or one merged into another (use that record). Send an
+// `Idempotency-Key` so a retry cannot open two.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/cases (the `OpenCase` operationId).
@@ -25944,6 +26992,11 @@ func (c *ClientWithResponses) OpenCaseWithResponse(ctx context.Context, params *
 }
 
 // GetCaseWithResponse Read a case.
+//
+// Reads one case with its status, tier, queue, service level, assignee and the routing
+// decision that placed it, and its `ETag` for updates. Agents and above, integrations and
+// `qa` (who reviews cases); audited. Residents read their own cases through
+// `/v1/me/cases/{caseId}`. `404` for an unknown case.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26054,6 +27107,9 @@ func (c *ClientWithResponses) AddCaseNoteWithResponse(ctx context.Context, caseI
 
 // ListCaseReferralsWithResponse The case's referrals, oldest first.
 //
+// Every referral made from the case, oldest first, with its partner, reason and
+// status. Agents and above, integrations and `qa`; audited. `404` for an unknown case.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/cases/{caseId}/referrals (the `ListCaseReferrals` operationId).
@@ -26067,6 +27123,12 @@ func (c *ClientWithResponses) ListCaseReferralsWithResponse(ctx context.Context,
 
 // ReferCaseWithBodyWithResponse Refer a case to a partner body.
 //
+// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+// the case is closed; `404` for an unknown case. Move it on with
+// `PATCH /v1/referrals/{referralId}`.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/cases/{caseId}/referrals (the `ReferCase` operationId).
@@ -26079,6 +27141,12 @@ func (c *ClientWithResponses) ReferCaseWithBodyWithResponse(ctx context.Context,
 }
 
 // ReferCaseWithResponse Refer a case to a partner body.
+//
+// Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+// `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+// Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+// the case is closed; `404` for an unknown case. Move it on with
+// `PATCH /v1/referrals/{referralId}`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26168,6 +27236,10 @@ func (c *ClientWithResponses) ResolveCaseWithResponse(ctx context.Context, caseI
 
 // GetCaseTimelineWithResponse The case's events, newest first.
 //
+// What happened on the case — contacts linked, status changes, notes (internal ones
+// included), hand-offs, referrals, ratings — newest first, cursor-paginated. Agents and
+// above, integrations and `qa`; audited. `404` for an unknown case.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/cases/{caseId}/timeline (the `GetCaseTimeline` operationId).
@@ -26181,6 +27253,11 @@ func (c *ClientWithResponses) GetCaseTimelineWithResponse(ctx context.Context, c
 
 // GetCatalogueWithResponse The council's services (LGSL), centres and partner bodies.
 //
+// The council's catalogue in force: services by LGSL code with their names, centres,
+// partner bodies, hand-off reasons and the IVR menu. Staff and
+// integrations read it to fill their pick-lists; it names nobody and is not audited.
+// Set with `CONTACTHUB_CATALOGUE_FILE`, read at start.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/catalogue (the `GetCatalogue` operationId).
@@ -26193,6 +27270,11 @@ func (c *ClientWithResponses) GetCatalogueWithResponse(ctx context.Context, reqE
 }
 
 // ListContactsWithResponse Contacts, newest first.
+//
+// Contacts on every channel, newest first, cursor-paginated, narrowed by customer,
+// case or channel. Agents and above, integrations and the compliance team (`qa`) may
+// list them; each page is audited against the customers it shows. A filter or cursor
+// that does not fit is refused, naming it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26254,6 +27336,10 @@ func (c *ClientWithResponses) RecordContactWithResponse(ctx context.Context, par
 }
 
 // GetContactWithResponse Read a contact.
+//
+// Reads one contact: its channel, direction, service, outcome, avoidable reason and
+// the customer and case it landed on. Agents and above, integrations and `qa`; audited.
+// `404` for an unknown contact. Change its outcome with `PATCH /v1/contacts/{contactId}`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26536,6 +27622,11 @@ func (c *ClientWithResponses) AddCustomerIdentifierWithResponse(ctx context.Cont
 
 // RemoveCustomerIdentifierWithResponse Remove an identifier from a customer.
 //
+// Detaches one phone number, email, UPRN or reference from the customer, so it no
+// longer finds them; the change goes on their timeline and the record's version (its
+// `ETag`) moves on. Agents, supervisors, admins and integrations may call it; it is
+// audited. `404` when the customer does not hold that identifier.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/customers/{customerId}/identifiers/{identifierId} (the `RemoveCustomerIdentifier` operationId).
@@ -26582,6 +27673,12 @@ func (c *ClientWithResponses) MergeCustomerWithResponse(ctx context.Context, cus
 }
 
 // GetCustomerTimelineWithResponse The customer's events, newest first.
+//
+// Everything that happened to the customer across channels — contacts, cases opened
+// and changed, notes, ratings, surveys, merges — newest first, cursor-paginated. Events
+// of a record merged into this one are included. Staff and integrations only: residents
+// read their own story through `/v1/me/cases/{caseId}`, which leaves out internal notes
+// and staff names. Audited. `404` for an unknown customer.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26804,6 +27901,10 @@ func (c *ClientWithResponses) LandlordContactWithResponse(ctx context.Context, p
 
 // ListMyPropertiesWithResponse Your organisation's properties and tenancies.
 //
+// The properties the caller's landlord holds, each with its tenancies (ids and dates:
+// the hub tells a landlord nothing about the people who hold them). Landlord tokens only, after their invitation is accepted
+// (`403` before). A landlord never sees another's properties.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/landlord/properties (the `ListMyProperties` operationId).
@@ -26816,6 +27917,10 @@ func (c *ClientWithResponses) ListMyPropertiesWithResponse(ctx context.Context, 
 }
 
 // CreateLandlordWithBodyWithResponse Record a landlord organisation.
+//
+// Records a landlord organisation (a housing association or a letting agent) so the
+// council can record its properties and invite its staff to the landlord portal. Agents
+// and above. `422` names a field that does not fit.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26830,6 +27935,10 @@ func (c *ClientWithResponses) CreateLandlordWithBodyWithResponse(ctx context.Con
 
 // CreateLandlordWithResponse Record a landlord organisation.
 //
+// Records a landlord organisation (a housing association or a letting agent) so the
+// council can record its properties and invite its staff to the landlord portal. Agents
+// and above. `422` names a field that does not fit.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/landlords (the `CreateLandlord` operationId).
@@ -26842,6 +27951,11 @@ func (c *ClientWithResponses) CreateLandlordWithResponse(ctx context.Context, pa
 }
 
 // InviteLandlordUserWithBodyWithResponse Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+//
+// Invites a person to act for the landlord in the portal: the answer carries a
+// single-use token, shown only this once, valid 14 days, which the person accepts with
+// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+// for an unknown landlord; `422` names a field that does not fit.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26856,6 +27970,11 @@ func (c *ClientWithResponses) InviteLandlordUserWithBodyWithResponse(ctx context
 
 // InviteLandlordUserWithResponse Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
 //
+// Invites a person to act for the landlord in the portal: the answer carries a
+// single-use token, shown only this once, valid 14 days, which the person accepts with
+// their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+// for an unknown landlord; `422` names a field that does not fit.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/landlords/{landlordId}/invitations (the `InviteLandlordUser` operationId).
@@ -26868,6 +27987,11 @@ func (c *ClientWithResponses) InviteLandlordUserWithResponse(ctx context.Context
 }
 
 // AddLandlordPropertyWithBodyWithResponse Record a property the landlord holds.
+//
+// Records a property the landlord holds, by UPRN and address, so its tenants can be
+// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+// not one.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26882,6 +28006,11 @@ func (c *ClientWithResponses) AddLandlordPropertyWithBodyWithResponse(ctx contex
 
 // AddLandlordPropertyWithResponse Record a property the landlord holds.
 //
+// Records a property the landlord holds, by UPRN and address, so its tenants can be
+// recorded and its portal users can act on it. Agents and above. `404` for an unknown
+// landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+// not one.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/landlords/{landlordId}/properties (the `AddLandlordProperty` operationId).
@@ -26894,6 +28023,12 @@ func (c *ClientWithResponses) AddLandlordPropertyWithResponse(ctx context.Contex
 }
 
 // AddTenancyWithBodyWithResponse Record a tenant at one of the landlord's properties.
+//
+// Records a customer as the tenant of one of the landlord's properties from
+// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+// such customer, `endsOn` when it is before `startsOn`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26908,6 +28043,12 @@ func (c *ClientWithResponses) AddTenancyWithBodyWithResponse(ctx context.Context
 
 // AddTenancyWithResponse Record a tenant at one of the landlord's properties.
 //
+// Records a customer as the tenant of one of the landlord's properties from
+// `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+// tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+// `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+// such customer, `endsOn` when it is before `startsOn`.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/landlords/{landlordId}/tenancies (the `AddTenancy` operationId).
@@ -26920,6 +28061,12 @@ func (c *ClientWithResponses) AddTenancyWithResponse(ctx context.Context, landlo
 }
 
 // GetMeWithResponse The signed-in resident's own record.
+//
+// The signed-in resident's own record, as `MyRecord`: names, address, identifiers,
+// preferences and consents, with its `ETag`. Only a citizen token, whose `customer_id`
+// claim names the record; it carries none of the council's assessments (vulnerable,
+// assisted digital) nor merge bookkeeping. Audited. `404` when the claim names no
+// record the hub holds.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26934,6 +28081,12 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 
 // UpdateMeWithBodyWithResponse Change your address and preferences (names, date of birth and needs flags are changed by staff).
 //
+// Lets the resident change their address, preferred language and consents (SMS
+// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
@@ -26946,6 +28099,12 @@ func (c *ClientWithResponses) UpdateMeWithBodyWithResponse(ctx context.Context, 
 }
 
 // UpdateMeWithResponse Change your address and preferences (names, date of birth and needs flags are changed by staff).
+//
+// Lets the resident change their address, preferred language and consents (SMS
+// surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+// only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+// of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+// Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26960,6 +28119,10 @@ func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, params *
 
 // ListMyCasesWithResponse Your cases, newest first.
 //
+// The resident's own cases, newest first, cursor-paginated, in resident words: the
+// service's name, the status, when it is due. Citizen tokens only; never queues, tiers
+// or staff names. Audited.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/me/cases (the `ListMyCases` operationId).
@@ -26972,6 +28135,11 @@ func (c *ClientWithResponses) ListMyCasesWithResponse(ctx context.Context, param
 }
 
 // GetMyCaseWithResponse One of your cases, with what has happened on it (no internal notes, no staff names).
+//
+// One of the resident's own cases with what has happened on it, in plain words: status
+// changes, messages from the council (notes marked not internal) and their own
+// contacts. Never internal notes, queues, tiers or staff names. Citizen tokens only;
+// `404` for a case that is not theirs, exactly as for one that does not exist.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26986,6 +28154,12 @@ func (c *ClientWithResponses) GetMyCaseWithResponse(ctx context.Context, caseId 
 
 // ContactFromMyAccountWithBodyWithResponse Raise an enquiry from the website.
 //
+// Records an enquiry the resident makes on the website (channel `web_form` by
+// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+// is routed like any other, and the answer suggests self-service links for the service.
+// Citizen tokens only; audited. `422` names an unknown service. Send an
+// `Idempotency-Key` so a double submit records one enquiry.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/me/contacts (the `ContactFromMyAccount` operationId).
@@ -26998,6 +28172,12 @@ func (c *ClientWithResponses) ContactFromMyAccountWithBodyWithResponse(ctx conte
 }
 
 // ContactFromMyAccountWithResponse Raise an enquiry from the website.
+//
+// Records an enquiry the resident makes on the website (channel `web_form` by
+// default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+// is routed like any other, and the answer suggests self-service links for the service.
+// Citizen tokens only; audited. `422` names an unknown service. Send an
+// `Idempotency-Key` so a double submit records one enquiry.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27049,6 +28229,10 @@ func (c *ClientWithResponses) ExportMeWithResponse(ctx context.Context, reqEdito
 
 // RateFromMyAccountWithBodyWithResponse Rate one of your cases or contacts.
 //
+// The resident rates one of their own cases or contacts (score 1–5, an optional
+// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+// tokens only; audited. `404` when the case or contact named is not theirs.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
@@ -27062,6 +28246,10 @@ func (c *ClientWithResponses) RateFromMyAccountWithBodyWithResponse(ctx context.
 
 // RateFromMyAccountWithResponse Rate one of your cases or contacts.
 //
+// The resident rates one of their own cases or contacts (score 1–5, an optional
+// comment); the rating goes on the case's timeline with source `my_account`. Citizen
+// tokens only; audited. `404` when the case or contact named is not theirs.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/me/ratings (the `RateFromMyAccount` operationId).
@@ -27074,6 +28262,11 @@ func (c *ClientWithResponses) RateFromMyAccountWithResponse(ctx context.Context,
 }
 
 // GetMergeWithResponse Who merged which records, when and why, and whether it was undone.
+//
+// Reads one merge: the record kept, the duplicate folded into it, who merged them,
+// when and why, and when it was undone if it was. Staff (agents and above) only; the
+// `mergeId` comes from `POST /v1/customers/{customerId}/merge`. Undo it with
+// `POST /v1/merges/{mergeId}/undo`. `404` for an unknown merge.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27125,6 +28318,10 @@ func (c *ClientWithResponses) UndoMergeWithResponse(ctx context.Context, mergeId
 }
 
 // ListQAPlansWithResponse The sampling plan's versions, newest (the one in force) first.
+//
+// The QA sampling plan's versions, newest first, cursor-paginated: the first is the one
+// in force, the older ones stay on record so every review can be traced to the plan that
+// drew it. Supervisors, admins and `qa`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27285,6 +28482,10 @@ func (c *ClientWithResponses) StartQARunWithResponse(ctx context.Context, params
 }
 
 // ListQueuesWithResponse Every queue with its depth, oldest waiting case and cases past SLA.
+//
+// Every work queue with the cases waiting in it, the cases claimed, the oldest wait
+// and how many are past their service level. Agents and above; an agent claims from
+// queues of their tier or below with `POST /v1/queues/{queue}/claim`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27454,13 +28655,14 @@ func (c *ClientWithResponses) GetCostToServeReportWithResponse(ctx context.Conte
 
 // GetLandlordTakeUpWithResponse Landlord portal take-up — invited, accepted, active in the last 30 days, and period by period.
 //
-// The standing totals (every landlord and invitation so far, users active in the
-// last 30 days) and, for the UTC days `from` to `to` (both included; by default the
-// 12 weeks to today), each period's landlords added, invitations sent and accepted,
-// and contacts made through the portal. Users active cannot be split by period (a
-// user keeps only when it was last active). `to` before `from`, or more than 5 years
-// on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period),
-// or the periods as grouped bars with `Accept: image/svg+xml`.
+// How far landlords have taken up the portal. The standing totals (every landlord and
+// invitation so far, users active in the last 30 days) and, for the UTC days `from` to
+// `to` (both included; by default the 12 weeks to today), each period's landlords
+// added, invitations sent and accepted, and contacts made through the portal. Users
+// active cannot be split by period (a user keeps only when it was last active).
+// Supervisors, admins and `qa`; aggregate figures only. `to` before `from`, or more
+// than 5 years on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row
+// per period), or the periods as grouped bars with `Accept: image/svg+xml`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27494,12 +28696,13 @@ func (c *ClientWithResponses) GetResolutionReportWithResponse(ctx context.Contex
 
 // GetRoutingReportWithResponse Tier mix, first-contact resolution and hand-offs over a period.
 //
-// Totals over `[from, to)` and the same measures period by period: UTC days, ISO
-// weeks (Monday first) or calendar months (`groupBy`), each named by its first day
-// and counting only what falls inside `[from, to)`. `to` not after `from`, or more
-// than 5 years after it, is `422` naming `to`. JSON, CSV with `Accept: text/csv`
-// (one row per period), or the first-contact resolution and hand-off rates as lines
-// with `Accept: image/svg+xml`.
+// Over `[from, to)`: the cases opened per tier and queue, the share resolved at first
+// contact and the hand-offs by reason and tier pair, as totals and period by period:
+// UTC days, ISO weeks (Monday first) or calendar months (`groupBy`), each named by its
+// first day and counting only what falls inside `[from, to)`. Supervisors, admins and
+// `qa`; aggregate figures only. `to` not after `from`, or more than 5 years after it,
+// is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period), or
+// contacts stacked by tier with `Accept: image/svg+xml`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27561,6 +28764,10 @@ func (c *ClientWithResponses) DecideRoutingWithResponse(ctx context.Context, bod
 
 // ListRuleSetsWithResponse The active rule set and every published version.
 //
+// The routing rule set in force and every version published, newest first, each with
+// who published it and when. Agents and above and integrations, so a desktop can show
+// why a case went where it did.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/routing/rules (the `ListRuleSets` operationId).
@@ -27610,6 +28817,10 @@ func (c *ClientWithResponses) PublishRuleSetWithResponse(ctx context.Context, pa
 
 // GetRuleSetWithResponse One published version.
 //
+// One published version of the routing rules, whole, as it was published (versions
+// are never changed). Agents and above and integrations. `404` for a version never
+// published.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/routing/rules/{version} (the `GetRuleSet` operationId).
@@ -27622,6 +28833,11 @@ func (c *ClientWithResponses) GetRuleSetWithResponse(ctx context.Context, versio
 }
 
 // ActivateRuleSetWithResponse Make a published version the active one (roll back or forward), on every replica.
+//
+// Makes a published version the one in force — a roll-back or a roll-forward — and
+// every replica reloads it through the bus. Contacts routed from then on use it; cases
+// already routed keep their decision. Supervisors and admins only. `404` for a version
+// never published.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27636,6 +28852,12 @@ func (c *ClientWithResponses) ActivateRuleSetWithResponse(ctx context.Context, v
 
 // SimulateRoutingWithBodyWithResponse Replay a period's contacts under candidate rules and compare the tier and queue mix.
 //
+// Replays the contacts recorded between `from` and `to` under the candidate rules
+// given and answers the tier and queue mix they would give beside the mix recorded, and
+// how many contacts would change. Nothing is written, nothing published. Supervisors and
+// admins. Candidate rules are validated like a publication: `422` lists every problem
+// with its path.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
@@ -27649,6 +28871,12 @@ func (c *ClientWithResponses) SimulateRoutingWithBodyWithResponse(ctx context.Co
 
 // SimulateRoutingWithResponse Replay a period's contacts under candidate rules and compare the tier and queue mix.
 //
+// Replays the contacts recorded between `from` and `to` under the candidate rules
+// given and answers the tier and queue mix they would give beside the mix recorded, and
+// how many contacts would change. Nothing is written, nothing published. Supervisors and
+// admins. Candidate rules are validated like a publication: `422` lists every problem
+// with its path.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/routing/simulations (the `SimulateRouting` operationId).
@@ -27661,6 +28889,10 @@ func (c *ClientWithResponses) SimulateRoutingWithResponse(ctx context.Context, b
 }
 
 // ListWebhooksWithResponse The caller's subscriptions (an admin's are all of them), never their secrets.
+//
+// Webhook subscriptions in the order they were made, cursor-paginated, with their
+// filters and state but never their secrets. An integration sees only its own; an
+// admin sees every one.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27710,6 +28942,10 @@ func (c *ClientWithResponses) CreateWebhookWithResponse(ctx context.Context, bod
 }
 
 // DeleteWebhookWithResponse Unsubscribe; the delivery log and deliveries not yet made go with it.
+//
+// Unsubscribes: the subscription, its delivery log and the deliveries not yet made are
+// removed, and no further event is sent. An integration may delete only its own (`404`
+// for another's); an admin any.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27770,6 +29006,11 @@ func (c *ClientWithResponses) UpdateWebhookWithResponse(ctx context.Context, web
 }
 
 // ListWebhookDeliveriesWithResponse A subscription's delivery log, newest first.
+//
+// The subscription's delivery attempts, newest first, cursor-paginated: the event id,
+// status, HTTP answer, attempts and latency, never the bodies. An integration reads only
+// its own subscriptions' (`404` for another's); an admin any. Retry a failed one with
+// `POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27865,6 +29106,10 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 
 // ListCalendarEntriesWithResponse The calendar entries touching the days from `from` to `to`.
 //
+// The demand calendar entries (billing runs, campaigns, closures) that touch any day
+// from `from` to `to`, ordered by first day, each with its channel and uplift.
+// Supervisors and admins. `400` names `from` or `to` when it is not a date.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/workforce/calendar (the `ListCalendarEntries` operationId).
@@ -27927,6 +29172,10 @@ func (c *ClientWithResponses) CreateCalendarEntryWithResponse(ctx context.Contex
 }
 
 // DeleteCalendarEntryWithResponse Remove a calendar entry.
+//
+// Removes a demand calendar entry; forecasts made after it no longer adjust for it.
+// The removal is recorded as an event. Supervisors and admins. `404` for an unknown
+// entry.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -28052,8 +29301,8 @@ func (c *ClientWithResponses) PlanStaffingWithResponse(ctx context.Context, body
 // A dependency-free custom element, `<contacthub-page-rating>`, that posts to
 // `POST /v1/ratings` (`source: web_page`) from pages of the origins in
 // `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
-// `ETag` for revalidation; served to any origin without credentials, so a
-// `<script integrity crossorigin>` can check its hash.
+// `ETag` for revalidation; served to any origin without credentials, so a script
+// element with `integrity` and `crossorigin` can check its hash.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -28107,7 +29356,7 @@ func ParseGetOpenAPIResponse(rsp *http.Response) (*GetOpenAPIResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "yaml") && rsp.StatusCode == 200:
-		var dest map[string]interface{}
+		var dest openapi_types.File
 		if err := yaml.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

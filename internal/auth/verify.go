@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -224,6 +226,26 @@ func recordID(name, value string, required bool, role string) (string, error) {
 	return id.String(), nil
 }
 
+// unknownKey says which keys this hub would have trusted, so a token minted against
+// another hub's key (another CONTACTHUB_DATA_DIR's development key, say) is recognised
+// as such. Key ids are public (a JWKS publishes them); no ": " so the whole reason
+// reaches the caller's problem detail.
+func unknownKey(kid string, trusted map[string]pinnedKey) string {
+	ids := make([]string, 0, len(trusted))
+	for id := range trusted {
+		ids = append(ids, strconv.Quote(id))
+	}
+	slices.Sort(ids)
+	if len(ids) == 0 {
+		ids = []string{"no key"}
+	}
+	named := "the token names no kid"
+	if kid != "" {
+		named = "kid " + strconv.Quote(kid)
+	}
+	return fmt.Sprintf("unknown signing key (%s; this hub trusts %s)", named, strings.Join(ids, ", "))
+}
+
 // errKey explains why no key verifies a token.
 type errKey string
 
@@ -253,7 +275,7 @@ func (v *Verifier) keyFor(ctx context.Context) jwt.Keyfunc {
 			return k.key, nil
 		}
 		if v.jwks == nil {
-			return nil, errKey("unknown signing key")
+			return nil, errKey(unknownKey(kid, v.static))
 		}
 		key, err := v.jwks.KeyfuncCtx(ctx)(t)
 		if err != nil {

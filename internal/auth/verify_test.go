@@ -186,7 +186,7 @@ func TestVerify_RejectsBrokenTokensWithAReason(t *testing.T) {
 		"alg none":                  {none, "token"},
 		"HS256 with the PEM":        {hsWithPublicKey, "algorithm not allowed"},
 		"RS256 naming the EC key":   {sign(t, rs, goodClaims(), esKID), "algorithm not allowed for this key"},
-		"unknown kid":               {sign(t, signers["EdDSA"], goodClaims(), "nope"), "unknown signing key"},
+		"unknown kid":               {sign(t, signers["EdDSA"], goodClaims(), "nope"), `unknown signing key (kid "nope"; this hub trusts "`},
 		"tampered payload":          {tampered, "signature"},
 		"garbage":                   {"garbage", "malformed"},
 		"citizen without customer":  {sign(t, rs, edit(func(c jwt.MapClaims) { c["roles"] = "citizen" }), rsKID), "customer_id"},

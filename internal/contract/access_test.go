@@ -184,7 +184,7 @@ func TestAccess_AnonymousRatingsCannotAttachToContactsOrCases(t *testing.T) {
 			if resp.StatusCode != http.StatusCreated {
 				t.Fatalf("page rating: %d %s", resp.StatusCode, out)
 			}
-			if keys := jsonKeys(t, out); !slices.Equal(keys, []string{"createdAt", "id", "pageUrl", "score", "source"}) {
+			if keys := jsonKeys(t, out); !slices.Equal(keys, []string{"createdAt", "id", "kind", "pageUrl", "score", "source"}) {
 				t.Fatalf("a page rater got back %v: %s", keys, out)
 			}
 		}
@@ -486,7 +486,7 @@ func TestAccess_ChangingACaseNeedsItsTierOrItsClaim(t *testing.T) {
 		sup := supervisor(h)
 		give := contacthub.CasePatch{}
 		give.Assignee.Set("agent-alice")
-		assign, _ := sup.UpdateCaseWithResponse(ctx, fc.Id, &contacthub.UpdateCaseParams{IfMatch: ptr("*")}, give)
+		assign, _ := sup.UpdateCaseWithResponse(ctx, fc.Id, &contacthub.UpdateCaseParams{IfMatch: "*"}, give)
 		if assign.JSON200 == nil {
 			t.Fatalf("assign: %s", assign.Body)
 		}
@@ -569,7 +569,7 @@ func TestAccess_MyAccountShowsNoSafeguardingFlags(t *testing.T) {
 			Needs: &contacthub.Needs{Vulnerable: ptr(true), AssistedDigital: ptr(true), PreferredLanguage: ptr("cy")}})
 		me := citizen(h, flagged.Id)
 		got, _ := me.GetMeWithResponse(ctx)
-		upd, _ := me.UpdateMeWithResponse(ctx, &contacthub.UpdateMeParams{IfMatch: ptr(`"1"`)}, contacthub.MePatch{Accessibility: &[]string{"large print"}})
+		upd, _ := me.UpdateMeWithResponse(ctx, &contacthub.UpdateMeParams{IfMatch: `"1"`}, contacthub.MePatch{Accessibility: &[]string{"large print"}})
 		if got.JSON200 == nil || upd.JSON200 == nil {
 			t.Fatalf("me: %s / %s", got.Body, upd.Body)
 		}

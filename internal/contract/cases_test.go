@@ -87,7 +87,7 @@ func TestCases_StatusMovesNotesResolveReopen(t *testing.T) {
 		}
 		move := func(to contacthub.CasePatchStatus, ifMatch string) *contacthub.UpdateCaseResponse {
 			t.Helper()
-			resp, err := ag.UpdateCaseWithResponse(ctx, cs.Id, &contacthub.UpdateCaseParams{IfMatch: ptr(ifMatch)}, contacthub.CasePatch{Status: &to})
+			resp, err := ag.UpdateCaseWithResponse(ctx, cs.Id, &contacthub.UpdateCaseParams{IfMatch: ifMatch}, contacthub.CasePatch{Status: &to})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,7 +103,7 @@ func TestCases_StatusMovesNotesResolveReopen(t *testing.T) {
 
 		assignee := contacthub.CasePatch{}
 		assignee.Assignee.Set("officer-olu")
-		if r, _ := ag.UpdateCaseWithResponse(ctx, cs.Id, &contacthub.UpdateCaseParams{IfMatch: ptr("*")}, assignee); r.JSON200 == nil || *r.JSON200.Assignee != "officer-olu" {
+		if r, _ := ag.UpdateCaseWithResponse(ctx, cs.Id, &contacthub.UpdateCaseParams{IfMatch: "*"}, assignee); r.JSON200 == nil || *r.JSON200.Assignee != "officer-olu" {
 			t.Fatalf("assign: %s", r.Body)
 		}
 		note, err := ag.AddCaseNoteWithResponse(ctx, cs.Id, nil, contacthub.NoteCreate{Text: "Asked for payslips"})
@@ -169,7 +169,7 @@ func TestCases_OverdueFilter(t *testing.T) {
 		late, _ := ag.OpenCaseWithResponse(ctx, nil, contacthub.CaseCreate{CustomerId: cust.Id, Service: contacthub.Service{Lgsl: 58}})
 		onTime, _ := ag.OpenCaseWithResponse(ctx, nil, contacthub.CaseCreate{CustomerId: cust.Id, Service: contacthub.Service{Lgsl: 474}})
 		past := late.JSON201.CreatedAt.Add(-1)
-		ag.UpdateCaseWithResponse(ctx, late.JSON201.Id, &contacthub.UpdateCaseParams{IfMatch: ptr("*")}, contacthub.CasePatch{SlaDueAt: &past})
+		ag.UpdateCaseWithResponse(ctx, late.JSON201.Id, &contacthub.UpdateCaseParams{IfMatch: "*"}, contacthub.CasePatch{SlaDueAt: &past})
 		overdue, _ := ag.ListCasesWithResponse(ctx, &contacthub.ListCasesParams{Overdue: ptr(true)})
 		if len(overdue.JSON200.Items) != 1 || overdue.JSON200.Items[0].Id != late.JSON201.Id {
 			t.Fatalf("overdue = %+v", overdue.JSON200.Items)

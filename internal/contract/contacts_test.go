@@ -178,7 +178,7 @@ func TestRecordContact_AvoidableReasons(t *testing.T) {
 		// repeat window), unless it says it chases a reply.
 		cs, _ := first.Case.Get()
 		past := time.Now().UTC().Add(-time.Hour)
-		if resp, _ := ag.UpdateCaseWithResponse(ctx, cs.Id, &contacthub.UpdateCaseParams{IfMatch: ptr("*")}, contacthub.CasePatch{SlaDueAt: &past}); resp.JSON200 == nil {
+		if resp, _ := ag.UpdateCaseWithResponse(ctx, cs.Id, &contacthub.UpdateCaseParams{IfMatch: "*"}, contacthub.CasePatch{SlaDueAt: &past}); resp.JSON200 == nil {
 			t.Fatalf("set SLA: %s", resp.Body)
 		}
 		if r := reason(contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: pcn, Identifiers: ids}); r != "past_sla" {
@@ -216,7 +216,7 @@ func TestRecordContact_ResolvedAtFirstContactResolvesTheCaseItOpened(t *testing.
 		// Later: a contact that opened a case is marked resolved by PATCH.
 		later := record(t, ag, contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: councilTax(),
 			Identifiers: &[]contacthub.IdentifierInput{phone("07700900444")}})
-		patched, err := ag.UpdateContactWithResponse(ctx, later.Contact.Id, &contacthub.UpdateContactParams{IfMatch: ptr(`"1"`)},
+		patched, err := ag.UpdateContactWithResponse(ctx, later.Contact.Id, &contacthub.UpdateContactParams{IfMatch: `"1"`},
 			contacthub.ContactPatch{Outcome: ptr(contacthub.OutcomeResolvedFirstContact), EndedAt: ptr(time.Now().UTC())})
 		if err != nil || patched.JSON200 == nil {
 			t.Fatalf("patch: %v %s", err, patched.Body)
@@ -229,7 +229,7 @@ func TestRecordContact_ResolvedAtFirstContactResolvesTheCaseItOpened(t *testing.
 		if after.JSON200.Status != contacthub.CaseStatusResolved || !after.JSON200.ResolvedAtFirstContact {
 			t.Fatalf("case after PATCH = %+v", after.JSON200)
 		}
-		stale, _ := ag.UpdateContactWithResponse(ctx, later.Contact.Id, &contacthub.UpdateContactParams{IfMatch: ptr(`"1"`)}, contacthub.ContactPatch{Summary: ptr("x")})
+		stale, _ := ag.UpdateContactWithResponse(ctx, later.Contact.Id, &contacthub.UpdateContactParams{IfMatch: `"1"`}, contacthub.ContactPatch{Summary: ptr("x")})
 		wantProblem(t, http.StatusPreconditionFailed, stale.Body, stale.StatusCode(), "precondition-failed")
 	})
 }

@@ -150,7 +150,7 @@ func TestUpdateCustomer_NeedsTheCurrentETag(t *testing.T) {
 		}
 		wantProblem(t, http.StatusPreconditionRequired, missing.Body, missing.StatusCode(), "precondition-required")
 
-		ok, err := h.agent().UpdateCustomerWithResponse(ctx, c.Id, &contacthub.UpdateCustomerParams{IfMatch: ptr(`"1"`)}, patch)
+		ok, err := h.agent().UpdateCustomerWithResponse(ctx, c.Id, &contacthub.UpdateCustomerParams{IfMatch: `"1"`}, patch)
 		if err != nil || ok.JSON200 == nil {
 			t.Fatalf("update: %v %s", err, ok.Body)
 		}
@@ -164,7 +164,7 @@ func TestUpdateCustomer_NeedsTheCurrentETag(t *testing.T) {
 			t.Fatalf("ETag after update = %q", got)
 		}
 
-		stale, err := h.agent().UpdateCustomerWithResponse(ctx, c.Id, &contacthub.UpdateCustomerParams{IfMatch: ptr(`"1"`)}, patch)
+		stale, err := h.agent().UpdateCustomerWithResponse(ctx, c.Id, &contacthub.UpdateCustomerParams{IfMatch: `"1"`}, patch)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestUpdateCustomer_NeedsTheCurrentETag(t *testing.T) {
 
 		clear := contacthub.CustomerPatch{}
 		clear.GivenName.SetNull()
-		cleared, err := h.agent().UpdateCustomerWithResponse(ctx, c.Id, &contacthub.UpdateCustomerParams{IfMatch: ptr("*")}, clear)
+		cleared, err := h.agent().UpdateCustomerWithResponse(ctx, c.Id, &contacthub.UpdateCustomerParams{IfMatch: "*"}, clear)
 		if err != nil || cleared.JSON200 == nil {
 			t.Fatalf("clear: %v %s", err, cleared.Body)
 		}
@@ -378,7 +378,7 @@ func TestTimeline_RecordsChangesNewestFirst(t *testing.T) {
 		c := createCustomer(t, ag, contacthub.CustomerCreate{FamilyName: ptr("Clarke")})
 		patch := contacthub.CustomerPatch{}
 		patch.GivenName.Set("Edith")
-		if _, err := ag.UpdateCustomerWithResponse(ctx, c.Id, &contacthub.UpdateCustomerParams{IfMatch: ptr("*")}, patch); err != nil {
+		if _, err := ag.UpdateCustomerWithResponse(ctx, c.Id, &contacthub.UpdateCustomerParams{IfMatch: "*"}, patch); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := ag.AddCustomerIdentifierWithResponse(ctx, c.Id, nil, phone("02079460018")); err != nil {

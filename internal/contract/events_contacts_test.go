@@ -171,7 +171,7 @@ func TestEvents_ContactsRecordOneTypedMessageEachAndTheirTimelineEvents(t *testi
 
 		// Ending a contact offers it to the survey (this hub has no SMS provider: skipped).
 		mark = h.count("outbox")
-		ended, err := ag.UpdateContactWithResponse(ctx, known.Contact.Id, &contacthub.UpdateContactParams{IfMatch: ptr("*")},
+		ended, err := ag.UpdateContactWithResponse(ctx, known.Contact.Id, &contacthub.UpdateContactParams{IfMatch: "*"},
 			contacthub.ContactPatch{EndedAt: ptr(time.Now().UTC()), Summary: ptr("asked about a bill")})
 		if err != nil || ended.JSON200 == nil {
 			t.Fatalf("end contact: %v %s", err, ended.Body)
@@ -186,7 +186,7 @@ func TestEvents_ContactsRecordOneTypedMessageEachAndTheirTimelineEvents(t *testi
 			Data: map[string]any{"contactId": contactID, "fields": []any{"endedAt", "summary"}, "outcome": "in_progress"}})
 
 		mark = h.count("outbox")
-		if r, _ := ag.UpdateContactWithResponse(ctx, unknown.Contact.Id, &contacthub.UpdateContactParams{IfMatch: ptr("*")},
+		if r, _ := ag.UpdateContactWithResponse(ctx, unknown.Contact.Id, &contacthub.UpdateContactParams{IfMatch: "*"},
 			contacthub.ContactPatch{Outcome: ptr(contacthub.OutcomeSelfServed)}); r.JSON200 == nil {
 			t.Fatalf("update unknown caller's contact: %s", r.Body)
 		}

@@ -136,7 +136,7 @@ func TestEvents_EachCustomerChangeWritesOneTypedMessagePerTimelineEvent(t *testi
 		mark = h.outboxMark()
 		patch := contacthub.CustomerPatch{}
 		patch.GivenName.Set("Amarachi")
-		upd, _ := ag.UpdateCustomerWithResponse(ctx, survivor.Id, &contacthub.UpdateCustomerParams{IfMatch: ptr("*")}, patch)
+		upd, _ := ag.UpdateCustomerWithResponse(ctx, survivor.Id, &contacthub.UpdateCustomerParams{IfMatch: "*"}, patch)
 		if upd.JSON200 == nil {
 			t.Fatalf("update: %s", upd.Body)
 		}
@@ -146,7 +146,7 @@ func TestEvents_EachCustomerChangeWritesOneTypedMessagePerTimelineEvent(t *testi
 
 		// A consent an agent records is customer.updated and customer.consent_changed.
 		mark = h.outboxMark()
-		upd, _ = ag.UpdateCustomerWithResponse(ctx, survivor.Id, &contacthub.UpdateCustomerParams{IfMatch: ptr("*")},
+		upd, _ = ag.UpdateCustomerWithResponse(ctx, survivor.Id, &contacthub.UpdateCustomerParams{IfMatch: "*"},
 			contacthub.CustomerPatch{Consents: &contacthub.Consents{SmsSurveys: ptr(true)}})
 		if upd.JSON200 == nil || !*upd.JSON200.Consents.SmsSurveys {
 			t.Fatalf("consent: %s", upd.Body)
@@ -158,7 +158,7 @@ func TestEvents_EachCustomerChangeWritesOneTypedMessagePerTimelineEvent(t *testi
 
 		// A patch that changes nothing tells nothing.
 		mark = h.outboxMark()
-		ag.UpdateCustomerWithResponse(ctx, survivor.Id, &contacthub.UpdateCustomerParams{IfMatch: ptr("*")},
+		ag.UpdateCustomerWithResponse(ctx, survivor.Id, &contacthub.UpdateCustomerParams{IfMatch: "*"},
 			contacthub.CustomerPatch{Consents: &contacthub.Consents{SmsSurveys: ptr(true)}})
 		h.wantMessages(mark)
 
@@ -226,7 +226,7 @@ func TestEvents_AConsentChangedInMyAccountIsToldAsTheResidents(t *testing.T) {
 		c := createCustomer(t, h.agent(), contacthub.CustomerCreate{FamilyName: ptr("Nowak"), Consents: &contacthub.Consents{SmsSurveys: ptr(true)}})
 		me := citizen(h, c.Id)
 		mark := h.outboxMark()
-		upd, _ := me.UpdateMeWithResponse(ctx, &contacthub.UpdateMeParams{IfMatch: ptr(`"1"`)},
+		upd, _ := me.UpdateMeWithResponse(ctx, &contacthub.UpdateMeParams{IfMatch: `"1"`},
 			contacthub.MePatch{Consents: &contacthub.Consents{SmsSurveys: ptr(false)}})
 		if upd.JSON200 == nil || *upd.JSON200.Consents.SmsSurveys {
 			t.Fatalf("update me: %s", upd.Body)

@@ -41,7 +41,7 @@ func TestMerge_SurvivorGainsIdentifiersAndUndoRestoresBoth(t *testing.T) {
 		// The tombstone cannot be changed or merged again.
 		patch := contacthub.CustomerPatch{}
 		patch.GivenName.Set("X")
-		upd, _ := ag.UpdateCustomerWithResponse(ctx, duplicate.Id, &contacthub.UpdateCustomerParams{IfMatch: ptr("*")}, patch)
+		upd, _ := ag.UpdateCustomerWithResponse(ctx, duplicate.Id, &contacthub.UpdateCustomerParams{IfMatch: "*"}, patch)
 		wantProblem(t, http.StatusConflict, upd.Body, upd.StatusCode(), "conflict")
 		again, _ := ag.MergeCustomerWithResponse(ctx, survivor.Id, nil, contacthub.MergeRequest{DuplicateId: duplicate.Id, Reason: "again"})
 		wantProblem(t, http.StatusConflict, again.Body, again.StatusCode(), "conflict")

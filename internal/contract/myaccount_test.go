@@ -27,7 +27,7 @@ func TestMyAccount_AResidentSeesTheirOwnStoryWithoutInternals(t *testing.T) {
 		}
 		patch := contacthub.MePatch{PreferredLanguage: ptr("cy"), Consents: &contacthub.Consents{SmsSurveys: ptr(true)}}
 		patch.Address.Set(contacthub.Address{Line1: ptr("1 New Road"), Postcode: ptr("n15 4qr")})
-		upd, _ := me.UpdateMeWithResponse(ctx, &contacthub.UpdateMeParams{IfMatch: ptr(`"1"`)}, patch)
+		upd, _ := me.UpdateMeWithResponse(ctx, &contacthub.UpdateMeParams{IfMatch: `"1"`}, patch)
 		if upd.JSON200 == nil || *upd.JSON200.Preferences.PreferredLanguage != "cy" || *upd.JSON200.Address.Postcode != "N15 4QR" || !*upd.JSON200.Consents.SmsSurveys {
 			t.Fatalf("update me: %s", upd.Body)
 		}
@@ -43,7 +43,7 @@ func TestMyAccount_AResidentSeesTheirOwnStoryWithoutInternals(t *testing.T) {
 		ag.AddCaseNoteWithResponse(ctx, caseID, nil, contacthub.NoteCreate{Text: "INTERNAL: check for fraud markers"})
 		ag.AddCaseNoteWithResponse(ctx, caseID, nil, contacthub.NoteCreate{Text: "Please send a copy of your tenancy agreement.", Internal: ptr(false)})
 		to := contacthub.CasePatchStatusAwaitingCustomer
-		ag.UpdateCaseWithResponse(ctx, caseID, &contacthub.UpdateCaseParams{IfMatch: ptr("*")}, contacthub.CasePatch{Status: &to})
+		ag.UpdateCaseWithResponse(ctx, caseID, &contacthub.UpdateCaseParams{IfMatch: "*"}, contacthub.CasePatch{Status: &to})
 
 		detail, _ := me.GetMyCaseWithResponse(ctx, caseID)
 		if detail.JSON200 == nil {

@@ -57,7 +57,7 @@ func writeReportsWorld(t *testing.T, h *hub) reportsWorld {
 	f2f := contact(b, contacthub.ChannelFaceToFace, at("2026-11-10", 12), contacthub.OutcomeInProgress, "")
 	w.faceToFaceContact = f2f.Contact.Id.String()
 	handed := contacthub.OutcomeHandedOff
-	up, err := w.ag.UpdateContactWithResponse(ctx, f2f.Contact.Id, &contacthub.UpdateContactParams{IfMatch: ptr("*")}, contacthub.ContactPatch{Outcome: &handed})
+	up, err := w.ag.UpdateContactWithResponse(ctx, f2f.Contact.Id, &contacthub.UpdateContactParams{IfMatch: "*"}, contacthub.ContactPatch{Outcome: &handed})
 	if err != nil || up.JSON200 == nil {
 		t.Fatalf("hand off the face-to-face contact: %v %s", err, up.Body)
 	}

@@ -241,7 +241,7 @@ func TestQueues_ClaimOrderTierLimitsHandoffsAndRelease(t *testing.T) {
 		low := record(t, ag, contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: contacthub.Service{Lgsl: 58}, Identifiers: &[]contacthub.IdentifierInput{phone("07700900601")}})
 		urgent := record(t, ag, contacthub.ContactCreate{Channel: contacthub.ChannelPhone, Service: contacthub.Service{Lgsl: 58}, Identifiers: &[]contacthub.IdentifierInput{phone("07700900602")}})
 		uc, _ := urgent.Case.Get()
-		if r, _ := ag.UpdateCaseWithResponse(ctx, uc.Id, &contacthub.UpdateCaseParams{IfMatch: ptr("*")}, contacthub.CasePatch{Priority: ptr(1)}); r.JSON200 == nil {
+		if r, _ := ag.UpdateCaseWithResponse(ctx, uc.Id, &contacthub.UpdateCaseParams{IfMatch: "*"}, contacthub.CasePatch{Priority: ptr(1)}); r.JSON200 == nil {
 			t.Fatal(string(r.Body))
 		}
 		qs, _ := ag.ListQueuesWithResponse(ctx)

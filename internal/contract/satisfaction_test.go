@@ -206,7 +206,7 @@ func TestSurveys_NotifyEndToEnd(t *testing.T) {
 			cust := createCustomer(t, ag, contacthub.CustomerCreate{FamilyName: ptr("Okafor"), Consents: &contacthub.Consents{SmsSurveys: ptr(true)},
 				Identifiers: &[]contacthub.IdentifierInput{phone("07700 900123")}})
 			call := record(t, ag, contacthub.ContactCreate{Channel: contacthub.ChannelIvr, Service: contacthub.Service{Lgsl: 58}, CustomerId: &cust.Id})
-			ended, _ := ag.UpdateContactWithResponse(ctx, call.Contact.Id, &contacthub.UpdateContactParams{IfMatch: ptr("*")}, contacthub.ContactPatch{EndedAt: ptr(time.Now().UTC())})
+			ended, _ := ag.UpdateContactWithResponse(ctx, call.Contact.Id, &contacthub.UpdateContactParams{IfMatch: "*"}, contacthub.ContactPatch{EndedAt: ptr(time.Now().UTC())})
 			if ended.JSON200 == nil {
 				t.Fatalf("end call: %s", ended.Body)
 			}
@@ -216,7 +216,7 @@ func TestSurveys_NotifyEndToEnd(t *testing.T) {
 				t.Fatalf("Notify got %v", send)
 			}
 			// Ending it again, or a second contact now, does not survey twice.
-			ag.UpdateContactWithResponse(ctx, call.Contact.Id, &contacthub.UpdateContactParams{IfMatch: ptr("*")}, contacthub.ContactPatch{EndedAt: ptr(time.Now().UTC())})
+			ag.UpdateContactWithResponse(ctx, call.Contact.Id, &contacthub.UpdateContactParams{IfMatch: "*"}, contacthub.ContactPatch{EndedAt: ptr(time.Now().UTC())})
 			if h.count("surveys") != 1 {
 				t.Fatalf("%d surveys", h.count("surveys"))
 			}

@@ -151,7 +151,7 @@ func TestAuthorisation_CitizensReachOnlyTheirOwnRecord(t *testing.T) {
 
 		patch := contacthub.CustomerPatch{}
 		patch.FamilyName.Set("Hijacked")
-		upd, _ := citizenA.UpdateCustomerWithResponse(ctx, b.Id, &contacthub.UpdateCustomerParams{IfMatch: ptr("*")}, patch)
+		upd, _ := citizenA.UpdateCustomerWithResponse(ctx, b.Id, &contacthub.UpdateCustomerParams{IfMatch: "*"}, patch)
 		wantProblem(t, http.StatusForbidden, upd.Body, upd.StatusCode(), "forbidden")
 		tl, _ := citizenA.GetCustomerTimelineWithResponse(ctx, b.Id, nil)
 		wantProblem(t, http.StatusForbidden, tl.Body, tl.StatusCode(), "forbidden")

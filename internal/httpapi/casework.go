@@ -270,12 +270,13 @@ func (h *handlers) GetCatalogue(ctx context.Context, _ api.GetCatalogueRequestOb
 	return api.GetCatalogue200JSONResponse(toCatalogue(h.catalogue)), nil
 }
 
-// requiredIfMatch reads an If-Match header an update must carry.
-func requiredIfMatch(h *string) (int, error) {
-	if h == nil {
+// requiredIfMatch reads an If-Match header an update must carry. The contract marks it
+// required, so the validator answers 428 when it is absent; an empty one gets 428 here.
+func requiredIfMatch(h string) (int, error) {
+	if h == "" {
 		return 0, fault.New(fault.PreconditionRequired, "send If-Match with the ETag you read, or * to overwrite")
 	}
-	return optionalIfMatch(h)
+	return optionalIfMatch(&h)
 }
 
 // optionalIfMatch reads an If-Match header that may be absent (any version).

@@ -8,7 +8,6 @@ import (
 	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/customer"
-	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/timeline"
 )
 
@@ -96,12 +95,9 @@ func (h *handlers) GetCustomer(ctx context.Context, req api.GetCustomerRequestOb
 
 func (h *handlers) UpdateCustomer(ctx context.Context, req api.UpdateCustomerRequestObject) (api.UpdateCustomerResponseObject, error) {
 	id := req.CustomerId.String()
-	if req.Params.IfMatch == nil {
-		return nil, fault.New(fault.PreconditionRequired, "send If-Match with the ETag you read, or * to overwrite")
-	}
-	version, ok := parseIfMatch(*req.Params.IfMatch)
-	if !ok {
-		return nil, fault.Field("If-Match", `must be an ETag like "3" or *`)
+	version, err := requiredIfMatch(req.Params.IfMatch)
+	if err != nil {
+		return nil, err
 	}
 	patch, err := fromCustomerPatch(*req.Body)
 	if err != nil {

@@ -48,7 +48,7 @@ func (h *handlers) PostIVREvent(ctx context.Context, req api.PostIVREventRequest
 		seen(ctx, audit.Read, c.Customer.ID)
 	}
 	var out api.PostIVREvent200JSONResponse
-	if req.Params.Format != nil && *req.Params.Format == api.Flat {
+	if req.Params.Format != nil && *req.Params.Format == api.PostIVREventParamsFormatFlat {
 		err = out.FromIVRFlatAnswer(flatAnswer(a))
 	} else {
 		err = out.FromIVRAnswer(toIVRAnswer(a))
@@ -57,7 +57,7 @@ func (h *handlers) PostIVREvent(ctx context.Context, req api.PostIVREventRequest
 }
 
 func toIVRAnswer(a ivr.Answer) api.IVRAnswer {
-	out := api.IVRAnswer{CallId: a.CallID, ContactId: mustUUID(a.ContactID), State: api.IVRAnswerState(a.State), Duplicate: a.Duplicate}
+	out := api.IVRAnswer{Format: api.IVRAnswerFormatJson, CallId: a.CallID, ContactId: mustUUID(a.ContactID), State: api.IVRAnswerState(a.State), Duplicate: a.Duplicate}
 	if a.Decision.Result == nil { // a later event: the state is the answer
 		return out
 	}
@@ -91,7 +91,7 @@ func toIVRAnswer(a ivr.Answer) api.IVRAnswer {
 }
 
 // flatAnswer is the newCall answer as the flat string map contact-centre platforms take.
-func flatAnswer(a ivr.Answer) map[string]string {
+func flatAnswer(a ivr.Answer) api.IVRFlatAnswer {
 	m := map[string]string{"callId": a.CallID, "contactId": a.ContactID, "state": a.State, "customerId": "", "customerName": "",
 		"vulnerable": "false", "openCases": strconv.Itoa(len(a.OpenCases)), "selfServiceFits": strconv.FormatBool(a.SelfService)}
 	if c := a.Customer; c != nil {
@@ -109,7 +109,7 @@ func flatAnswer(a ivr.Answer) map[string]string {
 			m["selfService"+n+"Title"], m["selfService"+n+"Url"] = l.Title, l.URL
 		}
 	}
-	return m
+	return api.IVRFlatAnswer{Format: api.IVRFlatAnswerFormatFlat, AdditionalProperties: m}
 }
 
 func displayName(given, family string) string {

@@ -90,7 +90,7 @@ func (h *handlers) limitAnonymousRating(ctx context.Context, page string) (api.R
 		return nil, err
 	}
 	if !d.Allowed {
-		return api.RecordRating202JSONResponse{Recorded: false, Reason: "this page's ratings are capped for the minute"}, nil
+		return api.RecordRating202JSONResponse{Kind: api.Dropped, Recorded: false, Reason: "this page's ratings are capped for the minute"}, nil
 	}
 	return nil, nil
 }
@@ -142,7 +142,7 @@ func satisfactionCSV(r report.Satisfaction, scale satisfaction.Scale) []byte {
 }
 
 func toRating(r satisfaction.Rating) api.Rating {
-	out := api.Rating{Id: uuid.MustParse(r.ID), Source: api.RatingSource(r.Source), Score: r.Score, Useful: r.Useful,
+	out := api.Rating{Kind: api.RatingKindRating, Id: uuid.MustParse(r.ID), Source: api.RatingSource(r.Source), Score: r.Score, Useful: r.Useful,
 		Comment: optString(r.Comment), PageUrl: optString(r.PageURL), Centre: optString(r.Centre),
 		ContactId: optUUID(r.ContactID), CaseId: optUUID(r.CaseID), Channel: optString(r.Channel), Agent: optString(r.Agent),
 		CreatedAt: r.CreatedAt}
@@ -158,6 +158,6 @@ func toRating(r satisfaction.Rating) api.Rating {
 // toRatingReceipt is what a page rater who is not staff gets back: what they sent, and
 // nothing of the contact, case, agent, channel, tier or service it might concern.
 func toRatingReceipt(r satisfaction.Rating) api.RatingReceipt {
-	return api.RatingReceipt{Id: uuid.MustParse(r.ID), Source: api.RatingReceiptSource(r.Source), Score: r.Score, Useful: r.Useful,
+	return api.RatingReceipt{Kind: api.Receipt, Id: uuid.MustParse(r.ID), Source: api.RatingReceiptSource(r.Source), Score: r.Score, Useful: r.Useful,
 		Comment: optString(r.Comment), PageUrl: optString(r.PageURL), CreatedAt: r.CreatedAt}
 }

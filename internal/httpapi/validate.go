@@ -169,6 +169,11 @@ func (c *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return bodyProblem(err)
 		}
+		// An empty If-Match names no version (RFC 9110 wants an entity tag or *): it is
+		// absent, so an update that needs one gets 428 like a request without it.
+		if v, ok := req.Header["If-Match"]; ok && strings.TrimSpace(strings.Join(v, "")) == "" {
+			req.Header.Del("If-Match")
+		}
 		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: c.options}
 		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 			return requestProblem(err)
@@ -254,6 +259,15 @@ func requestProblem(err error) *problem {
 				detail = authDetail(sec.Errors[0])
 			}
 			return newProblem(unauthenticated, detail)
+		}
+	}
+	// If-Match is a required header of every update, so a client generated from the
+	// contract must send it; one that does not gets the 428 of RFC 6585, not a 400.
+	for _, e := range errs {
+		var re *openapi3filter.RequestError
+		if errors.As(e, &re) && re.Parameter != nil && re.Parameter.In == openapi3.ParameterInHeader &&
+			re.Parameter.Name == "If-Match" && errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
+			return newProblem(preconditionRequired, "send If-Match with the ETag you read, or * to overwrite")
 		}
 	}
 	p := newProblem(validation, "")

@@ -7,7 +7,6 @@ import (
 	"github.com/council/contacthub/api"
 	"github.com/council/contacthub/internal/audit"
 	"github.com/council/contacthub/internal/auth"
-	"github.com/council/contacthub/internal/fault"
 	"github.com/council/contacthub/internal/webhook"
 )
 
@@ -64,12 +63,9 @@ func (h *handlers) GetWebhook(ctx context.Context, req api.GetWebhookRequestObje
 }
 
 func (h *handlers) UpdateWebhook(ctx context.Context, req api.UpdateWebhookRequestObject) (api.UpdateWebhookResponseObject, error) {
-	if req.Params.IfMatch == nil {
-		return nil, fault.New(fault.PreconditionRequired, "send If-Match with the ETag you read, or * to overwrite")
-	}
-	version, ok := parseIfMatch(*req.Params.IfMatch)
-	if !ok {
-		return nil, fault.Field("If-Match", `must be an ETag like "3" or *`)
+	version, err := requiredIfMatch(req.Params.IfMatch)
+	if err != nil {
+		return nil, err
 	}
 	sub, err := h.webhooks.Update(ctx, ownerFrom(ctx), req.WebhookId.String(), version, fromWebhookPatch(*req.Body))
 	if err != nil {

@@ -5,7 +5,7 @@ import { createContactHub, ok, ProblemError } from "../src/index.js";
 const hub = createContactHub({ baseUrl: "http://localhost:8080", token: () => process.env.HUB_TOKEN, idempotentWrites: true });
 try {
   const { contact, case: opened } = ok(await hub.POST("/v1/contacts", {
-    body: { channel: "phone", direction: "inbound", createCustomer: true, service: { lgsl: 59 },
+    body: { channel: "phone", service: { lgsl: 59 },
             identifiers: [{ kind: "phone", value: "07700 900123" }], summary: "Moved house" },
   }));
   console.log(`contact ${contact.id} is on case ${opened?.id} at tier ${opened?.tier}`);

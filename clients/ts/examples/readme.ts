@@ -7,8 +7,8 @@ import { createContactHub, ifMatch, ok, paginate, ProblemError } from "../src/in
 
 const hub = createContactHub({ baseUrl: "http://localhost:8080", token: async () => getToken(), idempotentWrites: true });
 const { contact, case: opened } = ok(await hub.POST("/v1/contacts", { body: {
-  channel: "phone", direction: "inbound", createCustomer: true, service: { lgsl: 59 },
-  identifiers: [{ kind: "phone", value: "07700 900123" }], summary: "Moved house" } }));
+  channel: "phone", service: { lgsl: 59 }, identifiers: [{ kind: "phone", value: "07700 900123" }],
+  summary: "Moved house" } }));
 for await (const c of paginate((cursor) => hub.GET("/v1/cases", { params: { query: { customerId: contact.customerId, cursor } } })))
   console.log(c.id, c.status, c.tier);
 const read = await hub.GET("/v1/me");                         // a citizen token: their own record

@@ -16,6 +16,12 @@ export interface ClientOptions {
   /** Called before every request; a token refresher can live here. No token: anonymous. */
   token?: () => string | undefined | Promise<string | undefined>;
   /**
+   * The static IVR token (the contract's `ivrToken` scheme, the hub's
+   * `CONTACTHUB_IVR_TOKEN`), sent as `X-IVR-Token` for telephony platforms that cannot
+   * hold a JWT. Only `POST /v1/ivr/events` accepts it.
+   */
+  ivrToken?: string;
+  /**
    * Give every POST, PUT, PATCH and DELETE an `Idempotency-Key` (unless it has one) and
    * retry it with the same key after a network failure, 502, 503 or 504: the hub
    * replays the first answer, so a retried write is never recorded twice.
@@ -42,6 +48,7 @@ export function createContactHub(opts: ClientOptions): ContactHub {
     async onRequest({ request }) {
       const token = await opts.token?.();
       if (token) request.headers.set("Authorization", `Bearer ${token}`);
+      if (opts.ivrToken) request.headers.set("X-IVR-Token", opts.ivrToken);
       if (opts.idempotentWrites && writeMethods.has(request.method) && !request.headers.has("Idempotency-Key")) {
         request.headers.set("Idempotency-Key", newIdempotencyKey());
       }

@@ -11,7 +11,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process is up. */
+        /**
+         * The process is up.
+         * @description Answers `200` while the process runs, without touching the database or Redis: a
+         *     liveness probe for the orchestrator. No token; not rate limited. Use `/readyz` to
+         *     decide whether to send traffic.
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -49,7 +54,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This document. */
+        /**
+         * This document.
+         * @description The contract this hub enforces, as YAML text, the same file every request is
+         *     validated against. No token; generate clients from it, or compare it with the one you
+         *     built against.
+         */
         get: operations["getOpenAPI"];
         put?: never;
         post?: never;
@@ -71,8 +81,8 @@ export interface paths {
          * @description A dependency-free custom element, `<contacthub-page-rating>`, that posts to
          *     `POST /v1/ratings` (`source: web_page`) from pages of the origins in
          *     `CONTACTHUB_CORS_ORIGINS`. The version is in the path: cached for a year, with an
-         *     `ETag` for revalidation; served to any origin without credentials, so a
-         *     `<script integrity crossorigin>` can check its hash.
+         *     `ETag` for revalidation; served to any origin without credentials, so a script
+         *     element with `integrity` and `crossorigin` can check its hash.
          */
         get: operations["getPageRatingWidget"];
         put?: never;
@@ -199,7 +209,13 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove an identifier from a customer. */
+        /**
+         * Remove an identifier from a customer.
+         * @description Detaches one phone number, email, UPRN or reference from the customer, so it no
+         *     longer finds them; the change goes on their timeline and the record's version (its
+         *     `ETag`) moves on. Agents, supervisors, admins and integrations may call it; it is
+         *     audited. `404` when the customer does not hold that identifier.
+         */
         delete: operations["removeCustomerIdentifier"];
         options?: never;
         head?: never;
@@ -239,7 +255,13 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Who merged which records, when and why, and whether it was undone. */
+        /**
+         * Who merged which records, when and why, and whether it was undone.
+         * @description Reads one merge: the record kept, the duplicate folded into it, who merged them,
+         *     when and why, and when it was undone if it was. Staff (agents and above) only; the
+         *     `mergeId` comes from `POST /v1/customers/{customerId}/merge`. Undo it with
+         *     `POST /v1/merges/{mergeId}/undo`. `404` for an unknown merge.
+         */
         get: operations["getMerge"];
         put?: never;
         post?: never;
@@ -284,7 +306,14 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The customer's events, newest first. */
+        /**
+         * The customer's events, newest first.
+         * @description Everything that happened to the customer across channels — contacts, cases opened
+         *     and changed, notes, ratings, surveys, merges — newest first, cursor-paginated. Events
+         *     of a record merged into this one are included. Staff and integrations only: residents
+         *     read their own story through `/v1/me/cases/{caseId}`, which leaves out internal notes
+         *     and staff names. Audited. `404` for an unknown customer.
+         */
         get: operations["getCustomerTimeline"];
         put?: never;
         post?: never;
@@ -301,7 +330,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Contacts, newest first. */
+        /**
+         * Contacts, newest first.
+         * @description Contacts on every channel, newest first, cursor-paginated, narrowed by customer,
+         *     case or channel. Agents and above, integrations and the compliance team (`qa`) may
+         *     list them; each page is audited against the customers it shows. A filter or cursor
+         *     that does not fit is refused, naming it.
+         */
         get: operations["listContacts"];
         put?: never;
         /**
@@ -333,7 +368,12 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Read a contact. */
+        /**
+         * Read a contact.
+         * @description Reads one contact: its channel, direction, service, outcome, avoidable reason and
+         *     the customer and case it landed on. Agents and above, integrations and `qa`; audited.
+         *     `404` for an unknown contact. Change its outcome with `PATCH /v1/contacts/{contactId}`.
+         */
         get: operations["getContact"];
         put?: never;
         post?: never;
@@ -355,10 +395,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Cases, newest first, filtered. */
+        /**
+         * Cases, newest first, filtered.
+         * @description Cases, newest first, cursor-paginated, filtered by customer, status, tier, queue,
+         *     service (LGSL), assignee or whether they are past their service level. Agents and
+         *     above and integrations; the compliance team reads single cases but does not list them.
+         *     Audited. Agents work from `POST /v1/queues/{queue}/claim` rather than from this list.
+         */
         get: operations["listCases"];
         put?: never;
-        /** Open a case for a customer directly (without a contact). */
+        /**
+         * Open a case for a customer directly (without a contact).
+         * @description Opens a case for a known customer without recording a contact (a letter scanned
+         *     into the back office, a case raised by an officer); it goes on the customer's
+         *     timeline. Agents and above and integrations; audited. `422` names `customerId` for an
+         *     unknown customer or one merged into another (use that record). Send an
+         *     `Idempotency-Key` so a retry cannot open two.
+         */
         post: operations["openCase"];
         delete?: never;
         options?: never;
@@ -375,7 +428,13 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Read a case. */
+        /**
+         * Read a case.
+         * @description Reads one case with its status, tier, queue, service level, assignee and the routing
+         *     decision that placed it, and its `ETag` for updates. Agents and above, integrations and
+         *     `qa` (who reviews cases); audited. Residents read their own cases through
+         *     `/v1/me/cases/{caseId}`. `404` for an unknown case.
+         */
         get: operations["getCase"];
         put?: never;
         post?: never;
@@ -466,7 +525,12 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The case's events, newest first. */
+        /**
+         * The case's events, newest first.
+         * @description What happened on the case — contacts linked, status changes, notes (internal ones
+         *     included), hand-offs, referrals, ratings — newest first, cursor-paginated. Agents and
+         *     above, integrations and `qa`; audited. `404` for an unknown case.
+         */
         get: operations["getCaseTimeline"];
         put?: never;
         post?: never;
@@ -485,10 +549,21 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The case's referrals, oldest first. */
+        /**
+         * The case's referrals, oldest first.
+         * @description Every referral made from the case, oldest first, with its partner, reason and
+         *     status. Agents and above, integrations and `qa`; audited. `404` for an unknown case.
+         */
         get: operations["listCaseReferrals"];
         put?: never;
-        /** Refer a case to a partner body. */
+        /**
+         * Refer a case to a partner body.
+         * @description Sends the case to a partner body from the catalogue (`GET /v1/catalogue`,
+         *     `partners`) with a reason; the referral starts `sent` and goes on the case's timeline.
+         *     Agents and above. `422` names `partner` when it is not one of the council's; `409` when
+         *     the case is closed; `404` for an unknown case. Move it on with
+         *     `PATCH /v1/referrals/{referralId}`.
+         */
         post: operations["referCase"];
         delete?: never;
         options?: never;
@@ -525,7 +600,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The council's services (LGSL), centres and partner bodies. */
+        /**
+         * The council's services (LGSL), centres and partner bodies.
+         * @description The council's catalogue in force: services by LGSL code with their names, centres,
+         *     partner bodies, hand-off reasons and the IVR menu. Staff and
+         *     integrations read it to fill their pick-lists; it names nobody and is not audited.
+         *     Set with `CONTACTHUB_CATALOGUE_FILE`, read at start.
+         */
         get: operations["getCatalogue"];
         put?: never;
         post?: never;
@@ -542,7 +623,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The active rule set and every published version. */
+        /**
+         * The active rule set and every published version.
+         * @description The routing rule set in force and every version published, newest first, each with
+         *     who published it and when. Agents and above and integrations, so a desktop can show
+         *     why a case went where it did.
+         */
         get: operations["listRuleSets"];
         put?: never;
         /**
@@ -568,7 +654,12 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One published version. */
+        /**
+         * One published version.
+         * @description One published version of the routing rules, whole, as it was published (versions
+         *     are never changed). Agents and above and integrations. `404` for a version never
+         *     published.
+         */
         get: operations["getRuleSet"];
         put?: never;
         post?: never;
@@ -589,7 +680,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Make a published version the active one (roll back or forward), on every replica. */
+        /**
+         * Make a published version the active one (roll back or forward), on every replica.
+         * @description Makes a published version the one in force — a roll-back or a roll-forward — and
+         *     every replica reloads it through the bus. Contacts routed from then on use it; cases
+         *     already routed keep their decision. Supervisors and admins only. `404` for a version
+         *     never published.
+         */
         post: operations["activateRuleSet"];
         delete?: never;
         options?: never;
@@ -627,7 +724,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replay a period's contacts under candidate rules and compare the tier and queue mix. */
+        /**
+         * Replay a period's contacts under candidate rules and compare the tier and queue mix.
+         * @description Replays the contacts recorded between `from` and `to` under the candidate rules
+         *     given and answers the tier and queue mix they would give beside the mix recorded, and
+         *     how many contacts would change. Nothing is written, nothing published. Supervisors and
+         *     admins. Candidate rules are validated like a publication: `422` lists every problem
+         *     with its path.
+         */
         post: operations["simulateRouting"];
         delete?: never;
         options?: never;
@@ -687,7 +791,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every queue with its depth, oldest waiting case and cases past SLA. */
+        /**
+         * Every queue with its depth, oldest waiting case and cases past SLA.
+         * @description Every work queue with the cases waiting in it, the cases claimed, the oldest wait
+         *     and how many are past their service level. Agents and above; an agent claims from
+         *     queues of their tier or below with `POST /v1/queues/{queue}/claim`.
+         */
         get: operations["listQueues"];
         put?: never;
         post?: never;
@@ -731,12 +840,13 @@ export interface paths {
         };
         /**
          * Tier mix, first-contact resolution and hand-offs over a period.
-         * @description Totals over `[from, to)` and the same measures period by period: UTC days, ISO
-         *     weeks (Monday first) or calendar months (`groupBy`), each named by its first day
-         *     and counting only what falls inside `[from, to)`. `to` not after `from`, or more
-         *     than 5 years after it, is `422` naming `to`. JSON, CSV with `Accept: text/csv`
-         *     (one row per period), or the first-contact resolution and hand-off rates as lines
-         *     with `Accept: image/svg+xml`.
+         * @description Over `[from, to)`: the cases opened per tier and queue, the share resolved at first
+         *     contact and the hand-offs by reason and tier pair, as totals and period by period:
+         *     UTC days, ISO weeks (Monday first) or calendar months (`groupBy`), each named by its
+         *     first day and counting only what falls inside `[from, to)`. Supervisors, admins and
+         *     `qa`; aggregate figures only. `to` not after `from`, or more than 5 years after it,
+         *     is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period), or
+         *     contacts stacked by tier with `Accept: image/svg+xml`.
          */
         get: operations["getRoutingReport"];
         put?: never;
@@ -824,7 +934,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** GOV.UK Notify posts a delivery receipt. */
+        /**
+         * GOV.UK Notify posts a delivery receipt.
+         * @description GOV.UK Notify's delivery-receipt callback: the survey it names moves to delivered
+         *     or failed, and that goes on the customer's timeline. Only Notify may call it: the
+         *     bearer token must equal `CONTACTHUB_NOTIFY_CALLBACK_TOKEN` (compared in constant time),
+         *     otherwise `401`. A receipt seen before is acknowledged with `204` and changes
+         *     nothing.
+         */
         post: operations["notifyDeliveryStatus"];
         delete?: never;
         options?: never;
@@ -861,7 +978,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Twilio posts a message status (`MessageSid`, `MessageStatus`). */
+        /**
+         * Twilio posts a message status (`MessageSid`, `MessageStatus`).
+         * @description Twilio's status callback for a survey message (queued, sent, delivered, failed,
+         *     undelivered). Only Twilio may call it: `X-Twilio-Signature` must sign
+         *     `CONTACTHUB_PUBLIC_URL` with this path and the form, otherwise `403`. A status seen
+         *     before is acknowledged with `204` and changes nothing.
+         */
         post: operations["twilioMessageStatus"];
         delete?: never;
         options?: never;
@@ -906,14 +1029,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in resident's own record. */
+        /**
+         * The signed-in resident's own record.
+         * @description The signed-in resident's own record, as `MyRecord`: names, address, identifiers,
+         *     preferences and consents, with its `ETag`. Only a citizen token, whose `customer_id`
+         *     claim names the record; it carries none of the council's assessments (vulnerable,
+         *     assisted digital) nor merge bookkeeping. Audited. `404` when the claim names no
+         *     record the hub holds.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change your address and preferences (names, date of birth and needs flags are changed by staff). */
+        /**
+         * Change your address and preferences (names, date of birth and needs flags are changed by staff).
+         * @description Lets the resident change their address, preferred language and consents (SMS
+         *     surveys); names, date of birth and needs flags are changed by staff. Citizen tokens
+         *     only, on their own record; audited, and on their timeline. `If-Match` with the `ETag`
+         *     of `GET /v1/me` is required: `428` without it, `412` when the record changed since.
+         *     Unknown fields are refused (`400`); a value that does not fit is `422` naming it.
+         */
         patch: operations["updateMe"];
         trace?: never;
     };
@@ -924,7 +1061,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your cases, newest first. */
+        /**
+         * Your cases, newest first.
+         * @description The resident's own cases, newest first, cursor-paginated, in resident words: the
+         *     service's name, the status, when it is due. Citizen tokens only; never queues, tiers
+         *     or staff names. Audited.
+         */
         get: operations["listMyCases"];
         put?: never;
         post?: never;
@@ -943,7 +1085,13 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One of your cases, with what has happened on it (no internal notes, no staff names). */
+        /**
+         * One of your cases, with what has happened on it (no internal notes, no staff names).
+         * @description One of the resident's own cases with what has happened on it, in plain words: status
+         *     changes, messages from the council (notes marked not internal) and their own
+         *     contacts. Never internal notes, queues, tiers or staff names. Citizen tokens only;
+         *     `404` for a case that is not theirs, exactly as for one that does not exist.
+         */
         get: operations["getMyCase"];
         put?: never;
         post?: never;
@@ -962,7 +1110,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Raise an enquiry from the website. */
+        /**
+         * Raise an enquiry from the website.
+         * @description Records an enquiry the resident makes on the website (channel `web_form` by
+         *     default, or `web_self_service`), on their own record: it joins their open case about the service or opens one, which
+         *     is routed like any other, and the answer suggests self-service links for the service.
+         *     Citizen tokens only; audited. `422` names an unknown service. Send an
+         *     `Idempotency-Key` so a double submit records one enquiry.
+         */
         post: operations["contactFromMyAccount"];
         delete?: never;
         options?: never;
@@ -979,7 +1134,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rate one of your cases or contacts. */
+        /**
+         * Rate one of your cases or contacts.
+         * @description The resident rates one of their own cases or contacts (score 1–5, an optional
+         *     comment); the rating goes on the case's timeline with source `my_account`. Citizen
+         *     tokens only; audited. `404` when the case or contact named is not theirs.
+         */
         post: operations["rateFromMyAccount"];
         delete?: never;
         options?: never;
@@ -996,7 +1156,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record a landlord organisation. */
+        /**
+         * Record a landlord organisation.
+         * @description Records a landlord organisation (a housing association or a letting agent) so the
+         *     council can record its properties and invite its staff to the landlord portal. Agents
+         *     and above. `422` names a field that does not fit.
+         */
         post: operations["createLandlord"];
         delete?: never;
         options?: never;
@@ -1015,7 +1180,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record a property the landlord holds. */
+        /**
+         * Record a property the landlord holds.
+         * @description Records a property the landlord holds, by UPRN and address, so its tenants can be
+         *     recorded and its portal users can act on it. Agents and above. `404` for an unknown
+         *     landlord; `409` when the landlord already holds that UPRN; `422` names a UPRN that is
+         *     not one.
+         */
         post: operations["addLandlordProperty"];
         delete?: never;
         options?: never;
@@ -1034,7 +1205,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record a tenant at one of the landlord's properties. */
+        /**
+         * Record a tenant at one of the landlord's properties.
+         * @description Records a customer as the tenant of one of the landlord's properties from
+         *     `startsOn` (and to `endsOn`, when known); it goes on the tenant's timeline. Only a
+         *     tenancy running today lets the landlord act for the tenant. Agents and above; audited.
+         *     `422` names `propertyId` when the property is not this landlord's, `customerId` when no
+         *     such customer, `endsOn` when it is before `startsOn`.
+         */
         post: operations["addTenancy"];
         delete?: never;
         options?: never;
@@ -1053,7 +1231,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Invite someone to act for the landlord in the portal (a single-use token, valid 14 days). */
+        /**
+         * Invite someone to act for the landlord in the portal (a single-use token, valid 14 days).
+         * @description Invites a person to act for the landlord in the portal: the answer carries a
+         *     single-use token, shown only this once, valid 14 days, which the person accepts with
+         *     their landlord token (`POST /v1/invitations/{token}/accept`). Agents and above. `404`
+         *     for an unknown landlord; `422` names a field that does not fit.
+         */
         post: operations["inviteLandlordUser"];
         delete?: never;
         options?: never;
@@ -1091,7 +1275,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your organisation's properties and tenancies. */
+        /**
+         * Your organisation's properties and tenancies.
+         * @description The properties the caller's landlord holds, each with its tenancies (ids and dates:
+         *     the hub tells a landlord nothing about the people who hold them). Landlord tokens only, after their invitation is accepted
+         *     (`403` before). A landlord never sees another's properties.
+         */
         get: operations["listMyProperties"];
         put?: never;
         post?: never;
@@ -1153,13 +1342,14 @@ export interface paths {
         };
         /**
          * Landlord portal take-up — invited, accepted, active in the last 30 days, and period by period.
-         * @description The standing totals (every landlord and invitation so far, users active in the
-         *     last 30 days) and, for the UTC days `from` to `to` (both included; by default the
-         *     12 weeks to today), each period's landlords added, invitations sent and accepted,
-         *     and contacts made through the portal. Users active cannot be split by period (a
-         *     user keeps only when it was last active). `to` before `from`, or more than 5 years
-         *     on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row per period),
-         *     or the periods as grouped bars with `Accept: image/svg+xml`.
+         * @description How far landlords have taken up the portal. The standing totals (every landlord and
+         *     invitation so far, users active in the last 30 days) and, for the UTC days `from` to
+         *     `to` (both included; by default the 12 weeks to today), each period's landlords
+         *     added, invitations sent and accepted, and contacts made through the portal. Users
+         *     active cannot be split by period (a user keeps only when it was last active).
+         *     Supervisors, admins and `qa`; aggregate figures only. `to` before `from`, or more
+         *     than 5 years on, is `422` naming `to`. JSON, CSV with `Accept: text/csv` (one row
+         *     per period), or the periods as grouped bars with `Accept: image/svg+xml`.
          */
         get: operations["getLandlordTakeUp"];
         put?: never;
@@ -1270,7 +1460,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The calendar entries touching the days from `from` to `to`. */
+        /**
+         * The calendar entries touching the days from `from` to `to`.
+         * @description The demand calendar entries (billing runs, campaigns, closures) that touch any day
+         *     from `from` to `to`, ordered by first day, each with its channel and uplift.
+         *     Supervisors and admins. `400` names `from` or `to` when it is not a date.
+         */
         get: operations["listCalendarEntries"];
         put?: never;
         /**
@@ -1306,7 +1501,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a calendar entry. */
+        /**
+         * Remove a calendar entry.
+         * @description Removes a demand calendar entry; forecasts made after it no longer adjust for it.
+         *     The removal is recorded as an event. Supervisors and admins. `404` for an unknown
+         *     entry.
+         */
         delete: operations["deleteCalendarEntry"];
         options?: never;
         head?: never;
@@ -1521,7 +1721,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's subscriptions (an admin's are all of them), never their secrets. */
+        /**
+         * The caller's subscriptions (an admin's are all of them), never their secrets.
+         * @description Webhook subscriptions in the order they were made, cursor-paginated, with their
+         *     filters and state but never their secrets. An integration sees only its own; an
+         *     admin sees every one.
+         */
         get: operations["listWebhooks"];
         put?: never;
         /**
@@ -1554,7 +1759,12 @@ export interface paths {
         get: operations["getWebhook"];
         put?: never;
         post?: never;
-        /** Unsubscribe; the delivery log and deliveries not yet made go with it. */
+        /**
+         * Unsubscribe; the delivery log and deliveries not yet made go with it.
+         * @description Unsubscribes: the subscription, its delivery log and the deliveries not yet made are
+         *     removed, and no further event is sent. An integration may delete only its own (`404`
+         *     for another's); an admin any.
+         */
         delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
@@ -1598,7 +1808,13 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** A subscription's delivery log, newest first. */
+        /**
+         * A subscription's delivery log, newest first.
+         * @description The subscription's delivery attempts, newest first, cursor-paginated: the event id,
+         *     status, HTTP answer, attempts and latency, never the bodies. An integration reads only
+         *     its own subscriptions' (`404` for another's); an admin any. Retry a failed one with
+         *     `POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry`.
+         */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -1692,7 +1908,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The sampling plan's versions, newest (the one in force) first. */
+        /**
+         * The sampling plan's versions, newest (the one in force) first.
+         * @description The QA sampling plan's versions, newest first, cursor-paginated: the first is the one
+         *     in force, the older ones stay on record so every review can be traced to the plan that
+         *     drew it. Supervisors, admins and `qa`.
+         */
         get: operations["listQAPlans"];
         put?: never;
         /**
@@ -2155,11 +2376,7 @@ export interface components {
         };
         ContactCreate: {
             channel: components["schemas"]["Channel"];
-            /**
-             * @default inbound
-             * @enum {string}
-             */
-            direction: "inbound" | "outbound";
+            direction?: components["schemas"]["ContactCreateDirection"];
             /**
              * Format: date-time
              * @description Defaults to now.
@@ -2178,11 +2395,7 @@ export interface components {
             givenName?: string;
             /** @description Used only when a new customer is created. */
             familyName?: string;
-            /**
-             * @description false: never create a customer; an unmatched contact stays unlinked.
-             * @default true
-             */
-            createCustomer: boolean;
+            createCustomer?: components["schemas"]["CreateCustomerWhenUnmatched"];
             /** Format: uuid */
             caseId?: string;
             /** @description Face to face: the centre id (required on that channel). */
@@ -2324,12 +2537,48 @@ export interface components {
         };
         NoteCreate: {
             text: string;
-            /**
-             * @description Internal notes are never shown to the customer.
-             * @default true
-             */
-            internal: boolean;
+            internal?: components["schemas"]["NoteInternal"];
         };
+        /**
+         * @default inbound
+         * @enum {string}
+         */
+        ContactCreateDirection: "inbound" | "outbound";
+        /**
+         * @description false: never create a customer; an unmatched contact stays unlinked.
+         * @default true
+         */
+        CreateCustomerWhenUnmatched: boolean;
+        /**
+         * @description Internal notes are never shown to the customer.
+         * @default true
+         */
+        NoteInternal: boolean;
+        /**
+         * @default web_form
+         * @enum {string}
+         */
+        MyContactCreateChannel: "web_self_service" | "web_form";
+        /** @default true */
+        WebhookEnabled: boolean;
+        /** @default false */
+        QARunDryRun: boolean;
+        /**
+         * @description On a failure, reopen the case and give it back to its officer.
+         * @default false
+         */
+        QAOutcomeReopen: boolean;
+        /**
+         * Format: double
+         * @description Paid time off contacts, 0 or more and below 1 (0.3).
+         * @default 0
+         */
+        Shrinkage: number;
+        /**
+         * @description Erase despite a legal hold.
+         * @default false
+         */
+        ErasureOverride: boolean;
         ResolveRequest: {
             resolutionCode: string;
             note?: string;
@@ -2636,6 +2885,11 @@ export interface components {
             caseId?: string;
         };
         Rating: {
+            /**
+             * @description Tells a `Rating` from a `RatingReceipt` where either may come back. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            kind: "rating";
             /** Format: uuid */
             id: string;
             /** @enum {string} */
@@ -2658,6 +2912,11 @@ export interface components {
         };
         /** @description What a page rater who is not staff gets back — the rating as sent, and nothing of the council's work. */
         RatingReceipt: {
+            /**
+             * @description Tells a `RatingReceipt` from a `Rating`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            kind: "receipt";
             /** Format: uuid */
             id: string;
             /** @enum {string} */
@@ -2683,6 +2942,11 @@ export interface components {
             createdAt: string;
         };
         RatingDropped: {
+            /**
+             * @description Tells this answer (202) from a `Rating` or `RatingReceipt` (201).
+             * @enum {string}
+             */
+            kind: "dropped";
             /** @enum {boolean} */
             recorded: false;
             reason: string;
@@ -2769,6 +3033,11 @@ export interface components {
             slaDueAt: string;
         };
         IVRAnswer: {
+            /**
+             * @description The `format` asked for: tells this answer from an `IVRFlatAnswer`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            format: "json";
             callId: string;
             /** Format: uuid */
             contactId: string;
@@ -2787,8 +3056,14 @@ export interface components {
             routing?: components["schemas"]["RoutingDecision"];
             selfServiceFits?: boolean;
         };
-        /** @description The newCall answer as flat strings: callId, contactId, customerId, customerName, vulnerable, openCases, case1Id…, tier, queue, priority, rule, selfServiceFits, selfService1Title, selfService1Url… */
+        /** @description The newCall answer as flat strings: format (`flat`), callId, contactId, customerId, customerName, vulnerable, openCases, case1Id…, tier, queue, priority, rule, selfServiceFits, selfService1Title, selfService1Url… */
         IVRFlatAnswer: {
+            /**
+             * @description The `format` asked for: tells this answer from an `IVRAnswer`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            format: "flat";
+        } & {
             [key: string]: string;
         };
         MePatch: {
@@ -2858,11 +3133,7 @@ export interface components {
             events: components["schemas"]["CitizenEvent"][];
         };
         MyContactCreate: {
-            /**
-             * @default web_form
-             * @enum {string}
-             */
-            channel: "web_self_service" | "web_form";
+            channel?: components["schemas"]["MyContactCreateChannel"];
             service: components["schemas"]["Service"];
             intent?: string;
             summary?: string;
@@ -2924,9 +3195,6 @@ export interface components {
             line1?: string;
             postcode?: string;
             tenancies: components["schemas"]["Tenancy"][];
-        };
-        PropertyList: {
-            items: components["schemas"]["Property"][];
         };
         MyPropertyList: {
             items: components["schemas"]["MyProperty"][];
@@ -3365,8 +3633,7 @@ export interface components {
             eventTypes: string[];
             filter?: components["schemas"]["WebhookFilter"];
             description?: string;
-            /** @default true */
-            enabled: boolean;
+            enabled?: components["schemas"]["WebhookEnabled"];
         };
         WebhookPatch: {
             url?: string;
@@ -3594,8 +3861,7 @@ export interface components {
              * @description Chosen by the hub when absent; recorded on the run.
              */
             seed?: number;
-            /** @default false */
-            dryRun: boolean;
+            dryRun?: components["schemas"]["QARunDryRun"];
         };
         QARun: {
             /**
@@ -3661,11 +3927,7 @@ export interface components {
             errorCategories?: string[];
             financialImpactPence?: number;
             notes?: string;
-            /**
-             * @description On a failure, reopen the case and give it back to its officer.
-             * @default false
-             */
-            reopen: boolean;
+            reopen?: components["schemas"]["QAOutcomeReopen"];
         };
         QAReport: {
             /** Format: date-time */
@@ -3917,12 +4179,7 @@ export interface components {
              */
             handlingTimeSeconds?: number;
             serviceLevel: components["schemas"]["ServiceLevelTarget"];
-            /**
-             * Format: double
-             * @description Paid time off contacts, 0 or more and below 1 (0.3).
-             * @default 0
-             */
-            shrinkage: number;
+            shrinkage?: components["schemas"]["Shrinkage"];
             /**
              * Format: double
              * @description The busiest an agent may be, above 0 and at most 1 (0.85).
@@ -4096,11 +4353,7 @@ export interface components {
         ErasureRequest: {
             /** @description Required: the grounds for erasure (and for any override). Kept in the audit; do not name the person. */
             reason?: string;
-            /**
-             * @description Erase despite a legal hold.
-             * @default false
-             */
-            override: boolean;
+            override?: components["schemas"]["ErasureOverride"];
         };
         ErasureResult: {
             /** Format: uuid */
@@ -4484,7 +4737,7 @@ export interface components {
          */
         IdempotencyKey: string;
         WebhookId: string;
-        /** @description The `ETag` of the version being changed, or `*`. */
+        /** @description The `ETag` of the version being changed, or `*`; without it the answer is `428`. */
         IfMatch: string;
         /** @description The first day reported (UTC). */
         ReportFromQuery: string;
@@ -4578,7 +4831,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/yaml": Record<string, never>;
+                    "application/yaml": string;
                 };
             };
         };
@@ -4751,9 +5004,9 @@ export interface operations {
     updateCustomer: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The `ETag` of the version being changed, or `*`. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The `ETag` of the version being changed, or `*`; without it the answer is `428`. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 customerId: components["parameters"]["CustomerId"];
@@ -5105,9 +5358,9 @@ export interface operations {
     updateContact: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The `ETag` of the version being changed, or `*`. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The `ETag` of the version being changed, or `*`; without it the answer is `428`. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 contactId: components["parameters"]["ContactId"];
@@ -5252,9 +5505,9 @@ export interface operations {
     updateCase: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The `ETag` of the version being changed, or `*`. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The `ETag` of the version being changed, or `*`; without it the answer is `428`. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 caseId: components["parameters"]["CaseId"];
@@ -6211,9 +6464,9 @@ export interface operations {
     updateMe: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The `ETag` of the version being changed, or `*`. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The `ETag` of the version being changed, or `*`; without it the answer is `428`. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path?: never;
             cookie?: never;
@@ -7666,9 +7919,9 @@ export interface operations {
     updateWebhook: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The `ETag` of the version being changed, or `*`. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The `ETag` of the version being changed, or `*`; without it the answer is `428`. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 webhookId: components["parameters"]["WebhookId"];

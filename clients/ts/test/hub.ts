@@ -12,6 +12,9 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..")
 
 export interface Hub {
   baseUrl: string;
+  /** The hub binary, and its data directory (where its development signing key lives). */
+  bin: string;
+  dataDir: string;
   token(...args: string[]): string;
   stop(): Promise<void>;
 }
@@ -66,6 +69,8 @@ export async function startHub(env: Record<string, string> = {}): Promise<Hub> {
   }
   return {
     baseUrl,
+    bin,
+    dataDir,
     token: (...args) => execFileSync(bin, ["token", ...args], { env: hubEnv, encoding: "utf8" }).trim(),
     stop: async () => {
       if (!exited) {
