@@ -72,8 +72,8 @@ func TestStatements_TheHotWritesSendNoMoreThanPinned(t *testing.T) {
 	h := tracedHub(t, tr)
 	newCall, write := hotPaths(t, h, tr)
 	for _, c := range []struct {
-		name               string
-		got                []store.Statement
+		name              string
+		got               []store.Statement
 		stmts, roundTrips int
 	}{
 		{"IVR newCall", newCall, 14, 9},
