@@ -2,8 +2,8 @@
 -- TestBenchScripts (do not edit; rerun it with -update-bench). Run with -D customers=N.
 \set i random(0, :customers - 1)
 begin;
-DELETE FROM idempotency_keys WHERE scope = 'pgbench-' || md5(random()::text) AND expires_at < now();
 SET LOCAL lock_timeout = 10000;
+DELETE FROM idempotency_keys WHERE scope = 'pgbench-' || md5(random()::text) AND expires_at < now();
 INSERT INTO idempotency_keys (scope, request_hash, created_at, expires_at) VALUES ('pgbench-' || md5(random()::text), '0000000000000000000000000000000000000000000000000000000000000000', now(), now()) ON CONFLICT (scope) DO NOTHING;
 SAVEPOINT unit_sp1;
 SELECT c.id, c.given_name, c.family_name, c.date_of_birth, c.address_line1, c.address_line2, c.address_town, c.postcode, c.vulnerable, c.assisted_digital, c.preferred_language, c.accessibility, c.sms_surveys, c.merged_into, c.version, c.created_at, c.updated_at, i.id AS ident_id, i.kind AS ident_kind, i.value AS ident_value, i.added_at AS ident_added_at FROM (SELECT id, given_name, family_name, date_of_birth, address_line1, address_line2, address_town, postcode, vulnerable, assisted_digital, preferred_language, accessibility, sms_surveys, merged_into, version, created_at, updated_at FROM customers WHERE id = ('00000000-0000-7000-8000-' || lpad((:i)::text, 12, '0'))::uuid ORDER BY id LIMIT 1) c LEFT JOIN customer_identifiers i ON i.customer_id = c.id ORDER BY c.id, i.added_at, i.id;
