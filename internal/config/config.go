@@ -82,12 +82,12 @@ type Config struct {
 	WebhookPoll         time.Duration // CONTACTHUB_WEBHOOK_POLL: how often fan-out and sender look for work
 	WebhookLease        time.Duration // CONTACTHUB_WEBHOOK_LEASE: how long a delivery being sent is held from other replicas
 
-	PprofAddr  string // CONTACTHUB_PPROF_ADDR: a separate listener for profiles, off when empty
+	PprofAddr string // CONTACTHUB_PPROF_ADDR: a separate listener for profiles, off when empty
 	// BenchBare (CONTACTHUB_BENCH_BARE): also answer GET /bench/bare from a bare echo
 	// handler outside every middleware, unauthenticated, so the bench can price the
 	// middleware chain in the same binary. Off unless set; never in production.
-	BenchBare bool
-	DBMaxConns int    // CONTACTHUB_DB_MAX_CONNS: PostgreSQL pool size (0: twice the CPUs, at least 4)
+	BenchBare  bool
+	DBMaxConns int // CONTACTHUB_DB_MAX_CONNS: PostgreSQL pool size (0: twice the CPUs, at least 4)
 
 	// Workforce (issue 16): handling times assumed when fewer than 20 contacts of a
 	// channel have ended (the measured one is used once they have).
