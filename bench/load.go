@@ -21,6 +21,10 @@ import (
 	"github.com/council/contacthub/internal/auth"
 )
 
+// closedClients, when set (--closed), replaces every scenario's fixed rate by that
+// many clients in a closed loop.
+var closedClients int
+
 // scenario is one kind of request, made at a fixed rate.
 type scenario struct {
 	name    string
@@ -51,6 +55,7 @@ func load(args []string) error {
 	dbURL := fs.String("database-url", os.Getenv("DATABASE_URL"), "the hub's PostgreSQL, for the limit column (pgbench runs the scenario's statements on it); empty: no limit column")
 	pgbench := fs.String("pgbench", findPgbench(), "pgbench, for the limit column")
 	dbConns := fs.Int("db-conns", max(4, 2*runtime.NumCPU()), "pgbench clients: the hub's PostgreSQL pool (CONTACTHUB_DB_MAX_CONNS), so both run the statements at the same concurrency")
+	closed := fs.Int("closed", 0, "instead of a fixed rate, N clients each sending its next request when the last is answered (a closed loop, like pgbench's): the rate is the most the hub does at that concurrency")
 	bare := fs.Bool("bare", false, "also measure GET /bench/bare (the hub runs with CONTACTHUB_BENCH_BARE=true): the ceiling's limit column is /healthz ÷ it")
 	subscriptions := fs.Int("subscriptions", 5, "webhook subscriptions open during the second contact-write scenario (0: no such scenario)")
 	_ = fs.Parse(args)
@@ -154,6 +159,7 @@ func load(args []string) error {
 	if !*bare {
 		scenarios = scenarios[1:]
 	}
+	closedClients = *closed
 	lim := limiter{pgbench: *pgbench, databaseURL: *dbURL, dir: filepath.Join("bench", "pgbench"), conns: *dbConns, customers: n, timelines: *timelines}
 	if *hold > 0 {
 		return searchAll(scenarios, *only, *duration, *hold, *base, *hubPID, lim)
@@ -359,9 +365,15 @@ func attack(s scenario, d time.Duration, hubPID int) run {
 	tr := &http.Transport{MaxConnsPerHost: 512, MaxIdleConnsPerHost: 512, DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}
 	defer tr.CloseIdleConnections()
 	a := vegeta.NewAttacker(vegeta.Client(&http.Client{Timeout: 10 * time.Second, Transport: tr}), vegeta.MaxWorkers(2048))
+	rate := vegeta.Rate{Freq: s.rate, Per: time.Second}
+	if closedClients > 0 { // vegeta's infinite rate with a fixed set of workers: a closed loop
+		a = vegeta.NewAttacker(vegeta.Client(&http.Client{Timeout: 10 * time.Second, Transport: tr}),
+			vegeta.Workers(uint64(closedClients)), vegeta.MaxWorkers(uint64(closedClients)))
+		rate = vegeta.Rate{}
+	}
 	var m vegeta.Metrics
 	seen, repeats := map[string]bool{}, 0
-	for res := range a.Attack(s.targets(), vegeta.Rate{Freq: s.rate, Per: time.Second}, d, s.name) {
+	for res := range a.Attack(s.targets(), rate, d, s.name) {
 		m.Add(res)
 		if s.distinct && res.Code == http.StatusOK {
 			var answer struct {

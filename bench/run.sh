@@ -22,6 +22,7 @@ ONLY=${ONLY:-}
 STRICT=${STRICT:-false}   # true: fail when any scenario had an error (the CI smoke run)
 HOLD=${HOLD:-0}           # e.g. 50ms: search each scenario's highest rate held with p99 ≤ HOLD
 BARE=${BARE:-1}
+CLOSED=${CLOSED:-0}       # e.g. 16: that many clients in a closed loop instead of fixed rates (the hub's most, set against pgbench's)
 PGBENCH_CONNS=${PGBENCH_CONNS:-${CONTACTHUB_DB_MAX_CONNS:-0}}
 ADDR=${BENCH_ADDR:-127.0.0.1:18090}
 DATA=$(mktemp -d)
@@ -47,4 +48,4 @@ kill -0 $HUB 2>/dev/null || { echo "the hub did not start" >&2; exit 1; }
 DB=sqlite; [ -n "${DATABASE_URL:-}" ] && DB=postgres; [ -n "${REDIS_URL:-}" ] && DB="$DB + redis"
 echo "hub on $ADDR: $(uname -m), $(nproc) cores, $DB, $CUSTOMERS customers; data directory $DATA" >&2
 bin/bench load --url "http://$ADDR" --customers "$CUSTOMERS" --timelines "$TIMELINES" --duration "$DURATION" --rates "$RATES" --only "$ONLY" --strict="$STRICT" --hold "$HOLD" --hub-pid "$HUB" \
-  --bare="$([ "$BARE" = 1 ] && echo true || echo false)" $([ "$PGBENCH_CONNS" -gt 0 ] && echo --db-conns "$PGBENCH_CONNS")
+  --bare="$([ "$BARE" = 1 ] && echo true || echo false)" --closed "$CLOSED" $([ "$PGBENCH_CONNS" -gt 0 ] && echo --db-conns "$PGBENCH_CONNS")
