@@ -189,7 +189,11 @@ func load(args []string) error {
 			ratio = fmt.Sprintf("%.1f×", float64(m.Latencies.P99)/float64(ceilingP99))
 		}
 		limit := limitOf(s.name, m.Throughput, &bareRate, lim, *duration)
-		fmt.Printf("| %s | %d | %.0f | %d%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.name, s.rate, m.Throughput, errs, statusNote(m, repeats),
+		offered := strconv.Itoa(s.rate)
+		if closedClients > 0 {
+			offered = fmt.Sprintf("%d clients", closedClients)
+		}
+		fmt.Printf("| %s | %s | %.0f | %d%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.name, offered, m.Throughput, errs, statusNote(m, repeats),
 			ms(m.Latencies.P50), ms(m.Latencies.P90), ms(m.Latencies.P99), ms(m.Latencies.Max), ratio, limit, r.peak(*base), r.cpu, r.load)
 	}
 	if *strict && failed > 0 {

@@ -73,7 +73,7 @@ type reads struct {
 // (hotPaths) and the two reads.
 func recordScenarios(t *testing.T, h *hub, tr *store.Trace) (newCall, write []store.Statement, r reads) {
 	t.Helper()
-	newCall, write = hotPaths(t, h, tr)
+	newCall, write, writer := hotPaths(t, h, tr)
 	var cust contacthub.CustomerPage
 	resp, body := h.raw("GET", "/v1/customers?phone="+url.QueryEscape("+447700900123"), h.agentToken(), "", nil)
 	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &cust) != nil || len(cust.Items) != 1 {
@@ -92,11 +92,18 @@ func recordScenarios(t *testing.T, h *hub, tr *store.Trace) (newCall, write []st
 	tr.Start()
 	h.okTimes(1, "/v1/cases/"+caseID+"/timeline?limit=50", h.agentToken())
 	r.timeline = requestOnly(tr)
+	var writerCases contacthub.CasePage
+	resp, body = h.raw("GET", "/v1/cases?customerId="+writer, h.agentToken(), "", nil)
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &writerCases) != nil || len(writerCases.Items) != 1 {
+		t.Fatalf("the writer's cases: %d %s", resp.StatusCode, body)
+	}
 	r.seeded = seededAs{
-		customerID:            `('00000000-0000-7000-8000-' || lpad((:i)::text, 12, '0'))::uuid`,
-		caseID:                `('00000000-0000-7000-9000-' || lpad((:i)::text, 12, '0'))::uuid`,
-		"+447700900123":       `'+4471' || lpad((:i)::text, 8, '0')`,
-		"call-joins-the-case": `'pgbench-' || md5(random()::text)`,
+		writer:                           `('00000000-0000-7000-8000-' || lpad((:i)::text, 12, '0'))::uuid`,
+		writerCases.Items[0].Id.String(): `('00000000-0000-7000-9000-' || lpad((:i)::text, 12, '0'))::uuid`,
+		customerID:                       `('00000000-0000-7000-8000-' || lpad((:i)::text, 12, '0'))::uuid`,
+		caseID:                           `('00000000-0000-7000-9000-' || lpad((:i)::text, 12, '0'))::uuid`,
+		"+447700900123":                  `'+4471' || lpad((:i)::text, 8, '0')`,
+		"call-joins-the-case":            `'pgbench-' || md5(random()::text)`,
 	}
 	for _, s := range append(append(append([]store.Statement{}, r.lookup...), r.timeline...), newCall...) {
 		if strings.HasPrefix(s.SQL, "SELECT") {

@@ -37,11 +37,11 @@ func tracedHub(t *testing.T, tr *store.Trace) *hub {
 }
 
 // hotPaths runs, on h, one IVR newCall from a known caller with an open case about the
-// service, and one keyed contact write about the same case, the two database-backed
-// writes the bench drives; each answers the statements it sent.
-func hotPaths(t *testing.T, h *hub, tr *store.Trace) (newCall, contactWrite []store.Statement) {
+// service, and one keyed contact write about another customer's open case, the two
+// database-backed writes the bench drives; each answers the statements it sent.
+func hotPaths(t *testing.T, h *hub, tr *store.Trace) (newCall, contactWrite []store.Statement, writer string) {
 	t.Helper()
-	cust := createCustomer(t, h.agent(), contacthub.CustomerCreate{FamilyName: ptr("Okafor"),
+	createCustomer(t, h.agent(), contacthub.CustomerCreate{FamilyName: ptr("Okafor"),
 		Identifiers: &[]contacthub.IdentifierInput{phone("07700900123")}})
 	call := func(id string) {
 		if status, ans := event(t, h, map[string]any{"event": "newCall", "callId": id, "from": "447700900123",
@@ -54,14 +54,21 @@ func hotPaths(t *testing.T, h *hub, tr *store.Trace) (newCall, contactWrite []st
 	call("call-joins-the-case")
 	newCall = requestOnly(tr)
 
-	body := []byte(fmt.Sprintf(`{"channel":"phone","service":{"lgsl":58},"customerId":%q}`, cust.Id.String()))
+	// The write is about another customer's open case, opened by one contact before:
+	// like the bench's seeded customers, nobody here has called often enough lately for
+	// the router to hand the case on.
+	other := createCustomer(t, h.agent(), contacthub.CustomerCreate{FamilyName: ptr("Mensah")})
+	body := []byte(fmt.Sprintf(`{"channel":"phone","service":{"lgsl":58},"customerId":%q}`, other.Id.String()))
+	if resp, out := h.raw("POST", "/v1/contacts", h.agentToken(), "application/json", body); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("contact that opens the case: %d %s", resp.StatusCode, out)
+	}
 	tr.Start()
 	resp, out := h.raw("POST", "/v1/contacts", h.agentToken(), "application/json", body, "Idempotency-Key", "contact-write-1")
 	contactWrite = requestOnly(tr)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("contact write: %d %s", resp.StatusCode, out)
 	}
-	return newCall, contactWrite
+	return newCall, contactWrite, other.Id.String()
 }
 
 // The statements and round trips of the two hot writes are pinned: one more cannot
@@ -70,14 +77,14 @@ func hotPaths(t *testing.T, h *hub, tr *store.Trace) (newCall, contactWrite []st
 func TestStatements_TheHotWritesSendNoMoreThanPinned(t *testing.T) {
 	tr := &store.Trace{}
 	h := tracedHub(t, tr)
-	newCall, write := hotPaths(t, h, tr)
+	newCall, write, _ := hotPaths(t, h, tr)
 	for _, c := range []struct {
 		name              string
 		got               []store.Statement
 		stmts, roundTrips int
 	}{
 		{"IVR newCall", newCall, 14, 9},
-		{"POST /v1/contacts with an Idempotency-Key", write, 25, 16},
+		{"POST /v1/contacts with an Idempotency-Key", write, 20, 13},
 	} {
 		if len(c.got) != c.stmts || store.RoundTrips(c.got) != c.roundTrips {
 			t.Errorf("%s sent %d statements in %d round trips, pinned at %d in %d:\n%s", c.name, len(c.got), store.RoundTrips(c.got),
