@@ -1,10 +1,11 @@
 -- POST /v1/contacts (idempotency key): the statements the hub sends, recorded by internal/contract's
 -- TestBenchScripts (do not edit; rerun it with -update-bench). Run with -D customers=N.
 \set i random(0, :customers - 1)
+\set k random(1, 999999999999999)
 begin;
 SET LOCAL lock_timeout = 10000;
-DELETE FROM idempotency_keys WHERE scope = 'pgbench-' || md5(random()::text) AND expires_at < now();
-INSERT INTO idempotency_keys (scope, request_hash, created_at, expires_at) VALUES ('pgbench-' || md5(random()::text), '0000000000000000000000000000000000000000000000000000000000000000', now(), now()) ON CONFLICT (scope) DO NOTHING;
+DELETE FROM idempotency_keys WHERE scope = ('pgbench-' || (:k)::text) AND expires_at < now();
+INSERT INTO idempotency_keys (scope, request_hash, created_at, expires_at) VALUES (('pgbench-' || (:k)::text), '0000000000000000000000000000000000000000000000000000000000000000', now(), now()) ON CONFLICT (scope) DO NOTHING;
 SAVEPOINT unit_sp1;
 SELECT c.id, c.given_name, c.family_name, c.date_of_birth, c.address_line1, c.address_line2, c.address_town, c.postcode, c.vulnerable, c.assisted_digital, c.preferred_language, c.accessibility, c.sms_surveys, c.merged_into, c.version, c.created_at, c.updated_at, i.id AS ident_id, i.kind AS ident_kind, i.value AS ident_value, i.added_at AS ident_added_at FROM (SELECT id, given_name, family_name, date_of_birth, address_line1, address_line2, address_town, postcode, vulnerable, assisted_digital, preferred_language, accessibility, sms_surveys, merged_into, version, created_at, updated_at FROM customers WHERE id = ('00000000-0000-7000-8000-' || lpad((:i)::text, 12, '0'))::uuid ORDER BY id LIMIT 1) c LEFT JOIN customer_identifiers i ON i.customer_id = c.id ORDER BY c.id, i.added_at, i.id;
 SAVEPOINT unit_sp2;
@@ -20,5 +21,5 @@ INSERT INTO timeline_events (id, customer_id, case_id, kind, actor_subject, acto
 INSERT INTO outbox (id, topic, msg_key, payload, created_at) VALUES ((lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 19))::uuid, 'case.contact_linked', ('00000000-0000-7000-9000-' || lpad((:i)::text, 12, '0'))::uuid, '{"id":"00000000-0000-7000-a000-000000000000","type":"case.contact_linked","version":1,"occurredAt":"2026-01-01T00:00:00Z","customerId":"00000000-0000-7000-a000-000000000000","caseId":"00000000-0000-7000-a000-000000000000","service":58,"queue":"advisors","actor":{"subject":"agent-alice","role":"agent"},"data":{"contactId":"00000000-0000-7000-a000-000000000000","channel":"phone"}}', now());
 RELEASE SAVEPOINT unit_sp2;
 RELEASE SAVEPOINT unit_sp1;
-UPDATE idempotency_keys SET status = 201, response = decode(repeat('00', 1024), 'hex') WHERE scope = 'pgbench-' || md5(random()::text);
+UPDATE idempotency_keys SET status = 201, response = decode(repeat('00', 1024), 'hex') WHERE scope = ('pgbench-' || (:k)::text);
 commit;

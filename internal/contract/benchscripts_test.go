@@ -103,7 +103,7 @@ func recordScenarios(t *testing.T, h *hub, tr *store.Trace) (newCall, write []st
 		customerID:                       `('00000000-0000-7000-8000-' || lpad((:i)::text, 12, '0'))::uuid`,
 		caseID:                           `('00000000-0000-7000-9000-' || lpad((:i)::text, 12, '0'))::uuid`,
 		"+447700900123":                  `'+4471' || lpad((:i)::text, 8, '0')`,
-		"call-joins-the-case":            `'pgbench-' || md5(random()::text)`,
+		"call-joins-the-case":            freshText,
 	}
 	for _, s := range append(append(append([]store.Statement{}, r.lookup...), r.timeline...), newCall...) {
 		if strings.HasPrefix(s.SQL, "SELECT") {
@@ -116,6 +116,11 @@ func recordScenarios(t *testing.T, h *hub, tr *store.Trace) (newCall, write []st
 // newID is a new time-ordered id, as the hub's (store.NewID, UUIDv7): a random one
 // would scatter the inserts over the indexes and cost PostgreSQL more than the hub's do.
 const newID = `(lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 19))::uuid`
+
+// freshText is a new text key (a call id, an idempotency key's scope) drawn once per
+// transaction (:k), so that a statement that looks it up finds it by its index, as the
+// hub's parameter does, where random() in the statement would scan the table.
+const freshText = `('pgbench-' || (:k)::text)`
 
 var (
 	param   = regexp.MustCompile(`\$(\d+)`)
@@ -132,7 +137,7 @@ func script(title string, stmts []store.Statement, seeded seededAs, bound string
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- %s: the statements the hub sends, recorded by internal/contract's\n", title)
 	fmt.Fprintf(&b, "-- TestBenchScripts (do not edit; rerun it with -update-bench). Run with -D %s=N.\n", bound)
-	fmt.Fprintf(&b, "\\set i random(0, :%s - 1)\n", bound)
+	fmt.Fprintf(&b, "\\set i random(0, :%s - 1)\n\\set k random(1, 999999999999999)\n", bound)
 	version := 0
 	for _, s := range stmts {
 		sqlText := strings.Join(strings.Fields(s.SQL), " ")
@@ -240,7 +245,7 @@ func valueExpr(v any, seeded seededAs) string {
 			return e
 		}
 		if strings.HasSuffix(x, "contact-write-1") { // the key's scope: a new key each time
-			return `'pgbench-' || md5(random()::text)`
+			return freshText
 		}
 		if id, err := uuid.Parse(x); err == nil && id.Version() == 7 && len(x) == 36 {
 			return newID
