@@ -60,7 +60,9 @@ func (t *Trace) Stop() []Statement {
 }
 
 // Without drops the transactions (begin to commit, on one connection) in which any
-// statement mentions one of tables: a background writer's, say, beside a request's.
+// statement mentions one of tables: a background writer's, say, beside a request's. The
+// end of a transaction whose begin was not recorded is dropped too: it is not part of
+// what was recorded.
 func Without(stmts []Statement, tables ...string) []Statement {
 	drop := make([]bool, len(stmts))
 	openAt := map[int]int{} // connection → index of its begin
@@ -70,6 +72,9 @@ func Without(stmts []Statement, tables ...string) []Statement {
 			openAt[s.Conn] = i
 			continue
 		case "commit", "rollback":
+			if _, ok := openAt[s.Conn]; !ok {
+				drop[i] = true // the end of a transaction begun before the recording
+			}
 			delete(openAt, s.Conn)
 			continue
 		}
@@ -89,6 +94,13 @@ func Without(stmts []Statement, tables ...string) []Statement {
 				}
 			}
 		}
+	}
+	for conn, at := range openAt { // a begin whose transaction went on after the recording
+		alone := true
+		for _, s := range stmts[at+1:] {
+			alone = alone && s.Conn != conn
+		}
+		drop[at] = drop[at] || alone
 	}
 	var kept []Statement
 	for i, s := range stmts {
