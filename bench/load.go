@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -19,6 +20,10 @@ import (
 
 	"github.com/council/contacthub/internal/auth"
 )
+
+// closedClients, when set (--closed), replaces every scenario's fixed rate by that
+// many clients in a closed loop.
+var closedClients int
 
 // scenario is one kind of request, made at a fixed rate.
 type scenario struct {
@@ -47,6 +52,11 @@ func load(args []string) error {
 	strict := fs.Bool("strict", false, "exit non-zero when any scenario had an error (a smoke test)")
 	hold := fs.Duration("hold", 0, "instead of the offered rates, search each scenario for the highest rate held with no errors and p99 at most this")
 	hubPID := fs.Int("hub-pid", 0, "the hub's process id, to report the CPU time it spends per request (Linux)")
+	dbURL := fs.String("database-url", os.Getenv("DATABASE_URL"), "the hub's PostgreSQL, for the limit column (pgbench runs the scenario's statements on it); empty: no limit column")
+	pgbench := fs.String("pgbench", findPgbench(), "pgbench, for the limit column")
+	dbConns := fs.Int("db-conns", max(4, 2*runtime.NumCPU()), "pgbench clients: the hub's PostgreSQL pool (CONTACTHUB_DB_MAX_CONNS), so both run the statements at the same concurrency")
+	closed := fs.Int("closed", 0, "instead of a fixed rate, N clients each sending its next request when the last is answered (a closed loop, like pgbench's): the rate is the most the hub does at that concurrency")
+	bare := fs.Bool("bare", false, "also measure GET /bench/bare (the hub runs with CONTACTHUB_BENCH_BARE=true): the ceiling's limit column is /healthz ÷ it")
 	subscriptions := fs.Int("subscriptions", 5, "webhook subscriptions open during the second contact-write scenario (0: no such scenario)")
 	_ = fs.Parse(args)
 
@@ -94,6 +104,7 @@ func load(args []string) error {
 		return h
 	})
 	scenarios := []scenario{
+		{"bare echo handler: GET /bench/bare, no middleware", 2000, get(func() string { return "/bench/bare" }, nil), false, nil},
 		{"ceiling: GET /healthz", 2000, get(func() string { return "/healthz" }, nil), false, nil},
 		{"customer lookup by phone", 1000, get(func() string {
 			return "/v1/customers?phone=" + strings.Replace(phoneOf(rand.IntN(n)), "+", "%2B", 1)
@@ -145,11 +156,17 @@ func load(args []string) error {
 			}
 		}
 	}
-	if *hold > 0 {
-		return searchAll(scenarios, *only, *duration, *hold, *base, *hubPID)
+	if !*bare {
+		scenarios = scenarios[1:]
 	}
-	fmt.Printf("| scenario | offered/s | achieved/s | errors | p50 | p90 | p99 | max | p99 ÷ ceiling p99 | hub RSS | CPU per request: hub · databases · load |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	closedClients = *closed
+	lim := limiter{pgbench: *pgbench, databaseURL: *dbURL, dir: filepath.Join("bench", "pgbench"), conns: *dbConns, customers: n, timelines: *timelines}
+	if *hold > 0 {
+		return searchAll(scenarios, *only, *duration, *hold, *base, *hubPID, lim)
+	}
+	fmt.Printf("| scenario | offered/s | achieved/s | errors | p50 | p90 | p99 | max | p99 ÷ ceiling p99 | limit: achieved ÷ pgbench (or ÷ bare) | hub peak RSS | CPU per request: hub · databases · load | load average |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	var ceilingP99 time.Duration
+	var bareRate float64
 	failed := 0
 	for i, s := range scenarios {
 		if !chosen(s, *only) {
@@ -171,8 +188,13 @@ func load(args []string) error {
 		if ceilingP99 > 0 {
 			ratio = fmt.Sprintf("%.1f×", float64(m.Latencies.P99)/float64(ceilingP99))
 		}
-		fmt.Printf("| %s | %d | %.0f | %d%s | %s | %s | %s | %s | %s | %s | %s |\n", s.name, s.rate, m.Throughput, errs, statusNote(m, repeats),
-			ms(m.Latencies.P50), ms(m.Latencies.P90), ms(m.Latencies.P99), ms(m.Latencies.Max), ratio, rss(*base), r.cpu)
+		limit := limitOf(s.name, m.Throughput, &bareRate, lim, *duration)
+		offered := strconv.Itoa(s.rate)
+		if closedClients > 0 {
+			offered = fmt.Sprintf("%d clients", closedClients)
+		}
+		fmt.Printf("| %s | %s | %.0f | %d%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.name, offered, m.Throughput, errs, statusNote(m, repeats),
+			ms(m.Latencies.P50), ms(m.Latencies.P90), ms(m.Latencies.P99), ms(m.Latencies.Max), ratio, limit, r.peak(*base), r.cpu, r.load)
 	}
 	if *strict && failed > 0 {
 		return fmt.Errorf("%d scenarios had errors", failed)
@@ -182,7 +204,7 @@ func load(args []string) error {
 
 // chosen reports whether --only picks s (the ceiling is always measured).
 func chosen(s scenario, only string) bool {
-	return only == "" || strings.Contains(only, strings.Fields(s.name)[0]) || strings.HasPrefix(s.name, "ceiling")
+	return only == "" || strings.Contains(only, strings.Fields(s.name)[0]) || strings.HasPrefix(s.name, "ceiling") || strings.HasPrefix(s.name, "bare")
 }
 
 // errors counts failed requests and repeated ids.
@@ -193,9 +215,10 @@ func errorsOf(m vegeta.Metrics, repeats int) uint64 {
 // searchAll finds, scenario by scenario, the highest offered rate the hub holds: every
 // request answered without error, the rate achieved, and p99 within hold. The ceiling
 // is searched the same way, so each rate is also a fraction of what the bare server holds.
-func searchAll(scenarios []scenario, only string, d, hold time.Duration, base string, hubPID int) error {
-	fmt.Printf("| scenario | highest rate held/s | achieved/s | errors | p50 | p90 | p99 | max | ÷ ceiling rate | hub RSS | CPU per request: hub · databases · load | rates tried |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+func searchAll(scenarios []scenario, only string, d, hold time.Duration, base string, hubPID int, lim limiter) error {
+	fmt.Printf("| scenario | highest rate held/s | achieved/s | errors | p50 | p90 | p99 | max | ÷ ceiling rate | limit: held ÷ pgbench (or ÷ bare) | hub peak RSS | CPU per request: hub · databases · load | load average | rates tried |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	var ceiling int
+	var bareRate float64
 	for _, s := range scenarios {
 		if !chosen(s, only) {
 			continue
@@ -209,8 +232,9 @@ func searchAll(scenarios []scenario, only string, d, hold time.Duration, base st
 			ratio = fmt.Sprintf("%.2f", float64(rate)/float64(ceiling))
 		}
 		m := r.m
-		fmt.Printf("| %s | %d | %.0f | %d%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.name, rate, m.Throughput, errorsOf(m, r.repeats), statusNote(m, r.repeats),
-			ms(m.Latencies.P50), ms(m.Latencies.P90), ms(m.Latencies.P99), ms(m.Latencies.Max), ratio, rss(base), r.cpu, tried)
+		limit := limitOf(s.name, float64(rate), &bareRate, lim, d)
+		fmt.Printf("| %s | %d | %.0f | %d%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.name, rate, m.Throughput, errorsOf(m, r.repeats), statusNote(m, r.repeats),
+			ms(m.Latencies.P50), ms(m.Latencies.P90), ms(m.Latencies.P99), ms(m.Latencies.Max), ratio, limit, r.peak(base), r.cpu, r.load, tried)
 	}
 	return nil
 }
@@ -289,6 +313,37 @@ type run struct {
 	m       vegeta.Metrics
 	repeats int
 	cpu     string
+	peakRSS string // the hub's peak resident memory during the run ("" when unreadable)
+	load    string // the machine's load average at the end of the run
+}
+
+// peak is the run's peak RSS, or the hub's RSS after it when the peak cannot be read.
+func (r run) peak(base string) string {
+	if r.peakRSS != "" {
+		return r.peakRSS
+	}
+	return rss(base) + " (after)"
+}
+
+// limitOf is a scenario's limit column: its rate ÷ pgbench's for its statements, or,
+// for the ceiling, ÷ the bare handler's (remembered in bareRate when it runs first).
+func limitOf(name string, rate float64, bareRate *float64, lim limiter, d time.Duration) string {
+	switch {
+	case strings.HasPrefix(name, "bare"):
+		*bareRate = rate
+		return "—"
+	case strings.HasPrefix(name, "ceiling"):
+		return limitColumn(rate, *bareRate, "bare")
+	}
+	tps, ok, err := lim.rate(name, d)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return "pgbench failed"
+	}
+	if !ok {
+		return "—"
+	}
+	return limitColumn(rate, tps, "pgbench")
 }
 
 // attack sends s at its rate for d and measures it. vegeta starts each request's clock
@@ -300,10 +355,11 @@ func attack(s scenario, d time.Duration, hubPID int) run {
 		undo, err := s.around()
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", s.name, err)
-			return run{cpu: "—"}
+			return run{cpu: "—", load: loadAverage()}
 		}
 		defer undo()
 	}
+	peakReset(hubPID)
 	before, start := readCPU(hubPID), time.Now()
 	// Like the IVR platform or a web front end, the load keeps a bounded pool of
 	// connections: past 512 open, a request waits for one (and the wait counts in its
@@ -313,9 +369,15 @@ func attack(s scenario, d time.Duration, hubPID int) run {
 	tr := &http.Transport{MaxConnsPerHost: 512, MaxIdleConnsPerHost: 512, DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}
 	defer tr.CloseIdleConnections()
 	a := vegeta.NewAttacker(vegeta.Client(&http.Client{Timeout: 10 * time.Second, Transport: tr}), vegeta.MaxWorkers(2048))
+	rate := vegeta.Rate{Freq: s.rate, Per: time.Second}
+	if closedClients > 0 { // vegeta's infinite rate with a fixed set of workers: a closed loop
+		a = vegeta.NewAttacker(vegeta.Client(&http.Client{Timeout: 10 * time.Second, Transport: tr}),
+			vegeta.Workers(uint64(closedClients)), vegeta.MaxWorkers(uint64(closedClients)))
+		rate = vegeta.Rate{}
+	}
 	var m vegeta.Metrics
 	seen, repeats := map[string]bool{}, 0
-	for res := range a.Attack(s.targets(), vegeta.Rate{Freq: s.rate, Per: time.Second}, d, s.name) {
+	for res := range a.Attack(s.targets(), rate, d, s.name) {
 		m.Add(res)
 		if s.distinct && res.Code == http.StatusOK {
 			var answer struct {
@@ -330,7 +392,8 @@ func attack(s scenario, d time.Duration, hubPID int) run {
 		}
 	}
 	m.Close()
-	return run{m: m, repeats: repeats, cpu: perRequest(before, readCPU(hubPID), m.Requests, time.Since(start))}
+	return run{m: m, repeats: repeats, cpu: perRequest(before, readCPU(hubPID), m.Requests, time.Since(start)),
+		peakRSS: peakRSS(hubPID), load: loadAverage()}
 }
 
 // statusNote shows non-2xx statuses and repeated ids, so an error count says what kind.

@@ -288,6 +288,9 @@ func (a *App) buildHandler(ctx context.Context) error {
 		deps.Limiter = kv.NewMemoryLimiter()
 	}
 	a.handler, err = httpapi.New(deps)
+	if err == nil && a.cfg.BenchBare {
+		a.handler = httpapi.WithBare(a.handler)
+	}
 	return err
 }
 

@@ -82,8 +82,12 @@ type Config struct {
 	WebhookPoll         time.Duration // CONTACTHUB_WEBHOOK_POLL: how often fan-out and sender look for work
 	WebhookLease        time.Duration // CONTACTHUB_WEBHOOK_LEASE: how long a delivery being sent is held from other replicas
 
-	PprofAddr  string // CONTACTHUB_PPROF_ADDR: a separate listener for profiles, off when empty
-	DBMaxConns int    // CONTACTHUB_DB_MAX_CONNS: PostgreSQL pool size (0: twice the CPUs, at least 4)
+	PprofAddr string // CONTACTHUB_PPROF_ADDR: a separate listener for profiles, off when empty
+	// BenchBare (CONTACTHUB_BENCH_BARE): also answer GET /bench/bare from a bare echo
+	// handler outside every middleware, unauthenticated, so the bench can price the
+	// middleware chain in the same binary. Off unless set; never in production.
+	BenchBare  bool
+	DBMaxConns int // CONTACTHUB_DB_MAX_CONNS: PostgreSQL pool size (0: twice the CPUs, at least 4)
 
 	// Workforce (issue 16): handling times assumed when fewer than 20 contacts of a
 	// channel have ended (the measured one is used once they have).
@@ -136,6 +140,13 @@ func (r *reader) server(c *Config) {
 	c.TrustedProxies = r.cidrs("CONTACTHUB_TRUSTED_PROXIES")
 	c.ShutdownTimeout = r.duration("CONTACTHUB_SHUTDOWN_TIMEOUT", 15*time.Second)
 	c.PprofAddr = r.str("CONTACTHUB_PPROF_ADDR", "")
+	switch v := r.str("CONTACTHUB_BENCH_BARE", "false"); v {
+	case "true", "1":
+		c.BenchBare = true
+	case "false", "0", "":
+	default:
+		r.fail("CONTACTHUB_BENCH_BARE", "must be true or false")
+	}
 	c.TimeZone = r.location("CONTACTHUB_TIMEZONE", "Europe/London")
 	c.DefaultRegion = strings.ToUpper(r.str("CONTACTHUB_DEFAULT_REGION", "GB"))
 	c.ReferencePatterns = r.str("CONTACTHUB_REFERENCE_PATTERNS", "")

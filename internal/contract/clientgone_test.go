@@ -28,7 +28,8 @@ func TestClientGone_AnAbandonedWriteStillFinishes(t *testing.T) {
 }
 
 // A client that hangs up while its read waits on the database is counted as 499
-// (client closed request), never as a 500 of the hub's own. (PostgreSQL only: SQLite's
+// (client closed request), never as a 500 of the hub's own, and its query is
+// cancelled in the database. (PostgreSQL only: SQLite's
 // readers never wait for its writer.)
 func TestClientGone_AReadAbandonedMidQueryIs499(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *hub) {
@@ -39,6 +40,24 @@ func TestClientGone_AReadAbandonedMidQueryIs499(t *testing.T) {
 		release := h.holdWriteLock()
 		abandon(t, h, "GET", "/v1/customers/"+created.Id.String(), nil)
 		h.waitCounted("GET", "/v1/customers/:customerId", "499")
+		// The request's context reached the database: its query was cancelled there
+		// while the lock it waited on is still held, so the client that left costs
+		// nothing more (no backend stays queued behind the lock for it).
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			var waiting int
+			if err := h.app.DB.GetContext(context.Background(), &waiting, `SELECT count(*) FROM pg_stat_activity
+			 WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM customers%'`); err != nil {
+				t.Fatal(err)
+			}
+			if waiting == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d queries still wait on the lock after their client left", waiting)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 		release()
 	})
 }

@@ -79,16 +79,26 @@ func startHub(t *testing.T, b backend, tweak func(*config.Config)) *hub {
 // startHubWith starts a hub with exactly cfg (a second replica of another hub, say).
 func startHubWith(t *testing.T, b backend, cfg config.Config) *hub {
 	t.Helper()
+	return startHubIn(context.Background(), t, b, cfg, true)
+}
+
+// startHubIn starts a hub with cfg, opening its database with openCtx (which may carry
+// a store.Trace); without background, none of its background workers run, so that
+// every statement it sends is a request's.
+func startHubIn(openCtx context.Context, t *testing.T, b backend, cfg config.Config, background bool) *hub {
+	t.Helper()
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	a, err := app.New(context.Background(), cfg, log)
+	a, err := app.New(openCtx, cfg, log)
 	if err != nil {
 		t.Fatalf("start hub on %s: %v", b.Name, err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	a.Start(ctx)
+	if background {
+		a.Start(ctx)
+	}
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(func() { srv.Close(); stop(); a.Close() })
 	key, err := auth.LoadOrCreateDevKey(cfg.DevKeyPath())

@@ -173,3 +173,26 @@ func TestProfiles_OnlyForAdmins(t *testing.T) {
 		}
 	})
 }
+
+// The bench's bare handler answers only on a hub started for the bench
+// (CONTACTHUB_BENCH_BARE), and with nothing of the hub's chain: no request id.
+func TestBenchBare_AnswersOnlyWhenTheBenchAsks(t *testing.T) {
+	b := backends(t)[0]
+	get := func(h *hub) (*http.Response, string) {
+		resp, err := http.Get(h.url + "/bench/bare")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body bytes.Buffer
+		_, _ = body.ReadFrom(resp.Body)
+		return resp, body.String()
+	}
+	if resp, body := get(startHub(t, b, nil)); resp.StatusCode == http.StatusOK {
+		t.Fatalf("a hub not started for the bench answered /bench/bare: %s", body)
+	}
+	resp, body := get(startHub(t, b, func(c *config.Config) { c.BenchBare = true }))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"ok"`) || resp.Header.Get("X-Request-Id") != "" {
+		t.Fatalf("bare: %d %v %s", resp.StatusCode, resp.Header, body)
+	}
+}

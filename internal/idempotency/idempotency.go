@@ -93,37 +93,22 @@ func (s *Store) Begin(ctx context.Context, scope, hash string) (*Attempt, error)
 	return a, nil
 }
 
-// take inserts the key row; false when a committed row already holds the key.
+// take inserts the key row; false when a committed row already holds the key. On
+// PostgreSQL the bound on the wait, the expired row's removal and the insert go in one
+// round trip, the bound first, so that neither statement waits longer than it.
 func (a *Attempt) take() (bool, error) {
 	now := store.Now()
-	if _, err := a.store.db.ExecContext(a.Ctx, a.store.db.Rebind(deleteExpired), a.scope, now); err != nil {
-		return false, fmt.Errorf("expire idempotency key: %w", inUse(err))
+	var stmts []store.Exec
+	if a.store.db.Dialect == store.Postgres && a.store.wait > 0 {
+		stmts = append(stmts, store.Exec{Query: fmt.Sprintf("SET LOCAL lock_timeout = %d", a.store.wait.Milliseconds())})
 	}
-	if err := a.limitWait(); err != nil {
-		return false, err
-	}
-	res, err := a.store.db.ExecContext(a.Ctx, a.store.db.Rebind(insertKey), a.scope, a.hash, now, now.Add(a.store.ttl))
+	stmts = append(stmts, store.Exec{Query: deleteExpired, Args: []any{a.scope, now}},
+		store.Exec{Query: insertKey, Args: []any{a.scope, a.hash, now, now.Add(a.store.ttl)}})
+	affected, err := a.store.db.ExecPipelined(a.Ctx, stmts...)
 	if err != nil {
 		return false, fmt.Errorf("take idempotency key: %w", inUse(err))
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("take idempotency key: %w", err)
-	}
-	return n == 1, nil
-}
-
-// limitWait bounds, on PostgreSQL, how long taking the key waits for another request
-// holding it (SQLite's writer lock is bounded by its busy timeout).
-func (a *Attempt) limitWait() error {
-	if a.store.db.Dialect != store.Postgres || a.store.wait <= 0 {
-		return nil
-	}
-	q := fmt.Sprintf("SET LOCAL lock_timeout = %d", a.store.wait.Milliseconds())
-	if _, err := a.store.db.ExecContext(a.Ctx, q); err != nil {
-		return fmt.Errorf("bound idempotency wait: %w", err)
-	}
-	return nil
+	return affected[len(affected)-1] == 1, nil
 }
 
 // inUse turns PostgreSQL's lock_timeout (55P03) while waiting on the key into ErrInUse.

@@ -75,8 +75,12 @@ func (db *DB) beginWithAppends(ctx context.Context) (*sqlx.Tx, *appends, error) 
 }
 
 // flush sends the held appends in one pipeline on the transaction's connection.
-func (a *appends) flush(ctx context.Context) error {
-	if len(a.stmts) == 0 {
+func (a *appends) flush(ctx context.Context) error { return a.flushThen(ctx, "") }
+
+// flushThen is flush with then (a savepoint's release, say) sent last in the same
+// pipeline; it runs only if every append succeeded. Without appends, then is sent alone.
+func (a *appends) flushThen(ctx context.Context, then string) error {
+	if len(a.stmts) == 0 && then == "" {
 		return nil
 	}
 	return a.conn.Raw(func(dc any) error {
@@ -84,6 +88,9 @@ func (a *appends) flush(ctx context.Context) error {
 		var b pgx.Batch
 		for _, s := range a.stmts {
 			b.Queue(s.query, s.args...)
+		}
+		if then != "" {
+			b.Queue(then)
 		}
 		results := conn.SendBatch(ctx, &b)
 		for i, s := range a.stmts {
@@ -93,6 +100,12 @@ func (a *appends) flush(ctx context.Context) error {
 					return err
 				}
 				return fmt.Errorf("append %d of %d: %w", i+1, len(a.stmts), MapError(err))
+			}
+		}
+		if then != "" {
+			if _, err := results.Exec(); err != nil {
+				_ = results.Close()
+				return fmt.Errorf("%s: %w", then, MapError(err))
 			}
 		}
 		return results.Close()

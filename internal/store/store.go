@@ -16,8 +16,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/jmoiron/sqlx"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -141,6 +142,13 @@ func (db *DB) Close() error {
 
 func openPostgres(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	db, err := sqlx.Open("pgx", dsn)
+	if t := traceOf(ctx); t != nil { // measuring: the same driver, with a tracer attached
+		var cfg *pgx.ConnConfig
+		if cfg, err = pgx.ParseConfig(dsn); err == nil {
+			cfg.Tracer = t
+			db = sqlx.NewDb(stdlib.OpenDB(*cfg), "pgx")
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}

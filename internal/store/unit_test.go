@@ -61,8 +61,26 @@ func TestUnit_InTxIsASavepointAndNothingShowsBeforeTheCommit(t *testing.T) {
 			if !errors.Is(err, store.ErrConflict) {
 				t.Fatalf("duplicate in a savepoint: %v", err)
 			}
+			// An append that fails when its savepoint ends (on PostgreSQL it goes in one
+			// pipeline with the release) undoes that savepoint only, the append before it too.
+			err = db.InTx(uctx, func(tx *sqlx.Tx) error {
+				if err := store.Append(uctx, tx, insert, "undone-append"); err != nil {
+					return err
+				}
+				return store.Append(uctx, tx, insert, "kept")
+			})
+			if !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("duplicate append in a savepoint: %v", err)
+			}
 			if n := count(uctx); n != 1 {
 				t.Fatalf("inside the unit: %d rows, want 1", n)
+			}
+			// Statements pipelined in the unit run in order and say what each did.
+			affected, err := db.ExecPipelined(uctx, store.Exec{Query: insert, Args: []any{"piped"}},
+				store.Exec{Query: `DELETE FROM unit_rows WHERE id = ?`, Args: []any{"piped"}},
+				store.Exec{Query: `DELETE FROM unit_rows WHERE id = ?`, Args: []any{"piped"}})
+			if err != nil || len(affected) != 3 || affected[0] != 1 || affected[1] != 1 || affected[2] != 0 {
+				t.Fatalf("pipelined: %v %v, want [1 1 0]", affected, err)
 			}
 			if n := count(ctx); n != 0 {
 				t.Fatalf("outside the unit before its commit: %d rows, want 0", n)

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// limiter runs, for a database-backed scenario, the statements the hub sends for it
+// (bench/pgbench/*.sql, recorded from the hub by internal/contract's TestBenchScripts)
+// with pgbench, prepared, at the hub's own pool size, on the same database in the same
+// run: what PostgreSQL alone does on this machine, the limit the hub's rate is set
+// against.
+type limiter struct {
+	pgbench, databaseURL, dir string
+	conns                     int
+	customers, timelines      int
+}
+
+// scripts names each scenario's script and the bound of the seeded index it draws.
+var scripts = []struct{ prefix, file, bound string }{
+	{"customer lookup", "lookup.sql", "customers"},
+	{"case timeline", "timeline.sql", "timelines"},
+	{"IVR newCall", "ivr.sql", "customers"},
+	{"POST /v1/contacts", "contact.sql", "customers"},
+}
+
+var tpsLine = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+
+// rate runs the scenario's script for d and answers transactions per second; ok is
+// false when the scenario has no script or there is no PostgreSQL to run it on.
+func (l limiter) rate(scenario string, d time.Duration) (float64, bool, error) {
+	if l.databaseURL == "" || l.pgbench == "" {
+		return 0, false, nil
+	}
+	for _, s := range scripts {
+		if !strings.HasPrefix(scenario, s.prefix) {
+			continue
+		}
+		bound := l.customers
+		if s.bound == "timelines" {
+			bound = min(l.timelines, l.customers)
+		}
+		secs := max(1, int(d.Round(time.Second).Seconds()))
+		cmd := exec.Command(l.pgbench, "-n", "-M", "prepared", "-c", strconv.Itoa(l.conns), "-j", strconv.Itoa(min(l.conns, 2)),
+			"-T", strconv.Itoa(secs), "-D", fmt.Sprintf("%s=%d", s.bound, bound), "-f", filepath.Join(l.dir, s.file), l.databaseURL)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			return 0, true, fmt.Errorf("pgbench %s: %w\n%s", s.file, err, tail(out.String()))
+		}
+		m := tpsLine.FindStringSubmatch(out.String())
+		if m == nil || strings.Contains(out.String(), "aborted") {
+			return 0, true, fmt.Errorf("pgbench %s: no clean rate in\n%s", s.file, tail(out.String()))
+		}
+		tps, err := strconv.ParseFloat(m[1], 64)
+		return tps, true, err
+	}
+	return 0, false, nil
+}
+
+func tail(s string) string {
+	if len(s) > 2000 {
+		return s[len(s)-2000:]
+	}
+	return s
+}
+
+// findPgbench is pgbench on the PATH, or the newest under PostgreSQL's library
+// directory, or "" when there is none (the limit column then reads "—").
+func findPgbench() string {
+	if p, err := exec.LookPath("pgbench"); err == nil {
+		return p
+	}
+	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pgbench")
+	if len(found) == 0 {
+		return ""
+	}
+	return found[len(found)-1]
+}
+
+// limitColumn is the scenario's rate ÷ the limit's, with both rates.
+func limitColumn(hub, limit float64, what string) string {
+	if limit <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f (%.0f ÷ %s %.0f/s)", hub/limit, hub, what, limit)
+}
+
+// peakReset forgets the hub's peak resident memory, so the next peakRSS is one
+// scenario's (Linux: writing 5 to clear_refs resets VmHWM).
+func peakReset(pid int) {
+	if pid > 0 {
+		_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+	}
+}
+
+// peakRSS is the hub's peak resident memory since peakReset, or "" when unreadable.
+func peakRSS(pid int) string {
+	if pid <= 0 {
+		return ""
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return fmt.Sprintf("%.0f MB", float64(kb)/1000)
+		}
+	}
+	return ""
+}
+
+// loadAverage is the machine's one-minute load average, for the record of a shared machine.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
+}

@@ -1,0 +1,5 @@
+-- customer lookup by phone: the statements the hub sends, recorded by internal/contract's
+-- TestBenchScripts (do not edit; rerun it with -update-bench). Run with -D customers=N.
+\set i random(0, :customers - 1)
+\set k random(1, 999999999999999)
+SELECT c.id, c.given_name, c.family_name, c.date_of_birth, c.address_line1, c.address_line2, c.address_town, c.postcode, c.vulnerable, c.assisted_digital, c.preferred_language, c.accessibility, c.sms_surveys, c.merged_into, c.version, c.created_at, c.updated_at, i.id AS ident_id, i.kind AS ident_kind, i.value AS ident_value, i.added_at AS ident_added_at FROM (SELECT id, given_name, family_name, date_of_birth, address_line1, address_line2, address_town, postcode, vulnerable, assisted_digital, preferred_language, accessibility, sms_surveys, merged_into, version, created_at, updated_at FROM customers WHERE merged_into IS NULL AND id IN (SELECT customer_id FROM customer_identifiers WHERE kind = 'phone' AND value = '+4471' || lpad((:i)::text, 8, '0')) ORDER BY id LIMIT 51) c LEFT JOIN customer_identifiers i ON i.customer_id = c.id ORDER BY c.id, i.added_at, i.id;

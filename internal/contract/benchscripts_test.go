@@ -1,0 +1,282 @@
+package contract
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	contacthub "github.com/council/contacthub/clients/go"
+	"github.com/council/contacthub/internal/store"
+)
+
+var updateBench = flag.Bool("update-bench", false, "rewrite bench/plans.sql and bench/pgbench/*.sql from the statements the hub sends")
+
+// The bench's limit column runs, with pgbench, the statements the hub sends for each
+// database-backed scenario, and bench/plans.sql explains its reads. Both are written
+// from a recording of what this hub sends (store.Trace), never restated by hand: this
+// test records the scenarios again and fails when a file differs from what the code
+// sends now. `go test ./internal/contract -run TestBenchScripts -update-bench` (on
+// PostgreSQL) rewrites them.
+func TestBenchScripts_AreTheStatementsTheHubSends(t *testing.T) {
+	tr := &store.Trace{}
+	h := tracedHub(t, tr)
+	newCall, write, reads := recordScenarios(t, h, tr)
+	files := map[string]string{
+		"pgbench/lookup.sql":   script("customer lookup by phone", reads.lookup, reads.seeded, "customers"),
+		"pgbench/timeline.sql": script("case timeline (50 events)", reads.timeline, reads.seeded, "timelines"),
+		"pgbench/ivr.sql":      script("IVR newCall", newCall, reads.seeded, "customers"),
+		"pgbench/contact.sql":  script("POST /v1/contacts (idempotency key)", write, reads.seeded, "customers"),
+		"plans.sql":            plans(reads.plans, reads.seeded),
+	}
+	for name, want := range files {
+		path := filepath.Join("..", "..", "bench", name)
+		if *updateBench {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || string(got) != want {
+			t.Errorf("bench/%s is not what the hub sends now (run this test with -update-bench on PostgreSQL):\n%s", name, want)
+		}
+	}
+}
+
+// seededAs maps values the recording used to the pgbench expression of the seeded
+// database's value for customer :i (bench seed's customerIDOf, phoneOf, caseIDOf).
+type seededAs map[string]string
+
+type reads struct {
+	lookup, timeline []store.Statement
+	plans            []store.Statement // the reads each scenario makes, to explain
+	seeded           seededAs
+}
+
+// recordScenarios records the bench's database-backed scenarios on h: the two writes
+// (hotPaths) and the two reads.
+func recordScenarios(t *testing.T, h *hub, tr *store.Trace) (newCall, write []store.Statement, r reads) {
+	t.Helper()
+	newCall, write, writer := hotPaths(t, h, tr)
+	var cust contacthub.CustomerPage
+	resp, body := h.raw("GET", "/v1/customers?phone="+url.QueryEscape("+447700900123"), h.agentToken(), "", nil)
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &cust) != nil || len(cust.Items) != 1 {
+		t.Fatalf("lookup: %d %s", resp.StatusCode, body)
+	}
+	customerID := cust.Items[0].Id.String()
+	var cases contacthub.CasePage
+	resp, body = h.raw("GET", "/v1/cases?customerId="+customerID, h.agentToken(), "", nil)
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &cases) != nil || len(cases.Items) != 1 {
+		t.Fatalf("cases: %d %s", resp.StatusCode, body)
+	}
+	caseID := cases.Items[0].Id.String()
+	tr.Start()
+	h.okTimes(1, "/v1/customers?phone="+url.QueryEscape("+447700900123"), h.agentToken())
+	r.lookup = requestOnly(tr)
+	tr.Start()
+	h.okTimes(1, "/v1/cases/"+caseID+"/timeline?limit=50", h.agentToken())
+	r.timeline = requestOnly(tr)
+	var writerCases contacthub.CasePage
+	resp, body = h.raw("GET", "/v1/cases?customerId="+writer, h.agentToken(), "", nil)
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &writerCases) != nil || len(writerCases.Items) != 1 {
+		t.Fatalf("the writer's cases: %d %s", resp.StatusCode, body)
+	}
+	r.seeded = seededAs{
+		writer:                           `('00000000-0000-7000-8000-' || lpad((:i)::text, 12, '0'))::uuid`,
+		writerCases.Items[0].Id.String(): `('00000000-0000-7000-9000-' || lpad((:i)::text, 12, '0'))::uuid`,
+		customerID:                       `('00000000-0000-7000-8000-' || lpad((:i)::text, 12, '0'))::uuid`,
+		caseID:                           `('00000000-0000-7000-9000-' || lpad((:i)::text, 12, '0'))::uuid`,
+		"+447700900123":                  `'+4471' || lpad((:i)::text, 8, '0')`,
+		"call-joins-the-case":            freshText,
+	}
+	for _, s := range append(append(append([]store.Statement{}, r.lookup...), r.timeline...), newCall...) {
+		if strings.HasPrefix(s.SQL, "SELECT") {
+			r.plans = append(r.plans, s)
+		}
+	}
+	return newCall, write, r
+}
+
+// newID is a new time-ordered id, as the hub's (store.NewID, UUIDv7): a random one
+// would scatter the inserts over the indexes and cost PostgreSQL more than the hub's do.
+const newID = `(lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 19))::uuid`
+
+// freshText is a new text key (a call id, an idempotency key's scope) drawn once per
+// transaction (:k), so that a statement that looks it up finds it by its index, as the
+// hub's parameter does, where random() in the statement would scan the table.
+const freshText = `('pgbench-' || (:k)::text)`
+
+var (
+	param   = regexp.MustCompile(`\$(\d+)`)
+	digest  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	day     = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	anyID   = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	anyTime = regexp.MustCompile(`\d{4}-\d{2}-\d{2}T[0-9:.]+Z`)
+)
+
+// script is a pgbench script replaying stmts for a random seeded customer :i (below
+// :bound, set with -D). The case's version, read by the locking read of the case, is
+// carried into the updates that check it, so that they update a row as the hub's do.
+func script(title string, stmts []store.Statement, seeded seededAs, bound string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "-- %s: the statements the hub sends, recorded by internal/contract's\n", title)
+	fmt.Fprintf(&b, "-- TestBenchScripts (do not edit; rerun it with -update-bench). Run with -D %s=N.\n", bound)
+	fmt.Fprintf(&b, "\\set i random(0, :%s - 1)\n\\set k random(1, 999999999999999)\n", bound)
+	version := 0
+	for _, s := range stmts {
+		sqlText := strings.Join(strings.Fields(s.SQL), " ")
+		if v, ok := versionChecked(sqlText, s.Args); ok && version == 0 {
+			version = v - 1
+		}
+		versions := map[int]bool{}
+		if strings.HasPrefix(sqlText, "UPDATE cases ") {
+			for _, m := range regexp.MustCompile(`version = \$(\d+)`).FindAllStringSubmatch(sqlText, -1) {
+				n, _ := strconv.Atoi(m[1])
+				versions[n] = true
+			}
+		}
+		sqlText = param.ReplaceAllStringFunc(sqlText, func(p string) string {
+			n, _ := strconv.Atoi(p[1:])
+			if n > len(s.Args) {
+				return p
+			}
+			if versions[n] {
+				v, _ := s.Args[n-1].(int)
+				return fmt.Sprintf("(:c_version::int + %d)", v-version)
+			}
+			return valueExpr(s.Args[n-1], seeded)
+		})
+		if strings.HasPrefix(sqlText, "SELECT id, customer_id, service_lgsl") && strings.HasSuffix(sqlText, "FOR UPDATE") {
+			fmt.Fprintf(&b, "%s\n\\gset c_\n", sqlText)
+			continue
+		}
+		fmt.Fprintf(&b, "%s;\n", sqlText)
+	}
+	return b.String()
+}
+
+// versionChecked answers the version an UPDATE of a case expects (the new one).
+func versionChecked(sqlText string, args []any) (int, bool) {
+	m := regexp.MustCompile(`^UPDATE cases .*version = \$(\d+) - 1$`).FindStringSubmatch(sqlText)
+	if m == nil {
+		return 0, false
+	}
+	n, _ := strconv.Atoi(m[1])
+	v, ok := args[n-1].(int)
+	return v, ok
+}
+
+// plans is bench/plans.sql: each read explained with the generic plan a prepared
+// statement settles on, for seeded customer 42.
+func plans(stmts []store.Statement, seeded seededAs) string {
+	var b strings.Builder
+	b.WriteString(`-- The plans of the hub's hot reads on a seeded database (bench seed): each must be an
+-- index lookup whose cost does not grow with the number of customers.
+--   psql "$DATABASE_URL" -f bench/plans.sql
+-- Recorded from what the hub sends by internal/contract's TestBenchScripts (do not
+-- edit; rerun it with -update-bench); plan_cache_mode forces the generic plan.
+SET plan_cache_mode = force_generic_plan;
+\set i 42
+`)
+	seen := map[string]bool{}
+	for i, s := range stmts {
+		sqlText := strings.Join(strings.Fields(s.SQL), " ")
+		if seen[sqlText] {
+			continue
+		}
+		seen[sqlText] = true
+		var args []string
+		for _, a := range s.Args {
+			args = append(args, valueExpr(a, seeded))
+		}
+		fmt.Fprintf(&b, "\n\\echo '== %s'\nPREPARE q%d AS %s;\nEXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY OFF) EXECUTE q%d(%s);\nDEALLOCATE q%d;\n",
+			strings.ReplaceAll(firstWords(sqlText), "'", "''"), i+1, sqlText, i+1, strings.Join(args, ", "), i+1)
+	}
+	return b.String()
+}
+
+// firstWords names a statement by its table and condition, for the listing.
+func firstWords(s string) string {
+	from := strings.Index(s, " FROM ")
+	if from < 0 {
+		return s
+	}
+	s = s[from+1:]
+	if len(s) > 110 {
+		s = s[:110] + "…"
+	}
+	return s
+}
+
+// valueExpr writes a recorded value as SQL: a seeded value as its expression of :i, a
+// new id as a fresh one, anything else as a literal.
+func valueExpr(v any, seeded seededAs) string {
+	if dv, ok := v.(driver.Valuer); ok {
+		if got, err := dv.Value(); err == nil {
+			v = got
+		}
+	}
+	rv := reflect.ValueOf(v)
+	if v == nil || (rv.Kind() == reflect.Pointer && rv.IsNil()) {
+		return "NULL"
+	}
+	if rv.Kind() == reflect.Pointer {
+		return valueExpr(rv.Elem().Interface(), seeded)
+	}
+	switch x := v.(type) {
+	case string:
+		if e, ok := seeded[x]; ok {
+			return e
+		}
+		if strings.HasSuffix(x, "contact-write-1") { // the key's scope: a new key each time
+			return freshText
+		}
+		if id, err := uuid.Parse(x); err == nil && id.Version() == 7 && len(x) == 36 {
+			return newID
+		}
+		if digest.MatchString(x) { // a request's hash (it names the customer)
+			return quote(strings.Repeat("0", len(x)))
+		}
+		if day.MatchString(x) {
+			return "to_char(now(), 'YYYY-MM-DD')"
+		}
+		// Ids and times inside a document (an event's JSON) are fixed, so that the
+		// script is the same from one recording to the next.
+		return quote(anyTime.ReplaceAllString(anyID.ReplaceAllString(x, "00000000-0000-7000-a000-000000000000"), "2026-01-01T00:00:00Z"))
+	case []byte:
+		// A stored answer (its ids and times differ each time): a kilobyte, about its size.
+		return "decode(repeat('00', 1024), 'hex')"
+	case bool:
+		return strconv.FormatBool(x)
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return fmt.Sprint(x)
+	case time.Time:
+		// Relative to the recording: a window's start stays that many days back.
+		if ago := time.Since(x); ago > time.Hour {
+			return fmt.Sprintf("now() - interval '%d days'", int(ago.Hours()/24+0.5))
+		}
+		return "now()"
+	case []string:
+		return quote("{" + strings.Join(x, ",") + "}")
+	default:
+		return quote(fmt.Sprint(x))
+	}
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
