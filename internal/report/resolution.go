@@ -86,11 +86,21 @@ func (r *Reports) Resolution(ctx context.Context, s Span, f Filter) (Resolution,
 	for _, p := range periods {
 		out.Periods = append(out.Periods, RatesPeriod{Start: p})
 	}
-	// Two groupings: by day and channel, which follows the rollup's key (so the database
-	// sums as it walks it, with no sort) and gives the periods, the totals and the
-	// channels; and by service alone, a few groups. Grouping by day, channel and
-	// service would send every row here.
-	days, err := r.rollup(ctx, s.From, s.To, f, resolutionSums, "day", "channel")
+	// Two groupings, read with the hand-offs (see together): by day and channel, which
+	// follows the rollup's key (so the database sums as it walks it, with no sort) and
+	// gives the periods, the totals and the channels; and by service alone, a few
+	// groups. Grouping by day, channel and service would send every row here.
+	var days, services []rollupRow
+	err := r.together(ctx,
+		func(ctx context.Context) (err error) {
+			days, err = r.rollup(ctx, s.From, s.To, f, resolutionSums, "day", "channel")
+			return err
+		},
+		func(ctx context.Context) (err error) {
+			services, err = r.rollup(ctx, s.From, s.To, f, resolutionSums, "service_lgsl")
+			return err
+		},
+		func(ctx context.Context) error { return r.handoffs(ctx, s, f, &out) })
 	if err != nil {
 		return Resolution{}, err
 	}
@@ -106,10 +116,6 @@ func (r *Reports) Resolution(ctx context.Context, s Span, f Filter) (Resolution,
 				out.CasesOpenedByTier[strconv.Itoa(tier+1)] += n
 			}
 		}
-	}
-	services, err := r.rollup(ctx, s.From, s.To, f, resolutionSums, "service_lgsl")
-	if err != nil {
-		return Resolution{}, err
 	}
 	for _, row := range services {
 		group(byService, row.LGSL).add(row)
@@ -128,9 +134,6 @@ func (r *Reports) Resolution(ctx context.Context, s Span, f Filter) (Resolution,
 		g := byService[lgsl]
 		g.finish()
 		out.ByService = append(out.ByService, RatesGroup{Key: strconv.Itoa(lgsl), Label: r.serviceName(lgsl), Rates: *g})
-	}
-	if err := r.handoffs(ctx, s, f, &out); err != nil {
-		return Resolution{}, err
 	}
 	return out, nil
 }

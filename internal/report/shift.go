@@ -63,23 +63,32 @@ func (r *Reports) ChannelShift(ctx context.Context, s Span, f Filter) (ChannelSh
 	for i, p := range periods {
 		out.Periods[i] = ShiftPeriod{Start: p, Contacts: make([]int, len(out.Channels))}
 	}
-	// One read of both spans, grouped by day and channel: the rollup's key begins with
-	// those two, so the database sums each group as it walks the key, with no sort (a
-	// second read grouped by channel alone had to sort the previous span's rows).
+	// The span and the previous one (see together), each grouped by day and channel:
+	// the rollup's key begins with those two, so the database sums each group as it
+	// walks the key, with no sort (grouping by channel alone had to sort).
 	prev := s.Previous()
-	rows, err := r.rollup(ctx, prev.From, s.To, f, contactSums, "day", "channel")
+	var rows, previous []rollupRow
+	err := r.together(ctx,
+		func(ctx context.Context) (err error) {
+			rows, err = r.rollup(ctx, s.From, s.To, f, contactSums, "day", "channel")
+			return err
+		},
+		func(ctx context.Context) (err error) {
+			previous, err = r.rollup(ctx, prev.From, prev.To, f, contactSums, "day", "channel")
+			return err
+		})
 	if err != nil {
 		return ChannelShift{}, err
 	}
 	now, before := make([]int, len(out.Channels)), make([]int, len(out.Channels))
-	first := dayKey(s.From)
+	for _, row := range previous {
+		if c, ok := slot[row.Channel]; ok {
+			before[c] += row.Contacts
+		}
+	}
 	for _, row := range rows {
 		c, ok := slot[row.Channel]
 		if !ok {
-			continue
-		}
-		if row.Day < first {
-			before[c] += row.Contacts
 			continue
 		}
 		now[c] += row.Contacts
