@@ -97,15 +97,22 @@ func BenchmarkReports_AtScale(b *testing.B) {
 	}
 }
 
-// openForScale opens a fresh database, or, for SQLite with CONTACTHUB_BENCH_SQLITE_FILE
-// set, that file (migrated, and kept afterwards): seeding takes minutes, so comparing
-// two versions of a report on the same data seeds once.
+// openForScale opens a fresh database, or a kept one: for SQLite the file
+// CONTACTHUB_BENCH_SQLITE_FILE names, for PostgreSQL the database
+// CONTACTHUB_BENCH_POSTGRES_URL names (created beforehand, left filled). Seeding takes
+// minutes, so comparing two versions of a report, or timing them later when the
+// machine is quiet, seeds once.
 func openForScale(b *testing.B, be storetest.Backend) *store.DB {
-	path := os.Getenv("CONTACTHUB_BENCH_SQLITE_FILE")
-	if path == "" || be.DatabaseURL != "" {
+	url := ""
+	switch {
+	case be.DatabaseURL == "" && os.Getenv("CONTACTHUB_BENCH_SQLITE_FILE") != "":
+		url = "sqlite:" + os.Getenv("CONTACTHUB_BENCH_SQLITE_FILE")
+	case be.DatabaseURL != "" && os.Getenv("CONTACTHUB_BENCH_POSTGRES_URL") != "":
+		url = os.Getenv("CONTACTHUB_BENCH_POSTGRES_URL")
+	default:
 		return storetest.Open(b, be)
 	}
-	db, err := store.Open(context.Background(), "sqlite:"+path, "", 0)
+	db, err := store.Open(context.Background(), url, "", 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -116,7 +123,7 @@ func openForScale(b *testing.B, be storetest.Backend) *store.DB {
 	return db
 }
 
-// seeded reports whether db already holds contacts (a kept SQLite file).
+// seeded reports whether db already holds contacts (a kept database).
 func seeded(b *testing.B, db *store.DB) bool {
 	var n int
 	if err := db.GetContext(context.Background(), &n, `SELECT COUNT(*) FROM (SELECT 1 FROM contacts LIMIT 1) c`); err != nil {
