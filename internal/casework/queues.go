@@ -94,13 +94,20 @@ func (s *Cases) EscalateTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case
 func (s *Cases) handOffTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, tier int, queue, reason, note string, now time.Time) (Case, error) {
 	h := Handoff{ID: store.NewID(), CaseID: c.ID, FromTier: c.Tier, ToTier: tier, FromQueue: c.Queue, ToQueue: queue,
 		Reason: reason, Note: strings.TrimSpace(note), By: actor.Subject, At: now}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(insertHandoff), h.ID, h.CaseID, h.FromTier, h.ToTier, h.FromQueue, h.ToQueue,
+	// Nothing in the transaction reads the hand-off back: it goes with the commit.
+	if err := store.Append(ctx, tx, insertHandoff, h.ID, h.CaseID, h.FromTier, h.ToTier, h.FromQueue, h.ToQueue,
 		h.Reason, h.Note, h.By, h.At); err != nil {
-		return Case{}, fmt.Errorf("record hand-off: %w", store.MapError(err))
+		return Case{}, fmt.Errorf("record hand-off: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(countHandoff), h.At.UTC().Format(time.DateOnly), c.Service.LGSL, c.Channel,
-		h.Reason, h.FromTier, h.ToTier); err != nil {
-		return Case{}, fmt.Errorf("count hand-off: %w", store.MapError(err))
+	// The day's count of hand-offs is a row concurrent hand-offs share: on PostgreSQL it
+	// goes with the commit, after the appends, as the contact counts do.
+	day := h.At.UTC().Format(time.DateOnly)
+	key := fmt.Sprintf("handoff_daily %s %d %s %s %d %d", day, c.Service.LGSL, c.Channel, h.Reason, h.FromTier, h.ToTier)
+	args := []any{day, c.Service.LGSL, c.Channel, h.Reason, h.FromTier, h.ToTier}
+	if !store.HoldCount(tx, key, countHandoff, args...) {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(countHandoff), args...); err != nil {
+			return Case{}, fmt.Errorf("count hand-off: %w", store.MapError(err))
+		}
 	}
 	c.Tier, c.Queue, c.Assignee, c.ClaimedAt = tier, queue, "", time.Time{}
 	c.HandoffCount++
