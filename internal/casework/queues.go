@@ -76,7 +76,10 @@ func (s *Cases) handOffTarget(toQueue, reason string) (int, error) {
 }
 
 // EscalateTx moves a case up to the tier and queue the rules now choose for it, when
-// that is a higher tier; the rules never move work down by themselves.
+// that is a higher tier; the rules never move work down by themselves. It records the
+// hand-off but leaves the case's row to LinkContactTx, which the contact the rules
+// re-routed the case for always calls next in the same transaction: one UPDATE of the
+// case for both, where there were two.
 func (s *Cases) EscalateTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, r Route, now time.Time) (Case, error) {
 	if r.Tier <= c.Tier || c.Status.Finished() {
 		return c, nil
@@ -88,28 +91,42 @@ func (s *Cases) EscalateTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case
 	if r.Due.Before(c.SLADueAt) {
 		c.SLADueAt = r.Due.UTC().Truncate(time.Microsecond)
 	}
-	return s.handOffTx(ctx, tx, actor, c, r.Tier, r.Queue, ReasonRouting, r.Summary, now)
+	return s.moveTx(ctx, tx, actor, c, r.Tier, r.Queue, ReasonRouting, r.Summary, now)
 }
 
+// handOffTx moves c to queue (at tier) for reason and saves it.
 func (s *Cases) handOffTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, tier int, queue, reason, note string, now time.Time) (Case, error) {
+	c, err := s.moveTx(ctx, tx, actor, c, tier, queue, reason, note, now)
+	if err != nil {
+		return Case{}, err
+	}
+	return save(ctx, tx, c, now)
+}
+
+// moveTx records c's hand-off to queue (at tier) for reason, its count and its event,
+// and answers c moved; saving c is the caller's.
+func (s *Cases) moveTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, tier int, queue, reason, note string, now time.Time) (Case, error) {
 	h := Handoff{ID: store.NewID(), CaseID: c.ID, FromTier: c.Tier, ToTier: tier, FromQueue: c.Queue, ToQueue: queue,
 		Reason: reason, Note: strings.TrimSpace(note), By: actor.Subject, At: now}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(insertHandoff), h.ID, h.CaseID, h.FromTier, h.ToTier, h.FromQueue, h.ToQueue,
+	// Nothing in the transaction reads the hand-off back: it goes with the commit.
+	if err := store.Append(ctx, tx, insertHandoff, h.ID, h.CaseID, h.FromTier, h.ToTier, h.FromQueue, h.ToQueue,
 		h.Reason, h.Note, h.By, h.At); err != nil {
-		return Case{}, fmt.Errorf("record hand-off: %w", store.MapError(err))
+		return Case{}, fmt.Errorf("record hand-off: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(countHandoff), h.At.UTC().Format(time.DateOnly), c.Service.LGSL, c.Channel,
-		h.Reason, h.FromTier, h.ToTier); err != nil {
-		return Case{}, fmt.Errorf("count hand-off: %w", store.MapError(err))
+	// The day's count of hand-offs is a row concurrent hand-offs share: on PostgreSQL it
+	// goes with the commit, after the appends, as the contact counts do.
+	day := h.At.UTC().Format(time.DateOnly)
+	key := fmt.Sprintf("handoff_daily %s %d %s %s %d %d", day, c.Service.LGSL, c.Channel, h.Reason, h.FromTier, h.ToTier)
+	args := []any{day, c.Service.LGSL, c.Channel, h.Reason, h.FromTier, h.ToTier}
+	if !store.HoldCount(tx, key, countHandoff, args...) {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(countHandoff), args...); err != nil {
+			return Case{}, fmt.Errorf("count hand-off: %w", store.MapError(err))
+		}
 	}
 	c.Tier, c.Queue, c.Assignee, c.ClaimedAt = tier, queue, "", time.Time{}
 	c.HandoffCount++
 	if c.Status == AwaitingBackOffice && tier == 3 {
 		c.Status = Open
-	}
-	c, err := save(ctx, tx, c, now)
-	if err != nil {
-		return Case{}, err
 	}
 	return c, record(ctx, tx, actor, c, now, event.CaseHandedOffData{HandoffID: h.ID, FromTier: h.FromTier, ToTier: h.ToTier,
 		FromQueue: h.FromQueue, ToQueue: h.ToQueue, Reason: h.Reason, Note: h.Note})

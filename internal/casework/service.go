@@ -157,7 +157,8 @@ func (s *Cases) QueueTx(ctx context.Context, tx *sqlx.Tx, id string) (string, er
 	return queue, nil
 }
 
-// LinkContactTx adds a contact that started at contactAt to the case.
+// LinkContactTx adds a contact that started at contactAt to the case, and saves the
+// case with whatever else the contact changed in it (EscalateTx's move).
 func (s *Cases) LinkContactTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, contactID, channel string, contactAt, at time.Time) (Case, error) {
 	c.ContactCount++
 	if contactAt.After(c.LastContactAt) {

@@ -237,8 +237,9 @@ func (in *Intake) record(ctx context.Context, actor Actor, req Request) (Result,
 		if err := in.recordTx(ctx, tx, actor, req, &who, &contact, &res, now); err != nil {
 			return err
 		}
-		// Counted last, so that the day's row (which concurrent contacts share) stays
-		// locked only from here to the commit.
+		// Counted last, so that the day's and quarter hour's rows (which concurrent
+		// contacts share) stay locked only from here to the commit; on PostgreSQL the
+		// counts go after the appends in the commit's pipeline (store.HoldCount).
 		openedTier := 0
 		if res.CaseCreated {
 			openedTier = contact.Routed.Tier

@@ -48,6 +48,10 @@ func (in *Intake) countQuarter(ctx context.Context, tx *sqlx.Tx, c Contact) erro
 		return nil
 	}
 	args := []any{string(c.Channel), quarterOf(c), c.Service.LGSL, c.Centre}
+	// With the commit on PostgreSQL, as the daily count (see count).
+	if store.HoldCount(tx, fmt.Sprintf("contact_quarter %s %d %d %s", args...), upsertQuarter, args...) {
+		return nil
+	}
 	in.quarters.mu.Lock()
 	stmt := in.quarters.stmt
 	in.quarters.mu.Unlock()

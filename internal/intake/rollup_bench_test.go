@@ -66,6 +66,15 @@ func benchRequest(n int) intake.Request {
 }
 
 func hubFor(b *testing.B, be storetest.Backend, rollup bool) benchHub {
+	if rollup {
+		return hubWithout(b, be, nil)
+	}
+	return hubWithout(b, be, (*intake.Intake).WithoutRollup)
+}
+
+// hubWithout is a hub on a fresh database with the same known customers, off (when
+// given) having turned something off in its intake first.
+func hubWithout(b *testing.B, be storetest.Backend, off func(*intake.Intake)) benchHub {
 	ctx := context.Background()
 	cfg, err := config.FromEnv(func(string) string { return "" })
 	if err != nil {
@@ -79,8 +88,8 @@ func hubFor(b *testing.B, be storetest.Backend, rollup bool) benchHub {
 		b.Fatal(err)
 	}
 	b.Cleanup(a.Close)
-	if !rollup {
-		a.Contacts.WithoutRollup()
+	if off != nil {
+		off(a.Contacts)
 	}
 	h := benchHub{a: a}
 	for n := range benchCustomers {

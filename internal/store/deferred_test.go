@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -69,6 +71,130 @@ func TestAppend_LandsWithTheCommitOrNotAtAll(t *testing.T) {
 			})
 			if !errors.Is(err, store.ErrConflict) || count() != 4 {
 				t.Fatalf("failing append: err %v, %d rows; want a conflict and nothing of that transaction", err, count())
+			}
+		})
+	}
+}
+
+// Counts held for the commit (HoldCount) go after every append, in the order of their
+// keys whatever order they were held in, so that the shared rows are locked for the
+// least time and by every writer in one order; they land with the commit, vanish with a
+// rollback or a failed savepoint, and one that fails fails its transaction. Elsewhere
+// than PostgreSQL nothing is held and the caller runs the upsert at once.
+func TestHoldCount_GoesLastInKeyOrderWithTheCommit(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			tr := &store.Trace{}
+			db, err := store.Open(store.WithTrace(ctx, tr), storetest.FreshURL(t, b), t.TempDir(), 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = db.Close() })
+			for _, ddl := range []string{`CREATE TABLE appended (id TEXT PRIMARY KEY)`,
+				`CREATE TABLE counted (k TEXT PRIMARY KEY, n INTEGER NOT NULL CHECK (n < 3))`} {
+				if _, err := db.Exec(ddl); err != nil {
+					t.Fatal(err)
+				}
+			}
+			appendRow := `INSERT INTO appended (id) VALUES (?)`
+			upsert := `INSERT INTO counted (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = counted.n + 1`
+			held := b.Name != "sqlite"
+			count := func(tx *sqlx.Tx, k string) error {
+				if store.HoldCount(tx, "counted "+k, upsert, k) != held {
+					t.Fatalf("count %s held: %v, want %v", k, !held, held)
+				}
+				if !held {
+					_, err := tx.Exec(tx.Rebind(upsert), k)
+					return store.MapError(err)
+				}
+				return nil
+			}
+			counts := func() (a, b, rows int) {
+				if err := db.Get(&rows, `SELECT count(*) FROM appended`); err != nil {
+					t.Fatal(err)
+				}
+				_ = db.Get(&a, `SELECT n FROM counted WHERE k = 'a'`)
+				_ = db.Get(&b, `SELECT n FROM counted WHERE k = 'b'`)
+				return a, b, rows
+			}
+
+			tr.Start()
+			err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+				if err := count(tx, "b"); err != nil {
+					return err
+				}
+				if err := store.Append(ctx, tx, appendRow, "x"); err != nil {
+					return err
+				}
+				if err := count(tx, "a"); err != nil {
+					return err
+				}
+				return store.Append(ctx, tx, appendRow, "y")
+			})
+			sent := tr.Stop()
+			if a, b, rows := counts(); err != nil || a != 1 || b != 1 || rows != 2 {
+				t.Fatalf("committed: err %v, counts a %d b %d, %d rows; want 1, 1, 2", err, a, b, rows)
+			}
+			if held {
+				var order []string
+				for _, s := range sent {
+					if s.Batch != 0 {
+						order = append(order, fmt.Sprint(s.Args...))
+					}
+				}
+				if want := []string{"x", "y", "a", "b"}; !slices.Equal(order, want) {
+					t.Fatalf("pipeline sent %v, want the appends, then the counts in key order: %v", order, want)
+				}
+			}
+
+			refused := errors.New("the caller changed its mind")
+			err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+				if err := count(tx, "a"); err != nil {
+					return err
+				}
+				return refused
+			})
+			if a, _, _ := counts(); !errors.Is(err, refused) || a != 1 {
+				t.Fatalf("rolled back: err %v, count a %d; want the caller's error and 1", err, a)
+			}
+
+			// The second count of b breaks its CHECK: the append made before it goes too.
+			err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+				if err := store.Append(ctx, tx, appendRow, "z"); err != nil {
+					return err
+				}
+				if err := count(tx, "b"); err != nil {
+					return err
+				}
+				return count(tx, "b")
+			})
+			if a, b, rows := counts(); err == nil || b != 1 || rows != 2 || a != 1 {
+				t.Fatalf("failing count: err %v, counts a %d b %d, %d rows; want an error and nothing of that transaction", err, a, b, rows)
+			}
+
+			// In a unit, a failed savepoint drops its counts; the unit's commit keeps the rest.
+			uctx, unit, err := db.BeginUnit(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unit.Rollback()
+			if err := db.InTx(uctx, func(tx *sqlx.Tx) error { return count(tx, "a") }); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.InTx(uctx, func(tx *sqlx.Tx) error {
+				if err := count(tx, "b"); err != nil {
+					return err
+				}
+				return refused
+			}); !errors.Is(err, refused) {
+				t.Fatalf("failed savepoint: %v", err)
+			}
+			if err := unit.Commit(uctx); err != nil {
+				t.Fatal(err)
+			}
+			if a, b, _ := counts(); a != 2 || b != 1 {
+				t.Fatalf("unit: counts a %d b %d; want 2 and 1", a, b)
 			}
 		})
 	}
