@@ -3,6 +3,8 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -117,3 +119,36 @@ func BenchmarkTimelinePage(b *testing.B) {
 		}
 	})
 }
+
+func TestTimelinePage_SentWithItsLengthInOneWrite(t *testing.T) {
+	events := make([]timeline.Event, 50)
+	for i := range events {
+		events[i] = timeline.Event{ID: uuid.NewString(), CaseID: uuid.NewString(), Kind: "contact.recorded",
+			Raw: []byte(`{"channel": "phone", "service": {"lgsl": 58}}`), OccurredAt: time.Now().UTC()}
+	}
+	p, err := toTimelineWire(timeline.Page{Items: events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &countingRecorder{ResponseRecorder: httptest.NewRecorder()}
+	if err := p.VisitGetCaseTimelineResponse(rec); err != nil {
+		t.Fatal(err)
+	}
+	body := rec.Body.Bytes()
+	if got, want := rec.Header().Get("Content-Length"), strconv.Itoa(len(body)); got != want {
+		t.Errorf("Content-Length %q for a body of %s bytes (without it a page over 2 KB goes out chunked)", got, want)
+	}
+	if rec.writes != 1 {
+		t.Errorf("the page was written in %d writes, not one", rec.writes)
+	}
+	if !bytes.Equal(body, encodingJSON(t, p)) {
+		t.Error("the body is not the page's JSON")
+	}
+}
+
+type countingRecorder struct {
+	*httptest.ResponseRecorder
+	writes int
+}
+
+func (c *countingRecorder) Write(b []byte) (int, error) { c.writes++; return c.ResponseRecorder.Write(b) }
