@@ -151,4 +151,7 @@ type countingRecorder struct {
 	writes int
 }
 
-func (c *countingRecorder) Write(b []byte) (int, error) { c.writes++; return c.ResponseRecorder.Write(b) }
+func (c *countingRecorder) Write(b []byte) (int, error) {
+	c.writes++
+	return c.ResponseRecorder.Write(b)
+}
