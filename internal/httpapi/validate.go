@@ -159,11 +159,9 @@ func (c *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			return newProblem(notFound, "no such resource")
 		}
 		ctx := context.WithValue(req.Context(), slotKey{}, &principalSlot{})
-		req = req.WithContext(ctx)
-		e.SetRequest(req)
 		ctx = context.WithValue(ctx, clientIPKey{}, e.RealIP())
 		ctx = context.WithValue(ctx, acceptKey{}, req.Header.Get(echo.HeaderAccept))
-		req = req.WithContext(ctx)
+		req = req.WithContext(ctx) // once: each WithContext copies the request
 		e.SetRequest(req)
 		body, err := rawBody(req)
 		if err != nil {
