@@ -28,7 +28,8 @@ CLOSED=${CLOSED:-0}       # e.g. 16: that many clients in a closed loop instead 
 PGBENCH_CONNS=${PGBENCH_CONNS:-${CONTACTHUB_DB_MAX_CONNS:-0}}
 ADDR=${BENCH_ADDR:-127.0.0.1:18090}
 DATA=$(mktemp -d)
-trap 'kill $HUB 2>/dev/null || true; rm -rf "$DATA"' EXIT
+HUB=   # set once the hub starts; the trap below may run before that
+trap '[ -n "$HUB" ] && kill $HUB 2>/dev/null || true; rm -rf "$DATA"' EXIT
 
 HUB_BIN=${HUB_BIN:-}
 if [ -z "$HUB_BIN" ]; then
