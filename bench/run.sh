@@ -11,6 +11,8 @@
 # sends for that scenario (bench/pgbench/*.sql) right after it, on the same database; the
 # hub also answers GET /bench/bare (CONTACTHUB_BENCH_BARE) so the ceiling row gets /healthz ÷
 # a bare echo handler. BARE=0 leaves that out.
+# HUB_BIN=path runs that hub binary instead of building one from this tree (a "before"
+# build for measuring a change in alternation with the "after").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CUSTOMERS=${CUSTOMERS:-2000}
@@ -26,9 +28,14 @@ CLOSED=${CLOSED:-0}       # e.g. 16: that many clients in a closed loop instead 
 PGBENCH_CONNS=${PGBENCH_CONNS:-${CONTACTHUB_DB_MAX_CONNS:-0}}
 ADDR=${BENCH_ADDR:-127.0.0.1:18090}
 DATA=$(mktemp -d)
-trap 'kill $HUB 2>/dev/null || true; rm -rf "$DATA"' EXIT
+HUB=   # set once the hub starts; the trap below may run before that
+trap '[ -n "$HUB" ] && kill $HUB 2>/dev/null || true; rm -rf "$DATA"' EXIT
 
-CGO_ENABLED=0 go build -trimpath -o bin/contacthub ./cmd/contacthub
+HUB_BIN=${HUB_BIN:-}
+if [ -z "$HUB_BIN" ]; then
+  CGO_ENABLED=0 go build -trimpath -o bin/contacthub ./cmd/contacthub
+  HUB_BIN=bin/contacthub
+fi
 go build -o bin/bench ./bench
 export CONTACTHUB_DATA_DIR=$DATA CONTACTHUB_IVR_TOKEN=bench-ivr-token-0123456789
 if [ "$SEED" = 1 ]; then bin/bench seed --customers "$CUSTOMERS" --timelines "$TIMELINES" >&2; fi
@@ -41,7 +48,7 @@ CONTACTHUB_ADDR=$ADDR CONTACTHUB_LOG_LEVEL=error CONTACTHUB_WEBHOOK_ALLOW_PRIVAT
 CONTACTHUB_RATE_LIMIT_PER_MINUTE=0 CONTACTHUB_RATE_LIMIT_IP_PER_MINUTE=0 \
 CONTACTHUB_RATING_IP_PER_MINUTE=0 CONTACTHUB_RATING_PAGE_PER_MINUTE=0 \
 CONTACTHUB_BENCH_BARE=$([ "$BARE" = 1 ] && echo true || echo false) \
-  bin/contacthub serve &
+  "$HUB_BIN" serve &
 HUB=$!
 for _ in $(seq 1 100); do curl -sf "http://$ADDR/readyz" >/dev/null && break; sleep 0.1; done
 kill -0 $HUB 2>/dev/null || { echo "the hub did not start" >&2; exit 1; }

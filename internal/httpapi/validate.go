@@ -30,6 +30,7 @@ type TokenVerifier interface {
 // in openapi.yaml are exactly what is enforced.
 type contract struct {
 	router   routers.Router
+	literal  literalRoutes
 	verifier TokenVerifier
 	ivrToken string // static X-IVR-Token, "" when not configured
 	roles    map[*openapi3.Operation][]auth.Role
@@ -42,6 +43,9 @@ func newContract(doc *openapi3.T, verifier TokenVerifier, ivrToken string) (*con
 		return nil, fmt.Errorf("route the contract: %w", err)
 	}
 	c := &contract{router: router, verifier: verifier, ivrToken: ivrToken, roles: map[*openapi3.Operation][]auth.Role{}}
+	if c.literal, err = newLiteralRoutes(doc, router); err != nil {
+		return nil, err
+	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			roles, err := rolesOf(op)
@@ -150,7 +154,7 @@ func (c *contract) staticIVRToken(ctx context.Context, got string) error {
 func (c *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(e echo.Context) error {
 		req := e.Request()
-		route, params, err := c.router.FindRoute(req)
+		route, params, err := c.findRoute(req)
 		if err != nil {
 			if errors.Is(err, routers.ErrMethodNotAllowed) {
 				e.Response().Header().Set(echo.HeaderAllow, strings.Join(c.allowed(req), ", "))
@@ -159,11 +163,9 @@ func (c *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			return newProblem(notFound, "no such resource")
 		}
 		ctx := context.WithValue(req.Context(), slotKey{}, &principalSlot{})
-		req = req.WithContext(ctx)
-		e.SetRequest(req)
 		ctx = context.WithValue(ctx, clientIPKey{}, e.RealIP())
 		ctx = context.WithValue(ctx, acceptKey{}, req.Header.Get(echo.HeaderAccept))
-		req = req.WithContext(ctx)
+		req = req.WithContext(ctx) // once: each WithContext copies the request
 		e.SetRequest(req)
 		body, err := rawBody(req)
 		if err != nil {
@@ -187,6 +189,46 @@ func (c *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(e)
 	}
+}
+
+// literalRoutes are the router's own answers for the spec's paths without parameters
+// (/v1/customers, /v1/contacts, /v1/ivr/events…), by escaped path and method, found
+// once at start. The router tries the spec's paths one regular expression at a time,
+// a few percent of a lookup's CPU; its answer depends only on the method and the
+// escaped path, so asking it again for the same two gives the same route.
+type literalRoutes map[string]map[string]*routers.Route
+
+func newLiteralRoutes(doc *openapi3.T, router routers.Router) (literalRoutes, error) {
+	out := literalRoutes{}
+	for path, item := range doc.Paths.Map() {
+		if strings.ContainsAny(path, "{}") {
+			continue
+		}
+		for method := range item.Operations() {
+			req, err := http.NewRequest(method, path, nil)
+			if err != nil {
+				return nil, fmt.Errorf("route %s %s: %w", method, path, err)
+			}
+			route, params, err := router.FindRoute(req)
+			if err != nil || len(params) > 0 || req.URL.EscapedPath() != path {
+				continue // left to the router at each request
+			}
+			if out[path] == nil {
+				out[path] = map[string]*routers.Route{}
+			}
+			out[path][method] = route
+		}
+	}
+	return out, nil
+}
+
+// findRoute is the router's answer for req, remembered for the literal paths.
+func (c *contract) findRoute(req *http.Request) (*routers.Route, map[string]string, error) {
+	if route, ok := c.literal[req.URL.EscapedPath()][req.Method]; ok {
+		r := *route // the router hands each request a route of its own; so does this
+		return &r, map[string]string{}, nil
+	}
+	return c.router.FindRoute(req)
 }
 
 // methods are the HTTP methods an OpenAPI path item can describe.

@@ -30,6 +30,9 @@ func (r *Rules) Normalise(kind Kind, raw string) (string, error) {
 var phoneChars = regexp.MustCompile(`^\+?[0-9 ()./-]+$`)
 
 func (r *Rules) phone(raw string) (string, error) {
+	if e164, ok := r.plainUKNumber(raw); ok {
+		return e164, nil
+	}
 	if e164, ok := r.phones.get(raw); ok {
 		return e164, nil
 	}
@@ -66,17 +69,57 @@ func (m *phoneMemo) put(raw, e164 string) {
 	m.seen[raw] = e164
 }
 
+// plainUKNumber answers, without the numbering plan, for the commonest shape a UK
+// hub is sent: ten digits not starting with 0, written +44dddddddddd (E.164, as IVR
+// platforms and SMS providers send) or 0dddddddddd, with no separators. For GB every
+// such number is of a possible length, so libphonenumber's answer is always
+// +44dddddddddd; parsing it cost tens of microseconds for each caller not seen
+// recently (13 % of a lookup's CPU with a million callers, BENCHMARKS.md).
+// TestPlainUKNumber_AgreesWithTheNumberingPlan checks every leading four digits against
+// the library, and FuzzPlainUKNumber any input the shortcut takes; anything else (other
+// regions, other shapes) is parsed as before.
+func (r *Rules) plainUKNumber(raw string) (string, bool) {
+	if r.region != "GB" {
+		return "", false
+	}
+	s := strings.TrimSpace(raw)
+	var nsn string
+	switch {
+	case len(s) == 13 && s[:3] == "+44":
+		nsn = s[3:]
+	case len(s) == 11 && s[0] == '0':
+		nsn = s[1:]
+	default:
+		return "", false
+	}
+	if nsn[0] == '0' {
+		return "", false
+	}
+	for i := 0; i < len(nsn); i++ {
+		if nsn[i] < '0' || nsn[i] > '9' {
+			return "", false
+		}
+	}
+	if s[0] == '+' {
+		return s, true
+	}
+	return "+44" + nsn, true
+}
+
 func (r *Rules) parsePhone(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
-	invalid := &InvalidError{Kind: Phone, Reason: "not a valid telephone number for region " + r.region}
 	if len(s) > 32 || !phoneChars.MatchString(s) {
-		return "", invalid
+		return "", r.invalidPhone()
 	}
 	num, err := phonenumbers.Parse(s, r.region)
 	if err != nil || !dialable(num) {
-		return "", invalid
+		return "", r.invalidPhone()
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+func (r *Rules) invalidPhone() error {
+	return &InvalidError{Kind: Phone, Reason: "not a valid telephone number for region " + r.region}
 }
 
 // dialable accepts numbers in allocated ranges, and numbers of a possible length in

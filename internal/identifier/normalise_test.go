@@ -3,6 +3,7 @@ package identifier
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -225,11 +226,77 @@ func BenchmarkNormalisePhone(b *testing.B) {
 			}
 		}
 	})
+	b.Run("plain UK number", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, err := r.Normalise(Phone, "+447700900123"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("remembered", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := r.Normalise(Phone, "07700 900123"); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// TestPlainUKNumber_AgreesWithTheNumberingPlan holds the shortcut to libphonenumber's
+// answer for every shape it takes: each leading four digits of the national number, in
+// both written forms, with tails of all zeros, all nines and a spread of others (the
+// library's GB answer for these depends on the length, which this would catch changing).
+func TestPlainUKNumber_AgreesWithTheNumberingPlan(t *testing.T) {
+	r := gb(t)
+	tails := []string{"000000", "999999", "123456", "900123"}
+	if testing.Short() {
+		tails = tails[:2]
+	}
+	for lead := 1000; lead <= 9999; lead++ {
+		for _, tail := range tails {
+			nsn := strconv.Itoa(lead) + tail
+			for _, in := range []string{"+44" + nsn, "0" + nsn, " 0" + nsn + "\t"} {
+				fast, ok := r.plainUKNumber(in)
+				if !ok {
+					t.Fatalf("the shortcut did not take %q", in)
+				}
+				if slow, err := r.parsePhone(in); err != nil || slow != fast {
+					t.Fatalf("%q: shortcut %q, libphonenumber %q (%v)", in, fast, slow, err)
+				}
+			}
+		}
+	}
+}
+
+func TestPlainUKNumber_LeavesOtherShapesToTheNumberingPlan(t *testing.T) {
+	gbRules := gb(t)
+	for _, in := range []string{"07700 900123", "+4407700900123", "00447700900123", "447700900123", "+44770090012",
+		"077009001234", "0770090012", "+447700９00123", "+337700900123", "+44+700900123", "07700-900123", ""} {
+		if got, ok := gbRules.plainUKNumber(in); ok {
+			t.Errorf("the shortcut took %q (as %q): it is the numbering plan's to judge", in, got)
+		}
+	}
+	ie, err := NewRules("IE", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := ie.plainUKNumber("01234567890"); ok {
+		t.Errorf("a hub in Ireland took 01234567890 as the UK number %q", got)
+	}
+}
+
+func FuzzPlainUKNumber(f *testing.F) {
+	for _, s := range []string{"+447700900123", "07700900123", " 01632960001 ", "+4400000000000", "0 7700900123", "+447700900１23"} {
+		f.Add(s)
+	}
+	r := gb(f)
+	f.Fuzz(func(t *testing.T, in string) {
+		fast, ok := r.plainUKNumber(in)
+		if !ok {
+			return
+		}
+		if slow, err := r.parsePhone(in); err != nil || slow != fast {
+			t.Fatalf("%q: shortcut %q, libphonenumber %q (%v)", in, fast, slow, err)
 		}
 	})
 }

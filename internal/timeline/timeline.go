@@ -100,6 +100,7 @@ func Append(ctx context.Context, tx *sqlx.Tx, ev Event) error {
 	return nil
 }
 
+// eventRow is one row of eventColumns, in its order (scanEvents relies on it).
 type eventRow struct {
 	ID           string    `db:"id"`
 	CustomerID   *string   `db:"customer_id"`
@@ -142,11 +143,34 @@ func page(ctx context.Context, db *store.DB, column string, ids []string, limit 
 	if err != nil {
 		return Page{}, fmt.Errorf("read timeline: %w", err)
 	}
-	var rows []eventRow
-	if err := db.SelectContext(ctx, &rows, db.Rebind(q), qargs...); err != nil {
+	rows, err := scanEvents(ctx, db, db.Rebind(q), qargs, limit+1)
+	if err != nil {
 		return Page{}, fmt.Errorf("read timeline: %w", store.MapError(err))
 	}
 	return toPage(rows, limit)
+}
+
+// scanEvents reads the rows into eventRows field by field, as sqlx would by reflection
+// (the same destinations, so the same conversions on both databases) without its
+// per-row reflection, which was a twentieth of a fifty-event read's CPU.
+func scanEvents(ctx context.Context, db *store.DB, query string, args []any, capacity int) ([]eventRow, error) {
+	rs, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	rows := make([]eventRow, 0, capacity)
+	for rs.Next() {
+		var r eventRow
+		if err := rs.Scan(&r.ID, &r.CustomerID, &r.CaseID, &r.Kind, &r.ActorSubject, &r.ActorRole, &r.Data, &r.OccurredAt); err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	return rows, rs.Close()
 }
 
 func toPage(rows []eventRow, limit int) (Page, error) {
