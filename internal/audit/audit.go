@@ -3,9 +3,9 @@
 // caller's stated purpose) and in which request. The log is append-only: nothing but the
 // retention purge removes an entry, and no API changes one.
 //
-// Entries are written off the request path: Append puts an entry on a buffered channel
-// and a writer goroutine inserts what has gathered as one multi-row statement, every
-// FlushEvery or as soon as BatchSize entries wait. Close drains and writes everything
+// Entries are written off the request path: Append adds an entry to those waiting in
+// memory and a writer goroutine inserts what has gathered as one multi-row statement,
+// every FlushEvery or as soon as BatchSize entries wait. Close drains and writes everything
 // still buffered, so a clean shutdown loses nothing; a crash (SIGKILL, power) loses at
 // most what was buffered and not yet written: the entries of the last FlushEvery, and
 // never more than BufferSize + BatchSize of them.
@@ -72,16 +72,25 @@ func (s Settings) withDefaults() Settings {
 }
 
 // Log is the audit log of one replica.
+//
+// Entries wait in a slice under a mutex, and the writer is woken once a batch has
+// gathered (or by its ticker), not once per entry: a channel send per entry woke the
+// writer goroutine, and with it an idle thread, for every audited read, which cost
+// more CPU than writing the entry (BENCHMARKS.md, "Issue 19, session 5").
 type Log struct {
 	db       *store.DB
 	log      *slog.Logger
 	settings Settings
 
-	mu      sync.RWMutex // held for reading while sending, for writing to close
+	mu      sync.Mutex
+	room    *sync.Cond // signalled when the writer takes entries, or on Close
 	closed  bool
-	entries chan Entry
-	flushes chan chan error
-	done    chan struct{}
+	pending []Entry // appended, not yet taken by the writer: at most BufferSize
+	taken   []Entry // the part being written; the writer's own
+
+	batchReady chan struct{} // one slot: BatchSize entries wait
+	flushes    chan chan error
+	stop, done chan struct{}
 
 	written, lostN atomic.Int64 // entries, for the metrics
 }
@@ -89,16 +98,17 @@ type Log struct {
 // Open starts the writer; Close stops it after writing everything buffered.
 func Open(db *store.DB, log *slog.Logger, s Settings) *Log {
 	s = s.withDefaults()
-	l := &Log{db: db, log: log, settings: s, entries: make(chan Entry, s.BufferSize),
-		flushes: make(chan chan error), done: make(chan struct{})}
+	l := &Log{db: db, log: log, settings: s, pending: make([]Entry, 0, s.BatchSize),
+		batchReady: make(chan struct{}, 1), flushes: make(chan chan error), stop: make(chan struct{}), done: make(chan struct{})}
+	l.room = sync.NewCond(&l.mu)
 	go l.run()
 	return l
 }
 
 // Append records e. It does not wait for the database: the entry is written within
-// FlushEvery. When the buffer is full it waits for room rather than drop an entry, so
-// a slow database slows reads instead of losing their audit. After Close it writes e
-// itself.
+// FlushEvery. When BufferSize entries wait it waits for room rather than drop an
+// entry, so a slow database slows reads instead of losing their audit. After Close it
+// writes e itself.
 func (l *Log) Append(ctx context.Context, e Entry) {
 	if e.ID == "" {
 		e.ID = store.NewID()
@@ -106,32 +116,38 @@ func (l *Log) Append(ctx context.Context, e Entry) {
 	if e.At.IsZero() {
 		e.At = store.Now()
 	}
-	l.mu.RLock()
-	defer l.mu.RUnlock()
+	l.mu.Lock()
+	for len(l.pending) >= l.settings.BufferSize && !l.closed {
+		l.room.Wait()
+	}
 	if l.closed {
+		l.mu.Unlock()
 		if err := l.write(context.WithoutCancel(ctx), []Entry{e}); err != nil {
 			l.lost(1, err)
 		}
 		return
 	}
-	l.entries <- e
+	l.pending = append(l.pending, e)
+	ready := len(l.pending) >= l.settings.BatchSize
+	l.mu.Unlock()
+	if ready {
+		select { // the slot holds one wake-up; more would say nothing new
+		case l.batchReady <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // Flush returns once every entry appended before it was called is written.
 func (l *Log) Flush(ctx context.Context) error {
-	l.mu.RLock()
-	if l.closed {
-		l.mu.RUnlock()
-		return nil
-	}
 	reply := make(chan error, 1)
 	select {
 	case l.flushes <- reply:
+	case <-l.done: // closed: Close wrote everything, and later appends write themselves
+		return nil
 	case <-ctx.Done():
-		l.mu.RUnlock()
 		return ctx.Err()
 	}
-	l.mu.RUnlock()
 	select {
 	case err := <-reply:
 		return err
@@ -145,56 +161,63 @@ func (l *Log) Close() {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
+		<-l.done
 		return
 	}
 	l.closed = true
-	close(l.entries)
+	l.room.Broadcast() // appenders waiting for room write their entries themselves
 	l.mu.Unlock()
+	close(l.stop)
 	<-l.done
 }
 
-// run is the writer: it gathers entries and writes them in batches.
+// run is the writer: it writes what has gathered when a batch is ready, on each tick,
+// on Flush, and on Close.
 func (l *Log) run() {
 	defer close(l.done)
 	tick := time.NewTicker(l.settings.FlushEvery)
 	defer tick.Stop()
-	batch := make([]Entry, 0, l.settings.BatchSize)
 	for {
 		select {
-		case e, ok := <-l.entries:
-			if !ok {
-				l.writeBatch(batch)
-				return
-			}
-			if batch = append(batch, e); len(batch) >= l.settings.BatchSize {
-				batch = l.writeBatch(batch)
-			}
+		case <-l.batchReady:
+			_ = l.writePending() // a failure is counted and logged as lost by writePending
 		case <-tick.C:
-			batch = l.writeBatch(batch)
+			_ = l.writePending()
 		case reply := <-l.flushes:
-			// Everything appended before Flush is in the channel already: drain it.
-			for drained := false; !drained; {
-				select {
-				case e, ok := <-l.entries:
-					if !ok {
-						drained = true
-						break
-					}
-					batch = append(batch, e)
-				default:
-					drained = true
-				}
-			}
-			reply <- l.writeAll(batch)
-			batch = batch[:0]
+			// Everything appended before Flush is pending already.
+			reply <- l.writePending()
+		case <-l.stop:
+			// closed is set: nothing more is appended to pending.
+			_ = l.writePending()
+			return
 		}
 	}
 }
 
-// writeBatch writes batch and returns it emptied.
-func (l *Log) writeBatch(batch []Entry) []Entry {
-	_ = l.writeAll(batch) // a failure is counted and logged as lost by writeAll
-	return batch[:0]
+// writePending takes the pending entries BatchSize at a time and writes each part,
+// until none are left; so at most BufferSize wait and BatchSize are being written.
+func (l *Log) writePending() error {
+	var failed error
+	for {
+		l.mu.Lock()
+		n := min(len(l.pending), l.settings.BatchSize)
+		part := append(l.taken[:0], l.pending[:n]...)
+		l.taken = part
+		// Shift rather than reslice, so the slice's array is reused and does not creep.
+		rest := copy(l.pending, l.pending[n:])
+		clear(l.pending[rest:])
+		l.pending = l.pending[:rest]
+		l.room.Broadcast()
+		l.mu.Unlock()
+		if n == 0 {
+			return failed
+		}
+		err := l.writeAll(part)
+		clear(part) // let the entries go before the next batch reuses the array
+		if err != nil {
+			failed = err
+		}
+	}
 }
 
 // writeAll writes entries in batches of at most BatchSize, retrying a failed write a
@@ -284,13 +307,20 @@ func (l *Log) Register(reg prometheus.Registerer) error {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "contacthub_audit_entries_lost_total",
 			Help: "Audit entries the database refused three times and that were dropped."}, func() float64 { return float64(l.lostN.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "contacthub_audit_entries_buffered",
-			Help: "Audit entries waiting in memory to be written (what a crash would lose)."}, func() float64 { return float64(len(l.entries)) }),
+			Help: "Audit entries waiting in memory to be written (what a crash would lose)."}, func() float64 { return float64(l.waiting()) }),
 	} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// waiting is how many entries wait in memory to be taken by the writer.
+func (l *Log) waiting() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.pending)
 }
 
 // rows is "(?, ?), (?, ?)" for n rows of cols columns.
