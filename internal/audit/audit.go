@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/council/contacthub/internal/store"
@@ -249,21 +250,50 @@ func (l *Log) lost(n int, err error) {
 	l.log.Error("audit entries could not be written", slog.Int("entries", n), slog.String("error", err.Error()))
 }
 
-// customersPerInsert bounds the rows of one insert into audit_entry_customers, well
-// under both engines' limits on statement parameters.
+// customersPerInsert bounds the rows of one insert into audit_entry_customers on
+// SQLite, well under its limit on statement parameters.
 const customersPerInsert = 1000
 
 const (
 	insertEntries   = `INSERT INTO audit_entries (id, at, subject, roles, action, operation, resource, purpose, request_id) VALUES `
 	insertCustomers = `INSERT INTO audit_entry_customers (entry_id, customer_id, at) VALUES `
+
+	// On PostgreSQL a batch goes as one array per column: nine parameters and one
+	// short statement to parse and plan, where VALUES rows were 9 × 256 of them.
+	insertEntriesUnnest = `INSERT INTO audit_entries (id, at, subject, roles, action, operation, resource, purpose, request_id)
+ SELECT u.id::uuid, u.at, u.subject, u.roles, u.action, u.operation, u.resource, u.purpose, u.request_id
+ FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+ AS u (id, at, subject, roles, action, operation, resource, purpose, request_id)`
+	insertCustomersUnnest = `INSERT INTO audit_entry_customers (entry_id, customer_id, at)
+ SELECT u.entry_id::uuid, u.customer_id, u.at FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u (entry_id, customer_id, at)`
 )
 
-// write inserts entries in one transaction: a multi-row insert of the entries and of
-// the customers they touched.
+// write inserts entries in one transaction: the entries and the customers they
+// touched, each as one statement (several for many customers on SQLite).
 func (l *Log) write(ctx context.Context, entries []Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
+	tx, err := l.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin audit write: %w", err)
+	}
+	insert := insertRows
+	if l.db.Dialect == store.Postgres {
+		insert = insertArrays
+	}
+	if err := insert(ctx, tx, entries); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit audit entries: %w", err)
+	}
+	l.written.Add(int64(len(entries)))
+	return nil
+}
+
+// insertRows inserts entries as multi-row VALUES (SQLite).
+func insertRows(ctx context.Context, tx *sqlx.Tx, entries []Entry) error {
 	var links [][3]any
 	args := make([]any, 0, 9*len(entries))
 	for _, e := range entries {
@@ -273,12 +303,8 @@ func (l *Log) write(ctx context.Context, entries []Entry) error {
 			links = append(links, [3]any{e.ID, c, e.At})
 		}
 	}
-	tx, err := l.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin audit write: %w", err)
-	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(insertEntries+rows(len(entries), 9)), args...); err != nil {
-		return errors.Join(fmt.Errorf("insert audit entries: %w", err), tx.Rollback())
+		return fmt.Errorf("insert audit entries: %w", err)
 	}
 	for start := 0; start < len(links); start += customersPerInsert {
 		part := links[start:min(start+customersPerInsert, len(links))]
@@ -287,13 +313,36 @@ func (l *Log) write(ctx context.Context, entries []Entry) error {
 			args = append(args, r[0], r[1], r[2])
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(insertCustomers+rows(len(part), 3)), args...); err != nil {
-			return errors.Join(fmt.Errorf("insert audit customers: %w", err), tx.Rollback())
+			return fmt.Errorf("insert audit customers: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit audit entries: %w", err)
+	return nil
+}
+
+// insertArrays inserts entries as one array per column (PostgreSQL).
+func insertArrays(ctx context.Context, tx *sqlx.Tx, entries []Entry) error {
+	n := len(entries)
+	ids, at := make([]string, n), make([]time.Time, n)
+	subjects, roles, actions, operations := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	resources, purposes, requests := make([]string, n), make([]string, n), make([]string, n)
+	var linkEntries, linkCustomers []string
+	var linkAt []time.Time
+	for i, e := range entries {
+		ids[i], at[i], subjects[i], roles[i], actions[i] = e.ID, e.At, e.Subject, strings.Join(e.Roles, ","), string(e.Action)
+		operations[i], resources[i], purposes[i], requests[i] = e.Operation, e.Resource, e.Purpose, e.RequestID
+		for _, c := range unique(e.CustomerIDs) {
+			linkEntries, linkCustomers, linkAt = append(linkEntries, e.ID), append(linkCustomers, c), append(linkAt, e.At)
+		}
 	}
-	l.written.Add(int64(len(entries)))
+	if _, err := tx.ExecContext(ctx, insertEntriesUnnest, ids, at, subjects, roles, actions, operations, resources, purposes, requests); err != nil {
+		return fmt.Errorf("insert audit entries: %w", err)
+	}
+	if len(linkEntries) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, insertCustomersUnnest, linkEntries, linkCustomers, linkAt); err != nil {
+		return fmt.Errorf("insert audit customers: %w", err)
+	}
 	return nil
 }
 
