@@ -1,11 +1,18 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -13,54 +20,68 @@ import (
 	"github.com/council/contacthub/internal/config"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/identifier"
+	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/store/storetest"
 )
 
 // BenchmarkAuditCost_GetCustomer is what the audit of personal data costs a read: the
 // same GET /v1/customers/{id} through the whole stack (validation, a real token, the
 // database), on one hub with the audit and one without, in the same run. The two are
-// measured in alternating rounds of 20 requests, so a neighbour's load on this shared
-// machine falls on both alike; the audited hub's writer inserts its batches meanwhile,
-// so its cost is in the figures. It reports ns per read without and with the audit and
-// their difference (b.N is the number of rounds).
+// measured in alternating rounds of one audit batch (256 requests), so a neighbour's
+// load on this shared machine falls on both alike. Each audited round ends with a
+// Flush, counted in it: the round's batch is written then (it is full, so the writer
+// has begun it), and all of the writer's work falls in the audited rounds instead of
+// running into the next plain one on the other core. It reports, per read, the wall
+// clock and this process's CPU time (user + system; a neighbour's load moves it far
+// less) without and with the audit, and their differences (b.N is the number of
+// rounds). On PostgreSQL the database server's own CPU is not in the CPU figures. Each
+// round runs under a pprof label hub=audited or hub=plain, so a -cpuprofile splits
+// with -tagfocus.
 //
-//	go test -run '^$' -bench AuditCost -benchtime 300x -count 3 ./internal/app
+//	go test -run '^$' -bench AuditCost -benchtime 24x -count 3 ./internal/app
 func BenchmarkAuditCost_GetCustomer(b *testing.B) {
 	for _, be := range storetest.Backends(b) {
 		b.Run(be.Name, func(b *testing.B) {
 			plainApp, plainToken, plainPath := benchHub(b, be, false)
 			auditedApp, auditedToken, auditedPath := benchHub(b, be, true)
-			plain, audited := plainApp.handler, auditedApp.handler
-			const round = 20
-			var without, with time.Duration
-			get := func(h http.Handler, token, path string) time.Duration {
-				start := time.Now()
-				for range round {
-					req := httptest.NewRequest(http.MethodGet, path, nil)
-					req.Header.Set("Authorization", "Bearer "+token)
-					rec := httptest.NewRecorder()
-					h.ServeHTTP(rec, req)
-					if rec.Code != http.StatusOK {
-						b.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+			const round = 256 // the audit's batch
+			var without, with, cpuWithout, cpuWith, dbWithout, dbWith time.Duration
+			get := func(a *App, token, path, hub string, wall, cpu, db *time.Duration, then func() error) {
+				h := a.handler
+				pprof.Do(context.Background(), pprof.Labels("hub", hub), func(context.Context) {
+					startDB := databaseCPU(b, a)
+					start, startCPU := time.Now(), processCPU(b)
+					for range round {
+						req := httptest.NewRequest(http.MethodGet, path, nil)
+						req.Header.Set("Authorization", "Bearer "+token)
+						rec := httptest.NewRecorder()
+						h.ServeHTTP(rec, req)
+						if rec.Code != http.StatusOK {
+							b.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+						}
 					}
-				}
-				return time.Since(start)
+					if err := then(); err != nil {
+						b.Fatal(err)
+					}
+					*wall += time.Since(start)
+					*cpu += processCPU(b) - startCPU
+					*db += databaseCPU(b, a).since(startDB)
+				})
 			}
+			nothing := func() error { return nil }
+			flush := func() error { return auditedApp.Audit.Flush(context.Background()) }
 			b.ResetTimer()
 			for i := range b.N {
 				if i%2 == 0 {
-					without += get(plain, plainToken, plainPath)
-					with += get(audited, auditedToken, auditedPath)
+					get(plainApp, plainToken, plainPath, "plain", &without, &cpuWithout, &dbWithout, nothing)
+					get(auditedApp, auditedToken, auditedPath, "audited", &with, &cpuWith, &dbWith, flush)
 				} else {
-					with += get(audited, auditedToken, auditedPath)
-					without += get(plain, plainToken, plainPath)
+					get(auditedApp, auditedToken, auditedPath, "audited", &with, &cpuWith, &dbWith, flush)
+					get(plainApp, plainToken, plainPath, "plain", &without, &cpuWithout, &dbWithout, nothing)
 				}
 			}
 			b.StopTimer()
 			// The audited reads were all written: the figures are of an audit that works.
-			if err := auditedApp.Audit.Flush(context.Background()); err != nil {
-				b.Fatal(err)
-			}
 			var written int
 			if err := auditedApp.DB.Get(&written, "SELECT count(*) FROM audit_entries WHERE operation = 'getCustomer'"); err != nil {
 				b.Fatal(err)
@@ -72,9 +93,71 @@ func BenchmarkAuditCost_GetCustomer(b *testing.B) {
 			b.ReportMetric(float64(without.Nanoseconds())/reads, "ns/read-without")
 			b.ReportMetric(float64(with.Nanoseconds())/reads, "ns/read-with")
 			b.ReportMetric(float64((with-without).Nanoseconds())/reads, "ns/audit")
+			b.ReportMetric(float64(cpuWithout.Nanoseconds())/reads, "cpu-ns/read-without")
+			b.ReportMetric(float64(cpuWith.Nanoseconds())/reads, "cpu-ns/read-with")
+			b.ReportMetric(float64((cpuWith-cpuWithout).Nanoseconds())/reads, "cpu-ns/audit")
+			if be.DatabaseURL != "" {
+				b.ReportMetric(float64(dbWithout.Nanoseconds())/reads, "db-cpu-ns/read-without")
+				b.ReportMetric(float64(dbWith.Nanoseconds())/reads, "db-cpu-ns/read-with")
+				b.ReportMetric(float64((dbWith-dbWithout).Nanoseconds())/reads, "db-cpu-ns/audit")
+			}
 			b.ReportMetric(0, "ns/op")
 		})
 	}
+}
+
+// processCPU is the CPU time this process has used, user and system.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// backendsCPU is the CPU time each PostgreSQL server process of one database had used.
+type backendsCPU map[int]time.Duration
+
+// since is the CPU the backends used after earlier: a backend that started since
+// counts whole; one that ended since is lost (the hub's pool keeps its connections).
+func (now backendsCPU) since(earlier backendsCPU) time.Duration {
+	var d time.Duration
+	for pid, cpu := range now {
+		d += cpu - earlier[pid]
+	}
+	return d
+}
+
+// databaseCPU is, on PostgreSQL on this machine, the CPU time of the server processes
+// serving a (each bench hub connects under a name of its own: these are its backends,
+// the audit writer's included), read from /proc; nil on SQLite, whose work is in this
+// process.
+// The server's shared processes (WAL writer, checkpointer) are not counted.
+func databaseCPU(b *testing.B, a *App) backendsCPU {
+	if a.DB.Dialect != store.Postgres {
+		return nil
+	}
+	var pids []int
+	if err := a.DB.Select(&pids, "SELECT pid FROM pg_stat_activity WHERE application_name = current_setting('application_name')"); err != nil {
+		b.Fatal(err)
+	}
+	out := backendsCPU{}
+	for _, pid := range pids {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			b.Fatalf("the database server is not on this machine, or not readable: %v", err)
+		}
+		// The command may hold spaces: fields count from the last ')'. utime and
+		// stime are fields 14 and 15, in clock ticks (100 a second on Linux).
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+		stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+		if err1 != nil || err2 != nil {
+			b.Fatalf("/proc/%d/stat: %q", pid, stat)
+		}
+		out[pid] = time.Duration(utime+stime) * 10 * time.Millisecond
+	}
+	return out
 }
 
 // benchHub opens a hub on a fresh database with one customer, its audit on or off.
@@ -94,6 +177,10 @@ func benchHubWith(b testing.TB, be storetest.Backend, audited bool, tweak func(*
 	}
 	cfg.DataDir = b.TempDir()
 	cfg.DatabaseURL = storetest.FreshURL(b, be)
+	if cfg.DatabaseURL != "" {
+		// A name of its own, so databaseCPU finds this hub's server processes.
+		cfg.DatabaseURL += "&application_name=bench_" + storetest.RandomHex(4)
+	}
 	cfg.RedisURL = be.RedisURL
 	cfg.RedisPrefix = storetest.RedisPrefix(b, be)
 	cfg.RateLimitPerMinute, cfg.RateLimitIPPerMinute = 0, 0

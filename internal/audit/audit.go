@@ -3,9 +3,9 @@
 // caller's stated purpose) and in which request. The log is append-only: nothing but the
 // retention purge removes an entry, and no API changes one.
 //
-// Entries are written off the request path: Append puts an entry on a buffered channel
-// and a writer goroutine inserts what has gathered as one multi-row statement, every
-// FlushEvery or as soon as BatchSize entries wait. Close drains and writes everything
+// Entries are written off the request path: Append adds an entry to those waiting in
+// memory and a writer goroutine inserts what has gathered as one multi-row statement,
+// every FlushEvery or as soon as BatchSize entries wait. Close drains and writes everything
 // still buffered, so a clean shutdown loses nothing; a crash (SIGKILL, power) loses at
 // most what was buffered and not yet written: the entries of the last FlushEvery, and
 // never more than BufferSize + BatchSize of them.
@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/council/contacthub/internal/store"
@@ -72,16 +73,25 @@ func (s Settings) withDefaults() Settings {
 }
 
 // Log is the audit log of one replica.
+//
+// Entries wait in a slice under a mutex, and the writer is woken once a batch has
+// gathered (or by its ticker), not once per entry: a channel send per entry woke the
+// writer goroutine, and with it an idle thread, for every audited read, which cost
+// more CPU than writing the entry (BENCHMARKS.md, "Issue 19, session 5").
 type Log struct {
 	db       *store.DB
 	log      *slog.Logger
 	settings Settings
 
-	mu      sync.RWMutex // held for reading while sending, for writing to close
+	mu      sync.Mutex
+	room    *sync.Cond // signalled when the writer takes entries, or on Close
 	closed  bool
-	entries chan Entry
-	flushes chan chan error
-	done    chan struct{}
+	pending []Entry // appended, not yet taken by the writer: at most BufferSize
+	taken   []Entry // the part being written; the writer's own
+
+	batchReady chan struct{} // one slot: BatchSize entries wait
+	flushes    chan chan error
+	stop, done chan struct{}
 
 	written, lostN atomic.Int64 // entries, for the metrics
 }
@@ -89,16 +99,17 @@ type Log struct {
 // Open starts the writer; Close stops it after writing everything buffered.
 func Open(db *store.DB, log *slog.Logger, s Settings) *Log {
 	s = s.withDefaults()
-	l := &Log{db: db, log: log, settings: s, entries: make(chan Entry, s.BufferSize),
-		flushes: make(chan chan error), done: make(chan struct{})}
+	l := &Log{db: db, log: log, settings: s, pending: make([]Entry, 0, s.BatchSize),
+		batchReady: make(chan struct{}, 1), flushes: make(chan chan error), stop: make(chan struct{}), done: make(chan struct{})}
+	l.room = sync.NewCond(&l.mu)
 	go l.run()
 	return l
 }
 
 // Append records e. It does not wait for the database: the entry is written within
-// FlushEvery. When the buffer is full it waits for room rather than drop an entry, so
-// a slow database slows reads instead of losing their audit. After Close it writes e
-// itself.
+// FlushEvery. When BufferSize entries wait it waits for room rather than drop an
+// entry, so a slow database slows reads instead of losing their audit. After Close it
+// writes e itself.
 func (l *Log) Append(ctx context.Context, e Entry) {
 	if e.ID == "" {
 		e.ID = store.NewID()
@@ -106,32 +117,38 @@ func (l *Log) Append(ctx context.Context, e Entry) {
 	if e.At.IsZero() {
 		e.At = store.Now()
 	}
-	l.mu.RLock()
-	defer l.mu.RUnlock()
+	l.mu.Lock()
+	for len(l.pending) >= l.settings.BufferSize && !l.closed {
+		l.room.Wait()
+	}
 	if l.closed {
+		l.mu.Unlock()
 		if err := l.write(context.WithoutCancel(ctx), []Entry{e}); err != nil {
 			l.lost(1, err)
 		}
 		return
 	}
-	l.entries <- e
+	l.pending = append(l.pending, e)
+	ready := len(l.pending) >= l.settings.BatchSize
+	l.mu.Unlock()
+	if ready {
+		select { // the slot holds one wake-up; more would say nothing new
+		case l.batchReady <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // Flush returns once every entry appended before it was called is written.
 func (l *Log) Flush(ctx context.Context) error {
-	l.mu.RLock()
-	if l.closed {
-		l.mu.RUnlock()
-		return nil
-	}
 	reply := make(chan error, 1)
 	select {
 	case l.flushes <- reply:
+	case <-l.done: // closed: Close wrote everything, and later appends write themselves
+		return nil
 	case <-ctx.Done():
-		l.mu.RUnlock()
 		return ctx.Err()
 	}
-	l.mu.RUnlock()
 	select {
 	case err := <-reply:
 		return err
@@ -145,56 +162,63 @@ func (l *Log) Close() {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
+		<-l.done
 		return
 	}
 	l.closed = true
-	close(l.entries)
+	l.room.Broadcast() // appenders waiting for room write their entries themselves
 	l.mu.Unlock()
+	close(l.stop)
 	<-l.done
 }
 
-// run is the writer: it gathers entries and writes them in batches.
+// run is the writer: it writes what has gathered when a batch is ready, on each tick,
+// on Flush, and on Close.
 func (l *Log) run() {
 	defer close(l.done)
 	tick := time.NewTicker(l.settings.FlushEvery)
 	defer tick.Stop()
-	batch := make([]Entry, 0, l.settings.BatchSize)
 	for {
 		select {
-		case e, ok := <-l.entries:
-			if !ok {
-				l.writeBatch(batch)
-				return
-			}
-			if batch = append(batch, e); len(batch) >= l.settings.BatchSize {
-				batch = l.writeBatch(batch)
-			}
+		case <-l.batchReady:
+			_ = l.writePending() // a failure is counted and logged as lost by writePending
 		case <-tick.C:
-			batch = l.writeBatch(batch)
+			_ = l.writePending()
 		case reply := <-l.flushes:
-			// Everything appended before Flush is in the channel already: drain it.
-			for drained := false; !drained; {
-				select {
-				case e, ok := <-l.entries:
-					if !ok {
-						drained = true
-						break
-					}
-					batch = append(batch, e)
-				default:
-					drained = true
-				}
-			}
-			reply <- l.writeAll(batch)
-			batch = batch[:0]
+			// Everything appended before Flush is pending already.
+			reply <- l.writePending()
+		case <-l.stop:
+			// closed is set: nothing more is appended to pending.
+			_ = l.writePending()
+			return
 		}
 	}
 }
 
-// writeBatch writes batch and returns it emptied.
-func (l *Log) writeBatch(batch []Entry) []Entry {
-	_ = l.writeAll(batch) // a failure is counted and logged as lost by writeAll
-	return batch[:0]
+// writePending takes the pending entries BatchSize at a time and writes each part,
+// until none are left; so at most BufferSize wait and BatchSize are being written.
+func (l *Log) writePending() error {
+	var failed error
+	for {
+		l.mu.Lock()
+		n := min(len(l.pending), l.settings.BatchSize)
+		part := append(l.taken[:0], l.pending[:n]...)
+		l.taken = part
+		// Shift rather than reslice, so the slice's array is reused and does not creep.
+		rest := copy(l.pending, l.pending[n:])
+		clear(l.pending[rest:])
+		l.pending = l.pending[:rest]
+		l.room.Broadcast()
+		l.mu.Unlock()
+		if n == 0 {
+			return failed
+		}
+		err := l.writeAll(part)
+		clear(part) // let the entries go before the next batch reuses the array
+		if err != nil {
+			failed = err
+		}
+	}
 }
 
 // writeAll writes entries in batches of at most BatchSize, retrying a failed write a
@@ -226,21 +250,50 @@ func (l *Log) lost(n int, err error) {
 	l.log.Error("audit entries could not be written", slog.Int("entries", n), slog.String("error", err.Error()))
 }
 
-// customersPerInsert bounds the rows of one insert into audit_entry_customers, well
-// under both engines' limits on statement parameters.
+// customersPerInsert bounds the rows of one insert into audit_entry_customers on
+// SQLite, well under its limit on statement parameters.
 const customersPerInsert = 1000
 
 const (
 	insertEntries   = `INSERT INTO audit_entries (id, at, subject, roles, action, operation, resource, purpose, request_id) VALUES `
 	insertCustomers = `INSERT INTO audit_entry_customers (entry_id, customer_id, at) VALUES `
+
+	// On PostgreSQL a batch goes as one array per column: nine parameters and one
+	// short statement to parse and plan, where VALUES rows were 9 × 256 of them.
+	insertEntriesUnnest = `INSERT INTO audit_entries (id, at, subject, roles, action, operation, resource, purpose, request_id)
+ SELECT u.id::uuid, u.at, u.subject, u.roles, u.action, u.operation, u.resource, u.purpose, u.request_id
+ FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+ AS u (id, at, subject, roles, action, operation, resource, purpose, request_id)`
+	insertCustomersUnnest = `INSERT INTO audit_entry_customers (entry_id, customer_id, at)
+ SELECT u.entry_id::uuid, u.customer_id, u.at FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u (entry_id, customer_id, at)`
 )
 
-// write inserts entries in one transaction: a multi-row insert of the entries and of
-// the customers they touched.
+// write inserts entries in one transaction: the entries and the customers they
+// touched, each as one statement (several for many customers on SQLite).
 func (l *Log) write(ctx context.Context, entries []Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
+	tx, err := l.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin audit write: %w", err)
+	}
+	insert := insertRows
+	if l.db.Dialect == store.Postgres {
+		insert = insertArrays
+	}
+	if err := insert(ctx, tx, entries); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit audit entries: %w", err)
+	}
+	l.written.Add(int64(len(entries)))
+	return nil
+}
+
+// insertRows inserts entries as multi-row VALUES (SQLite).
+func insertRows(ctx context.Context, tx *sqlx.Tx, entries []Entry) error {
 	var links [][3]any
 	args := make([]any, 0, 9*len(entries))
 	for _, e := range entries {
@@ -250,12 +303,8 @@ func (l *Log) write(ctx context.Context, entries []Entry) error {
 			links = append(links, [3]any{e.ID, c, e.At})
 		}
 	}
-	tx, err := l.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin audit write: %w", err)
-	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(insertEntries+rows(len(entries), 9)), args...); err != nil {
-		return errors.Join(fmt.Errorf("insert audit entries: %w", err), tx.Rollback())
+		return fmt.Errorf("insert audit entries: %w", err)
 	}
 	for start := 0; start < len(links); start += customersPerInsert {
 		part := links[start:min(start+customersPerInsert, len(links))]
@@ -264,13 +313,36 @@ func (l *Log) write(ctx context.Context, entries []Entry) error {
 			args = append(args, r[0], r[1], r[2])
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(insertCustomers+rows(len(part), 3)), args...); err != nil {
-			return errors.Join(fmt.Errorf("insert audit customers: %w", err), tx.Rollback())
+			return fmt.Errorf("insert audit customers: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit audit entries: %w", err)
+	return nil
+}
+
+// insertArrays inserts entries as one array per column (PostgreSQL).
+func insertArrays(ctx context.Context, tx *sqlx.Tx, entries []Entry) error {
+	n := len(entries)
+	ids, at := make([]string, n), make([]time.Time, n)
+	subjects, roles, actions, operations := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	resources, purposes, requests := make([]string, n), make([]string, n), make([]string, n)
+	var linkEntries, linkCustomers []string
+	var linkAt []time.Time
+	for i, e := range entries {
+		ids[i], at[i], subjects[i], roles[i], actions[i] = e.ID, e.At, e.Subject, strings.Join(e.Roles, ","), string(e.Action)
+		operations[i], resources[i], purposes[i], requests[i] = e.Operation, e.Resource, e.Purpose, e.RequestID
+		for _, c := range unique(e.CustomerIDs) {
+			linkEntries, linkCustomers, linkAt = append(linkEntries, e.ID), append(linkCustomers, c), append(linkAt, e.At)
+		}
 	}
-	l.written.Add(int64(len(entries)))
+	if _, err := tx.ExecContext(ctx, insertEntriesUnnest, ids, at, subjects, roles, actions, operations, resources, purposes, requests); err != nil {
+		return fmt.Errorf("insert audit entries: %w", err)
+	}
+	if len(linkEntries) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, insertCustomersUnnest, linkEntries, linkCustomers, linkAt); err != nil {
+		return fmt.Errorf("insert audit customers: %w", err)
+	}
 	return nil
 }
 
@@ -284,13 +356,20 @@ func (l *Log) Register(reg prometheus.Registerer) error {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "contacthub_audit_entries_lost_total",
 			Help: "Audit entries the database refused three times and that were dropped."}, func() float64 { return float64(l.lostN.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "contacthub_audit_entries_buffered",
-			Help: "Audit entries waiting in memory to be written (what a crash would lose)."}, func() float64 { return float64(len(l.entries)) }),
+			Help: "Audit entries waiting in memory to be written (what a crash would lose)."}, func() float64 { return float64(l.waiting()) }),
 	} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// waiting is how many entries wait in memory to be taken by the writer.
+func (l *Log) waiting() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.pending)
 }
 
 // rows is "(?, ?), (?, ?)" for n rows of cols columns.

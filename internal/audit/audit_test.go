@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -163,5 +164,99 @@ func TestLog_AnUnwritableBatchIsCountedAsLostNotHidden(t *testing.T) {
 	}
 	if l.lostN.Load() != 1 || l.written.Load() != 0 {
 		t.Fatalf("lost %d, written %d; want 1 and 0", l.lostN.Load(), l.written.Load())
+	}
+}
+
+func TestLog_AFullBatchIsWrittenWithoutWaitingForTheTick(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := storetest.Open(t, b)
+			// Only a full batch can wake the writer within the test.
+			l := Open(db, quiet(), Settings{FlushEvery: time.Hour, BatchSize: 5})
+			defer l.Close()
+			for range 5 {
+				l.Append(context.Background(), Entry{Subject: "a", Action: Read, Operation: "getCustomer", Resource: "/", CustomerIDs: []string{"x"}})
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for l.written.Load() < 5 {
+				if time.Now().After(deadline) {
+					t.Fatalf("a full batch of 5 was not written within 5 s (written %d)", l.written.Load())
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+}
+
+func TestLog_AFullBufferMakesAppendWaitRatherThanDrop(t *testing.T) {
+	db := storetest.Open(t, storetest.Backends(t)[0])
+	// SQLite's one writer connection, held: the audit's writer cannot begin.
+	held, err := db.BeginTxx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := Open(db, quiet(), Settings{FlushEvery: time.Hour, BatchSize: 2, BufferSize: 4})
+	defer l.Close()
+	entry := Entry{Subject: "a", Action: Read, Operation: "getCustomer", Resource: "/", CustomerIDs: []string{"x"}}
+	// 2 are taken by the stuck writer and 4 wait: the 7th append must wait for room.
+	for range 6 {
+		l.Append(context.Background(), entry)
+	}
+	appended := make(chan struct{})
+	go func() {
+		l.Append(context.Background(), entry)
+		close(appended)
+	}()
+	select {
+	case <-appended:
+		t.Fatalf("an append went through with the buffer full (%d waiting)", l.waiting())
+	case <-time.After(200 * time.Millisecond):
+	}
+	if n := l.waiting(); n != 4 {
+		t.Fatalf("%d entries waiting, want the buffer's 4", n)
+	}
+	if err := held.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-appended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting append did not go through once the writer could write")
+	}
+	if err := l.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if l.written.Load() != 7 || l.lostN.Load() != 0 {
+		t.Fatalf("written %d, lost %d; want 7 and 0", l.written.Load(), l.lostN.Load())
+	}
+}
+
+func TestLog_AppendsRacingCloseAreAllWritten(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := storetest.Open(t, b)
+			l := Open(db, quiet(), Settings{FlushEvery: time.Millisecond, BatchSize: 7, BufferSize: 16})
+			var wg sync.WaitGroup
+			for g := range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 50 {
+						l.Append(context.Background(), Entry{Subject: fmt.Sprintf("g%d", g), Action: Read, Operation: "getCustomer",
+							Resource: "/", CustomerIDs: []string{fmt.Sprintf("c-%d", i)}})
+					}
+				}()
+			}
+			time.Sleep(time.Millisecond)
+			l.Close() // some appends land after it: they write themselves
+			wg.Wait()
+			var n int
+			if err := db.Get(&n, "SELECT count(*) FROM audit_entries"); err != nil {
+				t.Fatal(err)
+			}
+			if n != 400 || l.lostN.Load() != 0 {
+				t.Fatalf("%d entries written (lost %d), want all 400", n, l.lostN.Load())
+			}
+		})
 	}
 }

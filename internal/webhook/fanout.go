@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -56,11 +57,16 @@ const (
 	lockFanOut     = `SELECT id FROM webhook_fanout WHERE id = 1`
 	selectUnfanned = `SELECT id, msg_key, payload, created_at FROM outbox WHERE fanned_out_at IS NULL ORDER BY id LIMIT ?`
 	selectEnabled  = `SELECT id, owner_subject, event_types, filter_service, filter_queue, created_at FROM webhook_subscriptions WHERE enabled = ?`
-	insertDelivery = `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, msg_key, body, status,
- attempts, retry_from, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
- ON CONFLICT (subscription_id, event_id) DO NOTHING`
-	markFanned    = `UPDATE outbox SET fanned_out_at = ? WHERE id IN (?)`
-	advanceFanOut = `UPDATE webhook_fanout SET last_id = ?, updated_at = ? WHERE id = 1`
+	// The deliveries of a batch go in as one statement of many rows (a statement per
+	// delivery was most of the fan-out's cost, BENCHMARKS.md "Issue 19, session 5").
+	insertDeliveries = `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, msg_key, body, status,
+ attempts, retry_from, next_attempt_at, created_at) VALUES %s ON CONFLICT (subscription_id, event_id) DO NOTHING`
+	deliveryValues = `(?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`
+	// deliveriesPerInsert keeps a statement's parameters (9 a row) well under both
+	// engines' limits.
+	deliveriesPerInsert = 500
+	markFanned          = `UPDATE outbox SET fanned_out_at = ? WHERE id IN (?)`
+	advanceFanOut       = `UPDATE webhook_fanout SET last_id = ?, updated_at = ? WHERE id = 1`
 )
 
 // Once fans out up to Batch messages and reports how many.
@@ -90,13 +96,21 @@ func (f *FanOut) Once(ctx context.Context) (int, error) {
 		if err := tx.SelectContext(ctx, &subs, tx.Rebind(selectEnabled), true); err != nil {
 			return fmt.Errorf("read webhook subscriptions: %w", store.MapError(err))
 		}
+		wanted, err := parseSubscriptions(subs)
+		if err != nil {
+			return err
+		}
 		now := store.Now()
 		ids := make([]string, len(msgs))
+		var rows []any // deliveryValues' parameters, a delivery after another
 		for i, m := range msgs {
 			ids[i] = m.ID
-			if err := f.fanOne(ctx, tx, m, subs, now); err != nil {
+			if rows, err = fanOne(rows, m, wanted, now); err != nil {
 				return err
 			}
+		}
+		if err := insertAll(ctx, tx, rows); err != nil {
+			return err
 		}
 		q, args, err := sqlx.In(markFanned, now, ids)
 		if err != nil {
@@ -114,30 +128,56 @@ func (f *FanOut) Once(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// fanOne inserts m's deliveries for the subscriptions that want it.
-func (f *FanOut) fanOne(ctx context.Context, tx *sqlx.Tx, m outboxRow, subs []matchRow, now time.Time) error {
+// wantedBy is an enabled subscription with its event types read.
+type wantedBy struct {
+	matchRow
+	types []string
+}
+
+// parseSubscriptions reads each subscription's event types once per batch, not once
+// per message.
+func parseSubscriptions(subs []matchRow) ([]wantedBy, error) {
+	out := make([]wantedBy, len(subs))
+	for i, s := range subs {
+		out[i].matchRow = s
+		if err := json.Unmarshal([]byte(s.EventTypes), &out[i].types); err != nil {
+			return nil, fmt.Errorf("read subscription %s event types: %w", s.ID, err)
+		}
+	}
+	return out, nil
+}
+
+// fanOne appends to rows the deliveries of m to the subscriptions that want it.
+func fanOne(rows []any, m outboxRow, subs []wantedBy, now time.Time) ([]any, error) {
 	var msg event.Message
 	if err := json.Unmarshal(m.Payload, &msg); err != nil || msg.ID == "" || msg.Type == "" {
-		return nil // not an event message: nothing a webhook carries
+		return rows, nil // not an event message: nothing a webhook carries
 	}
-	var body []byte
+	var body string
 	for _, s := range subs {
-		match, err := s.wants(msg, m.CreatedAt)
-		if err != nil {
-			return err
-		}
-		if !match {
+		if !s.wants(msg, m.CreatedAt) {
 			continue
 		}
-		if body == nil {
-			var err error
-			if body, err = json.Marshal(Body{Type: msg.Type, Timestamp: msg.OccurredAt.UTC(), Data: m.Payload}); err != nil {
-				return fmt.Errorf("encode delivery: %w", err)
+		if body == "" {
+			encoded, err := json.Marshal(Body{Type: msg.Type, Timestamp: msg.OccurredAt.UTC(), Data: m.Payload})
+			if err != nil {
+				return nil, fmt.Errorf("encode delivery: %w", err)
 			}
+			body = string(encoded)
 		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(insertDelivery), store.NewID(), s.ID, msg.ID, msg.Type, m.Key,
-			string(body), now, now, now); err != nil {
-			return fmt.Errorf("insert delivery: %w", store.MapError(err))
+		rows = append(rows, store.NewID(), s.ID, msg.ID, msg.Type, m.Key, body, now, now, now)
+	}
+	return rows, nil
+}
+
+// insertAll inserts the deliveries in rows, deliveriesPerInsert to a statement.
+func insertAll(ctx context.Context, tx *sqlx.Tx, rows []any) error {
+	const columns = 9 // deliveryValues' parameters
+	for start := 0; start < len(rows); start += columns * deliveriesPerInsert {
+		part := rows[start:min(start+columns*deliveriesPerInsert, len(rows))]
+		values := strings.TrimSuffix(strings.Repeat(deliveryValues+", ", len(part)/columns), ", ")
+		if _, err := tx.ExecContext(ctx, tx.Rebind(fmt.Sprintf(insertDeliveries, values)), part...); err != nil {
+			return fmt.Errorf("insert deliveries: %w", store.MapError(err))
 		}
 	}
 	return nil
@@ -145,15 +185,11 @@ func (f *FanOut) fanOne(ctx context.Context, tx *sqlx.Tx, m outboxRow, subs []ma
 
 // wants reports whether a subscription asks for msg, written at at: its types and
 // filter match, and it existed when the message was written.
-func (s matchRow) wants(msg event.Message, at time.Time) (bool, error) {
+func (s wantedBy) wants(msg event.Message, at time.Time) bool {
 	if at.Before(s.CreatedAt) {
-		return false, nil
+		return false
 	}
-	var types []string
-	if err := json.Unmarshal([]byte(s.EventTypes), &types); err != nil {
-		return false, fmt.Errorf("read subscription %s event types: %w", s.ID, err)
-	}
-	return Matches(types, Filter{Service: s.FilterService, Queue: s.FilterQueue}, msg) && Concerns(s.OwnerSubject, msg), nil
+	return Matches(s.types, Filter{Service: s.FilterService, Queue: s.FilterQueue}, msg) && Concerns(s.OwnerSubject, msg)
 }
 
 // Concerns reports whether msg may go to a subscription of owner: news of a webhook

@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -63,6 +65,51 @@ type Sender struct {
 	FollowOn int
 	// Metrics, when set, counts and times attempts.
 	Metrics *Metrics
+
+	// prepared holds, on SQLite, the statements of an attempt's record and of a lease,
+	// prepared once on the one writer connection (query text → statement): the
+	// driver parsed each anew, about half of the sender's CPU per delivery
+	// (BENCHMARKS.md, "Issue 19, session 5"). PostgreSQL's driver caches its own.
+	prepareOnce sync.Once
+	prepared    atomic.Pointer[map[string]*sqlx.Stmt]
+}
+
+// preparedOnSQLite are the statements prepare prepares.
+var preparedOnSQLite = []string{selectDue, selectNextOfKey, finishDelivery, insertAttempt, clearFailing}
+
+// prepare prepares the sender's statements on SQLite, once. It must be called outside
+// any transaction: preparing waits for the one writer connection, which a
+// transaction holds. A statement that cannot be prepared is sent as text.
+func (s *Sender) prepare(ctx context.Context) {
+	if s.db.Dialect != store.SQLite {
+		return
+	}
+	s.prepareOnce.Do(func() {
+		m := make(map[string]*sqlx.Stmt, len(preparedOnSQLite))
+		for _, q := range preparedOnSQLite {
+			if stmt, err := s.db.PreparexContext(context.WithoutCancel(ctx), s.db.Rebind(q)); err == nil {
+				m[q] = stmt
+			}
+		}
+		s.prepared.Store(&m)
+	})
+}
+
+// stmt is query's prepared statement for tx, or nil to send the text.
+func (s *Sender) stmt(ctx context.Context, tx *sqlx.Tx, query string) *sqlx.Stmt {
+	m := s.prepared.Load()
+	if m == nil || (*m)[query] == nil {
+		return nil
+	}
+	return tx.StmtxContext(ctx, (*m)[query])
+}
+
+// execTx runs query in tx, prepared when it was.
+func (s *Sender) execTx(ctx context.Context, tx *sqlx.Tx, query string, args ...any) (sql.Result, error) {
+	if stmt := s.stmt(ctx, tx, query); stmt != nil {
+		return stmt.ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, tx.Rebind(query), args...)
 }
 
 // NewSender sends db's deliveries with client (see NewClient).
@@ -205,6 +252,7 @@ func (s *Sender) takeDue(ctx context.Context, n int) ([]dueRow, error) {
 	if n <= 0 {
 		return nil, nil
 	}
+	s.prepare(ctx)
 	now := store.Now()
 	var pending []string
 	if err := s.db.SelectContext(ctx, &pending, s.db.Rebind(anyDue), now); err != nil {
@@ -244,11 +292,17 @@ func (s *Sender) lease(ctx context.Context, query string, args ...any) ([]dueRow
 }
 
 func (s *Sender) leaseTx(ctx context.Context, tx *sqlx.Tx, query string, args ...any) ([]dueRow, error) {
-	if s.db.Dialect == store.Postgres {
-		query += " FOR UPDATE OF d SKIP LOCKED"
-	}
 	var due []dueRow
-	if err := tx.SelectContext(ctx, &due, tx.Rebind(query), args...); err != nil {
+	var err error
+	if stmt := s.stmt(ctx, tx, query); stmt != nil {
+		err = stmt.SelectContext(ctx, &due, args...)
+	} else {
+		if s.db.Dialect == store.Postgres {
+			query += " FOR UPDATE OF d SKIP LOCKED"
+		}
+		err = tx.SelectContext(ctx, &due, tx.Rebind(query), args...)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("read due deliveries: %w", store.MapError(err))
 	}
 	if len(due) == 0 {
@@ -330,6 +384,7 @@ func errorText(err error) string {
 func (s *Sender) record(ctx context.Context, d dueRow, a attempt, follow bool) (*dueRow, error) {
 	var recorded string
 	var following *dueRow
+	s.prepare(ctx)
 	err := s.db.InTx(ctx, func(tx *sqlx.Tx) error {
 		recorded, following = "", nil
 		if err := s.relaxCommit(ctx, tx); err != nil {
@@ -360,7 +415,7 @@ func (s *Sender) record(ctx context.Context, d dueRow, a attempt, follow bool) (
 				next = now.Add(max(Backoff(n, s.First, nil), a.wait))
 			}
 		}
-		res, err := tx.ExecContext(ctx, tx.Rebind(finishDelivery), state, n, status, errText, latency, next, finished, d.ID)
+		res, err := s.execTx(ctx, tx, finishDelivery, state, n, status, errText, latency, next, finished, d.ID)
 		if err != nil {
 			return fmt.Errorf("update delivery: %w", store.MapError(err))
 		}
@@ -370,11 +425,11 @@ func (s *Sender) record(ctx context.Context, d dueRow, a attempt, follow bool) (
 			return nil // its subscription was deleted meanwhile
 		}
 		recorded = state
-		if _, err := tx.ExecContext(ctx, tx.Rebind(insertAttempt), d.ID, n, now, status, latency, a.err, a.answer); err != nil {
+		if _, err := s.execTx(ctx, tx, insertAttempt, d.ID, n, now, status, latency, a.err, a.answer); err != nil {
 			return fmt.Errorf("log attempt: %w", store.MapError(err))
 		}
 		if state == Succeeded {
-			if _, err := tx.ExecContext(ctx, tx.Rebind(clearFailing), d.SubscriptionID); err != nil {
+			if _, err := s.execTx(ctx, tx, clearFailing, d.SubscriptionID); err != nil {
 				return fmt.Errorf("update subscription: %w", store.MapError(err))
 			}
 			if !follow {

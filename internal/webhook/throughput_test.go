@@ -136,7 +136,7 @@ func benchmarkDelivery(b *testing.B, be storetest.Backend, events, keys int, pol
 				}
 			}))
 			defer srv.Close()
-			var total time.Duration
+			var total, cpu time.Duration
 			for range b.N {
 				b.StopTimer()
 				db := storetest.Open(b, be)
@@ -162,7 +162,7 @@ func benchmarkDelivery(b *testing.B, be storetest.Backend, events, keys int, pol
 				fan := webhook.NewFanOut(db)
 				sender := webhook.NewSender(db, webhook.NewClient(true), quiet)
 				b.StartTimer()
-				start := time.Now()
+				start, startCPU := time.Now(), processCPU(b)
 				go fan.Run(runCtx, poll, quiet)
 				go sender.Run(runCtx, poll)
 				select {
@@ -172,6 +172,7 @@ func benchmarkDelivery(b *testing.B, be storetest.Backend, events, keys int, pol
 					b.Fatalf("the receiver had %d of %d events after 5 minutes", received.Load(), events)
 				}
 				elapsed := time.Since(start)
+				cpu += processCPU(b) - startCPU
 				b.StopTimer()
 				total += elapsed
 				// The last attempts may still be being recorded.
@@ -190,6 +191,8 @@ func benchmarkDelivery(b *testing.B, be storetest.Backend, events, keys int, pol
 				}
 			}
 			b.ReportMetric(float64(events*b.N)/total.Seconds(), "deliveries/s")
+			// The fan-out's, the sender's and the receiver's CPU (all in this process).
+			b.ReportMetric(float64(cpu.Microseconds())/float64(events*b.N), "cpu-µs/delivery")
 		})
 	}
 }

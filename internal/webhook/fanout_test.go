@@ -1,0 +1,65 @@
+package webhook_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/store"
+	"github.com/council/contacthub/internal/store/storetest"
+	"github.com/council/contacthub/internal/webhook"
+)
+
+// The fan-out inserts a batch's deliveries in one statement, not one per delivery:
+// the statement per delivery was most of what a subscription cost a write.
+func TestFanOut_ABatchsDeliveriesGoInOneInsert(t *testing.T) {
+	backends := storetest.Backends(t)
+	if len(backends) < 2 {
+		t.Skip("statements are traced on PostgreSQL only")
+	}
+	ctx := context.Background()
+	tr := &store.Trace{}
+	db, err := store.Open(store.WithTrace(ctx, tr), storetest.FreshURL(t, backends[1]), t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	subs := webhook.NewSubscriptions(db, catalogue.Default(), noQueues{}, true)
+	for range 3 {
+		if _, _, err := subs.Create(ctx, webhook.Owner{Subject: "crm"},
+			webhook.Input{URL: "https://receiver.example.org/hook", EventTypes: []string{"*"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(10 * time.Millisecond) // subscriptions take events written from their creation on
+	cases := []string{store.NewID(), store.NewID()}
+	for i := range 10 {
+		if err := recordContact(ctx, db, cases[i%2]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr.Start()
+	n, err := webhook.NewFanOut(db).Once(ctx)
+	stmts := tr.Stop()
+	if err != nil || n != 10 {
+		t.Fatalf("fanned out %d (%v), want 10", n, err)
+	}
+	inserts := 0
+	for _, s := range stmts {
+		if strings.Contains(s.SQL, "INSERT INTO webhook_deliveries") {
+			inserts++
+		}
+	}
+	var made int
+	if err := db.GetContext(ctx, &made, "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'"); err != nil {
+		t.Fatal(err)
+	}
+	if inserts != 1 || made != 30 {
+		t.Fatalf("%d deliveries made in %d inserts, want 30 in 1", made, inserts)
+	}
+}
