@@ -1,23 +1,18 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime/pprof"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/config"
+	"github.com/council/contacthub/internal/cputime"
 	"github.com/council/contacthub/internal/customer"
 	"github.com/council/contacthub/internal/identifier"
 	"github.com/council/contacthub/internal/store"
@@ -50,7 +45,7 @@ func BenchmarkAuditCost_GetCustomer(b *testing.B) {
 				h := a.handler
 				pprof.Do(context.Background(), pprof.Labels("hub", hub), func(context.Context) {
 					startDB := databaseCPU(b, a)
-					start, startCPU := time.Now(), processCPU(b)
+					start, startCPU := time.Now(), cputime.Self()
 					for range round {
 						req := httptest.NewRequest(http.MethodGet, path, nil)
 						req.Header.Set("Authorization", "Bearer "+token)
@@ -64,7 +59,7 @@ func BenchmarkAuditCost_GetCustomer(b *testing.B) {
 						b.Fatal(err)
 					}
 					*wall += time.Since(start)
-					*cpu += processCPU(b) - startCPU
+					*cpu += cputime.Self() - startCPU
 					*db += databaseCPU(b, a).since(startDB)
 				})
 			}
@@ -106,15 +101,6 @@ func BenchmarkAuditCost_GetCustomer(b *testing.B) {
 	}
 }
 
-// processCPU is the CPU time this process has used, user and system.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // backendsCPU is the CPU time each PostgreSQL server process of one database had used.
 type backendsCPU map[int]time.Duration
 
@@ -143,19 +129,11 @@ func databaseCPU(b *testing.B, a *App) backendsCPU {
 	}
 	out := backendsCPU{}
 	for _, pid := range pids {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		used, err := cputime.Of(pid)
 		if err != nil {
-			b.Fatalf("the database server is not on this machine, or not readable: %v", err)
+			b.Fatal(err)
 		}
-		// The command may hold spaces: fields count from the last ')'. utime and
-		// stime are fields 14 and 15, in clock ticks (100 a second on Linux).
-		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-		stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-		if err1 != nil || err2 != nil {
-			b.Fatalf("/proc/%d/stat: %q", pid, stat)
-		}
-		out[pid] = time.Duration(utime+stime) * 10 * time.Millisecond
+		out[pid] = used
 	}
 	return out
 }

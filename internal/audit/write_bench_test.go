@@ -1,18 +1,14 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/council/contacthub/internal/cputime"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/store/storetest"
 )
@@ -46,7 +42,7 @@ func BenchmarkWrite_ABatch(b *testing.B) {
 							Operation: "getCustomer", Resource: "/v1/customers/x", CustomerIDs: []string{fmt.Sprintf("c-%d", (i*256+j)%5000)},
 							RequestID: store.NewID()}
 					}
-					start := processCPU(b)
+					start := cputime.Self()
 					var pid int
 					var startServer time.Duration
 					if err := db.InTx(ctx, func(tx *sqlx.Tx) error {
@@ -54,15 +50,15 @@ func BenchmarkWrite_ABatch(b *testing.B) {
 							if err := tx.Get(&pid, "SELECT pg_backend_pid()"); err != nil {
 								return err
 							}
-							startServer = serverCPU(b, pid)
+							startServer = mustCPUOf(b, pid)
 						}
 						return insert(ctx, tx, batch)
 					}); err != nil {
 						b.Fatal(err)
 					}
-					cpu += processCPU(b) - start
+					cpu += cputime.Self() - start
 					if pid != 0 {
-						server += serverCPU(b, pid) - startServer
+						server += mustCPUOf(b, pid) - startServer
 					}
 				}
 				b.StopTimer()
@@ -77,26 +73,12 @@ func BenchmarkWrite_ABatch(b *testing.B) {
 	}
 }
 
-// serverCPU is the CPU time PostgreSQL's server process pid has used (it runs on this
-// machine), from /proc: utime and stime, fields 14 and 15, in ticks of 10 ms.
-func serverCPU(b *testing.B, pid int) time.Duration {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+// mustCPUOf is the CPU time PostgreSQL's server process pid has used; it runs on this
+// machine, or the benchmark cannot price the server's work.
+func mustCPUOf(b *testing.B, pid int) time.Duration {
+	used, err := cputime.Of(pid)
 	if err != nil {
-		b.Fatalf("the database server is not on this machine, or not readable: %v", err)
-	}
-	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		b.Fatalf("/proc/%d/stat: %q", pid, stat)
-	}
-	return time.Duration(utime+stime) * 10 * time.Millisecond
-}
-
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		b.Fatal(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return used
 }

@@ -1,10 +1,10 @@
 package intake_test
 
 import (
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/council/contacthub/internal/cputime"
 	"github.com/council/contacthub/internal/intake"
 	"github.com/council/contacthub/internal/store/storetest"
 )
@@ -40,11 +40,11 @@ func compareRecording(b *testing.B, with, without benchHub) {
 		if i%2 == 1 {
 			first, second = without, with
 		}
-		c0 := processCPU()
+		c0 := cputime.Self()
 		d1 := first.record(b, i)
-		c1 := processCPU()
+		c1 := cputime.Self()
 		d2 := second.record(b, i)
-		c2 := processCPU()
+		c2 := cputime.Self()
 		cpu1, cpu2 := c1-c0, c2-c1
 		if i%2 == 1 {
 			d1, d2, cpu1, cpu2 = d2, d1, cpu2, cpu1
@@ -62,13 +62,4 @@ func compareRecording(b *testing.B, with, without benchHub) {
 		b.ReportMetric(float64(cpuWithout.Microseconds())/float64(i), "cpu-µs-without")
 		b.ReportMetric(100*(float64(cpuWith)/float64(cpuWithout)-1), "%-more-cpu")
 	}
-}
-
-// processCPU is the user and system time the process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

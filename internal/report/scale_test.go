@@ -6,11 +6,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/cputime"
 	"github.com/council/contacthub/internal/report"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/store/storetest"
@@ -81,7 +81,7 @@ func BenchmarkReports_AtScale(b *testing.B) {
 			}
 			for _, c := range cases {
 				b.Run(c.name, func(b *testing.B) {
-					before := cpuTime(b)
+					before := cputime.Self()
 					for b.Loop() {
 						if err := c.run(context.Background()); err != nil {
 							b.Fatal(err)
@@ -90,7 +90,7 @@ func BenchmarkReports_AtScale(b *testing.B) {
 					// The process's CPU time per report: on SQLite the database works in
 					// this process, so it is the report's whole cost, and unlike the wall
 					// clock it hardly moves when other work shares the machine.
-					b.ReportMetric(float64((cpuTime(b)-before).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+					b.ReportMetric(float64((cputime.Self()-before).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 				})
 			}
 		})
@@ -130,15 +130,6 @@ func seeded(b *testing.B, db *store.DB) bool {
 		b.Fatal(err)
 	}
 	return n > 0
-}
-
-// cpuTime is the CPU time this process has used, user and system.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func date(s string) time.Time {

@@ -2,11 +2,11 @@ package webhook_test
 
 import (
 	"context"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/council/contacthub/internal/catalogue"
+	"github.com/council/contacthub/internal/cputime"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/store/storetest"
 	"github.com/council/contacthub/internal/webhook"
@@ -48,7 +48,7 @@ func BenchmarkFanOut_FiveSubscriptions(b *testing.B) {
 				}
 				fan := webhook.NewFanOut(db)
 				b.StartTimer()
-				start, startCPU := time.Now(), processCPU(b)
+				start, startCPU := time.Now(), cputime.Self()
 				for fanned := 0; fanned < events; {
 					n, err := fan.Once(ctx)
 					if err != nil {
@@ -59,7 +59,7 @@ func BenchmarkFanOut_FiveSubscriptions(b *testing.B) {
 					}
 					fanned += n
 				}
-				cpu += processCPU(b) - startCPU
+				cpu += cputime.Self() - startCPU
 				wall += time.Since(start)
 				b.StopTimer()
 				var made int
@@ -76,13 +76,4 @@ func BenchmarkFanOut_FiveSubscriptions(b *testing.B) {
 			b.ReportMetric(0, "ns/op")
 		})
 	}
-}
-
-// processCPU is the CPU time this process has used, user and system.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
