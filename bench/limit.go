@@ -31,13 +31,25 @@ var scripts = []struct{ prefix, file, bound string }{
 	{"POST /v1/contacts", "contact.sql", "customers"},
 }
 
-var tpsLine = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+var (
+	tpsLine = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+	txLine  = regexp.MustCompile(`number of transactions actually processed: ([0-9]+)`)
+)
 
-// rate runs the scenario's script for d and answers transactions per second; ok is
-// false when the scenario has no script or there is no PostgreSQL to run it on.
-func (l limiter) rate(scenario string, d time.Duration) (float64, bool, error) {
+// limitRun is what pgbench did with a scenario's statements: its rate, and the CPU time
+// per transaction of the database servers and of pgbench itself. The databases' time
+// is what the statements cost PostgreSQL with no hub in the way: the floor under the
+// hub's own "databases" figure for the same scenario.
+type limitRun struct {
+	tps        float64
+	db, client time.Duration
+}
+
+// rate runs the scenario's script for d; ok is false when the scenario has no script
+// or there is no PostgreSQL to run it on.
+func (l limiter) rate(scenario string, d time.Duration) (limitRun, bool, error) {
 	if l.databaseURL == "" || l.pgbench == "" {
-		return 0, false, nil
+		return limitRun{}, false, nil
 	}
 	for _, s := range scripts {
 		if !strings.HasPrefix(scenario, s.prefix) {
@@ -52,17 +64,27 @@ func (l limiter) rate(scenario string, d time.Duration) (float64, bool, error) {
 			"-T", strconv.Itoa(secs), "-D", fmt.Sprintf("%s=%d", s.bound, bound), "-f", filepath.Join(l.dir, s.file), l.databaseURL)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
+		before := readCPU(0)
 		if err := cmd.Run(); err != nil {
-			return 0, true, fmt.Errorf("pgbench %s: %w\n%s", s.file, err, tail(out.String()))
+			return limitRun{}, true, fmt.Errorf("pgbench %s: %w\n%s", s.file, err, tail(out.String()))
 		}
-		m := tpsLine.FindStringSubmatch(out.String())
-		if m == nil || strings.Contains(out.String(), "aborted") {
-			return 0, true, fmt.Errorf("pgbench %s: no clean rate in\n%s", s.file, tail(out.String()))
+		after := readCPU(0)
+		m, n := tpsLine.FindStringSubmatch(out.String()), txLine.FindStringSubmatch(out.String())
+		if m == nil || n == nil || strings.Contains(out.String(), "aborted") {
+			return limitRun{}, true, fmt.Errorf("pgbench %s: no clean rate in\n%s", s.file, tail(out.String()))
 		}
 		tps, err := strconv.ParseFloat(m[1], 64)
-		return tps, true, err
+		if err != nil {
+			return limitRun{}, true, err
+		}
+		r := limitRun{tps: tps}
+		if txs, _ := strconv.ParseInt(n[1], 10, 64); txs > 0 && before.ok && after.ok {
+			r.db = (after.db - before.db) / time.Duration(txs)
+			r.client = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()) / time.Duration(txs)
+		}
+		return r, true, nil
 	}
-	return 0, false, nil
+	return limitRun{}, false, nil
 }
 
 func tail(s string) string {
@@ -92,6 +114,18 @@ func limitColumn(hub, limit float64, what string) string {
 	}
 	return fmt.Sprintf("%.2f (%.0f ÷ %s %.0f/s)", hub/limit, hub, what, limit)
 }
+
+// pgbenchColumn is limitColumn for a pgbench run, with the CPU it cost per transaction
+// (databases · pgbench), set beside the hub's own split in the CPU column.
+func pgbenchColumn(hub float64, r limitRun) string {
+	col := limitColumn(hub, r.tps, "pgbench")
+	if r.db > 0 || r.client > 0 {
+		col += fmt.Sprintf("; pgbench CPU per transaction %.2f · %.2f ms", ms2(r.db), ms2(r.client))
+	}
+	return col
+}
+
+func ms2(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // peakReset forgets the hub's peak resident memory, so the next peakRSS is one
 // scenario's (Linux: writing 5 to clear_refs resets VmHWM).

@@ -335,7 +335,7 @@ func limitOf(name string, rate float64, bareRate *float64, lim limiter, d time.D
 	case strings.HasPrefix(name, "ceiling"):
 		return limitColumn(rate, *bareRate, "bare")
 	}
-	tps, ok, err := lim.rate(name, d)
+	r, ok, err := lim.rate(name, d)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return "pgbench failed"
@@ -343,7 +343,7 @@ func limitOf(name string, rate float64, bareRate *float64, lim limiter, d time.D
 	if !ok {
 		return "—"
 	}
-	return limitColumn(rate, tps, "pgbench")
+	return pgbenchColumn(rate, r)
 }
 
 // attack sends s at its rate for d and measures it. vegeta starts each request's clock
