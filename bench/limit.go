@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/council/contacthub/internal/store"
 )
 
 // limiter runs, for a database-backed scenario, the statements the hub sends for it
@@ -85,6 +88,41 @@ func (l limiter) rate(scenario string, d time.Duration) (limitRun, bool, error) 
 		return r, true, nil
 	}
 	return limitRun{}, false, nil
+}
+
+// drainOutbox waits (up to a minute) until the hub has published and fanned out every
+// outbox message. A write scenario, and pgbench running its script after it, leave
+// messages the hub's relay then works through; without the wait that work would fall
+// into the next scenario's figures instead of the writes'. During a scenario (hub or
+// pgbench) the relay runs beside the writes, so both rates carry its cost alike.
+func (l limiter) drainOutbox() {
+	if l.databaseURL == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db, err := store.Open(ctx, l.databaseURL, "", 1)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "drain the outbox:", err)
+		return
+	}
+	defer db.Close()
+	start := time.Now()
+	for ctx.Err() == nil {
+		var left int
+		if err := db.GetContext(ctx, &left, `SELECT count(*) FROM outbox WHERE published_at IS NULL OR fanned_out_at IS NULL`); err != nil {
+			fmt.Fprintln(os.Stderr, "drain the outbox:", err)
+			return
+		}
+		if left == 0 {
+			if waited := time.Since(start); waited > time.Second {
+				fmt.Fprintf(os.Stderr, "outbox drained in %s\n", waited.Round(100*time.Millisecond))
+			}
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	fmt.Fprintln(os.Stderr, "the outbox did not drain within a minute")
 }
 
 func tail(s string) string {

@@ -175,6 +175,7 @@ func load(args []string) error {
 		if i > 0 {
 			settle(*base) // an overloaded scenario's queue must not spill into the next
 		}
+		lim.drainOutbox() // nor its (or pgbench's) messages still to relay
 		r := attack(s, *duration, *hubPID)
 		m, repeats := r.m, r.repeats
 		if strings.HasPrefix(s.name, "ceiling") {

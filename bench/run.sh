@@ -10,7 +10,8 @@
 # as many clients as the hub's pool, PGBENCH_CONNS to change) runs the statements the hub
 # sends for that scenario (bench/pgbench/*.sql) right after it, on the same database; the
 # hub also answers GET /bench/bare (CONTACTHUB_BENCH_BARE) so the ceiling row gets /healthz ÷
-# a bare echo handler. BARE=0 leaves that out.
+# a bare echo handler. BARE=0 leaves that out; LIMIT=0 leaves pgbench out (counting what the
+# hub alone sends, with pg_stat_database, say).
 # HUB_BIN=path runs that hub binary instead of building one from this tree (a "before"
 # build for measuring a change in alternation with the "after").
 set -euo pipefail
@@ -55,4 +56,4 @@ kill -0 $HUB 2>/dev/null || { echo "the hub did not start" >&2; exit 1; }
 DB=sqlite; [ -n "${DATABASE_URL:-}" ] && DB=postgres; [ -n "${REDIS_URL:-}" ] && DB="$DB + redis"
 echo "hub on $ADDR: $(uname -m), $(nproc) cores, $DB, $CUSTOMERS customers; data directory $DATA" >&2
 bin/bench load --url "http://$ADDR" --customers "$CUSTOMERS" --timelines "$TIMELINES" --duration "$DURATION" --rates "$RATES" --only "$ONLY" --strict="$STRICT" --hold "$HOLD" --hub-pid "$HUB" \
-  --bare="$([ "$BARE" = 1 ] && echo true || echo false)" --closed "$CLOSED" $([ "$PGBENCH_CONNS" -gt 0 ] && echo --db-conns "$PGBENCH_CONNS")
+  --bare="$([ "$BARE" = 1 ] && echo true || echo false)" --closed "$CLOSED" $([ "$PGBENCH_CONNS" -gt 0 ] && echo --db-conns "$PGBENCH_CONNS") $([ "${LIMIT:-1}" = 0 ] && echo --pgbench=)
