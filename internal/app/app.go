@@ -174,6 +174,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Dispatcher = outbox.NewDispatcher(db, a.Bus, log)
 	a.Streams = stream.NewBroker(cfg.StreamMax, stream.NewOutbox(db), log)
 	a.FanOut = webhook.NewFanOut(db)
+	a.Dispatcher.Also = a.FanOut.Numbered // one write of each message row for its number and its fan-out
+	a.FanOut.CatchUpOnly = true
 	a.Sender = webhook.NewSender(db, webhook.NewClient(cfg.WebhookAllowPrivate), log)
 	a.Sender.First = cfg.WebhookRetryFirst
 	a.Sender.Lease = cfg.WebhookLease

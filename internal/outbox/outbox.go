@@ -54,6 +54,12 @@ type Publisher interface {
 	Publish(ctx context.Context, msgs []Message) error
 }
 
+// WithNumber is work done once for each message in the transaction that numbers it.
+// Webhook fan-out is: its deliveries go in with the number, and the one UPDATE that
+// numbers a message also marks it fanned out, so a message row is written twice (its
+// insert, its number) instead of three times, and its payload read once.
+type WithNumber func(ctx context.Context, tx *sqlx.Tx, msgs []Message) error
+
 // Dispatcher numbers committed messages in the order it takes them and publishes them.
 type Dispatcher struct {
 	db       *store.DB
@@ -61,6 +67,9 @@ type Dispatcher struct {
 	log      *slog.Logger
 	Batch    int
 	Interval time.Duration
+	// Also, when set, runs in each numbering transaction (see WithNumber), and the
+	// messages it numbers are marked fanned out (outbox.fanned_out_at) with their number.
+	Also WithNumber
 }
 
 // NewDispatcher publishes db's outbox to pub.
@@ -93,6 +102,15 @@ var markPublished = map[store.Dialect]string{
 	store.Postgres: `UPDATE outbox o SET published_at = ?, seq = ? + t.n
  FROM jsonb_array_elements_text(?::jsonb) WITH ORDINALITY AS t(id, n) WHERE o.id = t.id::uuid`,
 	store.SQLite: `UPDATE outbox SET published_at = ?,
+ seq = ? + 1 + (SELECT t.key FROM json_each(?) AS t WHERE t.value = outbox.id)
+ WHERE id IN (SELECT value FROM json_each(?))`,
+}
+
+// markPublishedFanned is markPublished for a dispatcher whose Also fans the batch out.
+var markPublishedFanned = map[store.Dialect]string{
+	store.Postgres: `UPDATE outbox o SET published_at = ?, fanned_out_at = ?, seq = ? + t.n
+ FROM jsonb_array_elements_text(?::jsonb) WITH ORDINALITY AS t(id, n) WHERE o.id = t.id::uuid`,
+	store.SQLite: `UPDATE outbox SET published_at = ?, fanned_out_at = ?,
  seq = ? + 1 + (SELECT t.key FROM json_each(?) AS t WHERE t.value = outbox.id)
  WHERE id IN (SELECT value FROM json_each(?))`,
 }
@@ -168,11 +186,18 @@ func (d *Dispatcher) number(ctx context.Context, tx *sqlx.Tx) ([]Message, error)
 	if err != nil {
 		return nil, err
 	}
-	args := []any{store.Now(), last, string(list)}
+	now, mark := store.Now(), markPublished[d.db.Dialect]
+	args := []any{now, last, string(list)}
+	if d.Also != nil {
+		if err := d.Also(ctx, tx, msgs); err != nil {
+			return nil, err
+		}
+		mark, args = markPublishedFanned[d.db.Dialect], []any{now, now, last, string(list)}
+	}
 	if d.db.Dialect == store.SQLite {
 		args = append(args, string(list))
 	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(markPublished[d.db.Dialect]), args...); err != nil {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(mark), args...); err != nil {
 		return nil, fmt.Errorf("number outbox messages: %w", store.MapError(err))
 	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(moveSequence), last+int64(len(rows))); err != nil {

@@ -297,3 +297,38 @@ func TestPurge_DropsOnlyLongPublishedMessages(t *testing.T) {
 		})
 	}
 }
+
+// Work done with the numbers (the dispatcher's Also: webhook fan-out) is in the numbering
+// transaction: when it fails, nothing is numbered, marked or published, and the next
+// round numbers the same messages from where the sequence stood.
+func TestDispatcher_WhenItsAlsoFailsNothingIsNumbered(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := storetest.Open(t, b)
+			addMessages(t, db, 3)
+			rec := &recorder{seen: map[string]int{}, seqs: map[int64]string{}}
+			d := outbox.NewDispatcher(db, rec, quiet)
+			var given []outbox.Message
+			d.Also = func(_ context.Context, _ *sqlx.Tx, msgs []outbox.Message) error {
+				given = msgs
+				return errors.New("fan-out failed")
+			}
+			if _, err := d.DispatchOnce(context.Background()); err == nil {
+				t.Fatal("a failing Also: no error")
+			}
+			if len(given) != 3 || given[0].Seq != 1 || given[2].Seq != 3 {
+				t.Fatalf("Also was given %+v, want the 3 messages numbered 1–3", given)
+			}
+			if held := numbered(t, db); len(held) != 0 || len(rec.seen) != 0 || count(t, db, "outbox WHERE fanned_out_at IS NOT NULL") != 0 {
+				t.Fatalf("after a failing Also: numbers %v, published %v; want none", held, rec.seen)
+			}
+			d.Also = func(context.Context, *sqlx.Tx, []outbox.Message) error { return nil }
+			if n, err := d.DispatchOnce(context.Background()); err != nil || n != 3 || rec.seqs[1] == "" || rec.seqs[3] == "" {
+				t.Fatalf("next round: %d (%v), numbers %v; want 3 numbered 1–3", n, err, rec.seqs)
+			}
+			if count(t, db, "outbox WHERE fanned_out_at = published_at") != 3 {
+				t.Fatal("a dispatcher with an Also did not mark its batch fanned out with its number")
+			}
+		})
+	}
+}

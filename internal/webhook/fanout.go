@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/council/contacthub/internal/event"
+	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/store"
 )
 
@@ -27,10 +28,16 @@ type Body struct {
 // FanOut turns committed outbox messages into deliveries, one per enabled subscription
 // whose types and filter match. Each message is marked in the transaction that inserts
 // its deliveries, so none is fanned out twice or skipped, whatever order transactions
-// commit in; on PostgreSQL the fan-out row's lock lets one replica fan out at a time.
+// commit in. The hub fans out as the outbox numbers each batch (Numbered, the
+// dispatcher's Also, which marks the batch with its numbers); Once catches up on
+// messages numbered without it (by a replica that does not fan out so, or before it
+// did), one replica at a time on PostgreSQL through the fan-out row's lock.
 type FanOut struct {
 	db    *store.DB
 	Batch int
+	// CatchUpOnly: Once takes only messages already numbered, as the hub's dispatcher
+	// fans out the rest with their numbers (Numbered is its Also).
+	CatchUpOnly bool
 }
 
 // NewFanOut fans out db's outbox.
@@ -53,10 +60,14 @@ type matchRow struct {
 }
 
 const (
-	anyUnfanned    = `SELECT id FROM outbox WHERE fanned_out_at IS NULL LIMIT 1`
-	lockFanOut     = `SELECT id FROM webhook_fanout WHERE id = 1`
-	selectUnfanned = `SELECT id, msg_key, payload, created_at FROM outbox WHERE fanned_out_at IS NULL ORDER BY id LIMIT ?`
-	selectEnabled  = `SELECT id, owner_subject, event_types, filter_service, filter_queue, created_at FROM webhook_subscriptions WHERE enabled = ?`
+	anyUnfanned = `SELECT id FROM outbox WHERE fanned_out_at IS NULL LIMIT 1`
+	// With the dispatcher fanning out (CatchUpOnly), Once leaves unnumbered messages to
+	// it: they are fanned out as they are numbered.
+	anyNumberedUnfanned    = `SELECT id FROM outbox WHERE fanned_out_at IS NULL AND published_at IS NOT NULL LIMIT 1`
+	selectNumberedUnfanned = `SELECT id, msg_key, payload, created_at FROM outbox WHERE fanned_out_at IS NULL AND published_at IS NOT NULL ORDER BY id LIMIT ?`
+	lockFanOut             = `SELECT id FROM webhook_fanout WHERE id = 1`
+	selectUnfanned         = `SELECT id, msg_key, payload, created_at FROM outbox WHERE fanned_out_at IS NULL ORDER BY id LIMIT ?`
+	selectEnabled          = `SELECT id, owner_subject, event_types, filter_service, filter_queue, created_at FROM webhook_subscriptions WHERE enabled = ?`
 	// The deliveries of a batch go in as one statement of many rows (a statement per
 	// delivery was most of the fan-out's cost, BENCHMARKS.md "Issue 19, session 5").
 	insertDeliveries = `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, msg_key, body, status,
@@ -72,8 +83,12 @@ const (
 // Once fans out up to Batch messages and reports how many.
 func (f *FanOut) Once(ctx context.Context) (int, error) {
 	// A plain read first: an idle hub never opens a write transaction.
+	anyOne, selectSome := anyUnfanned, selectUnfanned
+	if f.CatchUpOnly {
+		anyOne, selectSome = anyNumberedUnfanned, selectNumberedUnfanned
+	}
 	var pending []string
-	if err := f.db.SelectContext(ctx, &pending, anyUnfanned); err != nil {
+	if err := f.db.SelectContext(ctx, &pending, anyOne); err != nil {
 		return 0, fmt.Errorf("read outbox: %w", store.MapError(err))
 	}
 	if len(pending) == 0 {
@@ -86,7 +101,7 @@ func (f *FanOut) Once(ctx context.Context) (int, error) {
 			return fmt.Errorf("lock fan-out: %w", store.MapError(err))
 		}
 		var msgs []outboxRow
-		if err := tx.SelectContext(ctx, &msgs, tx.Rebind(selectUnfanned), f.Batch); err != nil {
+		if err := tx.SelectContext(ctx, &msgs, tx.Rebind(selectSome), f.Batch); err != nil {
 			return fmt.Errorf("read outbox: %w", store.MapError(err))
 		}
 		if len(msgs) == 0 {
@@ -126,6 +141,35 @@ func (f *FanOut) Once(ctx context.Context) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// Numbered fans out a batch the outbox is numbering, in the numbering transaction
+// (outbox.Dispatcher.Also): the dispatcher's one UPDATE then marks the batch fanned out
+// with its numbers. With no subscription enabled it costs one read a batch. Once never
+// takes these messages when CatchUpOnly: it reads only messages numbered and unmarked;
+// without it, a message both fan out gets each delivery once (the deliveries' unique
+// subscription and event).
+func (f *FanOut) Numbered(ctx context.Context, tx *sqlx.Tx, msgs []outbox.Message) error {
+	var subs []matchRow
+	if err := tx.SelectContext(ctx, &subs, tx.Rebind(selectEnabled), true); err != nil {
+		return fmt.Errorf("read webhook subscriptions: %w", store.MapError(err))
+	}
+	if len(subs) == 0 {
+		return nil
+	}
+	wanted, err := parseSubscriptions(subs)
+	if err != nil {
+		return err
+	}
+	now := store.Now()
+	var rows []any
+	for _, m := range msgs {
+		row := outboxRow{ID: m.ID, Key: m.Key, Payload: m.Payload, CreatedAt: m.CreatedAt}
+		if rows, err = fanOne(rows, row, wanted, now); err != nil {
+			return err
+		}
+	}
+	return insertAll(ctx, tx, rows)
 }
 
 // wantedBy is an enabled subscription with its event types read.
