@@ -255,21 +255,37 @@ func (l *Log) lost(n int, err error) {
 const customersPerInsert = 1000
 
 const (
-	insertEntries   = `INSERT INTO audit_entries (id, at, subject, roles, action, operation, resource, purpose, request_id) VALUES `
+	insertEntries   = `INSERT INTO audit_entries (id, at, subject, roles, action, operation, resource, purpose, request_id, customer_id) VALUES `
 	insertCustomers = `INSERT INTO audit_entry_customers (entry_id, customer_id, at) VALUES `
 
-	// On PostgreSQL a batch goes as one array per column: nine parameters and one
-	// short statement to parse and plan, where VALUES rows were 9 × 256 of them.
-	insertEntriesUnnest = `INSERT INTO audit_entries (id, at, subject, roles, action, operation, resource, purpose, request_id)
- SELECT u.id::uuid, u.at, u.subject, u.roles, u.action, u.operation, u.resource, u.purpose, u.request_id
- FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
- AS u (id, at, subject, roles, action, operation, resource, purpose, request_id)`
+	// On PostgreSQL a batch goes as one array per column: ten parameters and one
+	// short statement to parse and plan, where VALUES rows were 10 × 256 of them. An
+	// entry without a customer of its own has "" in the customer array (no customer
+	// id is empty: unique drops them).
+	insertEntriesUnnest = `INSERT INTO audit_entries (id, at, subject, roles, action, operation, resource, purpose, request_id, customer_id)
+ SELECT u.id::uuid, u.at, u.subject, u.roles, u.action, u.operation, u.resource, u.purpose, u.request_id, NULLIF(u.customer_id, '')
+ FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+ AS u (id, at, subject, roles, action, operation, resource, purpose, request_id, customer_id)`
 	insertCustomersUnnest = `INSERT INTO audit_entry_customers (entry_id, customer_id, at)
  SELECT u.entry_id::uuid, u.customer_id, u.at FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u (entry_id, customer_id, at)`
 )
 
-// write inserts entries in one transaction: the entries and the customers they
-// touched, each as one statement (several for many customers on SQLite).
+// shape says where an entry's customers are written: an entry about exactly one
+// customer carries it on its own row (own), and writes no link row; an entry about
+// nobody or several people has no customer of its own and one link row each (links).
+// Most entries are reads of one record, and the link row with its two index entries
+// and foreign-key check was most of what the database spent on an entry.
+func shape(e Entry) (own string, links []string) {
+	ids := unique(e.CustomerIDs)
+	if len(ids) == 1 {
+		return ids[0], nil
+	}
+	return "", ids
+}
+
+// write inserts entries in one transaction: the entries, and the link rows of those
+// that touched nobody or several people, each as one statement (several for many
+// customers on SQLite).
 func (l *Log) write(ctx context.Context, entries []Entry) error {
 	if len(entries) == 0 {
 		return nil
@@ -295,15 +311,20 @@ func (l *Log) write(ctx context.Context, entries []Entry) error {
 // insertRows inserts entries as multi-row VALUES (SQLite).
 func insertRows(ctx context.Context, tx *sqlx.Tx, entries []Entry) error {
 	var links [][3]any
-	args := make([]any, 0, 9*len(entries))
+	args := make([]any, 0, 10*len(entries))
 	for _, e := range entries {
+		own, others := shape(e)
+		var customer any // NULL: the entry's customers, if any, are link rows
+		if own != "" {
+			customer = own
+		}
 		args = append(args, e.ID, e.At, e.Subject, strings.Join(e.Roles, ","), string(e.Action), e.Operation,
-			e.Resource, e.Purpose, e.RequestID)
-		for _, c := range unique(e.CustomerIDs) {
+			e.Resource, e.Purpose, e.RequestID, customer)
+		for _, c := range others {
 			links = append(links, [3]any{e.ID, c, e.At})
 		}
 	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(insertEntries+rows(len(entries), 9)), args...); err != nil {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(insertEntries+rows(len(entries), 10)), args...); err != nil {
 		return fmt.Errorf("insert audit entries: %w", err)
 	}
 	for start := 0; start < len(links); start += customersPerInsert {
@@ -324,17 +345,19 @@ func insertArrays(ctx context.Context, tx *sqlx.Tx, entries []Entry) error {
 	n := len(entries)
 	ids, at := make([]string, n), make([]time.Time, n)
 	subjects, roles, actions, operations := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	resources, purposes, requests := make([]string, n), make([]string, n), make([]string, n)
+	resources, purposes, requests, customers := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	var linkEntries, linkCustomers []string
 	var linkAt []time.Time
 	for i, e := range entries {
 		ids[i], at[i], subjects[i], roles[i], actions[i] = e.ID, e.At, e.Subject, strings.Join(e.Roles, ","), string(e.Action)
 		operations[i], resources[i], purposes[i], requests[i] = e.Operation, e.Resource, e.Purpose, e.RequestID
-		for _, c := range unique(e.CustomerIDs) {
+		own, others := shape(e)
+		customers[i] = own
+		for _, c := range others {
 			linkEntries, linkCustomers, linkAt = append(linkEntries, e.ID), append(linkCustomers, c), append(linkAt, e.At)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, insertEntriesUnnest, ids, at, subjects, roles, actions, operations, resources, purposes, requests); err != nil {
+	if _, err := tx.ExecContext(ctx, insertEntriesUnnest, ids, at, subjects, roles, actions, operations, resources, purposes, requests, customers); err != nil {
 		return fmt.Errorf("insert audit entries: %w", err)
 	}
 	if len(linkEntries) == 0 {

@@ -92,27 +92,39 @@ func TestLog_ListFiltersByCustomerAndSubjectAndPages(t *testing.T) {
 }
 
 func TestLog_PurgeDropsOnlyWhatIsOlderThanTheRetention(t *testing.T) {
-	db := storetest.Open(t, storetest.Backends(t)[0])
-	l := Open(db, quiet(), Settings{})
-	defer l.Close()
-	ctx := context.Background()
-	now := store.Now()
-	l.Append(ctx, Entry{At: now.Add(-48 * time.Hour), Subject: "old", Action: Read, Operation: "getCustomer", Resource: "/", CustomerIDs: []string{"x"}})
-	l.Append(ctx, Entry{At: now.Add(-time.Hour), Subject: "new", Action: Read, Operation: "getCustomer", Resource: "/", CustomerIDs: []string{"x"}})
-	if err := l.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	n, err := l.Purge(ctx, 24*time.Hour)
-	if err != nil || n != 1 {
-		t.Fatalf("purged %d (%v), want 1", n, err)
-	}
-	page, err := l.List(ctx, Query{CustomerIDs: []string{"x"}}, 0)
-	if err != nil || len(page.Items) != 1 || page.Items[0].Subject != "new" {
-		t.Fatalf("left %+v (%v), want only the new entry", page.Items, err)
-	}
-	var links int
-	if err := db.Get(&links, "SELECT count(*) FROM audit_entry_customers"); err != nil || links != 1 {
-		t.Fatalf("customer links left: %d (%v), want 1", links, err)
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := storetest.Open(t, b)
+			l := Open(db, quiet(), Settings{})
+			defer l.Close()
+			ctx := context.Background()
+			now := store.Now()
+			// Each age has an entry of each shape: one customer (on the entry) and two (link rows).
+			for _, e := range []Entry{
+				{At: now.Add(-48 * time.Hour), Subject: "old", CustomerIDs: []string{"x"}},
+				{At: now.Add(-48 * time.Hour), Subject: "old", CustomerIDs: []string{"x", "y"}},
+				{At: now.Add(-time.Hour), Subject: "new", CustomerIDs: []string{"x"}},
+				{At: now.Add(-time.Hour), Subject: "new", CustomerIDs: []string{"x", "y"}},
+			} {
+				e.Action, e.Operation, e.Resource = Read, "getCustomer", "/"
+				l.Append(ctx, e)
+			}
+			if err := l.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			n, err := l.Purge(ctx, 24*time.Hour)
+			if err != nil || n != 2 {
+				t.Fatalf("purged %d (%v), want 2", n, err)
+			}
+			page, err := l.List(ctx, Query{CustomerIDs: []string{"x"}}, 0)
+			if err != nil || len(page.Items) != 2 || page.Items[0].Subject != "new" || page.Items[1].Subject != "new" {
+				t.Fatalf("left %+v (%v), want only the two new entries", page.Items, err)
+			}
+			var links int
+			if err := db.Get(&links, "SELECT count(*) FROM audit_entry_customers"); err != nil || links != 2 {
+				t.Fatalf("customer links left: %d (%v), want the new two-customer entry's 2", links, err)
+			}
+		})
 	}
 }
 

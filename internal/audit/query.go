@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -38,10 +39,21 @@ type entryRow struct {
 	Resource  string         `db:"resource"`
 	Purpose   string         `db:"purpose"`
 	RequestID string         `db:"request_id"`
+	// Customer is the entry's one customer; NULL when it touched nobody or several
+	// people (or was written before migration 00019): those are link rows.
+	Customer sql.NullString `db:"customer_id"`
 }
 
-const selectEntries = `SELECT e.id, e.at, e.subject, e.roles, e.action, e.operation, e.resource, e.purpose, e.request_id
+const selectEntries = `SELECT e.id, e.at, e.subject, e.roles, e.action, e.operation, e.resource, e.purpose, e.request_id, e.customer_id
  FROM audit_entries e`
+
+// touchedAny finds the entries that touched any of the customers, wherever the entry
+// keeps them: on its own row (one customer) or as link rows (none or several, and
+// every entry written before migration 00019). Each branch is an index range
+// (audit_entries_customer, audit_entry_customers_customer); an entry is in one branch
+// only, and IN would not repeat it if it were in both.
+const touchedAny = `e.id IN (SELECT id FROM audit_entries WHERE customer_id IN (?)
+ UNION ALL SELECT entry_id FROM audit_entry_customers WHERE customer_id IN (?))`
 
 // List answers q. The retention is the oldest an entry may be: a period starting
 // before it is refused, naming from, since what it asks for has been purged.
@@ -52,8 +64,8 @@ func (l *Log) List(ctx context.Context, q Query, retention time.Duration) (Page,
 	var where []string
 	var args []any
 	if len(q.CustomerIDs) > 0 {
-		where = append(where, `e.id IN (SELECT entry_id FROM audit_entry_customers WHERE customer_id IN (?))`)
-		args = append(args, q.CustomerIDs)
+		where = append(where, touchedAny)
+		args = append(args, q.CustomerIDs, q.CustomerIDs)
 	}
 	if q.Subject != "" {
 		where = append(where, `e.subject = ?`)
@@ -121,15 +133,46 @@ func checkPeriod(q Query, retention time.Duration, now time.Time) error {
 	return fs.Err()
 }
 
-// withCustomers reads the customers of each entry.
+// withCustomers gives each entry its customers: its own, or its link rows, read in one
+// query for the entries that have no customer of their own (none when every entry on
+// the page names exactly one person).
 func (l *Log) withCustomers(ctx context.Context, found []entryRow) ([]Entry, error) {
 	out := make([]Entry, 0, len(found))
 	if len(found) == 0 {
 		return out, nil
 	}
-	ids := make([]string, len(found))
-	for i, r := range found {
-		ids[i] = r.ID
+	byEntry, err := l.linkedCustomers(ctx, found)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range found {
+		e := Entry{ID: r.ID, At: r.At.Time, Subject: r.Subject, Action: Action(r.Action), Operation: r.Operation,
+			Resource: r.Resource, Purpose: r.Purpose, RequestID: r.RequestID, CustomerIDs: byEntry[r.ID]}
+		if r.Customer.Valid {
+			e.CustomerIDs = []string{r.Customer.String}
+		}
+		if e.CustomerIDs == nil {
+			e.CustomerIDs = []string{}
+		}
+		if r.Roles != "" {
+			e.Roles = strings.Split(r.Roles, ",")
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// linkedCustomers reads the link rows of the entries without a customer of their own,
+// each entry's customers in order.
+func (l *Log) linkedCustomers(ctx context.Context, found []entryRow) (map[string][]string, error) {
+	var ids []string
+	for _, r := range found {
+		if !r.Customer.Valid {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
 	}
 	query, args, err := sqlx.In(`SELECT entry_id, customer_id FROM audit_entry_customers WHERE entry_id IN (?) ORDER BY customer_id`, ids)
 	if err != nil {
@@ -142,26 +185,18 @@ func (l *Log) withCustomers(ctx context.Context, found []entryRow) ([]Entry, err
 	if err := l.db.SelectContext(ctx, &links, l.db.Rebind(query), args...); err != nil {
 		return nil, fmt.Errorf("read audit customers: %w", store.MapError(err))
 	}
-	byEntry := map[string][]string{}
+	byEntry := make(map[string][]string, len(ids))
 	for _, k := range links {
 		byEntry[k.EntryID] = append(byEntry[k.EntryID], k.CustomerID)
 	}
-	for _, r := range found {
-		e := Entry{ID: r.ID, At: r.At.Time, Subject: r.Subject, Action: Action(r.Action), Operation: r.Operation,
-			Resource: r.Resource, Purpose: r.Purpose, RequestID: r.RequestID, CustomerIDs: byEntry[r.ID]}
-		if e.CustomerIDs == nil {
-			e.CustomerIDs = []string{}
-		}
-		if r.Roles != "" {
-			e.Roles = strings.Split(r.Roles, ",")
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return byEntry, nil
 }
 
 const (
-	purgeCustomers = `DELETE FROM audit_entry_customers WHERE at < ?`
+	// A link row's at is its entry's, so the links to purge are those of the entries
+	// to purge: found through audit_entries_at and the links' primary key, where
+	// "WHERE at < ?" on the links had no index to use and read the whole table.
+	purgeCustomers = `DELETE FROM audit_entry_customers WHERE entry_id IN (SELECT id FROM audit_entries WHERE at < ?)`
 	purgeEntries   = `DELETE FROM audit_entries WHERE at < ?`
 )
 
