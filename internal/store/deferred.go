@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -27,8 +26,9 @@ type appendStmt struct {
 }
 
 type appends struct {
-	conn  *sqlx.Conn
-	stmts []appendStmt
+	conn      *sqlx.Conn
+	stmts     []appendStmt
+	committed bool // the transaction's commit went, and succeeded, in a pipeline
 }
 
 // open holds the appends of transactions InTx began on PostgreSQL, by transaction.
@@ -123,44 +123,85 @@ func (db *DB) beginWithAppends(ctx context.Context) (*sqlx.Tx, *appends, error) 
 	return tx, a, nil
 }
 
-// flush sends the held appends in one pipeline on the transaction's connection.
-func (a *appends) flush(ctx context.Context) error { return a.flushThen(ctx, "") }
+// flush sends the held appends in one pipeline on the transaction's connection, after
+// what the connection owes (its begin, a savepoint).
+func (a *appends) flush(ctx context.Context) error { return a.send(ctx, nil, false) }
 
 // flushThen is flush with then (a savepoint's release, say) sent last in the same
 // pipeline; it runs only if every append succeeded. Without appends, then is sent alone.
 func (a *appends) flushThen(ctx context.Context, then string) error {
-	if len(a.stmts) == 0 && then == "" {
+	return a.send(ctx, []Exec{{Query: then}}, false)
+}
+
+// commit sends the held appends, then (rebound statements: a unit's last), and the
+// transaction's commit in one pipeline: the whole transaction in one round trip when it
+// had sent nothing before. Each runs only if everything before it succeeded. When the
+// commit succeeds the transaction's Commit sends nothing more (see pipeTx).
+func (a *appends) commit(ctx context.Context, then ...Exec) error {
+	return a.send(ctx, then, true)
+}
+
+func (a *appends) send(ctx context.Context, then []Exec, commit bool) error {
+	if len(a.stmts) == 0 && len(then) == 0 && !commit {
 		return nil
 	}
 	return a.conn.Raw(func(dc any) error {
-		conn := dc.(*stdlib.Conn).Conn()
+		c, err := pipeConnOf(dc)
+		if err != nil {
+			return err
+		}
+		if commit && len(a.stmts) == 0 && len(then) == 0 && c.owesBegin() {
+			return nil // nothing sent, nothing held: the transaction's Commit sends nothing
+		}
 		stmts := inSendingOrder(a.stmts)
-		var b pgx.Batch
-		for _, s := range stmts {
-			b.Queue(s.query, s.args...)
-		}
-		if then != "" {
-			b.Queue(then)
-		}
-		results := conn.SendBatch(ctx, &b)
-		for i, s := range stmts {
-			if _, err := results.Exec(); err != nil {
-				_ = results.Close()
-				if s.count != "" {
-					return fmt.Errorf("count %s: %w", s.count, MapError(err))
-				}
-				if err := conflictAs(MapError(err), s.taken); err == s.taken {
-					return err
-				}
-				return fmt.Errorf("append %d of %d: %w", i+1, len(stmts), MapError(err))
+		err = c.pipeline(ctx, commit, func(b *pgx.Batch) {
+			for _, s := range stmts {
+				b.Queue(s.query, s.args...)
 			}
-		}
-		if then != "" {
-			if _, err := results.Exec(); err != nil {
-				_ = results.Close()
-				return fmt.Errorf("%s: %w", then, MapError(err))
+			for _, s := range then {
+				b.Queue(s.Query, s.Args...)
 			}
+			if commit {
+				b.Queue("commit")
+			}
+		}, func(results pgx.BatchResults) error {
+			return readHeld(results, stmts, then, commit)
+		})
+		if commit && err == nil {
+			c.committed, a.committed = true, true
 		}
-		return results.Close()
+		return err
 	})
+}
+
+// readHeld reads the results of send's pipeline, naming the statement that failed.
+func readHeld(results pgx.BatchResults, stmts []appendStmt, then []Exec, commit bool) error {
+	for i, s := range stmts {
+		if _, err := results.Exec(); err != nil {
+			if s.count != "" {
+				return fmt.Errorf("count %s: %w", s.count, MapError(err))
+			}
+			if err := conflictAs(MapError(err), s.taken); err == s.taken {
+				return err
+			}
+			return fmt.Errorf("append %d of %d: %w", i+1, len(stmts), MapError(err))
+		}
+	}
+	for _, s := range then {
+		if _, err := results.Exec(); err != nil {
+			return fmt.Errorf("%s: %w", firstWords(s.Query), MapError(err))
+		}
+	}
+	if commit {
+		return readCommit(results)
+	}
+	return nil
+}
+
+// firstWords names a statement in an error by its start.
+func firstWords(query string) string {
+	if len(query) > 40 {
+		return query[:40] + "…"
+	}
+	return query
 }
