@@ -101,7 +101,7 @@ func TestHoldCount_GoesLastInKeyOrderWithTheCommit(t *testing.T) {
 			upsert := `INSERT INTO counted (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = counted.n + 1`
 			held := b.Name != "sqlite"
 			count := func(tx *sqlx.Tx, k string) error {
-				if store.HoldCount(tx, "counted "+k, upsert, k) != held {
+				if store.HoldCount(tx, "counted", 1, upsert, k) != held {
 					t.Fatalf("count %s held: %v, want %v", k, !held, held)
 				}
 				if !held {
