@@ -195,7 +195,7 @@ func (a *appends) send(ctx context.Context, then []Exec, commit bool) error {
 		if err != nil {
 			return err
 		}
-		if commit && len(a.stmts) == 0 && len(then) == 0 && c.owesBegin() {
+		if commit && len(a.stmts) == 0 && len(then) == 0 && c.owesBegin() && c.spoilt == nil {
 			return nil // nothing sent, nothing held: the transaction's Commit sends nothing
 		}
 		stmts := inSendingOrder(a.stmts)

@@ -49,6 +49,11 @@ type pipeConn struct {
 	owed      []string // sent first in the next round trip; "begin" first when the transaction has sent nothing
 	inTx      bool     // a transaction of ours is open
 	committed bool     // the open transaction's commit went, and succeeded, in a pipeline
+	// spoilt is the error of a statement that failed before the transaction's begin
+	// reached the server (a statement pgx could not prepare, a context already done).
+	// Sent one by one it would have aborted the transaction, so the transaction may
+	// not commit, as PostgreSQL would have refused it.
+	spoilt error
 }
 
 func (c *pipeConn) pgx() *pgx.Conn { return c.Conn.Conn() }
@@ -73,7 +78,7 @@ func (c *pipeConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.T
 	if c.pgx().IsClosed() {
 		return nil, driver.ErrBadConn
 	}
-	c.inTx, c.committed = true, false
+	c.inTx, c.committed, c.spoilt = true, false, nil
 	c.owed = append(c.owed[:0], "begin")
 	return &pipeTx{c: c, ctx: ctx}, nil
 }
@@ -157,6 +162,9 @@ func (c *pipeConn) IsValid() bool {
 // (the pipeline failed before it was sent: a context already done, say) stays owed, so
 // that nothing the transaction runs next can run outside it.
 func (c *pipeConn) pipeline(ctx context.Context, endsTx bool, queue func(*pgx.Batch), read func(pgx.BatchResults) error) error {
+	if endsTx && c.spoilt != nil {
+		return fmt.Errorf("%w: %w", pgx.ErrTxCommitRollback, c.spoilt)
+	}
 	owed := c.owed
 	c.owed = nil
 	var b pgx.Batch
@@ -168,7 +176,7 @@ func (c *pipeConn) pipeline(ctx context.Context, endsTx bool, queue func(*pgx.Ba
 	c.owed = owed[:0]
 	if err != nil && !endsTx && len(owed) > 0 && owed[0] == "begin" {
 		if conn := c.pgx(); !conn.IsClosed() && conn.PgConn().TxStatus() == 'I' {
-			c.owed = owed
+			c.owed, c.spoilt = owed, err
 		}
 	}
 	return err
@@ -191,7 +199,7 @@ func (c *pipeConn) sendBatch(ctx context.Context, b *pgx.Batch, owed []string, r
 
 // endTx forgets the transaction that ended.
 func (c *pipeConn) endTx() {
-	c.inTx, c.committed, c.owed = false, false, c.owed[:0]
+	c.inTx, c.committed, c.spoilt, c.owed = false, false, nil, c.owed[:0]
 }
 
 // pipeTx is a transaction whose begin may still be owed and whose commit may have gone
@@ -210,6 +218,8 @@ func (t *pipeTx) Commit() error {
 	switch {
 	case c.committed:
 		return nil
+	case c.spoilt != nil:
+		return fmt.Errorf("%w: %w", pgx.ErrTxCommitRollback, c.spoilt)
 	case c.owesBegin():
 		return nil
 	case c.pgx().IsClosed():

@@ -285,6 +285,32 @@ func TestPipeline_ACommitOfAnAbortedTransactionIsAnError(t *testing.T) {
 				t.Fatalf("commit of an aborted transaction with nothing held: %v, want pgx.ErrTxCommitRollback", err)
 			}
 			f.clean()
+			// A statement the server refuses to prepare fails before the begin it would
+			// have gone with is sent; the transaction still may not commit.
+			for _, then := range []func(tx *sqlx.Tx) error{
+				func(tx *sqlx.Tx) error { return store.Append(ctx, tx, pipedInsert, "never", 1) },
+				func(tx *sqlx.Tx) error {
+					_, err := tx.ExecContext(ctx, tx.Rebind(pipedInsert), "never", 1)
+					return err
+				},
+			} {
+				err = f.db.InTx(ctx, func(tx *sqlx.Tx) error {
+					_, _ = tx.ExecContext(ctx, `INSERT INTO no_such_table VALUES (1)`) // its error dropped: a bug
+					return then(tx)
+				})
+				if !errors.Is(err, pgx.ErrTxCommitRollback) || len(f.rows()) != 0 {
+					t.Fatalf("commit after a statement that could not be prepared: err %v, rows %v; want pgx.ErrTxCommitRollback and nothing", err, f.rows())
+				}
+				f.clean()
+			}
+			err = f.db.InTx(ctx, func(tx *sqlx.Tx) error {
+				_, _ = tx.ExecContext(ctx, `INSERT INTO no_such_table VALUES (1)`)
+				return nil
+			})
+			if !errors.Is(err, pgx.ErrTxCommitRollback) {
+				t.Fatalf("commit of an aborted transaction with nothing held: %v, want pgx.ErrTxCommitRollback", err)
+			}
+			f.clean()
 		})
 	}
 }
