@@ -184,10 +184,12 @@ func (c *pipeConn) pipeline(ctx context.Context, endsTx bool, queue func(*pgx.Ba
 
 func (c *pipeConn) sendBatch(ctx context.Context, b *pgx.Batch, owed []string, read func(pgx.BatchResults) error) error {
 	res := c.pgx().SendBatch(ctx, b)
-	for _, s := range owed {
+	// An error here is as pgx answers it, unlabelled: it may be the next statement's
+	// (pgx prepares a batch's new statements before it sends any).
+	for range owed {
 		if _, err := res.Exec(); err != nil {
 			_ = res.Close()
-			return fmt.Errorf("%s: %w", s, err)
+			return err
 		}
 	}
 	if err := read(res); err != nil {
