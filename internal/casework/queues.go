@@ -116,9 +116,8 @@ func (s *Cases) moveTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, ti
 	// The day's count of hand-offs is a row concurrent hand-offs share: on PostgreSQL it
 	// goes with the commit, after the appends, as the contact counts do.
 	day := h.At.UTC().Format(time.DateOnly)
-	key := fmt.Sprintf("handoff_daily %s %d %s %s %d %d", day, c.Service.LGSL, c.Channel, h.Reason, h.FromTier, h.ToTier)
 	args := []any{day, c.Service.LGSL, c.Channel, h.Reason, h.FromTier, h.ToTier}
-	if !store.HoldCount(tx, key, countHandoff, args...) {
+	if !store.HoldCount(tx, "handoff_daily", len(args), countHandoff, args...) {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(countHandoff), args...); err != nil {
 			return Case{}, fmt.Errorf("count hand-off: %w", store.MapError(err))
 		}

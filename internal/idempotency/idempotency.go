@@ -161,12 +161,12 @@ func (a *Attempt) Complete(resp Response) error {
 		a.unit.Rollback()
 		return fmt.Errorf("encode idempotent response: %w", err)
 	}
-	if _, err := a.store.db.ExecContext(a.Ctx, a.store.db.Rebind(completeKey), resp.Status, raw, a.scope); err != nil {
-		a.unit.Rollback()
-		return fmt.Errorf("store idempotent response: %w", store.MapError(err))
-	}
-	if err := a.unit.Commit(a.Ctx); err != nil {
-		return fmt.Errorf("commit idempotent request: %w", err)
+	// The answer goes with the commit (on PostgreSQL in its pipeline): the key row is
+	// this unit's own, so the update cannot wait on anyone, and if it fails the commit
+	// is not sent and the unit rolls back.
+	answer := store.Exec{Query: completeKey, Args: []any{resp.Status, raw, a.scope}}
+	if err := a.unit.Commit(a.Ctx, answer); err != nil {
+		return fmt.Errorf("store idempotent response and commit: %w", err)
 	}
 	return nil
 }

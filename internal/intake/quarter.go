@@ -49,7 +49,7 @@ func (in *Intake) countQuarter(ctx context.Context, tx *sqlx.Tx, c Contact) erro
 	}
 	args := []any{string(c.Channel), quarterOf(c), c.Service.LGSL, c.Centre}
 	// With the commit on PostgreSQL, as the daily count (see count).
-	if store.HoldCount(tx, fmt.Sprintf("contact_quarter %s %d %d %s", args...), upsertQuarter, args...) {
+	if store.HoldCount(tx, "contact_quarter", 4, upsertQuarter, args...) {
 		return nil
 	}
 	in.quarters.mu.Lock()

@@ -104,7 +104,7 @@ func (in *Intake) count(ctx context.Context, tx *sqlx.Tx, k rollupKey, t tally) 
 	for _, n := range t {
 		args = append(args, n)
 	}
-	if store.HoldCount(tx, fmt.Sprintf("contact_daily %s %s %d %s", k.Day, k.Channel, k.LGSL, k.Centre), upsertRollup, args...) {
+	if store.HoldCount(tx, "contact_daily", 4, upsertRollup, args...) {
 		return nil
 	}
 	var err error

@@ -21,3 +21,10 @@ func (db *DB) MigrateUpTo(ctx context.Context, v int64) error {
 	_, err = p.UpTo(ctx, v)
 	return err
 }
+
+// ConnState answers, for a PostgreSQL driver connection (under database/sql's Raw), the
+// server's transaction status and whether the pool would keep it.
+func ConnState(dc any) (status byte, valid bool) {
+	c := dc.(*pipeConn)
+	return c.pgx().PgConn().TxStatus(), c.IsValid()
+}

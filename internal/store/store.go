@@ -18,7 +18,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/jmoiron/sqlx"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -141,17 +140,14 @@ func (db *DB) Close() error {
 }
 
 func openPostgres(ctx context.Context, dsn string, maxConns int) (*DB, error) {
-	db, err := sqlx.Open("pgx", dsn)
-	if t := traceOf(ctx); t != nil { // measuring: the same driver, with a tracer attached
-		var cfg *pgx.ConnConfig
-		if cfg, err = pgx.ParseConfig(dsn); err == nil {
-			cfg.Tracer = t
-			db = sqlx.NewDb(stdlib.OpenDB(*cfg), "pgx")
-		}
-	}
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	if t := traceOf(ctx); t != nil { // measuring: the same driver, with a tracer attached
+		cfg.Tracer = t
+	}
+	db := sqlx.NewDb(openPipeDB(cfg), "pgx")
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
@@ -179,10 +175,10 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", MapError(err))
 	}
-	return finish(tx, fn(tx))
+	return finish(tx, fn(tx), false)
 }
 
-// inTxWithAppends is InTx on PostgreSQL: appends go in one pipeline before the commit.
+// inTxWithAppends is InTx on PostgreSQL: appends go in one pipeline with the commit.
 func (db *DB) inTxWithAppends(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, held, err := db.beginWithAppends(ctx)
 	if err != nil {
@@ -194,20 +190,23 @@ func (db *DB) inTxWithAppends(ctx context.Context, fn func(tx *sqlx.Tx) error) e
 	}()
 	err = fn(tx)
 	if err == nil {
-		err = held.flush(ctx)
+		err = held.commit(ctx)
 	}
-	return finish(tx, err)
+	return finish(tx, err, held.committed)
 }
 
-// finish commits tx when err is nil and rolls it back otherwise.
-func finish(tx *sqlx.Tx, err error) error {
+// finish commits tx when err is nil and rolls it back otherwise. committed says the
+// commit already went, and succeeded, in a pipeline: tx.Commit then sends nothing, and
+// an error from it (database/sql answers the context's error once it is done, even
+// after the server committed) does not undo what the server did.
+func finish(tx *sqlx.Tx, err error, committed bool) error {
 	if err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.Commit(); err != nil && !committed {
 		return fmt.Errorf("commit: %w", MapError(err))
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -47,18 +46,29 @@ func (db *DB) BeginUnit(ctx context.Context) (context.Context, *Unit, error) {
 	return context.WithValue(ctx, unitKey{db}, u), u, nil
 }
 
-// Commit sends any held appends and commits the unit.
-func (u *Unit) Commit(ctx context.Context) error {
+// Commit runs last (statements with ? placeholders: the request's answer, say) and
+// commits the unit. On PostgreSQL the held appends, last and the commit go in one
+// pipeline, each only if everything before it succeeded. When it fails, nothing was
+// written and the unit is rolled back.
+func (u *Unit) Commit(ctx context.Context, last ...Exec) error {
 	if u.done {
 		return sql.ErrTxDone
 	}
 	u.done = true
 	defer u.release()
-	var err error
 	if u.held != nil {
-		err = u.held.flush(ctx)
+		for i := range last {
+			last[i].Query = u.db.Rebind(last[i].Query)
+		}
+		err := u.held.commit(ctx, last...)
+		return finish(u.tx, err, u.held.committed)
 	}
-	return finish(u.tx, err)
+	for _, s := range last {
+		if _, err := u.tx.ExecContext(ctx, u.db.Rebind(s.Query), s.Args...); err != nil {
+			return finish(u.tx, MapError(err), false)
+		}
+	}
+	return finish(u.tx, nil, false)
 }
 
 // Rollback abandons the unit; it is safe to call after Commit.
@@ -99,7 +109,7 @@ func (u *Unit) savepoint(ctx context.Context, fn func(tx *sqlx.Tx) error) error 
 	if err := u.flush(ctx); err != nil {
 		return err
 	}
-	if _, err := u.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+	if err := u.send(ctx, "SAVEPOINT "+name); err != nil {
 		return fmt.Errorf("savepoint: %w", MapError(err))
 	}
 	err := fn(u.tx)
@@ -121,10 +131,29 @@ func (u *Unit) savepoint(ctx context.Context, fn func(tx *sqlx.Tx) error) error 
 		}
 		return err
 	}
-	if _, err := u.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name); err != nil {
+	if err := u.send(ctx, "RELEASE SAVEPOINT "+name); err != nil {
 		return fmt.Errorf("release savepoint: %w", MapError(err))
 	}
 	return nil
+}
+
+// send runs a savepoint's statement. On PostgreSQL the connection owes it: it goes in
+// front of the unit's next round trip, as it would have gone alone just before. Held
+// appends are never behind it (a savepoint starts after a flush; a release is owed only
+// when none are held), so the order the server sees is the order of the code. Its
+// failure (the savepoint missing: a bug) then fails that next statement, and the unit.
+func (u *Unit) send(ctx context.Context, stmt string) error {
+	if u.held == nil {
+		_, err := u.tx.ExecContext(ctx, stmt)
+		return err
+	}
+	return u.held.conn.Raw(func(dc any) error {
+		c, err := pipeConnOf(dc)
+		if err == nil {
+			c.owe(stmt)
+		}
+		return err
+	})
 }
 
 // flush sends held appends so that later statements of the unit can read them back.
@@ -219,20 +248,24 @@ func (db *DB) ExecPipelined(ctx context.Context, stmts ...Exec) ([]int64, error)
 		return nil, err
 	}
 	err := u.held.conn.Raw(func(dc any) error {
-		var b pgx.Batch
-		for _, s := range stmts {
-			b.Queue(db.Rebind(s.Query), s.Args...)
+		c, err := pipeConnOf(dc)
+		if err != nil {
+			return err
 		}
-		results := dc.(*stdlib.Conn).Conn().SendBatch(ctx, &b)
-		for range stmts {
-			tag, err := results.Exec()
-			if err != nil {
-				_ = results.Close()
-				return err
+		return c.pipeline(ctx, false, func(b *pgx.Batch) {
+			for _, s := range stmts {
+				b.Queue(db.Rebind(s.Query), s.Args...)
 			}
-			affected = append(affected, tag.RowsAffected())
-		}
-		return results.Close()
+		}, func(results pgx.BatchResults) error {
+			for range stmts {
+				tag, err := results.Exec()
+				if err != nil {
+					return err
+				}
+				affected = append(affected, tag.RowsAffected())
+			}
+			return nil
+		})
 	})
 	return affected, err
 }
