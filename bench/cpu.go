@@ -6,8 +6,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/council/contacthub/internal/cputime"
 )
 
 // cpuUse is the processor time used so far by the hub, by the database servers
@@ -41,15 +42,16 @@ func readCPU(hubPID int) cpuUse {
 			u.db += t
 		}
 	}
-	var r syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &r) == nil {
-		u.load = time.Duration(r.Utime.Nano() + r.Stime.Nano())
-	}
+	u.load = cputime.Self()
 	u.ok = true
 	return u
 }
 
 // procCPU reads a process's own and reaped children's CPU time from its stat file.
+// cputime.Of reads the process's own time only: a database server's exited backends
+// count in its children's time, and the servers are told apart by name, which Of does
+// not answer; so the hub and the servers are read here, the load generator by
+// cputime.Self.
 func procCPU(path string) (time.Duration, string, bool) {
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -30,6 +30,12 @@ type NewCase struct {
 	// Route is the router's decision; without one the case gets the defaults and the
 	// service's SLA from the catalogue.
 	Route *Route
+	// Linked writes a case that a contact opens (OpenedByContactID, started at
+	// OpenerStartedAt) already linked to it, as LinkContactTx would leave it: one
+	// insert instead of an insert and an update in the contact's write. The caller
+	// then tells the link with LinkOpenerTx, not LinkContactTx.
+	Linked          bool
+	OpenerStartedAt time.Time
 }
 
 // Route is where the router sends a case.
@@ -67,6 +73,12 @@ func (s *Cases) OpenTx(ctx context.Context, tx *sqlx.Tx, actor Actor, in NewCase
 	}
 	if in.Priority != 0 {
 		c.Priority = in.Priority
+	}
+	if in.Linked {
+		c = linked(c, in.OpenerStartedAt)
+		// Version 2, as opening and linking, two writes before, left it: a client that
+		// holds the version (If-Match) sees no difference.
+		c.Version++
 	}
 	if err := insert(ctx, tx, c); err != nil {
 		return Case{}, err
@@ -160,15 +172,26 @@ func (s *Cases) QueueTx(ctx context.Context, tx *sqlx.Tx, id string) (string, er
 // LinkContactTx adds a contact that started at contactAt to the case, and saves the
 // case with whatever else the contact changed in it (EscalateTx's move).
 func (s *Cases) LinkContactTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, contactID, channel string, contactAt, at time.Time) (Case, error) {
-	c.ContactCount++
-	if contactAt.After(c.LastContactAt) {
-		c.LastContactAt = contactAt
-	}
-	c, err := save(ctx, tx, c, at)
+	c, err := save(ctx, tx, linked(c, contactAt), at)
 	if err != nil {
 		return Case{}, err
 	}
 	return c, record(ctx, tx, actor, c, at, event.CaseContactLinkedData{ContactID: contactID, Channel: channel})
+}
+
+// LinkOpenerTx tells that the contact that opened c is linked to it, for a case OpenTx
+// wrote already linked (NewCase.Linked): the case's row needs no change.
+func (s *Cases) LinkOpenerTx(ctx context.Context, tx *sqlx.Tx, actor Actor, c Case, contactID, channel string, at time.Time) error {
+	return record(ctx, tx, actor, c, at, event.CaseContactLinkedData{ContactID: contactID, Channel: channel})
+}
+
+// linked is c counting one more contact, which started at contactAt.
+func linked(c Case, contactAt time.Time) Case {
+	c.ContactCount++
+	if contactAt.After(c.LastContactAt) {
+		c.LastContactAt = contactAt
+	}
+	return c
 }
 
 // Get reads a case.

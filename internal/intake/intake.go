@@ -291,7 +291,12 @@ func (in *Intake) recordTx(ctx context.Context, tx *sqlx.Tx, actor Actor, req Re
 	if err := in.write(ctx, tx, actor, contact, &c, now); err != nil {
 		return err
 	}
-	if c, err = in.cases.LinkContactTx(ctx, tx, actor, c, contact.ID, string(contact.Channel), contact.StartedAt, now); err != nil {
+	if created { // opened already linked to this contact (caseFor)
+		err = in.cases.LinkOpenerTx(ctx, tx, actor, c, contact.ID, string(contact.Channel), now)
+	} else {
+		c, err = in.cases.LinkContactTx(ctx, tx, actor, c, contact.ID, string(contact.Channel), contact.StartedAt, now)
+	}
+	if err != nil {
 		return err
 	}
 	if !contact.EndedAt.IsZero() {
@@ -344,7 +349,7 @@ func (in *Intake) caseFor(ctx context.Context, tx *sqlx.Tx, actor Actor, req Req
 	}
 	c, err = in.cases.OpenTx(ctx, tx, actor, casework.NewCase{CustomerID: who.customer.ID, Service: req.Service,
 		Channel: string(req.Channel), Summary: req.Summary, OpenedByContactID: contact.ID, LandlordID: req.OnBehalfOf.LandlordID,
-		Route: &route}, now)
+		Route: &route, Linked: true, OpenerStartedAt: contact.StartedAt}, now)
 	return c, true, err
 }
 

@@ -68,8 +68,12 @@ func (in *Intake) countQuarter(ctx context.Context, tx *sqlx.Tx, c Contact) erro
 }
 
 // PrepareQuarterCount prepares the upsert once, at start, for the reason PrepareRollup
-// gives: never on a request's path.
+// gives: never on a request's path, and only on SQLite (PostgreSQL holds the count for
+// the commit, see countQuarter).
 func (in *Intake) PrepareQuarterCount(ctx context.Context) error {
+	if in.db.Dialect != store.SQLite {
+		return nil
+	}
 	in.quarters.mu.Lock()
 	defer in.quarters.mu.Unlock()
 	if in.quarters.stmt != nil {

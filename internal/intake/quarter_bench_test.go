@@ -21,7 +21,7 @@ func BenchmarkRecord_WithAndWithoutQuarterCount(b *testing.B) {
 	for _, be := range storetest.Backends(b) {
 		b.Run(be.Name, func(b *testing.B) {
 			with, without := quarterHub(b, be, true), quarterHub(b, be, false)
-			if !with.a.Contacts.QuarterCountPrepared() {
+			if be.DatabaseURL == "" && !with.a.Contacts.QuarterCountPrepared() { // SQLite only
 				b.Fatal("the quarter-hour upsert was not prepared: the figures would time compiling it")
 			}
 			var tookWith, tookWithout []time.Duration

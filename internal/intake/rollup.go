@@ -125,11 +125,17 @@ func (in *Intake) prepared() *sqlx.Stmt {
 	return in.rollup.stmt
 }
 
-// PrepareRollup prepares the upsert once, at start. It must not run on a request's
-// path: preparing takes a connection of its own from the pool, and a request holding
-// one already (its transaction, or its Idempotency-Key's unit) that waited for another
-// could wait on requests that wait on it. Without it, count executes the text.
+// PrepareRollup prepares the upsert once, at start, on SQLite. It must not run on a
+// request's path: preparing takes a connection of its own from the pool, and a request
+// holding one already (its transaction, or its Idempotency-Key's unit) that waited for
+// another could wait on requests that wait on it. Without it, count executes the text.
+// On PostgreSQL it prepares nothing: every write there is in a transaction InTx or a
+// unit began, whose counts go with the commit (store.HoldCount), so a prepared
+// statement would never be used, only held open on one of the pool's connections.
 func (in *Intake) PrepareRollup(ctx context.Context) error {
+	if in.db.Dialect != store.SQLite {
+		return nil
+	}
 	in.rollup.mu.Lock()
 	defer in.rollup.mu.Unlock()
 	if in.rollup.stmt != nil {

@@ -30,7 +30,7 @@ func BenchmarkRecord_WithAndWithoutDailyRollup(b *testing.B) {
 	for _, be := range storetest.Backends(b) {
 		b.Run(be.Name, func(b *testing.B) {
 			with, without := hubFor(b, be, true), hubFor(b, be, false)
-			if !with.a.Contacts.RollupPrepared() {
+			if be.DatabaseURL == "" && !with.a.Contacts.RollupPrepared() { // PostgreSQL holds it for the commit
 				b.Fatal("the rollup's upsert was not prepared: the figures would time compiling it")
 			}
 			var tookWith, tookWithout []time.Duration
