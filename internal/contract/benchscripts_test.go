@@ -146,7 +146,8 @@ func script(title string, stmts []store.Statement, seeded seededAs, bound string
 		}
 		versions := map[int]bool{}
 		if strings.HasPrefix(sqlText, "UPDATE cases ") {
-			for _, m := range regexp.MustCompile(`version = \$(\d+)`).FindAllStringSubmatch(sqlText, -1) {
+			// A word's start: ruleset_version is not the case's version.
+			for _, m := range regexp.MustCompile(`\bversion = \$(\d+)`).FindAllStringSubmatch(sqlText, -1) {
 				n, _ := strconv.Atoi(m[1])
 				versions[n] = true
 			}
