@@ -1,9 +1,32 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
+
+// Each script the limit column runs must be there, recorded (not hand-written), draw
+// its customer below the bound limiter sets with -D, and be given the other variables
+// its recording asks for.
+func TestEveryLimitScriptIsRecordedAndDrawsBelowItsBound(t *testing.T) {
+	for _, s := range scripts {
+		b, err := os.ReadFile(filepath.Join("pgbench", s.file))
+		if err != nil {
+			t.Fatalf("%s: %v", s.prefix, err)
+		}
+		text, run := string(b), "Run with -D "+s.bound+"=N"
+		for _, d := range s.defines {
+			run += " -D " + d
+		}
+		if !strings.Contains(text, "recorded by internal/contract's") || !strings.Contains(text, run+".") ||
+			!strings.Contains(text, "random(0, :"+s.bound+" - 1)") {
+			t.Errorf("%s: pgbench/%s is not a recorded script run with %q:\n%s", s.prefix, s.file, run, text)
+		}
+	}
+}
 
 func TestPgbenchColumnSetsTheRatesAndTheStatementsCost(t *testing.T) {
 	got := pgbenchColumn(719, limitRun{tps: 1296, db: 910 * time.Microsecond, client: 250 * time.Microsecond})

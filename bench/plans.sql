@@ -35,3 +35,8 @@ DEALLOCATE q5;
 PREPARE q6 AS SELECT id, customer_id, service_lgsl, service_category, status, tier, queue, assignee, priority, sla_due_at, channel, opened_by_contact_id, resolved_at_first_contact, resolution_code, resolved_at, summary, contact_count, last_contact_at, ruleset_version, routed_by, routing_summary, skills, claimed_at, handoff_count, landlord_id, version, created_at, updated_at FROM cases WHERE 1 = 1 AND customer_id = $1 ORDER BY id DESC LIMIT $2;
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY OFF) EXECUTE q6(('00000000-0000-7000-8000-' || lpad((:i)::text, 12, '0'))::uuid, 21);
 DEALLOCATE q6;
+
+\echo '== FROM cases WHERE queue = $1 AND status = ''open'' AND assignee = '''' ORDER BY priority, sla_due_at, id LIMIT 1 FO…'
+PREPARE q7 AS SELECT id, customer_id, service_lgsl, service_category, status, tier, queue, assignee, priority, sla_due_at, channel, opened_by_contact_id, resolved_at_first_contact, resolution_code, resolved_at, summary, contact_count, last_contact_at, ruleset_version, routed_by, routing_summary, skills, claimed_at, handoff_count, landlord_id, version, created_at, updated_at FROM cases WHERE queue = $1 AND status = 'open' AND assignee = '' ORDER BY priority, sla_due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY OFF) EXECUTE q7('advisors');
+DEALLOCATE q7;

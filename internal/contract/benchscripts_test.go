@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,7 +27,8 @@ import (
 var updateBench = flag.Bool("update-bench", false, "rewrite bench/plans.sql and bench/pgbench/*.sql from the statements the hub sends")
 
 // The bench's limit column runs, with pgbench, the statements the hub sends for each
-// database-backed scenario, and bench/plans.sql explains its reads. Both are written
+// database-backed scenario (lookup, timeline, IVR newCall, keyed contact write, web
+// page rating, queue claim), and bench/plans.sql explains its reads. Both are written
 // from a recording of what this hub sends (store.Trace), never restated by hand: this
 // test records the scenarios again and fails when a file differs from what the code
 // sends now. `go test ./internal/contract -run TestBenchScripts -update-bench` (on
@@ -34,11 +37,20 @@ func TestBenchScripts_AreTheStatementsTheHubSends(t *testing.T) {
 	tr := &store.Trace{}
 	h := tracedHub(t, tr)
 	newCall, write, reads := recordScenarios(t, h, tr)
+	rating := recordRating(t, h, tr)
+	claim, claimedAs := recordClaim(t, h, tr, reads.seeded)
+	for _, s := range claim {
+		if strings.HasPrefix(s.SQL, "SELECT") { // the queue's head, the read whose cost history sets
+			reads.plans = append(reads.plans, s)
+		}
+	}
 	files := map[string]string{
 		"pgbench/lookup.sql":   script("customer lookup by phone", reads.lookup, reads.seeded, "customers"),
 		"pgbench/timeline.sql": script("case timeline (50 events)", reads.timeline, reads.seeded, "timelines"),
 		"pgbench/ivr.sql":      script("IVR newCall", newCall, reads.seeded, "customers"),
 		"pgbench/contact.sql":  script("POST /v1/contacts (idempotency key)", write, reads.seeded, "customers"),
+		"pgbench/rating.sql":   script("web page rating (anonymous)", rating, reads.seeded, "customers"),
+		"pgbench/claim.sql":    script("queue claim", claim, claimedAs, "customers", "queue=advisors"),
 		"plans.sql":            plans(reads.plans, reads.seeded),
 	}
 	for name, want := range files {
@@ -113,6 +125,80 @@ func recordScenarios(t *testing.T, h *hub, tr *store.Trace) (newCall, write []st
 	return newCall, write, r
 }
 
+// recordRating records an anonymous web page rating, the bench's body (bench/load.go).
+func recordRating(t *testing.T, h *hub, tr *store.Trace) []store.Statement {
+	t.Helper()
+	tr.Start()
+	resp, body := h.raw("POST", "/v1/ratings", "", "application/json",
+		[]byte(`{"source":"web_page","score":4,"pageUrl":"https://www.council.example/page/17"}`))
+	rating := requestOnly(tr)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("rating: %d %s", resp.StatusCode, body)
+	}
+	return rating
+}
+
+// recordClaim records an agent's claim of the next case of the advisors queue (one of
+// the cases the other scenarios opened, so it goes after their recording), and answers
+// seeded with the claimed case's id and customer read from the claim's own locking
+// read (\gset c_): in the replay the case comes from the queue, as the hub's does, not
+// from a seeded customer :i.
+func recordClaim(t *testing.T, h *hub, tr *store.Trace, seeded seededAs) ([]store.Statement, seededAs) {
+	t.Helper()
+	tr.Start()
+	resp, body := h.raw("POST", "/v1/queues/advisors/claim", h.agentToken(), "", nil)
+	claim := requestOnly(tr)
+	var c contacthub.Case
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &c) != nil {
+		t.Fatalf("claim: %d %s", resp.StatusCode, body)
+	}
+	claimed := maps.Clone(seeded)
+	claimed[c.Id.String()] = "(:c_id)::uuid"
+	claimed[c.CustomerId.String()] = "(:c_customer_id)::uuid"
+	// The queue is the claim's parameter ($1), as the hub's is: written as a literal,
+	// PostgreSQL would plan for that value alone, where the hub's prepared claim settles
+	// on the generic plan after five runs, which need not take the same index.
+	claimed["advisors"] = ":queue"
+	for i, s := range claim {
+		if strings.HasPrefix(s.SQL, "UPDATE cases ") {
+			claim[i].SQL = keptAsRead(s, "assignee", "claimed_at", "version", "updated_at")
+		}
+	}
+	return claim, claimed
+}
+
+var setColumn = regexp.MustCompile(`\b(\w+) = \$(\d+)`)
+
+// keptAsRead rewrites an update of a case so that every column it sets, but those
+// the operation changes, is written back as the locking read found it (\gset c_), as
+// the hub writes back the case it read: the replay's claimed case is a seeded one, whose
+// values are not the recording's. A NULL read comes back from \gset as "", hence NULLIF
+// for the columns that may be NULL (ids and times); for the others the column's own
+// type is the parameter's.
+func keptAsRead(s store.Statement, changed ...string) string {
+	set, where, _ := strings.Cut(s.SQL, " WHERE ")
+	set = setColumn.ReplaceAllStringFunc(set, func(m string) string {
+		sub := setColumn.FindStringSubmatch(m)
+		col := sub[1]
+		n, _ := strconv.Atoi(sub[2])
+		if slices.Contains(changed, col) || n > len(s.Args) {
+			return m
+		}
+		switch x := plainValue(s.Args[n-1]).(type) {
+		case nil:
+			return m // NULL when read too (a resolution time of an open case)
+		case time.Time:
+			return fmt.Sprintf("%s = NULLIF(:c_%s, '')::timestamptz", col, col)
+		case string:
+			if _, err := uuid.Parse(x); err == nil && len(x) == 36 {
+				return fmt.Sprintf("%s = NULLIF(:c_%s, '')::uuid", col, col)
+			}
+		}
+		return fmt.Sprintf("%s = :c_%s", col, col)
+	})
+	return set + " WHERE " + where
+}
+
 // newID is a new time-ordered id, as the hub's (store.NewID, UUIDv7): a random one
 // would scatter the inserts over the indexes and cost PostgreSQL more than the hub's do.
 const newID = `(lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 19))::uuid`
@@ -131,12 +217,20 @@ var (
 )
 
 // script is a pgbench script replaying stmts for a random seeded customer :i (below
-// :bound, set with -D). The case's version, read by the locking read of the case, is
-// carried into the updates that check it, so that they update a row as the hub's do.
-func script(title string, stmts []store.Statement, seeded seededAs, bound string) string {
+// :bound, set with -D). The case's version, read by the locking read of the case (a
+// customer's open case, or a queue's next one SKIP LOCKED), is carried into the updates
+// that check it, so that they update a row as the hub's do.
+//
+// defined are the script's other variables ("name=value", given with -D): values the
+// hub sends as parameters that no seeded expression stands for.
+func script(title string, stmts []store.Statement, seeded seededAs, bound string, defined ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- %s: the statements the hub sends, recorded by internal/contract's\n", title)
-	fmt.Fprintf(&b, "-- TestBenchScripts (do not edit; rerun it with -update-bench). Run with -D %s=N.\n", bound)
+	fmt.Fprintf(&b, "-- TestBenchScripts (do not edit; rerun it with -update-bench). Run with -D %s=N", bound)
+	for _, d := range defined {
+		fmt.Fprintf(&b, " -D %s", d)
+	}
+	b.WriteString(".\n")
 	fmt.Fprintf(&b, "\\set i random(0, :%s - 1)\n\\set k random(1, 999999999999999)\n", bound)
 	version := 0
 	for _, s := range stmts {
@@ -163,7 +257,8 @@ func script(title string, stmts []store.Statement, seeded seededAs, bound string
 			}
 			return valueExpr(s.Args[n-1], seeded)
 		})
-		if strings.HasPrefix(sqlText, "SELECT id, customer_id, service_lgsl") && strings.HasSuffix(sqlText, "FOR UPDATE") {
+		if strings.HasPrefix(sqlText, "SELECT id, customer_id, service_lgsl") &&
+			(strings.HasSuffix(sqlText, "FOR UPDATE") || strings.HasSuffix(sqlText, "FOR UPDATE SKIP LOCKED")) {
 			fmt.Fprintf(&b, "%s\n\\gset c_\n", sqlText)
 			continue
 		}
@@ -223,6 +318,23 @@ func firstWords(s string) string {
 		s = s[:110] + "…"
 	}
 	return s
+}
+
+// plainValue is a recorded argument as the driver sends it: a Valuer's value, a
+// pointer's target (nil for a nil pointer).
+func plainValue(v any) any {
+	if dv, ok := v.(driver.Valuer); ok {
+		if got, err := dv.Value(); err == nil {
+			v = got
+		}
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil
+		}
+		return plainValue(rv.Elem().Interface())
+	}
+	return v
 }
 
 // valueExpr writes a recorded value as SQL: a seeded value as its expression of :i, a
