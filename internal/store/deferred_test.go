@@ -85,12 +85,7 @@ func TestHoldCount_GoesLastInKeyOrderWithTheCommit(t *testing.T) {
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
-			tr := &store.Trace{}
-			db, err := store.Open(store.WithTrace(ctx, tr), storetest.FreshURL(t, b), t.TempDir(), 4)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = db.Close() })
+			db, tr := storetest.OpenTraced(t, b, 4)
 			for _, ddl := range []string{`CREATE TABLE appended (id TEXT PRIMARY KEY)`,
 				`CREATE TABLE counted (k TEXT PRIMARY KEY, n INTEGER NOT NULL CHECK (n < 3))`} {
 				if _, err := db.Exec(ddl); err != nil {
@@ -120,7 +115,7 @@ func TestHoldCount_GoesLastInKeyOrderWithTheCommit(t *testing.T) {
 			}
 
 			tr.Start()
-			err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+			err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 				if err := count(tx, "b"); err != nil {
 					return err
 				}

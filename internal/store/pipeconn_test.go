@@ -25,12 +25,7 @@ type pipeFixture struct {
 
 func newPipeFixture(t *testing.T, b storetest.Backend) *pipeFixture {
 	t.Helper()
-	tr := &store.Trace{}
-	db, err := store.Open(store.WithTrace(context.Background(), tr), storetest.FreshURL(t, b), t.TempDir(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db, tr := storetest.OpenTraced(t, b, 1)
 	if _, err := db.Exec(`CREATE TABLE piped (id TEXT PRIMARY KEY, n INTEGER NOT NULL CHECK (n >= 0))`); err != nil {
 		t.Fatal(err)
 	}

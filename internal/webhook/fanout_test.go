@@ -15,20 +15,8 @@ import (
 // The fan-out inserts a batch's deliveries in one statement, not one per delivery:
 // the statement per delivery was most of what a subscription cost a write.
 func TestFanOut_ABatchsDeliveriesGoInOneInsert(t *testing.T) {
-	backends := storetest.Backends(t)
-	if len(backends) < 2 {
-		t.Skip("statements are traced on PostgreSQL only")
-	}
 	ctx := context.Background()
-	tr := &store.Trace{}
-	db, err := store.Open(store.WithTrace(ctx, tr), storetest.FreshURL(t, backends[1]), t.TempDir(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, tr := tracedPostgres(t)
 	subs := webhook.NewSubscriptions(db, catalogue.Default(), noQueues{}, true)
 	for range 3 {
 		if _, _, err := subs.Create(ctx, webhook.Owner{Subject: "crm"},
@@ -62,4 +50,19 @@ func TestFanOut_ABatchsDeliveriesGoInOneInsert(t *testing.T) {
 	if inserts != 1 || made != 30 {
 		t.Fatalf("%d deliveries made in %d inserts, want 30 in 1", made, inserts)
 	}
+}
+
+// tracedPostgres is a migrated PostgreSQL database whose statements a trace records; the
+// test is skipped without PostgreSQL, as statements are traced there only.
+func tracedPostgres(t *testing.T) (*store.DB, *store.Trace) {
+	t.Helper()
+	backends := storetest.Backends(t)
+	if len(backends) < 2 {
+		t.Skip("statements are traced on PostgreSQL only")
+	}
+	db, tr := storetest.OpenTraced(t, backends[1], 0)
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db, tr
 }

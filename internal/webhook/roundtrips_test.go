@@ -13,7 +13,6 @@ import (
 
 	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/store"
-	"github.com/council/contacthub/internal/store/storetest"
 	"github.com/council/contacthub/internal/webhook"
 )
 
@@ -22,20 +21,8 @@ import (
 // every attempt is logged, each delivery finished, the subscription's failing mark
 // cleared, and the key's deliveries sent in order.
 func TestSender_RecordsASuccessAndLeasesTheNextInThreeRoundTripsOnPostgres(t *testing.T) {
-	backends := storetest.Backends(t)
-	if len(backends) < 2 {
-		t.Skip("statements are traced on PostgreSQL only")
-	}
 	ctx := context.Background()
-	tr := &store.Trace{}
-	db, err := store.Open(store.WithTrace(ctx, tr), storetest.FreshURL(t, backends[1]), t.TempDir(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, tr := tracedPostgres(t)
 	var mu sync.Mutex
 	var got []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -93,6 +93,20 @@ func Open(t testing.TB, b Backend) *store.DB {
 	return db
 }
 
+// OpenTraced opens a fresh database on b whose statements tr records (store.Trace:
+// on PostgreSQL only) when tr is started, closed at the end of the test; it is not
+// migrated, for tests that make their own tables.
+func OpenTraced(t testing.TB, b Backend, maxConns int) (*store.DB, *store.Trace) {
+	t.Helper()
+	tr := &store.Trace{}
+	db, err := store.Open(store.WithTrace(context.Background(), tr), FreshURL(t, b), t.TempDir(), maxConns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db, tr
+}
+
 // RedisPrefix returns a key prefix of the test's own, whose keys are deleted at the end.
 func RedisPrefix(t testing.TB, b Backend) string {
 	t.Helper()
