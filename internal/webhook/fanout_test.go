@@ -17,14 +17,7 @@ import (
 func TestFanOut_ABatchsDeliveriesGoInOneInsert(t *testing.T) {
 	ctx := context.Background()
 	db, tr := tracedPostgres(t)
-	subs := webhook.NewSubscriptions(db, catalogue.Default(), noQueues{}, true)
-	for range 3 {
-		if _, _, err := subs.Create(ctx, webhook.Owner{Subject: "crm"},
-			webhook.Input{URL: "https://receiver.example.org/hook", EventTypes: []string{"*"}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	time.Sleep(10 * time.Millisecond) // subscriptions take events written from their creation on
+	subscribe(t, db, "https://receiver.example.org/hook", 3)
 	cases := []string{store.NewID(), store.NewID()}
 	for i := range 10 {
 		if err := recordContact(ctx, db, cases[i%2]); err != nil {
@@ -65,4 +58,18 @@ func tracedPostgres(t *testing.T) (*store.DB, *store.Trace) {
 		t.Fatal(err)
 	}
 	return db, tr
+}
+
+// subscribe opens n subscriptions of crm to every event, delivering to url, and waits
+// past their creation: a subscription takes the events written from then on.
+func subscribe(tb testing.TB, db *store.DB, url string, n int) {
+	tb.Helper()
+	subs := webhook.NewSubscriptions(db, catalogue.Default(), noQueues{}, true)
+	for range n {
+		if _, _, err := subs.Create(context.Background(), webhook.Owner{Subject: "crm"},
+			webhook.Input{URL: url, EventTypes: []string{"*"}}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	time.Sleep(10 * time.Millisecond)
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/cputime"
 	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/store"
@@ -53,16 +52,8 @@ type fanSide struct {
 }
 
 func openFanSide(b *testing.B, be storetest.Backend, subscriptions int) *fanSide {
-	ctx := context.Background()
 	db := storetest.Open(b, be)
-	subs := webhook.NewSubscriptions(db, catalogue.Default(), noQueues{}, true)
-	for range subscriptions {
-		if _, _, err := subs.Create(ctx, webhook.Owner{Subject: "crm"},
-			webhook.Input{URL: "https://receiver.example.org/hook", EventTypes: []string{"*"}}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	time.Sleep(10 * time.Millisecond) // subscriptions take events written from their creation on
+	subscribe(b, db, "https://receiver.example.org/hook", subscriptions)
 	fan := webhook.NewFanOut(db)
 	fan.CatchUpOnly = true
 	d := outbox.NewDispatcher(db, outbox.NewMemoryBus(), slog.New(slog.NewTextHandler(io.Discard, nil)))

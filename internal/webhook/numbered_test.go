@@ -5,9 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"testing"
-	"time"
 
-	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/outbox"
 	"github.com/council/contacthub/internal/store"
 	"github.com/council/contacthub/internal/store/storetest"
@@ -24,14 +22,7 @@ func TestFanOut_WithTheOutboxNumbersEachEventReachesEachSubscriptionOnce(t *test
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			db := storetest.Open(t, b)
-			subs := webhook.NewSubscriptions(db, catalogue.Default(), noQueues{}, true)
-			for range 2 {
-				if _, _, err := subs.Create(ctx, webhook.Owner{Subject: "crm"},
-					webhook.Input{URL: "https://receiver.example.org/hook", EventTypes: []string{"*"}}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			time.Sleep(10 * time.Millisecond) // subscriptions take events written from their creation on
+			subscribe(t, db, "https://receiver.example.org/hook", 2)
 			for range 4 {
 				if err := recordContact(ctx, db, store.NewID()); err != nil {
 					t.Fatal(err)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/council/contacthub/internal/catalogue"
 	"github.com/council/contacthub/internal/cputime"
 	"github.com/council/contacthub/internal/event"
 	"github.com/council/contacthub/internal/store"
@@ -71,13 +70,7 @@ func benchRecord(b *testing.B, be storetest.Backend, rate, subscriptions int) {
 	var received atomic.Int64
 	srv := receiver(b, &received)
 	db := storetest.Open(b, be)
-	subs := webhook.NewSubscriptions(db, catalogue.Default(), noQueues{}, true)
-	for range subscriptions {
-		if _, _, err := subs.Create(ctx, webhook.Owner{Subject: "crm"},
-			webhook.Input{URL: srv.URL, EventTypes: []string{"*"}}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	subscribe(b, db, srv.URL, subscriptions)
 	cases := make([]string, 100)
 	for k := range cases {
 		cases[k] = store.NewID()
@@ -141,13 +134,7 @@ func benchmarkDelivery(b *testing.B, be storetest.Backend, events, keys int, pol
 			for range b.N {
 				b.StopTimer()
 				db := storetest.Open(b, be)
-				subs := webhook.NewSubscriptions(db, catalogue.Default(), noQueues{}, true)
-				if _, _, err := subs.Create(ctx, webhook.Owner{Subject: "crm"},
-					webhook.Input{URL: srv.URL, EventTypes: []string{"*"}}); err != nil {
-					b.Fatal(err)
-				}
-				// Subscriptions take events written from their creation on.
-				time.Sleep(10 * time.Millisecond)
+				subscribe(b, db, srv.URL, 1)
 				received.Store(0)
 				target.Store(int64(events))
 				cases := make([]string, keys)
