@@ -331,3 +331,67 @@ func onCPU(b *testing.B, pid int) time.Duration {
 	}
 	return time.Duration(ns)
 }
+
+// BenchmarkAuditCost_RequestSide is what the audit adds to the work of the request
+// itself (the middleware, the handler's note, Append), resolved to a fraction of a µs:
+// a plain and an audited GET /v1/customers/{id} alternate request by request, each
+// timed by the CPU of the one thread that runs it, so a neighbour's load falls on both
+// of a pair alike. The writer's batches run on other threads and are not in it
+// (BenchmarkWrite_ABatch prices them); what the request allocates is (B/read-*), and so
+// is the garbage collection the request is made to assist. It reports the mean and the
+// median with quartiles of the pairs' differences (b.N is the number of pairs).
+//
+//	go test -run '^$' -bench AuditCost_RequestSide -benchtime 20000x ./internal/app
+func BenchmarkAuditCost_RequestSide(b *testing.B) {
+	for _, be := range storetest.Backends(b) {
+		b.Run(be.Name, func(b *testing.B) {
+			plainApp, plainToken, plainPath := benchHub(b, be, false)
+			auditedApp, auditedToken, auditedPath := benchHub(b, be, true)
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			get := func(a *App, token, path string) (time.Duration, uint64) {
+				req := httptest.NewRequest(http.MethodGet, path, nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				rec := httptest.NewRecorder()
+				startAlloc, start := allocated(), threadCPU()
+				a.handler.ServeHTTP(rec, req)
+				used, alloc := threadCPU()-start, allocated()-startAlloc
+				if rec.Code != http.StatusOK {
+					b.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+				}
+				return used, alloc
+			}
+			diffs := make([]float64, 0, b.N)
+			var plainCPU, auditedCPU time.Duration
+			var plainAlloc, auditedAlloc uint64
+			b.ResetTimer()
+			for i := range b.N {
+				var p, a time.Duration
+				var pa, aa uint64
+				if i%2 == 0 {
+					p, pa = get(plainApp, plainToken, plainPath)
+					a, aa = get(auditedApp, auditedToken, auditedPath)
+				} else {
+					a, aa = get(auditedApp, auditedToken, auditedPath)
+					p, pa = get(plainApp, plainToken, plainPath)
+				}
+				plainCPU, auditedCPU, plainAlloc, auditedAlloc = plainCPU+p, auditedCPU+a, plainAlloc+pa, auditedAlloc+aa
+				diffs = append(diffs, float64(a-p))
+			}
+			b.StopTimer()
+			if err := auditedApp.Audit.Flush(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(plainCPU.Nanoseconds())/n, "req-cpu-ns/read-without")
+			b.ReportMetric(float64(auditedCPU.Nanoseconds())/n, "req-cpu-ns/read-with")
+			b.ReportMetric(float64((auditedCPU-plainCPU).Nanoseconds())/n, "req-cpu-ns/audit")
+			b.ReportMetric(quantile(diffs, 0.25), "req-cpu-ns/audit-p25")
+			b.ReportMetric(quantile(diffs, 0.5), "req-cpu-ns/audit-median")
+			b.ReportMetric(quantile(diffs, 0.75), "req-cpu-ns/audit-p75")
+			b.ReportMetric(float64(plainAlloc)/n, "B/read-without")
+			b.ReportMetric(float64(auditedAlloc)/n, "B/read-with")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
