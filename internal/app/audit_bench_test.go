@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -188,6 +189,9 @@ func reportAuditCost(b *testing.B, pairs []pairCost, round int, withDB bool) {
 		b.ReportMetric(quantile(db, 0.5), "db-cpu-ns/audit-median")
 		b.ReportMetric(quantile(db, 0.75), "db-cpu-ns/audit-p75")
 	}
+	b.ReportMetric(mean(share), "%share-mean")
+	b.ReportMetric(standardError(share), "%share-se")
+	b.ReportMetric(standardError(hub), "cpu-ns/audit-se")
 	b.ReportMetric(quantile(share, 0.25), "%share-p25")
 	b.ReportMetric(quantile(share, 0.5), "%share-median")
 	b.ReportMetric(quantile(share, 0.75), "%share-p75")
@@ -217,6 +221,27 @@ func threadCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func mean(xs []float64) float64 {
+	var sum float64
+	for _, x := range xs {
+		sum += x
+	}
+	return sum / float64(max(len(xs), 1))
+}
+
+// standardError is the standard error of the mean of xs: how far the mean of as many
+// pairs again would likely be from this one.
+func standardError(xs []float64) float64 {
+	if len(xs) < 2 {
+		return 0
+	}
+	m, sq := mean(xs), 0.0
+	for _, x := range xs {
+		sq += (x - m) * (x - m)
+	}
+	return math.Sqrt(sq/float64(len(xs)-1)) / math.Sqrt(float64(len(xs)))
 }
 
 // allocated is how many bytes this process has allocated on the heap so far.
@@ -386,6 +411,7 @@ func BenchmarkAuditCost_RequestSide(b *testing.B) {
 			b.ReportMetric(float64(plainCPU.Nanoseconds())/n, "req-cpu-ns/read-without")
 			b.ReportMetric(float64(auditedCPU.Nanoseconds())/n, "req-cpu-ns/read-with")
 			b.ReportMetric(float64((auditedCPU-plainCPU).Nanoseconds())/n, "req-cpu-ns/audit")
+			b.ReportMetric(standardError(diffs), "req-cpu-ns/audit-se")
 			b.ReportMetric(quantile(diffs, 0.25), "req-cpu-ns/audit-p25")
 			b.ReportMetric(quantile(diffs, 0.5), "req-cpu-ns/audit-median")
 			b.ReportMetric(quantile(diffs, 0.75), "req-cpu-ns/audit-p75")
