@@ -16,9 +16,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/config"
@@ -212,15 +213,15 @@ func quantile(xs []float64, q float64) float64 {
 	return xs[lo] + (pos-float64(lo))*(xs[lo+1]-xs[lo])
 }
 
-// threadCPU is the CPU time the calling thread has used (Linux: RUSAGE_THREAD), 0 where
-// it cannot be read.
+// threadCPU is the CPU time the calling thread has used, to the nanosecond, 0 where it
+// cannot be read. (getrusage of the thread counts a thread that has not slept since
+// the last scheduler tick only up to that tick: whole milliseconds.)
 func threadCPU() time.Duration {
-	const rusageThread = 1 // RUSAGE_THREAD, which package syscall does not name
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
 		return 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ts.Nano())
 }
 
 func mean(xs []float64) float64 {
