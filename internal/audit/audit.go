@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -262,13 +263,14 @@ const (
 	// On PostgreSQL a batch goes as one array per column: ten parameters and one
 	// short statement to parse and plan, where VALUES rows were 10 × 256 of them. An
 	// entry without a customer of its own has "" in the customer array (no customer
-	// id is empty: unique drops them).
+	// id is empty: unique drops them). Entry ids go as binary uuids: 16 bytes each
+	// instead of 36 characters, which the server parsed.
 	insertEntriesUnnest = `INSERT INTO audit_entries (id, at, subject, roles, action, operation, resource, purpose, request_id, customer_id)
- SELECT u.id::uuid, u.at, u.subject, u.roles, u.action, u.operation, u.resource, u.purpose, u.request_id, NULLIF(u.customer_id, '')
- FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+ SELECT u.id, u.at, u.subject, u.roles, u.action, u.operation, u.resource, u.purpose, u.request_id, NULLIF(u.customer_id, '')
+ FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
  AS u (id, at, subject, roles, action, operation, resource, purpose, request_id, customer_id)`
 	insertCustomersUnnest = `INSERT INTO audit_entry_customers (entry_id, customer_id, at)
- SELECT u.entry_id::uuid, u.customer_id, u.at FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u (entry_id, customer_id, at)`
+ SELECT u.entry_id, u.customer_id, u.at FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u (entry_id, customer_id, at)`
 )
 
 // shape says where an entry's customers are written: an entry about exactly one
@@ -346,14 +348,18 @@ func insertArrays(ctx context.Context, tx *sqlx.Tx, entries []Entry) error {
 	c := columnsPool.Get().(*columns)
 	defer c.release()
 	for _, e := range entries {
-		c.ids, c.at, c.subjects = append(c.ids, e.ID), append(c.at, e.At), append(c.subjects, e.Subject)
+		id, err := uuid.Parse(e.ID)
+		if err != nil {
+			return fmt.Errorf("audit entry id %q: %w", e.ID, err)
+		}
+		c.ids, c.at, c.subjects = append(c.ids, id), append(c.at, e.At), append(c.subjects, e.Subject)
 		c.roles, c.actions = append(c.roles, strings.Join(e.Roles, ",")), append(c.actions, string(e.Action))
 		c.operations, c.resources = append(c.operations, e.Operation), append(c.resources, e.Resource)
 		c.purposes, c.requests = append(c.purposes, e.Purpose), append(c.requests, e.RequestID)
 		own, others := shape(e)
 		c.customers = append(c.customers, own)
-		for _, id := range others {
-			c.linkEntries, c.linkCustomers, c.linkAt = append(c.linkEntries, e.ID), append(c.linkCustomers, id), append(c.linkAt, e.At)
+		for _, customer := range others {
+			c.linkEntries, c.linkCustomers, c.linkAt = append(c.linkEntries, id), append(c.linkCustomers, customer), append(c.linkAt, e.At)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, insertEntriesUnnest, c.ids, c.at, c.subjects, c.roles, c.actions, c.operations, c.resources,
@@ -373,22 +379,22 @@ func insertArrays(ctx context.Context, tx *sqlx.Tx, entries []Entry) error {
 // so that a batch does not allocate a dozen arrays. They are pooled rather than the
 // writer's own because an Append after Close writes its entry itself, beside the writer.
 type columns struct {
-	ids, subjects, roles, actions, operations, resources, purposes, requests, customers []string
-	at                                                                                  []time.Time
-	linkEntries, linkCustomers                                                          []string
-	linkAt                                                                              []time.Time
+	ids, linkEntries                                                               [][16]byte
+	subjects, roles, actions, operations, resources, purposes, requests, customers []string
+	at, linkAt                                                                     []time.Time
+	linkCustomers                                                                  []string
 }
 
 var columnsPool = sync.Pool{New: func() any { return new(columns) }}
 
 // release empties c, so that it holds no entry's text, and pools it for the next batch.
 func (c *columns) release() {
-	for _, col := range []*[]string{&c.ids, &c.subjects, &c.roles, &c.actions, &c.operations, &c.resources, &c.purposes,
-		&c.requests, &c.customers, &c.linkEntries, &c.linkCustomers} {
+	for _, col := range []*[]string{&c.subjects, &c.roles, &c.actions, &c.operations, &c.resources, &c.purposes,
+		&c.requests, &c.customers, &c.linkCustomers} {
 		clear(*col)
 		*col = (*col)[:0]
 	}
-	c.at, c.linkAt = c.at[:0], c.linkAt[:0]
+	c.ids, c.linkEntries, c.at, c.linkAt = c.ids[:0], c.linkEntries[:0], c.at[:0], c.linkAt[:0]
 	columnsPool.Put(c)
 }
 
