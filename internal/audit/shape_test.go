@@ -2,6 +2,8 @@ package audit
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -153,4 +155,28 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// unique answers alike whether it scans or takes a map: no "", no repeats, first order.
+func TestUnique_DropsEmptyAndRepeatsInFirstOrder(t *testing.T) {
+	many := make([]string, 0, 3*uniqueByScan)
+	wantMany := make([]string, 0, uniqueByScan+1)
+	for i := range uniqueByScan + 1 {
+		id := fmt.Sprintf("c%d", i)
+		many = append(many, id, "", id)
+		wantMany = append(wantMany, id)
+	}
+	for _, tc := range []struct{ in, want []string }{
+		{nil, []string{}},
+		{[]string{""}, []string{}},
+		{[]string{"a"}, []string{"a"}},
+		{[]string{"a", "a"}, []string{"a"}},
+		{[]string{"", "a"}, []string{"a"}},
+		{[]string{"b", "a", "b", "", "c", "a"}, []string{"b", "a", "c"}},
+		{many, wantMany},
+	} {
+		if got := unique(tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("unique(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
 }

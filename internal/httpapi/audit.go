@@ -21,15 +21,32 @@ type AuditLog interface {
 	List(ctx context.Context, q audit.Query, retention time.Duration) (audit.Page, error)
 }
 
-// access is what a request did with personal data, as its handler noted it.
+// access is what a request did with personal data, as its handler noted it. It is
+// also the handler's context: its parent's values and itself under accessKey, so that
+// an audited request allocates one thing for both, not a context and an access.
 type access struct {
+	context.Context
+
 	mu        sync.Mutex
 	action    audit.Action
 	customers []string
 	purpose   string // stated by the handler (an erasure's reason), over X-Purpose
-	// later records an entry, as this request, for customers shown after the handler
-	// returned (a live stream); nil where nothing is audited.
-	later func(customers []string)
+
+	// What shownLater needs, kept rather than built into a closure on every request:
+	// few requests show anything after their handler returns. log is nil where nothing
+	// is audited.
+	log       AuditLog
+	operation string
+	req       *http.Request // as it came, before this context was put on it
+	requestID string
+}
+
+// Value is a's own value under accessKey, its parent's otherwise.
+func (a *access) Value(key any) any {
+	if _, ok := key.(accessKey); ok {
+		return a
+	}
+	return a.Context.Value(key)
 }
 
 type accessKey struct{}
@@ -73,17 +90,10 @@ func auditAccess(log AuditLog) api.StrictMiddlewareFunc {
 	return func(next api.StrictHandlerFunc, operation string) api.StrictHandlerFunc {
 		operation = operationID(operation)
 		return func(c echo.Context, request any) (any, error) {
-			a := &access{}
 			req := c.Request()
-			ctx := context.WithValue(req.Context(), accessKey{}, a)
-			if log != nil {
-				p, rid, why := principalFrom(ctx), c.Response().Header().Get(echo.HeaderXRequestID), a.purposeOr(req)
-				a.later = func(customers []string) {
-					log.Append(context.WithoutCancel(ctx), audit.Entry{Subject: p.Subject, Roles: principalRoles(p), Action: audit.Read,
-						Operation: operation, Resource: req.URL.Path, CustomerIDs: customers, Purpose: why, RequestID: rid})
-				}
-			}
-			c.SetRequest(req.WithContext(ctx))
+			a := &access{Context: req.Context(), log: log, operation: operation, req: req,
+				requestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+			c.SetRequest(req.WithContext(a))
 			defer c.SetRequest(req)
 			resp, err := next(c, request)
 			a.mu.Lock()
@@ -91,13 +101,25 @@ func auditAccess(log AuditLog) api.StrictMiddlewareFunc {
 			if err != nil || a.action == "" || log == nil {
 				return resp, err
 			}
-			p := principalFrom(ctx)
-			log.Append(context.WithoutCancel(ctx), audit.Entry{Subject: p.Subject, Roles: principalRoles(p), Action: a.action,
-				Operation: operation, Resource: req.URL.Path, CustomerIDs: a.customers, Purpose: a.purposeOr(req),
-				RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
+			log.Append(context.WithoutCancel(a), a.entry(a.action, a.customers, a.purposeOr(req)))
 			return resp, nil
 		}
 	}
+}
+
+// entry is the audit entry of this request: who from the token, the operation, the
+// path, and the request id as they were when the request reached the middleware.
+func (a *access) entry(action audit.Action, customers []string, purpose string) audit.Entry {
+	p := principalFrom(a)
+	return audit.Entry{Subject: p.Subject, Roles: principalRoles(p), Action: action, Operation: a.operation,
+		Resource: a.req.URL.Path, CustomerIDs: customers, Purpose: purpose, RequestID: a.requestID}
+}
+
+// later records a read of customers, shown after the handler returned, as one entry
+// of this request. Its purpose is the request's X-Purpose: a purpose the handler
+// states is for the entry of the handler's own work.
+func (a *access) later(customers []string) {
+	a.log.Append(context.WithoutCancel(a), a.entry(audit.Read, customers, headerPurpose(a.req)))
 }
 
 // operationID is the spec's operationId of a generated Go operation name
@@ -123,6 +145,12 @@ func (a *access) purposeOr(req *http.Request) string {
 	if a.purpose != "" {
 		return a.purpose
 	}
+	return headerPurpose(req)
+}
+
+// headerPurpose is the request's X-Purpose, cut to maxPurpose bytes on a character
+// boundary.
+func headerPurpose(req *http.Request) string {
 	purpose := strings.TrimSpace(req.Header.Get(purposeHeader))
 	if len(purpose) > maxPurpose {
 		purpose = purpose[:maxPurpose]
@@ -137,7 +165,7 @@ func (a *access) purposeOr(req *http.Request) string {
 // how to record the customers it shows from then on: each call adds one entry, as
 // this request. It does nothing outside an audited request.
 func shownLater(ctx context.Context) func(customers []string) {
-	if a, ok := ctx.Value(accessKey{}).(*access); ok && a.later != nil {
+	if a, ok := ctx.Value(accessKey{}).(*access); ok && a.log != nil {
 		return a.later
 	}
 	return func([]string) {}

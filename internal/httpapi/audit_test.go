@@ -2,12 +2,20 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/labstack/echo/v4"
+
 	"github.com/council/contacthub/internal/audit"
+	"github.com/council/contacthub/internal/auth"
 	"github.com/council/contacthub/internal/timeline"
 )
 
@@ -63,5 +71,68 @@ func TestPurposeOr_StatedFirstThenTheHeaderCutOnACharacter(t *testing.T) {
 	}
 	if got := (&access{purpose: "article 17"}).purposeOr(req); got != "article 17" {
 		t.Fatalf("stated purpose lost: %q", got)
+	}
+}
+
+// entries is an AuditLog that keeps what is appended.
+type entries struct{ got []audit.Entry }
+
+func (l *entries) Append(_ context.Context, e audit.Entry) { l.got = append(l.got, e) }
+func (l *entries) List(context.Context, audit.Query, time.Duration) (audit.Page, error) {
+	return audit.Page{}, nil
+}
+
+// The middleware takes every field of an entry from the request as it came (who, the
+// path, the request id, X-Purpose) without building the entry's parts before the
+// handler notes anyone: an entry noted by the handler and one shown after it returned
+// (a live stream) carry every field, a stated purpose replaces X-Purpose on the
+// handler's own entry only, and a request that noted nobody or failed records nothing.
+func TestAuditAccess_EntriesCarryEveryFieldOfTheRequest(t *testing.T) {
+	type handler func(ctx context.Context) error
+	principal := auth.Principal{Subject: "agent-alice", Roles: []auth.Role{auth.Agent, auth.Supervisor}, Tier: 2}
+	want := func(action audit.Action, purpose string, customers ...string) audit.Entry {
+		return audit.Entry{Subject: "agent-alice", Roles: []string{"agent", "supervisor"}, Action: action, Operation: "getCustomer",
+			Resource: "/v1/customers/c1", CustomerIDs: customers, Purpose: purpose, RequestID: "req-1"}
+	}
+	for _, tc := range []struct {
+		name   string
+		handle handler
+		want   []audit.Entry
+	}{
+		{"a read", func(ctx context.Context) error { seen(ctx, audit.Read, "c1"); return nil },
+			[]audit.Entry{want(audit.Read, "casework", "c1")}},
+		{"a stated purpose", func(ctx context.Context) error {
+			seen(ctx, audit.Erase, "c1")
+			statePurpose(ctx, "the resident asked")
+			return nil
+		}, []audit.Entry{want(audit.Erase, "the resident asked", "c1")}},
+		{"shown later", func(ctx context.Context) error {
+			statePurpose(ctx, "not the stream's")
+			later := shownLater(ctx)
+			later([]string{"c2", "c3"})
+			later([]string{"c4"})
+			return nil
+		}, []audit.Entry{want(audit.Read, "casework", "c2", "c3"), want(audit.Read, "casework", "c4")}},
+		{"nobody noted", func(context.Context) error { return nil }, nil},
+		{"a failure", func(ctx context.Context) error { seen(ctx, audit.Read, "c1"); return errors.New("no") }, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := &entries{}
+			h := auditAccess(log)(func(c echo.Context, _ any) (any, error) {
+				return nil, tc.handle(c.Request().Context())
+			}, "GetCustomer")
+			req := httptest.NewRequest(http.MethodGet, "/v1/customers/c1?phone=07700900123", nil)
+			req.Header.Set(purposeHeader, " casework ")
+			req = req.WithContext(context.WithValue(req.Context(), slotKey{}, &principalSlot{principal: principal}))
+			c := echo.New().NewContext(req, httptest.NewRecorder())
+			c.Response().Header().Set(echo.HeaderXRequestID, "req-1")
+			_, _ = h(c, nil)
+			if diff := cmp.Diff(tc.want, log.got, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("entries (-want +got):\n%s", diff)
+			}
+			if c.Request() != req {
+				t.Fatal("the request was not given back as it came")
+			}
+		})
 	}
 }
