@@ -32,6 +32,19 @@ func newPipeFixture(t *testing.T, b storetest.Backend) *pipeFixture {
 	return &pipeFixture{t: t, db: db, tr: tr, pg: b.DatabaseURL != ""}
 }
 
+// nextTransactionIsClean empties the table and checks that a transaction after the one
+// under test, on the pool it left, writes its row and nothing else.
+func (f *pipeFixture) nextTransactionIsClean(ctx context.Context) {
+	f.t.Helper()
+	f.clean()
+	if err := f.db.InTx(ctx, func(tx *sqlx.Tx) error { return store.Append(ctx, tx, pipedInsert, "next", 1) }); err != nil {
+		f.t.Fatal(err)
+	}
+	if !slices.Equal(f.rows(), []string{"next"}) {
+		f.t.Fatalf("rows %v, want the next transaction's only", f.rows())
+	}
+}
+
 func (f *pipeFixture) rows() []string {
 	f.t.Helper()
 	var ids []string
@@ -147,13 +160,7 @@ func TestPipeline_ACommitThatFailsInThePipelineCommitsNothing(t *testing.T) {
 			if !slices.Equal(sqlOf(sent), want) {
 				t.Fatalf("sent %q, want the whole transaction in one round trip and no rollback: %q", sqlOf(sent), want)
 			}
-			f.clean()
-			if err := f.db.InTx(ctx, func(tx *sqlx.Tx) error { return store.Append(ctx, tx, pipedInsert, "next", 1) }); err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(f.rows(), []string{"next"}) {
-				t.Fatalf("rows %v, want the next transaction's only", f.rows())
-			}
+			f.nextTransactionIsClean(ctx)
 		})
 	}
 }
@@ -243,13 +250,7 @@ func TestPipeline_AnEmptyTransactionSendsNothingAndACancelledOneLeavesNothing(t 
 			if len(f.rows()) != 0 {
 				t.Fatalf("rows %v after a cancelled transaction, want none", f.rows())
 			}
-			f.clean()
-			if err := f.db.InTx(ctx, func(tx *sqlx.Tx) error { return store.Append(ctx, tx, pipedInsert, "after", 1) }); err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(f.rows(), []string{"after"}) {
-				t.Fatalf("rows %v, want the next transaction's only", f.rows())
-			}
+			f.nextTransactionIsClean(ctx)
 		})
 	}
 }

@@ -38,12 +38,7 @@ func TestSender_RecordsASuccessAndLeasesTheNextInThreeRoundTripsOnPostgres(t *te
 		t.Fatal(err)
 	}
 	const events = 3
-	var want []string
-	for range events {
-		id := store.NewID()
-		want = append(want, id)
-		queueEvent(t, db, id, "busy")
-	}
+	want := queueEvents(t, db, events, "busy")
 	fanOutAll(t, db)
 	// The endpoint failed before: a success clears the mark.
 	if _, err := db.ExecContext(ctx, `UPDATE webhook_subscriptions SET failing_since = now() WHERE id = $1`, sub.ID); err != nil {

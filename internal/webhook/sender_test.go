@@ -135,12 +135,7 @@ func TestSender_ABusyCaseIsSentInOneRoundInOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 			const events = 30
-			var want []string
-			for range events {
-				id := store.NewID()
-				want = append(want, id)
-				queueEvent(t, db, id, "busy")
-			}
+			want := queueEvents(t, db, events, "busy")
 			fanOutAll(t, db)
 			s := webhook.NewSender(db, webhook.NewClient(true), slog.New(slog.NewTextHandler(io.Discard, nil)))
 			s.FollowOn = 25
@@ -204,6 +199,17 @@ func queueEvent(t *testing.T, db *store.DB, id, key string) {
 	if err := db.InTx(ctx, func(tx *sqlx.Tx) error { return outbox.AddWithID(ctx, tx, id, msg.Type, key, msg) }); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// queueEvents writes n events of one key and answers their ids, in order.
+func queueEvents(t *testing.T, db *store.DB, n int, key string) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = store.NewID()
+		queueEvent(t, db, ids[i], key)
+	}
+	return ids
 }
 
 // fanOutAll turns every outbox message into its deliveries.
