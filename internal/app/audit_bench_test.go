@@ -3,19 +3,15 @@ package app
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
 	"sort"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -280,7 +276,11 @@ func databaseCPU(b *testing.B, a *App) backendsCPU {
 	}
 	out := backendsCPU{}
 	for _, pid := range pids {
-		out[pid] = onCPU(b, pid)
+		used, err := cputime.OnCPU(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out[pid] = used
 	}
 	return out
 }
@@ -337,25 +337,6 @@ func benchHubWith(b testing.TB, be storetest.Backend, audited bool, tweak func(*
 		b.Fatal(err)
 	}
 	return a, token, "/v1/customers/" + c.ID
-}
-
-// onCPU is the time process pid has spent on a CPU, in nanoseconds, from the first
-// field of /proc/<pid>/schedstat (Linux): the scheduler's own count, where
-// /proc/<pid>/stat rounds to 10 ms ticks.
-func onCPU(b *testing.B, pid int) time.Duration {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
-	if err != nil {
-		b.Fatalf("database process %d is not on this machine, or not readable: %v", pid, err)
-	}
-	fields := strings.Fields(string(stat))
-	if len(fields) == 0 {
-		b.Fatalf("/proc/%d/schedstat: %q", pid, stat)
-	}
-	ns, err := strconv.ParseInt(fields[0], 10, 64)
-	if err != nil {
-		b.Fatalf("/proc/%d/schedstat: %q", pid, stat)
-	}
-	return time.Duration(ns)
 }
 
 // BenchmarkAuditCost_RequestSide is what the audit adds to the work of the request

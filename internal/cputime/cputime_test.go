@@ -2,6 +2,7 @@ package cputime
 
 import (
 	"os"
+	"os/exec"
 	"runtime"
 	"testing"
 	"time"
@@ -32,5 +33,29 @@ func TestSelfAndOf_CountTheCPUBurnt(t *testing.T) {
 	}
 	if _, err := Of(-1); err == nil {
 		t.Fatal("Of(-1) answered without error")
+	}
+}
+
+// OnCPU counts a single-threaded process's time on a CPU: a shell spinning for 300 ms
+// has spent well over 50 ms of it; a process that is not there is an error.
+func TestOnCPU_CountsASpinningProcess(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	spin := exec.Command("sh", "-c", "while :; do :; done")
+	if err := spin.Start(); err != nil {
+		t.Skip("no shell to spin:", err)
+	}
+	defer func() { _ = spin.Process.Kill(); _ = spin.Wait() }()
+	time.Sleep(300 * time.Millisecond)
+	used, err := OnCPU(spin.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used < 50*time.Millisecond {
+		t.Fatalf("OnCPU = %s for a shell spinning 300 ms", used)
+	}
+	if _, err := OnCPU(-1); err == nil {
+		t.Fatal("OnCPU(-1) answered without error")
 	}
 }

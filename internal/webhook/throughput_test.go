@@ -206,7 +206,7 @@ func serverCPU(b *testing.B, db *store.DB) time.Duration {
 	}
 	var t time.Duration
 	for _, pid := range pids {
-		if d, err := cputime.Of(pid); err == nil {
+		if d, err := cputime.OnCPU(pid); err == nil {
 			t += d
 		}
 	}
