@@ -107,25 +107,13 @@ func (f *FanOut) Once(ctx context.Context) (int, error) {
 		if len(msgs) == 0 {
 			return nil
 		}
-		var subs []matchRow
-		if err := tx.SelectContext(ctx, &subs, tx.Rebind(selectEnabled), true); err != nil {
-			return fmt.Errorf("read webhook subscriptions: %w", store.MapError(err))
-		}
-		wanted, err := parseSubscriptions(subs)
-		if err != nil {
+		now := store.Now()
+		if err := deliver(ctx, tx, msgs, now); err != nil {
 			return err
 		}
-		now := store.Now()
 		ids := make([]string, len(msgs))
-		var rows []any // deliveryValues' parameters, a delivery after another
 		for i, m := range msgs {
 			ids[i] = m.ID
-			if rows, err = fanOne(rows, m, wanted, now); err != nil {
-				return err
-			}
-		}
-		if err := insertAll(ctx, tx, rows); err != nil {
-			return err
 		}
 		q, args, err := sqlx.In(markFanned, now, ids)
 		if err != nil {
@@ -150,6 +138,16 @@ func (f *FanOut) Once(ctx context.Context) (int, error) {
 // without it, a message both fan out gets each delivery once (the deliveries' unique
 // subscription and event).
 func (f *FanOut) Numbered(ctx context.Context, tx *sqlx.Tx, msgs []outbox.Message) error {
+	rows := make([]outboxRow, len(msgs))
+	for i, m := range msgs {
+		rows[i] = outboxRow{ID: m.ID, Key: m.Key, Payload: m.Payload, CreatedAt: m.CreatedAt}
+	}
+	return deliver(ctx, tx, rows, store.Now())
+}
+
+// deliver inserts, in tx, the deliveries of msgs to the enabled subscriptions that want
+// them: one read of the subscriptions, and nothing more when none is enabled.
+func deliver(ctx context.Context, tx *sqlx.Tx, msgs []outboxRow, now time.Time) error {
 	var subs []matchRow
 	if err := tx.SelectContext(ctx, &subs, tx.Rebind(selectEnabled), true); err != nil {
 		return fmt.Errorf("read webhook subscriptions: %w", store.MapError(err))
@@ -161,11 +159,9 @@ func (f *FanOut) Numbered(ctx context.Context, tx *sqlx.Tx, msgs []outbox.Messag
 	if err != nil {
 		return err
 	}
-	now := store.Now()
-	var rows []any
+	var rows []any // deliveryValues' parameters, a delivery after another
 	for _, m := range msgs {
-		row := outboxRow{ID: m.ID, Key: m.Key, Payload: m.Payload, CreatedAt: m.CreatedAt}
-		if rows, err = fanOne(rows, row, wanted, now); err != nil {
+		if rows, err = fanOne(rows, m, wanted, now); err != nil {
 			return err
 		}
 	}
